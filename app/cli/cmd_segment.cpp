@@ -1,0 +1,147 @@
+// msformer segment IMAGE... : cluster map, label map and target mask per image.
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <unistd.h>
+
+#include "commands.h"
+#include "method_options.h"
+#include "msformer/cluster_colours.h"
+#include "msformer/io/atomic_write.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+#include "msformer/io/mask_writer.h"
+#include "msformer/mat_convert.h"
+#include "msformer/segmenter.h"
+#include "msformer/target_selection.h"
+#include "progress_printer.h"
+
+namespace {
+
+struct TargetChoice {
+    enum Kind { None, Auto, Cluster, Click } kind = Auto;
+    int cluster = -1;
+    cv::Point click;
+};
+
+bool parseTarget(const QString& s, TargetChoice* t) {
+    if (s == "none") t->kind = TargetChoice::None;
+    else if (s == "auto") t->kind = TargetChoice::Auto;
+    else if (s.startsWith("click:")) {
+        const QStringList xy = s.mid(6).split(',');
+        bool okX = false, okY = false;
+        if (xy.size() == 2) t->click = {xy[0].toInt(&okX), xy[1].toInt(&okY)};
+        if (!(okX && okY)) return false;
+        t->kind = TargetChoice::Click;
+    } else {
+        bool ok = false;
+        t->cluster = s.toInt(&ok);
+        if (!ok || t->cluster < 0) return false;
+        t->kind = TargetChoice::Cluster;
+    }
+    return true;
+}
+
+}  // namespace
+
+int runSegment(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Segment images without training data. Writes <stem>_<method>_clusters.png (colour), "
+        "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
+        "(0/255), all at the image's original size.");
+    p.addHelpOption();
+    p.addPositionalArgument("images", "Image files.", "IMAGE...");
+    p.addOptions({
+        {{"o", "output"}, "Output folder (default: current folder).", "DIR"},
+        {"method", "msformer or kmeans (default msformer).", "M"},
+        {"target", "none, auto (default: the dark enclosed region), a cluster ID, or click:X,Y "
+                   "(the region under that pixel of the original image).", "T"},
+        {"force", "Overwrite existing output files."},
+        {"progress", "Print one line per iteration even when stderr is not a terminal."},
+        {"quiet", "No per-iteration lines."},
+    });
+    addMethodOptions(p);
+    if (!p.parse(QStringList{"msformer segment"} + args)) return fail("segment", p.errorText(), 2);
+    if (p.isSet("help")) {
+        QTextStream(stdout) << p.helpText();
+        return 0;
+    }
+    const QStringList images = p.positionalArguments();
+    if (images.isEmpty()) return fail("segment", "no image given (see --help)", 2);
+    MethodOptions opt;
+    if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("segment", e, 2);
+    const QString method = p.isSet("method") ? p.value("method") : "msformer";
+    if (method != "msformer" && method != "kmeans")
+        return fail("segment", QString("--method must be msformer or kmeans, got '%1'").arg(method), 2);
+    TargetChoice target;
+    if (p.isSet("target") && !parseTarget(p.value("target"), &target))
+        return fail("segment", QString("--target must be none, auto, a cluster id or click:X,Y, got '%1'")
+                                   .arg(p.value("target")), 2);
+    const QString outDir = p.isSet("output") ? p.value("output") : QDir::currentPath();
+    if (!QDir().mkpath(outDir)) return fail("segment", outDir + ": cannot create the output folder");
+    const bool force = p.isSet("force");
+    const bool progress = !p.isSet("quiet") && (p.isSet("progress") || isatty(STDERR_FILENO));
+
+    int failures = 0;
+    QTextStream out(stdout);
+    for (const QString& path : images) {
+        const QString stem = QDir(outDir).filePath(QFileInfo(path).completeBaseName() + "_" + method);
+        const std::string clustersPath = (stem + "_clusters.png").toStdString();
+        const std::string labelsPath = (stem + "_labels.png").toStdString();
+        const std::string maskPath = (stem + "_mask.png").toStdString();
+        try {
+            msf::io::checkWritable(clustersPath, force);
+            msf::io::checkWritable(labelsPath, force);
+            if (target.kind != TargetChoice::None) msf::io::checkWritable(maskPath, force);
+            const auto image = msf::io::loadImage(path.toStdString());
+            const auto buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(image));
+            out << path << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
+                << " channel(s), " << method << "\n";
+            out.flush();
+            msf::SegmentationResult r;
+            if (method == "kmeans") {
+                r = msf::runKMeans(buffer, opt.kmeans);
+            } else {
+                msf::Segmenter seg(opt.msformer);
+                seg.setObserver(progressPrinter(progress, opt.msformer.maxIterations));
+                r = seg.run(buffer);
+            }
+            const cv::Mat labels = msf::toMat(r.original);
+            msf::io::writePng(clustersPath, msf::colourizeLabels(labels), force);
+            msf::io::writeLabelPng(labelsPath, labels, force);
+            out << "  " << r.clusterCount << " clusters after " << r.history.size() << " iterations"
+                << (r.stoppedEarly ? " (early stop)" : "") << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
+                << " s on " << QString::fromStdString(r.device) << "\n";
+            out << "  wrote " << QString::fromStdString(clustersPath) << "\n  wrote " << QString::fromStdString(labelsPath) << "\n";
+            if (target.kind != TargetChoice::None) {
+                msf::TargetSelection sel;
+                if (target.kind == TargetChoice::Auto) {
+                    sel = msf::selectAutomatic(labels, msf::toGrey(buffer));
+                } else if (target.kind == TargetChoice::Click) {
+                    if (target.click.x < 0 || target.click.y < 0 || target.click.x >= labels.cols || target.click.y >= labels.rows)
+                        throw msf::io::IoError(path.toStdString(), "click point is outside the image");
+                    sel = msf::selectByClicks(labels, {target.click});
+                } else {
+                    if (target.cluster >= r.clusterCount)
+                        throw msf::io::IoError(path.toStdString(), "cluster " + std::to_string(target.cluster) +
+                                                                       " does not exist (0.." + std::to_string(r.clusterCount - 1) + ")");
+                    sel.mask = labels == target.cluster;
+                    sel.clusters = {target.cluster};
+                }
+                msf::io::writeMaskPng(maskPath, sel.mask, force);
+                out << "  target: " << (sel.clusters.empty() ? QString("none found (empty mask)")
+                                                            : QString("cluster %1").arg(sel.clusters.front()))
+                    << ", " << cv::countNonZero(sel.mask) << " pixels\n  wrote " << QString::fromStdString(maskPath) << "\n";
+            }
+        } catch (const std::exception& e) {
+            ++failures;
+            fail("segment", QString::fromStdString(e.what()).startsWith(path) ? QString::fromStdString(e.what())
+                                                                              : path + ": " + e.what());
+        }
+        out.flush();
+    }
+    return failures ? 1 : 0;
+}

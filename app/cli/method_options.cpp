@@ -1,0 +1,84 @@
+#include "method_options.h"
+
+#include <QTextStream>
+
+namespace {
+bool toInt(const QString& s, int* out) {
+    bool ok = false;
+    *out = s.toInt(&ok);
+    return ok;
+}
+}  // namespace
+
+int fail(const QString& command, const QString& message, int code) {
+    QTextStream(stderr) << "msformer " << command << ": " << message << "\n";
+    return code;
+}
+
+void addMethodOptions(QCommandLineParser& p) {
+    p.addOptions({
+        {"size", "Working size S (S x S). Default 257.", "S"},
+        {"iterations", "Maximum iterations. Default 50.", "N"},
+        {"min-labels", "Stop once this many distinct labels remain. Default 3.", "N"},
+        {"seed", "Random seed. Default 0.", "N"},
+        {"device", "auto, cpu or cuda. Default auto.", "DEV"},
+        {"threads", "CPU threads (0 = all cores). Default 0.", "N"},
+        {"weights", "Loss weights CE,INTER,INTRA. Default 1,2,1.2.", "W"},
+        {"losses", "Enabled losses, e.g. ce,inter,intra (ablation). Default all.", "LIST"},
+        {"intra-shift", "Intra-scale shift: 1 (published code) or 2 (paper). Default 1.", "N"},
+        {"embed-dim", "Embedding dimension D (= clusters K). Default 100.", "D"},
+        {"k", "k-means clusters. Default 3 (2 for lung CT in the paper).", "K"},
+    });
+}
+
+QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
+    auto& m = out->msformer;
+    auto& km = out->kmeans;
+    int v = 0;
+    struct IntOpt { const char* name; int* target; };
+    for (const IntOpt& o : {IntOpt{"size", &m.size}, IntOpt{"iterations", &m.maxIterations},
+                            IntOpt{"min-labels", &m.minLabels}, IntOpt{"threads", &m.threads},
+                            IntOpt{"intra-shift", &m.intraShift}, IntOpt{"k", &km.k}}) {
+        if (!p.isSet(o.name)) continue;
+        if (!toInt(p.value(o.name), &v)) return QString("--%1 needs an integer, got '%2'").arg(o.name, p.value(o.name));
+        *o.target = v;
+    }
+    if (p.isSet("embed-dim")) {
+        if (!toInt(p.value("embed-dim"), &v)) return "--embed-dim needs an integer";
+        m.embedDim = m.clusters = v;
+    }
+    if (p.isSet("seed")) {
+        bool ok = false;
+        const qulonglong s = p.value("seed").toULongLong(&ok);
+        if (!ok) return QString("--seed needs a non-negative integer, got '%1'").arg(p.value("seed"));
+        m.seed = km.seed = s;
+    }
+    if (p.isSet("device")) {
+        if (!msf::parseDeviceChoice(p.value("device").toStdString(), &m.device))
+            return QString("--device must be auto, cpu or cuda, got '%1'").arg(p.value("device"));
+        km.device = m.device;
+    }
+    if (p.isSet("weights")) {
+        const QStringList w = p.value("weights").split(',');
+        bool ok1 = false, ok2 = false, ok3 = false;
+        if (w.size() == 3) {
+            m.weights.ce = w[0].toDouble(&ok1);
+            m.weights.inter = w[1].toDouble(&ok2);
+            m.weights.intra = w[2].toDouble(&ok3);
+        }
+        if (!(ok1 && ok2 && ok3)) return QString("--weights needs three numbers CE,INTER,INTRA, got '%1'").arg(p.value("weights"));
+    }
+    if (p.isSet("losses")) {
+        m.useCe = m.useInter = m.useIntra = false;
+        for (const QString& l : p.value("losses").split(',')) {
+            if (l == "ce") m.useCe = true;
+            else if (l == "inter") m.useInter = true;
+            else if (l == "intra") m.useIntra = true;
+            else return QString("--losses: unknown loss '%1' (ce, inter, intra)").arg(l);
+        }
+    }
+    km.size = m.size;
+    if (const auto e = m.validate(); !e.empty()) return QString::fromStdString(e);
+    if (const auto e = km.validate(); !e.empty()) return QString::fromStdString(e);
+    return {};
+}

@@ -1,0 +1,24 @@
+#pragma once
+#include <string>
+#include "msformer/config.h"
+
+namespace msf {
+
+struct RuntimeInfo {
+    std::string engineVersion;
+    std::string torchVersion;
+    std::string device;        // what DeviceChoice resolves to: "cpu" or "cuda (name)"
+    bool cudaAvailable = false;
+    int threads = 0;           // LibTorch intra-op threads
+    std::string blasLibrary;   // path of the BLAS shared object loaded in this process
+    std::string blasConfig;    // openblas_get_config() when OpenBLAS is loaded
+};
+
+RuntimeInfo runtimeInfo(DeviceChoice device = DeviceChoice::Auto);
+
+// Resolve Auto to Cpu/Cuda; throws SegmentationError when Cuda is forced but absent.
+DeviceChoice resolveDevice(DeviceChoice device);
+
+void setThreadCount(int threads);  // 0: every core (hardware_concurrency)
+
+}  // namespace msf

@@ -1,0 +1,77 @@
+#pragma once
+// MS-Former on one image: the per-image optimisation loop.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "msformer/config.h"
+#include "msformer/image_buffer.h"
+
+namespace msf {
+
+// Thread-safe cancel request, checked once per iteration.
+class CancelFlag {
+public:
+    void cancel() { flag_.store(true, std::memory_order_relaxed); }
+    void reset() { flag_.store(false, std::memory_order_relaxed); }
+    bool cancelled() const { return flag_.load(std::memory_order_relaxed); }
+private:
+    std::atomic<bool> flag_{false};
+};
+
+// Raised for invalid configuration, bad input and numerical failure.
+class SegmentationError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct IterationStats {
+    int iteration = 0;        // 1-based
+    double lossCe = 0;
+    double lossInter = 0;
+    double lossIntra = 0;
+    double lossTotal = 0;
+    int labelCount = 0;       // distinct pseudo-labels of this iteration
+    double milliseconds = 0;  // forward + backward + step
+};
+
+struct SegmentationResult {
+    LabelMap working;              // S x S, renumbered by size
+    LabelMap original;             // input size, renumbered by size
+    int clusterCount = 0;
+    std::vector<IterationStats> history;
+    bool stoppedEarly = false;     // reached minLabels
+    bool cancelled = false;
+    std::string device;            // "cpu" or "cuda"
+    double totalMilliseconds = 0;  // preprocessing to final map
+};
+
+// Called after every iteration with its statistics and its label map
+// (S x S, renumbered by size). Return false to stop (as a cancel).
+using IterationObserver = std::function<bool(const IterationStats&, const LabelMap&)>;
+
+class Segmenter {
+public:
+    explicit Segmenter(MsFormerConfig config);
+    ~Segmenter();
+    Segmenter(const Segmenter&) = delete;
+    Segmenter& operator=(const Segmenter&) = delete;
+
+    const MsFormerConfig& config() const { return config_; }
+    void setObserver(IterationObserver observer) { observer_ = std::move(observer); }
+
+    // Throws SegmentationError on bad config/input or a non-finite loss.
+    SegmentationResult run(const ImageBuffer& image, const CancelFlag* cancel = nullptr);
+
+private:
+    MsFormerConfig config_;
+    IterationObserver observer_;
+};
+
+// k-means on the same resized input (seeded; runs on CPU or CUDA).
+SegmentationResult runKMeans(const ImageBuffer& image, const KMeansConfig& config);
+
+}  // namespace msf

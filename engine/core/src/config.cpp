@@ -1,0 +1,60 @@
+#include "msformer/config.h"
+
+#include <sstream>
+
+namespace msf {
+
+namespace {
+template <typename T>
+std::string outOfRange(const char* name, T value, const char* expected) {
+    std::ostringstream s;
+    s << name << " = " << value << " is invalid: expected " << expected;
+    return s.str();
+}
+}  // namespace
+
+std::string MsFormerConfig::validate() const {
+    if (size < 16 || size > 2048) return outOfRange("size", size, "16..2048");
+    if (embedDim < 1 || embedDim > 1024) return outOfRange("embed_dim", embedDim, "1..1024");
+    if (clusters < 2 || clusters > 1024) return outOfRange("clusters", clusters, "2..1024");
+    if (blocks < 1 || blocks > 16) return outOfRange("blocks", blocks, "1..16");
+    if (ffnRatio < 1 || ffnRatio > 16) return outOfRange("ffn_ratio", ffnRatio, "1..16");
+    if (largeStride < 2 || largeStride > 8) return outOfRange("large_stride", largeStride, "2..8");
+    if (intraShift < 0 || intraShift > 8) return outOfRange("intra_shift", intraShift, "0..8");
+    if (intraPatch < 1) return outOfRange("intra_patch", intraPatch, ">= 1");
+    if (!(intraTemperature > 0)) return outOfRange("intra_temperature", intraTemperature, "> 0");
+    if (weights.ce < 0 || weights.inter < 0 || weights.intra < 0)
+        return "loss weights must be >= 0";
+    if (!useCe && !useInter && !useIntra) return "at least one loss must be enabled";
+    if (maxIterations < 1 || maxIterations > 10000) return outOfRange("max_iterations", maxIterations, "1..10000");
+    if (minLabels < 0) return outOfRange("min_labels", minLabels, ">= 0");
+    if (!(learningRate > 0)) return outOfRange("learning_rate", learningRate, "> 0");
+    if (momentum < 0 || momentum >= 1) return outOfRange("momentum", momentum, "0 <= m < 1");
+    if (threads < 0) return outOfRange("threads", threads, ">= 0");
+    return {};
+}
+
+std::string KMeansConfig::validate() const {
+    if (size < 2 || size > 4096) return outOfRange("size", size, "2..4096");
+    if (k < 2 || k > 64) return outOfRange("k", k, "2..64");
+    if (maxIterations < 1) return outOfRange("max_iterations", maxIterations, ">= 1");
+    return {};
+}
+
+const char* deviceChoiceName(DeviceChoice d) {
+    switch (d) {
+        case DeviceChoice::Cpu: return "cpu";
+        case DeviceChoice::Cuda: return "cuda";
+        default: return "auto";
+    }
+}
+
+bool parseDeviceChoice(const std::string& s, DeviceChoice* out) {
+    if (s == "auto") *out = DeviceChoice::Auto;
+    else if (s == "cpu") *out = DeviceChoice::Cpu;
+    else if (s == "cuda" || s == "gpu") *out = DeviceChoice::Cuda;
+    else return false;
+    return true;
+}
+
+}  // namespace msf

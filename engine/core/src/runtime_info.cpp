@@ -1,0 +1,97 @@
+#include "msformer/runtime_info.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <dlfcn.h>
+#include <link.h>
+
+#include <climits>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <algorithm>
+
+#include "msformer/segmenter.h"
+#include "seeding.h"
+
+#ifndef MSFORMER_VERSION
+#define MSFORMER_VERSION "dev"
+#endif
+
+namespace msf {
+
+namespace detail {
+namespace {
+std::mutex& seedMutex() {
+    static std::mutex m;
+    return m;
+}
+}  // namespace
+
+SeedGuard::SeedGuard(uint64_t seed) : lock_(seedMutex()) {
+    at::manual_seed(seed);
+}
+}  // namespace detail
+
+namespace {
+
+// First loaded shared object whose file name names a BLAS implementation.
+int findBlas(struct dl_phdr_info* info, size_t, void* data) {
+    auto* out = static_cast<std::string*>(data);
+    if (!info->dlpi_name || !*info->dlpi_name) return 0;
+    std::string name = info->dlpi_name;
+    const auto slash = name.rfind('/');
+    const std::string base = slash == std::string::npos ? name : name.substr(slash + 1);
+    if (base.find("blas") == std::string::npos && base.find("mkl_rt") == std::string::npos) return 0;
+    if (base.find("cublas") != std::string::npos) return 0;
+    char resolved[PATH_MAX];
+    *out = realpath(name.c_str(), resolved) ? std::string(resolved) : name;
+    return 1;
+}
+
+}  // namespace
+
+DeviceChoice resolveDevice(DeviceChoice device) {
+    const bool cuda = torch::cuda::is_available();
+    if (device == DeviceChoice::Cuda && !cuda)
+        throw SegmentationError("CUDA was requested but no CUDA device is available (this LibTorch build: " +
+                                std::string(TORCH_VERSION) + ")");
+    if (device == DeviceChoice::Auto) return cuda ? DeviceChoice::Cuda : DeviceChoice::Cpu;
+    return device;
+}
+
+void setThreadCount(int threads) {
+    // LibTorch's own default here is one thread per physical core as it
+    // guesses them; 0 means every core this process may run on.
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (at::get_num_threads() != threads) at::set_num_threads(threads);
+}
+
+RuntimeInfo runtimeInfo(DeviceChoice device) {
+    RuntimeInfo info;
+    info.engineVersion = MSFORMER_VERSION;
+    info.torchVersion = TORCH_VERSION;
+    info.cudaAvailable = torch::cuda::is_available();
+    try {
+        info.device = resolveDevice(device) == DeviceChoice::Cuda ? "cuda" : "cpu";
+    } catch (const SegmentationError& e) {
+        info.device = std::string("unavailable: ") + e.what();
+    }
+    info.threads = at::get_num_threads();
+    dl_iterate_phdr(findBlas, &info.blasLibrary);
+    if (info.blasLibrary.empty()) info.blasLibrary = "none found among loaded libraries";
+    using ConfigFn = char* (*)();
+    if (auto fn = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+        info.blasConfig = fn();
+        using CoreFn = char* (*)();
+        if (auto core = reinterpret_cast<CoreFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+            info.blasConfig += std::string(" core=") + core();
+        }
+    }
+    return info;
+}
+
+}  // namespace msf

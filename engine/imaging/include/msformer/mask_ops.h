@@ -1,0 +1,30 @@
+#pragma once
+// Binary-mask operations on CV_8U masks (0 / 255) and CV_32S label maps.
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace msf::mask {
+
+cv::Mat clusterMask(const cv::Mat& labels32, int cluster);
+// The 8-connected region of the cluster under `p` (empty mask if p is outside).
+cv::Mat regionAt(const cv::Mat& labels32, cv::Point p);
+cv::Mat fillHoles(const cv::Mat& mask);
+cv::Mat keepLargestComponent(const cv::Mat& mask);
+cv::Mat removeIslands(const cv::Mat& mask, int minArea);
+// Morphological opening then closing with an elliptical kernel of this radius.
+cv::Mat smooth(const cv::Mat& mask, int radius);
+
+struct Component {
+    cv::Mat mask;      // 0 / 255
+    int area = 0;
+    bool touchesBorder = false;
+    cv::Point2d centroid;
+};
+std::vector<Component> components(const cv::Mat& mask);
+
+// The pixel farthest from the component's boundary (its "innermost" point).
+cv::Point innermostPoint(const cv::Mat& componentMask);
+
+int area(const cv::Mat& mask);
+
+}  // namespace msf::mask

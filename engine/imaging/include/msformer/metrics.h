@@ -1,0 +1,18 @@
+#pragma once
+// The paper's overlap metrics (Table 1) and the 95th-percentile Hausdorff distance.
+#include <opencv2/core.hpp>
+
+namespace msf {
+
+struct MaskScores {
+    double dsc = 0;   // 2|A n B| / (|A| + |B|); 1 when both are empty
+    double hm = 0;    // (|A u B| - |A n B|) / |A u B| = 1 - IoU; 0 when both are empty
+    double xorRatio = 0;  // (|A u B| - |A n B|) / |B|, B = ground truth; +inf if B is empty and A is not
+    double hd95 = 0;  // symmetric 95th-percentile boundary distance in pixels;
+                      // the image diagonal when exactly one mask is empty, 0 when both are
+};
+
+// pred and truth: same size, non-zero = inside.
+MaskScores scoreMasks(const cv::Mat& pred, const cv::Mat& truth);
+
+}  // namespace msf

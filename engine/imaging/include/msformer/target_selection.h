@@ -1,0 +1,47 @@
+#pragma once
+// Turning a cluster map into a binary target mask: the paper's best-overlap
+// protocol, the click protocol (what one click per target region gives) and
+// the automatic protocol (no ground truth at all).
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "msformer/image_buffer.h"
+
+namespace msf {
+
+struct TargetSelection {
+    cv::Mat mask;                  // CV_8U 0 / 255, the label map's size
+    std::vector<int> clusters;     // clusters the mask came from
+    std::vector<cv::Point> clicks; // click protocol: where it clicked
+};
+
+// Paper Table 1: the single cluster with the largest overlap with the truth.
+TargetSelection selectBestOverlap(const cv::Mat& labels32, const cv::Mat& truth);
+
+// The published evaluation code's variant: best-overlap cluster multiplied by
+// the ground truth dilated twice with a 7x7 kernel. USES THE GROUND TRUTH in
+// the prediction; only for comparing with published figures.
+TargetSelection selectBestOverlapDilatedTruth(const cv::Mat& labels32, const cv::Mat& truth);
+
+// The connected regions of the clusters under these clicks, holes filled.
+TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Point>& clicks);
+
+// Click protocol: one simulated click per connected component of the truth,
+// at its innermost point (maximum of its distance transform).
+TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& truth);
+
+struct AutoSelectOptions {
+    double minAreaFraction = 0.002;   // regions smaller than this are ignored
+    double maxAreaFraction = 0.7;     // a candidate larger than this is background
+    double siblingFraction = 0.1;     // also keep same-cluster regions >= this x the largest
+};
+
+// Automatic protocol: for each cluster, its regions that do not touch the
+// image border (large enough), holes filled; the candidate that is darkest
+// against the ring around it wins (a lesion on skin, lungs in a body), weighted
+// by sqrt(area). `grey` is the working image in [0, 1] at the label map's size.
+TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey,
+                                const AutoSelectOptions& options = {});
+
+}  // namespace msf

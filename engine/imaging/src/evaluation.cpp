@@ -1,0 +1,16 @@
+#include "msformer/evaluation.h"
+
+#include "msformer/target_selection.h"
+
+namespace msf {
+
+ProtocolScores evaluateAllProtocols(const cv::Mat& labels32, const cv::Mat& truth, const cv::Mat& grey) {
+    ProtocolScores s;
+    s.bestOverlap = scoreMasks(selectBestOverlap(labels32, truth).mask, truth);
+    s.click = scoreMasks(selectByTruthClicks(labels32, truth).mask, truth);
+    s.automatic = scoreMasks(selectAutomatic(labels32, grey).mask, truth);
+    s.dilatedTruth = scoreMasks(selectBestOverlapDilatedTruth(labels32, truth).mask, truth);
+    return s;
+}
+
+}  // namespace msf

@@ -1,0 +1,85 @@
+#include "msformer/mask_ops.h"
+
+#include <opencv2/imgproc.hpp>
+
+namespace msf::mask {
+
+cv::Mat clusterMask(const cv::Mat& labels32, int cluster) {
+    cv::Mat m = labels32 == cluster;
+    return m;
+}
+
+cv::Mat regionAt(const cv::Mat& labels32, cv::Point p) {
+    cv::Mat out = cv::Mat::zeros(labels32.size(), CV_8U);
+    if (p.x < 0 || p.y < 0 || p.x >= labels32.cols || p.y >= labels32.rows) return out;
+    cv::Mat cluster = clusterMask(labels32, labels32.at<int32_t>(p));
+    cv::Mat cc;
+    cv::connectedComponents(cluster, cc, 8, CV_32S);
+    return cc == cc.at<int32_t>(p);
+}
+
+cv::Mat fillHoles(const cv::Mat& mask) {
+    // Flood the background from a 1-pixel frame; what it cannot reach is a hole.
+    cv::Mat padded;
+    cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::Mat flood = padded.clone();
+    cv::floodFill(flood, cv::Point(0, 0), 255);
+    cv::Mat holes = ~flood;
+    cv::Mat filled = padded | holes;
+    return filled(cv::Rect(1, 1, mask.cols, mask.rows)).clone();
+}
+
+std::vector<Component> components(const cv::Mat& mask) {
+    cv::Mat cc, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(mask > 0, cc, stats, centroids, 8, CV_32S);
+    std::vector<Component> out;
+    for (int i = 1; i < n; ++i) {
+        Component c;
+        c.mask = cc == i;
+        c.area = stats.at<int>(i, cv::CC_STAT_AREA);
+        const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+        const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+        c.touchesBorder = x == 0 || y == 0 || x + w == mask.cols || y + h == mask.rows;
+        c.centroid = {centroids.at<double>(i, 0), centroids.at<double>(i, 1)};
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+cv::Mat keepLargestComponent(const cv::Mat& mask) {
+    const auto cs = components(mask);
+    const Component* best = nullptr;
+    for (const auto& c : cs)
+        if (!best || c.area > best->area) best = &c;
+    return best ? best->mask : cv::Mat::zeros(mask.size(), CV_8U);
+}
+
+cv::Mat removeIslands(const cv::Mat& mask, int minArea) {
+    cv::Mat out = cv::Mat::zeros(mask.size(), CV_8U);
+    for (const auto& c : components(mask))
+        if (c.area >= minArea) out |= c.mask;
+    return out;
+}
+
+cv::Mat smooth(const cv::Mat& mask, int radius) {
+    if (radius <= 0) return mask.clone();
+    const auto kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * radius + 1, 2 * radius + 1});
+    cv::Mat out;
+    cv::morphologyEx(mask, out, cv::MORPH_OPEN, kernel);
+    cv::morphologyEx(out, out, cv::MORPH_CLOSE, kernel);
+    return out;
+}
+
+cv::Point innermostPoint(const cv::Mat& componentMask) {
+    cv::Mat padded, dist;
+    // Pad so that the image border counts as boundary.
+    cv::copyMakeBorder(componentMask > 0, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::distanceTransform(padded, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    cv::Point best;
+    cv::minMaxLoc(dist, nullptr, nullptr, nullptr, &best);
+    return {best.x - 1, best.y - 1};
+}
+
+int area(const cv::Mat& mask) { return cv::countNonZero(mask); }
+
+}  // namespace msf::mask

@@ -1,0 +1,55 @@
+#include "msformer/mat_convert.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <stdexcept>
+
+namespace msf {
+
+ImageBuffer toImageBuffer(const cv::Mat& image) {
+    if (image.empty()) throw std::invalid_argument("empty image");
+    cv::Mat rgb;
+    switch (image.channels()) {
+        case 1: rgb = image; break;
+        case 3: cv::cvtColor(image, rgb, cv::COLOR_BGR2RGB); break;
+        case 4: cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB); break;
+        default: throw std::invalid_argument("unsupported channel count " + std::to_string(image.channels()));
+    }
+    cv::Mat f;
+    switch (rgb.depth()) {
+        case CV_8U: rgb.convertTo(f, CV_32F, 1.0 / 255.0); break;
+        case CV_16U: rgb.convertTo(f, CV_32F, 1.0 / 65535.0); break;
+        case CV_32F: f = cv::min(cv::max(rgb, 0.0), 1.0); break;
+        default: throw std::invalid_argument("unsupported pixel depth");
+    }
+    ImageBuffer out{f.cols, f.rows, f.channels(), {}};
+    out.data.resize(static_cast<size_t>(f.cols) * f.rows * f.channels());
+    cv::Mat dst(f.rows, f.cols, CV_32FC(f.channels()), out.data.data());
+    f.copyTo(dst);
+    return out;
+}
+
+cv::Mat toMat(const LabelMap& labels) {
+    cv::Mat m(labels.height, labels.width, CV_32S);
+    std::copy(labels.labels.begin(), labels.labels.end(), m.ptr<int32_t>());
+    return m;
+}
+
+LabelMap toLabelMap(const cv::Mat& labels) {
+    cv::Mat m;
+    labels.convertTo(m, CV_32S);
+    if (!m.isContinuous()) m = m.clone();
+    LabelMap out{m.cols, m.rows, {}};
+    out.labels.assign(m.ptr<int32_t>(), m.ptr<int32_t>() + m.total());
+    return out;
+}
+
+cv::Mat toGrey(const ImageBuffer& image) {
+    cv::Mat view(image.height, image.width, CV_32FC(image.channels), const_cast<float*>(image.data.data()));
+    if (image.channels == 1) return view.clone();
+    cv::Mat grey;
+    cv::transform(view, grey, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
+    return grey;
+}
+
+}  // namespace msf

@@ -1,0 +1,120 @@
+#include "msformer/target_selection.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "msformer/mask_ops.h"
+
+namespace msf {
+
+namespace {
+
+int bestOverlapCluster(const cv::Mat& labels32, const cv::Mat& truth) {
+    std::map<int, int> overlap;
+    const cv::Mat t = truth > 0;
+    for (int y = 0; y < labels32.rows; ++y)
+        for (int x = 0; x < labels32.cols; ++x)
+            if (t.at<uchar>(y, x)) ++overlap[labels32.at<int32_t>(y, x)];
+    int best = -1, bestCount = -1;
+    for (const auto& [cluster, count] : overlap)
+        if (count > bestCount) best = cluster, bestCount = count;
+    return best;
+}
+
+void checkSizes(const cv::Mat& labels32, const cv::Mat& truth) {
+    if (labels32.size() != truth.size())
+        throw std::invalid_argument("label map and ground truth differ in size");
+}
+
+}  // namespace
+
+TargetSelection selectBestOverlap(const cv::Mat& labels32, const cv::Mat& truth) {
+    checkSizes(labels32, truth);
+    TargetSelection s;
+    const int c = bestOverlapCluster(labels32, truth);
+    s.mask = c >= 0 ? mask::clusterMask(labels32, c) : cv::Mat::zeros(labels32.size(), CV_8U);
+    if (c >= 0) s.clusters.push_back(c);
+    return s;
+}
+
+TargetSelection selectBestOverlapDilatedTruth(const cv::Mat& labels32, const cv::Mat& truth) {
+    TargetSelection s = selectBestOverlap(labels32, truth);
+    cv::Mat dilated;
+    cv::dilate(truth > 0, dilated, cv::Mat::ones(7, 7, CV_8U), cv::Point(-1, -1), 2);
+    s.mask &= dilated;
+    return s;
+}
+
+TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Point>& clicks) {
+    TargetSelection s;
+    s.mask = cv::Mat::zeros(labels32.size(), CV_8U);
+    for (const auto& p : clicks) {
+        if (p.x < 0 || p.y < 0 || p.x >= labels32.cols || p.y >= labels32.rows) continue;
+        s.mask |= mask::regionAt(labels32, p);
+        const int c = labels32.at<int32_t>(p);
+        if (std::find(s.clusters.begin(), s.clusters.end(), c) == s.clusters.end()) s.clusters.push_back(c);
+        s.clicks.push_back(p);
+    }
+    s.mask = mask::fillHoles(s.mask);
+    return s;
+}
+
+TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& truth) {
+    checkSizes(labels32, truth);
+    std::vector<cv::Point> clicks;
+    for (const auto& c : mask::components(truth)) clicks.push_back(mask::innermostPoint(c.mask));
+    return selectByClicks(labels32, clicks);
+}
+
+TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, const AutoSelectOptions& o) {
+    const double total = static_cast<double>(labels32.total());
+    const int minArea = std::max(1, static_cast<int>(o.minAreaFraction * total));
+    const int ringRadius = std::max(2, static_cast<int>(0.02 * std::max(labels32.cols, labels32.rows)));
+    const auto ringKernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * ringRadius + 1, 2 * ringRadius + 1});
+    double minLabel, maxLabel;
+    cv::minMaxLoc(labels32, &minLabel, &maxLabel);
+
+    TargetSelection best, central;
+    double bestScore = 0, bestCentrality = -1;
+    const cv::Point2d centre(labels32.cols / 2.0, labels32.rows / 2.0);
+    const double halfDiagonal = std::hypot(centre.x, centre.y);
+    for (int c = static_cast<int>(minLabel); c <= static_cast<int>(maxLabel); ++c) {
+        auto parts = mask::components(mask::clusterMask(labels32, c));
+        parts.erase(std::remove_if(parts.begin(), parts.end(),
+                                   [&](const mask::Component& p) { return p.touchesBorder || p.area < minArea; }),
+                    parts.end());
+        if (parts.empty()) continue;
+        int largest = 0;
+        for (const auto& p : parts) largest = std::max(largest, p.area);
+        cv::Mat candidate = cv::Mat::zeros(labels32.size(), CV_8U);
+        for (const auto& p : parts)
+            if (p.area >= o.siblingFraction * largest) candidate |= p.mask;
+        candidate = mask::fillHoles(candidate);
+        const double fraction = cv::countNonZero(candidate) / total;
+        if (fraction > o.maxAreaFraction) continue;
+
+        cv::Mat dilated;
+        cv::dilate(candidate, dilated, ringKernel);
+        const cv::Mat ring = dilated & ~candidate;
+        const double contrast = cv::mean(grey, ring)[0] - cv::mean(grey, candidate)[0];
+        const double score = contrast * std::sqrt(fraction);
+        const cv::Moments m = cv::moments(candidate, true);
+        const double centrality = 1.0 - std::hypot(m.m10 / m.m00 - centre.x, m.m01 / m.m00 - centre.y) / halfDiagonal;
+        if (score > bestScore) {
+            bestScore = score;
+            best = {candidate, {c}, {}};
+        }
+        if (centrality > bestCentrality) {
+            bestCentrality = centrality;
+            central = {candidate, {c}, {}};
+        }
+    }
+    if (!best.mask.empty()) return best;
+    if (!central.mask.empty()) return central;  // nothing darker than its surroundings
+    return {cv::Mat::zeros(labels32.size(), CV_8U), {}, {}};
+}
+
+}  // namespace msf

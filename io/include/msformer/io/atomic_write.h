@@ -1,0 +1,15 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace msf::io {
+
+// Writes bytes to `path` through a temporary file in the same folder and a
+// rename, so a failure never leaves a half-written file. Refuses to replace an
+// existing file unless `overwrite`. Throws IoError.
+void writeFileAtomic(const std::string& path, const std::vector<unsigned char>& bytes, bool overwrite);
+
+// Throws IoError if `path` exists and !overwrite (check before long work).
+void checkWritable(const std::string& path, bool overwrite);
+
+}  // namespace msf::io

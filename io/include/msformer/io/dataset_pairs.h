@@ -1,0 +1,23 @@
+#pragma once
+// Pairing a folder of images with a folder of masks by file stem.
+#include <string>
+#include <vector>
+
+namespace msf::io {
+
+struct ImageMaskPair {
+    std::string stem;
+    std::string image;
+    std::string mask;
+};
+
+// `a.dcm` pairs with `a.png`, `a_mask.png`, `a_lesion.png`, `a_segmentation.png`
+// (also `_seg`, `_gt`, `_label`, and '-' instead of '_'). Images without a mask
+// and masks without an image are reported in `problems`, one line each.
+std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, const std::string& maskDir,
+                                               std::vector<std::string>* problems);
+
+// Stem of a mask file name with a known mask suffix removed.
+std::string maskStem(const std::string& fileName);
+
+}  // namespace msf::io

@@ -1,0 +1,77 @@
+#include "msformer/io/dataset_pairs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "msformer/io/io_error.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fullStem(const fs::path& p) {
+    std::string name = p.filename().string();
+    for (const char* ext : {".nii.gz"}) {
+        const std::string e = ext;
+        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
+            return name.substr(0, name.size() - e.size());
+    }
+    return p.stem().string();
+}
+
+std::vector<fs::path> listFiles(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (e.is_regular_file() && !name.empty() && name[0] != '.') files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+}  // namespace
+
+std::string maskStem(const std::string& fileName) {
+    std::string stem = fullStem(fs::path(fileName));
+    for (const char* suffix : {"segmentation", "lesion", "mask", "seg", "gt", "label"}) {
+        for (char sep : {'_', '-'}) {
+            const std::string s = std::string(1, sep) + suffix;
+            if (stem.size() > s.size() && stem.compare(stem.size() - s.size(), s.size(), s) == 0)
+                return stem.substr(0, stem.size() - s.size());
+        }
+    }
+    return stem;
+}
+
+std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, const std::string& maskDir,
+                                               std::vector<std::string>* problems) {
+    std::map<std::string, std::string> masks;
+    for (const auto& m : listFiles(maskDir)) {
+        const std::string stem = maskStem(m.filename().string());
+        if (masks.count(stem) && problems)
+            problems->push_back(m.string() + ": a second mask for '" + stem + "' (" + masks[stem] + "); ignored");
+        else
+            masks[stem] = m.string();
+    }
+    std::vector<ImageMaskPair> pairs;
+    for (const auto& img : listFiles(imageDir)) {
+        const std::string stem = fullStem(img);
+        auto it = masks.find(stem);
+        if (it == masks.end()) {
+            if (problems) problems->push_back(img.string() + ": no mask named '" + stem + "' in " + maskDir);
+            continue;
+        }
+        pairs.push_back({stem, img.string(), it->second});
+        masks.erase(it);
+    }
+    if (problems)
+        for (const auto& [stem, path] : masks) problems->push_back(path + ": no image named '" + stem + "' in " + imageDir);
+    return pairs;
+}
+
+}  // namespace msf::io

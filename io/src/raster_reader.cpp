@@ -1,0 +1,35 @@
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+Image readRaster(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
+    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not an image file");
+    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    Image img;
+    try {
+        if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format");
+        // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
+        img.pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+    } catch (const cv::Exception& e) {
+        throw IoError(path, std::string("cannot decode image: ") + e.err);
+    }
+    if (img.pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
+    img.meta.sourcePath = path;
+    std::string ext = fs::path(path).extension().string();
+    for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    img.meta.format = ext.empty() ? "raster" : ext.substr(1);
+    img.meta.modality = "photo";
+    img.meta.bitsPerSample = img.pixels.depth() == CV_8U ? 8 : img.pixels.depth() == CV_16U ? 16 : 32;
+    return img;
+}
+
+}  // namespace msf::io

@@ -1,0 +1,134 @@
+// The msformer executable end to end, as a user runs it.
+#include <QtTest>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <fstream>
+
+namespace {
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.start(qEnvironmentVariable("MSFORMER_CLI"), args);
+    Run r;
+    if (!p.waitForFinished(300000)) {
+        p.kill();
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+const QStringList fast = {"--size", "40", "--iterations", "3"};
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir;
+private slots:
+    void initTestCase() {
+        QVERIFY(!qEnvironmentVariable("MSFORMER_CLI").isEmpty());
+        const Run r = cli({"synth", "-o", dir.filePath("set"), "--count", "1", "--size", "96"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
+    void versionNamesTorchDeviceThreadsAndBlas() {
+        const Run r = cli({"--version"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("LibTorch 1.") || r.out.contains("LibTorch 2."));
+        QVERIFY(r.out.contains("device cpu") || r.out.contains("device cuda"));
+        QVERIFY(r.out.contains(QRegularExpression("threads \\d+")));
+        QVERIFY(r.out.contains(QRegularExpression("BLAS /\\S+")));  // a real loaded path
+    }
+    void segmentWritesOriginalSizeOutputsAndRefusesOverwrite() {
+        const QString img = dir.filePath("set/images/lesion_0.png"), out = dir.filePath("out");
+        Run r = cli(QStringList{"segment", img, "-o", out, "--progress"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.err.count("iter "), 3);  // one progress line per iteration
+        for (auto suffix : {"clusters", "labels", "mask"}) {
+            const cv::Mat m = cv::imread(QString("%1/lesion_0_msformer_%2.png").arg(out, suffix).toStdString(),
+                                         cv::IMREAD_UNCHANGED);
+            QVERIFY2(!m.empty(), suffix);
+            QCOMPARE(m.cols, 96);
+            QCOMPARE(m.rows, 96);
+        }
+        r = cli(QStringList{"segment", img, "-o", out} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("already exists"));
+        r = cli(QStringList{"segment", img, "-o", out, "--force", "--method", "kmeans", "--target", "0"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = cli(QStringList{"segment", img, "-o", out, "--force", "--target", "click:48,48"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
+    void badAndMissingFilesAreReportedNotCrashes() {
+        const QString bad = dir.filePath("bad.png");
+        std::ofstream(bad.toStdString()) << "not an image";
+        const Run r = cli(QStringList{"segment", bad, dir.filePath("missing.png"), dir.filePath("set/images/lung_0.png"),
+                                      "-o", dir.filePath("out2")} + fast);
+        QCOMPARE(r.code, 1);  // failures are counted, the good file still done
+        QVERIFY(r.err.contains(bad + ": "));
+        QVERIFY(r.err.contains("missing.png: file not found"));
+        QVERIFY(QFile::exists(dir.filePath("out2/lung_0_msformer_mask.png")));
+        QVERIFY(!QFile::exists(dir.filePath("out2/bad_msformer_labels.png")));
+    }
+    void usageErrors() {
+        QCOMPARE(cli({"segment"}).code, 2);
+        QCOMPARE(cli({"frobnicate"}).code, 2);
+        const Run r = cli({"segment", "x.png", "--size", "abc"});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("--size"));
+        QCOMPARE(cli({"segment", "x.png", "--device", "tpu"}).code, 2);
+        QCOMPARE(cli({"segment", "x.png", "--weights", "1,2"}).code, 2);
+    }
+    void evalPrintsTableAndWritesJsonAndCsv() {
+        // One unpaired mask and one image with a wrong-size mask: reported and skipped.
+        cv::imwrite(dir.filePath("set/masks/orphan.png").toStdString(), cv::Mat::zeros(8, 8, CV_8U));
+        cv::imwrite(dir.filePath("set/images/small.png").toStdString(), cv::Mat::zeros(8, 8, CV_8U));
+        cv::imwrite(dir.filePath("set/masks/small_mask.png").toStdString(), cv::Mat::ones(9, 9, CV_8U));
+        const QString json = dir.filePath("eval.json"), csv = dir.filePath("eval.csv");
+        const Run r = cli(QStringList{"eval", "--images", dir.filePath("set/images"), "--masks", dir.filePath("set/masks"),
+                                      "--json", json, "--csv", csv} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.err.contains("orphan.png"));
+        QVERIFY(r.err.contains("small_mask.png"));
+        QVERIFY(r.out.contains("msformer") && r.out.contains("kmeans"));
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        for (auto method : {"msformer", "kmeans"}) {
+            const QJsonObject mean = o[method].toObject()["mean"].toObject();
+            for (auto key : {"dsc", "hm", "xor", "hd95", "click_dsc", "auto_dsc"}) {
+                QVERIFY2(mean.contains(key), key);
+                QVERIFY(mean[key].toDouble() >= 0);
+            }
+            QVERIFY(mean["dsc"].toDouble() <= 1.0);
+            QCOMPARE(o[method].toObject()["per_image"].toArray().size(), 4);
+        }
+        QFile c(csv);
+        QVERIFY(c.open(QIODevice::ReadOnly));
+        QCOMPARE(QString(c.readAll()).count('\n'), 1 + 8);
+        // A second run refuses to overwrite the JSON.
+        QCOMPARE(cli(QStringList{"eval", "--images", dir.filePath("set/images"), "--masks", dir.filePath("set/masks"),
+                                 "--json", json}).code, 1);
+    }
+    void benchPrintsFigures() {
+        const Run r = cli({"bench", "--size", "33", "--iterations", "2", "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o["iterations"].toInt(), 2);
+        QVERIFY(o["median_ms_per_iteration"].toDouble() > 0);
+        QVERIFY(o["peak_rss_mb"].toDouble() > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

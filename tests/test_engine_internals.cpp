@@ -1,0 +1,115 @@
+// Losses against hand-computed values, shapes, and float32 gradients against float64.
+#include <QtTest>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "losses.h"
+#include "model.h"
+#include "seeding.h"
+
+using namespace msf::detail;
+
+namespace {
+MsFormerNet makeNet(const msf::MsFormerConfig& c, int channels) {
+    SeedGuard seed(c.seed);
+    return MsFormerNet(c, channels);
+}
+
+at::Tensor totalLoss(MsFormerNet& net, const at::Tensor& x) {
+    auto out = net->forward(x);
+    auto labels = out.logits.argmax(1);
+    return selfCrossEntropy(out.logits, labels) + 2.0 * interScaleLoss(out.contextSmall, out.contextLarge) +
+           1.2 * intraScaleLoss(net->intraAttention(out.logits));
+}
+}  // namespace
+
+class TestEngineInternals : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void crossEntropyByHand() {
+        auto logits = at::tensor({2.0f, 0.0f, 0.0f, 1.0f}).view({1, 2, 1, 2});  // pixel0 [2,0], pixel1 [0,1]
+        auto loss = selfCrossEntropy(logits, logits.argmax(1)).item<double>();
+        const double expected = (std::log(1 + std::exp(-2.0)) + std::log(1 + std::exp(-1.0))) / 2;
+        QVERIFY(std::abs(loss - expected) < 1e-6);
+    }
+    void interScaleByHand() {
+        auto gs = at::tensor({1.0f, 0.0f, 0.0f, 1.0f}).view({1, 2, 2});
+        auto gl = at::tensor({1.0f, 0.0f, 1.0f, 0.0f}).view({1, 2, 2});
+        // rows: cos([1,0],[1,0]) = 1, cos([0,1],[1,0]) = 0 -> 1 - 0.5
+        QVERIFY(std::abs(interScaleLoss(gs, gl).item<double>() - 0.5) < 1e-6);
+        QVERIFY(std::abs(interScaleLoss(gs, gs).item<double>()) < 1e-6);
+        // cosine ignores scale
+        QVERIFY(std::abs(interScaleLoss(gs, gs * 3.0).item<double>()) < 1e-6);
+    }
+    void intraScaleByHand() {
+        auto a = at::full({2, 2}, 0.5f);
+        QVERIFY(std::abs(intraScaleLoss(a).item<double>() - 0.5) < 1e-6);
+        QVERIFY(std::abs(intraScaleLoss(at::eye(3)).item<double>()) < 1e-7);
+        auto b = at::tensor({0.9f, 0.1f, 0.3f, 0.7f}).view({2, 2});  // |.-I| = .1 .1 .3 .3
+        QVERIFY(std::abs(intraScaleLoss(b).item<double>() - 0.2) < 1e-6);
+    }
+    void shapesAtPaperSize() {
+        msf::MsFormerConfig c;  // S = 257, D = K = 100
+        auto net = makeNet(c, 3);
+        at::NoGradGuard g;
+        auto out = net->forward(at::rand({1, 3, 257, 257}));
+        QCOMPARE(out.logits.sizes().vec(), (std::vector<int64_t>{1, 100, 257, 257}));
+        QCOMPARE(out.contextSmall.sizes().vec(), (std::vector<int64_t>{1, 100, 100}));
+        QCOMPARE(out.contextLarge.sizes().vec(), (std::vector<int64_t>{1, 100, 100}));
+        QCOMPARE(net->intraPatch(), int64_t(32));
+        QCOMPARE(net->intraAttention(out.logits).sizes().vec(), (std::vector<int64_t>{64, 64}));
+    }
+    void shapesAtSmallAndEvenSizes() {
+        for (int s : {40, 64, 65}) {
+            for (int shift : {1, 2}) {
+                msf::MsFormerConfig c;
+                c.size = s;
+                c.embedDim = c.clusters = 8;
+                c.intraShift = shift;
+                auto net = makeNet(c, 1);
+                at::NoGradGuard g;
+                auto out = net->forward(at::rand({1, 1, s, s}));
+                QCOMPARE(out.logits.size(2), int64_t(s));
+                QCOMPARE(out.logits.size(3), int64_t(s));
+                const auto att = net->intraAttention(out.logits);
+                QVERIFY(att.size(0) >= 4);
+                QCOMPARE(att.size(0), net->intraTokens());
+                QVERIFY(std::abs(att.sum(1).mean().item<double>() - 1.0) < 1e-5);  // rows are softmaxes
+            }
+        }
+    }
+    void float32GradientsMatchFloat64() {
+        // Guards the GELU-backward bug of LibTorch 1.13 (pytorch#112006) and layout mistakes.
+        msf::MsFormerConfig c;
+        c.size = 33;
+        c.embedDim = c.clusters = 16;
+        auto net32 = makeNet(c, 3);
+        auto net64 = makeNet(c, 3);
+        net64->to(at::kDouble);
+        auto x = at::rand({1, 3, 33, 33});
+        totalLoss(net32, x).backward();
+        totalLoss(net64, x.to(at::kDouble)).backward();
+        auto p32 = net32->named_parameters(), p64 = net64->named_parameters();
+        // Parameters whose true gradient is ~0 (conv biases before BatchNorm)
+        // are compared against the largest gradient in the model instead.
+        double globalMax = 0;
+        for (const auto& item : p64) globalMax = std::max(globalMax, item.value().grad().abs().max().item<double>());
+        int checked = 0;
+        for (const auto& item : p32) {
+            const auto g32 = item.value().grad();
+            const auto g64 = p64[item.key()].grad();
+            QVERIFY2(g32.defined() && g64.defined(), qPrintable(QString::fromStdString(item.key())));
+            QVERIFY2(at::isfinite(g32).all().item<bool>(), qPrintable(QString::fromStdString(item.key())));
+            const double scale = std::max(g64.abs().max().item<double>(), 1e-3 * globalMax);
+            const double err = (g32.to(at::kDouble) - g64).abs().max().item<double>() / scale;
+            QVERIFY2(err < 2e-3, qPrintable(QString("%1: relative error %2").arg(QString::fromStdString(item.key())).arg(err)));
+            ++checked;
+        }
+        QVERIFY(checked > 40);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestEngineInternals)
+#include "test_engine_internals.moc"

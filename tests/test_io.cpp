@@ -1,0 +1,115 @@
+#include <QtTest>
+#include <QTemporaryDir>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msformer/io/atomic_write.h"
+#include "msformer/io/dataset_pairs.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+#include "msformer/io/mask_writer.h"
+
+namespace {
+void touch(const QString& path, const std::string& content = "x") {
+    std::ofstream(path.toStdString()) << content;
+}
+QString errorOf(const std::string& path) {
+    try {
+        msf::io::loadImage(path);
+    } catch (const msf::io::IoError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+}  // namespace
+
+class TestIo : public QObject {
+    Q_OBJECT
+private slots:
+    void readErrorsNameTheFileAndTheProblem() {
+        QTemporaryDir dir;
+        const QString missing = dir.filePath("missing.png"), empty = dir.filePath("empty.png"),
+                      corrupt = dir.filePath("corrupt.png"), text = dir.filePath("notes.txt");
+        touch(empty, "");
+        touch(corrupt, "\x89PNG\r\n\x1a\n garbage that is not a PNG stream");
+        touch(text, "hello");
+        QVERIFY(errorOf(missing.toStdString()).contains("missing.png: file not found"));
+        QVERIFY(errorOf(empty.toStdString()).contains("empty.png: file is empty"));
+        QVERIFY(errorOf(corrupt.toStdString()).startsWith(corrupt));
+        QVERIFY(errorOf(text.toStdString()).startsWith(text));
+        QVERIFY(errorOf(dir.path().toStdString()).contains("folder"));
+    }
+    void sixteenBitPngKeepsDepthAndNormalises() {
+        QTemporaryDir dir;
+        cv::Mat img(4, 4, CV_16U, cv::Scalar(1000));
+        img.at<uint16_t>(0, 0) = 3000;
+        const std::string path = dir.filePath("a.png").toStdString();
+        cv::imwrite(path, img);
+        const auto loaded = msf::io::loadImage(path);
+        QCOMPARE(loaded.pixels.depth(), CV_16U);
+        QCOMPARE(loaded.meta.bitsPerSample, 16);
+        const cv::Mat n = msf::io::normalizedForSegmentation(loaded);
+        QCOMPARE(n.at<float>(0, 0), 1.0f);
+        QCOMPARE(n.at<float>(1, 1), 0.0f);
+    }
+    void maskRoundTripAndNoSilentOverwrite() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("m.png").toStdString();
+        cv::Mat m = cv::Mat::zeros(8, 8, CV_8U);
+        m(cv::Rect(2, 2, 3, 3)).setTo(1);
+        msf::io::writeMaskPng(path, m, false);
+        const cv::Mat back = cv::imread(path, cv::IMREAD_UNCHANGED);
+        QCOMPARE(cv::countNonZero(back == 255), 9);
+        QCOMPARE(cv::countNonZero(back), 9);
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeMaskPng(path, cv::Mat::zeros(8, 8, CV_8U), false));
+        QCOMPARE(cv::countNonZero(cv::imread(path, cv::IMREAD_UNCHANGED)), 9);  // untouched
+        msf::io::writeMaskPng(path, cv::Mat::zeros(8, 8, CV_8U), true);
+        QCOMPARE(cv::countNonZero(cv::imread(path, cv::IMREAD_UNCHANGED)), 0);
+        // Label maps keep their ids in 16 bits.
+        cv::Mat labels(2, 2, CV_32S, cv::Scalar(300));
+        msf::io::writeLabelPng(dir.filePath("l.png").toStdString(), labels, false);
+        QCOMPARE(cv::imread(dir.filePath("l.png").toStdString(), cv::IMREAD_UNCHANGED).at<uint16_t>(1, 1), uint16_t(300));
+    }
+    void failedWriteLeavesNoFile() {
+        if (geteuid() == 0) QSKIP("root ignores folder permissions");
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir("ro"));
+        chmod(dir.filePath("ro").toLocal8Bit().constData(), 0555);
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
+                                 msf::io::writeFileAtomic(dir.filePath("ro/x.bin").toStdString(), {1, 2, 3}, false));
+        QCOMPARE(QDir(dir.filePath("ro")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot).size(), 0);
+    }
+    void writeIntoMissingFolderIsAClearError() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("nope/x.png").toStdString();
+        try {
+            msf::io::writeFileAtomic(path, {1}, false);
+            QFAIL("no error");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY(QString(e.what()).startsWith(QString::fromStdString(path)));
+        }
+    }
+    void pairsByStemWithMaskSuffixes() {
+        QTemporaryDir dir;
+        QDir(dir.path()).mkdir("img");
+        QDir(dir.path()).mkdir("msk");
+        for (auto n : {"a.dcm", "b.png", "c.jpg", "d.nii.gz", "e.png"}) touch(dir.filePath(QString("img/") + n));
+        for (auto n : {"a.png", "b_mask.png", "c_lesion.png", "d_segmentation.nii.gz", "z.png"})
+            touch(dir.filePath(QString("msk/") + n));
+        std::vector<std::string> problems;
+        const auto pairs = msf::io::pairImagesWithMasks(dir.filePath("img").toStdString(),
+                                                        dir.filePath("msk").toStdString(), &problems);
+        QCOMPARE(int(pairs.size()), 4);
+        QCOMPARE(QString::fromStdString(pairs[3].stem), QString("d"));
+        QCOMPARE(int(problems.size()), 2);  // e has no mask, z has no image
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
+                                 msf::io::pairImagesWithMasks(dir.filePath("none").toStdString(), "", nullptr));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIo)
+#include "test_io.moc"

@@ -1,0 +1,153 @@
+// The optimisation loop through the public API: observer, early stop, cancel,
+// determinism, errors, and quality on a generated lesion.
+#include <QtTest>
+
+#include <cmath>
+#include <thread>
+
+#include "msformer/evaluation.h"
+#include "msformer/segmenter.h"
+#include "synthetic_support.h"
+
+namespace {
+msf::MsFormerConfig smallConfig(int size = 48, int iterations = 4) {
+    msf::MsFormerConfig c;
+    c.size = size;
+    c.maxIterations = iterations;
+    c.minLabels = 0;
+    c.device = msf::DeviceChoice::Cpu;
+    return c;
+}
+}  // namespace
+
+class TestSegmenter : public QObject {
+    Q_OBJECT
+private slots:
+    void observerSeesEveryIterationAndResultHasBothSizes() {
+        const auto lesion = bufferOf(msf::phantom::skinLesion(96, 1));
+        msf::Segmenter seg(smallConfig());
+        int calls = 0;
+        bool ok = true;
+        seg.setObserver([&](const msf::IterationStats& s, const msf::LabelMap& m) {
+            ++calls;
+            ok = ok && s.iteration == calls && m.width == 48 && m.height == 48;
+            return true;
+        });
+        const auto r = seg.run(lesion);
+        QCOMPARE(calls, 4);
+        QVERIFY(ok);
+        QCOMPARE(int(r.history.size()), 4);
+        QVERIFY(!r.cancelled);
+        QCOMPARE(r.working.width, 48);
+        QCOMPARE(r.original.width, 96);
+        QCOMPARE(r.original.height, 96);
+        QCOMPARE(r.clusterCount, r.working.count());
+        for (const auto& h : r.history) {
+            QVERIFY(std::isfinite(h.lossTotal));
+            QVERIFY(std::abs(h.lossTotal - (h.lossCe + 2.0 * h.lossInter + 1.2 * h.lossIntra)) < 1e-4);
+            QVERIFY(h.labelCount >= 1 && h.labelCount <= 100);
+            QVERIFY(h.milliseconds > 0);
+        }
+    }
+    void labelsAreRenumberedBySize() {
+        msf::Segmenter seg(smallConfig(40, 2));
+        const auto r = seg.run(bufferOf(msf::phantom::lungCt(64, 2)));
+        std::vector<int> counts(r.clusterCount, 0);
+        for (int v : r.working.labels) ++counts.at(v);
+        for (size_t i = 1; i < counts.size(); ++i) QVERIFY(counts[i - 1] >= counts[i]);
+    }
+    void stopsEarlyAtMinLabels() {
+        auto c = smallConfig(40, 50);
+        c.minLabels = 100;  // any label count is <= 100: stop after the first iteration
+        msf::Segmenter seg(c);
+        const auto r = seg.run(bufferOf(msf::phantom::skinLesion(64, 3)));
+        QVERIFY(r.stoppedEarly);
+        QCOMPARE(int(r.history.size()), 1);
+    }
+    void cancelFromAnotherThreadStopsWithinOneIteration() {
+        auto c = smallConfig(48, 50);
+        msf::Segmenter seg(c);
+        msf::CancelFlag cancel;
+        std::atomic<int> seen{0};
+        seg.setObserver([&](const msf::IterationStats& s, const msf::LabelMap&) {
+            seen = s.iteration;
+            return true;
+        });
+        std::thread canceller([&] {
+            while (seen.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            cancel.cancel();
+        });
+        const auto r = seg.run(bufferOf(msf::phantom::skinLesion(64, 4)), &cancel);
+        canceller.join();
+        QVERIFY(r.cancelled);
+        QVERIFY(int(r.history.size()) <= 3);  // the iteration in flight may finish
+        QVERIFY(!r.working.empty());          // still a usable map
+    }
+    void observerReturningFalseCancels() {
+        msf::Segmenter seg(smallConfig(40, 10));
+        seg.setObserver([](const msf::IterationStats& s, const msf::LabelMap&) { return s.iteration < 3; });
+        const auto r = seg.run(bufferOf(msf::phantom::lungCt(64, 5)));
+        QVERIFY(r.cancelled);
+        QCOMPARE(int(r.history.size()), 3);
+    }
+    void sameSeedSameResultOtherSeedDiffers() {
+        const auto img = bufferOf(msf::phantom::skinLesion(64, 6));
+        auto c = smallConfig(40, 3);
+        c.seed = 11;
+        const auto a = msf::Segmenter(c).run(img);
+        const auto b = msf::Segmenter(c).run(img);
+        QVERIFY(a.working.labels == b.working.labels);
+        QCOMPARE(a.history.back().lossTotal, b.history.back().lossTotal);
+        c.seed = 12;
+        const auto d = msf::Segmenter(c).run(img);
+        QVERIFY(d.history.back().lossTotal != a.history.back().lossTotal);
+    }
+    void greyscaleRunsWithOneChannel() {
+        const auto ct = bufferOf(msf::phantom::lungCt(64, 7));
+        QCOMPARE(ct.channels, 1);
+        const auto r = msf::Segmenter(smallConfig(40, 2)).run(ct);
+        QCOMPARE(r.original.width, 64);
+    }
+    void badInputAndConfigAreErrors() {
+        msf::ImageBuffer empty;
+        QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::Segmenter(smallConfig()).run(empty));
+        msf::ImageBuffer nan{8, 8, 1, std::vector<float>(64, NAN)};
+        QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::Segmenter(smallConfig()).run(nan));
+        msf::ImageBuffer twoChannels{8, 8, 2, std::vector<float>(128, 0.5f)};
+        QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::Segmenter(smallConfig()).run(twoChannels));
+        auto c = smallConfig();
+        c.size = 3;
+        QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::Segmenter(c).run(bufferOf(msf::phantom::lungCt(32, 1))));
+        c = smallConfig();
+        c.useCe = c.useInter = c.useIntra = false;
+        QVERIFY(!c.validate().empty());
+    }
+    void divergenceIsReportedNotDrawn() {
+        auto c = smallConfig(40, 30);
+        c.learningRate = 1e6;  // blows up within a few steps
+        bool threw = false;
+        try {
+            msf::Segmenter(c).run(bufferOf(msf::phantom::skinLesion(64, 8)));
+        } catch (const msf::SegmentationError& e) {
+            threw = true;
+            QVERIFY(QString(e.what()).contains("non-finite"));
+        }
+        QVERIFY(threw);
+    }
+    void lesionClickDiceAboveThreshold() {
+        const auto ph = msf::phantom::skinLesion(128, 21);
+        auto c = smallConfig(97, 50);
+        c.minLabels = 3;
+        const auto r = msf::Segmenter(c).run(bufferOf(ph));
+        const auto s = msf::evaluateAllProtocols(msf::toMat(r.original), ph.mask, msf::toGrey(bufferOf(ph)));
+        qInfo("synthetic lesion, S=97: %d iterations, %d clusters; best-overlap DSC %.3f, click DSC %.3f, auto DSC %.3f",
+              int(r.history.size()), r.clusterCount, s.bestOverlap.dsc, s.click.dsc, s.automatic.dsc);
+        QVERIFY2(s.click.dsc > 0.85, qPrintable(QString("click DSC %1").arg(s.click.dsc)));
+        // Better than chance: a random mask of the same area scores about the area fraction.
+        const double fraction = cv::countNonZero(ph.mask) / double(ph.mask.total());
+        QVERIFY(s.click.dsc > 2 * fraction);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSegmenter)
+#include "test_segmenter.moc"
