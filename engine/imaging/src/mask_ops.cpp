@@ -61,12 +61,21 @@ cv::Mat removeIslands(const cv::Mat& mask, int minArea) {
     return out;
 }
 
+namespace {
+cv::Mat disc(int radius) { return cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * radius + 1, 2 * radius + 1}); }
+}  // namespace
+
+cv::Mat smoothOpen(const cv::Mat& mask, int radius) {
+    if (radius <= 0) return mask.clone();
+    cv::Mat out;
+    cv::morphologyEx(mask, out, cv::MORPH_OPEN, disc(radius));
+    return out;
+}
+
 cv::Mat smooth(const cv::Mat& mask, int radius) {
     if (radius <= 0) return mask.clone();
-    const auto kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * radius + 1, 2 * radius + 1});
     cv::Mat out;
-    cv::morphologyEx(mask, out, cv::MORPH_OPEN, kernel);
-    cv::morphologyEx(out, out, cv::MORPH_CLOSE, kernel);
+    cv::morphologyEx(smoothOpen(mask, radius), out, cv::MORPH_CLOSE, disc(radius));
     return out;
 }
 

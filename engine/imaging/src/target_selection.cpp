@@ -81,8 +81,13 @@ TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, co
     double bestScore = 0, bestCentrality = -1;
     const cv::Point2d centre(labels32.cols / 2.0, labels32.rows / 2.0);
     const double halfDiagonal = std::hypot(centre.x, centre.y);
+    // Opening detaches thin structures (hairs, vessels) that would join a
+    // target to the border.
+    const int openRadius = std::max(1, static_cast<int>(o.openingFraction * std::max(labels32.cols, labels32.rows)));
+    const auto openKernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * openRadius + 1, 2 * openRadius + 1});
     for (int c = static_cast<int>(minLabel); c <= static_cast<int>(maxLabel); ++c) {
-        auto parts = mask::components(mask::clusterMask(labels32, c));
+        const cv::Mat cluster = mask::clusterMask(labels32, c);
+        auto parts = mask::components(mask::smoothOpen(cluster, openRadius));
         parts.erase(std::remove_if(parts.begin(), parts.end(),
                                    [&](const mask::Component& p) { return p.touchesBorder || p.area < minArea; }),
                     parts.end());
@@ -92,7 +97,9 @@ TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, co
         cv::Mat candidate = cv::Mat::zeros(labels32.size(), CV_8U);
         for (const auto& p : parts)
             if (p.area >= o.siblingFraction * largest) candidate |= p.mask;
-        candidate = mask::fillHoles(candidate);
+        // Give back what the opening shaved off the outline (not the hairs beyond it).
+        cv::dilate(candidate, candidate, openKernel);
+        candidate = mask::fillHoles(candidate & cluster);
         const double fraction = cv::countNonZero(candidate) / total;
         if (fraction > o.maxAreaFraction) continue;
 

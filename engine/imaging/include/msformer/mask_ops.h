@@ -13,6 +13,8 @@ cv::Mat keepLargestComponent(const cv::Mat& mask);
 cv::Mat removeIslands(const cv::Mat& mask, int minArea);
 // Morphological opening then closing with an elliptical kernel of this radius.
 cv::Mat smooth(const cv::Mat& mask, int radius);
+// Opening only: removes structures thinner than 2 * radius + 1.
+cv::Mat smoothOpen(const cv::Mat& mask, int radius);
 
 struct Component {
     cv::Mat mask;      // 0 / 255

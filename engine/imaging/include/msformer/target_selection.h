@@ -35,9 +35,11 @@ struct AutoSelectOptions {
     double minAreaFraction = 0.002;   // regions smaller than this are ignored
     double maxAreaFraction = 0.7;     // a candidate larger than this is background
     double siblingFraction = 0.1;     // also keep same-cluster regions >= this x the largest
+    double openingFraction = 0.01;    // opening radius (x image side) that cuts thin hairs
 };
 
-// Automatic protocol: for each cluster, its regions that do not touch the
+// Automatic protocol: for each cluster, after a morphological opening that
+// cuts thin hairs, its regions that do not touch the
 // image border (large enough), holes filled; the candidate that is darkest
 // against the ring around it wins (a lesion on skin, lungs in a body), weighted
 // by sqrt(area). `grey` is the working image in [0, 1] at the label map's size.
