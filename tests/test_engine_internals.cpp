@@ -23,6 +23,13 @@ at::Tensor totalLoss(MsFormerNet& net, const at::Tensor& x) {
     return selfCrossEntropy(out.logits, labels) + 2.0 * interScaleLoss(out.contextSmall, out.contextLarge) +
            1.2 * intraScaleLoss(net->intraAttention(out.logits));
 }
+// Biases that feed straight into a BatchNorm have a true gradient of ~0; such
+// parameters are compared against the largest gradient in the model instead.
+double largestGradient(const torch::OrderedDict<std::string, at::Tensor>& params) {
+    double m = 0;
+    for (const auto& item : params) m = std::max(m, item.value().grad().abs().max().item<double>());
+    return m;
+}
 }  // namespace
 
 class TestEngineInternals : public QObject {
@@ -55,7 +62,7 @@ private Q_SLOTS:
         auto net = makeNet(c, 3);
         at::NoGradGuard g;
         auto out = net->forward(at::rand({1, 3, 257, 257}));
-        QCOMPARE(out.logits.sizes().vec(), (std::vector<int64_t>{1, 100, 257, 257}));
+        QCOMPARE(out.logits.sizes().vec(), (std::vector<int64_t>{257 * 257, 100}));  // token layout
         QCOMPARE(out.contextSmall.sizes().vec(), (std::vector<int64_t>{1, 100, 100}));
         QCOMPARE(out.contextLarge.sizes().vec(), (std::vector<int64_t>{1, 100, 100}));
         QCOMPARE(net->intraPatch(), int64_t(32));
@@ -71,12 +78,42 @@ private Q_SLOTS:
                 auto net = makeNet(c, 1);
                 at::NoGradGuard g;
                 auto out = net->forward(at::rand({1, 1, s, s}));
-                QCOMPARE(out.logits.size(2), int64_t(s));
-                QCOMPARE(out.logits.size(3), int64_t(s));
+                QCOMPARE(out.logits.sizes().vec(), (std::vector<int64_t>{s * s, 8}));
+                const auto ref = net->forwardReference(at::rand({1, 1, s, s})).logits;
+                QCOMPARE(ref.sizes().vec(), (std::vector<int64_t>{1, 8, s, s}));
                 const auto att = net->intraAttention(out.logits);
                 QVERIFY(att.size(0) >= 4);
                 QCOMPARE(att.size(0), net->intraTokens());
                 QVERIFY(std::abs(att.sum(1).mean().item<double>() - 1.0) < 1e-5);  // rows are softmaxes
+            }
+        }
+    }
+    void tokenLayoutMatchesTheLiteralNchwNetwork() {
+        // forward() (token layout) and forwardReference() (literal NCHW) share
+        // parameters: same logits, contexts, intra attention and gradients.
+        for (int s : {33, 40}) {
+            msf::MsFormerConfig c;
+            c.size = s;
+            c.embedDim = c.clusters = 12;
+            auto a = makeNet(c, 3), b = makeNet(c, 3);
+            auto x = at::rand({1, 3, s, s});
+            auto fa = a->forward(x), fb = b->forwardReference(x);
+            auto ref = fb.logits.permute({0, 2, 3, 1}).reshape({-1, 12});
+            QVERIFY(at::allclose(fa.logits, ref, 1e-4, 1e-5));
+            QVERIFY(at::allclose(fa.contextSmall, fb.contextSmall, 1e-4, 1e-6));
+            QVERIFY(at::allclose(fa.contextLarge, fb.contextLarge, 1e-4, 1e-6));
+            auto ia = a->intraAttention(fa.logits), ib = b->intraAttentionReference(fb.logits);
+            QVERIFY(at::allclose(ia, ib, 1e-4, 1e-6));
+            auto la = fa.logits.argmax(1);
+            auto lb = fb.logits.argmax(1);
+            (selfCrossEntropy(fa.logits, la) + interScaleLoss(fa.contextSmall, fa.contextLarge) + intraScaleLoss(ia)).backward();
+            (selfCrossEntropy(fb.logits, lb) + interScaleLoss(fb.contextSmall, fb.contextLarge) + intraScaleLoss(ib)).backward();
+            auto pa = a->named_parameters(), pb = b->named_parameters();
+            const double globalMax = largestGradient(pb);
+            for (const auto& item : pa) {
+                const auto ga = item.value().grad(), gb = pb[item.key()].grad();
+                const double scale = std::max(gb.abs().max().item<double>(), 1e-3 * globalMax);
+                QVERIFY2((ga - gb).abs().max().item<double>() / scale < 1e-3, qPrintable(QString::fromStdString(item.key())));
             }
         }
     }
@@ -92,10 +129,7 @@ private Q_SLOTS:
         totalLoss(net32, x).backward();
         totalLoss(net64, x.to(at::kDouble)).backward();
         auto p32 = net32->named_parameters(), p64 = net64->named_parameters();
-        // Parameters whose true gradient is ~0 (conv biases before BatchNorm)
-        // are compared against the largest gradient in the model instead.
-        double globalMax = 0;
-        for (const auto& item : p64) globalMax = std::max(globalMax, item.value().grad().abs().max().item<double>());
+        const double globalMax = largestGradient(p64);
         int checked = 0;
         for (const auto& item : p32) {
             const auto g32 = item.value().grad();

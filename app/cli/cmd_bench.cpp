@@ -23,8 +23,8 @@ int runBench(const QStringList& args) {
         return 0;
     }
     MethodOptions opt;
-    opt.msformer.maxIterations = 10;
     if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("bench", e, 2);
+    if (!p.isSet("iterations")) opt.msformer.maxIterations = 10;
     const int channels = p.isSet("channels") ? p.value("channels").toInt() : 3;
     if (channels != 1 && channels != 3) return fail("bench", "--channels must be 1 or 3", 2);
     msf::BenchmarkResult r;

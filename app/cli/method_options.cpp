@@ -17,7 +17,9 @@ int fail(const QString& command, const QString& message, int code) {
 
 void addMethodOptions(QCommandLineParser& p) {
     p.addOptions({
-        {"size", "Working size S (S x S). Default 257.", "S"},
+        {"mode", "default (interactive: S = 129, interpolated upsampling, speck-robust stopping, "
+                 "standardised input) or faithful (the published method exactly, S = 257). Default: default.", "MODE"},
+        {"size", "Working size S (S x S). Default 129 (faithful: 257).", "S"},
         {"iterations", "Maximum iterations. Default 50.", "N"},
         {"min-labels", "Stop once this many distinct labels remain. Default 3.", "N"},
         {"seed", "Random seed. Default 0.", "N"},
@@ -28,10 +30,16 @@ void addMethodOptions(QCommandLineParser& p) {
         {"intra-shift", "Intra-scale shift: 1 (published code) or 2 (paper). Default 1.", "N"},
         {"embed-dim", "Embedding dimension D (= clusters K). Default 100.", "D"},
         {"k", "k-means clusters. Default 3 (2 for lung CT in the paper).", "K"},
+        {"reference", "Run the literal NCHW transcription of the network (same parameters, slower; "
+                      "for before/after comparisons)."},
     });
 }
 
 QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
+    const QString mode = p.isSet("mode") ? p.value("mode") : "default";
+    if (mode == "default") out->msformer = msf::interactiveConfig();
+    else if (mode == "faithful") out->msformer = msf::faithfulConfig();
+    else return QString("--mode must be default or faithful, got '%1'").arg(mode);
     auto& m = out->msformer;
     auto& km = out->kmeans;
     int v = 0;
@@ -77,6 +85,7 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
             else return QString("--losses: unknown loss '%1' (ce, inter, intra)").arg(l);
         }
     }
+    m.referenceImplementation = p.isSet("reference");
     km.size = m.size;
     if (const auto e = m.validate(); !e.empty()) return QString::fromStdString(e);
     if (const auto e = km.validate(); !e.empty()) return QString::fromStdString(e);

@@ -31,7 +31,24 @@ std::string MsFormerConfig::validate() const {
     if (!(learningRate > 0)) return outOfRange("learning_rate", learningRate, "> 0");
     if (momentum < 0 || momentum >= 1) return outOfRange("momentum", momentum, "0 <= m < 1");
     if (threads < 0) return outOfRange("threads", threads, ">= 0");
+    if (minLabelAreaFraction < 0 || minLabelAreaFraction >= 1)
+        return outOfRange("min_label_area", minLabelAreaFraction, "0 <= f < 1");
+    if (mergeRegionsBelowFraction < 0 || mergeRegionsBelowFraction >= 1)
+        return outOfRange("merge_regions_below", mergeRegionsBelowFraction, "0 <= f < 1");
     return {};
+}
+
+MsFormerConfig faithfulConfig() { return MsFormerConfig{}; }
+
+MsFormerConfig interactiveConfig() {
+    MsFormerConfig c;
+    c.size = 129;
+    c.interpolateUpsampling = true;
+    c.minLabelAreaFraction = 0.002;
+    c.mergeRegionsBelowFraction = 0.001;
+    c.standardizeInput = true;
+    c.refineRadius = 8;
+    return c;
 }
 
 std::string KMeansConfig::validate() const {

@@ -1,6 +1,8 @@
 #include "msformer/image_buffer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <deque>
 #include <numeric>
 #include <unordered_map>
 
@@ -55,6 +57,161 @@ int countLabelsAtLeast(const LabelMap& in, int minArea) {
         if (kv.second >= minArea) ++n;
     }
     return n;
+}
+
+LabelMap mergeSmallRegions(const LabelMap& in, int minArea) {
+    if (in.empty() || minArea <= 1) return in;
+    const int w = in.width, h = in.height;
+    const size_t n = static_cast<size_t>(w) * h;
+    std::vector<int32_t> region(n, -1);
+    std::vector<char> keep(n, 0);
+    std::vector<size_t> members;
+    std::deque<size_t> queue;
+    bool anyKept = false;
+    for (size_t start = 0; start < n; ++start) {
+        if (region[start] >= 0) continue;
+        members.clear();
+        region[start] = 1;
+        queue.push_back(start);
+        while (!queue.empty()) {  // flood one 4-connected region of equal labels
+            const size_t p = queue.front();
+            queue.pop_front();
+            members.push_back(p);
+            const int x = static_cast<int>(p % w), y = static_cast<int>(p / w);
+            const size_t next[4] = {p - 1, p + 1, p - w, p + w};
+            const bool ok[4] = {x > 0, x + 1 < w, y > 0, y + 1 < h};
+            for (int k = 0; k < 4; ++k)
+                if (ok[k] && region[next[k]] < 0 && in.labels[next[k]] == in.labels[p]) {
+                    region[next[k]] = 1;
+                    queue.push_back(next[k]);
+                }
+        }
+        const bool big = static_cast<int>(members.size()) >= minArea;
+        anyKept = anyKept || big;
+        for (size_t p : members) keep[p] = big;
+    }
+    if (!anyKept) return in;
+    LabelMap out{w, h, in.labels};
+    for (size_t p = 0; p < n; ++p)
+        if (keep[p]) queue.push_back(p);
+    while (!queue.empty()) {  // grow the kept regions into the small ones
+        const size_t p = queue.front();
+        queue.pop_front();
+        const int x = static_cast<int>(p % w), y = static_cast<int>(p / w);
+        const size_t next[4] = {p - 1, p + 1, p - w, p + w};
+        const bool ok[4] = {x > 0, x + 1 < w, y > 0, y + 1 < h};
+        for (int k = 0; k < 4; ++k)
+            if (ok[k] && !keep[next[k]]) {
+                keep[next[k]] = 1;
+                out.labels[next[k]] = out.labels[p];
+                queue.push_back(next[k]);
+            }
+    }
+    return renumberBySize(out);
+}
+
+LabelMap mergeSimilarNeighbours(const LabelMap& labels, const ImageBuffer& image, double tolerance) {
+    if (labels.empty() || image.width != labels.width || image.height != labels.height) return labels;
+    const int w = labels.width, h = labels.height, c = image.channels;
+    int32_t maxLabel = 0;
+    for (int32_t v : labels.labels) maxLabel = std::max(maxLabel, v);
+    const size_t n = static_cast<size_t>(maxLabel) + 1;
+    std::vector<double> means(n * c, 0.0);
+    std::vector<int64_t> counts(n, 0);
+    std::vector<char> adjacent(n * n, 0);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const size_t p = static_cast<size_t>(y) * w + x;
+            const int32_t l = labels.labels[p];
+            if (l < 0) continue;
+            ++counts[l];
+            for (int k = 0; k < c; ++k) means[l * c + k] += image.data[p * c + k];
+            const int32_t right = x + 1 < w ? labels.labels[p + 1] : -1;
+            const int32_t down = y + 1 < h ? labels.labels[p + w] : -1;
+            for (int32_t o : {right, down})
+                if (o >= 0 && o != l) adjacent[l * n + o] = adjacent[o * n + l] = 1;
+        }
+    for (size_t l = 0; l < n; ++l)
+        for (int k = 0; k < c; ++k)
+            if (counts[l]) means[l * c + k] /= counts[l];
+    std::vector<int32_t> parent(n);
+    std::iota(parent.begin(), parent.end(), 0);
+    auto find = [&](int32_t a) {
+        while (parent[a] != a) a = parent[a] = parent[parent[a]];
+        return a;
+    };
+    for (size_t a = 0; a < n; ++a)
+        for (size_t b = a + 1; b < n; ++b) {
+            if (!adjacent[a * n + b] || !counts[a] || !counts[b]) continue;
+            double d = 0;
+            for (int k = 0; k < c; ++k) d += (means[a * c + k] - means[b * c + k]) * (means[a * c + k] - means[b * c + k]);
+            if (std::sqrt(d / c) < tolerance) parent[find(static_cast<int32_t>(b))] = find(static_cast<int32_t>(a));
+        }
+    LabelMap out = labels;
+    for (int32_t& v : out.labels)
+        if (v >= 0) v = find(v);
+    return renumberBySize(out);
+}
+
+LabelMap refineBoundaries(const LabelMap& labels, const ImageBuffer& image, int maxPasses) {
+    if (labels.empty() || image.width != labels.width || image.height != labels.height || maxPasses < 1)
+        return labels;
+    const int w = labels.width, h = labels.height, c = image.channels;
+    LabelMap current = labels;
+    int32_t maxLabel = 0;
+    for (int32_t v : current.labels) maxLabel = std::max(maxLabel, v);
+    std::vector<double> means(static_cast<size_t>(maxLabel + 1) * c);
+    std::vector<int64_t> counts(maxLabel + 1);
+    std::vector<int32_t> candidates;
+    for (int pass = 0; pass < maxPasses; ++pass) {
+        std::fill(means.begin(), means.end(), 0.0);
+        std::fill(counts.begin(), counts.end(), 0);
+        for (size_t p = 0; p < current.labels.size(); ++p) {
+            const int32_t l = current.labels[p];
+            if (l < 0) continue;
+            ++counts[l];
+            for (int k = 0; k < c; ++k) means[static_cast<size_t>(l) * c + k] += image.data[p * c + k];
+        }
+        for (int32_t l = 0; l <= maxLabel; ++l)
+            for (int k = 0; k < c; ++k)
+                if (counts[l]) means[static_cast<size_t>(l) * c + k] /= counts[l];
+        LabelMap next = current;
+        size_t changed = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const size_t p = static_cast<size_t>(y) * w + x;
+                candidates.clear();
+                for (int yy = std::max(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy)
+                    for (int xx = std::max(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
+                        const int32_t l = current.labels[static_cast<size_t>(yy) * w + xx];
+                        if (l >= 0 && std::find(candidates.begin(), candidates.end(), l) == candidates.end())
+                            candidates.push_back(l);
+                    }
+                if (candidates.size() < 2) continue;  // not on a boundary
+                auto distance = [&](int32_t l) {
+                    double d = 0;
+                    for (int k = 0; k < c; ++k) {
+                        const double diff = image.data[p * c + k] - means[static_cast<size_t>(l) * c + k];
+                        d += diff * diff;
+                    }
+                    return d;
+                };
+                // Keep the current label unless another fits strictly better (no drift on ties).
+                int32_t bestLabel = current.labels[p];
+                double best = distance(bestLabel) - 1e-9;
+                for (int32_t l : candidates) {
+                    const double d = distance(l);
+                    if (d < best) best = d, bestLabel = l;
+                }
+                if (bestLabel != current.labels[p]) {
+                    next.labels[p] = bestLabel;
+                    ++changed;
+                }
+            }
+        current = std::move(next);
+        if (changed == 0) break;
+    }
+    return renumberBySize(current);
 }
 
 }  // namespace msf

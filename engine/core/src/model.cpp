@@ -1,6 +1,8 @@
 #include "model.h"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/custom_function.h>
 #include <torch/nn/functional/activation.h>
 
 namespace msf::detail {
@@ -11,6 +13,24 @@ using torch::nn::Conv2dOptions;
 namespace {
 torch::nn::Conv2d pointwise(int64_t in, int64_t out, bool bias = true) {
     return torch::nn::Conv2d(Conv2dOptions(in, out, 1).bias(bias));
+}
+
+// A 1x1 convolution applied to n x C tokens: the same weights as a linear layer.
+torch::Tensor linearOf(const torch::nn::Conv2d& conv, const torch::Tensor& tokens) {
+    const auto& w = conv->weight;
+    return at::linear(tokens, w.view({w.size(0), w.size(1)}), conv->bias);
+}
+
+// BatchNorm2d over the pixels of n x C tokens (training mode, running stats updated).
+torch::Tensor batchNormTokens(const torch::nn::BatchNorm2d& bn, const torch::Tensor& tokens) {
+    const auto& o = bn->options;
+    return at::batch_norm(tokens, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->is_training(),
+                          o.momentum().value_or(0.1), o.eps(), at::globalContext().userEnabledCuDNN());
+}
+
+// 1 x C x H x W -> (H*W) x C.
+torch::Tensor toTokens(const torch::Tensor& nchw) {
+    return nchw.permute({0, 2, 3, 1}).reshape({-1, nchw.size(1)});
 }
 }  // namespace
 
@@ -24,6 +44,10 @@ torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) {
     auto centred = x - mean;
     auto var = centred.pow(2).mean(1, true);
     return centred * torch::rsqrt(var + eps) * weight.view({1, -1, 1, 1}) + bias.view({1, -1, 1, 1});
+}
+
+torch::Tensor ChannelLayerNormImpl::forwardTokens(const torch::Tensor& x) {
+    return at::layer_norm(x, {x.size(1)}, weight, bias, eps);
 }
 
 EfficientAttentionImpl::EfficientAttentionImpl(int64_t dim) {
@@ -43,6 +67,15 @@ std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forward(const to
     return {reproject(attended.view({b, d, h, w})), context};
 }
 
+std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forwardTokens(const torch::Tensor& x) {
+    auto q = linearOf(query, x).softmax(1);  // over channels
+    auto k = linearOf(key, x).softmax(0);    // over tokens
+    auto v = linearOf(value, x);
+    auto context = at::mm(k.t(), v);         // D x D, = softmax_n(K) V^T of the NCHW form
+    auto attended = at::mm(q, context);      // n x D, = (G^T Q)^T
+    return {linearOf(reproject, attended), context.unsqueeze(0)};
+}
+
 MixFfnImpl::MixFfnImpl(int64_t dim, int64_t hidden) {
     fc1 = register_module("fc1", pointwise(dim, hidden));
     dwconv = register_module("dwconv", torch::nn::Conv2d(Conv2dOptions(hidden, hidden, 3).padding(1).groups(hidden)));
@@ -56,6 +89,65 @@ torch::Tensor MixFfnImpl::forward(const torch::Tensor& x) {
     return fc2(h);
 }
 
+namespace {
+
+// GELU(LN(dwconv3x3(h) + h)) on n x 4D tokens read as a channels-last image.
+// dwconv(h) + h is one convolution: the skip is +1 on the kernel centre (same
+// value, same weight gradient; saves a pass and an add).
+at::Tensor mixAndActivate(const at::Tensor& h, const at::Tensor& convWeight, const at::Tensor& convBias,
+                          const at::Tensor& normWeight, const at::Tensor& normBias, double eps, int64_t height,
+                          int64_t width) {
+    const int64_t c = h.size(1);
+    auto image = h.view({1, height, width, c}).permute({0, 3, 1, 2});
+    auto centre = at::zeros({1, 1, 3, 3}, convWeight.options());
+    centre.index_put_({0, 0, 1, 1}, 1.0);
+    auto mixed = at::conv2d(image, convWeight + centre, convBias, 1, 1, 1, c);
+    return at::gelu(at::layer_norm(mixed.permute({0, 2, 3, 1}).reshape({-1, c}), {c}, normWeight, normBias, eps));
+}
+
+// mixAndActivate that keeps only its input for the backward pass and
+// recomputes the three n x 4D intermediates there: about 6% more time per
+// iteration, 3 x n x 4D floats less memory per block (0.3 GB at S = 257).
+struct RecomputedMix : public torch::autograd::Function<RecomputedMix> {
+    static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& h, const at::Tensor& cw,
+                              const at::Tensor& cb, const at::Tensor& nw, const at::Tensor& nb, double eps,
+                              int64_t height, int64_t width) {
+        ctx->save_for_backward({h, cw, cb, nw, nb});
+        ctx->saved_data["eps"] = eps;
+        ctx->saved_data["height"] = height;
+        ctx->saved_data["width"] = width;
+        at::NoGradGuard noGrad;
+        return mixAndActivate(h, cw, cb, nw, nb, eps, height, width);
+    }
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        auto saved = ctx->get_saved_variables();
+        torch::autograd::variable_list inputs;
+        for (auto& t : saved) inputs.push_back(t.detach().requires_grad_(true));
+        at::Tensor out;
+        {
+            at::AutoGradMode enable(true);
+            out = mixAndActivate(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4],
+                                 ctx->saved_data["eps"].toDouble(), ctx->saved_data["height"].toInt(),
+                                 ctx->saved_data["width"].toInt());
+        }
+        auto g = torch::autograd::grad({out}, inputs, {grads[0].contiguous()});
+        return {g[0], g[1], g[2], g[3], g[4], at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+};
+
+}  // namespace
+
+torch::Tensor MixFfnImpl::forwardTokens(const torch::Tensor& x, int64_t height, int64_t width) {
+    auto h = linearOf(fc1, x);  // n x 4D
+    if (recompute && h.requires_grad()) {
+        h = RecomputedMix::apply(h, dwconv->weight, dwconv->bias, norm->weight, norm->bias, norm->eps, height, width);
+    } else {
+        h = mixAndActivate(h, dwconv->weight, dwconv->bias, norm->weight, norm->bias, norm->eps, height, width);
+    }
+    return linearOf(fc2, h);
+}
+
 TransformerBlockImpl::TransformerBlockImpl(int64_t dim, int64_t hidden) {
     norm1 = register_module("norm1", ChannelLayerNorm(dim));
     attention = register_module("attention", EfficientAttention(dim));
@@ -67,6 +159,14 @@ std::pair<torch::Tensor, torch::Tensor> TransformerBlockImpl::forward(torch::Ten
     auto [attended, context] = attention(norm1(x));
     x = x + attended;
     x = x + ffn(norm2(x));
+    return {x, context};
+}
+
+std::pair<torch::Tensor, torch::Tensor> TransformerBlockImpl::forwardTokens(torch::Tensor x, int64_t height,
+                                                                            int64_t width) {
+    auto [attended, context] = attention->forwardTokens(norm1->forwardTokens(x));
+    x = x + attended;
+    x = x + ffn->forwardTokens(norm2->forwardTokens(x), height, width);
     return {x, context};
 }
 
@@ -90,6 +190,21 @@ std::pair<torch::Tensor, torch::Tensor> BranchImpl::forward(const torch::Tensor&
     return {tokens, context};
 }
 
+std::pair<torch::Tensor, torch::Tensor> BranchImpl::forwardTokens(const torch::Tensor& x, int64_t* height,
+                                                                  int64_t* width) {
+    auto embedded = embed(x);
+    *height = embedded.size(2);
+    *width = embedded.size(3);
+    auto tokens = batchNormTokens(embedNorm, toTokens(embedded));
+    torch::Tensor context;
+    for (size_t i = 0; i < blockList.size(); ++i) {
+        auto out = blockList[i]->forwardTokens(tokens, *height, *width);
+        tokens = batchNormTokens(blockNorms[i], out.first);
+        context = out.second;
+    }
+    return {tokens, context};
+}
+
 int64_t intraPatchFor(int64_t size, int64_t shift, int64_t configured) {
     const int64_t side = size - shift;
     int64_t patch = std::min(configured, side / 2);
@@ -101,7 +216,10 @@ MsFormerNetImpl::MsFormerNetImpl(const MsFormerConfig& c, int64_t inChannels)
     const int64_t d = c.embedDim, hidden = c.ffnRatio * c.embedDim, k = c.clusters;
     small = register_module("small", Branch(inChannels, d, hidden, 1, c.blocks));
     large = register_module("large", Branch(inChannels, d, hidden, stride_, c.blocks));
-    upsample = register_module("upsample", pointwise(d, stride_ * stride_ * d, false));
+    for (auto* branch : {&small, &large})
+        for (auto& block : (*branch)->blockList) block->ffn->recompute = c.recomputeActivations;
+    interpolate_ = c.interpolateUpsampling;
+    upsample = register_module("upsample", pointwise(d, interpolate_ ? d : stride_ * stride_ * d, false));
     fuse = register_module("fuse", pointwise(2 * d, k, false));
     patch_ = intraPatchFor(size_, shift_, c.intraPatch);
     tokensPerSide_ = (size_ - shift_) / patch_;
@@ -110,15 +228,60 @@ MsFormerNetImpl::MsFormerNetImpl(const MsFormerConfig& c, int64_t inChannels)
 }
 
 ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
+    int64_t hs, ws, hl, wl;
+    auto [smallTokens, contextSmall] = small->forwardTokens(x, &hs, &ws);
+    auto [largeTokens, contextLarge] = large->forwardTokens(x, &hl, &wl);
+    const int64_t d = largeTokens.size(1), r = stride_;
+    if (interpolate_) {
+        // Bilinear x r on the channels-last view of the tokens, crop, then project.
+        auto grid = largeTokens.view({1, hl, wl, d}).permute({0, 3, 1, 2});
+        auto up = at::upsample_bilinear2d(grid, {hl * r, wl * r}, false)
+                      .narrow(2, 0, size_)
+                      .narrow(3, 0, size_)
+                      .permute({0, 2, 3, 1})
+                      .reshape({size_ * size_, d});
+        auto logits = linearOf(fuse, at::cat({smallTokens, linearOf(upsample, up)}, 1));
+        return {logits, contextSmall, contextLarge};
+    }
+    // Pixel shuffle in token layout: channel c*r*r + i*r + j of grid cell (y, x)
+    // goes to pixel (r*y + i, r*x + j), channel c; then crop to S x S.
+    auto up = linearOf(upsample, largeTokens)
+                  .view({hl, wl, d, r, r})
+                  .permute({0, 3, 1, 4, 2})
+                  .reshape({hl * r, wl * r, d})
+                  .narrow(0, 0, size_)
+                  .narrow(1, 0, size_)
+                  .reshape({size_ * size_, d});
+    auto logits = linearOf(fuse, at::cat({smallTokens, up}, 1));  // (S*S) x K
+    return {logits, contextSmall, contextLarge};
+}
+
+torch::Tensor MsFormerNetImpl::intraAttention(const torch::Tensor& tokenLogits) {
+    auto y = batchNormTokens(intraNorm, tokenLogits).view({size_, size_, -1});
+    const int64_t k = y.size(2), n = tokensPerSide_, p = patch_, side = n * p;
+    auto tokens = [&](int64_t offset) {
+        auto crop = y.narrow(0, offset, side).narrow(1, offset, side);  // side x side x K
+        // Flatten each patch as K x P x P, the order of the NCHW form.
+        auto patches = crop.reshape({n, p, n, p, k}).permute({0, 2, 4, 1, 3}).reshape({n * n, k * p * p});
+        return intraProject(patches);
+    };
+    auto shifted = tokens(shift_);
+    auto unshifted = tokens(0);
+    return torch::softmax(torch::mm(shifted, unshifted.t()) / temperature_, 1);
+}
+
+ForwardOutput MsFormerNetImpl::forwardReference(const torch::Tensor& x) {
     auto [smallTokens, contextSmall] = small(x);
     auto [largeTokens, contextLarge] = large(x);
-    auto up = at::pixel_shuffle(upsample(largeTokens), stride_);
+    auto up = interpolate_ ? upsample(at::upsample_bilinear2d(largeTokens, {largeTokens.size(2) * stride_,
+                                                                          largeTokens.size(3) * stride_}, false))
+                           : at::pixel_shuffle(upsample(largeTokens), stride_);
     up = up.narrow(2, 0, size_).narrow(3, 0, size_);
     auto logits = fuse(torch::cat({smallTokens, up.contiguous()}, 1));
     return {logits, contextSmall, contextLarge};
 }
 
-torch::Tensor MsFormerNetImpl::intraAttention(const torch::Tensor& logits) {
+torch::Tensor MsFormerNetImpl::intraAttentionReference(const torch::Tensor& logits) {
     auto y = intraNorm(logits);
     const int64_t k = y.size(1), n = tokensPerSide_, p = patch_, side = n * p;
     auto tokens = [&](int64_t offset) {

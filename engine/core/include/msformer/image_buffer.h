@@ -38,4 +38,22 @@ LabelMap resizeNearest(const LabelMap& in, int width, int height);
 // Distinct labels whose area is at least minArea pixels.
 int countLabelsAtLeast(const LabelMap& in, int minArea);
 
+// Connected regions (4-connected) smaller than minArea pixels take the label of
+// the nearest larger region (breadth-first from the regions that stay), then
+// labels are renumbered by size. A map with no region >= minArea is returned as is.
+LabelMap mergeSmallRegions(const LabelMap& in, int minArea);
+
+// Labels that touch (4-neighbours) and whose mean colours differ by less than
+// `tolerance` (RMS over channels, image units) become one label: a flat region
+// split between two labels of the same colour is one region again.
+LabelMap mergeSimilarNeighbours(const LabelMap& labels, const ImageBuffer& image, double tolerance);
+
+// Snaps region boundaries to the image: in each pass every pixel on a boundary
+// (more than one label in its 3 x 3 neighbourhood) takes, among those labels,
+// the one whose mean colour (over the whole image) is nearest to its own.
+// Repeats until nothing changes or `maxPasses`, so a boundary moves at most
+// maxPasses pixels and a small region whose colour fits its surroundings
+// better is absorbed. `image` has the map's size.
+LabelMap refineBoundaries(const LabelMap& labels, const ImageBuffer& image, int maxPasses);
+
 }  // namespace msf

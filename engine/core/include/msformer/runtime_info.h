@@ -19,6 +19,12 @@ RuntimeInfo runtimeInfo(DeviceChoice device = DeviceChoice::Auto);
 // Resolve Auto to Cpu/Cuda; throws SegmentationError when Cuda is forced but absent.
 DeviceChoice resolveDevice(DeviceChoice device);
 
-void setThreadCount(int threads);  // 0: every core (hardware_concurrency)
+void setThreadCount(int threads);
+
+// Process-wide glibc malloc settings that keep large freed blocks for reuse
+// instead of unmapping them (set once; the segmenter calls it).
+void tuneAllocatorForLargeTensors();
+// Hand freed heap memory back to the system (after a run).
+void releaseFreedMemory();  // 0: every core (hardware_concurrency)
 
 }  // namespace msf
