@@ -17,8 +17,8 @@ double peakRssMegabytes() {
     return usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
 }
 
-BenchmarkResult runBenchmark(MsFormerConfig config, int channels) {
-    config.minLabels = 0;  // never stop early: time every iteration
+BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarlyStop) {
+    if (!keepEarlyStop) config.minLabels = 0;  // time every iteration
     const int s = config.size;
     ImageBuffer image{s, s, channels, std::vector<float>(static_cast<size_t>(s) * s * channels)};
     // A disc on a gradient: a little structure, deterministic.
@@ -59,6 +59,7 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels) {
     out.peakRssMb = peakRssMegabytes();
     out.device = result.device;
     out.threads = runtimeInfo(config.device).threads;
+    out.labels = result.working;
     return out;
 }
 

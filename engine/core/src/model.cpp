@@ -235,7 +235,8 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
     if (interpolate_) {
         // Bilinear x r on the channels-last view of the tokens, crop, then project.
         auto grid = largeTokens.view({1, hl, wl, d}).permute({0, 3, 1, 2});
-        auto up = at::upsample_bilinear2d(grid, {hl * r, wl * r}, false)
+        const int64_t upSize[2] = {hl * r, wl * r};
+        auto up = at::upsample_bilinear2d(grid, at::IntArrayRef(upSize, 2), false)
                       .narrow(2, 0, size_)
                       .narrow(3, 0, size_)
                       .permute({0, 2, 3, 1})
@@ -273,8 +274,8 @@ torch::Tensor MsFormerNetImpl::intraAttention(const torch::Tensor& tokenLogits) 
 ForwardOutput MsFormerNetImpl::forwardReference(const torch::Tensor& x) {
     auto [smallTokens, contextSmall] = small(x);
     auto [largeTokens, contextLarge] = large(x);
-    auto up = interpolate_ ? upsample(at::upsample_bilinear2d(largeTokens, {largeTokens.size(2) * stride_,
-                                                                          largeTokens.size(3) * stride_}, false))
+    const int64_t upSize[2] = {largeTokens.size(2) * stride_, largeTokens.size(3) * stride_};
+    auto up = interpolate_ ? upsample(at::upsample_bilinear2d(largeTokens, at::IntArrayRef(upSize, 2), false))
                            : at::pixel_shuffle(upsample(largeTokens), stride_);
     up = up.narrow(2, 0, size_).narrow(3, 0, size_);
     auto logits = fuse(torch::cat({smallTokens, up.contiguous()}, 1));

@@ -18,11 +18,9 @@ at::Tensor toWorkingTensor(const ImageBuffer& image, int size, const c10::Device
     if (!at::isfinite(nchw).all().item<bool>()) throw SegmentationError("the image contains non-finite values");
     if (image.width != size || image.height != size) {
         const bool shrink = image.width > size || image.height > size;
-        if (shrink) {
-            nchw = at::_upsample_bilinear2d_aa(nchw, {size, size}, false);
-        } else {
-            nchw = at::upsample_bilinear2d(nchw, {size, size}, false);
-        }
+        const int64_t out[2] = {size, size};
+        nchw = shrink ? at::_upsample_bilinear2d_aa(nchw, at::IntArrayRef(out, 2), false)
+                      : at::upsample_bilinear2d(nchw, at::IntArrayRef(out, 2), false);
     }
     return nchw.to(device).contiguous();
 }

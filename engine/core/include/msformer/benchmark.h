@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 #include "msformer/config.h"
+#include "msformer/image_buffer.h"
 
 namespace msf {
 
@@ -16,10 +17,12 @@ struct BenchmarkResult {
     double peakRssMb = 0;          // process peak resident set size
     std::string device;
     int threads = 0;
+    LabelMap labels;               // the final S x S label map
 };
 
-// Runs MS-Former on a generated image without early stop.
-BenchmarkResult runBenchmark(MsFormerConfig config, int channels = 3);
+// Runs MS-Former on a generated image (a disc on a gradient); without early
+// stop unless `keepEarlyStop`.
+BenchmarkResult runBenchmark(MsFormerConfig config, int channels = 3, bool keepEarlyStop = false);
 
 double peakRssMegabytes();
 
