@@ -50,8 +50,8 @@ private slots:
         const std::string path = dir.filePath("a.png").toStdString();
         cv::imwrite(path, img);
         const auto loaded = msf::io::loadImage(path);
-        QCOMPARE(loaded.pixels.depth(), CV_16U);
-        QCOMPARE(loaded.meta.bitsPerSample, 16);
+        QCOMPARE(loaded.pixels().depth(), CV_16U);
+        QCOMPARE(loaded.meta.bitsStored, 16);
         const cv::Mat n = msf::io::normalizedForSegmentation(loaded);
         QCOMPARE(n.at<float>(0, 0), 1.0f);
         QCOMPARE(n.at<float>(1, 1), 0.0f);

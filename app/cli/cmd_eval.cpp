@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "image_input.h"
 #include "method_options.h"
 #include "msformer/evaluation.h"
 #include "msformer/io/atomic_write.h"
@@ -87,8 +88,11 @@ int runEval(const QStringList& args) {
                             "the dilated ground truth (USES THE GROUND TRUTH in the prediction)."},
         {"force", "Overwrite existing CSV/JSON files."},
         {"progress", "Print one line per iteration."},
+        {"slices", "Volumes (NIfTI, DICOM series, multi-frame): evaluate these slices, e.g. 20,31,40 "
+                   "(default: the middle one; the mask must be a volume of the same size).", "LIST"},
     });
     addMethodOptions(p);
+    addImageInputOptions(p);
     if (!p.parse(QStringList{"msformer eval"} + args)) return fail("eval", p.errorText(), 2);
     if (p.isSet("help")) {
         QTextStream(stdout) << p.helpText();
@@ -122,16 +126,33 @@ int runEval(const QStringList& args) {
 
     std::map<QString, std::vector<Row>> rows;
     int skipped = 0;
+    std::vector<int> slices;
+    if (p.isSet("slices"))
+        for (const QString& t : p.value("slices").split(',')) {
+            bool ok = false;
+            slices.push_back(t.toInt(&ok));
+            if (!ok || slices.back() < 0) return fail("eval", "--slices needs numbers >= 0, e.g. 20,31,40", 2);
+        }
+    struct Job {
+        msf::io::ImageMaskPair pair;
+        int frame;  // -2: the reader's default (and --frame)
+    };
+    std::vector<Job> jobs;
     for (const auto& pair : pairs) {
+        if (slices.empty()) jobs.push_back({pair, -2});
+        for (int s : slices) jobs.push_back({{pair.stem + "@" + std::to_string(s), pair.image, pair.mask}, s});
+    }
+    for (const auto& [pair, frame] : jobs) {
         try {
-            const auto image = msf::io::loadImage(pair.image);
-            const cv::Mat truth = msf::io::loadMask(pair.mask);
-            if (truth.size() != image.pixels.size())
+            const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
+            const auto& image = input.image;
+            const cv::Mat truth = msf::io::loadMask(pair.mask, image.frameCount() > 1 ? image.current : -1);
+            if (truth.size() != image.pixels().size())
                 throw std::runtime_error(pair.mask + ": mask is " + std::to_string(truth.cols) + "x" +
                                          std::to_string(truth.rows) + " but the image is " +
-                                         std::to_string(image.pixels.cols) + "x" + std::to_string(image.pixels.rows));
+                                         std::to_string(image.pixels().cols) + "x" + std::to_string(image.pixels().rows));
             if (cv::countNonZero(truth) == 0) throw std::runtime_error(pair.mask + ": mask is empty");
-            const auto buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(image));
+            const auto& buffer = input.buffer;
             const cv::Mat grey = msf::toGrey(buffer);
             for (const QString& m : methods) {
                 msf::SegmentationResult r;

@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "image_input.h"
+#include "msformer/io/annotation_writers.h"
+#include "msformer/io/nifti_io.h"
 #include "method_options.h"
 #include "msformer/cluster_colours.h"
 #include "msformer/io/atomic_write.h"
@@ -14,6 +17,7 @@
 #include "msformer/io/io_error.h"
 #include "msformer/io/mask_writer.h"
 #include "msformer/mat_convert.h"
+#include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
 #include "msformer/target_selection.h"
 #include "progress_printer.h"
@@ -62,8 +66,11 @@ int runSegment(const QStringList& args) {
         {"force", "Overwrite existing output files."},
         {"progress", "Print one line per iteration even when stderr is not a terminal."},
         {"quiet", "No per-iteration lines."},
+        {"export", "Mask formats besides the cluster and label maps: png, nifti, coco (comma-separated; "
+                   "default png). A provenance JSON sidecar is written with every mask.", "LIST"},
     });
     addMethodOptions(p);
+    addImageInputOptions(p);
     if (!p.parse(QStringList{"msformer segment"} + args)) return fail("segment", p.errorText(), 2);
     if (p.isSet("help")) {
         QTextStream(stdout) << p.helpText();
@@ -84,6 +91,10 @@ int runSegment(const QStringList& args) {
     if (!QDir().mkpath(outDir)) return fail("segment", outDir + ": cannot create the output folder");
     const bool force = p.isSet("force");
     const bool progress = !p.isSet("quiet") && (p.isSet("progress") || isatty(STDERR_FILENO));
+    const QStringList exports = (p.isSet("export") ? p.value("export") : "png").split(',', Qt::SkipEmptyParts);
+    for (const QString& e : exports)
+        if (e != "png" && e != "nifti" && e != "coco")
+            return fail("segment", QString("--export: unknown format '%1' (png, nifti, coco)").arg(e), 2);
 
     int failures = 0;
     QTextStream out(stdout);
@@ -91,13 +102,20 @@ int runSegment(const QStringList& args) {
         const QString stem = QDir(outDir).filePath(QFileInfo(path).completeBaseName() + "_" + method);
         const std::string clustersPath = (stem + "_clusters.png").toStdString();
         const std::string labelsPath = (stem + "_labels.png").toStdString();
-        const std::string maskPath = (stem + "_mask.png").toStdString();
+        std::map<std::string, std::string> maskPaths;  // format -> path
+        if (target.kind != TargetChoice::None) {
+            if (exports.contains("png")) maskPaths["png"] = (stem + "_mask.png").toStdString();
+            if (exports.contains("nifti")) maskPaths["nifti"] = (stem + "_mask.nii.gz").toStdString();
+            if (exports.contains("coco")) maskPaths["coco"] = (stem + "_coco.json").toStdString();
+            maskPaths["provenance"] = (stem + "_provenance.json").toStdString();
+        }
         try {
             msf::io::checkWritable(clustersPath, force);
             msf::io::checkWritable(labelsPath, force);
-            if (target.kind != TargetChoice::None) msf::io::checkWritable(maskPath, force);
-            const auto image = msf::io::loadImage(path.toStdString());
-            const auto buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(image));
+            for (const auto& [format, file] : maskPaths) msf::io::checkWritable(file, force);
+            const auto input = loadInput(path, p);
+            const auto& image = input.image;
+            const auto& buffer = input.buffer;
             out << path << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
                 << " channel(s), " << method << "\n";
             out.flush();
@@ -131,10 +149,32 @@ int runSegment(const QStringList& args) {
                     sel.mask = labels == target.cluster;
                     sel.clusters = {target.cluster};
                 }
-                msf::io::writeMaskPng(maskPath, sel.mask, force);
+                cv::Mat mask = sel.mask;
+                std::string chosen = target.kind == TargetChoice::Auto ? "auto" : "";
+                if (target.kind == TargetChoice::Click)
+                    chosen = "click at (" + std::to_string(target.click.x) + ", " + std::to_string(target.click.y) + ")";
+                for (int c : sel.clusters) chosen += " cluster " + std::to_string(c);
+                for (const auto& [format, file] : maskPaths) {
+                    if (format == "png") msf::io::writeMaskPng(file, mask, force);
+                    else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
+                    else if (format == "coco")
+                        msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force);
+                }
+                msf::io::Provenance prov;
+                prov.method = method == "kmeans" ? "kmeans" : std::string("msformer (") + (opt.mode) + " mode)";
+                prov.parameters = parameterMap(opt, method);
+                prov.clusters = chosen;
+                prov.postProcessing = target.kind == TargetChoice::Cluster ? "none" : "connected regions, holes filled";
+                prov.softwareVersion = msf::runtimeInfo().engineVersion;
+                auto outputs = maskPaths;
+                outputs.erase("provenance");
+                outputs["clusters"] = clustersPath;
+                outputs["labels"] = labelsPath;
+                msf::io::writeProvenanceJson(maskPaths["provenance"], image, prov, outputs, force);
                 out << "  target: " << (sel.clusters.empty() ? QString("none found (empty mask)")
-                                                            : QString("cluster %1").arg(sel.clusters.front()))
-                    << ", " << cv::countNonZero(sel.mask) << " pixels\n  wrote " << QString::fromStdString(maskPath) << "\n";
+                                                            : QString::fromStdString(chosen))
+                    << ", " << cv::countNonZero(mask) << " pixels\n";
+                for (const auto& [format, file] : maskPaths) out << "  wrote " << QString::fromStdString(file) << "\n";
             }
         } catch (const std::exception& e) {
             ++failures;

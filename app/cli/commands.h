@@ -6,3 +6,5 @@ int runSegment(const QStringList& args);
 int runEval(const QStringList& args);
 int runBench(const QStringList& args);
 int runSynth(const QStringList& args);
+int runInfo(const QStringList& args);
+int runLungMask(const QStringList& args);

@@ -14,6 +14,8 @@ void printUsage(QTextStream& out) {
            "  eval --images D --masks D DSC/HM/XOR/HD95, click and auto DSC, MS-Former vs k-means\n"
            "  bench                     ms per iteration, first preview, peak memory\n"
            "  synth -o DIR              write the synthetic test images with masks\n"
+           "  info FILE|DIR             what the loader read: size, frames, modality, windows, UIDs\n"
+           "  lungmask CT -o MASK       a derived (not expert) lung mask of a CT slice by HU threshold\n"
            "  --version                 versions, device, threads and the BLAS in use\n\n"
            "'msformer <command> --help' lists each command's options.\n";
 }
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
     if (command == "eval") return runEval(args);
     if (command == "bench") return runBench(args);
     if (command == "synth") return runSynth(args);
+    if (command == "info") return runInfo(args);
+    if (command == "lungmask") return runLungMask(args);
     err << "msformer: unknown command '" << command << "'\n\n";
     printUsage(err);
     return 2;

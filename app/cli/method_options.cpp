@@ -37,6 +37,7 @@ void addMethodOptions(QCommandLineParser& p) {
 
 QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
     const QString mode = p.isSet("mode") ? p.value("mode") : "default";
+    out->mode = mode.toStdString();
     if (mode == "default") out->msformer = msf::interactiveConfig();
     else if (mode == "faithful") out->msformer = msf::faithfulConfig();
     else return QString("--mode must be default or faithful, got '%1'").arg(mode);
@@ -90,4 +91,32 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
     if (const auto e = m.validate(); !e.empty()) return QString::fromStdString(e);
     if (const auto e = km.validate(); !e.empty()) return QString::fromStdString(e);
     return {};
+}
+
+std::map<std::string, std::string> parameterMap(const MethodOptions& o, const QString& method) {
+    auto s = [](auto v) { return std::to_string(v); };
+    if (method == "kmeans")
+        return {{"size", s(o.kmeans.size)}, {"k", s(o.kmeans.k)}, {"seed", s(o.kmeans.seed)},
+                {"max_iterations", s(o.kmeans.maxIterations)}};
+    const auto& m = o.msformer;
+    return {{"mode", o.mode},
+            {"size", s(m.size)},
+            {"embed_dim", s(m.embedDim)},
+            {"clusters", s(m.clusters)},
+            {"blocks", s(m.blocks)},
+            {"intra_shift", s(m.intraShift)},
+            {"intra_patch", s(m.intraPatch)},
+            {"weights", s(m.weights.ce) + "," + s(m.weights.inter) + "," + s(m.weights.intra)},
+            {"losses", std::string(m.useCe ? "ce " : "") + (m.useInter ? "inter " : "") + (m.useIntra ? "intra" : "")},
+            {"max_iterations", s(m.maxIterations)},
+            {"min_labels", s(m.minLabels)},
+            {"learning_rate", s(m.learningRate)},
+            {"momentum", s(m.momentum)},
+            {"seed", s(m.seed)},
+            {"interpolate_upsampling", s(m.interpolateUpsampling)},
+            {"min_label_area_fraction", s(m.minLabelAreaFraction)},
+            {"merge_regions_below_fraction", s(m.mergeRegionsBelowFraction)},
+            {"standardize_input", s(m.standardizeInput)},
+            {"refine_radius", s(m.refineRadius)},
+            {"device", msf::deviceChoiceName(m.device)}};
 }

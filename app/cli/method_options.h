@@ -5,10 +5,17 @@
 
 #include "msformer/config.h"
 
+#include <map>
+#include <string>
+
 struct MethodOptions {
     msf::MsFormerConfig msformer;
     msf::KMeansConfig kmeans;
+    std::string mode = "default";
 };
+
+// Every parameter of the method as text, for the provenance sidecar.
+std::map<std::string, std::string> parameterMap(const MethodOptions& options, const QString& method);
 
 void addMethodOptions(QCommandLineParser& parser);
 // Fills `out` from the parser; returns an error sentence or an empty string.

@@ -45,10 +45,14 @@ void writeFileAtomic(const std::string& path, const std::vector<unsigned char>& 
         ::unlink(tmpl.c_str());
         throw IoError(path, "write failed: " + why);
     }
+    moveIntoPlace(tmpl, path, overwrite);
+}
+
+void moveIntoPlace(const std::string& tmp, const std::string& path, bool overwrite) {
     // Without overwrite, link() fails if the target appeared meanwhile.
-    const int rc = overwrite ? ::rename(tmpl.c_str(), path.c_str()) : ::link(tmpl.c_str(), path.c_str());
+    const int rc = overwrite ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
     const int err = errno;
-    if (!overwrite || rc != 0) ::unlink(tmpl.c_str());
+    if (!overwrite || rc != 0) ::unlink(tmp.c_str());
     if (rc != 0) {
         if (err == EEXIST) throw IoError(path, "already exists (not overwritten; pass --force to replace it)");
         throw IoError(path, std::string("cannot move the finished file into place: ") + std::strerror(err));

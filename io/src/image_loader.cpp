@@ -2,30 +2,38 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/io_error.h"
+#include "msformer/io/nifti_io.h"
 
 namespace msf::io {
 
-Image loadImage(const std::string& path) { return readRaster(path); }
-
-cv::Mat loadMask(const std::string& path) {
-    const Image img = loadImage(path);
-    cv::Mat grey = img.pixels;
-    if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-    return grey > 0;
+Image loadImage(const std::string& path, const LoadOptions& options) {
+    std::error_code ec;
+    Image img;
+    if (std::filesystem::is_directory(path, ec)) img = readDicomFolder(path, options.seriesUid);
+    else if (looksLikeNifti(path)) img = readNifti(path);
+    else if (looksLikeDicom(path)) img = readDicom(path);
+    else img = readRaster(path);
+    if (options.frame >= 0) {
+        if (options.frame >= img.frameCount())
+            throw IoError(path, "frame " + std::to_string(options.frame) + " requested, the image has " +
+                                    std::to_string(img.frameCount()));
+        img.current = options.frame;
+        img.meta.window = defaultWindow(img);
+    }
+    return img;
 }
 
-cv::Mat normalizedForSegmentation(const Image& image) {
-    cv::Mat out;
-    if (image.pixels.depth() == CV_8U) {
-        image.pixels.convertTo(out, CV_32F, 1.0 / 255.0);
-        return out;
-    }
-    double lo, hi;
-    cv::minMaxLoc(image.pixels.reshape(1), &lo, &hi);
-    const double scale = hi > lo ? 1.0 / (hi - lo) : 0.0;
-    image.pixels.convertTo(out, CV_32F, scale, -lo * scale);
-    return out;
+cv::Mat loadMask(const std::string& path, int frame) {
+    LoadOptions o;
+    o.frame = frame;
+    const Image img = loadImage(path, o);
+    cv::Mat grey = img.pixels();
+    if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
+    return grey > 0;
 }
 
 }  // namespace msf::io

@@ -14,21 +14,25 @@ Image readRaster(const std::string& path) {
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not an image file");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
-    Image img;
+    cv::Mat pixels;
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format");
         // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
-        img.pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+        pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
     } catch (const cv::Exception& e) {
         throw IoError(path, std::string("cannot decode image: ") + e.err);
     }
-    if (img.pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
+    if (pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
+    Image img;
+    img.frames = {pixels};
     img.meta.sourcePath = path;
     std::string ext = fs::path(path).extension().string();
     for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     img.meta.format = ext.empty() ? "raster" : ext.substr(1);
     img.meta.modality = "photo";
-    img.meta.bitsPerSample = img.pixels.depth() == CV_8U ? 8 : img.pixels.depth() == CV_16U ? 16 : 32;
+    img.meta.photometric = pixels.channels() == 1 ? "MONOCHROME2" : "RGB";
+    img.meta.bitsAllocated = img.meta.bitsStored = pixels.depth() == CV_8U ? 8 : pixels.depth() == CV_16U ? 16 : 32;
+    img.meta.window = defaultWindow(img);
     return img;
 }
 

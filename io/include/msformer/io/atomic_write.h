@@ -9,6 +9,10 @@ namespace msf::io {
 // existing file unless `overwrite`. Throws IoError.
 void writeFileAtomic(const std::string& path, const std::vector<unsigned char>& bytes, bool overwrite);
 
+// Moves a finished temporary file (same folder) to `path`; without overwrite
+// an existing `path` is an error. The temporary file is removed either way.
+void moveIntoPlace(const std::string& tmp, const std::string& path, bool overwrite);
+
 // Throws IoError if `path` exists and !overwrite (check before long work).
 void checkWritable(const std::string& path, bool overwrite);
 

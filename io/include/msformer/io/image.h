@@ -2,25 +2,69 @@
 // The one image type the program passes around: pixels, channels, physical
 // metadata and where it came from.
 #include <opencv2/core.hpp>
+#include <array>
 #include <string>
+#include <vector>
 
 namespace msf::io {
+
+struct Window {
+    double center = 0;
+    double width = 0;  // > 0 when set
+    std::string name;  // "file 1", "lung", "auto", ...
+    bool valid() const { return width > 0; }
+};
 
 struct ImageMetadata {
     std::string sourcePath;
     std::string format;         // "PNG", "JPEG", "DICOM", "NIfTI", ...
-    std::string modality;       // DICOM modality ("CT", "MR", ...) or "photo"
-    double spacingX = 0, spacingY = 0;  // mm per pixel; 0 when unknown
-    int bitsPerSample = 8;
+    std::string modality;       // DICOM modality ("CT", "MR", ...), "MR" for NIfTI, or "photo"
+    std::string photometric;    // DICOM photometric interpretation, or "RGB" / "MONOCHROME2"
+    std::string transferSyntax; // DICOM: name and UID
+    int bitsAllocated = 8, bitsStored = 8;
+    bool isSigned = false;
+    double rescaleSlope = 1, rescaleIntercept = 0;  // already applied to the pixels
+    std::vector<Window> fileWindows;  // VOI windows stored in the file
+    Window window;                    // what the segmenter and viewer use by default
+    double spacingX = 0, spacingY = 0, sliceSpacing = 0;  // mm; 0 when unknown
+    // DICOM identity and geometry (kept for export)
+    std::string patientId, patientName, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid,
+        frameOfReferenceUid, studyId, seriesDescription;
+    std::vector<std::string> sopInstanceUids;  // per frame of a series
+    bool hasGeometry = false;
+    std::array<double, 3> imagePosition{};     // of the first frame (LPS, mm)
+    std::array<double, 6> imageOrientation{};  // row and column direction cosines
+    // NIfTI geometry (kept for export on the same grid)
+    bool hasNiftiAffine = false;
+    std::array<std::array<double, 4>, 4> niftiAffine{};  // voxel (i, j, k) -> RAS mm
+    int niftiSformCode = 0, niftiQformCode = 0;
+    std::array<int, 3> volumeDims{};          // NIfTI / series: nx, ny, nz
 };
 
 struct Image {
-    cv::Mat pixels;  // as decoded: 8U/16U/16S/32F; 1 channel, or 3 in OpenCV's BGR order
+    std::vector<cv::Mat> frames;  // slices or frames; 1 channel (CV_8U/16U/32F) or 3 (CV_8UC3/16UC3, BGR)
+    int current = 0;              // frame shown and segmented
     ImageMetadata meta;
+
+    const cv::Mat& pixels() const { return frames.at(current); }
+    int frameCount() const { return static_cast<int>(frames.size()); }
+    bool isMonochrome() const { return !frames.empty() && frames[0].channels() == 1; }
 };
 
-// Pixels as CV_32F in [0, 1] for the segmenter: 8-bit / 255, 16-bit and float
-// min-max scaled to the image's own range.
+// Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
+// (-1000..400 HU), the default for CT.
+std::vector<Window> ctPresets();
+// 0.5th..99.5th percentile window of a frame.
+Window percentileWindow(const cv::Mat& frame);
+// All windows offered for this image: the file's, the CT presets for CT, "auto".
+std::vector<Window> availableWindows(const Image& image);
+// The default: CT -> "wide"; others -> the file's first window, else "auto";
+// 8-bit photos -> none (values / 255).
+Window defaultWindow(const Image& image);
+
+// The current frame as CV_32F in [0, 1] for the segmenter: the given window
+// (or meta.window) applied, MONOCHROME1 inverted; 8-bit without a window / 255.
 cv::Mat normalizedForSegmentation(const Image& image);
+cv::Mat normalizedForSegmentation(const Image& image, const Window& window);
 
 }  // namespace msf::io

@@ -1,18 +1,27 @@
 #pragma once
-// Loading any supported file. Blocking: call it from a worker, never a UI thread.
+// Loading any supported file or DICOM folder. Blocking: call it from a worker,
+// never from a UI thread.
 #include <string>
 
 #include "msformer/io/image.h"
 
 namespace msf::io {
 
-// Throws IoError naming the file and the problem (missing, empty, unsupported, corrupt).
-Image loadImage(const std::string& path);
+struct LoadOptions {
+    std::string seriesUid;  // DICOM folder with several series: which one
+    int frame = -1;         // frame / slice to make current (-1: the reader's default)
+};
+
+// By content: a folder -> DICOM series; .nii/.nii.gz -> NIfTI; DICOM (extension
+// or "DICM" magic) -> DCMTK; anything else -> OpenCV raster formats.
+// Throws IoError naming the file and the problem.
+Image loadImage(const std::string& path, const LoadOptions& options = {});
 
 // Raster formats OpenCV decodes (PNG, JPEG, BMP, TIFF), EXIF orientation applied.
 Image readRaster(const std::string& path);
 
-// A binary mask file: non-zero = inside; returned as CV_8U 0 / 255.
-cv::Mat loadMask(const std::string& path);
+// A binary mask file (any format above): non-zero = inside; CV_8U 0 / 255 of
+// the current frame (the same frame as `frame`, when given).
+cv::Mat loadMask(const std::string& path, int frame = -1);
 
 }  // namespace msf::io

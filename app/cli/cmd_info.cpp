@@ -1,0 +1,88 @@
+// msformer info FILE|DIR : what the loader saw.
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <filesystem>
+
+#include "commands.h"
+#include "method_options.h"
+#include "msformer/io/dicom_reader.h"
+#include "msformer/io/image_loader.h"
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+void printImage(QTextStream& out, const msf::io::Image& img) {
+    const auto& m = img.meta;
+    const cv::Mat& px = img.pixels();
+    out << "format: " << q(m.format) << "\n"
+        << "dimensions: " << px.cols << " x " << px.rows << ", " << img.frameCount() << " frame(s), current "
+        << img.current << "\n"
+        << "channels: " << px.channels() << "\n"
+        << "modality: " << (m.modality.empty() ? QString("(none)") : q(m.modality)) << "\n"
+        << "photometric: " << q(m.photometric) << "\n";
+    if (!m.transferSyntax.empty()) out << "transfer syntax: " << q(m.transferSyntax) << "\n";
+    out << "bits: allocated " << m.bitsAllocated << ", stored " << m.bitsStored << (m.isSigned ? ", signed" : "")
+        << "\n"
+        << "rescale: slope " << m.rescaleSlope << ", intercept " << m.rescaleIntercept << "\n";
+    double lo, hi;
+    cv::minMaxLoc(px.reshape(1), &lo, &hi);
+    out << "value range (current frame, after rescale): " << lo << " .. " << hi << "\n";
+    for (const auto& w : m.fileWindows)
+        out << "window in file: " << q(w.name) << " center " << w.center << " width " << w.width << "\n";
+    out << "default window: "
+        << (m.window.valid() ? QString("%1 center %2 width %3").arg(q(m.window.name)).arg(m.window.center).arg(m.window.width)
+                             : QString("none (8-bit values / 255)"))
+        << "\n";
+    out << "spacing (mm): " << m.spacingX << " x " << m.spacingY;
+    if (m.sliceSpacing > 0) out << " x " << m.sliceSpacing;
+    out << "\n";
+    if (!m.studyInstanceUid.empty())
+        out << "study UID: " << q(m.studyInstanceUid) << "\nseries UID: " << q(m.seriesInstanceUid)
+            << "\nSOP instance UID: " << q(m.sopInstanceUid) << "\nframe of reference UID: "
+            << q(m.frameOfReferenceUid) << "\n";
+    if (m.hasNiftiAffine) out << "NIfTI sform code " << m.niftiSformCode << ", qform code " << m.niftiQformCode << "\n";
+}
+
+}  // namespace
+
+int runInfo(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription("Print what the loader read from an image file or a DICOM folder, or the error.");
+    p.addHelpOption();
+    p.addPositionalArgument("paths", "Files or folders.", "FILE|DIR...");
+    p.addOption({"series", "DICOM folder: the series to read.", "UID"});
+    if (!p.parse(QStringList{"msformer info"} + args)) return fail("info", p.errorText(), 2);
+    if (p.isSet("help")) {
+        QTextStream(stdout) << p.helpText();
+        return 0;
+    }
+    if (p.positionalArguments().isEmpty()) return fail("info", "no file given", 2);
+    int failures = 0;
+    QTextStream out(stdout);
+    for (const QString& path : p.positionalArguments()) {
+        out << "== " << path << "\n";
+        try {
+            std::error_code ec;
+            if (std::filesystem::is_directory(path.toStdString(), ec) && !p.isSet("series")) {
+                const auto series = msf::io::listDicomSeries(path.toStdString());
+                for (const auto& s : series)
+                    out << "series " << q(s.uid) << ": " << q(s.modality) << ", " << s.files.size() << " file(s)"
+                        << (s.description.empty() ? "" : ", " + q(s.description)) << "\n";
+                if (series.size() != 1) {
+                    if (series.empty()) throw std::runtime_error(path.toStdString() + ": no DICOM image files");
+                    continue;
+                }
+            }
+            msf::io::LoadOptions o;
+            o.seriesUid = p.value("series").toStdString();
+            printImage(out, msf::io::loadImage(path.toStdString(), o));
+        } catch (const std::exception& e) {
+            ++failures;
+            out << "error: " << e.what() << "\n";
+        }
+        out.flush();
+    }
+    return failures ? 1 : 0;
+}

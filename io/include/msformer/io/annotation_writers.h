@@ -1,0 +1,33 @@
+#pragma once
+// Pre-annotation exports besides PNG: COCO JSON and the provenance sidecar.
+#include <opencv2/core.hpp>
+#include <map>
+#include <string>
+
+#include "msformer/io/image.h"
+
+namespace msf::io {
+
+// COCO instances JSON with one image, one category and two annotations of the
+// mask: polygons (outer contours, iscrowd 0) and uncompressed RLE (column-major
+// counts starting with background, iscrowd 1), as CVAT / Label Studio import.
+void writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
+                   const std::string& label, bool overwrite);
+
+struct Provenance {
+    std::string method;                          // "msformer (default mode)", "kmeans", ...
+    std::map<std::string, std::string> parameters;
+    std::string clusters;                        // chosen clusters / clicks, as text
+    std::string postProcessing;                  // e.g. "fill holes"
+    std::string softwareVersion;
+};
+
+// JSON sidecar: source file, its DICOM UIDs, frame, window, method and every
+// parameter, chosen clusters, post-processing, software version, time (UTC).
+void writeProvenanceJson(const std::string& path, const Image& source, const Provenance& p,
+                         const std::map<std::string, std::string>& outputs, bool overwrite);
+
+// COCO-style RLE counts of a mask (column-major, first count = zeros).
+std::vector<int> rleCounts(const cv::Mat& mask);
+
+}  // namespace msf::io

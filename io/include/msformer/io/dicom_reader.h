@@ -1,0 +1,30 @@
+#pragma once
+// DICOM reading through DCMTK (codecs: JPEG baseline/extended/lossless,
+// JPEG-LS, RLE; JPEG 2000 is refused with a clear error).
+#include <string>
+#include <vector>
+
+#include "msformer/io/image.h"
+
+namespace msf::io {
+
+// Monochrome frames hold the modality values (rescale applied: HU for CT) as
+// CV_32F; colour (RGB, YBR_*, PALETTE COLOR) is converted to BGR 8/16-bit.
+Image readDicom(const std::string& path);
+
+struct DicomSeries {
+    std::string uid, description, modality;
+    std::vector<std::string> files;  // sorted along the slice normal, then instance number
+};
+
+// Every image series under `dir` (recursively), told apart by Series Instance UID.
+std::vector<DicomSeries> listDicomSeries(const std::string& dir);
+Image readDicomSeries(const DicomSeries& series);
+// The folder's only series, or the one with this UID; several series without a
+// UID is an error that lists them.
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {});
+
+// .dcm/.dicom extension or the "DICM" preamble magic.
+bool looksLikeDicom(const std::string& path);
+
+}  // namespace msf::io

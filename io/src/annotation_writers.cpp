@@ -1,0 +1,108 @@
+#include "msformer/io/annotation_writers.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <ctime>
+
+#include "msformer/io/atomic_write.h"
+
+namespace msf::io {
+
+using nlohmann::json;
+
+namespace {
+void writeJson(const std::string& path, const json& j, bool overwrite) {
+    const std::string text = j.dump(2) + "\n";
+    writeFileAtomic(path, {text.begin(), text.end()}, overwrite);
+}
+}  // namespace
+
+std::vector<int> rleCounts(const cv::Mat& mask) {
+    std::vector<int> counts;
+    const cv::Mat m = mask > 0;
+    uchar current = 0;
+    int run = 0;
+    for (int x = 0; x < m.cols; ++x)
+        for (int y = 0; y < m.rows; ++y) {
+            const uchar v = m.at<uchar>(y, x) ? 1 : 0;
+            if (v != current) {
+                counts.push_back(run);
+                run = 0;
+                current = v;
+            }
+            ++run;
+        }
+    counts.push_back(run);
+    return counts;
+}
+
+void writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
+                   const std::string& label, bool overwrite) {
+    const cv::Mat m = mask > 0;
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(m.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    json polygons = json::array();
+    for (const auto& c : contours) {
+        if (c.size() < 3) continue;
+        json poly = json::array();
+        for (const auto& p : c) {
+            poly.push_back(p.x + 0.5);
+            poly.push_back(p.y + 0.5);
+        }
+        polygons.push_back(poly);
+    }
+    const cv::Rect box = cv::countNonZero(m) ? cv::boundingRect(m) : cv::Rect();
+    const double area = cv::countNonZero(m);
+    const json bbox = {box.x, box.y, box.width, box.height};
+    json j;
+    j["info"] = {{"description", "MS-Former Studio pre-annotation"}};
+    j["images"] = json::array({{{"id", 1}, {"file_name", imageFileName}, {"width", m.cols}, {"height", m.rows}}});
+    j["categories"] = json::array({{{"id", 1}, {"name", label}}});
+    j["annotations"] = json::array(
+        {{{"id", 1}, {"image_id", 1}, {"category_id", 1}, {"segmentation", polygons}, {"area", area},
+          {"bbox", bbox}, {"iscrowd", 0}},
+         {{"id", 2}, {"image_id", 1}, {"category_id", 1},
+          {"segmentation", {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}}}, {"area", area},
+          {"bbox", bbox}, {"iscrowd", 1}}});
+    writeJson(path, j, overwrite);
+}
+
+void writeProvenanceJson(const std::string& path, const Image& source, const Provenance& p,
+                         const std::map<std::string, std::string>& outputs, bool overwrite) {
+    const auto& m = source.meta;
+    char stamp[32];
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    json j;
+    j["source"] = {{"path", m.sourcePath},
+                   {"format", m.format},
+                   {"modality", m.modality},
+                   {"frame", source.current},
+                   {"frames", source.frameCount()},
+                   {"width", source.frames.empty() ? 0 : source.pixels().cols},
+                   {"height", source.frames.empty() ? 0 : source.pixels().rows},
+                   {"pixel_spacing_mm", {m.spacingX, m.spacingY}}};
+    if (m.format == "DICOM")
+        j["source"]["dicom"] = {{"study_instance_uid", m.studyInstanceUid},
+                                {"series_instance_uid", m.seriesInstanceUid},
+                                {"sop_instance_uid", m.sopInstanceUids.empty()
+                                                         ? m.sopInstanceUid
+                                                         : m.sopInstanceUids.at(source.current)},
+                                {"sop_class_uid", m.sopClassUid},
+                                {"frame_of_reference_uid", m.frameOfReferenceUid}};
+    j["window"] = m.window.valid() ? json{{"name", m.window.name}, {"center", m.window.center},
+                                          {"width", m.window.width}}
+                                   : json("none (8-bit values / 255)");
+    j["method"] = p.method;
+    j["parameters"] = p.parameters;
+    j["chosen"] = p.clusters;
+    j["post_processing"] = p.postProcessing;
+    j["software"] = {{"name", "MS-Former Studio"}, {"version", p.softwareVersion}};
+    j["created_utc"] = stamp;
+    j["outputs"] = outputs;
+    writeJson(path, j, overwrite);
+}
+
+}  // namespace msf::io

@@ -1,0 +1,276 @@
+// DICOM through DCMTK: single files, multi-frame, and folders holding series.
+#include "msformer/io/dicom_reader.h"
+
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmimage/diregist.h>
+#include <dcmtk/dcmimgle/dcmimage.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "msformer/io/io_error.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kMaxPixels = 1u << 28;  // 268 M pixels: larger headers are refused before decoding
+
+void registerCodecs() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Problems reach the user as IoError messages; DCMTK's own log stays quiet.
+        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+    });
+}
+
+std::string str(DcmItem* ds, const DcmTagKey& tag, long pos = 0) {
+    OFString v;
+    return ds->findAndGetOFString(tag, v, pos).good() ? std::string(v.c_str()) : std::string();
+}
+
+// Any numeric VR (US, SS, DS, IS, FD, ...), value number `pos`.
+double num(DcmItem* ds, const DcmTagKey& tag, long pos, double fallback) {
+    OFString v;
+    if (ds->findAndGetOFString(tag, v, pos).bad() || v.empty()) return fallback;
+    char* end = nullptr;
+    const double d = std::strtod(v.c_str(), &end);
+    return end != v.c_str() ? d : fallback;
+}
+
+bool isJpeg2000(E_TransferSyntax x) {
+    return x == EXS_JPEG2000LosslessOnly || x == EXS_JPEG2000 || x == EXS_JPEG2000MulticomponentLosslessOnly ||
+           x == EXS_JPEG2000Multicomponent;
+}
+
+// Header facts used for series grouping and sorting (no pixel decoding).
+struct DicomHeader {
+    std::string path, seriesUid, description, modality;
+    std::array<double, 3> position{};
+    std::array<double, 6> orientation{};
+    bool hasPosition = false;
+    long instance = 0;
+};
+
+bool readHeader(const std::string& path, DicomHeader* h) {
+    DcmFileFormat ff;
+    if (ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) return false;
+    DcmDataset* ds = ff.getDataset();
+    if (!ds->tagExists(DCM_PixelData)) return false;
+    h->path = path;
+    h->seriesUid = str(ds, DCM_SeriesInstanceUID);
+    h->description = str(ds, DCM_SeriesDescription);
+    h->modality = str(ds, DCM_Modality);
+    h->instance = static_cast<long>(num(ds, DCM_InstanceNumber, 0, 0));
+    h->hasPosition = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
+    for (int i = 0; i < 3; ++i) h->position[i] = num(ds, DCM_ImagePositionPatient, i, 0);
+    for (int i = 0; i < 6; ++i) h->orientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
+    return true;
+}
+
+double alongNormal(const DicomHeader& h) {
+    const auto& o = h.orientation;
+    const double n[3] = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
+    return n[0] * h.position[0] + n[1] * h.position[1] + n[2] * h.position[2];
+}
+
+cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
+    cv::Mat out(h, w, CV_32F);
+    const size_t n = static_cast<size_t>(w) * h;
+    float* dst = out.ptr<float>();
+    auto copy = [&](auto* src) {
+        for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[offset + i]);
+    };
+    const void* data = inter->getData();
+    switch (inter->getRepresentation()) {
+        case EPR_Uint8: copy(static_cast<const Uint8*>(data)); break;
+        case EPR_Sint8: copy(static_cast<const Sint8*>(data)); break;
+        case EPR_Uint16: copy(static_cast<const Uint16*>(data)); break;
+        case EPR_Sint16: copy(static_cast<const Sint16*>(data)); break;
+        case EPR_Uint32: copy(static_cast<const Uint32*>(data)); break;
+        case EPR_Sint32: copy(static_cast<const Sint32*>(data)); break;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool looksLikeDicom(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    if (ext == ".dcm" || ext == ".dicom") return true;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    char magic[4] = {};
+    const bool ok = std::fseek(f, 128, SEEK_SET) == 0 && std::fread(magic, 1, 4, f) == 4;
+    std::fclose(f);
+    return ok && std::string(magic, 4) == "DICM";
+}
+
+Image readDicom(const std::string& path) {
+    registerCodecs();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
+    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    DcmFileFormat ff;
+    const OFCondition st = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+    if (st.bad()) throw IoError(path, std::string("not a readable DICOM file: ") + st.text());
+    DcmDataset* ds = ff.getDataset();
+    const std::string sopClass = str(ds, DCM_SOPClassUID);
+    const std::string modality = str(ds, DCM_Modality);
+    const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
+    const std::string what = (sopName ? std::string(sopName) : "SOP class " + sopClass) +
+                             (modality.empty() ? "" : ", modality " + modality);
+    if (modality == "SEG" || sopClass == UID_SegmentationStorage)
+        throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
+    if (!ds->tagExists(DCM_PixelData))
+        throw IoError(path, "has no pixel data (" + what + "): not an image");
+    const E_TransferSyntax xfer = ds->getOriginalXfer();
+    const DcmXfer xf(xfer);
+    const std::string xferText = std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";
+    if (isJpeg2000(xfer))
+        throw IoError(path, "unsupported transfer syntax " + xferText + ": JPEG 2000 is not among DCMTK's free codecs");
+    const double rows = num(ds, DCM_Rows, 0, 0), cols = num(ds, DCM_Columns, 0, 0);
+    const double frames = std::max(1.0, num(ds, DCM_NumberOfFrames, 0, 1));
+    const double spp = std::max(1.0, num(ds, DCM_SamplesPerPixel, 0, 1));
+    if (rows <= 0 || cols <= 0) throw IoError(path, "has no valid Rows/Columns");
+    if (rows * cols * frames * spp > kMaxPixels)
+        throw IoError(path, "image too large (" + std::to_string(long(cols)) + " x " + std::to_string(long(rows)) +
+                                " x " + std::to_string(long(frames)) + " frames)");
+
+    DicomImage di(&ff, xfer, CIF_MayDetachPixelData, 0, 0);
+    if (di.getStatus() != EIS_Normal)
+        throw IoError(path, std::string("cannot decode pixel data (") + xferText + "): " +
+                                DicomImage::getString(di.getStatus()));
+    Image img;
+    auto& m = img.meta;
+    m.sourcePath = path;
+    m.format = "DICOM";
+    m.modality = modality;
+    m.photometric = str(ds, DCM_PhotometricInterpretation);
+    m.transferSyntax = xferText;
+    m.bitsAllocated = static_cast<int>(num(ds, DCM_BitsAllocated, 0, 0));
+    m.bitsStored = static_cast<int>(num(ds, DCM_BitsStored, 0, 0));
+    m.isSigned = num(ds, DCM_PixelRepresentation, 0, 0) == 1;
+    m.rescaleSlope = num(ds, DCM_RescaleSlope, 0, 1);
+    m.rescaleIntercept = num(ds, DCM_RescaleIntercept, 0, 0);
+    for (long i = 0;; ++i) {
+        const double c = num(ds, DCM_WindowCenter, i, NAN), w = num(ds, DCM_WindowWidth, i, NAN);
+        if (std::isnan(c) || std::isnan(w)) break;
+        const std::string expl = str(ds, DCM_WindowCenterWidthExplanation, i);
+        if (w > 0) m.fileWindows.push_back({c, w, expl.empty() ? "file " + std::to_string(i + 1) : expl});
+    }
+    m.spacingY = num(ds, DCM_PixelSpacing, 0, num(ds, DCM_ImagerPixelSpacing, 0, 0));
+    m.spacingX = num(ds, DCM_PixelSpacing, 1, num(ds, DCM_ImagerPixelSpacing, 1, 0));
+    m.sliceSpacing = num(ds, DCM_SpacingBetweenSlices, 0, num(ds, DCM_SliceThickness, 0, 0));
+    m.patientId = str(ds, DCM_PatientID);
+    m.patientName = str(ds, DCM_PatientName);
+    m.studyInstanceUid = str(ds, DCM_StudyInstanceUID);
+    m.seriesInstanceUid = str(ds, DCM_SeriesInstanceUID);
+    m.sopInstanceUid = str(ds, DCM_SOPInstanceUID);
+    m.sopClassUid = sopClass;
+    m.frameOfReferenceUid = str(ds, DCM_FrameOfReferenceUID);
+    m.studyId = str(ds, DCM_StudyID);
+    m.seriesDescription = str(ds, DCM_SeriesDescription);
+    m.hasGeometry = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
+    for (int i = 0; i < 3; ++i) m.imagePosition[i] = num(ds, DCM_ImagePositionPatient, i, 0);
+    for (int i = 0; i < 6; ++i) m.imageOrientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
+
+    const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
+    const int n = static_cast<int>(di.getFrameCount());
+    if (di.isMonochrome()) {
+        const DiPixel* inter = di.getInterData();
+        if (!inter || inter->getCount() < static_cast<unsigned long>(w) * h)
+            throw IoError(path, "cannot decode pixel data (" + xferText + ")");
+        const int available = static_cast<int>(inter->getCount() / (static_cast<unsigned long>(w) * h));
+        for (int f = 0; f < std::min(n, available); ++f)
+            img.frames.push_back(monoFrame(inter, static_cast<size_t>(f) * w * h, w, h));
+        if (m.photometric.empty()) m.photometric = "MONOCHROME2";
+    } else {
+        const int bits = m.bitsStored > 8 ? 16 : 8;
+        for (int f = 0; f < n; ++f) {
+            const void* rgb = di.getOutputData(bits, f, 0);
+            if (!rgb) throw IoError(path, "cannot decode colour frame " + std::to_string(f) + " (" + xferText + ")");
+            cv::Mat view(h, w, bits == 16 ? CV_16UC3 : CV_8UC3, const_cast<void*>(rgb)), bgr;
+            cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);
+            img.frames.push_back(bgr);
+        }
+        m.photometric += " (as RGB)";
+    }
+    if (img.frames.empty()) throw IoError(path, "no frame could be decoded (" + xferText + ")");
+    m.window = defaultWindow(img);
+    return img;
+}
+
+std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
+    std::map<std::string, std::vector<DicomHeader>> bySeries;
+    for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+        if (!e.is_regular_file()) continue;
+        DicomHeader h;
+        if (readHeader(e.path().string(), &h)) bySeries[h.seriesUid].push_back(h);
+    }
+    std::vector<DicomSeries> out;
+    for (auto& [uid, headers] : bySeries) {
+        const bool byPosition = std::all_of(headers.begin(), headers.end(), [](const auto& h) { return h.hasPosition; });
+        std::sort(headers.begin(), headers.end(), [&](const DicomHeader& a, const DicomHeader& b) {
+            if (byPosition && std::abs(alongNormal(a) - alongNormal(b)) > 1e-4) return alongNormal(a) < alongNormal(b);
+            return a.instance < b.instance;
+        });
+        DicomSeries s{uid, headers.front().description, headers.front().modality, {}};
+        for (const auto& h : headers) s.files.push_back(h.path);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Image readDicomSeries(const DicomSeries& series) {
+    if (series.files.empty()) throw IoError(series.uid, "empty series");
+    Image volume = readDicom(series.files.front());
+    volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
+    volume.meta.sopInstanceUids = {volume.meta.sopInstanceUid};
+    for (size_t i = 1; i < series.files.size(); ++i) {
+        Image slice = readDicom(series.files[i]);
+        if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
+            throw IoError(series.files[i], "slice size or type differs from the rest of the series");
+        volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
+        volume.meta.sopInstanceUids.push_back(slice.meta.sopInstanceUid);
+    }
+    volume.current = volume.frameCount() / 2;
+    volume.meta.window = defaultWindow(volume);
+    return volume;
+}
+
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
+    const auto all = listDicomSeries(dir);
+    if (all.empty()) throw IoError(dir, "no DICOM image files in this folder");
+    if (!seriesUid.empty()) {
+        for (const auto& s : all)
+            if (s.uid == seriesUid) return readDicomSeries(s);
+        throw IoError(dir, "no series with UID " + seriesUid);
+    }
+    if (all.size() > 1) {
+        std::string list;
+        for (const auto& s : all)
+            list += "\n  " + s.uid + " (" + s.modality + ", " + std::to_string(s.files.size()) + " files" +
+                    (s.description.empty() ? "" : ", " + s.description) + ")";
+        throw IoError(dir, std::to_string(all.size()) + " series in this folder; choose one:" + list);
+    }
+    return readDicomSeries(all.front());
+}
+
+}  // namespace msf::io

@@ -1,0 +1,65 @@
+#include "msformer/io/image.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+
+namespace msf::io {
+
+std::vector<Window> ctPresets() {
+    return {{-300, 1400, "wide"}, {-600, 1500, "lung"}, {40, 400, "mediastinum"}, {400, 1800, "bone"},
+            {40, 80, "brain"}};
+}
+
+Window percentileWindow(const cv::Mat& frame) {
+    cv::Mat values;
+    frame.reshape(1).convertTo(values, CV_32F);
+    std::vector<float> v(values.begin<float>(), values.end<float>());
+    if (v.empty()) return {};
+    const size_t lo = v.size() / 200, hi = v.size() - 1 - v.size() / 200;
+    std::nth_element(v.begin(), v.begin() + lo, v.end());
+    const float a = v[lo];
+    std::nth_element(v.begin(), v.begin() + hi, v.end());
+    float b = v[hi];
+    if (b <= a) b = a + 1;
+    return {(a + b) / 2.0, static_cast<double>(b - a), "auto"};
+}
+
+std::vector<Window> availableWindows(const Image& image) {
+    std::vector<Window> out = image.meta.fileWindows;
+    if (image.meta.modality == "CT") {
+        const auto presets = ctPresets();
+        out.insert(out.end(), presets.begin(), presets.end());
+    }
+    if (!image.frames.empty()) out.push_back(percentileWindow(image.pixels()));
+    return out;
+}
+
+Window defaultWindow(const Image& image) {
+    if (image.meta.modality == "CT") return ctPresets().front();
+    if (!image.frames.empty() && image.pixels().depth() == CV_8U && image.meta.fileWindows.empty()) return {};
+    if (!image.meta.fileWindows.empty()) return image.meta.fileWindows.front();
+    return image.frames.empty() ? Window{} : percentileWindow(image.pixels());
+}
+
+cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
+    const cv::Mat& px = image.pixels();
+    cv::Mat out;
+    if (w.valid()) {
+        const double lo = w.center - w.width / 2.0;
+        px.convertTo(out, CV_32F, 1.0 / w.width, -lo / w.width);
+        out = cv::min(cv::max(out, 0.0), 1.0);
+    } else if (px.depth() == CV_8U) {
+        px.convertTo(out, CV_32F, 1.0 / 255.0);
+    } else {
+        return normalizedForSegmentation(image, percentileWindow(px));
+    }
+    if (image.meta.photometric == "MONOCHROME1") out = 1.0 - out;
+    return out;
+}
+
+cv::Mat normalizedForSegmentation(const Image& image) {
+    return normalizedForSegmentation(image, image.meta.window);
+}
+
+}  // namespace msf::io

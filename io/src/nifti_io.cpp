@@ -1,0 +1,162 @@
+#include "msformer/io/nifti_io.h"
+
+#include <nifti2_io.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "msformer/io/atomic_write.h"
+#include "msformer/io/io_error.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct NiftiDeleter {
+    void operator()(nifti_image* p) const { nifti_image_free(p); }
+};
+using NiftiPtr = std::unique_ptr<nifti_image, NiftiDeleter>;
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+template <typename T>
+void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, double inter) {
+    const T* src = static_cast<const T*>(data) + offset;
+    float* dst = out->ptr<float>();
+    for (size_t i = 0; i < out->total(); ++i) dst[i] = static_cast<float>(src[i] * slope + inter);
+}
+
+}  // namespace
+
+bool looksLikeNifti(const std::string& path) { return endsWith(path, ".nii") || endsWith(path, ".nii.gz"); }
+
+Image readNifti(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
+    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    nifti_set_debug_level(0);
+    NiftiPtr header(nifti_image_read(path.c_str(), 0));
+    if (!header) throw IoError(path, "not a readable NIfTI file (bad or truncated header)");
+    const int64_t nx = header->nx, ny = header->ny, nz = std::max<int64_t>(1, header->nz);
+    if (nx <= 0 || ny <= 0) throw IoError(path, "NIfTI header has no valid dimensions");
+    if (static_cast<double>(nx) * ny * nz > (1u << 28))
+        throw IoError(path, "volume too large (" + std::to_string(nx) + " x " + std::to_string(ny) + " x " +
+                                std::to_string(nz) + ")");
+    NiftiPtr nim(nifti_image_read(path.c_str(), 1));
+    if (!nim || !nim->data) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
+    const double slope = nim->scl_slope != 0 ? nim->scl_slope : 1.0, inter = nim->scl_slope != 0 ? nim->scl_inter : 0.0;
+    Image img;
+    for (int64_t k = 0; k < nz; ++k) {
+        cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
+        const size_t offset = static_cast<size_t>(k) * nx * ny;
+        switch (nim->datatype) {
+            case DT_UINT8: copySlice<uint8_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_INT8: copySlice<int8_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_UINT16: copySlice<uint16_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_INT16: copySlice<int16_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_UINT32: copySlice<uint32_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_INT32: copySlice<int32_t>(nim->data, offset, &slice, slope, inter); break;
+            case DT_FLOAT32: copySlice<float>(nim->data, offset, &slice, slope, inter); break;
+            case DT_FLOAT64: copySlice<double>(nim->data, offset, &slice, slope, inter); break;
+            default:
+                throw IoError(path, std::string("unsupported NIfTI data type ") + nifti_datatype_string(nim->datatype));
+        }
+        img.frames.push_back(slice);
+    }
+    auto& m = img.meta;
+    m.sourcePath = path;
+    m.format = "NIfTI";
+    m.photometric = "MONOCHROME2";
+    m.bitsAllocated = nim->nbyper * 8;
+    m.rescaleSlope = slope;
+    m.rescaleIntercept = inter;
+    m.spacingX = nim->dx;
+    m.spacingY = nim->dy;
+    m.sliceSpacing = nim->dz;
+    m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
+    m.niftiSformCode = nim->sform_code;
+    m.niftiQformCode = nim->qform_code;
+    const nifti_dmat44& a = nim->sform_code > 0 ? nim->sto_xyz : nim->qto_xyz;
+    m.hasNiftiAffine = nim->sform_code > 0 || nim->qform_code > 0;
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) m.niftiAffine[r][c] = a.m[r][c];
+    img.current = static_cast<int>(nz / 2);
+    m.window = defaultWindow(img);
+    return img;
+}
+
+void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& source, bool overwrite) {
+    if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
+    checkWritable(path, overwrite);
+    const auto& m = source.meta;
+    const bool volume = m.hasNiftiAffine && m.volumeDims[2] == source.frameCount();
+    const int64_t nx = mask.cols, ny = mask.rows, nz = volume ? source.frameCount() : 1;
+    const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
+    NiftiPtr nim(nifti_make_new_nim(dims, DT_UINT8, 1));
+    if (!nim) throw IoError(path, "cannot create the NIfTI image");
+    uint8_t* data = static_cast<uint8_t*>(nim->data);
+    const int64_t k0 = volume ? source.current : 0;
+    const cv::Mat binary = mask > 0;
+    for (int64_t j = 0; j < ny; ++j)
+        for (int64_t i = 0; i < nx; ++i) data[(k0 * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
+    nifti_dmat44 a{};
+    if (m.hasNiftiAffine) {
+        for (int r = 0; r < 4; ++r)
+            for (int c = 0; c < 4; ++c) a.m[r][c] = m.niftiAffine[r][c];
+    } else {
+        const double dx = m.spacingX > 0 ? m.spacingX : 1.0, dy = m.spacingY > 0 ? m.spacingY : 1.0;
+        const auto& o = m.imageOrientation;
+        const auto& p = m.imagePosition;
+        const bool geo = m.hasGeometry;
+        // DICOM: x = P + i dx row + j dy col (LPS); RAS negates the first two axes.
+        const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
+        const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};
+        const double sign[3] = {geo ? -1.0 : 1.0, geo ? -1.0 : 1.0, 1.0};
+        for (int r = 0; r < 3; ++r) {
+            a.m[r][0] = sign[r] * row[r] * dx;
+            a.m[r][1] = sign[r] * col[r] * dy;
+            a.m[r][2] = r == 2 ? (m.sliceSpacing > 0 ? m.sliceSpacing : 1.0) : 0.0;
+            a.m[r][3] = geo ? sign[r] * p[r] : 0.0;
+        }
+        a.m[3][3] = 1;
+        nim->dx = dx;
+        nim->dy = dy;
+    }
+    if (m.hasNiftiAffine) {
+        nim->dx = m.spacingX;
+        nim->dy = m.spacingY;
+        nim->dz = m.sliceSpacing;
+    }
+    nim->pixdim[1] = nim->dx;
+    nim->pixdim[2] = nim->dy;
+    nim->pixdim[3] = nim->dz;
+    nim->sform_code = m.hasNiftiAffine ? std::max(1, m.niftiSformCode) : (m.hasGeometry ? 1 : 0);
+    nim->sto_xyz = a;
+    nim->qform_code = nim->sform_code;
+    nifti_dmat44_to_quatern(a, &nim->quatern_b, &nim->quatern_c, &nim->quatern_d, &nim->qoffset_x, &nim->qoffset_y,
+                            &nim->qoffset_z, nullptr, nullptr, nullptr, &nim->qfac);
+    nim->qto_xyz = a;
+
+    // Written beside the target under a temporary name, then moved into place.
+    const fs::path target(path);
+    const std::string suffix = path.size() > 3 && path.substr(path.size() - 3) == ".gz" ? ".nii.gz" : ".nii";
+    const std::string tmp = (target.parent_path() / ("." + target.filename().string() + "." +
+                                                      std::to_string(::getpid()) + suffix)).string();
+    if (nifti_set_filenames(nim.get(), tmp.c_str(), 0, 1) != 0) throw IoError(path, "cannot set the NIfTI file name");
+    nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
+    nifti_image_write(nim.get());
+    std::error_code ec;
+    if (!fs::exists(tmp, ec) || fs::file_size(tmp, ec) == 0) {
+        fs::remove(tmp, ec);
+        throw IoError(path, "writing the NIfTI file failed (folder not writable or disk full?)");
+    }
+    moveIntoPlace(tmp, path, overwrite);
+}
+
+}  // namespace msf::io

