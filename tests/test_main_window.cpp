@@ -1,0 +1,181 @@
+// Drives the real main window on the offscreen platform.
+#include <QtTest>
+#include <QElapsedTimer>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "msformer/phantoms.h"
+#include "msformer/ui/main_window.h"
+#include "msformer/ui/mask_model.h"
+
+using msf::ui::MainWindow;
+
+namespace {
+msf::ui::MethodSettings fastSettings(int iterations) {
+    msf::ui::MethodSettings s;
+    s.msformer = msf::interactiveConfig();
+    s.msformer.size = 65;
+    s.msformer.maxIterations = iterations;
+    s.msformer.minLabels = 0;
+    s.kmeans.size = 65;
+    return s;
+}
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir;
+    QString imagePath, maskPath;
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // QSettings go to a test location
+        const auto ph = msf::phantom::skinLesion(160, 5);
+        imagePath = dir.filePath("lesion.png");
+        maskPath = dir.filePath("lesion_mask.png");
+        QVERIFY(cv::imwrite(imagePath.toStdString(), ph.image));
+        QVERIFY(cv::imwrite(maskPath.toStdString(), ph.mask));
+    }
+
+    void runShowsEveryIterationAndTheEventLoopKeepsTurning() {
+        MainWindow w;
+        w.setMethodSettings(fastSettings(6));
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.image().pixels().cols, 160);
+
+        // A 5 ms timer measures how long the event loop is ever kept away.
+        QElapsedTimer clock;
+        qint64 last = 0, longestGap = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            longestGap = std::max(longestGap, now - last);
+            last = now;
+        });
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        clock.start();
+        ticker.start();
+        w.runMsFormer();
+        QVERIFY(w.isRunning());
+        QVERIFY(finished.wait(60000));
+        ticker.stop();
+        qInfo("longest gap between 5 ms timer ticks during the run: %lld ms; previews drawn: %d",
+              static_cast<long long>(longestGap), w.previewsDrawn());
+        QCOMPARE(w.previewsDrawn(), 6);  // one redraw per iteration
+        QVERIFY(!w.isRunning());
+        QCOMPARE(w.msformerLabels().width, 160);
+        QVERIFY(longestGap < 1000);  // a gross freeze, not a speed target: the run itself takes seconds
+    }
+
+    void cancelStopsAndANewRunStillWorks() {
+        MainWindow w;
+        w.setMethodSettings(fastSettings(50));
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
+        w.cancelRun();
+        QVERIFY(!w.isRunning());
+        const int drawn = w.previewsDrawn();
+        QTest::qWait(1500);
+        QCOMPARE(w.previewsDrawn(), drawn);  // the cancelled run draws nothing more
+        w.setMethodSettings(fastSettings(3));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(w.previewsDrawn(), 3);
+    }
+
+    void pickPaintUndoRedoExportAndMetrics() {
+        MainWindow w;
+        w.setMethodSettings(fastSettings(8));
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        auto* mask = w.maskModel();
+        QCOMPARE(cv::countNonZero(mask->mask()), 0);
+        // Click in the lesion's innermost point: the region under the click.
+        const cv::Mat truth = cv::imread(maskPath.toStdString(), cv::IMREAD_GRAYSCALE);
+        cv::Mat dist;
+        cv::distanceTransform(truth, dist, cv::DIST_L2, 3);
+        cv::Point inner;
+        cv::minMaxLoc(dist, nullptr, nullptr, nullptr, &inner);
+        w.pickAt(QPoint(inner.x, inner.y), Qt::NoModifier);
+        const int picked = cv::countNonZero(mask->mask());
+        QVERIFY(picked > 100);
+        w.paintStroke({QPoint(5, 5), QPoint(20, 5)}, false);
+        const int painted = cv::countNonZero(mask->mask());
+        QVERIFY(painted > picked);
+        mask->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(mask->mask()), picked);
+        mask->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(mask->mask()), 0);
+        mask->undoStack()->redo();
+        mask->undoStack()->redo();
+        QCOMPARE(cv::countNonZero(mask->mask()), painted);
+
+        // Reference mask: metrics appear.
+        w.loadReferenceMask(maskPath);
+        QTRY_VERIFY_WITH_TIMEOUT(w.metricsText().contains("DSC"), 10000);
+
+        // Export, read back; a second export without overwrite is refused.
+        const QString out = dir.filePath("exported.png");
+        QSignalSpy exported(&w, &MainWindow::exportFinished);
+        w.exportMask(out, false);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.last().at(0).toBool(), true);
+        const cv::Mat back = cv::imread(out.toStdString(), cv::IMREAD_GRAYSCALE);
+        QCOMPARE(cv::countNonZero(back != mask->mask()), 0);
+        QVERIFY(QFile::exists(out + ".provenance.json"));
+        w.exportMask(out, false);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.last().at(0).toBool(), false);
+        QVERIFY(w.lastError().contains("already exists"));
+        // Export into a folder that does not exist: an error naming the file, no file.
+        const QString nowhere = dir.filePath("missing/folder/x.png");
+        w.exportMask(nowhere, false);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.last().at(0).toBool(), false);
+        QVERIFY(w.lastError().contains(nowhere));
+        QVERIFY(!QFile::exists(nowhere));
+
+        // k-means on the same image.
+        w.runKMeans();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.kmeansLabels().empty(), 20000);
+        QCOMPARE(w.kmeansLabels().width, 160);
+    }
+
+    void badFileIsAnErrorNotACrash() {
+        MainWindow w;
+        const QString bad = dir.filePath("broken.png");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a png");
+        f.close();
+        QSignalSpy error(&w, &MainWindow::errorShown);
+        w.openFile(bad);
+        QVERIFY(error.wait(10000));
+        QVERIFY(error.last().at(0).toString().contains(bad));
+        w.openFile(dir.filePath("nope.dcm"));
+        QVERIFY(error.wait(10000));
+        QVERIFY(error.last().at(0).toString().contains("nope.dcm"));
+        // Run without an image: a message, nothing else.
+        w.runMsFormer();
+        QVERIFY(!w.isRunning());
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,53 @@
+#pragma once
+// Shows an image with the cluster map and the mask over it. Wheel zooms about
+// the cursor, middle-drag pans, right-drag sets window/level, left-click picks
+// (or paints in brush mode). Holds no segmentation logic.
+#include <QImage>
+#include <QPointF>
+#include <QWidget>
+
+namespace msf::ui {
+
+class ImageView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ImageView(QWidget* parent = nullptr);
+    void setImage(const QImage& image);          // base (windowed) image, original size
+    void setClusters(const QImage& colours);     // colour cluster map (any size; scaled to the image)
+    void setMask(const QImage& mask);            // Format_Grayscale8, image size
+    void setClusterOpacity(double o);
+    void setMaskOpacity(double o);
+    void setBrushMode(bool on) { brushMode_ = on; }
+    bool brushMode() const { return brushMode_; }
+    void setBrushRadius(int r) { brushRadius_ = r; update(); }
+    int brushRadius() const { return brushRadius_; }
+    double zoom() const { return zoom_; }
+    void fitToWindow();
+    QPointF toImage(const QPointF& widgetPos) const;
+
+signals:
+    void clicked(QPoint imagePos, Qt::KeyboardModifiers modifiers);
+    void stroke(QList<QPoint> imagePoints, bool finished);   // brush mode
+    void windowLevelDrag(int dx, int dy);
+    void hovered(QPoint imagePos);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void wheelEvent(QWheelEvent*) override;
+    void mousePressEvent(QMouseEvent*) override;
+    void mouseMoveEvent(QMouseEvent*) override;
+    void mouseReleaseEvent(QMouseEvent*) override;
+    void resizeEvent(QResizeEvent*) override;
+
+private:
+    QImage image_, clusters_, mask_, maskOutline_;
+    double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
+    QPointF offset_;
+    bool brushMode_ = false, fitted_ = false;
+    int brushRadius_ = 8;
+    Qt::MouseButton dragButton_ = Qt::NoButton;
+    QPoint lastPos_;
+    QList<QPoint> strokePoints_;
+};
+
+}  // namespace msf::ui

@@ -1,0 +1,105 @@
+#pragma once
+// The clinician's window: open, window/level, run with live preview, pick,
+// refine, compare with k-means, export. State lives in the models and the
+// engine/imaging/io libraries; this class wires them to widgets.
+#include <QFutureWatcher>
+#include <QImage>
+#include <QMainWindow>
+
+#include <opencv2/core.hpp>
+
+#include "msformer/image_buffer.h"
+#include "msformer/io/image.h"
+#include "msformer/segmenter.h"
+#include "msformer/ui/settings_dialog.h"
+
+class QLabel;
+class QProgressBar;
+class QSlider;
+class QComboBox;
+class QAction;
+class QMenu;
+
+namespace msf::ui {
+
+class ImageView;
+class LossPlot;
+class MaskModel;
+class WorkerThread;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Everything below is what the menus call; public for tests and scripts.
+    void openFile(const QString& path, const QString& seriesUid = {});
+    void runMsFormer();
+    void runKMeans();
+    void cancelRun();
+    void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);
+    void paintStroke(const QList<QPoint>& points, bool erase);
+    void exportMask(const QString& path, bool overwrite);
+    void loadReferenceMask(const QString& path);
+    void setFrame(int frame);
+    void setMethodSettings(const MethodSettings& s);
+
+    bool isRunning() const { return runningJob_ != 0; }
+    int previewsDrawn() const { return previewsDrawn_; }
+    const LabelMap& msformerLabels() const { return msformerLabels_; }
+    const LabelMap& kmeansLabels() const { return kmeansLabels_; }
+    MaskModel* maskModel() const { return mask_; }
+    const io::Image& image() const { return image_; }
+    QString lastError() const { return lastError_; }
+    QString metricsText() const;
+    ImageView* view() const { return view_; }
+
+signals:
+    void imageLoaded();
+    void runFinished(const QString& method);
+    void exportFinished(bool ok, const QString& message);
+    void errorShown(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent*) override;
+    void dragEnterEvent(QDragEnterEvent*) override;
+    void dropEvent(QDropEvent*) override;
+
+private:
+    void buildMenus();
+    void showError(const QString& message);
+    void refreshBase();
+    void refreshOverlays();
+    void refreshMetrics();
+    void onPreview(int job);
+    void onFinished(int job, const QString& method, const msf::SegmentationResult& r);
+    void onFailed(int job, const QString& method, const QString& message);
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void adjustWindow(int dx, int dy);
+    void hover(QPoint p);
+    void maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op);
+
+    io::Image image_;
+    ImageBuffer buffer_;
+    LabelMap msformerLabels_, kmeansLabels_;
+    cv::Mat reference_;
+    bool showKMeans_ = false;
+    MethodSettings settings_;
+    WorkerThread* worker_;
+    MaskModel* mask_;
+    ImageView* view_;
+    LossPlot* plot_;
+    QProgressBar* progress_;
+    QLabel *iterationLabel_, *metricsLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
+    QSlider *frameSlider_, *opacitySlider_;
+    QComboBox* windowBox_;
+    QMenu* recentMenu_;
+    QAction *brushAction_, *eraserAction_, *compareAction_;
+    int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0;
+    QString lastError_;
+    cv::Mat strokeBase_;
+};
+
+}  // namespace msf::ui

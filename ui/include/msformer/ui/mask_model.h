@@ -1,0 +1,30 @@
+#pragma once
+// The target mask being edited, with undo/redo of every pick and edit.
+#include <QObject>
+#include <QUndoStack>
+
+#include <opencv2/core.hpp>
+
+namespace msf::ui {
+
+class MaskModel : public QObject {
+    Q_OBJECT
+public:
+    explicit MaskModel(QObject* parent = nullptr);
+    const cv::Mat& mask() const { return mask_; }  // CV_8U 0/255, image size (empty before an image)
+    QUndoStack* undoStack() { return &undo_; }
+    void reset(cv::Size size);              // new image: empty mask, history cleared
+    // Replaces the mask as one undoable step named `text`.
+    void apply(const cv::Mat& newMask, const QString& text);
+
+signals:
+    void changed();
+
+private:
+    friend class MaskCommand;
+    void set(const cv::Mat& m);
+    cv::Mat mask_;
+    QUndoStack undo_;
+};
+
+}  // namespace msf::ui

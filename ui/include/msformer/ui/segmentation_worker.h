@@ -1,0 +1,70 @@
+#pragma once
+// Runs MS-Former or k-means on a worker thread (a QObject living on its own
+// QThread). Per-iteration previews cross to the UI as implicitly shared
+// QImages; when the UI falls behind, only the newest preview is delivered.
+#include <QImage>
+#include <QMutex>
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+
+#include "msformer/config.h"
+#include "msformer/image_buffer.h"
+#include "msformer/segmenter.h"
+
+Q_DECLARE_METATYPE(msf::IterationStats)
+Q_DECLARE_METATYPE(msf::SegmentationResult)
+Q_DECLARE_METATYPE(msf::ImageBuffer)
+Q_DECLARE_METATYPE(msf::MsFormerConfig)
+Q_DECLARE_METATYPE(msf::KMeansConfig)
+
+namespace msf::ui {
+
+class SegmentationWorker : public QObject {
+    Q_OBJECT
+public:
+    SegmentationWorker();
+    // Thread-safe: stops the running job within one iteration.
+    void cancel() { cancel_.cancel(); }
+    // The UI calls this after drawing a preview; until then newer previews
+    // replace the pending one instead of queueing up.
+    void previewConsumed() { previewPending_ = false; }
+    // The newest preview not yet taken (thread-safe).
+    bool takePreview(QImage* labels, IterationStats* stats);
+
+public slots:
+    // `job` comes back with every signal so the UI can ignore a cancelled run's late results.
+    void runMsFormer(const msf::ImageBuffer& image, const msf::MsFormerConfig& config, int job);
+    void runKMeans(const msf::ImageBuffer& image, const msf::KMeansConfig& config, int job);
+
+signals:
+    void previewReady(int job);  // call takePreview()
+    void finished(int job, const QString& method, const msf::SegmentationResult& result);
+    void failed(int job, const QString& method, const QString& message);
+
+private:
+    CancelFlag cancel_;
+    std::atomic<bool> previewPending_{false};
+    QMutex previewMutex_;
+    QImage preview_;  // Format_Grayscale16 label ids (S x S)
+    IterationStats previewStats_;
+};
+
+// Owns a worker and its thread; destroying it cancels and joins cleanly.
+class WorkerThread : public QObject {
+    Q_OBJECT
+public:
+    explicit WorkerThread(QObject* parent = nullptr);
+    ~WorkerThread() override;
+    SegmentationWorker* worker() const { return worker_; }
+
+private:
+    QThread thread_;
+    SegmentationWorker* worker_;
+};
+
+QImage labelMapToImage(const LabelMap& labels);   // Grayscale16 of label ids
+LabelMap imageToLabelMap(const QImage& image);
+
+}  // namespace msf::ui

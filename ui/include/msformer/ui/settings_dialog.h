@@ -1,0 +1,36 @@
+#pragma once
+// Method parameters (engine defaults), presets, device and working size;
+// persisted with QSettings.
+#include <QDialog>
+
+#include "msformer/config.h"
+
+class QComboBox;
+class QSpinBox;
+class QDoubleSpinBox;
+
+namespace msf::ui {
+
+struct MethodSettings {
+    QString mode = "default";  // "default" or "faithful"
+    MsFormerConfig msformer = interactiveConfig();
+    KMeansConfig kmeans;
+
+    static MethodSettings load();  // from QSettings
+    void save() const;
+};
+
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit SettingsDialog(const MethodSettings& s, QWidget* parent = nullptr);
+    MethodSettings settings() const;
+
+private:
+    void preset(const QString& name);
+    QComboBox *mode_, *device_, *preset_;
+    QSpinBox *size_, *iterations_, *minLabels_, *seed_, *k_, *threads_;
+    QDoubleSpinBox *wCe_, *wInter_, *wIntra_;
+};
+
+}  // namespace msf::ui

@@ -1,0 +1,590 @@
+#include "msformer/ui/main_window.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUndoStack>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <opencv2/imgproc.hpp>
+
+#include "msformer/cluster_colours.h"
+#include "msformer/io/annotation_writers.h"
+#include "msformer/io/dicom_reader.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/mask_writer.h"
+#include "msformer/io/nifti_io.h"
+#include "msformer/mask_ops.h"
+#include "msformer/mat_convert.h"
+#include "msformer/metrics.h"
+#include "msformer/runtime_info.h"
+#include "msformer/target_selection.h"
+#include "msformer/ui/image_view.h"
+#include "msformer/ui/loss_plot.h"
+#include "msformer/ui/mask_model.h"
+#include "msformer/ui/segmentation_worker.h"
+
+namespace msf::ui {
+
+namespace {
+
+QImage toQImage(const cv::Mat& m) {  // CV_8UC1 or CV_8UC3 (BGR) -> deep copy
+    if (m.channels() == 3) {
+        return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_BGR888).copy();
+    }
+    return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_Grayscale8).copy();
+}
+
+template <typename T>
+void runInBackground(QObject* context, std::function<T()> work, std::function<void(T)> done,
+                     std::function<void(QString)> failed) {
+    auto* watcher = new QFutureWatcher<std::pair<T, QString>>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, done, failed] {
+        auto [value, error] = watcher->result();
+        watcher->deleteLater();
+        if (error.isEmpty()) done(std::move(value));
+        else failed(error);
+    });
+    watcher->setFuture(QtConcurrent::run([work]() -> std::pair<T, QString> {
+        try {
+            return {work(), QString()};
+        } catch (const std::exception& e) {
+            return {T{}, QString::fromStdString(e.what())};
+        }
+    }));
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), settings_(MethodSettings::load()), worker_(new WorkerThread(this)),
+      mask_(new MaskModel(this)) {
+    setWindowTitle("MS-Former Studio");
+    setAcceptDrops(true);
+    view_ = new ImageView;
+    setCentralWidget(view_);
+
+    auto* panel = new QWidget;
+    auto* layout = new QVBoxLayout(panel);
+    auto* runButton = new QPushButton(tr("Run MS-Former (F5)"));
+    auto* cancelButton = new QPushButton(tr("Cancel (Esc)"));
+    auto* kmeansButton = new QPushButton(tr("Run k-means (K)"));
+    progress_ = new QProgressBar;
+    iterationLabel_ = new QLabel(tr("idle"));
+    plot_ = new LossPlot;
+    metricsLabel_ = new QLabel;
+    metricsLabel_->setWordWrap(true);
+    metricsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    frameSlider_ = new QSlider(Qt::Horizontal);
+    frameSlider_->setEnabled(false);
+    windowBox_ = new QComboBox;
+    opacitySlider_ = new QSlider(Qt::Horizontal);
+    opacitySlider_->setRange(0, 100);
+    opacitySlider_->setValue(40);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Slice / frame"), frameSlider_);
+    form->addRow(tr("Window"), windowBox_);
+    form->addRow(tr("Mask opacity"), opacitySlider_);
+    layout->addLayout(form);
+    layout->addWidget(runButton);
+    layout->addWidget(cancelButton);
+    layout->addWidget(kmeansButton);
+    layout->addWidget(progress_);
+    layout->addWidget(iterationLabel_);
+    layout->addWidget(plot_);
+    layout->addWidget(metricsLabel_);
+    layout->addStretch();
+    auto* dock = new QDockWidget(tr("Segmentation"), this);
+    dock->setObjectName("segmentation");
+    dock->setWidget(panel);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+
+    deviceLabel_ = new QLabel;
+    imageLabel_ = new QLabel;
+    cursorLabel_ = new QLabel;
+    statusBar()->addPermanentWidget(cursorLabel_);
+    statusBar()->addPermanentWidget(imageLabel_);
+    statusBar()->addPermanentWidget(deviceLabel_);
+    const auto info = runtimeInfo(settings_.msformer.device);
+    deviceLabel_->setText(QString("%1, %2 threads").arg(QString::fromStdString(info.device)).arg(info.threads));
+
+    buildMenus();
+    connect(runButton, &QPushButton::clicked, this, &MainWindow::runMsFormer);
+    connect(cancelButton, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    connect(kmeansButton, &QPushButton::clicked, this, &MainWindow::runKMeans);
+    connect(frameSlider_, &QSlider::valueChanged, this, &MainWindow::setFrame);
+    connect(windowBox_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
+        const auto windows = io::availableWindows(image_);
+        if (i >= 0 && i < int(windows.size())) {
+            image_.meta.window = windows[i];
+            refreshBase();
+        }
+    });
+    connect(opacitySlider_, &QSlider::valueChanged, this, [this](int v) { view_->setMaskOpacity(v / 100.0); });
+    connect(view_, &ImageView::clicked, this, &MainWindow::pickAt);
+    connect(view_, &ImageView::stroke, this, [this](const QList<QPoint>& pts, bool finished) {
+        if (!finished) return;
+        paintStroke(pts, eraserAction_->isChecked());
+    });
+    connect(view_, &ImageView::windowLevelDrag, this, &MainWindow::adjustWindow);
+    connect(view_, &ImageView::hovered, this, &MainWindow::hover);
+    connect(mask_, &MaskModel::changed, this, [this] {
+        view_->setMask(toQImage(mask_->mask()));
+        refreshMetrics();
+    });
+    auto* w = worker_->worker();
+    connect(w, &SegmentationWorker::previewReady, this, &MainWindow::onPreview, Qt::QueuedConnection);
+    connect(w, &SegmentationWorker::finished, this, &MainWindow::onFinished, Qt::QueuedConnection);
+    connect(w, &SegmentationWorker::failed, this, &MainWindow::onFailed, Qt::QueuedConnection);
+    resize(1200, 800);
+    restoreGeometry(QSettings().value("window/geometry").toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), {},
+                                                       tr("Images (*.dcm *.dicom *.nii *.nii.gz *.png *.jpg *.jpeg "
+                                                          "*.bmp *.tif *.tiff);;All files (*)"));
+        if (!p.isEmpty()) openFile(p);
+    });
+    file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Open DICOM folder"));
+        if (!d.isEmpty()) openFile(d);
+    });
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    rebuildRecentMenu();
+    file->addAction(tr("Load &reference mask..."), QKeySequence("Ctrl+M"), this, [this] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Reference mask"));
+        if (!p.isEmpty()) loadReferenceMask(p);
+    });
+    file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, [this] {
+        // Default format follows the input: NIfTI for DICOM/NIfTI, PNG for photos.
+        const bool medical = image_.meta.format == "DICOM" || image_.meta.format == "NIfTI";
+        const QString stem = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).completeBaseName();
+        const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), stem + (medical ? "_mask.nii.gz" : "_mask.png"),
+                                                       tr("PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
+        if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    auto* edit = menuBar()->addMenu(tr("&Edit"));
+    auto* undo = mask_->undoStack()->createUndoAction(this);
+    undo->setShortcut(QKeySequence::Undo);
+    auto* redo = mask_->undoStack()->createRedoAction(this);
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    brushAction_ = edit->addAction(tr("&Brush"));
+    brushAction_->setShortcut(QKeySequence("B"));
+    brushAction_->setCheckable(true);
+    eraserAction_ = edit->addAction(tr("&Eraser"));
+    eraserAction_->setShortcut(QKeySequence("E"));
+    eraserAction_->setCheckable(true);
+    connect(brushAction_, &QAction::toggled, this, [this](bool on) {
+        view_->setBrushMode(on || eraserAction_->isChecked());
+        if (on) eraserAction_->setChecked(false);
+    });
+    connect(eraserAction_, &QAction::toggled, this, [this](bool on) {
+        view_->setBrushMode(on || brushAction_->isChecked());
+        if (on) brushAction_->setChecked(false);
+    });
+    edit->addAction(tr("Larger brush"), QKeySequence("]"), this, [this] { view_->setBrushRadius(view_->brushRadius() + 2); });
+    edit->addAction(tr("Smaller brush"), QKeySequence("["), this,
+                    [this] { view_->setBrushRadius(std::max(1, view_->brushRadius() - 2)); });
+    edit->addSeparator();
+    edit->addAction(tr("Fill &holes"), QKeySequence("H"), this, [this] { maskEdit(tr("fill holes"), mask::fillHoles); });
+    edit->addAction(tr("Keep &largest region"), QKeySequence("L"), this,
+                    [this] { maskEdit(tr("keep largest"), mask::keepLargestComponent); });
+    edit->addAction(tr("Remove &islands..."), QKeySequence("I"), this, [this] {
+        bool ok = false;
+        const int area = QInputDialog::getInt(this, tr("Remove islands"), tr("Smaller than (pixels)"), 50, 1, 1 << 24, 1, &ok);
+        if (ok) maskEdit(tr("remove islands"), [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
+    });
+    edit->addAction(tr("&Smooth"), QKeySequence("S"), this,
+                    [this] { maskEdit(tr("smooth"), [](const cv::Mat& m) { return mask::smooth(m, 2); }); });
+    edit->addAction(tr("&Clear mask"), QKeySequence("Ctrl+Backspace"), this,
+                    [this] { maskEdit(tr("clear"), [](const cv::Mat& m) { return cv::Mat::zeros(m.size(), CV_8U); }); });
+    edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {
+        const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+        if (labels.empty()) return;
+        const auto sel = selectAutomatic(toMat(labels), toGrey(buffer_));
+        mask_->apply(sel.mask, tr("automatic suggestion"));
+    });
+
+    auto* seg = menuBar()->addMenu(tr("&Segmentation"));
+    seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
+    seg->addAction(tr("Run &k-means"), QKeySequence("K"), this, &MainWindow::runKMeans);
+    seg->addAction(tr("&Cancel"), QKeySequence("Esc"), this, &MainWindow::cancelRun);
+    compareAction_ = seg->addAction(tr("Show k-means instead (&flip)"));
+    compareAction_->setShortcut(QKeySequence("Tab"));
+    compareAction_->setCheckable(true);
+    connect(compareAction_, &QAction::toggled, this, [this](bool on) {
+        showKMeans_ = on;
+        refreshOverlays();
+    });
+    seg->addAction(tr("&Settings..."), QKeySequence("Ctrl+,"), this, [this] {
+        SettingsDialog d(settings_, this);
+        if (d.exec() == QDialog::Accepted) setMethodSettings(d.settings());
+    });
+
+    auto* viewMenu = menuBar()->addMenu(tr("&View"));
+    viewMenu->addAction(tr("&Fit to window"), QKeySequence("F"), view_, &ImageView::fitToWindow);
+    viewMenu->addAction(tr("Hide/show clusters"), QKeySequence("C"), this, [this] {
+        static bool hidden = false;
+        hidden = !hidden;
+        view_->setClusterOpacity(hidden ? 0.0 : 0.35);
+    });
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {
+        QMessageBox::information(
+            this, tr("Keyboard shortcuts"),
+            tr("Ctrl+O open, Ctrl+Shift+O open DICOM folder, Ctrl+M reference mask, Ctrl+E export\n"
+               "F5 run MS-Former, K run k-means, Esc cancel, Tab flip MS-Former / k-means, Ctrl+, settings\n"
+               "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
+               "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth\n"
+               "Ctrl+Z undo, Ctrl+Shift+Z redo, F fit, C hide/show clusters\n"
+               "Mouse: wheel zoom, middle-drag pan, right-drag window/level"));
+    });
+}
+
+void MainWindow::showError(const QString& message) {
+    lastError_ = message;
+    statusBar()->showMessage(message, 15000);
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("MS-Former Studio"), message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();  // not exec(): nothing waits on the user
+    emit errorShown(message);
+}
+
+void MainWindow::openFile(const QString& path, const QString& seriesUid) {
+    if (runningJob_) cancelRun();
+    statusBar()->showMessage(tr("Loading %1...").arg(path));
+    const std::string p = path.toStdString(), uid = seriesUid.toStdString();
+    struct Loaded {
+        io::Image image;
+        std::vector<io::DicomSeries> series;
+    };
+    runInBackground<Loaded>(
+        this,
+        [p, uid] {
+            Loaded l;
+            if (QFileInfo(QString::fromStdString(p)).isDir() && uid.empty()) {
+                l.series = io::listDicomSeries(p);
+                if (l.series.size() > 1) return l;  // ask which one
+            }
+            io::LoadOptions o;
+            o.seriesUid = uid;
+            l.image = io::loadImage(p, o);
+            return l;
+        },
+        [this, path](Loaded l) {
+            if (l.image.frames.empty() && l.series.size() > 1) {
+                QStringList items;
+                for (const auto& s : l.series)
+                    items << QString("%1 (%2, %3 files) %4").arg(QString::fromStdString(s.uid), QString::fromStdString(s.modality))
+                                 .arg(s.files.size()).arg(QString::fromStdString(s.description));
+                bool ok = false;
+                const QString choice = QInputDialog::getItem(this, tr("Choose a series"), path, items, 0, false, &ok);
+                if (ok) openFile(path, choice.section(' ', 0, 0));
+                return;
+            }
+            image_ = std::move(l.image);
+            msformerLabels_ = kmeansLabels_ = LabelMap{};
+            reference_ = cv::Mat();
+            frameSlider_->blockSignals(true);
+            frameSlider_->setRange(0, image_.frameCount() - 1);
+            frameSlider_->setValue(image_.current);
+            frameSlider_->setEnabled(image_.frameCount() > 1);
+            frameSlider_->blockSignals(false);
+            windowBox_->clear();
+            for (const auto& w : io::availableWindows(image_))
+                windowBox_->addItem(QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width));
+            refreshBase();
+            mask_->reset(image_.pixels().size());
+            plot_->clear();
+            const auto& m = image_.meta;
+            imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm")
+                                     .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
+                                     .arg(m.spacingX).arg(m.spacingY));
+            setWindowTitle(QString("MS-Former Studio - %1").arg(path));
+            addRecent(path);
+            statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
+            emit imageLoaded();
+        },
+        [this](const QString& e) { showError(e); });
+}
+
+void MainWindow::setFrame(int frame) {
+    if (image_.frames.empty() || frame < 0 || frame >= image_.frameCount() || frame == image_.current) return;
+    if (runningJob_) cancelRun();
+    image_.current = frame;
+    msformerLabels_ = kmeansLabels_ = LabelMap{};
+    refreshBase();
+    mask_->reset(image_.pixels().size());
+}
+
+void MainWindow::refreshBase() {
+    if (image_.frames.empty()) return;
+    const cv::Mat n = io::normalizedForSegmentation(image_);
+    buffer_ = toImageBuffer(n);
+    cv::Mat u8;
+    n.convertTo(u8, CV_8U, 255.0);
+    view_->setImage(toQImage(u8));
+    refreshOverlays();
+}
+
+void MainWindow::refreshOverlays() {
+    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+    view_->setClusters(labels.empty() ? QImage() : toQImage(colourizeLabels(toMat(labels))));
+    refreshMetrics();
+}
+
+void MainWindow::runMsFormer() {
+    if (buffer_.empty()) return showError(tr("Open an image first."));
+    if (runningJob_) worker_->worker()->cancel();
+    runningJob_ = nextJob_++;
+    previewsDrawn_ = 0;
+    plot_->clear();
+    progress_->setRange(0, settings_.msformer.maxIterations);
+    progress_->setValue(0);
+    iterationLabel_->setText(tr("starting..."));
+    showKMeans_ = false;
+    compareAction_->setChecked(false);
+    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, buffer_),
+                              Q_ARG(msf::MsFormerConfig, settings_.msformer), Q_ARG(int, runningJob_));
+}
+
+void MainWindow::runKMeans() {
+    if (buffer_.empty()) return showError(tr("Open an image first."));
+    kmeansJob_ = nextJob_++;
+    QMetaObject::invokeMethod(worker_->worker(), "runKMeans", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, buffer_),
+                              Q_ARG(msf::KMeansConfig, settings_.kmeans), Q_ARG(int, kmeansJob_));
+}
+
+void MainWindow::cancelRun() {
+    worker_->worker()->cancel();  // the worker stops within one iteration; its late result is ignored
+    if (runningJob_) iterationLabel_->setText(tr("cancelled"));
+    runningJob_ = 0;
+}
+
+void MainWindow::onPreview(int job) {
+    QImage labels;
+    IterationStats stats;
+    const bool fresh = worker_->worker()->takePreview(&labels, &stats);
+    worker_->worker()->previewConsumed();
+    if (!fresh || job != runningJob_) return;
+    msformerLabels_ = resizeNearest(imageToLabelMap(labels), buffer_.width, buffer_.height);
+    ++previewsDrawn_;
+    progress_->setValue(stats.iteration);
+    iterationLabel_->setText(tr("iteration %1: %2 labels, %3 ms").arg(stats.iteration).arg(stats.labelCount)
+                                 .arg(stats.milliseconds, 0, 'f', 0));
+    plot_->add(stats);
+    if (!showKMeans_) refreshOverlays();
+}
+
+void MainWindow::onFinished(int job, const QString& method, const msf::SegmentationResult& r) {
+    if (method == "kmeans") {
+        if (job != kmeansJob_) return;
+        kmeansLabels_ = r.original;
+    } else {
+        if (job != runningJob_) return;
+        runningJob_ = 0;
+        msformerLabels_ = r.original;
+        progress_->setValue(progress_->maximum());
+        iterationLabel_->setText(tr("done: %1 clusters after %2 iterations, %3 s")
+                                     .arg(r.clusterCount).arg(r.history.size()).arg(r.totalMilliseconds / 1000, 0, 'f', 1));
+    }
+    refreshOverlays();
+    emit runFinished(method);
+}
+
+void MainWindow::onFailed(int job, const QString& method, const QString& message) {
+    if (method == "msformer" && job == runningJob_) runningJob_ = 0;
+    if (job != runningJob_ && job != kmeansJob_) return;
+    showError(tr("%1 failed: %2").arg(method, message));
+}
+
+void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
+    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+    if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
+    const cv::Mat l = toMat(labels);
+    const cv::Point at(p.x(), p.y());
+    cv::Mat picked = mods & Qt::ShiftModifier ? mask::clusterMask(l, l.at<int32_t>(at))
+                                              : selectByClicks(l, {at}).mask;
+    if (mods & Qt::ControlModifier) picked |= mask_->mask();
+    mask_->apply(picked, mods & Qt::ShiftModifier ? tr("pick cluster") : tr("pick region"));
+}
+
+void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
+    if (mask_->mask().empty() || points.isEmpty()) return;
+    cv::Mat m = mask_->mask().clone();
+    const int r = view_->brushRadius();
+    for (int i = 0; i < points.size(); ++i) {
+        const cv::Point a(points[i].x(), points[i].y());
+        const cv::Point b = i + 1 < points.size() ? cv::Point(points[i + 1].x(), points[i + 1].y()) : a;
+        cv::line(m, a, b, erase ? 0 : 255, 2 * r + 1);
+        cv::circle(m, a, r, erase ? 0 : 255, cv::FILLED);
+    }
+    mask_->apply(m, erase ? tr("erase") : tr("paint"));
+}
+
+void MainWindow::maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op) {
+    if (mask_->mask().empty()) return;
+    mask_->apply(op(mask_->mask()), name);
+}
+
+void MainWindow::exportMask(const QString& path, bool overwrite) {
+    if (mask_->mask().empty()) return showError(tr("Nothing to export: open an image and pick a region first."));
+    const cv::Mat m = mask_->mask().clone();
+    const io::Image source = image_;
+    const std::string p = path.toStdString();
+    io::Provenance prov;
+    prov.method = showKMeans_ ? "kmeans" : "msformer (" + settings_.mode.toStdString() + " mode)";
+    prov.parameters = {{"size", std::to_string(settings_.msformer.size)},
+                       {"seed", std::to_string(settings_.msformer.seed)},
+                       {"max_iterations", std::to_string(settings_.msformer.maxIterations)}};
+    prov.clusters = "picked in the GUI";
+    prov.postProcessing = mask_->undoStack()->undoText().toStdString();
+    prov.softwareVersion = runtimeInfo().engineVersion;
+    runInBackground<bool>(
+        this,
+        [m, source, p, overwrite, prov] {
+            if (io::looksLikeNifti(p)) io::writeNiftiMask(p, m, source, overwrite);
+            else if (QString::fromStdString(p).endsWith(".json"))
+                io::writeCocoJson(p, m, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
+                                  "target", overwrite);
+            else io::writeMaskPng(p, m, overwrite);
+            const std::string sidecar = p + ".provenance.json";
+            io::writeProvenanceJson(sidecar, source, prov, {{"mask", p}}, true);
+            return true;
+        },
+        [this, path](bool) {
+            statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+            emit exportFinished(true, path);
+        },
+        [this](const QString& e) {
+            showError(tr("Export failed: %1").arg(e));
+            emit exportFinished(false, e);
+        });
+}
+
+void MainWindow::loadReferenceMask(const QString& path) {
+    const std::string p = path.toStdString();
+    const int frame = image_.frameCount() > 1 ? image_.current : -1;
+    runInBackground<cv::Mat>(
+        this, [p, frame] { return io::loadMask(p, frame); },
+        [this, path](cv::Mat m) {
+            if (image_.frames.empty() || m.size() != image_.pixels().size())
+                return showError(tr("%1: the mask's size does not match the image").arg(path));
+            reference_ = m;
+            refreshMetrics();
+        },
+        [this](const QString& e) { showError(e); });
+}
+
+QString MainWindow::metricsText() const { return metricsLabel_->text(); }
+
+void MainWindow::refreshMetrics() {
+    if (reference_.empty()) {
+        metricsLabel_->setText(QString());
+        return;
+    }
+    QStringList lines;
+    auto line = [](const QString& name, const MaskScores& s) {
+        return QString("%1: DSC %2  HM %3  XOR %4").arg(name).arg(s.dsc * 100, 0, 'f', 1).arg(s.hm * 100, 0, 'f', 1)
+            .arg(s.xorRatio * 100, 0, 'f', 1);
+    };
+    if (!mask_->mask().empty() && cv::countNonZero(mask_->mask()))
+        lines << line(tr("mask"), scoreMasks(mask_->mask(), reference_));
+    if (!msformerLabels_.empty())
+        lines << line(tr("MS-Former best cluster"), scoreMasks(selectBestOverlap(toMat(msformerLabels_), reference_).mask, reference_));
+    if (!kmeansLabels_.empty())
+        lines << line(tr("k-means best cluster"), scoreMasks(selectBestOverlap(toMat(kmeansLabels_), reference_).mask, reference_));
+    metricsLabel_->setText(lines.join('\n'));
+}
+
+void MainWindow::setMethodSettings(const MethodSettings& s) {
+    settings_ = s;
+    settings_.save();
+}
+
+void MainWindow::adjustWindow(int dx, int dy) {
+    if (image_.frames.empty() || !image_.isMonochrome()) return;
+    auto& w = image_.meta.window;
+    if (!w.valid()) w = io::percentileWindow(image_.pixels());
+    const double step = std::max(1.0, w.width / 200.0);
+    w.width = std::max(1.0, w.width + dx * step);
+    w.center += dy * step;
+    w.name = "custom";
+    refreshBase();
+}
+
+void MainWindow::hover(QPoint p) {
+    if (image_.frames.empty()) return;
+    const cv::Mat& px = image_.pixels();
+    if (p.x() < 0 || p.y() < 0 || p.x() >= px.cols || p.y() >= px.rows) return cursorLabel_->clear();
+    QString value;
+    if (px.channels() == 1) {
+        cv::Mat v;
+        px(cv::Rect(p.x(), p.y(), 1, 1)).convertTo(v, CV_64F);
+        value = QString::number(v.at<double>(0, 0)) + (image_.meta.modality == "CT" ? " HU" : "");
+    }
+    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+    const QString cluster = labels.empty() ? QString() : QString(", cluster %1").arg(labels.at(p.x(), p.y()));
+    cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QSettings q;
+    QStringList recent = q.value("recent").toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    q.setValue("recent", recent.mid(0, 10));
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    for (const QString& p : QSettings().value("recent").toStringList())
+        recentMenu_->addAction(p, this, [this, p] { openFile(p); });
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    worker_->worker()->cancel();  // ~WorkerThread joins the thread (at most one iteration)
+    QSettings().setValue("window/geometry", saveGeometry());
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) openFile(urls.first().toLocalFile());
+}
+
+}  // namespace msf::ui

@@ -1,0 +1,38 @@
+#include "msformer/ui/mask_model.h"
+
+#include <QUndoCommand>
+
+namespace msf::ui {
+
+class MaskCommand : public QUndoCommand {
+public:
+    MaskCommand(MaskModel* model, cv::Mat before, cv::Mat after, const QString& text)
+        : QUndoCommand(text), model_(model), before_(std::move(before)), after_(std::move(after)) {}
+    void undo() override { model_->set(before_); }
+    void redo() override { model_->set(after_); }
+
+private:
+    MaskModel* model_;
+    cv::Mat before_, after_;
+};
+
+MaskModel::MaskModel(QObject* parent) : QObject(parent) {}
+
+void MaskModel::reset(cv::Size size) {
+    undo_.clear();
+    set(cv::Mat::zeros(size, CV_8U));
+}
+
+void MaskModel::apply(const cv::Mat& newMask, const QString& text) {
+    if (newMask.size() != mask_.size()) return;
+    cv::Mat after = newMask > 0;
+    if (cv::countNonZero(after != mask_) == 0) return;  // no-op edits leave no undo step
+    undo_.push(new MaskCommand(this, mask_.clone(), after, text));
+}
+
+void MaskModel::set(const cv::Mat& m) {
+    mask_ = m.clone();
+    emit changed();
+}
+
+}  // namespace msf::ui
