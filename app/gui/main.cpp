@@ -1,4 +1,5 @@
 // msformer-studio: the desktop app.
+// Usage: msformer-studio [IMAGE] [--run]   (--run starts MS-Former once IMAGE is loaded)
 #include <QApplication>
 
 #include "msformer/ui/main_window.h"
@@ -9,7 +10,9 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("msformer-studio");
     msf::ui::MainWindow window;
     window.show();
-    const QStringList args = app.arguments();
-    if (args.size() > 1) window.openFile(args.at(1));
+    QStringList args = app.arguments().mid(1);
+    const bool run = args.removeAll("--run") > 0;
+    if (run) QObject::connect(&window, &msf::ui::MainWindow::imageLoaded, &window, &msf::ui::MainWindow::runMsFormer);
+    if (!args.isEmpty()) window.openFile(args.first());
     return app.exec();
 }

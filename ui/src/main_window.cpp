@@ -131,7 +131,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(kmeansButton, &QPushButton::clicked, this, &MainWindow::runKMeans);
     connect(frameSlider_, &QSlider::valueChanged, this, &MainWindow::setFrame);
     connect(windowBox_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
-        const auto windows = io::availableWindows(image_);
+        const auto windows = windowChoices();
         if (i >= 0 && i < int(windows.size())) {
             image_.meta.window = windows[i];
             refreshBase();
@@ -320,8 +320,11 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             frameSlider_->setEnabled(image_.frameCount() > 1);
             frameSlider_->blockSignals(false);
             windowBox_->clear();
-            for (const auto& w : io::availableWindows(image_))
-                windowBox_->addItem(QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width));
+            for (const auto& w : windowChoices())
+                windowBox_->addItem(w.valid() ? QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width)
+                                              : tr("full range (8-bit)"));
+            for (int i = 0; i < windowBox_->count(); ++i)
+                if (windowChoices()[i].name == image_.meta.window.name) windowBox_->setCurrentIndex(i);
             refreshBase();
             mask_->reset(image_.pixels().size());
             plot_->clear();
@@ -344,6 +347,12 @@ void MainWindow::setFrame(int frame) {
     msformerLabels_ = kmeansLabels_ = LabelMap{};
     refreshBase();
     mask_->reset(image_.pixels().size());
+}
+
+std::vector<io::Window> MainWindow::windowChoices() const {
+    auto windows = io::availableWindows(image_);
+    if (!image_.frames.empty() && image_.pixels().depth() == CV_8U) windows.insert(windows.begin(), io::Window{});
+    return windows;
 }
 
 void MainWindow::refreshBase() {

@@ -96,6 +96,7 @@ RuntimeInfo runtimeInfo(DeviceChoice device) {
     } catch (const SegmentationError& e) {
         info.device = std::string("unavailable: ") + e.what();
     }
+    setThreadCount(0);  // report what a run will use: every core
     info.threads = at::get_num_threads();
     dl_iterate_phdr(findBlas, &info.blasLibrary);
     if (info.blasLibrary.empty()) info.blasLibrary = "none found among loaded libraries";

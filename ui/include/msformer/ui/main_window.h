@@ -70,6 +70,7 @@ private:
     void buildMenus();
     void showError(const QString& message);
     void refreshBase();
+    std::vector<io::Window> windowChoices() const;  // offered in the window box (8-bit: full range first)
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
