@@ -1,5 +1,8 @@
 #include <QtTest>
 #include <QTemporaryDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -7,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "msformer/io/annotation_writers.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/image_loader.h"
@@ -108,6 +112,26 @@ private slots:
         QCOMPARE(int(problems.size()), 2);  // e has no mask, z has no image
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
                                  msf::io::pairImagesWithMasks(dir.filePath("none").toStdString(), "", nullptr));
+    }
+    void cocoJsonHoldsPolygonAndRleOfTheMask() {
+        cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);
+        m(cv::Rect(1, 2, 3, 2)).setTo(255);  // columns 1..3, rows 2..3
+        // Column-major RLE: column 0 all background (6), then per column 2 zeros, 2 ones, 2 zeros...
+        QCOMPARE(msf::io::rleCounts(m), (std::vector<int>{8, 2, 4, 2, 4, 2, 8}));
+        QTemporaryDir dir;
+        const QString path = dir.filePath("a.json");
+        msf::io::writeCocoJson(path.toStdString(), m, "a.png", "lesion", false);
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto doc = QJsonDocument::fromJson(f.readAll()).object();
+        const auto anns = doc["annotations"].toArray();
+        QCOMPARE(anns.size(), 2);
+        QCOMPARE(anns[0].toObject()["area"].toDouble(), 6.0);
+        QCOMPARE(anns[0].toObject()["bbox"].toArray()[2].toInt(), 3);
+        QVERIFY(anns[0].toObject()["segmentation"].toArray()[0].toArray().size() >= 8);  // >= 4 points
+        QCOMPARE(anns[1].toObject()["segmentation"].toObject()["counts"].toArray().size(), 7);
+        QCOMPARE(doc["categories"].toArray()[0].toObject()["name"].toString(), QString("lesion"));
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeCocoJson(path.toStdString(), m, "a.png", "x", false));
     }
 };
 

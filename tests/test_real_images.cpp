@@ -3,11 +3,16 @@
 #include <QtTest>
 #include <QDir>
 #include <QTemporaryDir>
+#include <QProcess>
+#include <QStandardPaths>
+
+#include <opencv2/imgproc.hpp>
 
 #include <filesystem>
 
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
@@ -157,6 +162,36 @@ private slots:
         for (int r = 0; r < 3; ++r)
             for (int c = 0; c < 4; ++c) QVERIFY(std::abs(back.meta.niftiAffine[r][c] - brain.meta.niftiAffine[r][c]) < 1e-4);
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeNiftiMask(out, mask, brain, false));
+    }
+    void dicomSegRoundTripAndValidation() {
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        const auto ct = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        cv::Mat mask = cv::Mat::zeros(ct.pixels().size(), CV_8U);
+        cv::circle(mask, {60, 70}, 20, 255, cv::FILLED);
+        mask(cv::Rect(0, 0, 5, 3)).setTo(255);  // a corner region: orientation must be kept
+        QTemporaryDir tmp;
+        const std::string out = s(tmp.filePath("seg.dcm"));
+        msf::io::writeDicomSeg(out, mask, ct, {}, false);
+        const cv::Mat back = msf::io::readDicomSegFrame(out);
+        QCOMPARE(back.size(), mask.size());
+        QCOMPARE(cv::countNonZero(back != mask), 0);
+        // Refused without overwrite; a SEG is not an image to segment.
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeDicomSeg(out, mask, ct, {}, false));
+        QVERIFY(errorOf(QString::fromStdString(out)).contains("is a DICOM Segmentation"));
+        // A non-DICOM source cannot give a SEG.
+        msf::io::Image png;
+        png.frames = {mask};
+        png.meta.format = "PNG";
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeDicomSeg(s(tmp.filePath("x.dcm")), mask, png, {}, false));
+        QVERIFY(!QFile::exists(tmp.filePath("x.dcm")));
+        // The independent checker, when installed: no errors.
+        if (QStandardPaths::findExecutable("dciodvfy").isEmpty()) QSKIP("dciodvfy not installed");
+        QProcess p;
+        p.start("dciodvfy", {QString::fromStdString(out)});
+        QVERIFY(p.waitForFinished(30000));
+        const QString report = QString::fromUtf8(p.readAllStandardError() + p.readAllStandardOutput());
+        qInfo("dciodvfy: %s", qPrintable(report.simplified()));
+        QVERIFY2(!report.contains("Error"), qPrintable(report));
     }
 };
 

@@ -10,6 +10,7 @@
 #include "image_input.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/dicom_seg.h"
 #include "method_options.h"
 #include "msformer/cluster_colours.h"
 #include "msformer/io/atomic_write.h"
@@ -66,8 +67,9 @@ int runSegment(const QStringList& args) {
         {"force", "Overwrite existing output files."},
         {"progress", "Print one line per iteration even when stderr is not a terminal."},
         {"quiet", "No per-iteration lines."},
-        {"export", "Mask formats besides the cluster and label maps: png, nifti, coco (comma-separated; "
-                   "default png). A provenance JSON sidecar is written with every mask.", "LIST"},
+        {"export", "Mask formats besides the cluster and label maps: png, seg (DICOM SEG, DICOM input only), "
+                   "nifti, coco (comma-separated; default png). A provenance JSON sidecar is written with every "
+                   "mask.", "LIST"},
     });
     addMethodOptions(p);
     addImageInputOptions(p);
@@ -93,8 +95,8 @@ int runSegment(const QStringList& args) {
     const bool progress = !p.isSet("quiet") && (p.isSet("progress") || isatty(STDERR_FILENO));
     const QStringList exports = (p.isSet("export") ? p.value("export") : "png").split(',', Qt::SkipEmptyParts);
     for (const QString& e : exports)
-        if (e != "png" && e != "nifti" && e != "coco")
-            return fail("segment", QString("--export: unknown format '%1' (png, nifti, coco)").arg(e), 2);
+        if (e != "png" && e != "nifti" && e != "coco" && e != "seg")
+            return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, coco)").arg(e), 2);
 
     int failures = 0;
     QTextStream out(stdout);
@@ -107,6 +109,7 @@ int runSegment(const QStringList& args) {
             if (exports.contains("png")) maskPaths["png"] = (stem + "_mask.png").toStdString();
             if (exports.contains("nifti")) maskPaths["nifti"] = (stem + "_mask.nii.gz").toStdString();
             if (exports.contains("coco")) maskPaths["coco"] = (stem + "_coco.json").toStdString();
+            if (exports.contains("seg")) maskPaths["seg"] = (stem + "_seg.dcm").toStdString();
             maskPaths["provenance"] = (stem + "_provenance.json").toStdString();
         }
         try {
@@ -157,6 +160,11 @@ int runSegment(const QStringList& args) {
                 for (const auto& [format, file] : maskPaths) {
                     if (format == "png") msf::io::writeMaskPng(file, mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
+                    else if (format == "seg") {
+                        msf::io::SegDescription d;
+                        d.softwareVersion = msf::runtimeInfo().engineVersion;
+                        msf::io::writeDicomSeg(file, mask, image, d, force);
+                    }
                     else if (format == "coco")
                         msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force);
                 }

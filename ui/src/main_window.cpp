@@ -28,6 +28,7 @@
 #include "msformer/cluster_colours.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/mask_writer.h"
 #include "msformer/io/nifti_io.h"
@@ -178,11 +179,14 @@ void MainWindow::buildMenus() {
         if (!p.isEmpty()) loadReferenceMask(p);
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, [this] {
-        // Default format follows the input: NIfTI for DICOM/NIfTI, PNG for photos.
-        const bool medical = image_.meta.format == "DICOM" || image_.meta.format == "NIfTI";
+        // Default format follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
         const QString stem = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).completeBaseName();
-        const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), stem + (medical ? "_mask.nii.gz" : "_mask.png"),
-                                                       tr("PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
+        const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
+                                  : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
+                                                                  : "_mask.png";
+        const QString p = QFileDialog::getSaveFileName(
+            this, tr("Export mask"), stem + suggested,
+            tr("DICOM SEG (*.dcm);;PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
         if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
     });
     file->addSeparator();
@@ -482,6 +486,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         this,
         [m, source, p, overwrite, prov] {
             if (io::looksLikeNifti(p)) io::writeNiftiMask(p, m, source, overwrite);
+            else if (QString::fromStdString(p).endsWith(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
             else if (QString::fromStdString(p).endsWith(".json"))
                 io::writeCocoJson(p, m, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
                                   "target", overwrite);

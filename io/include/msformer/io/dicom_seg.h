@@ -1,0 +1,29 @@
+#pragma once
+// DICOM Segmentation (binary, one segment) through DCMTK's dcmseg: writing
+// and reading back.
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "msformer/io/image.h"
+
+namespace msf::io {
+
+struct SegDescription {
+    std::string segmentLabel = "target";
+    std::string algorithmName = "MS-Former Studio";
+    std::string softwareVersion = "0.1.0";
+};
+
+// The mask of the current frame of a DICOM source: patient, study and frame of
+// reference taken over from the source file, the source image referenced
+// (Derivation Image and Referenced Series), pixel spacing, position and
+// orientation copied; algorithm type SEMIAUTOMATIC. Throws IoError for a
+// non-DICOM source or a failed write; never leaves a partial file.
+void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
+                   bool overwrite);
+
+// Frame `frame` of a DICOM SEG as a CV_8U 0 / 255 mask (binary segmentations
+// unpacked). Throws IoError.
+cv::Mat readDicomSegFrame(const std::string& path, int frame = 0);
+
+}  // namespace msf::io

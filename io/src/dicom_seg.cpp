@@ -1,0 +1,176 @@
+#include "msformer/io/dicom_seg.h"
+
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmfg/fgderimg.h>
+#include <dcmtk/dcmfg/fgfracon.h>
+#include <dcmtk/dcmfg/fgpixmsr.h>
+#include <dcmtk/dcmfg/fgplanor.h>
+#include <dcmtk/dcmfg/fgplanpo.h>
+#include <dcmtk/dcmiod/iodreferences.h>
+#include <dcmtk/dcmseg/segdoc.h>
+#include <dcmtk/dcmseg/segment.h>
+#include <dcmtk/dcmseg/segutils.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "msformer/io/atomic_write.h"
+#include "msformer/io/io_error.h"
+
+namespace msf::io {
+
+namespace {
+
+void check(const OFCondition& c, const std::string& path, const std::string& step) {
+    if (c.bad()) throw IoError(path, "DICOM SEG: " + step + " failed: " + c.text());
+}
+
+std::string fmt(double v) {
+    std::ostringstream s;
+    s.precision(10);
+    s << v;
+    return s.str();
+}
+
+}  // namespace
+
+void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
+                   bool overwrite) {
+    const auto& m = source.meta;
+    if (m.format != "DICOM") throw IoError(path, "DICOM SEG needs a DICOM source image (this one is " + m.format + ")");
+    checkWritable(path, overwrite);
+    const std::string sourceFile =
+        std::filesystem::is_directory(m.sourcePath) || m.sopInstanceUids.size() > 1 ? std::string() : m.sourcePath;
+    const std::string sopInstance = m.sopInstanceUids.size() > static_cast<size_t>(source.current)
+                                        ? m.sopInstanceUids[source.current]
+                                        : m.sopInstanceUid;
+
+    IODGeneralEquipmentModule::EquipmentInfo equipment("MS-Former Studio", "msformer-studio", "0",
+                                                       d.softwareVersion.c_str());
+    ContentIdentificationMacro content("1", "MSFORMER", "MS-Former Studio pre-annotation", "");
+    DcmSegmentation* raw = nullptr;
+    check(DcmSegmentation::createBinarySegmentation(raw, static_cast<Uint16>(mask.rows), static_cast<Uint16>(mask.cols),
+                                                    equipment, content),
+          path, "creating the segmentation");
+    std::unique_ptr<DcmSegmentation> seg(raw);
+
+    // Patient, study and frame of reference of the source.
+    if (!sourceFile.empty()) {
+        check(seg->importFromSourceImage(sourceFile.c_str()), path, "reading patient/study from " + sourceFile);
+    } else {
+        seg->getPatient().setPatientID(m.patientId.c_str());
+        seg->getPatient().setPatientName(m.patientName.c_str());
+        seg->getStudy().setStudyInstanceUID(m.studyInstanceUid.c_str());
+        seg->getStudy().setStudyID(m.studyId.c_str());
+        if (!m.frameOfReferenceUid.empty())
+            seg->getFrameOfReference().setFrameOfReferenceUID(m.frameOfReferenceUid.c_str());
+    }
+    seg->getSeries().setSeriesDescription(("MS-Former Studio: " + d.segmentLabel).c_str());
+    seg->getSeries().setSeriesNumber("9901");
+
+    DcmSegment* segment = nullptr;
+    check(DcmSegment::create(segment, d.segmentLabel.c_str(), CodeSequenceMacro("85756007", "SCT", "Tissue"),
+                             CodeSequenceMacro("85756007", "SCT", "Tissue"), DcmSegTypes::SAT_SEMIAUTOMATIC,
+                             d.algorithmName.c_str()),
+          path, "creating the segment");
+    Uint16 segmentNumber = 0;
+    check(seg->addSegment(segment, segmentNumber), path, "adding the segment");
+
+    // Shared functional groups: geometry of the source plane.
+    FGPixelMeasures measures;
+    const double sx = m.spacingX > 0 ? m.spacingX : 1.0, sy = m.spacingY > 0 ? m.spacingY : 1.0;
+    check(measures.setPixelSpacing((fmt(sy) + "\\" + fmt(sx)).c_str()), path, "pixel spacing");
+    check(measures.setSliceThickness(fmt(m.sliceSpacing > 0 ? m.sliceSpacing : 1.0).c_str()), path, "slice thickness");
+    check(seg->addForAllFrames(measures), path, "pixel measures");
+    if (m.hasGeometry) {
+        FGPlaneOrientationPatient orientation;
+        const auto& o = m.imageOrientation;
+        check(orientation.setImageOrientationPatient(fmt(o[0]).c_str(), fmt(o[1]).c_str(), fmt(o[2]).c_str(),
+                                                     fmt(o[3]).c_str(), fmt(o[4]).c_str(), fmt(o[5]).c_str()),
+              path, "orientation");
+        check(seg->addForAllFrames(orientation), path, "orientation");
+    }
+
+    // Per-frame groups: position, frame content, derivation from the source image.
+    OFVector<FGBase*> perFrame;
+    FGPlanePosPatient position;
+    if (m.hasGeometry) {
+        // A frame of a multi-frame or series: position along the normal is that of the first
+        // slice plus (current) x spacing; exact for evenly spaced series.
+        const auto& o = m.imageOrientation;
+        const double n[3] = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
+        const double step = source.frameCount() > 1 ? source.current * (m.sliceSpacing > 0 ? m.sliceSpacing : 0) : 0;
+        check(position.setImagePositionPatient(fmt(m.imagePosition[0] + step * n[0]).c_str(),
+                                               fmt(m.imagePosition[1] + step * n[1]).c_str(),
+                                               fmt(m.imagePosition[2] + step * n[2]).c_str()),
+              path, "position");
+        perFrame.push_back(&position);
+    }
+    FGFrameContent frameContent;
+    check(frameContent.setDimensionIndexValues(segmentNumber, 0), path, "frame content");
+    perFrame.push_back(&frameContent);
+    OFVector<ImageSOPInstanceReferenceMacro> derivation(1);
+    check(derivation[0].setReferencedSOPClassUID(m.sopClassUid.c_str()), path, "source reference");
+    check(derivation[0].setReferencedSOPInstanceUID(sopInstance.c_str()), path, "source reference");
+    std::unique_ptr<FGDerivationImage> derived(
+        DcmSegmentation::createDerivationImageFG(derivation, "Semi-automatic segmentation by MS-Former Studio"));
+    if (!derived) throw IoError(path, "DICOM SEG: cannot describe the source image reference");
+    perFrame.push_back(derived.get());
+
+    const cv::Mat binary = (mask > 0) / 255;
+    std::vector<Uint8> pixels(binary.total());
+    std::copy(binary.begin<uchar>(), binary.end<uchar>(), pixels.begin());
+    check(seg->addFrame(pixels.data(), segmentNumber, perFrame), path, "adding the frame");
+
+    IODMultiframeDimensionModule& dims = seg->getDimensions();
+    char dimUid[100];
+    dcmGenerateUniqueIdentifier(dimUid, SITE_INSTANCE_UID_ROOT);
+    check(dims.addDimensionIndex(DCM_ReferencedSegmentNumber, dimUid, DCM_SegmentIdentificationSequence,
+                                 "ReferencedSegmentNumber"),
+          path, "dimension index");
+
+    IODReferences refs;
+    refs.add(new IODImageReference(m.patientId.c_str(), m.studyInstanceUid.c_str(), m.seriesInstanceUid.c_str(),
+                                   sopInstance.c_str(), m.sopClassUid.c_str()));
+    seg->getCommonInstanceReference().addReferences(refs, m.studyInstanceUid.c_str());
+
+    // Saved beside the target under a temporary name, then moved into place.
+    const std::filesystem::path target(path);
+    const std::string tmp =
+        (target.parent_path() / ("." + target.filename().string() + "." + std::to_string(::getpid()) + ".tmp")).string();
+    const OFCondition saved = seg->saveFile(tmp.c_str(), EXS_LittleEndianExplicit);
+    if (saved.bad()) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw IoError(path, std::string("DICOM SEG: writing failed: ") + saved.text());
+    }
+    moveIntoPlace(tmp, path, overwrite);
+}
+
+cv::Mat readDicomSegFrame(const std::string& path, int frame) {
+    DcmSegmentation* raw = nullptr;
+    const OFCondition c = DcmSegmentation::loadFile(path.c_str(), raw);
+    std::unique_ptr<DcmSegmentation> seg(raw);
+    if (c.bad() || !seg) throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text());
+    Uint16 rows = 0, cols = 0;
+    DcmFileFormat header;
+    if (header.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).good()) {
+        header.getDataset()->findAndGetUint16(DCM_Rows, rows);
+        header.getDataset()->findAndGetUint16(DCM_Columns, cols);
+    }
+    const DcmIODTypes::Frame* f = seg->getFrame(static_cast<size_t>(frame));
+    if (!f || !rows || !cols) throw IoError(path, "DICOM SEG has no frame " + std::to_string(frame));
+    std::unique_ptr<DcmIODTypes::Frame> unpacked;
+    if (seg->getSegmentationType() == DcmSegTypes::ST_BINARY) {
+        unpacked.reset(DcmSegUtils::unpackBinaryFrame(f, rows, cols));
+        f = unpacked.get();
+    }
+    if (!f || f->length < static_cast<size_t>(rows) * cols) throw IoError(path, "DICOM SEG frame is truncated");
+    cv::Mat m(rows, cols, CV_8U);
+    std::copy(f->pixData, f->pixData + static_cast<size_t>(rows) * cols, m.ptr<uchar>());
+    return m > 0;
+}
+
+}  // namespace msf::io
