@@ -47,17 +47,29 @@ int runBench(const QStringList& args) {
                       {"peak_rss_mb", r.peakRssMb},
                       {"device", QString::fromStdString(r.device)},
                       {"threads", r.threads},
+                      {"gflop_per_iteration", r.gflopPerIteration},
+                      {"achieved_gflops", r.achievedGflops},
+                      {"matmul_gflops", r.matmulGflops},
+                      {"efficiency", r.matmulGflops > 0 ? r.achievedGflops / r.matmulGflops : 0.0},
+                      {"mode", QString::fromStdString(opt.mode)},
+                      {"reference_implementation", opt.msformer.referenceImplementation},
+                      {"blas_config", QString::fromStdString(info.blasConfig)},
                       {"torch_version", QString::fromStdString(info.torchVersion)},
                       {"blas", QString::fromStdString(info.blasLibrary)}};
         out << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
         return 0;
     }
-    out << "device " << QString::fromStdString(r.device) << ", " << r.threads << " threads, BLAS "
+    out << "mode " << QString::fromStdString(opt.mode) << (opt.msformer.referenceImplementation ? " (reference NCHW network)" : "")
+        << ", device " << QString::fromStdString(r.device) << ", " << r.threads << " threads, BLAS "
         << QString::fromStdString(info.blasLibrary) << "\n"
         << "S = " << r.size << ", " << r.channels << " channel(s), " << r.iterations << " iterations\n"
         << QString("median %1 ms/iteration (min %2, max %3)\n")
                .arg(r.medianIterationMs, 0, 'f', 1).arg(r.minIterationMs, 0, 'f', 1).arg(r.maxIterationMs, 0, 'f', 1)
         << QString("first preview after %1 ms; total %2 ms\n").arg(r.firstPreviewMs, 0, 'f', 0).arg(r.totalMs, 0, 'f', 0)
-        << QString("peak RSS %1 MB\n").arg(r.peakRssMb, 0, 'f', 0);
+        << QString("peak RSS %1 MB\n").arg(r.peakRssMb, 0, 'f', 0)
+        << QString("%1 GFLOP per iteration (matrix products and convolutions, forward + backward), %2 GFLOP/s "
+                   "achieved; 2048^3 matrix product %3 GFLOP/s in this run: efficiency %4%\n")
+               .arg(r.gflopPerIteration, 0, 'f', 1).arg(r.achievedGflops, 0, 'f', 1).arg(r.matmulGflops, 0, 'f', 1)
+               .arg(r.matmulGflops > 0 ? 100.0 * r.achievedGflops / r.matmulGflops : 0.0, 0, 'f', 0);
     return 0;
 }

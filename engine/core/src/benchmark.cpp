@@ -1,10 +1,13 @@
 #include "msformer/benchmark.h"
 
+#include <ATen/ATen.h>
+
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <vector>
 
 #include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
@@ -15,6 +18,22 @@ double peakRssMegabytes() {
     struct rusage usage {};
     getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
+}
+
+double measureMatmulGflops(const MsFormerConfig& config) {
+    const auto device = resolveDevice(config.device) == DeviceChoice::Cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    setThreadCount(config.threads);
+    const int64_t n = 2048;
+    auto a = at::rand({n, n}, at::TensorOptions().device(device)), b = at::rand({n, n}, at::TensorOptions().device(device));
+    std::vector<double> seconds;
+    for (int i = 0; i < 6; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto c = at::mm(a, b);
+        (void)c.sum().item<float>();  // waits for the device
+        if (i > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    return 2.0 * n * n * n / seconds[seconds.size() / 2] / 1e9;
 }
 
 BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarlyStop) {
@@ -60,7 +79,31 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarly
     out.device = result.device;
     out.threads = runtimeInfo(config.device).threads;
     out.labels = result.working;
+    out.gflopPerIteration = modelFlopsPerIteration(config, channels) / 1e9;
+    if (out.medianIterationMs > 0) out.achievedGflops = out.gflopPerIteration / (out.medianIterationMs / 1000.0);
+    out.matmulGflops = measureMatmulGflops(config);
     return out;
+}
+
+double modelFlopsPerIteration(const MsFormerConfig& c, int channels) {
+    const double d = c.embedDim, h = c.ffnRatio * c.embedDim, k = c.clusters, s = c.size;
+    const double n = s * s;
+    const double side = std::floor((s - 1) / c.largeStride) + 1, m = side * side;
+    auto branch = [&](double tokens) {
+        double f = tokens * d * channels * 9 * 2;           // patch embedding conv 3x3
+        const double block = 4 * tokens * d * d * 2         // q, k, v, reprojection
+                             + 2 * tokens * d * d * 2       // context and attended
+                             + 2 * tokens * d * h * 2       // fc1, fc2
+                             + tokens * h * 9 * 2;          // depthwise 3x3
+        return f + c.blocks * block;
+    };
+    double forward = branch(n) + branch(m);
+    forward += c.interpolateUpsampling ? n * d * d * 2 : m * d * (c.largeStride * c.largeStride * d) * 2;
+    forward += n * 2 * d * k * 2;                            // fusion to K logits
+    const double patch = std::min<double>(c.intraPatch, std::floor((s - c.intraShift) / 2));
+    const double tokens = std::pow(std::floor((s - c.intraShift) / std::max(1.0, patch)), 2);
+    forward += 2 * tokens * k * patch * patch * d * 2 + tokens * tokens * d * 2;  // intra-scale head
+    return 3 * forward;
 }
 
 }  // namespace msf

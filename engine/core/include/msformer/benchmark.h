@@ -18,7 +18,18 @@ struct BenchmarkResult {
     std::string device;
     int threads = 0;
     LabelMap labels;               // the final S x S label map
+    double gflopPerIteration = 0;  // modelFlopsPerIteration / 1e9
+    double achievedGflops = 0;     // gflopPerIteration / median seconds
+    double matmulGflops = 0;       // a 2048^3 float matrix product, same run and threads
 };
+
+// Floating-point operations of one iteration: 3 x the forward pass's matrix
+// products and convolutions (backward ~ 2 x forward); element-wise work not counted.
+double modelFlopsPerIteration(const MsFormerConfig& config, int channels);
+
+// GFLOP/s of a large single-precision matrix product on the configured device
+// (median of 5), the machine's practical peak for the ratio above.
+double measureMatmulGflops(const MsFormerConfig& config);
 
 // Runs MS-Former on a generated image (a disc on a gradient); without early
 // stop unless `keepEarlyStop`.

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Speed figures of docs/benchmarks.md: `msformer bench --json`, 3 runs per row,
+# on this machine, into build/bench/speed/*.jsonl. Run it on an idle machine.
+# Rows: the literal NCHW network (--reference, "before"), the token-layout
+# network (faithful mode, "after"), and the default mode; S = 257 and 129.
+# Each row also runs with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, i.e. with
+# the kernel OpenBLAS picks for this CPU (the variables are set on this machine
+# kind only; users' machines do not have them).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cli="$root/build/app/msformer"
+out="$root/build/bench/speed"
+runs="${RUNS:-3}"
+mkdir -p "$out"
+row() {  # row NAME ARGS...
+  local name=$1; shift
+  for env in machine native; do
+    local file="$out/${name}_${env}.jsonl"
+    [ -s "$file" ] && continue
+    for _ in $(seq "$runs"); do
+      if [ $env = native ]; then env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$cli" bench --json "$@" >>"$file"
+      else "$cli" bench --json "$@" >>"$file"; fi
+    done
+    echo "$name ($env env): done"
+  done
+}
+row faithful_reference_257 --mode faithful --reference --size 257 --iterations 5
+row faithful_257 --mode faithful --size 257 --iterations 8
+row faithful_129 --mode faithful --size 129 --iterations 10
+row default_129 --mode default --iterations 10
