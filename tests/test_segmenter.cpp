@@ -67,6 +67,16 @@ private slots:
         QVERIFY(r.stoppedEarly);
         QCOMPARE(int(r.history.size()), 1);
     }
+    void stopsOnceTheMapHasSettled() {
+        auto c = smallConfig(40, 50);
+        c.stableIterations = 2;
+        c.stableChangeFraction = 1.01;  // every iteration counts as settled: stop at the 3rd
+        const auto r = msf::Segmenter(c).run(bufferOf(msf::phantom::skinLesion(64, 3)));
+        QVERIFY(r.stoppedEarly);
+        QCOMPARE(int(r.history.size()), 3);  // the first has no previous map to compare with
+        QVERIFY(r.history[1].changedFraction >= 0 && r.history[1].changedFraction <= 1);
+        QCOMPARE(r.history[0].changedFraction, 1.0);
+    }
     void cancelFromAnotherThreadStopsWithinOneIteration() {
         auto c = smallConfig(48, 50);
         msf::Segmenter seg(c);

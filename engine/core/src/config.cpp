@@ -48,6 +48,7 @@ MsFormerConfig interactiveConfig() {
     c.mergeRegionsBelowFraction = 0.001;
     c.standardizeInput = true;
     c.refineRadius = 8;
+    c.stableIterations = 3;
     return c;
 }
 

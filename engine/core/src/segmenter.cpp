@@ -61,6 +61,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
     const auto& w = config_.weights;
+    at::Tensor previousLabels;
+    int stableRun = 0;
     for (int it = 1; it <= config_.maxIterations; ++it) {
         if (cancel && cancel->cancelled()) {
             result.cancelled = true;
@@ -99,6 +101,11 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         total.backward();
         optimizer.step();
         stats.labelCount = distinctLabels(labels);
+        if (previousLabels.defined()) {
+            stats.changedFraction = labels.ne(previousLabels).to(at::kFloat).mean().item<double>();
+            stableRun = stats.changedFraction < config_.stableChangeFraction ? stableRun + 1 : 0;
+        }
+        previousLabels = labels;
         const int significant = minLabelArea > 1 ? countLabelsAtLeast(detail::toLabelMap(labels.view({side, side})),
                                                                         minLabelArea)
                                                  : stats.labelCount;
@@ -109,7 +116,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
             result.cancelled = true;
             break;
         }
-        if (significant <= config_.minLabels) {
+        if (significant <= config_.minLabels ||
+            (config_.stableIterations > 0 && stableRun >= config_.stableIterations)) {
             result.stoppedEarly = true;
             break;
         }

@@ -60,6 +60,11 @@ struct MsFormerConfig {
     // Input scaled to zero mean and unit variance (over all pixels and channels)
     // instead of [0, 1], so CT windows and photos look alike to the network.
     bool standardizeInput = false;
+    // Also stop once the pseudo-labels have changed on fewer than
+    // `stableChangeFraction` of the pixels for `stableIterations` consecutive
+    // iterations (0 = off): the map has settled even if it keeps > minLabels labels.
+    int stableIterations = 0;
+    double stableChangeFraction = 0.002;
     // Snap the original-size map's boundaries to the image (refineBoundaries),
     // moving them by at most this many working-size pixels (0 = off).
     int refineRadius = 0;

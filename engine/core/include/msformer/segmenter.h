@@ -35,6 +35,7 @@ struct IterationStats {
     double lossIntra = 0;
     double lossTotal = 0;
     int labelCount = 0;       // distinct pseudo-labels of this iteration
+    double changedFraction = 1;  // pixels whose pseudo-label differs from the previous iteration's
     double milliseconds = 0;  // forward + backward + step
 };
 
@@ -43,7 +44,7 @@ struct SegmentationResult {
     LabelMap original;             // input size, renumbered by size
     int clusterCount = 0;
     std::vector<IterationStats> history;
-    bool stoppedEarly = false;     // reached minLabels
+    bool stoppedEarly = false;     // reached minLabels, or the map settled (stableIterations)
     bool cancelled = false;
     std::string device;            // "cpu" or "cuda"
     double totalMilliseconds = 0;  // preprocessing to final map
