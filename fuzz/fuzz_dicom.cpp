@@ -1,0 +1,15 @@
+// libFuzzer target: msf::io::readDicom must return an image or throw IoError, never crash.
+#include "fuzz_input_file.h"
+#include "msformer/io/dicom_reader.h"
+#include "msformer/io/image.h"
+#include "msformer/io/io_error.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string path = writeFuzzInput(data, size, ".dcm");
+    try {
+        const msf::io::Image img = msf::io::readDicom(path);
+        if (!img.frames.empty()) (void)msf::io::normalizedForSegmentation(img);
+    } catch (const msf::io::IoError&) {
+    }
+    return 0;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each for ${1:-600} seconds,
+# seeded from the test files (scripts/fetch_test_data.sh) and generated images.
+# Crashing inputs land in build-fuzz/crashes/<kind>/ (copy them to
+# tests/fuzz-regressions/<kind>/ once fixed: test_fuzz_regressions replays them).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${1:-600}"
+CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DMSFORMER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build-fuzz" -j "$(nproc)" >/dev/null || exit 1
+data="$root/build/test-data"
+"$root/scripts/fetch_test_data.sh" "$data" >/dev/null
+seeds="$root/build-fuzz/seeds"
+mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti"
+find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
+find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
+for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
+cp "$root/packaging/samples/"*.png "$seeds/raster/"
+[ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
+  cp "$seeds"/synth/images/*.png "$seeds/raster/"
+for kind in dicom raster nifti; do
+  mkdir -p "$root/build-fuzz/corpus/$kind" "$root/build-fuzz/crashes/$kind"
+  echo "== fuzz_$kind for $seconds s"
+  (cd "$root/build-fuzz/crashes/$kind" &&
+   "$root/build-fuzz/fuzz/fuzz_$kind" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 \
+     "$root/build-fuzz/corpus/$kind" "$seeds/$kind" 2>&1 | grep -E "stat::|cov:|ERROR|SUMMARY|Done" | tail -8) &
+done
+wait
