@@ -47,6 +47,28 @@ private slots:
         QVERIFY(errorOf(text.toStdString()).startsWith(text));
         QVERIFY(errorOf(dir.path().toStdString()).contains("folder"));
     }
+    void hugeDimensionHeaderIsRefused() {
+        // A valid PNG signature and IHDR claiming 100000 x 100000 RGBA, then IEND: no pixel data.
+        auto crc = [](const std::string& bytes) {
+            uint32_t c = 0xffffffffu;
+            for (unsigned char b : bytes) {
+                c ^= b;
+                for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+            }
+            return c ^ 0xffffffffu;
+        };
+        auto be32 = [](uint32_t v) {
+            return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+        };
+        const std::string ihdr = "IHDR" + be32(100000) + be32(100000) + std::string{8, 6, 0, 0, 0};
+        const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc(ihdr)) + be32(0) +
+                                "IEND" + be32(crc("IEND"));
+        QTemporaryDir dir;
+        const QString path = dir.filePath("huge.png");
+        touch(path, png);
+        const QString e = errorOf(path.toStdString());
+        QVERIFY2(e.startsWith(path + ": "), qPrintable(e));
+    }
     void sixteenBitPngKeepsDepthAndNormalises() {
         QTemporaryDir dir;
         cv::Mat img(4, 4, CV_16U, cv::Scalar(1000));
@@ -86,6 +108,15 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
                                  msf::io::writeFileAtomic(dir.filePath("ro/x.bin").toStdString(), {1, 2, 3}, false));
         QCOMPARE(QDir(dir.filePath("ro")).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot).size(), 0);
+    }
+    void failureAfterWritingLeavesNoTemporaryFile() {
+        // The finished temporary file cannot be moved onto a folder of the same name.
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir("target.png"));
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
+                                 msf::io::writeFileAtomic(dir.filePath("target.png").toStdString(), {1, 2, 3}, true));
+        const auto left = QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+        QCOMPARE(left, QStringList{"target.png"});
     }
     void writeIntoMissingFolderIsAClearError() {
         QTemporaryDir dir;
