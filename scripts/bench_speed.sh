@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed figures of docs/benchmarks.md: `msformer bench --json`, 3 runs per row,
-# on this machine, into build/bench/speed/*.jsonl. Run it on an idle machine.
+# on this machine, into docs/measurements/*.jsonl. Run it on an idle machine.
 # Rows: the literal NCHW network (--reference, "before"), the token-layout
 # network (faithful mode, "after"), and the default mode; S = 257 and 129.
 # Each row also runs with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, i.e. with
@@ -9,7 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cli="$root/build/app/msformer"
-out="$root/build/bench/speed"
+out="$root/docs/measurements"  # committed raw figures; delete a file to re-measure its row
 runs="${RUNS:-3}"
 mkdir -p "$out"
 row() {  # row NAME ARGS...

@@ -2,7 +2,8 @@
 # Quality table of docs/benchmarks.md: best-overlap, click and auto DSC of the
 # default mode, faithful mode and k-means on the real images of
 # ../shared/data.md and the synthetic set, over seeds. Writes JSON per run to
-# build/bench/results and then docs/benchmarks-quality.md.
+# docs/measurements/quality (delete a file to re-measure it) and then
+# docs/benchmarks-quality.md and docs/benchmarks.md.
 # Usage: scripts/benchmarks.sh   (env SEEDS="0 1 2", FAITHFUL_SEEDS="0 1 2")
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,7 +13,7 @@ data="$root/build/test-data"
 seeds="${SEEDS:-0 1 2}"
 faithful_seeds="${FAITHFUL_SEEDS:-$seeds}"
 "$root/scripts/fetch_test_data.sh" "$data"
-mkdir -p "$work/results"
+mkdir -p "$root/docs/measurements/quality"
 
 prepare() {  # prepare NAME IMAGE MASK -> $work/sets/NAME/{images,masks}
   local d="$work/sets/$1"
@@ -47,7 +48,7 @@ declare -A extra=(
   [itk_brain]="--k 3 --slices 20,31,40" [colin27]="--k 3 --slices 60,90,120"
 )
 run() {  # run SET MODE METHODS SEED
-  local out="$work/results/$1_$2_$4.json"
+  local out="$root/docs/measurements/quality/$1_$2_$4.json"
   [ -f "$out" ] && return 0
   echo "== $1 $2 seed $4"
   # shellcheck disable=SC2086
@@ -58,5 +59,6 @@ for set in synthetic_lesion synthetic_lung ct_wide ct_clipped itk_brain colin27;
   for seed in $seeds; do run "$set" default msformer,kmeans "$seed"; done
   for seed in $faithful_seeds; do run "$set" faithful msformer "$seed"; done
 done
-python3 "$root/scripts/quality_table.py" "$work/results" > "$root/docs/benchmarks-quality.md"
+python3 "$root/scripts/quality_table.py" "$root/docs/measurements/quality" > "$root/docs/benchmarks-quality.md"
+python3 "$root/scripts/benchmarks_doc.py"
 echo "wrote docs/benchmarks-quality.md"

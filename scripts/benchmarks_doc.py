@@ -9,7 +9,8 @@ import statistics
 import subprocess
 
 root = pathlib.Path(__file__).resolve().parent.parent
-speed = root / "build" / "bench" / "speed"
+# Raw figures: docs/measurements (written there by the scripts above).
+speed = root / "docs" / "measurements"
 out = []
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 out.append("# Benchmarks\n")
@@ -28,11 +29,15 @@ for f in sorted(speed.glob("*.jsonl")):
     if not rows:
         continue
     name, env = f.stem.rsplit("_", 1)
-    med = lambda k: statistics.median(r[k] for r in rows)
+    med = lambda k: statistics.median(r.get(k, 0) for r in rows)
     out.append(f"| {name} (S={rows[0]['size']}) | {env} | {med('median_ms_per_iteration'):.0f} "
                f"(runs: {', '.join('%.0f' % r['median_ms_per_iteration'] for r in rows)}) | "
                f"{med('first_preview_ms'):.0f} | {med('peak_rss_mb'):.0f} | {med('gflop_per_iteration'):.1f} | "
                f"{med('achieved_gflops'):.1f} | {med('matmul_gflops'):.1f} | {100 * med('efficiency'):.0f}% |")
+out.append("\n`initial_d831f07`: the first commit's code (literal NCHW network, default glibc malloc), measured "
+           "in the same session before the optimisation with `msformer bench --size S --iterations 6 --json` (that "
+           "version printed no FLOP figures). `faithful_reference_257` runs the same literal NCHW network in today's "
+           "build, which includes the allocator setting (`--reference`).\n")
 out.append("\nCommands: `scripts/bench_speed.sh` (e.g. `msformer bench --json --mode faithful --size 257 --iterations 8`; "
            "`--reference` runs the literal NCHW transcription of the network, the code before the optimisation).\n")
 gpu = root / "docs" / "gpu-check-h200.log"

@@ -9,6 +9,7 @@
 
 #include "msformer/evaluation.h"
 #include "msformer/mask_ops.h"
+#include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
 #include "synthetic_support.h"
 
@@ -120,6 +121,26 @@ private slots:
         QCOMPARE(ct.channels, 1);
         const auto r = msf::Segmenter(smallConfig(40, 2)).run(ct);
         QCOMPARE(r.original.width, 64);
+    }
+    void cudaPathMatchesTheCpuWhenAGpuIsPresent() {
+        if (!msf::runtimeInfo(msf::DeviceChoice::Auto).cudaAvailable) {
+            // Forcing CUDA without a device is a clear error, not a crash.
+            auto c = smallConfig(40, 1);
+            c.device = msf::DeviceChoice::Cuda;
+            QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::Segmenter(c).run(bufferOf(msf::phantom::lungCt(32, 1))));
+            QSKIP("no CUDA device here (the GPU figures are in docs/benchmarks.md)");
+        }
+        auto c = msf::interactiveConfig();
+        c.size = 65;
+        const auto img = bufferOf(msf::phantom::lungCt(96, 2));
+        c.device = msf::DeviceChoice::Cpu;
+        const auto cpu = msf::Segmenter(c).run(img);
+        c.device = msf::DeviceChoice::Cuda;
+        const auto gpu = msf::Segmenter(c).run(img);
+        QCOMPARE(gpu.device, std::string("cuda"));
+        size_t same = 0;
+        for (size_t i = 0; i < cpu.original.labels.size(); ++i) same += cpu.original.labels[i] == gpu.original.labels[i];
+        QVERIFY(same > 0.95 * cpu.original.labels.size());
     }
     void badInputAndConfigAreErrors() {
         msf::ImageBuffer empty;
