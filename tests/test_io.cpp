@@ -69,6 +69,30 @@ private slots:
         const QString e = errorOf(path.toStdString());
         QVERIFY2(e.startsWith(path + ": "), qPrintable(e));
     }
+    void exifOrientationIsApplied() {
+        // A 40 x 20 JPEG with an EXIF APP1 segment saying "rotate 90 degrees clockwise" (orientation 6).
+        cv::Mat img(20, 40, CV_8UC3, cv::Scalar(200, 200, 200));
+        img(cv::Rect(0, 0, 10, 20)).setTo(cv::Scalar(0, 0, 0));  // dark left edge
+        std::vector<uchar> jpeg;
+        QVERIFY(cv::imencode(".jpg", img, jpeg));
+        const std::string tiff = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +  // one IFD entry
+                                 std::string("\x12\x01\x03\0\x01\0\0\0\x06\0\0\0", 12) +  // Orientation = 6
+                                 std::string("\0\0\0\0", 4);                                    // no next IFD
+        const std::string payload = std::string("Exif\0\0", 6) + tiff;
+        const size_t length = payload.size() + 2;
+        std::string app1 = std::string("\xff\xe1", 2) + char(length >> 8) + char(length & 0xff) + payload;
+        std::string bytes(jpeg.begin(), jpeg.end());
+        bytes.insert(2, app1);  // right after SOI
+        QTemporaryDir dir;
+        const QString path = dir.filePath("rotated.jpg");
+        touch(path, bytes);
+        const auto loaded = msf::io::loadImage(path.toStdString());
+        QCOMPARE(loaded.pixels().cols, 20);
+        QCOMPARE(loaded.pixels().rows, 40);
+        // Rotated clockwise: the dark left edge is now the top rows.
+        QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 0, 20, 8)))[0] < 60);
+        QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 30, 20, 10)))[0] > 150);
+    }
     void sixteenBitPngKeepsDepthAndNormalises() {
         QTemporaryDir dir;
         cv::Mat img(4, 4, CV_16U, cv::Scalar(1000));

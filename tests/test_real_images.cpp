@@ -10,6 +10,8 @@
 
 #include <filesystem>
 
+#include <zlib.h>
+
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
@@ -123,6 +125,43 @@ private slots:
         QVERIFY(errorOf(pydicom("reportsi.dcm")).contains("has no pixel data"));
         QVERIFY(errorOf(pydicom("rtplan.dcm")).contains("has no pixel data"));
         QVERIFY(errorOf(pydicom("MR_truncated.dcm")).startsWith(pydicom("MR_truncated.dcm") + ": "));
+    }
+    void deflatedStreamDeclaringAHugeValueIsRefused() {
+        // Regression for the DICOM fuzz finding (a mutated test file, not committed):
+        // in a deflated dataset DCMTK cannot compare a declared length with the bytes
+        // left, so a 3 GB declared value must end in a clean error, not a crash.
+        auto le16 = [](uint16_t v) { return std::string{char(v & 0xff), char(v >> 8)}; };
+        auto le32 = [](uint32_t v) {
+            return std::string{char(v & 0xff), char((v >> 8) & 0xff), char((v >> 16) & 0xff), char(v >> 24)};
+        };
+        auto ui = [&](uint16_t g, uint16_t e, std::string v) {
+            if (v.size() % 2) v += '\0';
+            return le16(g) + le16(e) + "UI" + le16(uint16_t(v.size())) + v;
+        };
+        const std::string sopClass = "1.2.840.10008.5.1.4.1.1.7";
+        std::string meta = le16(2) + le16(1) + "OB" + std::string(2, '\0') + le32(2) + std::string("\0\1", 2) +
+                           ui(2, 2, sopClass) + ui(2, 3, "1.2.3.4") + ui(2, 0x10, "1.2.840.10008.1.2.1.99");
+        meta = le16(2) + le16(0) + "UL" + le16(4) + le32(uint32_t(meta.size())) + meta;
+        const std::string dataset = ui(8, 0x16, sopClass) + le16(0x7fe0) + le16(0x10) + "OB" + std::string(2, '\0') +
+                                    le32(0xC0000000u) + "abcd";
+        std::string deflated(dataset.size() + 64, '\0');
+        z_stream z{};
+        QCOMPARE(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);  // raw deflate, as DICOM uses
+        z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(dataset.data()));
+        z.avail_in = uInt(dataset.size());
+        z.next_out = reinterpret_cast<Bytef*>(deflated.data());
+        z.avail_out = uInt(deflated.size());
+        QCOMPARE(deflate(&z, Z_FINISH), Z_STREAM_END);
+        deflated.resize(z.total_out);
+        deflateEnd(&z);
+        QTemporaryDir tmp;
+        const QString path = tmp.filePath("huge_value_deflated.dcm");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(128, '\0') + "DICM" + QByteArray::fromStdString(meta + deflated));
+        f.close();
+        const QString e = errorOf(path);
+        QVERIFY2(e.startsWith(path + ": "), qPrintable(e));
     }
     void everyTestFileLoadsOrFailsNamingIt() {
         REQUIRE_DATA(pydicom("MR_small.dcm"));
