@@ -117,6 +117,21 @@ private Q_SLOTS:
             }
         }
     }
+    void recomputingTheFfnGivesTheSameGradients() {
+        msf::MsFormerConfig c;
+        c.size = 33;
+        c.embedDim = c.clusters = 12;
+        auto kept = makeNet(c, 3);
+        c.recomputeActivations = true;
+        auto recomputed = makeNet(c, 3);
+        auto x = at::rand({1, 3, 33, 33});
+        totalLoss(kept, x).backward();
+        totalLoss(recomputed, x).backward();
+        auto pk = kept->named_parameters(), pr = recomputed->named_parameters();
+        for (const auto& item : pk)
+            QVERIFY2(at::allclose(item.value().grad(), pr[item.key()].grad(), 1e-4, 1e-6),
+                     qPrintable(QString::fromStdString(item.key())));
+    }
     void float32GradientsMatchFloat64() {
         // Guards the GELU-backward bug of LibTorch 1.13 (pytorch#112006) and layout mistakes.
         msf::MsFormerConfig c;
