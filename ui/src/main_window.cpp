@@ -324,11 +324,12 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             frameSlider_->setEnabled(image_.frameCount() > 1);
             frameSlider_->blockSignals(false);
             windowBox_->clear();
-            for (const auto& w : windowChoices())
+            const auto windows = windowChoices();  // the auto window sorts the frame: compute once
+            for (const auto& w : windows) {
                 windowBox_->addItem(w.valid() ? QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width)
                                               : tr("full range (8-bit)"));
-            for (int i = 0; i < windowBox_->count(); ++i)
-                if (windowChoices()[i].name == image_.meta.window.name) windowBox_->setCurrentIndex(i);
+                if (w.name == image_.meta.window.name) windowBox_->setCurrentIndex(windowBox_->count() - 1);
+            }
             refreshBase();
             mask_->reset(image_.pixels().size());
             plot_->clear();

@@ -106,13 +106,13 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
             stableRun = stats.changedFraction < config_.stableChangeFraction ? stableRun + 1 : 0;
         }
         previousLabels = labels;
-        const int significant = minLabelArea > 1 ? countLabelsAtLeast(detail::toLabelMap(labels.view({side, side})),
-                                                                        minLabelArea)
-                                                 : stats.labelCount;
+        // The map is copied to the CPU and renumbered once, for both uses below.
+        const LabelMap map = minLabelArea > 1 || observer_ ? detail::toLabelMap(labels.view({side, side})) : LabelMap{};
+        const int significant = minLabelArea > 1 ? countLabelsAtLeast(map, minLabelArea) : stats.labelCount;
         stats.milliseconds = msSince(t0);
         result.history.push_back(stats);
 
-        if (observer_ && !observer_(stats, cleanUp(detail::toLabelMap(labels.view({side, side}))))) {
+        if (observer_ && !observer_(stats, cleanUp(map))) {
             result.cancelled = true;
             break;
         }
