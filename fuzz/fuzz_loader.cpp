@@ -1,0 +1,18 @@
+// libFuzzer target, compiled once per loader: FUZZ_LOADER(path) must return an
+// image or throw IoError, never crash. FUZZ_EXTENSION selects the loader's file type.
+#include "fuzz_input_file.h"
+#include "msformer/io/dicom_reader.h"
+#include "msformer/io/image.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+#include "msformer/io/nifti_io.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const std::string path = writeFuzzInput(data, size, FUZZ_EXTENSION);
+    try {
+        const msf::io::Image img = FUZZ_LOADER(path);
+        if (!img.frames.empty()) (void)msf::io::normalizedForSegmentation(img);
+    } catch (const msf::io::IoError&) {
+    }
+    return 0;
+}
