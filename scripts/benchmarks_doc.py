@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Assemble docs/benchmarks.md from build/bench/speed/*.jsonl (scripts/bench_speed.sh),
-docs/benchmarks-quality.md (scripts/benchmarks.sh) and docs/gpu-check-h200.log
-(scripts/gpu_check.sh on the lent GPU machine)."""
+docs/benchmarks-quality.md (scripts/benchmarks.sh), docs/measurements/gpu/h100.jsonl
+and the docs/gpu-check-*.log files (scripts/gpu_check.sh on the lent GPU machine)."""
 import json
 import pathlib
 import platform
@@ -40,12 +40,27 @@ out.append("\n`initial_d831f07`: the first commit's code (literal NCHW network, 
            "build, which includes the allocator setting (`--reference`).\n")
 out.append("\nCommands: `scripts/bench_speed.sh` (e.g. `msformer bench --json --mode faithful --size 257 --iterations 8`; "
            "`--reference` runs the literal NCHW transcription of the network, the code before the optimisation).\n")
-gpu = root / "docs" / "gpu-check-h200.log"
-if gpu.exists():
-    out.append("## GPU (lent NVIDIA H200, `scripts/gpu_check.sh`, engine built against PyTorch 2.11's LibTorch)\n")
-    out.append("```")
-    out.append(gpu.read_text().strip())
-    out.append("```\n")
+gpu_rows = root / "docs" / "measurements" / "gpu" / "h100.jsonl"
+if gpu_rows.exists():
+    out.append("## GPU (lent NVIDIA H100 80GB HBM3, `scripts/gpu_check.sh`, engine built against PyTorch 2.11's LibTorch)\n")
+    out.append("ms per iteration (forward + backward + step), median of 30 iterations per run, then the median over "
+               "runs; each step includes the ones above it. Runs come from four machines of the same kind in one "
+               "session; the rows that are compared were interleaved on one machine (logs in docs/ and "
+               "docs/measurements/gpu/).\n")
+    out.append("| mode | S | step | ms / iteration | runs |")
+    out.append("|---|---|---|---|---|")
+    for line in gpu_rows.read_text().splitlines():
+        r = json.loads(line)
+        runs = ", ".join(f"{v:.2f}" for v in r["runs"])
+        out.append(f"| {r['mode']} | {r['size']} | {r['step']} | {statistics.median(r['runs']):.2f} | {runs} |")
+    out.append("")
+for name, title in (("gpu-check-h100.log", "H100, this version"), ("gpu-check-h200.log", "H200, an earlier version (before the BatchNorm change and CUDA graphs)")):
+    log = root / "docs" / name
+    if log.exists():
+        out.append(f"### `scripts/gpu_check.sh` log: {title}\n")
+        out.append("```")
+        out.append(log.read_text().strip())
+        out.append("```\n")
 quality = root / "docs" / "benchmarks-quality.md"
 if quality.exists():
     out.append("## Quality (`scripts/benchmarks.sh`)\n")

@@ -1,36 +1,68 @@
 #!/usr/bin/env bash
 # Builds engine/ against the LibTorch inside the machine's PyTorch and measures
-# the CUDA path: ms/iteration at S = 257 (faithful) and the default mode, and
-# CUDA label maps against the CPU's on the same seed. For the lent GPU machine
-# (scripts/README.md); writes its log and label maps to ${OUT:-/tmp/gpu-out}.
+# the CUDA path: ms/iteration at S = 257 (faithful) and the default mode, with
+# and without CUDA-graph replay, a profile of each (top kernels), and CUDA label
+# maps against the CPU's and against each other on the same seed. For the lent GPU machine
+# (scripts/README.md); writes its log and two profile traces to ${OUT:-/tmp/gpu-out}
+# (build logs and label maps stay in /tmp/msformer-gpu).
+#
+# BASELINE_TAR=path/to/tree.tar (from `git archive REV`) also builds that
+# revision's engine and times it interleaved with this one on the same card.
 set -uo pipefail
 out="${OUT:-/tmp/gpu-out}"
-mkdir -p "$out"
+work=/tmp/msformer-gpu
+mkdir -p "$out" "$work"
 exec > >(tee "$out/gpu_check.log") 2>&1
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
-build=/tmp/msformer-engine-build
-ok=0
-for std in 17 20; do
-  if cmake -S . -B "$build" -G Ninja -DMSFORMER_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
-       -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_STANDARD=$std >"$out/cmake_$std.log" 2>&1 &&
-     cmake --build "$build" -j "$(nproc)" >"$out/build_$std.log" 2>&1; then
-    echo "built with C++$std"; ok=1; break
-  fi
-  echo "build with C++$std failed:"; grep -m 20 -E "error" "$out/build_$std.log" "$out/cmake_$std.log"
-  rm -rf "$build"
-done
-[ $ok = 1 ] || exit 1
-bench="$build/engine/core/msformer-engine-bench"
+
+build_engine() {  # source dir, build dir, log name
+  local src=$1 dir=$2 name=$3
+  # C++17, then C++20 (newer LibTorch headers), then without CUDA graphs.
+  for attempt in "17 ON" "20 ON" "17 OFF"; do
+    set -- $attempt
+    if cmake -S "$src" -B "$dir" -G Ninja -DMSFORMER_ENGINE_ONLY=ON -DCMAKE_BUILD_TYPE=Release \
+         -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_STANDARD=$1 -DMSFORMER_CUDA_GRAPHS=$2 \
+         >"$work/cmake_${name}_$1$2.log" 2>&1 &&
+       cmake --build "$dir" -j 8 >"$work/build_${name}_$1$2.log" 2>&1; then
+      echo "$name: built with C++$1, CUDA graphs $2"; grep -h "CUDA graphs" "$work/cmake_${name}_$1$2.log"; return 0
+    fi
+    echo "$name: build with C++$1, CUDA graphs $2 failed:"
+    grep -h -m 20 -E "error" "$work/build_${name}_$1$2.log" "$work/cmake_${name}_$1$2.log"
+    rm -rf "$dir"
+  done
+  return 1
+}
+
+new=/tmp/msformer-engine-build
+base=""
+if [ -n "${BASELINE_TAR:-}" ] && [ -f "$BASELINE_TAR" ]; then
+  mkdir -p /tmp/baseline-src && tar -xf "$BASELINE_TAR" -C /tmp/baseline-src
+  build_engine /tmp/baseline-src /tmp/msformer-baseline-build baseline &
+  basepid=$!
+fi
+build_engine . "$new" current || exit 1
+if [ -n "${basepid:-}" ] && wait "$basepid"; then base=/tmp/msformer-baseline-build/engine/core/msformer-engine-bench; fi
+bench="$new/engine/core/msformer-engine-bench"
+summary() { grep -E "^size|^cuda graph" | sed -E 's/.*median ([0-9.]+) ms.*peak RSS ([0-9]+) MB.*/\1 ms (RSS \2 MB)/' | tr '\n' ' '; }
+
 for mode in faithful default; do
   size=$([ $mode = faithful ] && echo 257 || echo 129)
-  echo "== $mode S=$size: timing (no early stop), CUDA"
-  for run in 1 2 3; do "$bench" --mode $mode --size $size --device cuda --iterations 30; done
-  echo "== $mode: CPU (all $(nproc) cores) timing"
-  "$bench" --mode $mode --size $size --device cpu --iterations 3
-  echo "== $mode: seeded real run (early stop) on both devices"
-  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --dump "$out/${mode}_cuda.bin"
-  "$bench" --mode $mode --size $size --device cpu --iterations 50 --until-stop --dump "$out/${mode}_cpu.bin"
-  python3 scripts/compare_label_maps.py "$out/${mode}_cpu.bin" "$out/${mode}_cuda.bin"
+  echo "== $mode S=$size: CUDA timing, 30 iterations, no early stop; runs interleaved"
+  for run in 1 2 3; do
+    [ -n "$base" ] && [ $run -le 2 ] && echo "baseline: $("$base" --mode $mode --size $size --device cuda --iterations 30 | summary)"
+    echo "eager:    $("$bench" --mode $mode --size $size --device cuda --iterations 30 --no-graph | summary)"
+    echo "graph:    $("$bench" --mode $mode --size $size --device cuda --iterations 30 | summary)"
+  done
+  echo "== $mode: profile of iterations 4-6, CUDA graph"
+  "$bench" --mode $mode --size $size --device cuda --iterations 7 --profile "$out/${mode}_trace.json" | grep -v "^mode" | head -24
+  echo "== $mode: seeded real run (early stop): CUDA graph, CUDA eager twice, CPU"
+  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --dump "$work/${mode}_graph.bin" | grep -v "^mode"
+  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --no-graph --dump "$work/${mode}_eager.bin" | grep -v "^mode"
+  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --no-graph --dump "$work/${mode}_eager2.bin" | grep -v "^mode"
+  "$bench" --mode $mode --size $size --device cpu --iterations 50 --until-stop --dump "$work/${mode}_cpu.bin" | grep -v "^mode"
+  echo "CUDA eager vs CUDA eager (run-to-run):"; python3 scripts/compare_label_maps.py "$work/${mode}_eager.bin" "$work/${mode}_eager2.bin"
+  echo "CUDA eager vs CUDA graph:"; python3 scripts/compare_label_maps.py "$work/${mode}_eager.bin" "$work/${mode}_graph.bin"
+  echo "CPU vs CUDA graph:"; python3 scripts/compare_label_maps.py "$work/${mode}_cpu.bin" "$work/${mode}_graph.bin"
 done

@@ -141,6 +141,21 @@ private slots:
         size_t same = 0;
         for (size_t i = 0; i < cpu.original.labels.size(); ++i) same += cpu.original.labels[i] == gpu.original.labels[i];
         QVERIFY(same > 0.95 * cpu.original.labels.size());
+
+        // Iterations 3 onwards are replayed from a CUDA graph; the same run
+        // fully eager gives the same losses (to float rounding).
+        c.minLabels = 0;
+        c.stableIterations = 0;
+        c.maxIterations = 6;
+        const auto graphed = msf::Segmenter(c).run(img);
+        QVERIFY2(graphed.cudaGraph, graphed.cudaGraphProblem.c_str());
+        c.cudaGraphs = false;
+        const auto eager = msf::Segmenter(c).run(img);
+        QVERIFY(!eager.cudaGraph);
+        QCOMPARE(graphed.history.size(), eager.history.size());
+        for (size_t i = 0; i < eager.history.size(); ++i)
+            QVERIFY(std::abs(graphed.history[i].lossTotal - eager.history[i].lossTotal) <
+                    1e-3 * std::abs(eager.history[i].lossTotal) + 1e-5);
     }
     void badInputAndConfigAreErrors() {
         msf::ImageBuffer empty;

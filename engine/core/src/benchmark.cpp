@@ -24,7 +24,8 @@ double measureMatmulGflops(const MsFormerConfig& config) {
     const auto device = resolveDevice(config.device) == DeviceChoice::Cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
     setThreadCount(config.threads);
     const int64_t n = 2048;
-    auto a = at::rand({n, n}, at::TensorOptions().device(device)), b = at::rand({n, n}, at::TensorOptions().device(device));
+    // Drawn on the CPU: the device's generator is not touched.
+    auto a = at::rand({n, n}).to(device), b = at::rand({n, n}).to(device);
     std::vector<double> seconds;
     for (int i = 0; i < 6; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -36,8 +37,12 @@ double measureMatmulGflops(const MsFormerConfig& config) {
     return 2.0 * n * n * n / seconds[seconds.size() / 2] / 1e9;
 }
 
-BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarlyStop) {
-    if (!keepEarlyStop) config.minLabels = 0;  // time every iteration
+BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarlyStop,
+                             const std::function<void(int)>& afterIteration) {
+    if (!keepEarlyStop) {  // time every iteration
+        config.minLabels = 0;
+        config.stableIterations = 0;
+    }
     const int s = config.size;
     ImageBuffer image{s, s, channels, std::vector<float>(static_cast<size_t>(s) * s * channels)};
     // A disc on a gradient: a little structure, deterministic.
@@ -55,7 +60,8 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarly
     const auto start = std::chrono::steady_clock::now();
     bool first = true;
     Segmenter segmenter(config);
-    segmenter.setObserver([&](const IterationStats&, const LabelMap&) {
+    segmenter.setObserver([&](const IterationStats& stats, const LabelMap&) {
+        if (afterIteration) afterIteration(stats.iteration);
         if (first) {
             out.firstPreviewMs =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -77,6 +83,8 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarly
     out.totalMs = result.totalMilliseconds;
     out.peakRssMb = peakRssMegabytes();
     out.device = result.device;
+    out.cudaGraph = result.cudaGraph;
+    out.cudaGraphProblem = result.cudaGraphProblem;
     out.threads = runtimeInfo(config.device).threads;
     out.labels = result.working;
     out.gflopPerIteration = modelFlopsPerIteration(config, channels) / 1e9;

@@ -4,10 +4,14 @@
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <mutex>
+#include <vector>
 
+#include "iteration_graph.h"
 #include "losses.h"
 #include "model.h"
 #include "msformer/runtime_info.h"
@@ -22,8 +26,18 @@ double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-int distinctLabels(const at::Tensor& labels) {
-    return static_cast<int>(std::get<0>(at::_unique(labels.flatten(), false, false)).numel());
+int distinctLabels(const std::vector<int32_t>& labels) {
+    if (labels.empty()) return 0;
+    std::vector<char> seen(static_cast<size_t>(*std::max_element(labels.begin(), labels.end())) + 1, 0);
+    int count = 0;
+    for (const int32_t label : labels) count += !seen[label]++ ? 1 : 0;
+    return count;
+}
+
+double changedFraction(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+    size_t changed = 0;
+    for (size_t i = 0; i < a.size(); ++i) changed += a[i] != b[i];
+    return a.empty() ? 0.0 : static_cast<double>(changed) / a.size();
 }
 }  // namespace
 
@@ -61,7 +75,34 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
     const auto& w = config_.weights;
-    at::Tensor previousLabels;
+    const bool onCuda = resolved == DeviceChoice::Cuda;
+    // Each iteration leaves its argmax map and losses in these device tensors
+    // (fixed addresses, so a CUDA graph can write them too); the host reads
+    // them once the iteration is complete: one wait per iteration.
+    auto deviceLabels = at::empty({side * side}, at::TensorOptions().dtype(at::kInt).device(device));
+    auto deviceLosses = at::empty({4}, at::TensorOptions().dtype(at::kFloat).device(device));
+    auto iteration = [&] {
+        optimizer.zero_grad();
+        auto out = reference ? net->forwardReference(input) : net->forward(input);
+        auto labels = out.logits.argmax(1);  // (S*S) or 1 x S x S
+        auto zero = at::zeros({}, out.logits.options());
+        auto ce = config_.useCe ? detail::selfCrossEntropy(out.logits, labels) : zero;
+        auto inter = config_.useInter ? detail::interScaleLoss(out.contextSmall, out.contextLarge) : zero;
+        auto intra = config_.useIntra ? detail::intraScaleLoss(reference ? net->intraAttentionReference(out.logits)
+                                                                         : net->intraAttention(out.logits))
+                                      : zero;
+        auto total = w.ce * ce + w.inter * inter + w.intra * intra;
+        deviceLabels.copy_(labels.reshape({-1}));
+        deviceLosses.copy_(at::stack({ce, inter, intra, total}).detach());
+        total.backward();
+        optimizer.step();
+    };
+    constexpr int kEagerIterations = 2;
+    std::unique_ptr<detail::IterationGraph> graph;
+    if (onCuda && config_.cudaGraphs && detail::IterationGraph::supported())
+        graph = std::make_unique<detail::IterationGraph>();
+    bool graphReady = false;
+    std::vector<int32_t> previousLabels;
     int stableRun = 0;
     for (int it = 1; it <= config_.maxIterations; ++it) {
         if (cancel && cancel->cancelled()) {
@@ -69,45 +110,50 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
             break;
         }
         const auto t0 = Clock::now();
-        optimizer.zero_grad();
-        auto out = reference ? net->forwardReference(input) : net->forward(input);
-        auto labels = out.logits.argmax(1);  // (S*S) or 1 x S x S
+        if (graph && it > kEagerIterations) {
+            if (!graphReady) {
+                graphReady = graph->capture(iteration, &result.cudaGraphProblem);
+                if (!graphReady) graph.reset();  // stay eager from here on
+            }
+            if (graphReady) {
+                graph->replay();
+                result.cudaGraph = true;
+            } else {
+                iteration();
+            }
+        } else if (graph) {
+            graph->runEager(iteration);
+        } else {
+            iteration();
+        }
+        // Blocking copies: they wait for the iteration queued before them.
+        const auto hostLabels = deviceLabels.to(at::kCPU);
+        const auto hostLosses = deviceLosses.to(at::kCPU);
+
         IterationStats stats;
         stats.iteration = it;
-        auto total = at::zeros({}, out.logits.options());
-        if (config_.useCe) {
-            auto ce = detail::selfCrossEntropy(out.logits, labels);
-            total = total + w.ce * ce;
-            stats.lossCe = ce.item<double>();
-        }
-        if (config_.useInter) {
-            auto inter = detail::interScaleLoss(out.contextSmall, out.contextLarge);
-            total = total + w.inter * inter;
-            stats.lossInter = inter.item<double>();
-        }
-        if (config_.useIntra) {
-            auto intra = detail::intraScaleLoss(reference ? net->intraAttentionReference(out.logits)
-                                                          : net->intraAttention(out.logits));
-            total = total + w.intra * intra;
-            stats.lossIntra = intra.item<double>();
-        }
-        stats.lossTotal = total.item<double>();
+        const float* losses = hostLosses.data_ptr<float>();
+        stats.lossCe = config_.useCe ? losses[0] : 0;
+        stats.lossInter = config_.useInter ? losses[1] : 0;
+        stats.lossIntra = config_.useIntra ? losses[2] : 0;
+        stats.lossTotal = losses[3];
         if (!std::isfinite(stats.lossTotal)) {
             throw SegmentationError("the loss became non-finite at iteration " + std::to_string(it) +
                                     " (ce " + std::to_string(stats.lossCe) + ", inter " +
                                     std::to_string(stats.lossInter) + ", intra " +
                                     std::to_string(stats.lossIntra) + ")");
         }
-        total.backward();
-        optimizer.step();
-        stats.labelCount = distinctLabels(labels);
-        if (previousLabels.defined()) {
-            stats.changedFraction = labels.ne(previousLabels).to(at::kFloat).mean().item<double>();
+        const int32_t* raw = hostLabels.data_ptr<int32_t>();
+        std::vector<int32_t> current(raw, raw + side * side);
+        stats.labelCount = distinctLabels(current);
+        if (!previousLabels.empty()) {
+            stats.changedFraction = changedFraction(current, previousLabels);
             stableRun = stats.changedFraction < config_.stableChangeFraction ? stableRun + 1 : 0;
         }
-        previousLabels = labels;
-        // The map is copied to the CPU and renumbered once, for both uses below.
-        const LabelMap map = minLabelArea > 1 || observer_ ? detail::toLabelMap(labels.view({side, side})) : LabelMap{};
+        const LabelMap map = minLabelArea > 1 || observer_
+                                 ? renumberBySize(LabelMap{static_cast<int>(side), static_cast<int>(side), current})
+                                 : LabelMap{};
+        previousLabels = std::move(current);
         const int significant = minLabelArea > 1 ? countLabelsAtLeast(map, minLabelArea) : stats.labelCount;
         stats.milliseconds = msSince(t0);
         result.history.push_back(stats);

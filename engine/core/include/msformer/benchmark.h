@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 #include "msformer/config.h"
 #include "msformer/image_buffer.h"
@@ -16,6 +17,8 @@ struct BenchmarkResult {
     double totalMs = 0;
     double peakRssMb = 0;          // process peak resident set size
     std::string device;
+    bool cudaGraph = false;        // iterations replayed from a CUDA graph
+    std::string cudaGraphProblem;  // why recording one failed, if it did
     int threads = 0;
     LabelMap labels;               // the final S x S label map
     double gflopPerIteration = 0;  // modelFlopsPerIteration / 1e9
@@ -32,8 +35,11 @@ double modelFlopsPerIteration(const MsFormerConfig& config, int channels);
 double measureMatmulGflops(const MsFormerConfig& config);
 
 // Runs MS-Former on a generated image (a disc on a gradient); without early
-// stop unless `keepEarlyStop`.
-BenchmarkResult runBenchmark(MsFormerConfig config, int channels = 3, bool keepEarlyStop = false);
+// stop unless `keepEarlyStop`. `afterIteration`, if set, is called with the
+// iteration number once each iteration's map is ready (e.g. to start and stop
+// a profiler around the steady-state iterations).
+BenchmarkResult runBenchmark(MsFormerConfig config, int channels = 3, bool keepEarlyStop = false,
+                             const std::function<void(int)>& afterIteration = {});
 
 double peakRssMegabytes();
 

@@ -46,6 +46,9 @@ struct MsFormerConfig {
     // Recompute the FFN's 4D-wide intermediates during backward instead of
     // keeping them (about 0.6 GB less at S = 257 for ~6% more time).
     bool recomputeActivations = false;
+    // On CUDA, record one iteration as a CUDA graph after two eager ones and
+    // replay it (same arithmetic, far fewer CPU-side launches).
+    bool cudaGraphs = true;
 
     // --- Departures from the published method (off here; on in interactiveDefaults()) ---
     // Large-branch upsampling: false = Linear(D -> 4D) + pixel shuffle (published;
