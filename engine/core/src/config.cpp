@@ -49,6 +49,7 @@ MsFormerConfig interactiveConfig() {
     c.standardizeInput = true;
     c.refineRadius = 8;
     c.stableIterations = 3;
+    c.recomputeActivations = false;  // S = 129 needs under 1 GB anyway; speed first
     return c;
 }
 

@@ -51,7 +51,6 @@ struct MixFfnImpl : torch::nn::Module {
     torch::Tensor forwardTokens(const torch::Tensor& x, int64_t height, int64_t width);  // n x D
     torch::nn::Conv2d fc1{nullptr}, dwconv{nullptr}, fc2{nullptr};
     ChannelLayerNorm norm{nullptr};
-    bool recompute = false;  // recompute the 4D intermediates in backward (less memory)
 };
 TORCH_MODULE(MixFfn);
 
@@ -60,6 +59,9 @@ struct TransformerBlockImpl : torch::nn::Module {
     TransformerBlockImpl(int64_t dim, int64_t hidden);
     std::pair<torch::Tensor, torch::Tensor> forward(torch::Tensor x);
     std::pair<torch::Tensor, torch::Tensor> forwardTokens(torch::Tensor x, int64_t height, int64_t width);
+    // forwardTokens without checkpointing (what the checkpoint recomputes).
+    std::pair<torch::Tensor, torch::Tensor> computeTokens(torch::Tensor x, int64_t height, int64_t width);
+    bool checkpoint = false;  // keep only the input for backward and recompute the block there
     ChannelLayerNorm norm1{nullptr}, norm2{nullptr};
     EfficientAttention attention{nullptr};
     MixFfn ffn{nullptr};

@@ -1,5 +1,7 @@
 #include "msformer/runtime_info.h"
 
+#include "tensor_allocator.h"
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
@@ -75,16 +77,24 @@ void tuneAllocatorForLargeTensors() {
     // Every activation here is tens of MB; glibc serves such blocks with mmap
     // and returns them on free, so each op pays fresh page faults (measured:
     // LayerNorm + GELU forward and backward on 66049 x 400 floats 153 ms ->
-    // 41 ms once freed blocks are reused). Keep them in the heap instead.
+    // 41 ms once freed blocks are reused). The caching tensor allocator reuses
+    // them without fragmenting glibc's heap (src/tensor_allocator.h); where it
+    // is not available (LibTorch 2.x), glibc is told to keep them in the heap.
     static const bool once = [] {
-        mallopt(M_MMAP_MAX, 0);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        detail::installTensorAllocator();
+        if (!detail::tensorAllocatorInstalled()) {
+            mallopt(M_MMAP_MAX, 0);
+            mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        }
         return true;
     }();
     (void)once;
 }
 
-void releaseFreedMemory() { malloc_trim(0); }
+void releaseFreedMemory() {
+    detail::releaseCachedTensorMemory();
+    malloc_trim(0);
+}
 
 RuntimeInfo runtimeInfo(DeviceChoice device) {
     RuntimeInfo info;

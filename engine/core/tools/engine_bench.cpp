@@ -1,13 +1,14 @@
 // Engine-only benchmark for machines with LibTorch and nothing else (GPU boxes).
 // Usage: msformer-engine-bench [--mode default|faithful] [--size S] [--iterations N]
 //        [--device auto|cpu|cuda] [--channels C] [--threads T] [--seed N]
-//        [--until-stop] [--recompute] [--tf32] [--no-graph] [--dump FILE] [--profile TRACE.json]
+//        [--until-stop] [--reference] [--recompute|--no-recompute] [--tf32] [--no-graph] [--dump FILE] [--profile TRACE.json]
 // --until-stop keeps the early stop (a real run); --dump writes the final S x S
 // label map as raw little-endian int32, for comparing devices. --profile records
 // iterations 4-6 with LibTorch's Kineto profiler (CPU ops, and CUDA kernels on
 // a GPU), prints the costliest ops and saves a Chrome trace where LibTorch has
 // Kineto. --tf32 lets CUDA matrix products use TF32 (a measured trade-off);
-// --no-graph runs every CUDA iteration eagerly instead of replaying a CUDA graph.
+// --no-graph runs every CUDA iteration eagerly instead of replaying a CUDA graph;
+// --reference runs the literal NCHW network (the code before the optimisation).
 #include <ATen/Context.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
 
@@ -91,13 +92,15 @@ int main(int argc, char** argv) {
     msf::MsFormerConfig config = msf::interactiveConfig();
     int channels = 3, iterations = 10, size = 0, threads = 0;
     unsigned long long seed = 0;
-    bool untilStop = false, recompute = false, tf32 = false, noGraph = false;
+    bool untilStop = false, recompute = false, noRecompute = false, tf32 = false, noGraph = false, reference = false;
     std::string dump, profile, mode = "default";
     msf::DeviceChoice device = msf::DeviceChoice::Auto;
     for (int i = 1; i < argc; ++i) {
         const std::string key = argv[i];
-        if (key == "--until-stop" || key == "--recompute" || key == "--tf32" || key == "--no-graph") {
-            (key == "--until-stop" ? untilStop : key == "--tf32" ? tf32 : key == "--no-graph" ? noGraph : recompute) = true;
+        if (key == "--until-stop" || key == "--recompute" || key == "--no-recompute" || key == "--tf32" ||
+            key == "--no-graph" || key == "--reference") {
+            (key == "--until-stop" ? untilStop : key == "--tf32" ? tf32 : key == "--no-graph" ? noGraph
+             : key == "--reference" ? reference : key == "--no-recompute" ? noRecompute : recompute) = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -132,8 +135,9 @@ int main(int argc, char** argv) {
     config.maxIterations = iterations;
     config.threads = threads;
     config.seed = seed;
-    config.recomputeActivations = config.recomputeActivations || recompute;
+    config.recomputeActivations = (config.recomputeActivations || recompute) && !noRecompute;
     config.cudaGraphs = config.cudaGraphs && !noGraph;
+    config.referenceImplementation = reference;
     config.device = device;
     try {
         at::globalContext().setAllowTF32CuBLAS(tf32);
