@@ -35,9 +35,12 @@ for f in sorted(speed.glob("*.jsonl")):
                f"{med('first_preview_ms'):.0f} | {med('peak_rss_mb'):.0f} | {med('gflop_per_iteration'):.1f} | "
                f"{med('achieved_gflops'):.1f} | {med('matmul_gflops'):.1f} | {100 * med('efficiency'):.0f}% |")
 out.append("\n`initial_d831f07`: the first commit's code (literal NCHW network, default glibc malloc), measured "
-           "in the same session before the optimisation with `msformer bench --size S --iterations 6 --json` (that "
-           "version printed no FLOP figures). `faithful_reference_257` runs the same literal NCHW network in today's "
-           "build, which includes the allocator setting (`--reference`).\n")
+           "in an earlier session before any optimisation with `msformer bench --size S --iterations 6 --json` (that "
+           "version printed no FLOP figures). `d8e2411_*`: the previous session's version (token layout with BLAS "
+           "matrix products, glibc heap kept large blocks, no checkpointing), measured in that session. Rows without "
+           "a prefix: this version (per-token layers as oneDNN 1x1 convolutions on the CPU, small-branch blocks "
+           "checkpointed in faithful mode, the caching tensor allocator). `faithful_reference_257` runs the literal "
+           "NCHW network in the same build (`--reference`).\n")
 out.append("\nCommands: `scripts/bench_speed.sh` (e.g. `msformer bench --json --mode faithful --size 257 --iterations 8`; "
            "`--reference` runs the literal NCHW transcription of the network, the code before the optimisation).\n")
 gpu_rows = root / "docs" / "measurements" / "gpu" / "h100.jsonl"

@@ -3,7 +3,7 @@
 # the CUDA path: ms/iteration at S = 257 (faithful) and the default mode, with
 # and without CUDA-graph replay, a profile of each (top kernels), and CUDA label
 # maps against the CPU's and against each other on the same seed. For the lent GPU machine
-# (scripts/README.md); writes its log and two profile traces to ${OUT:-/tmp/gpu-out}
+# (README, "Tests and measurements"); writes its log and two profile traces to ${OUT:-/tmp/gpu-out}
 # (build logs and label maps stay in /tmp/msformer-gpu).
 #
 # BASELINE_TAR=path/to/tree.tar (from `git archive REV`) also builds that

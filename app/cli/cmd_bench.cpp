@@ -53,6 +53,8 @@ int runBench(const QStringList& args) {
                       {"efficiency", r.matmulGflops > 0 ? r.achievedGflops / r.matmulGflops : 0.0},
                       {"mode", QString::fromStdString(opt.mode)},
                       {"reference_implementation", opt.msformer.referenceImplementation},
+                      {"recompute_activations", opt.msformer.recomputeActivations},
+                      {"cuda_graph", r.cudaGraph},
                       {"blas_config", QString::fromStdString(info.blasConfig)},
                       {"torch_version", QString::fromStdString(info.torchVersion)},
                       {"blas", QString::fromStdString(info.blasLibrary)}};
