@@ -21,7 +21,8 @@ torch::nn::Conv2d pointwise(int64_t in, int64_t out, bool bias = true) {
 // AVX-512 kernels beat the BLAS matrix product here by about 1.7x forward and
 // backward (66049 x 100 -> 400: 117 -> 70 ms; 400 -> 100: 124 -> 67 ms). On
 // CUDA the matrix product (cuBLAS) stays.
-torch::Tensor pointwise(const torch::Tensor& tokens, const torch::Tensor& weight, const c10::optional<at::Tensor>& bias) {
+// `bias` may be undefined (none).
+torch::Tensor pointwise(const torch::Tensor& tokens, const torch::Tensor& weight, const torch::Tensor& bias) {
     const int64_t out = weight.size(0);
     if (tokens.is_cuda()) return at::linear(tokens, weight.view({out, weight.size(1)}), bias);
     const int64_t n = tokens.size(0), c = tokens.size(1);
@@ -31,7 +32,7 @@ torch::Tensor pointwise(const torch::Tensor& tokens, const torch::Tensor& weight
 
 // A 1x1 convolution applied to n x C tokens: the same weights as a linear layer.
 torch::Tensor linearOf(const torch::nn::Conv2d& conv, const torch::Tensor& tokens) {
-    return pointwise(tokens, conv->weight, conv->bias.defined() ? c10::optional<at::Tensor>(conv->bias) : c10::nullopt);
+    return pointwise(tokens, conv->weight, conv->bias);
 }
 
 // BatchNorm2d over the pixels of n x C tokens (training mode, running stats updated).
@@ -104,7 +105,7 @@ std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forwardTokens(co
         context = at::mm(linearOf(key, x).softmax(0).t(), v);
     }
     // (G^T Q)^T = Q G: a pointwise product whose weight is G^T.
-    auto attended = pointwise(q, context.t(), c10::nullopt);  // n x D
+    auto attended = pointwise(q, context.t(), at::Tensor());  // n x D
     return {linearOf(reproject, attended), context.unsqueeze(0)};
 }
 
