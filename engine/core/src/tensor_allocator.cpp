@@ -55,7 +55,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         stats_.peakLiveBytes = stats_.liveBytes;
     }
-    void trim() {
+    void trim() const {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& [size, blocks] : free_) {
             for (void* block : blocks) {
@@ -94,7 +94,7 @@ private:
         void* block = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (block == MAP_FAILED) {
             // Out of memory or address space: give back what is cached and try once more.
-            const_cast<CachingAllocator*>(this)->trim();
+            trim();
             block = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (block == MAP_FAILED) throw std::bad_alloc();
         }

@@ -93,14 +93,15 @@ int main(int argc, char** argv) {
     int channels = 3, iterations = 10, size = 0, threads = 0;
     unsigned long long seed = 0;
     bool untilStop = false, recompute = false, noRecompute = false, tf32 = false, noGraph = false, reference = false;
+    const std::map<std::string, bool*> switches{{"--until-stop", &untilStop}, {"--recompute", &recompute},
+                                                {"--no-recompute", &noRecompute}, {"--tf32", &tf32},
+                                                {"--no-graph", &noGraph}, {"--reference", &reference}};
     std::string dump, profile, mode = "default";
     msf::DeviceChoice device = msf::DeviceChoice::Auto;
     for (int i = 1; i < argc; ++i) {
         const std::string key = argv[i];
-        if (key == "--until-stop" || key == "--recompute" || key == "--no-recompute" || key == "--tf32" ||
-            key == "--no-graph" || key == "--reference") {
-            (key == "--until-stop" ? untilStop : key == "--tf32" ? tf32 : key == "--no-graph" ? noGraph
-             : key == "--reference" ? reference : key == "--no-recompute" ? noRecompute : recompute) = true;
+        if (const auto it = switches.find(key); it != switches.end()) {
+            *it->second = true;
             continue;
         }
         if (i + 1 >= argc) {

@@ -21,10 +21,11 @@ DeviceChoice resolveDevice(DeviceChoice device);
 
 void setThreadCount(int threads);
 
-// Process-wide glibc malloc settings that keep large freed blocks for reuse
-// instead of unmapping them (set once; the segmenter calls it).
+// Makes large freed tensor blocks reusable instead of unmapped on every free:
+// installs the engine's caching CPU tensor allocator (LibTorch 1.x), else
+// tells glibc's malloc to keep them (set once; the segmenter calls it).
 void tuneAllocatorForLargeTensors();
-// Hand freed heap memory back to the system (after a run).
+// Hand cached tensor blocks and freed heap memory back to the system (after a run).
 void releaseFreedMemory();  // 0: every core (hardware_concurrency)
 
 }  // namespace msf
