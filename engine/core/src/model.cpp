@@ -15,6 +15,16 @@ torch::nn::Conv2d pointwise(int64_t in, int64_t out, bool bias = true) {
     return torch::nn::Conv2d(Conv2dOptions(in, out, 1).bias(bias));
 }
 
+// 1 x C x H x W -> (H*W) x C (a view when the image is channels-last).
+torch::Tensor toTokens(const torch::Tensor& nchw) {
+    return nchw.permute({0, 2, 3, 1}).reshape({-1, nchw.size(1)});
+}
+
+// n x C tokens as what they are in memory: a channels-last 1 x C x n x 1 image (a view).
+torch::Tensor tokensAsImage(const torch::Tensor& tokens) {
+    return tokens.view({1, tokens.size(0), 1, tokens.size(1)}).permute({0, 3, 1, 2});
+}
+
 // tokens (n x C) times weight (O x C x 1 x 1) transposed, plus bias: n x O.
 // On the CPU this runs as a 1x1 convolution over the tokens viewed as a
 // channels-last 1 x C x n x 1 image, which LibTorch hands to oneDNN; its
@@ -25,9 +35,7 @@ torch::nn::Conv2d pointwise(int64_t in, int64_t out, bool bias = true) {
 torch::Tensor pointwise(const torch::Tensor& tokens, const torch::Tensor& weight, const torch::Tensor& bias) {
     const int64_t out = weight.size(0);
     if (tokens.is_cuda()) return at::linear(tokens, weight.view({out, weight.size(1)}), bias);
-    const int64_t n = tokens.size(0), c = tokens.size(1);
-    auto image = tokens.contiguous().view({1, n, 1, c}).permute({0, 3, 1, 2});
-    return at::conv2d(image, weight.view({out, c, 1, 1}), bias).permute({0, 2, 3, 1}).reshape({n, out});
+    return toTokens(at::conv2d(tokensAsImage(tokens.contiguous()), weight.view({out, weight.size(1), 1, 1}), bias));
 }
 
 // A 1x1 convolution applied to n x C tokens: the same weights as a linear layer.
@@ -43,18 +51,13 @@ torch::Tensor linearOf(const torch::nn::Conv2d& conv, const torch::Tensor& token
 // (1453 vs 1602-1778 ms per iteration here), so it stays.
 torch::Tensor batchNormTokens(const torch::nn::BatchNorm2d& bn, const torch::Tensor& tokens) {
     const auto& o = bn->options;
-    const int64_t n = tokens.size(0), c = tokens.size(1);
     const bool asImage = tokens.is_cuda();
-    auto input = asImage ? tokens.view({1, n, 1, c}).permute({0, 3, 1, 2}) : tokens;
-    auto out = at::batch_norm(input, bn->weight, bn->bias, bn->running_mean, bn->running_var, bn->is_training(),
-                              o.momentum().value_or(0.1), o.eps(), at::globalContext().userEnabledCuDNN());
-    return asImage ? out.permute({0, 2, 3, 1}).reshape({n, c}) : out;
+    auto out = at::batch_norm(asImage ? tokensAsImage(tokens) : tokens, bn->weight, bn->bias, bn->running_mean,
+                              bn->running_var, bn->is_training(), o.momentum().value_or(0.1), o.eps(),
+                              at::globalContext().userEnabledCuDNN());
+    return asImage ? toTokens(out) : out;
 }
 
-// 1 x C x H x W -> (H*W) x C.
-torch::Tensor toTokens(const torch::Tensor& nchw) {
-    return nchw.permute({0, 2, 3, 1}).reshape({-1, nchw.size(1)});
-}
 }  // namespace
 
 ChannelLayerNormImpl::ChannelLayerNormImpl(int64_t channels, double eps_) : eps(eps_) {

@@ -26,14 +26,6 @@ double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-int distinctLabels(const std::vector<int32_t>& labels) {
-    if (labels.empty()) return 0;
-    std::vector<char> seen(static_cast<size_t>(*std::max_element(labels.begin(), labels.end())) + 1, 0);
-    int count = 0;
-    for (const int32_t label : labels) count += !seen[label]++ ? 1 : 0;
-    return count;
-}
-
 double changedFraction(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
     size_t changed = 0;
     for (size_t i = 0; i < a.size(); ++i) changed += a[i] != b[i];
@@ -143,17 +135,15 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
                                     std::to_string(stats.lossInter) + ", intra " +
                                     std::to_string(stats.lossIntra) + ")");
         }
-        const int32_t* raw = hostLabels.data_ptr<int32_t>();
-        std::vector<int32_t> current(raw, raw + side * side);
-        stats.labelCount = distinctLabels(current);
+        const int32_t* argmax = hostLabels.data_ptr<int32_t>();
+        LabelMap raw{static_cast<int>(side), static_cast<int>(side), {argmax, argmax + side * side}};
+        stats.labelCount = raw.count();
         if (!previousLabels.empty()) {
-            stats.changedFraction = changedFraction(current, previousLabels);
+            stats.changedFraction = changedFraction(raw.labels, previousLabels);
             stableRun = stats.changedFraction < config_.stableChangeFraction ? stableRun + 1 : 0;
         }
-        const LabelMap map = minLabelArea > 1 || observer_
-                                 ? renumberBySize(LabelMap{static_cast<int>(side), static_cast<int>(side), current})
-                                 : LabelMap{};
-        previousLabels = std::move(current);
+        const LabelMap map = minLabelArea > 1 || observer_ ? renumberBySize(raw) : LabelMap{};
+        previousLabels = std::move(raw.labels);
         const int significant = minLabelArea > 1 ? countLabelsAtLeast(map, minLabelArea) : stats.labelCount;
         stats.milliseconds = msSince(t0);
         result.history.push_back(stats);
