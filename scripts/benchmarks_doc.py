@@ -43,6 +43,19 @@ out.append("\n`initial_d831f07`: the first commit's code (literal NCHW network, 
            "NCHW network in the same build (`--reference`).\n")
 out.append("\nCommands: `scripts/bench_speed.sh` (e.g. `msformer bench --json --mode faithful --size 257 --iterations 8`; "
            "`--reference` runs the literal NCHW transcription of the network, the code before the optimisation).\n")
+maps_logs = [root / "docs" / "measurements" / n for n in ("faithful_maps_vs_reference.log", "faithful_maps_float_reordering.log")]
+if any(l.exists() for l in maps_logs):
+    out.append("## Seeded faithful label maps: optimised network vs the code before the optimisation\n")
+    out.append("The optimised (token layout) and the literal NCHW (`--reference`) networks, same seed, 50 iterations "
+               "at S = 257; and, as the yardstick, the literal network against itself with its float sums reordered "
+               "(1 vs 2 threads). The argmax self-training amplifies any float reordering, the original code's own "
+               "included.\n")
+    for log in maps_logs:
+        if log.exists():
+            out.append(f"`docs/measurements/{log.name}`:\n")
+            out.append("```")
+            out.append(log.read_text().strip())
+            out.append("```\n")
 gpu_rows = root / "docs" / "measurements" / "gpu" / "h100.jsonl"
 if gpu_rows.exists():
     out.append("## GPU (lent NVIDIA H100 80GB HBM3, `scripts/gpu_check.sh`, engine built against PyTorch 2.11's LibTorch)\n")
