@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Click DSC per image for one configuration, over the quality sets that
+# scripts/benchmarks.sh prepares under build/bench/sets, with the brain slices
+# held out from the quality table by default (ITK 15,25,35,45; Colin27
+# 70,100,110). Used for docs/measurements/brain_experiments.log.
+# Usage: scripts/click_dsc_by_slice.sh NAME METHODS [msformer eval options...]
+#   env SETS="itk_brain colin27 ...", ITK_SLICES, COLIN_SLICES
+# e.g.   scripts/click_dsc_by_slice.sh d32 msformer --embed-dim 32
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+name=$1 methods=$2
+shift 2
+sets="$root/build/bench/sets"
+[ -d "$sets" ] || { echo "no $sets: run scripts/benchmarks.sh once first" >&2; exit 1; }
+json=$(mktemp --suffix=.json)
+trap 'rm -f "$json"' EXIT
+declare -A extra=([synthetic_lesion]="--k 3" [synthetic_lung]="--k 2" [ct_wide]="--k 2"
+  [ct_clipped]="--k 2 --window 0,1024" [itk_brain]="--k 3 --slices ${ITK_SLICES:-15,25,35,45}"
+  [colin27]="--k 3 --slices ${COLIN_SLICES:-70,100,110}")
+for set in ${SETS:-itk_brain colin27 ct_wide ct_clipped synthetic_lesion synthetic_lung}; do
+  # shellcheck disable=SC2086
+  "$root/build/app/msformer" eval --images "$sets/$set/images" --masks "$sets/$set/masks" --methods "$methods" \
+    --json "$json" --force ${extra[$set]} "$@" >/dev/null
+  python3 - "$json" "$name" "$set" <<'PY'
+import json, sys
+path, name, subset = sys.argv[1:]
+for method, d in json.load(open(path)).items():
+    if not isinstance(d, dict) or "per_image" not in d:
+        continue
+    rows = d["per_image"]
+    cells = " ".join("%s=%.3f" % (r["image"].split("@")[-1], r["click_dsc"]) for r in rows)
+    print(f"{name} {method} {subset} {cells} mean {sum(r['click_dsc'] for r in rows) / len(rows):.3f}")
+PY
+done
