@@ -41,19 +41,16 @@ for kind in lesion lung; do
   cp "$work/synth/masks/$kind"* "$work/sets/synthetic_$kind/masks/"
 done
 
-# set -> extra options (k-means k as in the paper: 3 for skin, 2 for lung; 3 for brain)
-declare -A extra=(
-  [synthetic_lesion]="--k 3" [synthetic_lung]="--k 2"
-  [ct_wide]="--k 2" [ct_clipped]="--k 2 --window 0,1024"
-  [itk_brain]="--k 3 --slices 20,31,40" [colin27]="--k 3 --slices 60,90,120"
-)
+ITK_SLICES=20,31,40 COLIN_SLICES=60,90,120
+# shellcheck source=scripts/quality_sets.sh
+. "$root/scripts/quality_sets.sh"
 run() {  # run SET MODE METHODS SEED
   local out="$root/docs/measurements/quality/$1_$2_$4.json"
   [ -f "$out" ] && return 0
   echo "== $1 $2 seed $4"
   # shellcheck disable=SC2086
   "$cli" eval --images "$work/sets/$1/images" --masks "$work/sets/$1/masks" --methods "$3" \
-    --mode "$2" --seed "$4" ${extra[$1]} --json "$out" --force | tail -3
+    --mode "$2" --seed "$4" ${quality_set_options[$1]} --json "$out" --force | tail -3
 }
 for set in synthetic_lesion synthetic_lung ct_wide ct_clipped itk_brain colin27; do
   for seed in $seeds; do run "$set" default msformer,kmeans "$seed"; done

@@ -14,13 +14,13 @@ sets="$root/build/bench/sets"
 [ -d "$sets" ] || { echo "no $sets: run scripts/benchmarks.sh once first" >&2; exit 1; }
 json=$(mktemp --suffix=.json)
 trap 'rm -f "$json"' EXIT
-declare -A extra=([synthetic_lesion]="--k 3" [synthetic_lung]="--k 2" [ct_wide]="--k 2"
-  [ct_clipped]="--k 2 --window 0,1024" [itk_brain]="--k 3 --slices ${ITK_SLICES:-15,25,35,45}"
-  [colin27]="--k 3 --slices ${COLIN_SLICES:-70,100,110}")
+ITK_SLICES=${ITK_SLICES:-15,25,35,45} COLIN_SLICES=${COLIN_SLICES:-70,100,110}
+# shellcheck source=scripts/quality_sets.sh
+. "$root/scripts/quality_sets.sh"
 for set in ${SETS:-itk_brain colin27 ct_wide ct_clipped synthetic_lesion synthetic_lung}; do
   # shellcheck disable=SC2086
   "$root/build/app/msformer" eval --images "$sets/$set/images" --masks "$sets/$set/masks" --methods "$methods" \
-    --json "$json" --force ${extra[$set]} "$@" >/dev/null
+    --json "$json" --force ${quality_set_options[$set]} "$@" >/dev/null
   python3 - "$json" "$name" "$set" <<'PY'
 import json, sys
 path, name, subset = sys.argv[1:]
