@@ -52,7 +52,7 @@ run() {  # run SET MODE METHODS SEED
   "$cli" eval --images "$work/sets/$1/images" --masks "$work/sets/$1/masks" --methods "$3" \
     --mode "$2" --seed "$4" ${quality_set_options[$1]} --json "$out" --force | tail -3
 }
-for set in synthetic_lesion synthetic_lung ct_wide ct_clipped itk_brain colin27; do
+for set in "${quality_sets[@]}"; do
   for seed in $seeds; do run "$set" default msformer,kmeans "$seed"; done
   for seed in $faithful_seeds; do run "$set" faithful msformer "$seed"; done
 done

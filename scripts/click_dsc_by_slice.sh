@@ -17,7 +17,8 @@ trap 'rm -f "$json"' EXIT
 ITK_SLICES=${ITK_SLICES:-15,25,35,45} COLIN_SLICES=${COLIN_SLICES:-70,100,110}
 # shellcheck source=scripts/quality_sets.sh
 . "$root/scripts/quality_sets.sh"
-for set in ${SETS:-itk_brain colin27 ct_wide ct_clipped synthetic_lesion synthetic_lung}; do
+for set in ${SETS:-${quality_sets[*]}}; do
+  [ -n "${quality_set_options[$set]+set}" ] || { echo "unknown set '$set' (sets: ${quality_sets[*]})" >&2; exit 2; }
   # shellcheck disable=SC2086
   "$root/build/app/msformer" eval --images "$sets/$set/images" --masks "$sets/$set/masks" --methods "$methods" \
     --json "$json" --force ${quality_set_options[$set]} "$@" >/dev/null
