@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Click DSC per image for one configuration, over the quality sets that
+# Click DSC per image (and the set's mean click and best-overlap DSC) for one configuration, over the quality sets that
 # scripts/benchmarks.sh prepares under build/bench/sets, with the brain slices
 # held out from the quality table by default (ITK 15,25,35,45; Colin27
 # 70,100,110). Used for docs/measurements/brain_experiments.log.
@@ -30,6 +30,7 @@ for method, d in json.load(open(path)).items():
         continue
     rows = d["per_image"]
     cells = " ".join("%s=%.3f" % (r["image"].split("@")[-1], r["click_dsc"]) for r in rows)
-    print(f"{name} {method} {subset} {cells} mean {sum(r['click_dsc'] for r in rows) / len(rows):.3f}")
+    mean = lambda key: sum(r[key] for r in rows) / len(rows)
+    print(f"{name} {method} {subset} {cells} mean {mean('click_dsc'):.3f} best-overlap mean {mean('dsc'):.3f}")
 PY
 done

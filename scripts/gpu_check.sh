@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds engine/ against the LibTorch inside the machine's PyTorch and measures
-# the CUDA path: ms/iteration at S = 257 (faithful) and the default mode, with
-# and without CUDA-graph replay, a profile of each (top kernels), and CUDA label
-# maps against the CPU's and against each other on the same seed. For the lent GPU machine
+# the CUDA path: ms/iteration at S = 257 (faithful) and the default mode in each
+# precision (CUDA graph replay), a profile of float32 and of the last precision
+# (top kernels), and seeded label maps of every precision (and the CPU's). For the lent GPU machine
 # (README, "Tests and measurements"); writes its log and two profile traces to ${OUT:-/tmp/gpu-out}
-# (build logs and label maps stay in /tmp/msformer-gpu).
+# (build logs stay in /tmp/msformer-gpu).
 #
 # BASELINE_TAR=path/to/tree.tar (from `git archive REV`) also builds that
 # revision's engine and times it interleaved with this one on the same card.
@@ -47,22 +47,33 @@ if [ -n "${basepid:-}" ] && wait "$basepid"; then base=/tmp/msformer-baseline-bu
 bench="$new/engine/core/msformer-engine-bench"
 summary() { grep -E "^size|^cuda graph" | sed -E 's/.*median ([0-9.]+) ms.*peak RSS ([0-9]+) MB.*/\1 ms (RSS \2 MB)/' | tr '\n' ' '; }
 
+# PRECISIONS: the --precision values timed (MsFormerConfig::precision);
+# CPU_MAPS=0 leaves out the CPU's seeded runs (compare with a CPU run elsewhere).
+precisions=${PRECISIONS:-fp32 tf32 bf16}
 for mode in faithful default; do
   size=$([ $mode = faithful ] && echo 257 || echo 129)
-  echo "== $mode S=$size: CUDA timing, 30 iterations, no early stop; runs interleaved"
+  echo "== $mode S=$size: CUDA graph timing, 30 iterations, no early stop; runs interleaved"
   for run in 1 2 3; do
     [ -n "$base" ] && [ $run -le 2 ] && echo "baseline: $("$base" --mode $mode --size $size --device cuda --iterations 30 | summary)"
-    echo "eager:    $("$bench" --mode $mode --size $size --device cuda --iterations 30 --no-graph | summary)"
-    echo "graph:    $("$bench" --mode $mode --size $size --device cuda --iterations 30 | summary)"
+    for p in $precisions; do
+      echo "$p: $("$bench" --mode $mode --size $size --device cuda --iterations 30 --precision $p | summary)"
+    done
   done
-  echo "== $mode: profile of iterations 4-6, CUDA graph"
-  "$bench" --mode $mode --size $size --device cuda --iterations 7 --profile "$out/${mode}_trace.json" | grep -v "^mode" | head -24
-  echo "== $mode: seeded real run (early stop): CUDA graph, CUDA eager twice, CPU"
-  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --dump "$work/${mode}_graph.bin" | grep -v "^mode"
-  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --no-graph --dump "$work/${mode}_eager.bin" | grep -v "^mode"
-  "$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --no-graph --dump "$work/${mode}_eager2.bin" | grep -v "^mode"
-  "$bench" --mode $mode --size $size --device cpu --iterations 50 --until-stop --dump "$work/${mode}_cpu.bin" | grep -v "^mode"
-  echo "CUDA eager vs CUDA eager (run-to-run):"; python3 scripts/compare_label_maps.py "$work/${mode}_eager.bin" "$work/${mode}_eager2.bin"
-  echo "CUDA eager vs CUDA graph:"; python3 scripts/compare_label_maps.py "$work/${mode}_eager.bin" "$work/${mode}_graph.bin"
-  echo "CPU vs CUDA graph:"; python3 scripts/compare_label_maps.py "$work/${mode}_cpu.bin" "$work/${mode}_graph.bin"
+  for p in fp32 $(echo $precisions | tr ' ' '\n' | tail -1); do
+    echo "== $mode: profile of iterations 4-6, CUDA graph, precision $p"
+    "$bench" --mode $mode --size $size --device cuda --iterations 7 --precision $p --profile "$out/${mode}_${p}_trace.json" | grep -v "^mode" | head -30
+  done
+  echo "== $mode: seeded real runs (early stop), CUDA graph, each precision; label maps in \$OUT/maps"
+  mkdir -p "$out/maps"
+  for p in $precisions; do
+    echo "$p: $("$bench" --mode $mode --size $size --device cuda --iterations 50 --until-stop --precision $p --dump "$out/maps/${mode}_cuda_$p.bin" | grep -v "^mode" | tr '\n' ' ')"
+  done
+  if [ "${CPU_MAPS:-1}" != 0 ]; then
+    "$bench" --mode $mode --size $size --device cpu --iterations 50 --until-stop --dump "$out/maps/${mode}_cpu_fp32.bin" | grep -v "^mode"
+    echo "CPU vs CUDA graph (fp32):"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cpu_fp32.bin" "$out/maps/${mode}_cuda_fp32.bin"
+  fi
+  for p in $precisions; do
+    [ $p = fp32 ] && continue
+    echo "CUDA fp32 vs CUDA $p:"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cuda_fp32.bin" "$out/maps/${mode}_cuda_$p.bin"
+  done
 done

@@ -88,6 +88,9 @@ private slots:
         QVERIFY(r.err.contains("--size"));
         QCOMPARE(cli({"segment", "x.png", "--device", "tpu"}).code, 2);
         QCOMPARE(cli({"segment", "x.png", "--weights", "1,2"}).code, 2);
+        const Run precision = cli({"segment", "x.png", "--precision", "fp8"});
+        QCOMPARE(precision.code, 2);
+        QVERIFY(precision.err.contains("--precision must be fp32, tf32 or bf16"));
     }
     void evalPrintsTableAndWritesJsonAndCsv() {
         // One unpaired mask and one image with a wrong-size mask: reported and skipped.
@@ -121,10 +124,11 @@ private slots:
                                  "--json", json}).code, 1);
     }
     void benchPrintsFigures() {
-        const Run r = cli({"bench", "--size", "33", "--iterations", "2", "--json"});
+        const Run r = cli({"bench", "--size", "33", "--iterations", "2", "--json", "--precision", "bf16"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(o["iterations"].toInt(), 2);
+        QCOMPARE(o["precision"].toString(), QString("bf16"));
         QVERIFY(o["median_ms_per_iteration"].toDouble() > 0);
         QVERIFY(o["peak_rss_mb"].toDouble() > 0);
     }

@@ -2,11 +2,15 @@
 #include <QtTest>
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
+#include <torch/optim/sgd.h>
 
 #include <cmath>
 
 #include "losses.h"
 #include "model.h"
+#include "momentum_sgd.h"
+#include "precision_scope.h"
 #include "seeding.h"
 #include "tensor_allocator.h"
 
@@ -202,6 +206,83 @@ private Q_SLOTS:
             ++checked;
         }
         QVERIFY(checked > 40);
+    }
+    void momentumSgdIsTorchSgdBitForBit() {
+        // Same arithmetic as torch::optim::SGD over several steps (the first
+        // one creates the momentum buffers), and a parameter without a
+        // gradient is left alone.
+        msf::MsFormerConfig c;
+        c.size = 33;
+        c.embedDim = c.clusters = 12;
+        auto a = makeNet(c, 3), b = makeNet(c, 3);
+        auto unusedA = at::ones({3}).requires_grad_(), unusedB = at::ones({3}).requires_grad_();
+        auto paramsA = a->parameters(), paramsB = b->parameters();
+        paramsA.push_back(unusedA);
+        paramsB.push_back(unusedB);
+        torch::optim::SGD reference(paramsA, torch::optim::SGDOptions(0.1).momentum(0.9));
+        MomentumSgd fused(paramsB, 0.1, 0.9);
+        for (int step = 0; step < 3; ++step) {
+            auto x = at::rand({1, 3, 33, 33});
+            reference.zero_grad();
+            fused.zeroGrad();
+            totalLoss(a, x).backward();
+            totalLoss(b, x).backward();
+            reference.step();
+            fused.step();
+        }
+        int compared = 0;
+        for (size_t i = 0; i < paramsA.size(); ++i) {
+            QVERIFY2(at::equal(paramsA[i], paramsB[i]), qPrintable(QString("parameter %1").arg(i)));
+            ++compared;
+        }
+        QVERIFY(compared > 40);
+        QVERIFY(at::equal(unusedB, at::ones({3})));
+        QVERIFY(!at::equal(paramsA.front(), makeNet(c, 3)->parameters().front()));  // the steps did move them
+    }
+    void bfloat16ScopeCastsProductsButKeepsLogitsAndLossesFloat32() {
+        msf::MsFormerConfig c;
+        c.size = 33;
+        c.embedDim = c.clusters = 16;
+        auto net32 = makeNet(c, 3), net16 = makeNet(c, 3);
+        auto x = at::rand({1, 3, 33, 33});
+        auto reference = net32->forward(x);
+        {
+            PrecisionScope scope(msf::Precision::BFloat16, c10::DeviceType::CPU);
+            QCOMPARE(at::mm(at::ones({4, 4}), at::ones({4, 4})).scalar_type(), at::kBFloat16);  // autocast is on
+            auto out = net16->forward(x);
+            QCOMPARE(out.logits.scalar_type(), at::kFloat);
+            const auto attention = net16->intraAttention(out.logits);
+            QCOMPARE(attention.scalar_type(), at::kFloat);
+            auto loss = selfCrossEntropy(out.logits, out.logits.argmax(1)) +
+                        2.0 * interScaleLoss(out.contextSmall, out.contextLarge) + 1.2 * intraScaleLoss(attention);
+            QCOMPARE(loss.scalar_type(), at::kFloat);
+            QVERIFY(std::isfinite(loss.item<double>()));
+            loss.backward();
+            // bfloat16 keeps 8 significant bits: the logits agree to about 1% of their spread.
+            const double spread = (reference.logits.max() - reference.logits.min()).item<double>();
+            const double diff = (out.logits - reference.logits).abs().max().item<double>();
+            QVERIFY2(diff < 0.05 * spread, qPrintable(QString("max diff %1 of spread %2").arg(diff).arg(spread)));
+        }
+        for (const auto& p : net16->parameters()) {
+            QCOMPARE(p.scalar_type(), at::kFloat);
+            QVERIFY(p.grad().defined() && p.grad().scalar_type() == at::kFloat);
+            QVERIFY(at::isfinite(p.grad()).all().item<bool>());
+        }
+        QVERIFY(!at::autocast::is_cpu_enabled());  // restored
+        QCOMPARE(at::mm(at::ones({4, 4}), at::ones({4, 4})).scalar_type(), at::kFloat);
+    }
+    void tf32ScopeSetsAndRestoresTheCudaFlag() {
+        // A process-wide LibTorch flag; readable and settable without a GPU.
+        const bool before = at::globalContext().allowTF32CuBLAS();
+        {
+            PrecisionScope scope(msf::Precision::TF32, c10::DeviceType::CUDA);
+            QVERIFY(at::globalContext().allowTF32CuBLAS());
+        }
+        QCOMPARE(at::globalContext().allowTF32CuBLAS(), before);
+        {
+            PrecisionScope scope(msf::Precision::TF32, c10::DeviceType::CPU);  // no effect on the CPU
+            QCOMPARE(at::globalContext().allowTF32CuBLAS(), before);
+        }
     }
 };
 

@@ -30,6 +30,9 @@ void addMethodOptions(QCommandLineParser& p) {
         {"intra-shift", "Intra-scale shift: 1 (published code) or 2 (paper). Default 1.", "N"},
         {"embed-dim", "Embedding dimension D (= clusters K). Default 100.", "D"},
         {"k", "k-means clusters. Default 3 (2 for lung CT in the paper).", "K"},
+        {"precision", "Arithmetic of the network's matrix products and convolutions: fp32, tf32 (CUDA tensor "
+                      "cores; float32 on the CPU) or bf16 (bfloat16 inputs, float32 accumulation). Default tf32.",
+         "P"},
         {"reference", "Run the literal NCHW transcription of the network (same parameters, slower; "
                       "for before/after comparisons)."},
     });
@@ -87,6 +90,8 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
         }
     }
     m.referenceImplementation = p.isSet("reference");
+    if (p.isSet("precision") && !msf::parsePrecision(p.value("precision").toStdString(), &m.precision))
+        return QString("--precision must be fp32, tf32 or bf16, got '%1'").arg(p.value("precision"));
     km.size = m.size;
     if (const auto e = m.validate(); !e.empty()) return QString::fromStdString(e);
     if (const auto e = km.validate(); !e.empty()) return QString::fromStdString(e);
@@ -118,5 +123,6 @@ std::map<std::string, std::string> parameterMap(const MethodOptions& o, const QS
             {"merge_regions_below_fraction", s(m.mergeRegionsBelowFraction)},
             {"standardize_input", s(m.standardizeInput)},
             {"refine_radius", s(m.refineRadius)},
+            {"precision", msf::precisionName(m.precision)},
             {"device", msf::deviceChoiceName(m.device)}};
 }

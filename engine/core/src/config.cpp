@@ -76,4 +76,20 @@ bool parseDeviceChoice(const std::string& s, DeviceChoice* out) {
     return true;
 }
 
+const char* precisionName(Precision p) {
+    switch (p) {
+        case Precision::TF32: return "tf32";
+        case Precision::BFloat16: return "bf16";
+        default: return "fp32";
+    }
+}
+
+bool parsePrecision(const std::string& s, Precision* out) {
+    if (s == "fp32" || s == "float32") *out = Precision::Float32;
+    else if (s == "tf32") *out = Precision::TF32;
+    else if (s == "bf16" || s == "bfloat16") *out = Precision::BFloat16;
+    else return false;
+    return true;
+}
+
 }  // namespace msf

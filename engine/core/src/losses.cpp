@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "precision_scope.h"
+
 namespace msf::detail {
 
 at::Tensor selfCrossEntropy(const at::Tensor& logits, const at::Tensor& argmaxLabels) {
@@ -9,7 +11,8 @@ at::Tensor selfCrossEntropy(const at::Tensor& logits, const at::Tensor& argmaxLa
 }
 
 at::Tensor interScaleLoss(const at::Tensor& contextSmall, const at::Tensor& contextLarge) {
-    auto cos = at::cosine_similarity(contextSmall.squeeze(0), contextLarge.squeeze(0), 1, 1e-8);
+    // Float32 under bfloat16 autocast (no-op otherwise).
+    auto cos = at::cosine_similarity(widened(contextSmall.squeeze(0)), widened(contextLarge.squeeze(0)), 1, 1e-8);
     return 1.0 - cos.mean();
 }
 

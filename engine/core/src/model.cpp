@@ -1,6 +1,9 @@
 #include "model.h"
 
+#include "precision_scope.h"
+
 #include <ATen/ATen.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/nn/functional/activation.h>
@@ -49,14 +52,26 @@ torch::Tensor linearOf(const torch::nn::Conv2d& conv, const torch::Tensor& token
 // along the strided axis and was half of an iteration's GPU time (14.2 of
 // 28.7 ms at S = 257 on an H100). On the CPU the matrix form is the faster one
 // (1453 vs 1602-1778 ms per iteration here), so it stays.
-torch::Tensor batchNormTokens(const torch::nn::BatchNorm2d& bn, const torch::Tensor& tokens) {
+torch::Tensor batchNormTokens(const torch::nn::BatchNorm2d& bn, const torch::Tensor& input) {
     const auto& o = bn->options;
-    const bool asImage = tokens.is_cuda();
+    const bool asImage = input.is_cuda();
+    // LibTorch's CUDA kernels take bfloat16 tokens with float32 parameters; its CPU ones want one dtype.
+    const auto tokens = asImage ? input : widened(input);
     auto out = at::batch_norm(asImage ? tokensAsImage(tokens) : tokens, bn->weight, bn->bias, bn->running_mean,
                               bn->running_var, bn->is_training(), o.momentum().value_or(0.1), o.eps(),
                               at::globalContext().userEnabledCuDNN());
     return asImage ? toTokens(out) : out;
 }
+
+// The fuse layer's inputs as float32 and autocast off while it runs: the
+// logits, which the argmax labels come from, stay float32 in every precision
+// (bfloat16 logits, 8 significant bits, would tie between clusters).
+struct Float32Logits {
+    c10::impl::ExcludeDispatchKeyGuard noAutocast{c10::autocast_dispatch_keyset};
+    static torch::Tensor cat(const torch::Tensor& a, const torch::Tensor& b, int64_t dim) {
+        return at::cat({widened(a), widened(b)}, dim);
+    }
+};
 
 }  // namespace
 
@@ -73,7 +88,8 @@ torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) {
 }
 
 torch::Tensor ChannelLayerNormImpl::forwardTokens(const torch::Tensor& x) {
-    return at::layer_norm(x, {x.size(1)}, weight, bias, eps);
+    // Float32 statistics under bfloat16 autocast (CUDA's autocast does this itself, the CPU's does not).
+    return at::layer_norm(widened(x), {x.size(1)}, weight, bias, eps);
 }
 
 EfficientAttentionImpl::EfficientAttentionImpl(int64_t dim) {
@@ -94,7 +110,8 @@ std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forward(const to
 }
 
 std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forwardTokens(const torch::Tensor& x) {
-    auto q = linearOf(query, x).softmax(1);  // over channels
+    // Softmaxes in float32 under bfloat16 autocast (as CUDA's autocast does; a no-op in float32).
+    auto q = widened(linearOf(query, x)).softmax(1);  // over channels
     auto v = linearOf(value, x);
     at::Tensor context;                      // D x D, = softmax_n(K) V^T of the NCHW form
     if (x.is_cuda()) {
@@ -102,10 +119,10 @@ std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forwardTokens(co
         // tokens runs along contiguous memory: a softmax over dim 0 of n x D took
         // 85 ms on an H200 at S = 257 (column-wise reduction kernel).
         const auto& wk = key->weight;
-        auto kt = at::addmm(key->bias.unsqueeze(1), wk.view({wk.size(0), wk.size(1)}), x.t()).softmax(1);
-        context = at::mm(kt, v);
+        auto kt = at::addmm(key->bias.unsqueeze(1), wk.view({wk.size(0), wk.size(1)}), x.t());
+        context = at::mm(widened(kt).softmax(1), v);
     } else {
-        context = at::mm(linearOf(key, x).softmax(0).t(), v);
+        context = at::mm(widened(linearOf(key, x)).softmax(0).t(), v);
     }
     // (G^T Q)^T = Q G: a pointwise product whose weight is G^T.
     auto attended = pointwise(q, context.t(), at::Tensor());  // n x D
@@ -138,7 +155,7 @@ at::Tensor mixAndActivate(const at::Tensor& h, const at::Tensor& convWeight, con
     auto centre = at::zeros({1, 1, 3, 3}, convWeight.options());
     centre.select(2, 1).select(2, 1).fill_(1.0);  // a kernel, no host-to-device copy (CUDA graphs)
     auto mixed = at::conv2d(image, convWeight + centre, convBias, 1, 1, 1, c);
-    return at::gelu(at::layer_norm(mixed.permute({0, 2, 3, 1}).reshape({-1, c}), {c}, normWeight, normBias, eps));
+    return at::gelu(at::layer_norm(widened(mixed.permute({0, 2, 3, 1}).reshape({-1, c})), {c}, normWeight, normBias, eps));
 }
 
 }  // namespace
@@ -296,7 +313,9 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
                       .narrow(3, 0, size_)
                       .permute({0, 2, 3, 1})
                       .reshape({size_ * size_, d});
-        auto logits = linearOf(fuse, at::cat({smallTokens, linearOf(upsample, up)}, 1));
+        auto projected = linearOf(upsample, up);
+        Float32Logits float32;
+        auto logits = linearOf(fuse, Float32Logits::cat(smallTokens, projected, 1));
         return {logits, contextSmall, contextLarge};
     }
     // Pixel shuffle in token layout: channel c*r*r + i*r + j of grid cell (y, x)
@@ -308,7 +327,8 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
                   .narrow(0, 0, size_)
                   .narrow(1, 0, size_)
                   .reshape({size_ * size_, d});
-    auto logits = linearOf(fuse, at::cat({smallTokens, up}, 1));  // (S*S) x K
+    Float32Logits float32;
+    auto logits = linearOf(fuse, Float32Logits::cat(smallTokens, up, 1));  // (S*S) x K
     return {logits, contextSmall, contextLarge};
 }
 
@@ -323,7 +343,7 @@ torch::Tensor MsFormerNetImpl::intraAttention(const torch::Tensor& tokenLogits) 
     };
     auto shifted = tokens(shift_);
     auto unshifted = tokens(0);
-    return torch::softmax(torch::mm(shifted, unshifted.t()) / temperature_, 1);
+    return torch::softmax(widened(torch::mm(shifted, unshifted.t())) / temperature_, 1);
 }
 
 ForwardOutput MsFormerNetImpl::forwardReference(const torch::Tensor& x) {
@@ -333,7 +353,8 @@ ForwardOutput MsFormerNetImpl::forwardReference(const torch::Tensor& x) {
     auto up = interpolate_ ? upsample(at::upsample_bilinear2d(largeTokens, at::IntArrayRef(upSize, 2), false))
                            : at::pixel_shuffle(upsample(largeTokens), stride_);
     up = up.narrow(2, 0, size_).narrow(3, 0, size_);
-    auto logits = fuse(torch::cat({smallTokens, up.contiguous()}, 1));
+    Float32Logits float32;
+    auto logits = fuse(Float32Logits::cat(smallTokens, up.contiguous(), 1));
     return {logits, contextSmall, contextLarge};
 }
 

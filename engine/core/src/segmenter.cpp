@@ -1,7 +1,6 @@
 #include "msformer/segmenter.h"
 
 #include <ATen/ATen.h>
-#include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
 #include <algorithm>
@@ -14,7 +13,9 @@
 #include "iteration_graph.h"
 #include "losses.h"
 #include "model.h"
+#include "momentum_sgd.h"
 #include "msformer/runtime_info.h"
+#include "precision_scope.h"
 #include "preprocess.h"
 #include "seeding.h"
 
@@ -56,8 +57,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     }
     net->to(device);
     net->train();
-    torch::optim::SGD optimizer(net->parameters(),
-                                torch::optim::SGDOptions(config_.learningRate).momentum(config_.momentum));
+    detail::MomentumSgd optimizer(net->parameters(), config_.learningRate, config_.momentum);
+    const detail::PrecisionScope precision(config_.precision, device.type());
 
     const bool reference = config_.referenceImplementation;
     const int64_t side = config_.size;
@@ -74,7 +75,7 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     auto deviceLabels = at::empty({side * side}, at::TensorOptions().dtype(at::kInt).device(device));
     auto deviceLosses = at::empty({4}, at::TensorOptions().dtype(at::kFloat).device(device));
     auto iteration = [&] {
-        optimizer.zero_grad();
+        optimizer.zeroGrad();
         auto out = reference ? net->forwardReference(input) : net->forward(input);
         auto labels = out.logits.argmax(1);  // (S*S) or 1 x S x S
         auto zero = at::zeros({}, out.logits.options());

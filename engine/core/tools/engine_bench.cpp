@@ -1,21 +1,23 @@
 // Engine-only benchmark for machines with LibTorch and nothing else (GPU boxes).
 // Usage: msformer-engine-bench [--mode default|faithful] [--size S] [--iterations N]
 //        [--device auto|cpu|cuda] [--channels C] [--threads T] [--seed N]
-//        [--until-stop] [--reference] [--recompute|--no-recompute] [--tf32] [--no-graph] [--dump FILE] [--profile TRACE.json]
+//        [--until-stop] [--reference] [--recompute|--no-recompute] [--precision fp32|tf32|bf16] [--tf32]
+//        [--no-graph] [--dump FILE] [--profile TRACE.json]
 // --until-stop keeps the early stop (a real run); --dump writes the final S x S
 // label map as raw little-endian int32, for comparing devices. --profile records
 // iterations 4-6 with LibTorch's Kineto profiler (CPU ops, and CUDA kernels on
 // a GPU), prints the costliest ops and saves a Chrome trace where LibTorch has
-// Kineto. --tf32 lets CUDA matrix products use TF32 (a measured trade-off);
+// Kineto. --precision picks the matrix products' arithmetic (MsFormerConfig::precision;
+// --tf32 = --precision tf32);
 // --no-graph runs every CUDA iteration eagerly instead of replaying a CUDA graph;
 // --reference runs the literal NCHW network (the code before the optimisation).
-#include <ATen/Context.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 #include <fstream>
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
                                                 {"--no-graph", &noGraph}, {"--reference", &reference}};
     std::string dump, profile, mode = "default";
     msf::DeviceChoice device = msf::DeviceChoice::Auto;
+    std::optional<msf::Precision> precision;
     for (int i = 1; i < argc; ++i) {
         const std::string key = argv[i];
         if (const auto it = switches.find(key); it != switches.end()) {
@@ -117,6 +120,13 @@ int main(int argc, char** argv) {
         else if (key == "--dump") dump = value;
         else if (key == "--profile") profile = value;
         else if (key == "--mode") mode = value;
+        else if (key == "--precision") {
+            precision.emplace();
+            if (!msf::parsePrecision(value, &*precision)) {
+                std::fprintf(stderr, "unknown precision '%s' (fp32, tf32, bf16)\n", value.c_str());
+                return 2;
+            }
+        }
         else if (key == "--device") {
             if (!msf::parseDeviceChoice(value, &device)) {
                 std::fprintf(stderr, "unknown device '%s'\n", value.c_str());
@@ -140,14 +150,16 @@ int main(int argc, char** argv) {
     config.cudaGraphs = config.cudaGraphs && !noGraph;
     config.referenceImplementation = reference;
     config.device = device;
+    if (tf32) config.precision = msf::Precision::TF32;
+    else if (precision) config.precision = *precision;
     try {
-        at::globalContext().setAllowTF32CuBLAS(tf32);
         std::function<void(int)> hook;
         if (!profile.empty()) hook = [&](int iteration) { profileIterations(iteration, device, profile); };
         const auto r = msf::runBenchmark(config, channels, untilStop, hook);
         const auto info = msf::runtimeInfo(config.device);
-        std::printf("mode %s, torch %s, device %s, threads %d, blas %s\n", mode.c_str(), info.torchVersion.c_str(),
-                    info.device.c_str(), info.threads, info.blasLibrary.c_str());
+        std::printf("mode %s, precision %s, torch %s, device %s, threads %d, blas %s\n", mode.c_str(),
+                    msf::precisionName(config.precision), info.torchVersion.c_str(), info.device.c_str(), info.threads,
+                    info.blasLibrary.c_str());
         std::printf("size %d, iterations %d, median %.2f ms/iteration (min %.2f, max %.2f), first preview %.1f ms, "
                     "total %.0f ms, peak RSS %.0f MB, %d labels\n",
                     r.size, r.iterations, r.medianIterationMs, r.minIterationMs, r.maxIterationMs, r.firstPreviewMs,

@@ -7,6 +7,15 @@ namespace msf {
 
 enum class DeviceChoice { Auto, Cpu, Cuda };
 
+// Arithmetic of the network's matrix products and convolutions (normalisations,
+// softmaxes, losses, parameters and the optimiser stay float32):
+// Float32; TF32 (CUDA tensor cores, 10-bit mantissa inputs; the CPU computes
+// float32, so on the CPU it is Float32 exactly); BFloat16 (autocast: bfloat16
+// inputs, float32 accumulation, on either device). TF32 and BFloat16 change
+// CUDA's label maps about as much as float reordering does
+// (docs/benchmarks.md, "GPU").
+enum class Precision { Float32, TF32, BFloat16 };
+
 struct LossWeights {
     double ce = 1.0;     // lambda1
     double inter = 2.0;  // lambda2
@@ -51,6 +60,10 @@ struct MsFormerConfig {
     // On CUDA, record one iteration as a CUDA graph after two eager ones and
     // replay it (same arithmetic, far fewer CPU-side launches).
     bool cudaGraphs = true;
+    // TF32: about 18% less time per iteration than Float32 on an H100, and
+    // what cuDNN's convolutions use by default in LibTorch (and PyTorch
+    // 1.7-1.11's matrix products did) on such GPUs.
+    Precision precision = Precision::TF32;
 
     // --- Departures from the published method (off here; on in interactiveDefaults()) ---
     // Large-branch upsampling: false = Linear(D -> 4D) + pixel shuffle (published;
@@ -101,5 +114,7 @@ struct KMeansConfig {
 
 const char* deviceChoiceName(DeviceChoice d);
 bool parseDeviceChoice(const std::string& s, DeviceChoice* out);
+const char* precisionName(Precision p);                        // fp32, tf32, bf16
+bool parsePrecision(const std::string& s, Precision* out);     // the names above
 
 }  // namespace msf
