@@ -2,7 +2,8 @@
 # Speed figures of docs/benchmarks.md: `msformer bench --json`, 3 runs per row,
 # on this machine, into docs/measurements/*.jsonl. Run it on an idle machine.
 # Rows: the literal NCHW network (--reference, "before"), the token-layout
-# network (faithful mode, "after"), and the default mode; S = 257 and 129.
+# network (faithful mode, "after"), and the default mode; S = 257 and 129;
+# and each mode in the other precision (fp32 / bf16).
 # Each row also runs with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset, i.e. with
 # the kernel OpenBLAS picks for this CPU (the variables are set on this machine
 # kind only; users' machines do not have them).
@@ -28,3 +29,7 @@ row faithful_reference_257 --mode faithful --reference --size 257 --iterations 5
 row faithful_257 --mode faithful --size 257 --iterations 8
 row faithful_129 --mode faithful --size 129 --iterations 10
 row default_129 --mode default --iterations 10
+# The precisions side by side: default mode's auto is bf16 on CPUs with native
+# bfloat16 (this one), faithful mode's tf32 is float32 on a CPU.
+row default_fp32_129 --mode default --precision fp32 --iterations 10
+row faithful_bf16_257 --mode faithful --precision bf16 --size 257 --iterations 8

@@ -40,7 +40,10 @@ out.append("\n`initial_d831f07`: the first commit's code (literal NCHW network, 
            "matrix products, glibc heap kept large blocks, no checkpointing), measured in that session. Rows without "
            "a prefix: this version (per-token layers as oneDNN 1x1 convolutions on the CPU, small-branch blocks "
            "checkpointed in faithful mode, the caching tensor allocator). `faithful_reference_257` runs the literal "
-           "NCHW network in the same build (`--reference`).\n")
+           "NCHW network in the same build (`--reference`). `default_129` is default mode as it runs here, with "
+           "`--precision auto` = bfloat16 products on this CPU (AVX512-BF16); `default_fp32_129` the same in "
+           "float32 (measured one version earlier; the float32 CPU path is unchanged since, bit for bit); "
+           "`faithful_bf16_257` faithful mode with `--precision bf16` (faithful mode itself is float32 on a CPU).\n")
 out.append("\nCommands: `scripts/bench_speed.sh` (e.g. `msformer bench --json --mode faithful --size 257 --iterations 8`; "
            "`--reference` runs the literal NCHW transcription of the network, the code before the optimisation).\n")
 maps_logs = [root / "docs" / "measurements" / n for n in ("faithful_maps_vs_reference.log", "faithful_maps_float_reordering.log")]
@@ -56,12 +59,20 @@ if any(l.exists() for l in maps_logs):
             out.append("```")
             out.append(log.read_text().strip())
             out.append("```\n")
+bf16_log = root / "docs" / "measurements" / "cpu_bf16.log"
+if bf16_log.exists():
+    out.append("## bfloat16 on this CPU (`--precision`)\n")
+    out.append("Default mode's `--precision auto` uses bfloat16 matrix products on CPUs with native bfloat16; "
+               "speed and quality against float32:\n")
+    out.append("```")
+    out.append(bf16_log.read_text().strip())
+    out.append("```\n")
 gpu_rows = root / "docs" / "measurements" / "gpu" / "h100.jsonl"
 if gpu_rows.exists():
     out.append("## GPU (lent NVIDIA H100 80GB HBM3, `scripts/gpu_check.sh`, engine built against PyTorch 2.11's LibTorch)\n")
     out.append("ms per iteration (forward + backward + step), median of 30 iterations per run, then the median over "
-               "runs; each step includes the ones above it. Runs come from four machines of the same kind in one "
-               "session; the rows that are compared were interleaved on one machine (logs in docs/ and "
+               "runs; each step includes the ones above it. Runs come from several machines of the same kind in two "
+               "sessions; the rows that are compared were interleaved on one machine (logs in docs/ and "
                "docs/measurements/gpu/).\n")
     out.append("| mode | S | step | ms / iteration | runs |")
     out.append("|---|---|---|---|---|")
@@ -70,7 +81,10 @@ if gpu_rows.exists():
         runs = ", ".join(f"{v:.2f}" for v in r["runs"])
         out.append(f"| {r['mode']} | {r['size']} | {r['step']} | {statistics.median(r['runs']):.2f} | {runs} |")
     out.append("")
-for name, title in (("gpu-check-h100.log", "H100, this version"), ("gpu-check-h200.log", "H200, an earlier version (before the BatchNorm change and CUDA graphs)")):
+for name, title in (("measurements/gpu/h100-precision.log", "H100, this version (multi-tensor SGD step; precisions fp32, tf32, bf16)"),
+                    ("measurements/gpu/h100-fused-qkv-not-kept.log", "H100, a change measured and not kept (Q, K, V as one product)"),
+                    ("gpu-check-h100.log", "H100, the previous version (CUDA graphs)"),
+                    ("gpu-check-h200.log", "H200, an earlier version (before the BatchNorm change and CUDA graphs)")):
     log = root / "docs" / name
     if log.exists():
         out.append(f"### `scripts/gpu_check.sh` log: {title}\n")

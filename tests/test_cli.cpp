@@ -90,7 +90,7 @@ private slots:
         QCOMPARE(cli({"segment", "x.png", "--weights", "1,2"}).code, 2);
         const Run precision = cli({"segment", "x.png", "--precision", "fp8"});
         QCOMPARE(precision.code, 2);
-        QVERIFY(precision.err.contains("--precision must be fp32, tf32 or bf16"));
+        QVERIFY(precision.err.contains("--precision must be auto, fp32, tf32 or bf16"));
     }
     void evalPrintsTableAndWritesJsonAndCsv() {
         // One unpaired mask and one image with a wrong-size mask: reported and skipped.

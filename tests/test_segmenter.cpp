@@ -122,6 +122,35 @@ private slots:
         const auto r = msf::Segmenter(smallConfig(40, 2)).run(ct);
         QCOMPARE(r.original.width, 64);
     }
+    void precisionAutoResolvesPerDeviceAndIsReported() {
+        using msf::Precision;
+        QCOMPARE(msf::resolvePrecision(Precision::Auto, msf::DeviceChoice::Cuda), Precision::TF32);
+        const Precision cpu = msf::cpuHasNativeBfloat16() ? Precision::BFloat16 : Precision::Float32;
+        QCOMPARE(msf::resolvePrecision(Precision::Auto, msf::DeviceChoice::Cpu), cpu);
+        for (auto p : {Precision::Float32, Precision::TF32, Precision::BFloat16})
+            QCOMPARE(msf::resolvePrecision(p, msf::DeviceChoice::Cpu), p);
+        const auto img = bufferOf(msf::phantom::lungCt(64, 3));
+        auto c = smallConfig(40, 2);
+        c.precision = Precision::Auto;
+        const auto autoRun = msf::Segmenter(c).run(img);
+        QCOMPARE(autoRun.precision, cpu);
+        // On the CPU tf32 is float32: the same map as fp32, bit for bit.
+        c.precision = Precision::TF32;
+        const auto tf32 = msf::Segmenter(c).run(img);
+        c.precision = Precision::Float32;
+        const auto fp32 = msf::Segmenter(c).run(img);
+        QCOMPARE(tf32.precision, Precision::TF32);
+        QCOMPARE(tf32.working.labels, fp32.working.labels);
+        QCOMPARE(tf32.history.back().lossTotal, fp32.history.back().lossTotal);
+        // bf16 runs to a finite loss and a map of the right size, with losses near float32's.
+        c.precision = Precision::BFloat16;
+        const auto bf16 = msf::Segmenter(c).run(img);
+        QCOMPARE(bf16.precision, Precision::BFloat16);
+        QCOMPARE(bf16.working.labels.size(), fp32.working.labels.size());
+        QVERIFY(std::isfinite(bf16.history.back().lossTotal));
+        QVERIFY(std::abs(bf16.history.front().lossTotal - fp32.history.front().lossTotal) <
+                0.05 * std::abs(fp32.history.front().lossTotal));
+    }
     void cudaPathMatchesTheCpuWhenAGpuIsPresent() {
         if (!msf::runtimeInfo(msf::DeviceChoice::Auto).cudaAvailable) {
             // Forcing CUDA without a device is a clear error, not a crash.

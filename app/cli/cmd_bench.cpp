@@ -55,7 +55,7 @@ int runBench(const QStringList& args) {
                       {"reference_implementation", opt.msformer.referenceImplementation},
                       {"recompute_activations", opt.msformer.recomputeActivations},
                       {"cuda_graph", r.cudaGraph},
-                      {"precision", msf::precisionName(opt.msformer.precision)},
+                      {"precision", msf::precisionName(r.precision)},
                       {"blas_config", QString::fromStdString(info.blasConfig)},
                       {"torch_version", QString::fromStdString(info.torchVersion)},
                       {"blas", QString::fromStdString(info.blasLibrary)}};
@@ -63,7 +63,7 @@ int runBench(const QStringList& args) {
         return 0;
     }
     out << "mode " << QString::fromStdString(opt.mode) << (opt.msformer.referenceImplementation ? " (reference NCHW network)" : "")
-        << ", precision " << msf::precisionName(opt.msformer.precision)
+        << ", precision " << msf::precisionName(r.precision)
         << ", device " << QString::fromStdString(r.device) << ", " << r.threads << " threads, BLAS "
         << QString::fromStdString(info.blasLibrary) << "\n"
         << "S = " << r.size << ", " << r.channels << " channel(s), " << r.iterations << " iterations\n"

@@ -31,7 +31,8 @@ void addMethodOptions(QCommandLineParser& p) {
         {"embed-dim", "Embedding dimension D (= clusters K). Default 100.", "D"},
         {"k", "k-means clusters. Default 3 (2 for lung CT in the paper).", "K"},
         {"precision", "Arithmetic of the network's matrix products and convolutions: fp32, tf32 (CUDA tensor "
-                      "cores; float32 on the CPU) or bf16 (bfloat16 inputs, float32 accumulation). Default tf32.",
+                      "cores; float32 on the CPU), bf16 (bfloat16 inputs, float32 accumulation) or auto (tf32 on "
+                      "CUDA, bf16 on CPUs with native bfloat16, else fp32). Default: auto (faithful: tf32).",
          "P"},
         {"reference", "Run the literal NCHW transcription of the network (same parameters, slower; "
                       "for before/after comparisons)."},
@@ -91,7 +92,7 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
     }
     m.referenceImplementation = p.isSet("reference");
     if (p.isSet("precision") && !msf::parsePrecision(p.value("precision").toStdString(), &m.precision))
-        return QString("--precision must be fp32, tf32 or bf16, got '%1'").arg(p.value("precision"));
+        return QString("--precision must be auto, fp32, tf32 or bf16, got '%1'").arg(p.value("precision"));
     km.size = m.size;
     if (const auto e = m.validate(); !e.empty()) return QString::fromStdString(e);
     if (const auto e = km.validate(); !e.empty()) return QString::fromStdString(e);

@@ -84,6 +84,7 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarly
     out.peakRssMb = peakRssMegabytes();
     out.device = result.device;
     out.cudaGraph = result.cudaGraph;
+    out.precision = result.precision;
     out.cudaGraphProblem = result.cudaGraphProblem;
     out.threads = runtimeInfo(config.device).threads;
     out.labels = result.working;

@@ -66,6 +66,21 @@ DeviceChoice resolveDevice(DeviceChoice device) {
     return device;
 }
 
+bool cpuHasNativeBfloat16() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+#else
+    return false;
+#endif
+}
+
+Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice) {
+    if (precision != Precision::Auto) return precision;
+    if (resolvedDevice == DeviceChoice::Cuda) return Precision::TF32;
+    return cpuHasNativeBfloat16() ? Precision::BFloat16 : Precision::Float32;
+}
+
 void setThreadCount(int threads) {
     // LibTorch's own default here is one thread per physical core as it
     // guesses them; 0 means every core this process may run on.

@@ -58,7 +58,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     net->to(device);
     net->train();
     detail::MomentumSgd optimizer(net->parameters(), config_.learningRate, config_.momentum);
-    const detail::PrecisionScope precision(config_.precision, device.type());
+    const Precision precision = resolvePrecision(config_.precision, resolved);
+    const detail::PrecisionScope precisionScope(precision, device.type());
 
     const bool reference = config_.referenceImplementation;
     const int64_t side = config_.size;
@@ -67,6 +68,7 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     auto cleanUp = [mergeArea](LabelMap map) { return mergeArea > 1 ? mergeSmallRegions(map, mergeArea) : map; };
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
+    result.precision = precision;
     const auto& w = config_.weights;
     const bool onCuda = resolved == DeviceChoice::Cuda;
     // Each iteration leaves its argmax map and losses in these device tensors

@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
         const auto r = msf::runBenchmark(config, channels, untilStop, hook);
         const auto info = msf::runtimeInfo(config.device);
         std::printf("mode %s, precision %s, torch %s, device %s, threads %d, blas %s\n", mode.c_str(),
-                    msf::precisionName(config.precision), info.torchVersion.c_str(), info.device.c_str(), info.threads,
+                    msf::precisionName(r.precision), info.torchVersion.c_str(), info.device.c_str(), info.threads,
                     info.blasLibrary.c_str());
         std::printf("size %d, iterations %d, median %.2f ms/iteration (min %.2f, max %.2f), first preview %.1f ms, "
                     "total %.0f ms, peak RSS %.0f MB, %d labels\n",

@@ -17,6 +17,7 @@ struct BenchmarkResult {
     double totalMs = 0;
     double peakRssMb = 0;          // process peak resident set size
     std::string device;
+    Precision precision = Precision::Float32;  // the one used (Auto resolved)
     bool cudaGraph = false;        // iterations replayed from a CUDA graph
     std::string cudaGraphProblem;  // why recording one failed, if it did
     int threads = 0;

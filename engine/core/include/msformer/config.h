@@ -13,8 +13,9 @@ enum class DeviceChoice { Auto, Cpu, Cuda };
 // float32, so on the CPU it is Float32 exactly); BFloat16 (autocast: bfloat16
 // inputs, float32 accumulation, on either device). TF32 and BFloat16 change
 // CUDA's label maps about as much as float reordering does
-// (docs/benchmarks.md, "GPU").
-enum class Precision { Float32, TF32, BFloat16 };
+// (docs/benchmarks.md, "GPU"). Auto: TF32 on CUDA; on the CPU BFloat16 where
+// it computes bfloat16 natively (AVX512-BF16 or AMX), else Float32.
+enum class Precision { Auto, Float32, TF32, BFloat16 };
 
 struct LossWeights {
     double ce = 1.0;     // lambda1
@@ -62,7 +63,8 @@ struct MsFormerConfig {
     bool cudaGraphs = true;
     // TF32: about 18% less time per iteration than Float32 on an H100, and
     // what cuDNN's convolutions use by default in LibTorch (and PyTorch
-    // 1.7-1.11's matrix products did) on such GPUs.
+    // 1.7-1.11's matrix products did) on such GPUs; float32 on the CPU.
+    // interactiveConfig() uses Auto.
     Precision precision = Precision::TF32;
 
     // --- Departures from the published method (off here; on in interactiveDefaults()) ---
@@ -114,7 +116,7 @@ struct KMeansConfig {
 
 const char* deviceChoiceName(DeviceChoice d);
 bool parseDeviceChoice(const std::string& s, DeviceChoice* out);
-const char* precisionName(Precision p);                        // fp32, tf32, bf16
+const char* precisionName(Precision p);                        // auto, fp32, tf32, bf16
 bool parsePrecision(const std::string& s, Precision* out);     // the names above
 
 }  // namespace msf

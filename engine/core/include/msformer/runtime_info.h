@@ -19,6 +19,11 @@ RuntimeInfo runtimeInfo(DeviceChoice device = DeviceChoice::Auto);
 // Resolve Auto to Cpu/Cuda; throws SegmentationError when Cuda is forced but absent.
 DeviceChoice resolveDevice(DeviceChoice device);
 
+// Whether this CPU computes bfloat16 products natively (AVX512-BF16 or AMX-BF16).
+bool cpuHasNativeBfloat16();
+// Precision::Auto for a resolved device (Cpu or Cuda); others unchanged.
+Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice);
+
 void setThreadCount(int threads);
 
 // Makes large freed tensor blocks reusable instead of unmapped on every free:

@@ -47,6 +47,7 @@ struct SegmentationResult {
     bool stoppedEarly = false;     // reached minLabels, or the map settled (stableIterations)
     bool cancelled = false;
     std::string device;            // "cpu" or "cuda"
+    Precision precision = Precision::Float32;  // the one used (Auto resolved for the device)
     bool cudaGraph = false;        // iterations after the first two were replayed from a CUDA graph
     std::string cudaGraphProblem;  // why recording one failed, if it did (the run then stayed eager)
     double totalMilliseconds = 0;  // preprocessing to final map
