@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds engine/ against the LibTorch inside the machine's PyTorch and measures
 # the CUDA path: ms/iteration at S = 257 (faithful) and the default mode in each
-# precision (CUDA graph replay), a profile of float32 and of the last precision
-# (top kernels), and seeded label maps of every precision (and the CPU's). For the lent GPU machine
+# precision (CUDA graph replay), a profile of the first and the last precision
+# (top kernels), and seeded label maps of every precision compared with the
+# first's (and the CPU's). For the lent GPU machine
 # (README, "Tests and measurements"); writes its log and two profile traces to ${OUT:-/tmp/gpu-out}
 # (build logs stay in /tmp/msformer-gpu).
 #
@@ -50,6 +51,7 @@ summary() { grep -E "^size|^cuda graph" | sed -E 's/.*median ([0-9.]+) ms.*peak 
 # PRECISIONS: the --precision values timed (MsFormerConfig::precision);
 # CPU_MAPS=0 leaves out the CPU's seeded runs (compare with a CPU run elsewhere).
 precisions=${PRECISIONS:-fp32 tf32 bf16}
+first=${precisions%% *} last=${precisions##* }
 for mode in faithful default; do
   size=$([ $mode = faithful ] && echo 257 || echo 129)
   echo "== $mode S=$size: CUDA graph timing, 30 iterations, no early stop; runs interleaved"
@@ -59,7 +61,7 @@ for mode in faithful default; do
       echo "$p: $("$bench" --mode $mode --size $size --device cuda --iterations 30 --precision $p | summary)"
     done
   done
-  for p in fp32 $(echo $precisions | tr ' ' '\n' | tail -1); do
+  for p in $(echo "$first $last" | tr ' ' '\n' | uniq); do
     echo "== $mode: profile of iterations 4-6, CUDA graph, precision $p"
     "$bench" --mode $mode --size $size --device cuda --iterations 7 --precision $p --profile "$out/${mode}_${p}_trace.json" | grep -v "^mode" | head -30
   done
@@ -70,10 +72,10 @@ for mode in faithful default; do
   done
   if [ "${CPU_MAPS:-1}" != 0 ]; then
     "$bench" --mode $mode --size $size --device cpu --iterations 50 --until-stop --dump "$out/maps/${mode}_cpu_fp32.bin" | grep -v "^mode"
-    echo "CPU vs CUDA graph (fp32):"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cpu_fp32.bin" "$out/maps/${mode}_cuda_fp32.bin"
+    echo "CPU (fp32) vs CUDA graph ($first):"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cpu_fp32.bin" "$out/maps/${mode}_cuda_$first.bin"
   fi
   for p in $precisions; do
-    [ $p = fp32 ] && continue
-    echo "CUDA fp32 vs CUDA $p:"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cuda_fp32.bin" "$out/maps/${mode}_cuda_$p.bin"
+    [ $p = "$first" ] && continue
+    echo "CUDA $first vs CUDA $p:"; python3 scripts/compare_label_maps.py "$out/maps/${mode}_cuda_$first.bin" "$out/maps/${mode}_cuda_$p.bin"
   done
 done
