@@ -76,8 +76,10 @@ bool cpuHasNativeBfloat16() {
 }
 
 Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice) {
+    const bool cuda = resolvedDevice == DeviceChoice::Cuda;
+    if (precision == Precision::TF32 && !cuda) return Precision::Float32;  // what a CPU computes
     if (precision != Precision::Auto) return precision;
-    if (resolvedDevice == DeviceChoice::Cuda) return Precision::TF32;
+    if (cuda) return Precision::TF32;
     return cpuHasNativeBfloat16() ? Precision::BFloat16 : Precision::Float32;
 }
 

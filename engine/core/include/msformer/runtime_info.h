@@ -21,7 +21,8 @@ DeviceChoice resolveDevice(DeviceChoice device);
 
 // Whether this CPU computes bfloat16 products natively (AVX512-BF16 or AMX-BF16).
 bool cpuHasNativeBfloat16();
-// Precision::Auto for a resolved device (Cpu or Cuda); others unchanged.
+// The precision a run on a resolved device (Cpu or Cuda) actually uses: Auto
+// resolved, and TF32 on the CPU reported as what it is there, Float32.
 Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice);
 
 void setThreadCount(int threads);
