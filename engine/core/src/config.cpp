@@ -50,7 +50,7 @@ MsFormerConfig interactiveConfig() {
     c.refineRadius = 8;
     c.stableIterations = 3;
     c.recomputeActivations = false;  // S = 129 needs under 1 GB anyway; speed first
-    // bfloat16 on CPUs that have it: 16% less time per iteration here, the
+    // bfloat16 on CPUs that have it: 13-19% less time per iteration here, the
     // same maps on the quality sets (docs/measurements/cpu_bf16.log).
     c.precision = Precision::Auto;
     return c;
