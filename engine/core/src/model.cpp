@@ -63,15 +63,15 @@ torch::Tensor batchNormTokens(const torch::nn::BatchNorm2d& bn, const torch::Ten
     return asImage ? toTokens(out) : out;
 }
 
-// The fuse layer's inputs as float32 and autocast off while it runs: the
+// The fuse layer `fuse` applied to the channel concatenation of the two
+// branches, with its inputs as float32 and autocast off while it runs: the
 // logits, which the argmax labels come from, stay float32 in every precision
 // (bfloat16 logits, 8 significant bits, would tie between clusters).
-struct Float32Logits {
-    c10::impl::ExcludeDispatchKeyGuard noAutocast{c10::autocast_dispatch_keyset};
-    static torch::Tensor cat(const torch::Tensor& a, const torch::Tensor& b, int64_t dim) {
-        return at::cat({widened(a), widened(b)}, dim);
-    }
-};
+template <typename Layer>
+torch::Tensor float32Logits(const Layer& fuse, const torch::Tensor& small, const torch::Tensor& large) {
+    c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
+    return fuse(at::cat({widened(small), widened(large)}, 1));
+}
 
 }  // namespace
 
@@ -310,6 +310,7 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
     auto [smallTokens, contextSmall] = small->forwardTokens(x, &hs, &ws);
     auto [largeTokens, contextLarge] = large->forwardTokens(x, &hl, &wl);
     const int64_t d = largeTokens.size(1), r = stride_;
+    const auto fuseTokens = [this](const torch::Tensor& t) { return linearOf(fuse, t); };
     if (interpolate_) {
         // Bilinear x r on the channels-last view of the tokens, crop, then project.
         auto grid = largeTokens.view({1, hl, wl, d}).permute({0, 3, 1, 2});
@@ -319,9 +320,7 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
                       .narrow(3, 0, size_)
                       .permute({0, 2, 3, 1})
                       .reshape({size_ * size_, d});
-        auto projected = linearOf(upsample, up);
-        Float32Logits float32;
-        auto logits = linearOf(fuse, Float32Logits::cat(smallTokens, projected, 1));
+        auto logits = float32Logits(fuseTokens, smallTokens, linearOf(upsample, up));
         return {logits, contextSmall, contextLarge};
     }
     // Pixel shuffle in token layout: channel c*r*r + i*r + j of grid cell (y, x)
@@ -333,8 +332,7 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
                   .narrow(0, 0, size_)
                   .narrow(1, 0, size_)
                   .reshape({size_ * size_, d});
-    Float32Logits float32;
-    auto logits = linearOf(fuse, Float32Logits::cat(smallTokens, up, 1));  // (S*S) x K
+    auto logits = float32Logits(fuseTokens, smallTokens, up);  // (S*S) x K
     return {logits, contextSmall, contextLarge};
 }
 
@@ -359,8 +357,7 @@ ForwardOutput MsFormerNetImpl::forwardReference(const torch::Tensor& x) {
     auto up = interpolate_ ? upsample(at::upsample_bilinear2d(largeTokens, at::IntArrayRef(upSize, 2), false))
                            : at::pixel_shuffle(upsample(largeTokens), stride_);
     up = up.narrow(2, 0, size_).narrow(3, 0, size_);
-    Float32Logits float32;
-    auto logits = fuse(Float32Logits::cat(smallTokens, up.contiguous(), 1));
+    auto logits = float32Logits([this](const torch::Tensor& t) { return fuse(t); }, smallTokens, up.contiguous());
     return {logits, contextSmall, contextLarge};
 }
 
