@@ -97,7 +97,7 @@ void ImageView::paintEvent(QPaintEvent*) {
     if (brushMode_ && underMouse()) {
         p.setOpacity(1.0);
         p.setPen(QPen(Qt::cyan, 1));
-        p.drawEllipse(mapFromGlobal(QCursor::pos()), brushRadius_ * zoom_, brushRadius_ * zoom_);
+        p.drawEllipse(QPointF(mapFromGlobal(QCursor::pos())), brushRadius_ * zoom_, brushRadius_ * zoom_);
     }
 }
 
