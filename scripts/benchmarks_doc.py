@@ -105,7 +105,7 @@ if quality.exists():
                "that last changed its JSON under docs/measurements/quality (default mode in its own precision, "
                "`auto`: bfloat16 on this CPU; faithful mode in float32). Colin27 slice 90: the innermost point of the "
                "brain mask lies in a lateral ventricle, so one click there selects the ventricle for most seeds and "
-               "methods (default mode: 0.7, 0.7 and 98.4 for seeds 0, 1, 2).\n")
+               "methods (its spread below).\n")
     out.append(quality.read_text())
 (root / "docs" / "benchmarks.md").write_text("\n".join(out) + "\n")
 print("wrote docs/benchmarks.md")
