@@ -61,6 +61,14 @@ private slots:
             QCOMPARE(m.cols, 96);
             QCOMPARE(m.rows, 96);
         }
+        {  // The sidecar names what the run used: device and precision resolved from auto.
+            QFile f(out + "/lesion_0_msformer_provenance.json");
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonObject used = QJsonDocument::fromJson(f.readAll()).object()["parameters"].toObject();
+            QVERIFY2(used["device"].toString() == "cpu" || used["device"].toString() == "cuda",
+                     qPrintable(used["device"].toString()));
+            QVERIFY2(used["precision"].toString() != "auto", qPrintable(used["precision"].toString()));
+        }
         r = cli(QStringList{"segment", img, "-o", out} + fast);
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("already exists"));
@@ -115,7 +123,14 @@ private slots:
             }
             QVERIFY(mean["dsc"].toDouble() <= 1.0);
             QCOMPARE(o[method].toObject()["per_image"].toArray().size(), 4);
+            // What the runs used: the device resolved from auto, not the option's value.
+            const QJsonObject used = o[method].toObject()["parameters"].toObject();
+            QVERIFY2(used["device"].toString() == "cpu" || used["device"].toString() == "cuda",
+                     qPrintable(used["device"].toString()));
+            QCOMPARE(used["size"].toString(), QString("40"));
         }
+        const QString precision = o["msformer"].toObject()["parameters"].toObject()["precision"].toString();
+        QVERIFY2(QStringList({"fp32", "tf32", "bf16"}).contains(precision), qPrintable(precision));
         QFile c(csv);
         QVERIFY(c.open(QIODevice::ReadOnly));
         QCOMPARE(QString(c.readAll()).count('\n'), 1 + 8);

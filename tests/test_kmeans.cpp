@@ -22,6 +22,9 @@ private slots:
         // Larger region (left, 12 columns) is label 0 after renumbering.
         QCOMPARE(r.original.at(0, 0), 0);
         QCOMPARE(r.original.at(19, 9), 1);
+        QCOMPARE(r.parameters.at("k"), std::string("2"));
+        QCOMPARE(r.parameters.at("device"), r.device);  // resolved from auto: cpu or cuda
+        QVERIFY(r.device == "cpu" || r.device == "cuda");
     }
     void seededAndDeterministic() {
         const auto img = bufferOf(msf::phantom::skinLesion(64, 3));

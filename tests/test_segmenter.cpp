@@ -138,6 +138,11 @@ private slots:
         c.precision = Precision::Auto;
         const auto autoRun = msf::Segmenter(c).run(img);
         QCOMPARE(autoRun.precision, cpu);
+        // Its provenance parameters: what ran, not what was asked for (auto).
+        QCOMPARE(autoRun.parameters.at("precision"), std::string(msf::precisionName(cpu)));
+        QCOMPARE(autoRun.parameters.at("device"), autoRun.device);
+        QCOMPARE(autoRun.parameters.at("size"), std::string("40"));
+        QCOMPARE(autoRun.parameters.at("weights"), std::string("1,2,1.2"));
         // On the CPU tf32 is float32: the same map as fp32, bit for bit.
         c.precision = Precision::TF32;
         const auto tf32 = msf::Segmenter(c).run(img);

@@ -125,6 +125,7 @@ int runEval(const QStringList& args) {
     if (pairs.empty()) return fail("eval", "no image/mask pairs found");
 
     std::map<QString, std::vector<Row>> rows;
+    std::map<QString, std::map<std::string, std::string>> parameters;  // per method, as its runs used them
     int skipped = 0;
     std::vector<int> slices;
     if (p.isSet("slices"))
@@ -171,6 +172,7 @@ int runEval(const QStringList& args) {
                            .arg(row.s.automatic.dsc * 100, 5, 'f', 1).arg(row.clusters).arg(row.seconds, 0, 'f', 1);
                 out.flush();
                 rows[m].push_back(row);
+                parameters[m] = runParameters(opt, m, r);
             }
         } catch (const std::exception& e) {
             ++skipped;
@@ -199,7 +201,9 @@ int runEval(const QStringList& args) {
             for (const auto& [k, v] : columns(r, dilated)) o[k] = std::isfinite(v) ? QJsonValue(v) : QJsonValue();
             per.append(o);
         }
-        json[m] = QJsonObject{{"mean", mean}, {"sd", sd}, {"per_image", per}};
+        QJsonObject settings;
+        for (const auto& [k, v] : parameters[m]) settings[QString::fromStdString(k)] = QString::fromStdString(v);
+        json[m] = QJsonObject{{"mean", mean}, {"sd", sd}, {"per_image", per}, {"parameters", settings}};
     }
     out << "(DSC/HM/XOR x100, mean ± sd; best-overlap protocol of the paper; " << skipped << " pair(s) skipped)\n";
     out.flush();

@@ -170,8 +170,7 @@ int runSegment(const QStringList& args) {
                 }
                 msf::io::Provenance prov;
                 prov.method = method == "kmeans" ? "kmeans" : std::string("msformer (") + (opt.mode) + " mode)";
-                prov.parameters = parameterMap(opt, method);
-                if (method != "kmeans") prov.parameters["precision"] = msf::precisionName(r.precision);  // auto resolved
+                prov.parameters = runParameters(opt, method, r);
                 prov.clusters = chosen;
                 prov.postProcessing = target.kind == TargetChoice::Cluster ? "none" : "connected regions, holes filled";
                 prov.softwareVersion = msf::runtimeInfo().engineVersion;

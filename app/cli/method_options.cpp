@@ -99,31 +99,9 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
     return {};
 }
 
-std::map<std::string, std::string> parameterMap(const MethodOptions& o, const QString& method) {
-    auto s = [](auto v) { return std::to_string(v); };
-    if (method == "kmeans")
-        return {{"size", s(o.kmeans.size)}, {"k", s(o.kmeans.k)}, {"seed", s(o.kmeans.seed)},
-                {"max_iterations", s(o.kmeans.maxIterations)}};
-    const auto& m = o.msformer;
-    return {{"mode", o.mode},
-            {"size", s(m.size)},
-            {"embed_dim", s(m.embedDim)},
-            {"clusters", s(m.clusters)},
-            {"blocks", s(m.blocks)},
-            {"intra_shift", s(m.intraShift)},
-            {"intra_patch", s(m.intraPatch)},
-            {"weights", s(m.weights.ce) + "," + s(m.weights.inter) + "," + s(m.weights.intra)},
-            {"losses", std::string(m.useCe ? "ce " : "") + (m.useInter ? "inter " : "") + (m.useIntra ? "intra" : "")},
-            {"max_iterations", s(m.maxIterations)},
-            {"min_labels", s(m.minLabels)},
-            {"learning_rate", s(m.learningRate)},
-            {"momentum", s(m.momentum)},
-            {"seed", s(m.seed)},
-            {"interpolate_upsampling", s(m.interpolateUpsampling)},
-            {"min_label_area_fraction", s(m.minLabelAreaFraction)},
-            {"merge_regions_below_fraction", s(m.mergeRegionsBelowFraction)},
-            {"standardize_input", s(m.standardizeInput)},
-            {"refine_radius", s(m.refineRadius)},
-            {"precision", msf::precisionName(m.precision)},
-            {"device", msf::deviceChoiceName(m.device)}};
+std::map<std::string, std::string> runParameters(const MethodOptions& options, const QString& method,
+                                                 const msf::SegmentationResult& run) {
+    auto parameters = run.parameters;
+    if (method != "kmeans") parameters["mode"] = options.mode;
+    return parameters;
 }

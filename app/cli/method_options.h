@@ -4,6 +4,7 @@
 #include <QString>
 
 #include "msformer/config.h"
+#include "msformer/segmenter.h"
 
 #include <map>
 #include <string>
@@ -14,8 +15,11 @@ struct MethodOptions {
     std::string mode = "default";
 };
 
-// Every parameter of the method as text, for the provenance sidecar.
-std::map<std::string, std::string> parameterMap(const MethodOptions& options, const QString& method);
+// What a run used, for provenance (the segment sidecar, eval's JSON): its
+// parameters with device and precision resolved, and for MS-Former the mode
+// (preset) they started from.
+std::map<std::string, std::string> runParameters(const MethodOptions& options, const QString& method,
+                                                 const msf::SegmentationResult& run);
 
 void addMethodOptions(QCommandLineParser& parser);
 // Fills `out` from the parser; returns an error sentence or an empty string.

@@ -1,6 +1,7 @@
 #include "msformer/config.h"
 
 #include <sstream>
+#include <utility>
 
 namespace msf {
 
@@ -77,6 +78,53 @@ bool parseDeviceChoice(const std::string& s, DeviceChoice* out) {
     else if (s == "cuda" || s == "gpu") *out = DeviceChoice::Cuda;
     else return false;
     return true;
+}
+
+namespace {
+template <typename T>
+std::string text(T value) {
+    std::ostringstream s;
+    s << value;  // 6 significant digits: 0.1, 0.002, 1e-06
+    return s.str();
+}
+}  // namespace
+
+std::map<std::string, std::string> parameterMap(const MsFormerConfig& c) {
+    const auto flag = [](bool b) { return std::string(b ? "1" : "0"); };
+    std::string losses;
+    for (const auto& [on, name] : {std::pair{c.useCe, "ce"}, {c.useInter, "inter"}, {c.useIntra, "intra"}})
+        if (on) losses += (losses.empty() ? "" : " ") + std::string(name);
+    return {{"size", text(c.size)},
+            {"embed_dim", text(c.embedDim)},
+            {"clusters", text(c.clusters)},
+            {"blocks", text(c.blocks)},
+            {"ffn_ratio", text(c.ffnRatio)},
+            {"large_stride", text(c.largeStride)},
+            {"intra_shift", text(c.intraShift)},
+            {"intra_patch", text(c.intraPatch)},
+            {"intra_temperature", text(c.intraTemperature)},
+            {"weights", text(c.weights.ce) + "," + text(c.weights.inter) + "," + text(c.weights.intra)},
+            {"losses", losses},
+            {"max_iterations", text(c.maxIterations)},
+            {"min_labels", text(c.minLabels)},
+            {"learning_rate", text(c.learningRate)},
+            {"momentum", text(c.momentum)},
+            {"seed", text(c.seed)},
+            {"device", deviceChoiceName(c.device)},
+            {"precision", precisionName(c.precision)},
+            {"interpolate_upsampling", flag(c.interpolateUpsampling)},
+            {"min_label_area_fraction", text(c.minLabelAreaFraction)},
+            {"merge_regions_below_fraction", text(c.mergeRegionsBelowFraction)},
+            {"standardize_input", flag(c.standardizeInput)},
+            {"stable_iterations", text(c.stableIterations)},
+            {"stable_change_fraction", text(c.stableChangeFraction)},
+            {"refine_radius", text(c.refineRadius)},
+            {"merge_colour_tolerance", text(c.mergeColourTolerance)}};
+}
+
+std::map<std::string, std::string> parameterMap(const KMeansConfig& c) {
+    return {{"size", text(c.size)},           {"k", text(c.k)},       {"max_iterations", text(c.maxIterations)},
+            {"tolerance", text(c.tolerance)}, {"seed", text(c.seed)}, {"device", deviceChoiceName(c.device)}};
 }
 
 const char* precisionName(Precision p) {

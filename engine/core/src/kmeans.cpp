@@ -63,6 +63,8 @@ SegmentationResult runKMeans(const ImageBuffer& image, const KMeansConfig& confi
 
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
+    result.parameters = parameterMap(config);
+    result.parameters["device"] = result.device;
     result.working = detail::toLabelMap(assign.view({config.size, config.size}));
     result.original = resizeNearest(result.working, image.width, image.height);
     result.clusterCount = result.working.count();

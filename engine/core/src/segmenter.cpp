@@ -69,6 +69,9 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
     SegmentationResult result;
     result.device = resolved == DeviceChoice::Cuda ? "cuda" : "cpu";
     result.precision = precision;
+    result.parameters = parameterMap(config_);
+    result.parameters["device"] = result.device;
+    result.parameters["precision"] = precisionName(precision);
     const auto& w = config_.weights;
     const bool onCuda = resolved == DeviceChoice::Cuda;
     // Each iteration leaves its argmax map and losses in these device tensors

@@ -1,6 +1,7 @@
 #pragma once
 // Every number of the method, with the published defaults (see docs/method.md).
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace msf {
@@ -113,6 +114,14 @@ struct KMeansConfig {
 
     std::string validate() const;
 };
+
+// Every parameter that shapes the result, as text under snake_case names
+// (provenance sidecars, eval's JSON). Device and precision as configured (auto
+// unresolved); SegmentationResult::parameters has what a run used. Left out:
+// threads and the switches documented as not changing the arithmetic
+// (referenceImplementation, recomputeActivations, cudaGraphs).
+std::map<std::string, std::string> parameterMap(const MsFormerConfig& config);
+std::map<std::string, std::string> parameterMap(const KMeansConfig& config);
 
 const char* deviceChoiceName(DeviceChoice d);
 bool parseDeviceChoice(const std::string& s, DeviceChoice* out);

@@ -2,6 +2,7 @@
 // MS-Former on one image: the per-image optimisation loop.
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -51,6 +52,9 @@ struct SegmentationResult {
     bool cudaGraph = false;        // iterations after the first two were replayed from a CUDA graph
     std::string cudaGraphProblem;  // why recording one failed, if it did (the run then stayed eager)
     double totalMilliseconds = 0;  // preprocessing to final map
+    // parameterMap() of the configuration that produced this result, with
+    // "device" and "precision" as used (auto resolved): for provenance.
+    std::map<std::string, std::string> parameters;
 };
 
 // Called after every iteration with its statistics and its label map
