@@ -1,6 +1,8 @@
 // Drives the real main window on the offscreen platform.
 #include <QtTest>
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -139,6 +141,26 @@ private slots:
         const cv::Mat back = cv::imread(out.toStdString(), cv::IMREAD_GRAYSCALE);
         QCOMPARE(cv::countNonZero(back != mask->mask()), 0);
         QVERIFY(QFile::exists(out + ".provenance.json"));
+        // The sidecar describes the run that made the map: device and precision
+        // as used, and settings changed after the run do not leak into it.
+        auto provenance = [](const QString& file) {
+            QFile f(file);
+            return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject{};
+        };
+        w.setMethodSettings(fastSettings(2));
+        const QString later = dir.filePath("exported_later.png");
+        w.exportMask(later, false);
+        QVERIFY(exported.wait(10000));
+        for (const QString& file : {out, later}) {
+            const QJsonObject prov = provenance(file + ".provenance.json");
+            QCOMPARE(prov["method"].toString(), QString("msformer (default mode)"));
+            const QJsonObject used = prov["parameters"].toObject();
+            QCOMPARE(used["max_iterations"].toString(), QString("8"));
+            QCOMPARE(used["size"].toString(), QString("65"));
+            QVERIFY2(used["device"].toString() == "cpu" || used["device"].toString() == "cuda",
+                     qPrintable(used["device"].toString()));
+            QVERIFY2(used["precision"].toString() != "auto", qPrintable(used["precision"].toString()));
+        }
         w.exportMask(out, false);
         QVERIFY(exported.wait(10000));
         QCOMPARE(exported.last().at(0).toBool(), false);

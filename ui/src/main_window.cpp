@@ -317,6 +317,8 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             }
             image_ = std::move(l.image);
             msformerLabels_ = kmeansLabels_ = LabelMap{};
+            msformerParameters_.clear();
+            kmeansParameters_.clear();
             reference_ = cv::Mat();
             frameSlider_->blockSignals(true);
             frameSlider_->setRange(0, image_.frameCount() - 1);
@@ -350,6 +352,8 @@ void MainWindow::setFrame(int frame) {
     if (runningJob_) cancelRun();
     image_.current = frame;
     msformerLabels_ = kmeansLabels_ = LabelMap{};
+    msformerParameters_.clear();
+    kmeansParameters_.clear();
     refreshBase();
     mask_->reset(image_.pixels().size());
 }
@@ -380,6 +384,8 @@ void MainWindow::runMsFormer() {
     if (buffer_.empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
     runningJob_ = nextJob_++;
+    msformerParameters_ = parameterMap(settings_.msformer);
+    msformerParameters_["mode"] = settings_.mode.toStdString();
     previewsDrawn_ = 0;
     plot_->clear();
     progress_->setRange(0, settings_.msformer.maxIterations);
@@ -423,10 +429,14 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
     if (method == "kmeans") {
         if (job != kmeansJob_) return;
         kmeansLabels_ = r.original;
+        kmeansParameters_ = r.parameters;
     } else {
         if (job != runningJob_) return;
         runningJob_ = 0;
         msformerLabels_ = r.original;
+        const std::string mode = msformerParameters_["mode"];
+        msformerParameters_ = r.parameters;
+        msformerParameters_["mode"] = mode;
         progress_->setValue(progress_->maximum());
         iterationLabel_->setText(tr("done: %1 clusters after %2 iterations, %3 s")
                                      .arg(r.clusterCount).arg(r.history.size()).arg(r.totalMilliseconds / 1000, 0, 'f', 1));
@@ -476,10 +486,9 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const io::Image source = image_;
     const std::string p = path.toStdString();
     io::Provenance prov;
-    prov.method = showKMeans_ ? "kmeans" : "msformer (" + settings_.mode.toStdString() + " mode)";
-    prov.parameters = {{"size", std::to_string(settings_.msformer.size)},
-                       {"seed", std::to_string(settings_.msformer.seed)},
-                       {"max_iterations", std::to_string(settings_.msformer.maxIterations)}};
+    prov.parameters = showKMeans_ ? kmeansParameters_ : msformerParameters_;
+    if (prov.parameters.empty()) prov.method = "none (drawn by hand)";
+    else prov.method = showKMeans_ ? "kmeans" : "msformer (" + prov.parameters["mode"] + " mode)";
     prov.clusters = "picked in the GUI";
     prov.postProcessing = mask_->undoStack()->undoText().toStdString();
     prov.softwareVersion = runtimeInfo().engineVersion;

@@ -6,6 +6,9 @@
 #include <QImage>
 #include <QMainWindow>
 
+#include <map>
+#include <string>
+
 #include <opencv2/core.hpp>
 
 #include "msformer/image_buffer.h"
@@ -85,6 +88,10 @@ private:
     io::Image image_;
     ImageBuffer buffer_;
     LabelMap msformerLabels_, kmeansLabels_;
+    // What produced each map (the export's provenance): the run's parameters,
+    // MS-Former's from the start of its run (its previews are shown), device
+    // and precision resolved once it finishes.
+    std::map<std::string, std::string> msformerParameters_, kmeansParameters_;
     cv::Mat reference_;
     bool showKMeans_ = false;
     MethodSettings settings_;
