@@ -179,6 +179,28 @@ private slots:
         QCOMPARE(w.kmeansLabels().width, 160);
     }
 
+    void aLateKMeansResultForThePreviousImageIsDropped() {
+        MainWindow w;
+        auto settings = fastSettings(2);
+        settings.kmeans.size = 1024;  // about 0.5 s here: still running when the small image below has loaded
+        w.setMethodSettings(settings);
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        const QString small = dir.filePath("small.png");
+        QVERIFY(cv::imwrite(small.toStdString(), cv::Mat(40, 30, CV_8UC3, cv::Scalar(30, 60, 90))));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runKMeans();
+        w.openFile(small);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.image().pixels().cols, 30);
+        // The worker runs jobs in order: once this run has finished, the k-means result has arrived too.
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && finished.last().at(0).toString() == "msformer", 60000);
+        QVERIFY2(w.kmeansLabels().empty(), "the previous image's k-means map was drawn on the new image");
+        QCOMPARE(w.msformerLabels().width, 30);
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

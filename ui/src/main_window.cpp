@@ -319,6 +319,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             msformerLabels_ = kmeansLabels_ = LabelMap{};
             msformerParameters_.clear();
             kmeansParameters_.clear();
+            kmeansJob_ = 0;  // a k-means still running was for the previous image: its result is dropped
             reference_ = cv::Mat();
             frameSlider_->blockSignals(true);
             frameSlider_->setRange(0, image_.frameCount() - 1);
@@ -354,6 +355,7 @@ void MainWindow::setFrame(int frame) {
     msformerLabels_ = kmeansLabels_ = LabelMap{};
     msformerParameters_.clear();
     kmeansParameters_.clear();
+    kmeansJob_ = 0;  // as in openFile
     refreshBase();
     mask_->reset(image_.pixels().size());
 }
