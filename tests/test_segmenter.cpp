@@ -116,6 +116,42 @@ private slots:
         const auto d = msf::Segmenter(c).run(img);
         QVERIFY(d.history.back().lossTotal != a.history.back().lossTotal);
     }
+    void runningAheadGivesTheSameResultAsInOrder() {
+        // The CUDA loop queues iteration i + 1 before it reads iteration i and,
+        // when it stops at i, takes the final map from i + 1's forward pass.
+        // The same order on the CPU must give the in-order result exactly:
+        // early stop, the iteration limit, and a cancel from the observer.
+        const auto img = bufferOf(msf::phantom::skinLesion(64, 9));
+        auto early = msf::interactiveConfig();  // stops on its own (min labels / settled map)
+        early.size = 48;
+        early.device = msf::DeviceChoice::Cpu;
+        auto limit = smallConfig(40, 4);
+        for (const auto& [config, cancelAt] : {std::pair{early, 0}, std::pair{limit, 0}, std::pair{limit, 2}}) {
+            msf::SegmentationResult results[2];
+            for (const bool ahead : {false, true}) {
+                msf::Segmenter seg(config);
+                seg.setRunAhead(ahead);
+                if (cancelAt)
+                    seg.setObserver([&](const msf::IterationStats& s, const msf::LabelMap&) { return s.iteration < cancelAt; });
+                results[ahead] = seg.run(img);
+            }
+            const auto& [inOrder, ahead] = results;
+            QCOMPARE(ahead.history.size(), inOrder.history.size());
+            QCOMPARE(ahead.stoppedEarly, inOrder.stoppedEarly);
+            QCOMPARE(ahead.cancelled, inOrder.cancelled);
+            for (size_t i = 0; i < inOrder.history.size(); ++i) {
+                QCOMPARE(ahead.history[i].lossTotal, inOrder.history[i].lossTotal);
+                QCOMPARE(ahead.history[i].labelCount, inOrder.history[i].labelCount);
+            }
+            QVERIFY(ahead.working.labels == inOrder.working.labels);
+            QVERIFY(ahead.original.labels == inOrder.original.labels);
+            // Each case ends the way it is meant to (so the final map of the
+            // early stop and the cancel comes from the iteration run ahead).
+            if (cancelAt) QVERIFY(inOrder.cancelled && int(inOrder.history.size()) == cancelAt);
+            else if (config.maxIterations == 4) QVERIFY(!inOrder.stoppedEarly && inOrder.history.size() == 4);
+            else QVERIFY(inOrder.stoppedEarly && int(inOrder.history.size()) < config.maxIterations);
+        }
+    }
     void greyscaleRunsWithOneChannel() {
         const auto ct = bufferOf(msf::phantom::lungCt(64, 7));
         QCOMPARE(ct.channels, 1);

@@ -4,7 +4,8 @@
 
 namespace msf::detail {
 
-// Cross-entropy of logits (1 x K x H x W) against their own argmax (1 x H x W).
+// Cross-entropy of logits (1 x K x H x W, or pixels x K) against their own
+// argmax (1 x H x W, or pixels).
 at::Tensor selfCrossEntropy(const at::Tensor& logits, const at::Tensor& argmaxLabels);
 
 // 1 - mean over rows of cosine(Gs[i,:], Gl[i,:]); contexts are 1 x D x D.

@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "fused_layer_norm.h"
+#include "gpu_formulations.h"
 #include "precision_scope.h"
 
 #include <ATen/ATen.h>
@@ -35,9 +37,14 @@ torch::Tensor tokensAsImage(const torch::Tensor& tokens) {
 // backward (66049 x 100 -> 400: 117 -> 70 ms; 400 -> 100: 124 -> 67 ms). On
 // CUDA the matrix product (cuBLAS) stays.
 // `bias` may be undefined (none).
+// On CUDA a bias gradient is formed as a matrix product (gpu_formulations.h),
+// except under autocast, whose bfloat16 outputs the custom backward does not take.
 torch::Tensor pointwise(const torch::Tensor& tokens, const torch::Tensor& weight, const torch::Tensor& bias) {
     const int64_t out = weight.size(0);
-    if (tokens.is_cuda()) return at::linear(tokens, weight.view({out, weight.size(1)}), bias);
+    const auto matrix = weight.view({out, weight.size(1)});
+    if (bias.defined() && gpuFormulation(tokens, GpuStep::BiasByProduct) && !autocastEnabled(tokens.device().type()))
+        return linearWithBiasGradientByProduct(tokens, matrix, bias);
+    if (tokens.is_cuda()) return at::linear(tokens, matrix, bias);
     return toTokens(at::conv2d(tokensAsImage(tokens.contiguous()), weight.view({out, weight.size(1), 1, 1}), bias));
 }
 
@@ -89,7 +96,7 @@ torch::Tensor ChannelLayerNormImpl::forward(const torch::Tensor& x) {
 
 torch::Tensor ChannelLayerNormImpl::forwardTokens(const torch::Tensor& x) {
     // Float32 statistics under bfloat16 autocast (CUDA's autocast does this itself, the CPU's does not).
-    return at::layer_norm(widened(x), {x.size(1)}, weight, bias, eps);
+    return layerNormTokens(widened(x), weight, bias, eps);
 }
 
 EfficientAttentionImpl::EfficientAttentionImpl(int64_t dim) {
@@ -114,12 +121,15 @@ std::pair<torch::Tensor, torch::Tensor> EfficientAttentionImpl::forwardTokens(co
     auto q = widened(linearOf(query, x)).softmax(1);  // over channels
     auto v = linearOf(value, x);
     at::Tensor context;                      // D x D, = softmax_n(K) V^T of the NCHW form
-    if (x.is_cuda()) {
-        // Keys computed directly as D x n (W x^T + b) so their softmax over the
+    if (x.is_cuda() || gpuFormulation(x, GpuStep::NoKeyBias)) {
+        // Keys computed directly as D x n (W x^T) so their softmax over the
         // tokens runs along contiguous memory: a softmax over dim 0 of n x D took
-        // 85 ms on an H200 at S = 257 (column-wise reduction kernel).
-        const auto& wk = key->weight;
-        auto kt = at::addmm(key->bias.unsqueeze(1), wk.view({wk.size(0), wk.size(1)}), x.t());
+        // 85 ms on an H200 at S = 257 (column-wise reduction kernel). The key
+        // bias is left out: it adds a constant to each row, which the softmax
+        // over the row removes, so it changes no value and its gradient is 0
+        // (adding it cost a copy of the D x n matrix and a row sum backward).
+        const auto wk = key->weight.view({key->weight.size(0), key->weight.size(1)});
+        auto kt = gpuFormulation(x, GpuStep::NoKeyBias) ? at::mm(wk, x.t()) : at::addmm(key->bias.unsqueeze(1), wk, x.t());
         context = at::mm(widened(kt).softmax(1), v);
     } else {
         context = at::mm(widened(linearOf(key, x)).softmax(0).t(), v);
@@ -154,8 +164,12 @@ at::Tensor mixAndActivate(const at::Tensor& h, const at::Tensor& convWeight, con
     auto image = h.view({1, height, width, c}).permute({0, 3, 1, 2});
     auto centre = at::zeros({1, 1, 3, 3}, convWeight.options());
     centre.select(2, 1).select(2, 1).fill_(1.0);  // a kernel, no host-to-device copy (CUDA graphs)
-    auto mixed = at::conv2d(image, convWeight + centre, convBias, 1, 1, 1, c);
-    return at::gelu(at::layer_norm(widened(mixed.permute({0, 2, 3, 1}).reshape({-1, c})), {c}, normWeight, normBias, eps));
+    // On CUDA the bias is added to the tokens, with its gradient by product (gpu_formulations.h).
+    const bool biasAfter = gpuFormulation(h, GpuStep::BiasByProduct) && !autocastEnabled(h.device().type());
+    auto mixed = at::conv2d(image, convWeight + centre, biasAfter ? at::Tensor() : convBias, 1, 1, 1, c);
+    auto tokens = mixed.permute({0, 2, 3, 1}).reshape({-1, c});
+    if (biasAfter) tokens = addBiasWithGradientByProduct(tokens, convBias);
+    return at::gelu(layerNormTokens(widened(tokens), normWeight, normBias, eps));
 }
 
 }  // namespace
@@ -339,14 +353,24 @@ ForwardOutput MsFormerNetImpl::forward(const torch::Tensor& x) {
 torch::Tensor MsFormerNetImpl::intraAttention(const torch::Tensor& tokenLogits) {
     auto y = batchNormTokens(intraNorm, tokenLogits).view({size_, size_, -1});
     const int64_t k = y.size(2), n = tokensPerSide_, p = patch_, side = n * p;
-    auto tokens = [&](int64_t offset) {
+    // The patches of the crop at `offset` as n x n x K x P x P (a view): each
+    // patch flattened as K x P x P, the order of the NCHW form.
+    auto patches = [&](int64_t offset) {
         auto crop = y.narrow(0, offset, side).narrow(1, offset, side);  // side x side x K
-        // Flatten each patch as K x P x P, the order of the NCHW form.
-        auto patches = crop.reshape({n, p, n, p, k}).permute({0, 2, 4, 1, 3}).reshape({n * n, k * p * p});
-        return intraProject(patches);
+        return crop.reshape({n, p, n, p, k}).permute({0, 2, 4, 1, 3});
     };
-    auto shifted = tokens(shift_);
-    auto unshifted = tokens(0);
+    torch::Tensor shifted, unshifted;
+    if (gpuFormulation(y, GpuStep::OneIntraProduct)) {
+        // Both token sets gathered in one copy and through one product: the
+        // D x K*P*P weight (41 MB at S = 257) is read once, and its gradient is
+        // one product instead of two and their sum.
+        auto both = intraProject(at::stack({patches(shift_), patches(0)}).view({2 * n * n, k * p * p}));
+        shifted = both.narrow(0, 0, n * n);
+        unshifted = both.narrow(0, n * n, n * n);
+    } else {
+        shifted = intraProject(patches(shift_).reshape({n * n, k * p * p}));
+        unshifted = intraProject(patches(0).reshape({n * n, k * p * p}));
+    }
     return torch::softmax(widened(torch::mm(shifted, unshifted.t())) / temperature_, 1);
 }
 

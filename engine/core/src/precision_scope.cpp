@@ -6,10 +6,10 @@
 
 namespace msf::detail {
 
-namespace {
 // LibTorch 2.4 replaced the per-backend autocast functions with ones taking the device type.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 bool autocastEnabled(c10::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+namespace {
 void setAutocastEnabled(c10::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
 at::ScalarType autocastDtype(c10::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
 void setAutocastDtype(c10::DeviceType d, at::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
@@ -17,6 +17,7 @@ void setAutocastDtype(c10::DeviceType d, at::ScalarType t) { at::autocast::set_a
 bool autocastEnabled(c10::DeviceType d) {
     return d == c10::DeviceType::CUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 }
+namespace {
 void setAutocastEnabled(c10::DeviceType d, bool on) {
     if (d == c10::DeviceType::CUDA) at::autocast::set_enabled(on);
     else at::autocast::set_cpu_enabled(on);

@@ -30,6 +30,9 @@ private:
     std::unique_ptr<Saved> saved_;
 };
 
+// Whether autocast is on for `device` on this thread.
+bool autocastEnabled(c10::DeviceType device);
+
 // A bfloat16 or half tensor (an autocast output) as float32; float32 and
 // float64 (the gradient tests' oracle) unchanged. For the softmaxes,
 // normalisations and losses that autocast keeps in float32 on CUDA but not

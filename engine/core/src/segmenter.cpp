@@ -4,12 +4,14 @@
 #include <torch/utils.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "gpu_formulations.h"
 #include "iteration_graph.h"
 #include "losses.h"
 #include "model.h"
@@ -95,38 +97,71 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         total.backward();
         optimizer.step();
     };
+    // On CUDA the iterations run on the graph's stream: the first two eagerly,
+    // the third recorded, every later one replayed. Iteration i + 1 is queued
+    // before the host reads iteration i's labels and losses (run-ahead), so
+    // the device is not idle while the host counts labels and draws the
+    // preview. When the loop stops after iteration i, iteration i + 1 has
+    // already run: its labels, the argmax of its forward pass, are the argmax
+    // after step i, which is the final map. On the CPU, each iteration
+    // runs in order unless setRunAhead (tests of this order).
     constexpr int kEagerIterations = 2;
     std::unique_ptr<detail::IterationGraph> graph;
-    if (onCuda && config_.cudaGraphs && detail::IterationGraph::supported())
-        graph = std::make_unique<detail::IterationGraph>();
-    bool graphReady = false;
-    std::vector<int32_t> previousLabels;
-    int stableRun = 0;
-    for (int it = 1; it <= config_.maxIterations; ++it) {
-        if (cancel && cancel->cancelled()) {
-            result.cancelled = true;
-            break;
-        }
-        const auto t0 = Clock::now();
-        if (graph && it > kEagerIterations) {
+    if (onCuda && detail::IterationGraph::supported()) graph = std::make_unique<detail::IterationGraph>();
+    const bool runAhead = (graph != nullptr && detail::gpuStepEnabled(detail::GpuStep::RunAhead)) || runAhead_;
+    bool graphReady = false, graphRefused = !config_.cudaGraphs;
+    std::array<std::vector<at::Tensor>, 2> slots;  // host copies of {labels, losses} by iteration parity
+    auto launch = [&](int it) {
+        if (!graph) {
+            iteration();
+        } else if (it > kEagerIterations && !graphRefused) {
             if (!graphReady) {
                 graphReady = graph->capture(iteration, &result.cudaGraphProblem);
-                if (!graphReady) graph.reset();  // stay eager from here on
+                graphRefused = !graphReady;
             }
             if (graphReady) {
                 graph->replay();
                 result.cudaGraph = true;
             } else {
-                iteration();
+                graph->runEager(iteration);
             }
-        } else if (graph) {
-            graph->runEager(iteration);
         } else {
-            iteration();
+            graph->runEager(iteration);
         }
-        // Blocking copies: they wait for the iteration queued before them.
-        const auto hostLabels = deviceLabels.to(at::kCPU);
-        const auto hostLosses = deviceLosses.to(at::kCPU);
+        if (graph) {
+            slots[it % 2] = graph->copyToHost({deviceLabels, deviceLosses}, it % 2);
+        } else {  // in order: a blocking copy (none on the CPU, unless running ahead)
+            auto toHost = [&](const at::Tensor& t) { return t.to(t.options().device(at::kCPU), false, runAhead); };
+            slots[it % 2] = {toHost(deviceLabels), toHost(deviceLosses)};
+        }
+    };
+    auto collect = [&](int it) -> const std::vector<at::Tensor>& {
+        if (graph) graph->wait(it % 2);
+        return slots[it % 2];
+    };
+    auto checkFinite = [&](int it, const float* losses) {
+        if (std::isfinite(losses[3])) return;
+        throw SegmentationError("the loss became non-finite at iteration " + std::to_string(it) + " (ce " +
+                                std::to_string(losses[0]) + ", inter " + std::to_string(losses[1]) + ", intra " +
+                                std::to_string(losses[2]) + ")");
+    };
+    int launched = 0, collected = 0;
+    std::vector<int32_t> previousLabels;
+    int stableRun = 0;
+    auto previousDone = Clock::now();  // when iteration i - 1 had been read
+    for (int it = 1; it <= config_.maxIterations; ++it) {
+        if (cancel && cancel->cancelled()) {
+            result.cancelled = true;
+            break;
+        }
+        // In order: from this iteration's launch. Running ahead, it was launched
+        // while the host read the previous one: from the end of that reading.
+        const auto t0 = runAhead && it > 1 ? previousDone : Clock::now();
+        if (launched < it) launch(launched = it);
+        if (runAhead && it < config_.maxIterations) launch(launched = it + 1);
+        const auto& host = collect(collected = it);
+        const auto hostLabels = host[0];
+        const auto hostLosses = host[1];
 
         IterationStats stats;
         stats.iteration = it;
@@ -135,12 +170,7 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         stats.lossInter = config_.useInter ? losses[1] : 0;
         stats.lossIntra = config_.useIntra ? losses[2] : 0;
         stats.lossTotal = losses[3];
-        if (!std::isfinite(stats.lossTotal)) {
-            throw SegmentationError("the loss became non-finite at iteration " + std::to_string(it) +
-                                    " (ce " + std::to_string(stats.lossCe) + ", inter " +
-                                    std::to_string(stats.lossInter) + ", intra " +
-                                    std::to_string(stats.lossIntra) + ")");
-        }
+        checkFinite(it, losses);
         const int32_t* argmax = hostLabels.data_ptr<int32_t>();
         LabelMap raw{static_cast<int>(side), static_cast<int>(side), {argmax, argmax + side * side}};
         stats.labelCount = raw.count();
@@ -151,7 +181,8 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         const LabelMap map = minLabelArea > 1 || observer_ ? renumberBySize(raw) : LabelMap{};
         previousLabels = std::move(raw.labels);
         const int significant = minLabelArea > 1 ? countLabelsAtLeast(map, minLabelArea) : stats.labelCount;
-        stats.milliseconds = msSince(t0);
+        previousDone = Clock::now();
+        stats.milliseconds = std::chrono::duration<double, std::milli>(previousDone - t0).count();
         result.history.push_back(stats);
 
         if (observer_ && !observer_(stats, cleanUp(map))) {
@@ -165,7 +196,13 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
         }
     }
 
-    {
+    if (launched > collected) {
+        // The iteration queued ahead: its forward pass ran on the weights after
+        // the last step counted, so its argmax is the final map.
+        const auto& host = collect(launched);
+        checkFinite(launched, host[1].data_ptr<float>());
+        result.working = cleanUp(detail::toLabelMap(host[0].view({side, side})));
+    } else {
         torch::NoGradGuard noGrad;
         auto logits = reference ? net->forwardReference(input).logits : net->forward(input).logits;
         if (!at::isfinite(logits).all().item<bool>())

@@ -2,7 +2,7 @@
 // Usage: msformer-engine-bench [--mode default|faithful] [--size S] [--iterations N]
 //        [--device auto|cpu|cuda] [--channels C] [--threads T] [--seed N]
 //        [--until-stop] [--reference] [--recompute|--no-recompute] [--precision fp32|tf32|bf16] [--tf32]
-//        [--no-graph] [--dump FILE] [--profile TRACE.json]
+//        [--no-graph] [--dump FILE] [--profile TRACE.json] [--self-check]
 // --until-stop keeps the early stop (a real run); --dump writes the final S x S
 // label map as raw little-endian int32, for comparing devices. --profile records
 // iterations 4-6 with LibTorch's Kineto profiler (CPU ops, and CUDA kernels on
@@ -10,7 +10,8 @@
 // Kineto. --precision picks the matrix products' arithmetic (MsFormerConfig::precision;
 // --tf32 = --precision tf32);
 // --no-graph runs every CUDA iteration eagerly instead of replaying a CUDA graph;
-// --reference runs the literal NCHW network (the code before the optimisation).
+// --reference runs the literal NCHW network (the code before the optimisation);
+// --self-check runs msf::gpuSelfCheck (the CUDA path against float64) and exits 1 if a check fails.
 #include <torch/csrc/autograd/profiler_kineto.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 #include <string>
 
 #include "msformer/benchmark.h"
+#include "msformer/gpu_self_check.h"
 #include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
 
@@ -94,10 +96,12 @@ int main(int argc, char** argv) {
     msf::MsFormerConfig config = msf::interactiveConfig();
     int channels = 3, iterations = 10, size = 0, threads = 0;
     unsigned long long seed = 0;
-    bool untilStop = false, recompute = false, noRecompute = false, tf32 = false, noGraph = false, reference = false;
+    bool untilStop = false, recompute = false, noRecompute = false, tf32 = false, noGraph = false, reference = false,
+         selfCheck = false;
     const std::map<std::string, bool*> switches{{"--until-stop", &untilStop}, {"--recompute", &recompute},
                                                 {"--no-recompute", &noRecompute}, {"--tf32", &tf32},
-                                                {"--no-graph", &noGraph}, {"--reference", &reference}};
+                                                {"--no-graph", &noGraph}, {"--reference", &reference},
+                                                {"--self-check", &selfCheck}};
     std::string dump, profile, mode = "default";
     msf::DeviceChoice device = msf::DeviceChoice::Auto;
     std::optional<msf::Precision> precision;
@@ -136,6 +140,11 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "unknown option '%s'\n", key.c_str());
             return 2;
         }
+    }
+    if (selfCheck) {
+        bool passed = false;
+        for (const auto& l : msf::gpuSelfCheck(&passed)) std::printf("%s\n", l.c_str());
+        return passed ? 0 : 1;
     }
     if (mode == "faithful") config = msf::faithfulConfig();
     else if (mode != "default") {
