@@ -4,12 +4,14 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
+#include <QThreadPool>
 #include <QTemporaryDir>
 #include <QUndoStack>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
 #include "msformer/ui/main_window.h"
 #include "msformer/ui/mask_model.h"
@@ -199,6 +201,71 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && finished.last().at(0).toString() == "msformer", 60000);
         QVERIFY2(w.kmeansLabels().empty(), "the previous image's k-means map was drawn on the new image");
         QCOMPARE(w.msformerLabels().width, 30);
+    }
+
+    void aReferenceMaskReadForThePreviousImageIsNotUsed() {
+        // One background thread: the new image's load runs before the mask's,
+        // as when a mask chosen for the image on screen is still being read
+        // when the next image arrives. It must not become the new image's truth
+        // (same size, so nothing else would catch it).
+        struct OneThread {
+            int saved = QThreadPool::globalInstance()->maxThreadCount();
+            OneThread() { QThreadPool::globalInstance()->setMaxThreadCount(1); }
+            ~OneThread() { QThreadPool::globalInstance()->setMaxThreadCount(saved); }
+        } oneThread;
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        QSignalSpy error(&w, &MainWindow::errorShown);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        const QString other = dir.filePath("other_same_size.png");
+        QVERIFY(cv::imwrite(other.toStdString(), msf::phantom::skinLesion(160, 9).image));
+        w.openFile(other);
+        w.loadReferenceMask(maskPath);
+        QVERIFY(loaded.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), 10000);
+        QVERIFY2(error.last().at(0).toString().contains("previous image"), qPrintable(error.last().at(0).toString()));
+        QVERIFY(w.referenceMask().empty());
+        w.paintStroke({QPoint(60, 60), QPoint(100, 100)}, false);  // something to score
+        QVERIFY(w.metricsText().isEmpty());
+        // Loaded again for the image now shown, it is used.
+        w.loadReferenceMask(maskPath);
+        QTRY_VERIFY_WITH_TIMEOUT(w.metricsText().contains("DSC"), 10000);
+        QCOMPARE(cv::countNonZero(w.referenceMask()), cv::countNonZero(cv::imread(maskPath.toStdString(), cv::IMREAD_GRAYSCALE)));
+    }
+
+    void theReferenceMaskFollowsTheFrame() {
+        // A 3-slice NIfTI image and a reference volume whose only non-empty
+        // slice is the middle one: the metrics must compare each frame with
+        // that frame's slice, not keep the slice read first.
+        msf::io::Image grid;
+        grid.frames.assign(3, cv::Mat(48, 64, CV_8U, cv::Scalar(0)));
+        grid.current = 1;
+        grid.meta.hasNiftiAffine = true;
+        grid.meta.volumeDims = {64, 48, 3};
+        grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
+        for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
+        cv::Mat disc(48, 64, CV_8U, cv::Scalar(0)), square(48, 64, CV_8U, cv::Scalar(0));
+        cv::circle(disc, {30, 24}, 12, cv::Scalar(1), cv::FILLED);
+        square(cv::Rect(20, 14, 20, 20)).setTo(1);
+        const QString volume = dir.filePath("volume.nii"), truth = dir.filePath("truth.nii");
+        msf::io::writeNiftiMask(volume.toStdString(), disc, grid, true);
+        msf::io::writeNiftiMask(truth.toStdString(), square, grid, true);
+
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(volume);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.image().frameCount(), 3);
+        QCOMPARE(w.image().current, 1);
+        w.loadReferenceMask(truth);
+        QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 400, 10000);
+        w.setFrame(0);
+        QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 0, 10000);
+        w.setFrame(1);
+        QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 400, 10000);
+        w.paintStroke({QPoint(25, 20), QPoint(35, 30)}, false);
+        QVERIFY(w.metricsText().contains("DSC"));
     }
 
     void badFileIsAnErrorNotACrash() {

@@ -320,7 +320,10 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             msformerParameters_.clear();
             kmeansParameters_.clear();
             kmeansJob_ = 0;  // a k-means still running was for the previous image: its result is dropped
+            ++imageGeneration_;  // and so is a reference mask still being read
             reference_ = cv::Mat();
+            referencePath_.clear();
+            refreshMetrics();
             frameSlider_->blockSignals(true);
             frameSlider_->setRange(0, image_.frameCount() - 1);
             frameSlider_->setValue(image_.current);
@@ -356,8 +359,13 @@ void MainWindow::setFrame(int frame) {
     msformerParameters_.clear();
     kmeansParameters_.clear();
     kmeansJob_ = 0;  // as in openFile
+    ++imageGeneration_;
     refreshBase();
     mask_->reset(image_.pixels().size());
+    // The reference mask was the previous frame's slice: read this frame's.
+    reference_ = cv::Mat();
+    refreshMetrics();
+    if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
 }
 
 std::vector<io::Window> MainWindow::windowChoices() const {
@@ -520,15 +528,29 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
 void MainWindow::loadReferenceMask(const QString& path) {
     const std::string p = path.toStdString();
     const int frame = image_.frameCount() > 1 ? image_.current : -1;
+    const int generation = imageGeneration_;
+    referencePath_ = path;
     runInBackground<cv::Mat>(
         this, [p, frame] { return io::loadMask(p, frame); },
-        [this, path](cv::Mat m) {
-            if (image_.frames.empty() || m.size() != image_.pixels().size())
+        [this, path, generation](cv::Mat m) {
+            if (generation != imageGeneration_) {
+                // Read for an image or frame no longer shown. A frame change
+                // reads the same file again for the new frame; otherwise say so.
+                if (path != referencePath_)
+                    showError(tr("%1: read for the previous image, not used; load it again for this one").arg(path));
+                return;
+            }
+            if (image_.frames.empty() || m.size() != image_.pixels().size()) {
+                referencePath_.clear();
                 return showError(tr("%1: the mask's size does not match the image").arg(path));
+            }
             reference_ = m;
             refreshMetrics();
         },
-        [this](const QString& e) { showError(e); });
+        [this, path, generation](const QString& e) {
+            if (generation == imageGeneration_ && path == referencePath_) referencePath_.clear();
+            showError(e);
+        });
 }
 
 QString MainWindow::metricsText() const { return metricsLabel_->text(); }

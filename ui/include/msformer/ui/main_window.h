@@ -44,6 +44,8 @@ public:
     void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);
     void paintStroke(const QList<QPoint>& points, bool erase);
     void exportMask(const QString& path, bool overwrite);
+    // The ground truth the metrics compare with; on a multi-frame image the
+    // slice of the current frame, read again when the frame changes.
     void loadReferenceMask(const QString& path);
     void setFrame(int frame);
     void setMethodSettings(const MethodSettings& s);
@@ -56,6 +58,7 @@ public:
     const io::Image& image() const { return image_; }
     QString lastError() const { return lastError_; }
     QString metricsText() const;
+    const cv::Mat& referenceMask() const { return reference_; }
     ImageView* view() const { return view_; }
 
 signals:
@@ -93,6 +96,10 @@ private:
     // and precision resolved once it finishes.
     std::map<std::string, std::string> msformerParameters_, kmeansParameters_;
     cv::Mat reference_;
+    QString referencePath_;  // the file reference_ comes from, read again for a new frame
+    // Counts the images and frames shown: a reference mask read for an
+    // earlier one is not used (it was the previous image's or frame's truth).
+    int imageGeneration_ = 0;
     bool showKMeans_ = false;
     MethodSettings settings_;
     WorkerThread* worker_;
