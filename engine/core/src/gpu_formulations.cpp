@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -14,13 +15,15 @@ std::atomic<bool> forced{false};
 
 // The steps MSFORMER_GPU_ABLATE turns off, read once.
 bool ablated(GpuStep step) {
-    static const std::string list = [] {
+    static const std::array<bool, 6> off = [] {
+        const char* names[] = {"run-ahead", "bias-product", "key-bias", "gather-ce", "intra-product", "layernorm-kernel"};
         const char* v = std::getenv("MSFORMER_GPU_ABLATE");
-        return "," + std::string(v ? v : "") + ",";
+        const std::string list = "," + std::string(v ? v : "") + ",";
+        std::array<bool, 6> result{};
+        for (size_t i = 0; i < result.size(); ++i) result[i] = list.find("," + std::string(names[i]) + ",") != std::string::npos;
+        return result;
     }();
-    static const char* const names[] = {"run-ahead", "bias-product", "key-bias", "gather-ce", "intra-product",
-                                        "layernorm-kernel"};
-    return list.find("," + std::string(names[static_cast<int>(step)]) + ",") != std::string::npos;
+    return off.at(static_cast<size_t>(step));
 }
 
 // Column sums of dY (n x O), the bias gradient, as a matrix product.
