@@ -1,8 +1,10 @@
 // Drives the real main window on the offscreen platform.
 #include <QtTest>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QThreadPool>
 #include <QTemporaryDir>
@@ -266,6 +268,54 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 400, 10000);
         w.paintStroke({QPoint(25, 20), QPoint(35, 30)}, false);
         QVERIFY(w.metricsText().contains("DSC"));
+    }
+
+    void theFrameNumberBoxShowsAndMovesTheFrame() {
+        // A volume's slice number is shown beside the slider (0-based, as the
+        // CLI's --frame) and typing one there shows that slice.
+        msf::io::Image grid;
+        grid.frames.assign(4, cv::Mat(24, 32, CV_8U, cv::Scalar(0)));
+        grid.current = 0;
+        grid.meta.hasNiftiAffine = true;
+        grid.meta.volumeDims = {32, 24, 4};
+        grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
+        for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
+        const QString volume = dir.filePath("four_slices.nii");
+        msf::io::writeNiftiMask(volume.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(volume);
+        QVERIFY(loaded.wait(10000));
+        auto* box = w.findChild<QSpinBox*>("frameBox");
+        QVERIFY(box);
+        QVERIFY(box->isEnabled());
+        QCOMPARE(box->maximum(), 3);
+        QCOMPARE(box->value(), w.image().current);
+        QCOMPARE(box->text(), QString("%1 / 3").arg(w.image().current));
+        box->setValue(3);
+        QCOMPARE(w.image().current, 3);
+        w.setFrame(1);
+        QCOMPARE(box->value(), 1);
+        QCOMPARE(box->text(), QString("1 / 3"));
+
+        w.openFile(imagePath);  // one frame: nothing to choose
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(!box->isEnabled());
+        QCOMPARE(box->value(), 0);
+    }
+
+    void theImageGetsMostOfTheWindow() {
+        // The panel's chart asks for half the window; the image is what the
+        // clinician works on.
+        QSettings().remove("window/state");
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* dock = w.findChild<QDockWidget*>("segmentation");
+        QVERIFY(dock);
+        QVERIFY2(w.centralWidget()->width() > 2 * dock->width(),
+                 qPrintable(QString("image %1 px, panel %2 px").arg(w.centralWidget()->width()).arg(dock->width())));
     }
 
     void badFileIsAnErrorNotACrash() {

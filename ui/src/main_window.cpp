@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
@@ -17,6 +18,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QUndoStack>
@@ -95,12 +97,20 @@ MainWindow::MainWindow(QWidget* parent)
     metricsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     frameSlider_ = new QSlider(Qt::Horizontal);
     frameSlider_->setEnabled(false);
+    frameBox_ = new QSpinBox;
+    frameBox_->setObjectName("frameBox");
+    frameBox_->setEnabled(false);
+    frameBox_->setToolTip(tr("Frame or slice number, counted from 0 as in 'msformer --frame' and the export's provenance"));
+    frameBox_->setKeyboardTracking(false);  // typing "12" shows 12, not 1 then 12
     windowBox_ = new QComboBox;
     opacitySlider_ = new QSlider(Qt::Horizontal);
     opacitySlider_->setRange(0, 100);
     opacitySlider_->setValue(40);
     auto* form = new QFormLayout;
-    form->addRow(tr("Slice / frame"), frameSlider_);
+    auto* frameRow = new QHBoxLayout;
+    frameRow->addWidget(frameSlider_, 1);
+    frameRow->addWidget(frameBox_);
+    form->addRow(tr("Slice / frame"), frameRow);
     form->addRow(tr("Window"), windowBox_);
     form->addRow(tr("Mask opacity"), opacitySlider_);
     layout->addLayout(form);
@@ -131,6 +141,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(cancelButton, &QPushButton::clicked, this, &MainWindow::cancelRun);
     connect(kmeansButton, &QPushButton::clicked, this, &MainWindow::runKMeans);
     connect(frameSlider_, &QSlider::valueChanged, this, &MainWindow::setFrame);
+    connect(frameBox_, qOverload<int>(&QSpinBox::valueChanged), frameSlider_, &QSlider::setValue);
     connect(windowBox_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
         const auto windows = windowChoices();
         if (i >= 0 && i < int(windows.size())) {
@@ -155,7 +166,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(w, &SegmentationWorker::finished, this, &MainWindow::onFinished, Qt::QueuedConnection);
     connect(w, &SegmentationWorker::failed, this, &MainWindow::onFailed, Qt::QueuedConnection);
     resize(1200, 800);
+    // The image gets the room: the panel's widgets (the chart) would take half the window.
+    resizeDocks({dock}, {360}, Qt::Horizontal);
     restoreGeometry(QSettings().value("window/geometry").toByteArray());
+    restoreState(QSettings().value("window/state").toByteArray());
 }
 
 MainWindow::~MainWindow() = default;
@@ -324,11 +338,16 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             reference_ = cv::Mat();
             referencePath_.clear();
             refreshMetrics();
-            frameSlider_->blockSignals(true);
-            frameSlider_->setRange(0, image_.frameCount() - 1);
-            frameSlider_->setValue(image_.current);
-            frameSlider_->setEnabled(image_.frameCount() > 1);
-            frameSlider_->blockSignals(false);
+            {
+                const QSignalBlocker sliderBlocker(frameSlider_), boxBlocker(frameBox_);
+                frameSlider_->setRange(0, image_.frameCount() - 1);
+                frameSlider_->setValue(image_.current);
+                frameSlider_->setEnabled(image_.frameCount() > 1);
+                frameBox_->setRange(0, image_.frameCount() - 1);
+                frameBox_->setSuffix(QString(" / %1").arg(image_.frameCount() - 1));
+                frameBox_->setValue(image_.current);
+                frameBox_->setEnabled(image_.frameCount() > 1);
+            }
             windowBox_->clear();
             const auto windows = windowChoices();  // the auto window sorts the frame: compute once
             for (const auto& w : windows) {
@@ -342,7 +361,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             const auto& m = image_.meta;
             imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm")
                                      .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
-                                     .arg(m.spacingX).arg(m.spacingY));
+                                     .arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
             statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
@@ -355,6 +374,12 @@ void MainWindow::setFrame(int frame) {
     if (image_.frames.empty() || frame < 0 || frame >= image_.frameCount() || frame == image_.current) return;
     if (runningJob_) cancelRun();
     image_.current = frame;
+    // setFrame may come from code, the slider or the number box: show it in both.
+    {
+        const QSignalBlocker sliderBlocker(frameSlider_), boxBlocker(frameBox_);
+        frameSlider_->setValue(frame);
+        frameBox_->setValue(frame);
+    }
     msformerLabels_ = kmeansLabels_ = LabelMap{};
     msformerParameters_.clear();
     kmeansParameters_.clear();
@@ -623,6 +648,7 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::closeEvent(QCloseEvent* e) {
     worker_->worker()->cancel();  // ~WorkerThread joins the thread (at most one iteration)
     QSettings().setValue("window/geometry", saveGeometry());
+    QSettings().setValue("window/state", saveState());
     e->accept();
 }
 

@@ -19,6 +19,7 @@
 class QLabel;
 class QProgressBar;
 class QSlider;
+class QSpinBox;
 class QComboBox;
 class QAction;
 class QMenu;
@@ -109,6 +110,7 @@ private:
     QProgressBar* progress_;
     QLabel *iterationLabel_, *metricsLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
     QSlider *frameSlider_, *opacitySlider_;
+    QSpinBox* frameBox_;  // the frame's number, 0-based as the CLI's --frame and the provenance's "frame"
     QComboBox* windowBox_;
     QMenu* recentMenu_;
     QAction *brushAction_, *eraserAction_, *compareAction_;
