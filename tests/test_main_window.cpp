@@ -15,6 +15,7 @@
 
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
+#include "msformer/ui/image_view.h"
 #include "msformer/ui/main_window.h"
 #include "msformer/ui/mask_model.h"
 
@@ -316,6 +317,23 @@ private slots:
         QVERIFY(dock);
         QVERIFY2(w.centralWidget()->width() > 2 * dock->width(),
                  qPrintable(QString("image %1 px, panel %2 px").arg(w.centralWidget()->width()).arg(dock->width())));
+    }
+
+    void eachWindowHidesItsOwnClusters() {
+        // The toggle's state is the window's own (it was one static flag: a
+        // second window's first C press showed what was already shown).
+        MainWindow a, b;
+        auto toggle = [](MainWindow& w) {
+            for (QAction* act : w.findChildren<QAction*>())
+                if (act->shortcut() == QKeySequence("C")) return act->trigger(), true;
+            return false;
+        };
+        QVERIFY(toggle(a));
+        QVERIFY(!a.findChild<msf::ui::ImageView*>()->clustersVisible());
+        QVERIFY(toggle(b));
+        QVERIFY(!b.findChild<msf::ui::ImageView*>()->clustersVisible());
+        QVERIFY(toggle(a));
+        QVERIFY(a.findChild<msf::ui::ImageView*>()->clustersVisible());
     }
 
     void badFileIsAnErrorNotACrash() {

@@ -54,8 +54,8 @@ void ImageView::setMask(const QImage& mask) {
     update();
 }
 
-void ImageView::setClusterOpacity(double o) {
-    clusterOpacity_ = o;
+void ImageView::setClustersVisible(bool on) {
+    clustersVisible_ = on;
     update();
 }
 
@@ -84,7 +84,7 @@ void ImageView::paintEvent(QPaintEvent*) {
     }
     const QRectF target(offset_, QSizeF(image_.width() * zoom_, image_.height() * zoom_));
     p.drawImage(target, image_);
-    if (!clusters_.isNull() && clusterOpacity_ > 0) {
+    if (!clusters_.isNull() && clustersVisible_) {
         p.setOpacity(clusterOpacity_);
         p.drawImage(target, clusters_);
     }

@@ -269,11 +269,11 @@ void MainWindow::buildMenus() {
 
     auto* viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu->addAction(tr("&Fit to window"), QKeySequence("F"), view_, &ImageView::fitToWindow);
-    viewMenu->addAction(tr("Hide/show clusters"), QKeySequence("C"), this, [this] {
-        static bool hidden = false;
-        hidden = !hidden;
-        view_->setClusterOpacity(hidden ? 0.0 : 0.35);
-    });
+    auto* showClusters = viewMenu->addAction(tr("Show &clusters"));
+    showClusters->setShortcut(QKeySequence("C"));
+    showClusters->setCheckable(true);
+    showClusters->setChecked(true);
+    connect(showClusters, &QAction::toggled, view_, &ImageView::setClustersVisible);
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {

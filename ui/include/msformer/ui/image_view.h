@@ -15,7 +15,8 @@ public:
     void setImage(const QImage& image);          // base (windowed) image, original size
     void setClusters(const QImage& colours);     // colour cluster map (any size; scaled to the image)
     void setMask(const QImage& mask);            // Format_Grayscale8, image size
-    void setClusterOpacity(double o);
+    void setClustersVisible(bool on);
+    bool clustersVisible() const { return clustersVisible_; }
     void setMaskOpacity(double o);
     void setBrushMode(bool on) { brushMode_ = on; }
     bool brushMode() const { return brushMode_; }
@@ -43,7 +44,7 @@ private:
     QImage image_, clusters_, mask_, maskOutline_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
-    bool brushMode_ = false, fitted_ = false;
+    bool brushMode_ = false, fitted_ = false, clustersVisible_ = true;
     int brushRadius_ = 8;
     Qt::MouseButton dragButton_ = Qt::NoButton;
     QPoint lastPos_;
