@@ -88,6 +88,19 @@ private slots:
         QVERIFY(QFile::exists(dir.filePath("out2/lung_0_msformer_mask.png")));
         QVERIFY(!QFile::exists(dir.filePath("out2/bad_msformer_labels.png")));
     }
+    void whatTheImageRulesOutIsRefusedBeforeTheRun() {
+        // A click outside the image or a DICOM SEG of a PNG: a clear error naming
+        // the file, and nothing written (no maps, no mask without its sidecar).
+        const QString img = dir.filePath("set/images/lesion_0.png"), out = dir.filePath("out3");
+        Run r = cli(QStringList{"segment", img, "-o", out, "--target", "click:96,10", "--progress"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(img + ": click point (96, 10) is outside the 96 x 96 image"), qPrintable(r.err));
+        QCOMPARE(r.err.count("iter "), 0);  // refused before the first iteration
+        r = cli(QStringList{"segment", img, "-o", out, "--export", "png,seg"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(img + ": --export seg needs a DICOM image (this one is PNG)"), qPrintable(r.err));
+        QVERIFY(QDir(out).isEmpty());
+    }
     void usageErrors() {
         QCOMPARE(cli({"segment"}).code, 2);
         QCOMPARE(cli({"frobnicate"}).code, 2);

@@ -119,6 +119,17 @@ int runSegment(const QStringList& args) {
             const auto input = loadInput(path, p);
             const auto& image = input.image;
             const auto& buffer = input.buffer;
+            // What the image itself rules out is refused before the run, so a
+            // refused target or format leaves no maps and no mask without its sidecar.
+            const cv::Size size = image.pixels().size();
+            if (target.kind == TargetChoice::Click && !cv::Rect({0, 0}, size).contains(target.click))
+                throw msf::io::IoError(path.toStdString(), "click point (" + std::to_string(target.click.x) + ", " +
+                                                               std::to_string(target.click.y) + ") is outside the " +
+                                                               std::to_string(size.width) + " x " +
+                                                               std::to_string(size.height) + " image");
+            if (maskPaths.count("seg") && image.meta.format != "DICOM")
+                throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
+                                                               image.meta.format + ")");
             out << path << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
                 << " channel(s), " << method << "\n";
             out.flush();
@@ -142,8 +153,6 @@ int runSegment(const QStringList& args) {
                 if (target.kind == TargetChoice::Auto) {
                     sel = msf::selectAutomatic(labels, msf::toGrey(buffer));
                 } else if (target.kind == TargetChoice::Click) {
-                    if (target.click.x < 0 || target.click.y < 0 || target.click.x >= labels.cols || target.click.y >= labels.rows)
-                        throw msf::io::IoError(path.toStdString(), "click point is outside the image");
                     sel = msf::selectByClicks(labels, {target.click});
                 } else {
                     if (target.cluster >= r.clusterCount)
