@@ -5,6 +5,7 @@
 #include <QJsonObject>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <fstream>
 #include <sys/stat.h>
@@ -123,6 +124,32 @@ private slots:
         cv::Mat labels(2, 2, CV_32S, cv::Scalar(300));
         msf::io::writeLabelPng(dir.filePath("l.png").toStdString(), labels, false);
         QCOMPARE(cv::imread(dir.filePath("l.png").toStdString(), cv::IMREAD_UNCHANGED).at<uint16_t>(1, 1), uint16_t(300));
+    }
+    void anImageGivenAsAMaskIsRefused() {
+        // Swapped image and mask folders must not score against a "mask" that
+        // is nearly all foreground.
+        QTemporaryDir dir;
+        cv::Mat photo(64, 64, CV_8UC3);
+        cv::randu(photo, cv::Scalar::all(0), cv::Scalar::all(256));
+        const std::string photoPath = dir.filePath("photo.png").toStdString();
+        QVERIFY(cv::imwrite(photoPath, photo));
+        try {
+            msf::io::loadMask(photoPath);
+            QFAIL("a photo was read as a mask");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(photoPath) + ": not a mask"), e.what());
+        }
+        // Binary, label-map and JPEG-compressed masks are masks.
+        cv::Mat binary = cv::Mat::zeros(64, 64, CV_8U), labels = binary.clone();
+        cv::circle(binary, {32, 32}, 20, cv::Scalar(255), cv::FILLED);
+        for (int l = 1; l <= 6; ++l) labels(cv::Rect(8 * l, 8, 6, 40)).setTo(l);
+        const std::string binaryPng = dir.filePath("b.png").toStdString(), labelPng = dir.filePath("l.png").toStdString();
+        const std::string binaryJpeg = dir.filePath("b.jpg").toStdString();
+        QVERIFY(cv::imwrite(binaryPng, binary) && cv::imwrite(labelPng, labels));
+        QVERIFY(cv::imwrite(binaryJpeg, binary, {cv::IMWRITE_JPEG_QUALITY, 75}));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(binaryPng)), cv::countNonZero(binary));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(labelPng)), 6 * 6 * 40);
+        QVERIFY(cv::countNonZero(msf::io::loadMask(binaryJpeg)) >= cv::countNonZero(binary));
     }
     void failedWriteLeavesNoFile() {
         if (geteuid() == 0) QSKIP("root ignores folder permissions");
