@@ -1,21 +1,17 @@
 // DICOM through DCMTK: single files, multi-frame, and folders holding series.
 #include "msformer/io/dicom_reader.h"
 
-#include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
-#include <dcmtk/dcmjpeg/djdecode.h>
-#include <dcmtk/dcmjpls/djdecode.h>
-#include <dcmtk/oflog/oflog.h>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <mutex>
 
+#include "dcmtk_setup.h"
 #include "msformer/io/io_error.h"
 
 namespace msf::io {
@@ -25,17 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kMaxPixels = 1u << 28;  // 268 M pixels: larger headers are refused before decoding
-
-void registerCodecs() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // Problems reach the user as IoError messages; DCMTK's own log stays quiet.
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-        DJDecoderRegistration::registerCodecs();
-        DJLSDecoderRegistration::registerCodecs();
-        DcmRLEDecoderRegistration::registerCodecs();
-    });
-}
 
 std::string str(DcmItem* ds, const DcmTagKey& tag, long pos = 0) {
     OFString v;
@@ -66,6 +51,7 @@ struct DicomHeader {
 };
 
 bool readHeader(const std::string& path, DicomHeader* h) {
+    setUpDcmtk();
     DcmFileFormat ff;
     if (ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) return false;
     DcmDataset* ds = ff.getDataset();
@@ -121,7 +107,7 @@ bool looksLikeDicom(const std::string& path) {
 }
 
 Image readDicom(const std::string& path) {
-    registerCodecs();
+    setUpDcmtk();
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");

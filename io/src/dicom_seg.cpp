@@ -16,6 +16,7 @@
 #include <memory>
 #include <sstream>
 
+#include "dcmtk_setup.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
 
@@ -38,6 +39,7 @@ std::string fmt(double v) {
 
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
                    bool overwrite) {
+    setUpDcmtk();
     const auto& m = source.meta;
     if (m.format != "DICOM") throw IoError(path, "DICOM SEG needs a DICOM source image (this one is " + m.format + ")");
     checkWritable(path, overwrite);
@@ -150,6 +152,7 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
 }
 
 cv::Mat readDicomSegFrame(const std::string& path, int frame) {
+    setUpDcmtk();
     DcmSegmentation* raw = nullptr;
     const OFCondition c = DcmSegmentation::loadFile(path.c_str(), raw);
     std::unique_ptr<DcmSegmentation> seg(raw);
