@@ -336,6 +336,24 @@ private slots:
         QVERIFY(a.findChild<msf::ui::ImageView*>()->clustersVisible());
     }
 
+    void benchmarkWindowLevelDragOnA3000PixelRadiograph() {
+        // Figures only (QBENCHMARK): one window/level drag step on a 16-bit
+        // 3000 x 3000 image, the size of a chest radiograph, on the UI thread.
+        cv::Mat big(3000, 3000, CV_16U);
+        cv::randu(big, cv::Scalar(0), cv::Scalar(4000));
+        const QString path = dir.filePath("radiograph16.png");
+        QVERIFY(cv::imwrite(path.toStdString(), big));
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(path);
+        QVERIFY(loaded.wait(30000));
+        const double before = w.image().meta.window.width;
+        QBENCHMARK {
+            emit w.view()->windowLevelDrag(2, 1);
+        }
+        QVERIFY(w.image().meta.window.width > before);  // the drag did widen the window
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

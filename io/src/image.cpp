@@ -48,7 +48,8 @@ cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
     if (w.valid()) {
         const double lo = w.center - w.width / 2.0;
         px.convertTo(out, CV_32F, 1.0 / w.width, -lo / w.width);
-        out = cv::min(cv::max(out, 0.0), 1.0);
+        cv::max(out, 0.0, out);  // in place: no temporaries
+        cv::min(out, 1.0, out);
     } else if (px.depth() == CV_8U) {
         px.convertTo(out, CV_32F, 1.0 / 255.0);
     } else {

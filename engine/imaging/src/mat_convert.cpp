@@ -15,17 +15,20 @@ ImageBuffer toImageBuffer(const cv::Mat& image) {
         case 4: cv::cvtColor(image, rgb, cv::COLOR_BGRA2RGB); break;
         default: throw std::invalid_argument("unsupported channel count " + std::to_string(image.channels()));
     }
-    cv::Mat f;
+    // Converted straight into the buffer's storage: no intermediate images
+    // (a 3000 x 3000 radiograph is redone on every window/level drag step).
+    ImageBuffer out{rgb.cols, rgb.rows, rgb.channels(), {}};
+    out.data.resize(rgb.total() * rgb.channels());
+    cv::Mat dst(rgb.rows, rgb.cols, CV_32FC(rgb.channels()), out.data.data());
     switch (rgb.depth()) {
-        case CV_8U: rgb.convertTo(f, CV_32F, 1.0 / 255.0); break;
-        case CV_16U: rgb.convertTo(f, CV_32F, 1.0 / 65535.0); break;
-        case CV_32F: f = cv::min(cv::max(rgb, 0.0), 1.0); break;
+        case CV_8U: rgb.convertTo(dst, CV_32F, 1.0 / 255.0); break;
+        case CV_16U: rgb.convertTo(dst, CV_32F, 1.0 / 65535.0); break;
+        case CV_32F:
+            cv::max(rgb, 0.0, dst);
+            cv::min(dst, 1.0, dst);
+            break;
         default: throw std::invalid_argument("unsupported pixel depth");
     }
-    ImageBuffer out{f.cols, f.rows, f.channels(), {}};
-    out.data.resize(static_cast<size_t>(f.cols) * f.rows * f.channels());
-    cv::Mat dst(f.rows, f.cols, CV_32FC(f.channels()), out.data.data());
-    f.copyTo(dst);
     return out;
 }
 
