@@ -31,6 +31,18 @@ msf::ui::MethodSettings fastSettings(int iterations) {
     s.kmeans.size = 65;
     return s;
 }
+
+// An empty volume of `slices` slices, 1 mm voxels: the geometry the NIfTI
+// writer places each frame's mask in.
+msf::io::Image volumeGrid(int width, int height, int slices) {
+    msf::io::Image grid;
+    grid.frames.assign(slices, cv::Mat(height, width, CV_8U, cv::Scalar(0)));
+    grid.meta.hasNiftiAffine = true;
+    grid.meta.volumeDims = {width, height, slices};
+    grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
+    for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
+    return grid;
+}
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -241,13 +253,8 @@ private slots:
         // A 3-slice NIfTI image and a reference volume whose only non-empty
         // slice is the middle one: the metrics must compare each frame with
         // that frame's slice, not keep the slice read first.
-        msf::io::Image grid;
-        grid.frames.assign(3, cv::Mat(48, 64, CV_8U, cv::Scalar(0)));
+        msf::io::Image grid = volumeGrid(64, 48, 3);
         grid.current = 1;
-        grid.meta.hasNiftiAffine = true;
-        grid.meta.volumeDims = {64, 48, 3};
-        grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
-        for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
         cv::Mat disc(48, 64, CV_8U, cv::Scalar(0)), square(48, 64, CV_8U, cv::Scalar(0));
         cv::circle(disc, {30, 24}, 12, cv::Scalar(1), cv::FILLED);
         square(cv::Rect(20, 14, 20, 20)).setTo(1);
@@ -274,13 +281,7 @@ private slots:
     void theFrameNumberBoxShowsAndMovesTheFrame() {
         // A volume's slice number is shown beside the slider (0-based, as the
         // CLI's --frame) and typing one there shows that slice.
-        msf::io::Image grid;
-        grid.frames.assign(4, cv::Mat(24, 32, CV_8U, cv::Scalar(0)));
-        grid.current = 0;
-        grid.meta.hasNiftiAffine = true;
-        grid.meta.volumeDims = {32, 24, 4};
-        grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
-        for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
+        const msf::io::Image grid = volumeGrid(32, 24, 4);
         const QString volume = dir.filePath("four_slices.nii");
         msf::io::writeNiftiMask(volume.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
 
