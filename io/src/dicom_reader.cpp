@@ -229,12 +229,31 @@ Image readDicomSeries(const DicomSeries& series) {
     Image volume = readDicom(series.files.front());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
     volume.meta.sopInstanceUids = {volume.meta.sopInstanceUid};
+    bool everySliceHasGeometry = volume.meta.hasGeometry && volume.frameCount() == 1;
+    std::vector<std::array<double, 3>> positions{volume.meta.imagePosition};
     for (size_t i = 1; i < series.files.size(); ++i) {
         Image slice = readDicom(series.files[i]);
         if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
             throw IoError(series.files[i], "slice size or type differs from the rest of the series");
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
         volume.meta.sopInstanceUids.push_back(slice.meta.sopInstanceUid);
+        everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
+        positions.push_back(slice.meta.imagePosition);
+    }
+    if (everySliceHasGeometry && positions.size() > 1) {
+        // Each slice's own position, and the spacing they show: Slice Thickness
+        // is not the distance between slices (gaps, overlapping reconstructions),
+        // and some vendors put the gap in Spacing Between Slices.
+        volume.meta.framePositions = positions;
+        const auto n = sliceNormal(volume.meta);
+        std::vector<double> steps;
+        for (size_t i = 1; i < positions.size(); ++i) {
+            double d = 0;
+            for (int k = 0; k < 3; ++k) d += (positions[i][k] - positions[i - 1][k]) * n[k];
+            steps.push_back(std::abs(d));
+        }
+        std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+        if (steps[steps.size() / 2] > 0) volume.meta.sliceSpacing = steps[steps.size() / 2];
     }
     volume.current = volume.frameCount() / 2;
     volume.meta.window = defaultWindow(volume);

@@ -99,15 +99,9 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     OFVector<FGBase*> perFrame;
     FGPlanePosPatient position;
     if (m.hasGeometry) {
-        // A frame of a multi-frame or series: position along the normal is that of the first
-        // slice plus (current) x spacing; exact for evenly spaced series.
-        const auto& o = m.imageOrientation;
-        const double n[3] = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
-        const double step = source.frameCount() > 1 ? source.current * (m.sliceSpacing > 0 ? m.sliceSpacing : 0) : 0;
-        check(position.setImagePositionPatient(fmt(m.imagePosition[0] + step * n[0]).c_str(),
-                                               fmt(m.imagePosition[1] + step * n[1]).c_str(),
-                                               fmt(m.imagePosition[2] + step * n[2]).c_str()),
-              path, "position");
+        const auto p = currentFramePosition(source);
+        check(position.setImagePositionPatient(fmt(p[0]).c_str(), fmt(p[1]).c_str(), fmt(p[2]).c_str()), path,
+              "position");
         perFrame.push_back(&position);
     }
     FGFrameContent frameContent;

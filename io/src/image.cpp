@@ -6,6 +6,20 @@
 
 namespace msf::io {
 
+std::array<double, 3> sliceNormal(const ImageMetadata& m) {
+    const auto& o = m.imageOrientation;
+    return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
+}
+
+std::array<double, 3> currentFramePosition(const Image& image) {
+    const auto& m = image.meta;
+    if (image.current >= 0 && static_cast<size_t>(image.current) < m.framePositions.size())
+        return m.framePositions[image.current];
+    const auto n = sliceNormal(m);
+    const double step = image.frameCount() > 1 ? image.current * std::max(0.0, m.sliceSpacing) : 0.0;
+    return {m.imagePosition[0] + step * n[0], m.imagePosition[1] + step * n[1], m.imagePosition[2] + step * n[2]};
+}
+
 std::vector<Window> ctPresets() {
     return {{-300, 1400, "wide"}, {-600, 1500, "lung"}, {40, 400, "mediastinum"}, {400, 1800, "bone"},
             {40, 80, "brain"}};

@@ -111,22 +111,27 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
             for (int c = 0; c < 4; ++c) a.m[r][c] = m.niftiAffine[r][c];
     } else {
         const double dx = m.spacingX > 0 ? m.spacingX : 1.0, dy = m.spacingY > 0 ? m.spacingY : 1.0;
+        const double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
         const auto& o = m.imageOrientation;
-        const auto& p = m.imagePosition;
         const bool geo = m.hasGeometry;
-        // DICOM: x = P + i dx row + j dy col (LPS); RAS negates the first two axes.
+        // DICOM: x = P + i dx row + j dy col + k dz normal (LPS), P the shown
+        // slice's position; RAS negates the first two axes.
+        const auto p = currentFramePosition(source);
+        const auto n = sliceNormal(m);
         const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
         const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};
+        const double normal[3] = {geo ? n[0] : 0, geo ? n[1] : 0, geo ? n[2] : 1};
         const double sign[3] = {geo ? -1.0 : 1.0, geo ? -1.0 : 1.0, 1.0};
         for (int r = 0; r < 3; ++r) {
             a.m[r][0] = sign[r] * row[r] * dx;
             a.m[r][1] = sign[r] * col[r] * dy;
-            a.m[r][2] = r == 2 ? (m.sliceSpacing > 0 ? m.sliceSpacing : 1.0) : 0.0;
+            a.m[r][2] = sign[r] * normal[r] * dz;
             a.m[r][3] = geo ? sign[r] * p[r] : 0.0;
         }
         a.m[3][3] = 1;
         nim->dx = dx;
         nim->dy = dy;
+        nim->dz = dz;
     }
     if (m.hasNiftiAffine) {
         nim->dx = m.spacingX;

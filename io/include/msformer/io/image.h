@@ -33,6 +33,7 @@ struct ImageMetadata {
     std::vector<std::string> sopInstanceUids;  // per frame of a series
     bool hasGeometry = false;
     std::array<double, 3> imagePosition{};     // of the first frame (LPS, mm)
+    std::vector<std::array<double, 3>> framePositions;  // a series' per-slice positions, in frame order
     std::array<double, 6> imageOrientation{};  // row and column direction cosines
     // NIfTI geometry (kept for export on the same grid)
     bool hasNiftiAffine = false;
@@ -50,6 +51,12 @@ struct Image {
     int frameCount() const { return static_cast<int>(frames.size()); }
     bool isMonochrome() const { return !frames.empty() && frames[0].channels() == 1; }
 };
+
+// Unit normal of the image plane (row x column direction cosines, LPS).
+std::array<double, 3> sliceNormal(const ImageMetadata& m);
+// LPS position of the current frame's first pixel: the slice's own in a
+// series, else the first frame's plus current x slice spacing along the normal.
+std::array<double, 3> currentFramePosition(const Image& image);
 
 // Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
 // (-1000..400 HU), the default for CT.
