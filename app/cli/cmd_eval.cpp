@@ -147,7 +147,7 @@ int runEval(const QStringList& args) {
         try {
             const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
             const auto& image = input.image;
-            const cv::Mat truth = msf::io::loadMask(pair.mask, image.frameCount() > 1 ? image.current : -1);
+            const cv::Mat truth = msf::io::loadMask(pair.mask, msf::io::maskFrameFor(image));
             if (truth.size() != image.pixels().size())
                 throw std::runtime_error(pair.mask + ": mask is " + std::to_string(truth.cols) + "x" +
                                          std::to_string(truth.rows) + " but the image is " +

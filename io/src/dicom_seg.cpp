@@ -12,6 +12,7 @@
 #include <dcmtk/dcmseg/segutils.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -145,29 +146,99 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     moveIntoPlace(tmp, path, overwrite);
 }
 
-cv::Mat readDicomSegFrame(const std::string& path, int frame) {
+namespace {
+
+struct LoadedSeg {
+    std::unique_ptr<DcmSegmentation> seg;
+    Uint16 rows = 0, cols = 0;
+};
+
+LoadedSeg loadSeg(const std::string& path) {
     setUpDcmtk();
     DcmSegmentation* raw = nullptr;
     const OFCondition c = DcmSegmentation::loadFile(path.c_str(), raw);
-    std::unique_ptr<DcmSegmentation> seg(raw);
-    if (c.bad() || !seg) throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text());
-    Uint16 rows = 0, cols = 0;
+    LoadedSeg s{std::unique_ptr<DcmSegmentation>(raw)};
+    if (c.bad() || !s.seg) throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text());
     DcmFileFormat header;
     if (header.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).good()) {
-        header.getDataset()->findAndGetUint16(DCM_Rows, rows);
-        header.getDataset()->findAndGetUint16(DCM_Columns, cols);
+        header.getDataset()->findAndGetUint16(DCM_Rows, s.rows);
+        header.getDataset()->findAndGetUint16(DCM_Columns, s.cols);
     }
-    const DcmIODTypes::Frame* f = seg->getFrame(static_cast<size_t>(frame));
-    if (!f || !rows || !cols) throw IoError(path, "DICOM SEG has no frame " + std::to_string(frame));
+    if (!s.rows || !s.cols) throw IoError(path, "DICOM SEG without rows and columns");
+    return s;
+}
+
+cv::Mat frameMask(const std::string& path, LoadedSeg& s, size_t frame) {
+    const DcmIODTypes::Frame* f = s.seg->getFrame(frame);
+    if (!f) throw IoError(path, "DICOM SEG has no frame " + std::to_string(frame));
     std::unique_ptr<DcmIODTypes::Frame> unpacked;
-    if (seg->getSegmentationType() == DcmSegTypes::ST_BINARY) {
-        unpacked.reset(DcmSegUtils::unpackBinaryFrame(f, rows, cols));
+    if (s.seg->getSegmentationType() == DcmSegTypes::ST_BINARY) {
+        unpacked.reset(DcmSegUtils::unpackBinaryFrame(f, s.rows, s.cols));
         f = unpacked.get();
     }
-    if (!f || f->length < static_cast<size_t>(rows) * cols) throw IoError(path, "DICOM SEG frame is truncated");
-    cv::Mat m(rows, cols, CV_8U);
-    std::copy(f->pixData, f->pixData + static_cast<size_t>(rows) * cols, m.ptr<uchar>());
+    const size_t n = static_cast<size_t>(s.rows) * s.cols;
+    if (!f || f->length < n) throw IoError(path, "DICOM SEG frame is truncated");
+    cv::Mat m(s.rows, s.cols, CV_8U);
+    std::copy(f->pixData, f->pixData + n, m.ptr<uchar>());
     return m > 0;
+}
+
+// The SOP instances frame `frame` was derived from.
+std::vector<std::string> sourceInstances(DcmSegmentation& seg, size_t frame) {
+    std::vector<std::string> uids;
+    auto* derivation = dynamic_cast<FGDerivationImage*>(
+        seg.getFunctionalGroups().get(static_cast<Uint32>(frame), DcmFGTypes::EFG_DERIVATIONIMAGE));
+    if (!derivation) return uids;
+    for (DerivationImageItem* item : derivation->getDerivationImageItems())
+        for (SourceImageItem* source : item->getSourceImageItems()) {
+            OFString uid;
+            if (source->getImageSOPInstanceReference().getReferencedSOPInstanceUID(uid).good() && !uid.empty())
+                uids.push_back(uid.c_str());
+        }
+    return uids;
+}
+
+}  // namespace
+
+cv::Mat readDicomSegFrame(const std::string& path, int frame) {
+    LoadedSeg s = loadSeg(path);
+    return frameMask(path, s, static_cast<size_t>(frame));
+}
+
+bool isDicomSeg(const std::string& path) {
+    setUpDcmtk();
+    DcmFileFormat header;
+    if (header.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).bad()) return false;
+    OFString sopClass, modality;
+    header.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
+    header.getDataset()->findAndGetOFString(DCM_Modality, modality);
+    return sopClass == UID_SegmentationStorage || modality == "SEG";
+}
+
+cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid,
+                            const std::vector<std::string>& allSopInstanceUids) {
+    LoadedSeg s = loadSeg(path);
+    cv::Mat mask = cv::Mat::zeros(s.rows, s.cols, CV_8U);
+    bool anyReference = false, refersToTheImage = false;
+    for (size_t frame = 0; frame < s.seg->getNumberOfFrames(); ++frame) {
+        const auto sources = sourceInstances(*s.seg, frame);
+        anyReference = anyReference || !sources.empty();
+        for (const auto& uid : sources) {
+            const bool ofTheImage = uid == sopInstanceUid ||
+                                    std::find(allSopInstanceUids.begin(), allSopInstanceUids.end(), uid) !=
+                                        allSopInstanceUids.end();
+            refersToTheImage = refersToTheImage || ofTheImage;
+            if (uid == sopInstanceUid) {
+                mask |= frameMask(path, s, frame);
+                break;
+            }
+        }
+    }
+    if (!anyReference)
+        throw IoError(path, "the DICOM SEG does not say which images its frames belong to (no Derivation Image)");
+    if (!refersToTheImage)
+        throw IoError(path, "the DICOM SEG belongs to other images than this one (none of its frames refers to it)");
+    return mask;
 }
 
 }  // namespace msf::io

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
 
@@ -52,9 +53,32 @@ double shareOfCommonestLevels(const cv::Mat& grey, size_t levels) {
 }
 }  // namespace
 
+MaskFrame maskFrameFor(const Image& image) {
+    const auto& m = image.meta;
+    MaskFrame which;
+    which.frame = image.frameCount() > 1 ? image.current : -1;
+    which.sopInstanceUid = static_cast<size_t>(image.current) < m.sopInstanceUids.size()
+                               ? m.sopInstanceUids[image.current]
+                               : m.sopInstanceUid;
+    which.seriesSopInstanceUids = m.sopInstanceUids.empty() ? std::vector<std::string>{m.sopInstanceUid}
+                                                            : m.sopInstanceUids;
+    return which;
+}
+
 cv::Mat loadMask(const std::string& path, int frame) {
+    MaskFrame which;
+    which.frame = frame;
+    return loadMask(path, which);
+}
+
+cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
+    if (looksLikeDicom(path) && isDicomSeg(path)) {
+        if (which.sopInstanceUid.empty())
+            throw IoError(path, "a DICOM SEG is a reference only for the DICOM image it was made on");
+        return readDicomSegMaskFor(path, which.sopInstanceUid, which.seriesSopInstanceUids);
+    }
     LoadOptions o;
-    o.frame = frame;
+    o.frame = which.frame;
     const Image img = loadImage(path, o);
     cv::Mat grey = img.pixels();
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);

@@ -552,11 +552,11 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
 
 void MainWindow::loadReferenceMask(const QString& path) {
     const std::string p = path.toStdString();
-    const int frame = image_.frameCount() > 1 ? image_.current : -1;
+    const io::MaskFrame which = io::maskFrameFor(image_);
     const int generation = imageGeneration_;
     referencePath_ = path;
     runInBackground<cv::Mat>(
-        this, [p, frame] { return io::loadMask(p, frame); },
+        this, [p, which] { return io::loadMask(p, which); },
         [this, path, generation](cv::Mat m) {
             if (generation != imageGeneration_) {
                 // Read for an image or frame no longer shown. A frame change

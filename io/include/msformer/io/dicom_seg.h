@@ -3,6 +3,7 @@
 // and reading back.
 #include <opencv2/core.hpp>
 #include <string>
+#include <vector>
 
 #include "msformer/io/image.h"
 
@@ -25,5 +26,16 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
 // Frame `frame` of a DICOM SEG as a CV_8U 0 / 255 mask (binary segmentations
 // unpacked). Throws IoError.
 cv::Mat readDicomSegFrame(const std::string& path, int frame = 0);
+
+// Whether the file is a DICOM Segmentation (reads the header only).
+bool isDicomSeg(const std::string& path);
+
+// A DICOM SEG as the reference for one image instance: the union of its
+// frames (any segment) whose Derivation Image refers to `sopInstanceUid`,
+// CV_8U 0 / 255. All 0 when the SEG refers to other instances of `allSopInstanceUids`
+// (the image's series) but not this one. Throws IoError naming the file when
+// it refers to none of them (a SEG of another image) or has no references.
+cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid,
+                            const std::vector<std::string>& allSopInstanceUids);
 
 }  // namespace msf::io

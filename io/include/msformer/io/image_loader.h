@@ -20,8 +20,17 @@ Image loadImage(const std::string& path, const LoadOptions& options = {});
 // Raster formats OpenCV decodes (PNG, JPEG, BMP, TIFF), EXIF orientation applied.
 Image readRaster(const std::string& path);
 
-// A binary mask file (any format above): non-zero = inside; CV_8U 0 / 255 of
-// the current frame (the same frame as `frame`, when given).
+// Which part of a mask file goes with the frame an image shows.
+struct MaskFrame {
+    int frame = -1;                     // volume masks: this slice (-1: the reader's default)
+    std::string sopInstanceUid;         // DICOM SEG: its frames that refer to this instance
+    std::vector<std::string> seriesSopInstanceUids;  // ... within the image's instances
+};
+MaskFrame maskFrameFor(const Image& image);
+
+// A binary mask file (any format above, or a DICOM SEG): non-zero = inside;
+// CV_8U 0 / 255 of the given frame.
+cv::Mat loadMask(const std::string& path, const MaskFrame& which);
 cv::Mat loadMask(const std::string& path, int frame = -1);
 
 }  // namespace msf::io
