@@ -42,11 +42,9 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         const auto pos = msf::io::currentFramePosition(img);
         out << "position of the current frame (LPS, mm): " << pos[0] << ", " << pos[1] << ", " << pos[2] << "\n";
     }
-    const std::string sop = static_cast<size_t>(img.current) < m.sopInstanceUids.size() ? m.sopInstanceUids[img.current]
-                                                                                        : m.sopInstanceUid;
     if (!m.studyInstanceUid.empty())
         out << "study UID: " << q(m.studyInstanceUid) << "\nseries UID: " << q(m.seriesInstanceUid)
-            << "\nSOP instance UID (current frame): " << q(sop) << "\nframe of reference UID: "
+            << "\nSOP instance UID (current frame): " << q(msf::io::currentSopInstanceUid(img)) << "\nframe of reference UID: "
             << q(m.frameOfReferenceUid) << "\n";
     if (m.hasNiftiAffine) out << "NIfTI sform code " << m.niftiSformCode << ", qform code " << m.niftiQformCode << "\n";
 }

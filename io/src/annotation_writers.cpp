@@ -87,9 +87,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
     if (m.format == "DICOM")
         j["source"]["dicom"] = {{"study_instance_uid", m.studyInstanceUid},
                                 {"series_instance_uid", m.seriesInstanceUid},
-                                {"sop_instance_uid", m.sopInstanceUids.empty()
-                                                         ? m.sopInstanceUid
-                                                         : m.sopInstanceUids.at(source.current)},
+                                {"sop_instance_uid", currentSopInstanceUid(source)},
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
     j["window"] = m.window.valid() ? json{{"name", m.window.name}, {"center", m.window.center},

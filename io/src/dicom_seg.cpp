@@ -46,9 +46,7 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     checkWritable(path, overwrite);
     const std::string sourceFile =
         std::filesystem::is_directory(m.sourcePath) || m.sopInstanceUids.size() > 1 ? std::string() : m.sourcePath;
-    const std::string sopInstance = m.sopInstanceUids.size() > static_cast<size_t>(source.current)
-                                        ? m.sopInstanceUids[source.current]
-                                        : m.sopInstanceUid;
+    const std::string sopInstance = currentSopInstanceUid(source);
 
     IODGeneralEquipmentModule::EquipmentInfo equipment("MS-Former Studio", "msformer-studio", "0",
                                                        d.softwareVersion.c_str());

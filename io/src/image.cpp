@@ -20,6 +20,13 @@ std::array<double, 3> currentFramePosition(const Image& image) {
     return {m.imagePosition[0] + step * n[0], m.imagePosition[1] + step * n[1], m.imagePosition[2] + step * n[2]};
 }
 
+std::string currentSopInstanceUid(const Image& image) {
+    const auto& m = image.meta;
+    return image.current >= 0 && static_cast<size_t>(image.current) < m.sopInstanceUids.size()
+               ? m.sopInstanceUids[image.current]
+               : m.sopInstanceUid;
+}
+
 std::vector<Window> ctPresets() {
     return {{-300, 1400, "wide"}, {-600, 1500, "lung"}, {40, 400, "mediastinum"}, {400, 1800, "bone"},
             {40, 80, "brain"}};

@@ -57,9 +57,7 @@ MaskFrame maskFrameFor(const Image& image) {
     const auto& m = image.meta;
     MaskFrame which;
     which.frame = image.frameCount() > 1 ? image.current : -1;
-    which.sopInstanceUid = static_cast<size_t>(image.current) < m.sopInstanceUids.size()
-                               ? m.sopInstanceUids[image.current]
-                               : m.sopInstanceUid;
+    which.sopInstanceUid = currentSopInstanceUid(image);
     which.seriesSopInstanceUids = m.sopInstanceUids.empty() ? std::vector<std::string>{m.sopInstanceUid}
                                                             : m.sopInstanceUids;
     return which;

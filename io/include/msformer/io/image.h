@@ -58,6 +58,9 @@ std::array<double, 3> sliceNormal(const ImageMetadata& m);
 // series, else the first frame's plus current x slice spacing along the normal.
 std::array<double, 3> currentFramePosition(const Image& image);
 
+// SOP Instance UID of the current frame: the slice's own in a series, else the file's.
+std::string currentSopInstanceUid(const Image& image);
+
 // Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
 // (-1000..400 HU), the default for CT.
 std::vector<Window> ctPresets();
