@@ -34,22 +34,16 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
 namespace {
 // The share of the pixels that the `levels` most frequent grey levels cover.
 double shareOfCommonestLevels(const cv::Mat& grey, size_t levels) {
-    std::vector<uint16_t> values;
-    values.reserve(grey.total());
     cv::Mat wide;
     grey.convertTo(wide, CV_16U);
-    for (int y = 0; y < wide.rows; ++y) values.insert(values.end(), wide.ptr<uint16_t>(y), wide.ptr<uint16_t>(y) + wide.cols);
-    std::sort(values.begin(), values.end());
-    std::vector<size_t> counts;
-    for (auto run = values.begin(); run != values.end();) {
-        const auto end = std::upper_bound(run, values.end(), *run);
-        counts.push_back(static_cast<size_t>(end - run));
-        run = end;
-    }
-    std::sort(counts.begin(), counts.end(), std::greater<>());
+    std::vector<size_t> counts(1 << 16, 0);  // a histogram: one pass, whatever the image size
+    for (int y = 0; y < wide.rows; ++y)
+        for (const uint16_t* p = wide.ptr<uint16_t>(y), *end = p + wide.cols; p != end; ++p) ++counts[*p];
+    const size_t n = std::min(levels, counts.size());
+    std::partial_sort(counts.begin(), counts.begin() + n, counts.end(), std::greater<>());
     size_t covered = 0;
-    for (size_t i = 0; i < std::min(levels, counts.size()); ++i) covered += counts[i];
-    return values.empty() ? 1.0 : double(covered) / values.size();
+    for (size_t i = 0; i < n; ++i) covered += counts[i];
+    return wide.total() == 0 ? 1.0 : double(covered) / wide.total();
 }
 }  // namespace
 
