@@ -330,12 +330,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
                 return;
             }
             image_ = std::move(l.image);
-            msformerLabels_ = kmeansLabels_ = LabelMap{};
-            msformerParameters_.clear();
-            kmeansParameters_.clear();
-            kmeansJob_ = 0;  // a k-means still running was for the previous image: its result is dropped
-            ++imageGeneration_;  // and so is a reference mask still being read
-            reference_ = cv::Mat();
+            forgetShownResults();
             referencePath_.clear();
             refreshMetrics();
             {
@@ -380,17 +375,21 @@ void MainWindow::setFrame(int frame) {
         frameSlider_->setValue(frame);
         frameBox_->setValue(frame);
     }
+    forgetShownResults();
+    refreshBase();
+    mask_->reset(image_.pixels().size());
+    refreshMetrics();
+    // The reference mask was the previous frame's slice: read this frame's.
+    if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
+}
+
+void MainWindow::forgetShownResults() {
     msformerLabels_ = kmeansLabels_ = LabelMap{};
     msformerParameters_.clear();
     kmeansParameters_.clear();
-    kmeansJob_ = 0;  // as in openFile
-    ++imageGeneration_;
-    refreshBase();
-    mask_->reset(image_.pixels().size());
-    // The reference mask was the previous frame's slice: read this frame's.
+    kmeansJob_ = 0;       // a k-means still running: its result is dropped when it lands
+    ++imageGeneration_;   // and so is a reference mask still being read
     reference_ = cv::Mat();
-    refreshMetrics();
-    if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
 }
 
 std::vector<io::Window> MainWindow::windowChoices() const {

@@ -77,6 +77,9 @@ private:
     void buildMenus();
     void showError(const QString& message);
     void refreshBase();
+    // The maps, their parameters and the reference mask belong to the image or
+    // frame shown until now: dropped, with what is still computing or reading for it.
+    void forgetShownResults();
     std::vector<io::Window> windowChoices() const;  // offered in the window box (8-bit: full range first)
     void refreshOverlays();
     void refreshMetrics();
