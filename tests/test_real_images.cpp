@@ -154,7 +154,7 @@ private slots:
         QVERIFY(std::abs(a[0][3] + own.meta.imagePosition[0]) < 1e-3);
         QVERIFY(std::abs(a[1][3] + own.meta.imagePosition[1]) < 1e-3);
         QVERIFY(std::abs(a[2][3] - own.meta.imagePosition[2]) < 1e-3);
-        const auto n = msf::io::sliceNormal(vol.meta);  // the third axis: along the normal, one spacing
+        const auto n = msf::io::sliceNormal(vol.meta.imageOrientation);  // the third axis: along the normal, one spacing
         QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
         QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }

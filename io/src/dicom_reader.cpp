@@ -68,8 +68,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
 }
 
 double alongNormal(const DicomHeader& h) {
-    const auto& o = h.orientation;
-    const double n[3] = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
+    const auto n = sliceNormal(h.orientation);
     return n[0] * h.position[0] + n[1] * h.position[1] + n[2] * h.position[2];
 }
 
@@ -245,7 +244,7 @@ Image readDicomSeries(const DicomSeries& series) {
         // is not the distance between slices (gaps, overlapping reconstructions),
         // and some vendors put the gap in Spacing Between Slices.
         volume.meta.framePositions = positions;
-        const auto n = sliceNormal(volume.meta);
+        const auto n = sliceNormal(volume.meta.imageOrientation);
         std::vector<double> steps;
         for (size_t i = 1; i < positions.size(); ++i) {
             double d = 0;

@@ -6,8 +6,7 @@
 
 namespace msf::io {
 
-std::array<double, 3> sliceNormal(const ImageMetadata& m) {
-    const auto& o = m.imageOrientation;
+std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
 }
 
@@ -15,7 +14,7 @@ std::array<double, 3> currentFramePosition(const Image& image) {
     const auto& m = image.meta;
     if (image.current >= 0 && static_cast<size_t>(image.current) < m.framePositions.size())
         return m.framePositions[image.current];
-    const auto n = sliceNormal(m);
+    const auto n = sliceNormal(m.imageOrientation);
     const double step = image.frameCount() > 1 ? image.current * std::max(0.0, m.sliceSpacing) : 0.0;
     return {m.imagePosition[0] + step * n[0], m.imagePosition[1] + step * n[1], m.imagePosition[2] + step * n[2]};
 }

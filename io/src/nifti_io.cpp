@@ -117,7 +117,7 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
         // DICOM: x = P + i dx row + j dy col + k dz normal (LPS), P the shown
         // slice's position; RAS negates the first two axes.
         const auto p = currentFramePosition(source);
-        const auto n = sliceNormal(m);
+        const auto n = sliceNormal(m.imageOrientation);
         const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
         const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};
         const double normal[3] = {geo ? n[0] : 0, geo ? n[1] : 0, geo ? n[2] : 1};

@@ -52,8 +52,9 @@ struct Image {
     bool isMonochrome() const { return !frames.empty() && frames[0].channels() == 1; }
 };
 
-// Unit normal of the image plane (row x column direction cosines, LPS).
-std::array<double, 3> sliceNormal(const ImageMetadata& m);
+// Normal of the image plane: row x column direction cosines (DICOM Image
+// Orientation (Patient), LPS).
+std::array<double, 3> sliceNormal(const std::array<double, 6>& orientation);
 // LPS position of the current frame's first pixel: the slice's own in a
 // series, else the first frame's plus current x slice spacing along the normal.
 std::array<double, 3> currentFramePosition(const Image& image);
