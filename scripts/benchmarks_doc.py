@@ -81,7 +81,8 @@ if gpu_rows.exists():
         runs = ", ".join(f"{v:.2f}" for v in r["runs"])
         out.append(f"| {r['mode']} | {r['size']} | {r['step']} | {statistics.median(r['runs']):.2f} | {runs} |")
     out.append("")
-for name, title in (("measurements/gpu/h100-gpu-formulations.log", "H100, this version (run-ahead, the CUDA arrangements, LayerNorm kernels)"),
+for name, title in (("measurements/gpu/h200-verification-1ca6702.log", "H200, the landed code re-checked (self-check, timings, ablations, default map against the CPU)"),
+                    ("measurements/gpu/h100-gpu-formulations.log", "H100, this version (run-ahead, the CUDA arrangements, LayerNorm kernels)"),
                     ("measurements/gpu/h100-channels-last-embedding.log", "H100, the previous version (channels-last token embedding)"),
                     ("measurements/gpu/h100-precision.log", "H100, the multi-tensor SGD step and the precisions fp32, tf32, bf16"),
                     ("measurements/gpu/h100-fused-qkv-not-kept.log", "H100, a change measured and not kept (Q, K, V as one product)"),
