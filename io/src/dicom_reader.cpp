@@ -227,7 +227,14 @@ Image readDicomSeries(const DicomSeries& series) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
     Image volume = readDicom(series.files.front());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
-    volume.meta.sopInstanceUids = {volume.meta.sopInstanceUid};
+    // One UID per frame, and each frame's number in its file when a file holds several.
+    auto addInstance = [&volume](const Image& file) {
+        for (int f = 0; f < file.frameCount(); ++f) {
+            volume.meta.sopInstanceUids.push_back(file.meta.sopInstanceUid);
+            volume.meta.instanceFrameNumbers.push_back(file.frameCount() > 1 ? f + 1 : 0);
+        }
+    };
+    addInstance(volume);
     bool everySliceHasGeometry = volume.meta.hasGeometry && volume.frameCount() == 1;
     std::vector<std::array<double, 3>> positions{volume.meta.imagePosition};
     for (size_t i = 1; i < series.files.size(); ++i) {
@@ -235,7 +242,7 @@ Image readDicomSeries(const DicomSeries& series) {
         if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
             throw IoError(series.files[i], "slice size or type differs from the rest of the series");
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
-        volume.meta.sopInstanceUids.push_back(slice.meta.sopInstanceUid);
+        addInstance(slice);
         everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
         positions.push_back(slice.meta.imagePosition);
     }

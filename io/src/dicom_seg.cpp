@@ -36,6 +36,26 @@ std::string fmt(double v) {
     return s.str();
 }
 
+// ACR-NEMA and early DICOM files write dates as YYYY.MM.DD and times as
+// HH:MM:SS, which DICOM 3 reads but forbids in new objects, so DCMTK refuses
+// to save a SEG that copied them ("Value Representation violated"). The same
+// value without the separators; empty (these are type 2) if still not valid.
+OFString currentFormat(OFString value, char separator, bool isDate) {
+    value.erase(std::remove(value.begin(), value.end(), separator), value.end());
+    const OFCondition valid = isDate ? DcmDate::checkStringValue(value, "1") : DcmTime::checkStringValue(value, "1");
+    return valid.good() ? value : OFString();
+}
+
+void modernizeDates(DcmSegmentation& seg) {
+    OFString v;
+    if (seg.getStudy().getStudyDate(v).good() && !v.empty())
+        seg.getStudy().setStudyDate(currentFormat(v, '.', true), OFFalse);
+    if (seg.getStudy().getStudyTime(v).good() && !v.empty())
+        seg.getStudy().setStudyTime(currentFormat(v, ':', false), OFFalse);
+    if (seg.getPatient().getPatientBirthDate(v).good() && !v.empty())
+        seg.getPatient().setPatientBirthDate(currentFormat(v, '.', true), OFFalse);
+}
+
 }  // namespace
 
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
@@ -47,6 +67,7 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     const std::string sourceFile =
         std::filesystem::is_directory(m.sourcePath) || m.sopInstanceUids.size() > 1 ? std::string() : m.sourcePath;
     const std::string sopInstance = currentSopInstanceUid(source);
+    const int sourceFrame = currentInstanceFrameNumber(source);  // 0: a single-frame instance
 
     IODGeneralEquipmentModule::EquipmentInfo equipment("MS-Former Studio", "msformer-studio", "0",
                                                        d.softwareVersion.c_str());
@@ -56,17 +77,32 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
                                                     equipment, content),
           path, "creating the segmentation");
     std::unique_ptr<DcmSegmentation> seg(raw);
+    // X-ray, ultrasound, photographs and old files have no Frame of Reference, or
+    // no plane position in it; the SEG then has none either (its frames point at
+    // the source instance and frame): DCMTK refuses to save a SEG without a Frame
+    // of Reference, and one with a Frame of Reference but no plane positions.
+    const bool placed = m.hasGeometry && !m.frameOfReferenceUid.empty();
+    if (!placed) {
+        seg->getRules()->addRule(
+            new IODRule(DCM_FrameOfReferenceUID, "1", "1C", "FrameOfReferenceModule", DcmIODTypes::IE_FOR), OFTrue);
+        seg->getRules()->addRule(
+            new IODRule(DCM_PositionReferenceIndicator, "1", "3", "FrameOfReferenceModule", DcmIODTypes::IE_FOR), OFTrue);
+        // Without Image Orientation (Patient), General Image needs Patient Orientation (type 2C): present, empty = unknown.
+        seg->getRules()->addRule(
+            new IODRule(DCM_PatientOrientation, "2", "2", "GeneralImageModule", DcmIODTypes::IE_IMAGE), OFTrue);
+    }
 
     // Patient, study and frame of reference of the source.
     if (!sourceFile.empty()) {
         check(seg->importFromSourceImage(sourceFile.c_str()), path, "reading patient/study from " + sourceFile);
+        modernizeDates(*seg);
+        if (!placed) seg->getFrameOfReference().setFrameOfReferenceUID("", OFFalse);
     } else {
         seg->getPatient().setPatientID(m.patientId.c_str());
         seg->getPatient().setPatientName(m.patientName.c_str());
         seg->getStudy().setStudyInstanceUID(m.studyInstanceUid.c_str());
         seg->getStudy().setStudyID(m.studyId.c_str());
-        if (!m.frameOfReferenceUid.empty())
-            seg->getFrameOfReference().setFrameOfReferenceUID(m.frameOfReferenceUid.c_str());
+        if (placed) seg->getFrameOfReference().setFrameOfReferenceUID(m.frameOfReferenceUid.c_str());
     }
     seg->getSeries().setSeriesDescription(("MS-Former Studio: " + d.segmentLabel).c_str());
     seg->getSeries().setSeriesNumber("9901");
@@ -85,7 +121,7 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     check(measures.setPixelSpacing((fmt(sy) + "\\" + fmt(sx)).c_str()), path, "pixel spacing");
     check(measures.setSliceThickness(fmt(m.sliceSpacing > 0 ? m.sliceSpacing : 1.0).c_str()), path, "slice thickness");
     check(seg->addForAllFrames(measures), path, "pixel measures");
-    if (m.hasGeometry) {
+    if (placed) {
         FGPlaneOrientationPatient orientation;
         const auto& o = m.imageOrientation;
         check(orientation.setImageOrientationPatient(fmt(o[0]).c_str(), fmt(o[1]).c_str(), fmt(o[2]).c_str(),
@@ -97,7 +133,7 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     // Per-frame groups: position, frame content, derivation from the source image.
     OFVector<FGBase*> perFrame;
     FGPlanePosPatient position;
-    if (m.hasGeometry) {
+    if (placed) {
         const auto p = currentFramePosition(source);
         check(position.setImagePositionPatient(fmt(p[0]).c_str(), fmt(p[1]).c_str(), fmt(p[2]).c_str()), path,
               "position");
@@ -109,6 +145,8 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     OFVector<ImageSOPInstanceReferenceMacro> derivation(1);
     check(derivation[0].setReferencedSOPClassUID(m.sopClassUid.c_str()), path, "source reference");
     check(derivation[0].setReferencedSOPInstanceUID(sopInstance.c_str()), path, "source reference");
+    if (sourceFrame > 0)  // the frame of a multi-frame instance, else it would refer to all of them
+        check(derivation[0].addReferencedFrameNumber(static_cast<Uint16>(sourceFrame)), path, "source frame");
     std::unique_ptr<FGDerivationImage> derived(
         DcmSegmentation::createDerivationImageFG(derivation, "Semi-automatic segmentation by MS-Former Studio"));
     if (!derived) throw IoError(path, "DICOM SEG: cannot describe the source image reference");
@@ -127,8 +165,10 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
           path, "dimension index");
 
     IODReferences refs;
+    OFVector<Uint32> referencedFrames;
+    if (sourceFrame > 0) referencedFrames.push_back(static_cast<Uint32>(sourceFrame));
     refs.add(new IODImageReference(m.patientId.c_str(), m.studyInstanceUid.c_str(), m.seriesInstanceUid.c_str(),
-                                   sopInstance.c_str(), m.sopClassUid.c_str()));
+                                   sopInstance.c_str(), m.sopClassUid.c_str(), referencedFrames));
     seg->getCommonInstanceReference().addReferences(refs, m.studyInstanceUid.c_str());
 
     // Saved beside the target under a temporary name, then moved into place.
@@ -181,19 +221,32 @@ cv::Mat frameMask(const std::string& path, LoadedSeg& s, size_t frame) {
     return m > 0;
 }
 
-// The SOP instances frame `frame` was derived from.
-std::vector<std::string> sourceInstances(DcmSegmentation& seg, size_t frame) {
-    std::vector<std::string> uids;
+// An image a SEG frame was derived from: the SOP instance, and which of its
+// frames (none listed: all of them).
+struct SourceImage {
+    std::string uid;
+    std::vector<Uint16> frames;
+    bool covers(const std::string& sopInstanceUid, int frameNumber) const {
+        return uid == sopInstanceUid && (frameNumber <= 0 || frames.empty() ||
+                                         std::find(frames.begin(), frames.end(), frameNumber) != frames.end());
+    }
+};
+
+std::vector<SourceImage> sourceImages(DcmSegmentation& seg, size_t frame) {
+    std::vector<SourceImage> sources;
     auto* derivation = dynamic_cast<FGDerivationImage*>(
         seg.getFunctionalGroups().get(static_cast<Uint32>(frame), DcmFGTypes::EFG_DERIVATIONIMAGE));
-    if (!derivation) return uids;
+    if (!derivation) return sources;
     for (DerivationImageItem* item : derivation->getDerivationImageItems())
         for (SourceImageItem* source : item->getSourceImageItems()) {
+            auto& reference = source->getImageSOPInstanceReference();
             OFString uid;
-            if (source->getImageSOPInstanceReference().getReferencedSOPInstanceUID(uid).good() && !uid.empty())
-                uids.push_back(uid.c_str());
+            if (reference.getReferencedSOPInstanceUID(uid).bad() || uid.empty()) continue;
+            OFVector<Uint16> frames;
+            reference.getReferencedFrameNumber(frames);
+            sources.push_back({uid.c_str(), std::vector<Uint16>(frames.begin(), frames.end())});
         }
-    return uids;
+    return sources;
 }
 
 }  // namespace
@@ -213,20 +266,20 @@ bool isDicomSeg(const std::string& path) {
     return sopClass == UID_SegmentationStorage || modality == "SEG";
 }
 
-cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid,
+cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
                             const std::vector<std::string>& allSopInstanceUids) {
     LoadedSeg s = loadSeg(path);
     cv::Mat mask = cv::Mat::zeros(s.rows, s.cols, CV_8U);
     bool anyReference = false, refersToTheImage = false;
     for (size_t frame = 0; frame < s.seg->getNumberOfFrames(); ++frame) {
-        const auto sources = sourceInstances(*s.seg, frame);
+        const auto sources = sourceImages(*s.seg, frame);
         anyReference = anyReference || !sources.empty();
-        for (const auto& uid : sources) {
-            const bool ofTheImage = uid == sopInstanceUid ||
-                                    std::find(allSopInstanceUids.begin(), allSopInstanceUids.end(), uid) !=
+        for (const auto& source : sources) {
+            const bool ofTheImage = source.uid == sopInstanceUid ||
+                                    std::find(allSopInstanceUids.begin(), allSopInstanceUids.end(), source.uid) !=
                                         allSopInstanceUids.end();
             refersToTheImage = refersToTheImage || ofTheImage;
-            if (uid == sopInstanceUid) {
+            if (source.covers(sopInstanceUid, instanceFrameNumber)) {
                 mask |= frameMask(path, s, frame);
                 break;
             }

@@ -26,6 +26,15 @@ std::string currentSopInstanceUid(const Image& image) {
                : m.sopInstanceUid;
 }
 
+int currentInstanceFrameNumber(const Image& image) {
+    const auto& m = image.meta;
+    if (m.format != "DICOM" || image.current < 0) return 0;
+    if (!m.sopInstanceUids.empty())  // a series: each file's own frame numbers, if it has several frames
+        return static_cast<size_t>(image.current) < m.instanceFrameNumbers.size() ? m.instanceFrameNumbers[image.current]
+                                                                                  : 0;
+    return image.frameCount() > 1 ? image.current + 1 : 0;
+}
+
 std::vector<Window> ctPresets() {
     return {{-300, 1400, "wide"}, {-600, 1500, "lung"}, {40, 400, "mediastinum"}, {400, 1800, "bone"},
             {40, 80, "brain"}};

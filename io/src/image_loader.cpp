@@ -52,6 +52,7 @@ MaskFrame maskFrameFor(const Image& image) {
     MaskFrame which;
     which.frame = image.frameCount() > 1 ? image.current : -1;
     which.sopInstanceUid = currentSopInstanceUid(image);
+    which.instanceFrameNumber = currentInstanceFrameNumber(image);
     which.seriesSopInstanceUids = m.sopInstanceUids.empty() ? std::vector<std::string>{m.sopInstanceUid}
                                                             : m.sopInstanceUids;
     return which;
@@ -67,7 +68,7 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
     if (looksLikeDicom(path) && isDicomSeg(path)) {
         if (which.sopInstanceUid.empty())
             throw IoError(path, "a DICOM SEG is a reference only for the DICOM image it was made on");
-        return readDicomSegMaskFor(path, which.sopInstanceUid, which.seriesSopInstanceUids);
+        return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids);
     }
     LoadOptions o;
     o.frame = which.frame;

@@ -32,10 +32,12 @@ bool isDicomSeg(const std::string& path);
 
 // A DICOM SEG as the reference for one image instance: the union of its
 // frames (any segment) whose Derivation Image refers to `sopInstanceUid`,
-// CV_8U 0 / 255. All 0 when the SEG refers to other instances of `allSopInstanceUids`
-// (the image's series) but not this one. Throws IoError naming the file when
-// it refers to none of them (a SEG of another image) or has no references.
-cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid,
+// CV_8U 0 / 255; for a multi-frame instance (`instanceFrameNumber` > 0, 1-based)
+// only the references that list that frame or no frame at all. All 0 when the
+// SEG refers to other instances of `allSopInstanceUids` (the image's series) or
+// other frames, but not this one. Throws IoError naming the file when it refers
+// to none of them (a SEG of another image) or has no references.
+cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
                             const std::vector<std::string>& allSopInstanceUids);
 
 }  // namespace msf::io

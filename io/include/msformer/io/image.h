@@ -31,6 +31,7 @@ struct ImageMetadata {
     std::string patientId, patientName, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid,
         frameOfReferenceUid, studyId, seriesDescription;
     std::vector<std::string> sopInstanceUids;  // per frame of a series
+    std::vector<int> instanceFrameNumbers;     // per frame of a series of multi-frame files: its number in its file (1-based)
     bool hasGeometry = false;
     std::array<double, 3> imagePosition{};     // of the first frame (LPS, mm)
     std::vector<std::array<double, 3>> framePositions;  // a series' per-slice positions, in frame order
@@ -61,6 +62,10 @@ std::array<double, 3> currentFramePosition(const Image& image);
 
 // SOP Instance UID of the current frame: the slice's own in a series, else the file's.
 std::string currentSopInstanceUid(const Image& image);
+// DICOM Referenced Frame Number of the current frame within its SOP instance
+// (1-based) when that instance has several frames; 0 for a single-frame instance
+// or a non-DICOM image.
+int currentInstanceFrameNumber(const Image& image);
 
 // Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
 // (-1000..400 HU), the default for CT.

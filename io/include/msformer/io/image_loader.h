@@ -24,6 +24,7 @@ Image readRaster(const std::string& path);
 struct MaskFrame {
     int frame = -1;                     // volume masks: this slice (-1: the reader's default)
     std::string sopInstanceUid;         // DICOM SEG: its frames that refer to this instance
+    int instanceFrameNumber = 0;        // ... and to this frame of it (1-based; 0: a single-frame instance)
     std::vector<std::string> seriesSopInstanceUids;  // ... within the image's instances
 };
 MaskFrame maskFrameFor(const Image& image);
