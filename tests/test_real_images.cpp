@@ -265,6 +265,101 @@ private slots:
             QVERIFY2(!report.contains("Error"), qPrintable(file + ": " + report));
         }
     }
+    // An Enhanced CT written with DCMTK: 3 frames of 8 x 8, stored value 1000 + 10 f,
+    // spacing, orientation and (shared or per-frame) rescale in functional groups,
+    // positions 3 mm apart in per-frame groups only.
+    static std::string writeEnhancedCt(const QString& path, bool perFrameRescale) {
+        DcmFileFormat ff;
+        DcmDataset* ds = ff.getDataset();
+        ds->putAndInsertString(DCM_SOPClassUID, UID_EnhancedCTImageStorage);
+        ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.2.1125.7.1");
+        ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.2.1125.7.2");
+        ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.2.1125.7.3");
+        ds->putAndInsertString(DCM_FrameOfReferenceUID, "1.2.826.0.1.3680043.2.1125.7.4");
+        ds->putAndInsertString(DCM_Modality, "CT");
+        ds->putAndInsertString(DCM_PatientName, "Enhanced^Test");
+        ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+        ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+        ds->putAndInsertString(DCM_NumberOfFrames, "3");
+        ds->putAndInsertUint16(DCM_Rows, 8);
+        ds->putAndInsertUint16(DCM_Columns, 8);
+        ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+        ds->putAndInsertUint16(DCM_BitsStored, 16);
+        ds->putAndInsertUint16(DCM_HighBit, 15);
+        ds->putAndInsertUint16(DCM_PixelRepresentation, 1);
+        std::vector<Sint16> pixels(3 * 64);
+        for (int f = 0; f < 3; ++f) std::fill(pixels.begin() + f * 64, pixels.begin() + (f + 1) * 64, Sint16(1000 + 10 * f));
+        ds->putAndInsertUint16Array(DCM_PixelData, reinterpret_cast<const Uint16*>(pixels.data()), pixels.size());
+        auto macro = [](DcmItem* group, const DcmTagKey& seq) {
+            DcmItem* item = nullptr;
+            group->findOrCreateSequenceItem(seq, item, 0);
+            return item;
+        };
+        auto rescale = [&](DcmItem* group, int intercept) {
+            DcmItem* r = macro(group, DCM_PixelValueTransformationSequence);
+            r->putAndInsertString(DCM_RescaleIntercept, std::to_string(intercept).c_str());
+            r->putAndInsertString(DCM_RescaleSlope, "1");
+            r->putAndInsertString(DCM_RescaleType, "HU");
+        };
+        DcmItem* shared = nullptr;
+        ds->findOrCreateSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0);
+        DcmItem* measures = macro(shared, DCM_PixelMeasuresSequence);
+        measures->putAndInsertString(DCM_PixelSpacing, "0.5\\0.6");
+        measures->putAndInsertString(DCM_SliceThickness, "2.5");
+        macro(shared, DCM_PlaneOrientationSequence)->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+        macro(shared, DCM_FrameVOILUTSequence)->putAndInsertString(DCM_WindowCenter, "40");
+        macro(shared, DCM_FrameVOILUTSequence)->putAndInsertString(DCM_WindowWidth, "400");
+        if (!perFrameRescale) rescale(shared, -1024);
+        for (int f = 0; f < 3; ++f) {
+            DcmItem* own = nullptr;
+            ds->findOrCreateSequenceItem(DCM_PerFrameFunctionalGroupsSequence, own, f);
+            macro(own, DCM_PlanePositionSequence)
+                ->putAndInsertString(DCM_ImagePositionPatient, ("-2\\-2\\" + std::to_string(3 * f)).c_str());
+            if (perFrameRescale) rescale(own, -1024 - f);  // a different intercept per frame
+        }
+        const std::string file = path.toStdString();
+        if (ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).bad()) return {};
+        return file;
+    }
+    void anEnhancedCtKeepsItsFunctionalGroupGeometry() {
+        // Enhanced CT / MR keep spacing, positions and rescale in functional
+        // groups: read, the pixels are HU, every frame has its own position,
+        // and a SEG of frame 3 sits on frame 3 and names it.
+        QTemporaryDir tmp;
+        for (const bool perFrame : {false, true}) {
+            const std::string file = writeEnhancedCt(tmp.filePath(perFrame ? "per_frame.dcm" : "shared.dcm"), perFrame);
+            QVERIFY(!file.empty());
+            auto ct = msf::io::loadImage(file);
+            QCOMPARE(ct.frameCount(), 3);
+            for (int f = 0; f < 3; ++f)  // stored 1000 + 10 f, intercept -1024 (per frame: -1024 - f)
+                QCOMPARE(ct.frames[f].at<float>(4, 4), float(1000 + 10 * f - 1024 - (perFrame ? f : 0)));
+            QCOMPARE(ct.meta.spacingY, 0.5);
+            QCOMPARE(ct.meta.spacingX, 0.6);
+            QCOMPARE(ct.meta.sliceSpacing, 3.0);  // from the positions, not the 2.5 mm thickness
+            QVERIFY(ct.meta.hasGeometry);
+            QCOMPARE(int(ct.meta.framePositions.size()), 3);
+            QCOMPARE(int(ct.meta.fileWindows.size()), 1);  // offered; CT opens in the wide window
+            QCOMPARE(ct.meta.fileWindows[0].width, 400.0);
+            ct.current = 2;
+            QCOMPARE(msf::io::currentFramePosition(ct)[2], 6.0);
+
+            cv::Mat mask = cv::Mat::zeros(8, 8, CV_8U);
+            mask(cv::Rect(2, 2, 3, 3)) = 255;
+            const std::string seg = s(tmp.filePath(perFrame ? "per_frame_seg.dcm" : "shared_seg.dcm"));
+            msf::io::writeDicomSeg(seg, mask, ct, {}, false);
+            DcmFileFormat back;
+            QVERIFY(back.loadFile(seg.c_str()).good());
+            DcmItem *frameGroups = nullptr, *item = nullptr;
+            QVERIFY(back.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, frameGroups, 0).good());
+            QVERIFY(frameGroups->findAndGetSequenceItem(DCM_PlanePositionSequence, item, 0).good());
+            OFString position, frame;
+            item->findAndGetOFStringArray(DCM_ImagePositionPatient, position);
+            QCOMPARE(QString(position.c_str()), QString("-2\\-2\\6"));
+            QVERIFY(back.getDataset()->findAndGetOFString(DCM_ReferencedFrameNumber, frame, 0, true).good());
+            QCOMPARE(QString(frame.c_str()), QString("3"));
+            QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(ct)) != mask), 0);
+        }
+    }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));

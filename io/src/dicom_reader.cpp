@@ -91,6 +91,85 @@ cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
     return out;
 }
 
+// The slice spacing the positions show (median step along the normal), 0 if
+// they do not: Slice Thickness is not the distance between slices (gaps,
+// overlapping reconstructions), and some vendors put the gap in Spacing Between Slices.
+double measuredSliceSpacing(const std::vector<std::array<double, 3>>& positions,
+                            const std::array<double, 6>& orientation) {
+    if (positions.size() < 2) return 0;
+    const auto n = sliceNormal(orientation);
+    std::vector<double> steps;
+    for (size_t i = 1; i < positions.size(); ++i) {
+        double d = 0;
+        for (int k = 0; k < 3; ++k) d += (positions[i][k] - positions[i - 1][k]) * n[k];
+        steps.push_back(std::abs(d));
+    }
+    std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+    return steps[steps.size() / 2];
+}
+
+// Enhanced multi-frame objects (Enhanced CT / MR, and others built from
+// functional groups) keep spacing, orientation, positions, rescale and windows
+// in a functional group macro: the frame's own (Per-Frame Functional Groups)
+// or the one for all frames (Shared Functional Groups), not at the top level.
+DcmItem* functionalGroup(DcmItem* ds, long frame, const DcmTagKey& macro, bool* perFrame = nullptr) {
+    DcmItem *groups = nullptr, *item = nullptr;
+    if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, groups, frame).good() && groups &&
+        groups->findAndGetSequenceItem(macro, item, 0).good() && item) {
+        if (perFrame) *perFrame = true;
+        return item;
+    }
+    if (perFrame) *perFrame = false;
+    if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, groups, 0).good() && groups &&
+        groups->findAndGetSequenceItem(macro, item, 0).good() && item)
+        return item;
+    return nullptr;
+}
+
+void readFunctionalGroups(DcmItem* ds, Image& img) {
+    auto& m = img.meta;
+    const long frames = img.frameCount();
+    if (DcmItem* measures = functionalGroup(ds, 0, DCM_PixelMeasuresSequence)) {
+        m.spacingY = num(measures, DCM_PixelSpacing, 0, m.spacingY);
+        m.spacingX = num(measures, DCM_PixelSpacing, 1, m.spacingX);
+        m.sliceSpacing = num(measures, DCM_SpacingBetweenSlices, 0, num(measures, DCM_SliceThickness, 0, m.sliceSpacing));
+    }
+    if (m.fileWindows.empty())
+        if (DcmItem* voi = functionalGroup(ds, 0, DCM_FrameVOILUTSequence))
+            for (long i = 0;; ++i) {
+                const double c = num(voi, DCM_WindowCenter, i, NAN), w = num(voi, DCM_WindowWidth, i, NAN);
+                if (std::isnan(c) || std::isnan(w)) break;
+                const std::string expl = str(voi, DCM_WindowCenterWidthExplanation, i);
+                if (w > 0) m.fileWindows.push_back({c, w, expl.empty() ? "file " + std::to_string(i + 1) : expl});
+            }
+    // DCMTK applies a shared Pixel Value Transformation itself, not a per-frame one.
+    for (long f = 0; f < frames; ++f) {
+        bool own = false;
+        DcmItem* rescale = functionalGroup(ds, f, DCM_PixelValueTransformationSequence, &own);
+        if (!rescale) break;
+        const double slope = num(rescale, DCM_RescaleSlope, 0, 1), intercept = num(rescale, DCM_RescaleIntercept, 0, 0);
+        if (f == 0) m.rescaleSlope = slope, m.rescaleIntercept = intercept;
+        if (own && img.isMonochrome() && (slope != 1 || intercept != 0))
+            img.frames[f].convertTo(img.frames[f], CV_32F, slope, intercept);
+    }
+    DcmItem* orientation = functionalGroup(ds, 0, DCM_PlaneOrientationSequence);
+    if (!orientation || !orientation->tagExists(DCM_ImageOrientationPatient)) return;
+    std::array<double, 6> o{};
+    for (int i = 0; i < 6; ++i) o[i] = num(orientation, DCM_ImageOrientationPatient, i, 0);
+    std::vector<std::array<double, 3>> positions;
+    for (long f = 0; f < frames; ++f) {
+        DcmItem* position = functionalGroup(ds, f, DCM_PlanePositionSequence);
+        if (!position || !position->tagExists(DCM_ImagePositionPatient)) return;  // a frame without: no geometry
+        positions.push_back({num(position, DCM_ImagePositionPatient, 0, 0), num(position, DCM_ImagePositionPatient, 1, 0),
+                             num(position, DCM_ImagePositionPatient, 2, 0)});
+    }
+    m.hasGeometry = true;
+    m.imageOrientation = o;
+    m.imagePosition = positions.front();
+    if (frames > 1) m.framePositions = positions;
+    if (const double step = measuredSliceSpacing(positions, o); step > 0) m.sliceSpacing = step;
+}
+
 }  // namespace
 
 bool looksLikeDicom(const std::string& path) {
@@ -196,6 +275,8 @@ Image readDicom(const std::string& path) {
         m.photometric += " (as RGB)";
     }
     if (img.frames.empty()) throw IoError(path, "no frame could be decoded (" + xferText + ")");
+    if (ds->tagExists(DCM_SharedFunctionalGroupsSequence) || ds->tagExists(DCM_PerFrameFunctionalGroupsSequence))
+        readFunctionalGroups(ds, img);
     m.window = defaultWindow(img);
     return img;
 }
@@ -246,20 +327,10 @@ Image readDicomSeries(const DicomSeries& series) {
         everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
         positions.push_back(slice.meta.imagePosition);
     }
-    if (everySliceHasGeometry && positions.size() > 1) {
-        // Each slice's own position, and the spacing they show: Slice Thickness
-        // is not the distance between slices (gaps, overlapping reconstructions),
-        // and some vendors put the gap in Spacing Between Slices.
+    if (everySliceHasGeometry && positions.size() > 1) {  // each slice's own position, and the spacing they show
         volume.meta.framePositions = positions;
-        const auto n = sliceNormal(volume.meta.imageOrientation);
-        std::vector<double> steps;
-        for (size_t i = 1; i < positions.size(); ++i) {
-            double d = 0;
-            for (int k = 0; k < 3; ++k) d += (positions[i][k] - positions[i - 1][k]) * n[k];
-            steps.push_back(std::abs(d));
-        }
-        std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
-        if (steps[steps.size() / 2] > 0) volume.meta.sliceSpacing = steps[steps.size() / 2];
+        if (const double step = measuredSliceSpacing(positions, volume.meta.imageOrientation); step > 0)
+            volume.meta.sliceSpacing = step;
     }
     volume.current = volume.frameCount() / 2;
     volume.meta.window = defaultWindow(volume);
