@@ -91,6 +91,18 @@ cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
     return out;
 }
 
+// The VOI windows (Window Center / Width pairs) of a dataset or functional group.
+std::vector<Window> voiWindows(DcmItem* item) {
+    std::vector<Window> windows;
+    for (long i = 0;; ++i) {
+        const double c = num(item, DCM_WindowCenter, i, NAN), w = num(item, DCM_WindowWidth, i, NAN);
+        if (std::isnan(c) || std::isnan(w)) break;
+        const std::string expl = str(item, DCM_WindowCenterWidthExplanation, i);
+        if (w > 0) windows.push_back({c, w, expl.empty() ? "file " + std::to_string(i + 1) : expl});
+    }
+    return windows;
+}
+
 // The slice spacing the positions show (median step along the normal), 0 if
 // they do not: Slice Thickness is not the distance between slices (gaps,
 // overlapping reconstructions), and some vendors put the gap in Spacing Between Slices.
@@ -135,13 +147,7 @@ void readFunctionalGroups(DcmItem* ds, Image& img) {
         m.sliceSpacing = num(measures, DCM_SpacingBetweenSlices, 0, num(measures, DCM_SliceThickness, 0, m.sliceSpacing));
     }
     if (m.fileWindows.empty())
-        if (DcmItem* voi = functionalGroup(ds, 0, DCM_FrameVOILUTSequence))
-            for (long i = 0;; ++i) {
-                const double c = num(voi, DCM_WindowCenter, i, NAN), w = num(voi, DCM_WindowWidth, i, NAN);
-                if (std::isnan(c) || std::isnan(w)) break;
-                const std::string expl = str(voi, DCM_WindowCenterWidthExplanation, i);
-                if (w > 0) m.fileWindows.push_back({c, w, expl.empty() ? "file " + std::to_string(i + 1) : expl});
-            }
+        if (DcmItem* voi = functionalGroup(ds, 0, DCM_FrameVOILUTSequence)) m.fileWindows = voiWindows(voi);
     // DCMTK applies a shared Pixel Value Transformation itself, not a per-frame one.
     for (long f = 0; f < frames; ++f) {
         bool own = false;
@@ -231,12 +237,7 @@ Image readDicom(const std::string& path) {
     m.isSigned = num(ds, DCM_PixelRepresentation, 0, 0) == 1;
     m.rescaleSlope = num(ds, DCM_RescaleSlope, 0, 1);
     m.rescaleIntercept = num(ds, DCM_RescaleIntercept, 0, 0);
-    for (long i = 0;; ++i) {
-        const double c = num(ds, DCM_WindowCenter, i, NAN), w = num(ds, DCM_WindowWidth, i, NAN);
-        if (std::isnan(c) || std::isnan(w)) break;
-        const std::string expl = str(ds, DCM_WindowCenterWidthExplanation, i);
-        if (w > 0) m.fileWindows.push_back({c, w, expl.empty() ? "file " + std::to_string(i + 1) : expl});
-    }
+    m.fileWindows = voiWindows(ds);
     m.spacingY = num(ds, DCM_PixelSpacing, 0, num(ds, DCM_ImagerPixelSpacing, 0, 0));
     m.spacingX = num(ds, DCM_PixelSpacing, 1, num(ds, DCM_ImagerPixelSpacing, 1, 0));
     m.sliceSpacing = num(ds, DCM_SpacingBetweenSlices, 0, num(ds, DCM_SliceThickness, 0, 0));
