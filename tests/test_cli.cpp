@@ -112,6 +112,19 @@ private slots:
         QVERIFY(r.out.contains("20 frame(s)"));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err.left(300)));
     }
+    void outputsOfANiftiVolumeAreNamedAfterItsStem() {
+        // case.nii.gz gives case_msformer_*.png, not case.nii_msformer_*.png.
+        const QString nii = QString(MSFORMER_TEST_DATA) +
+                            "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/"
+                            "KmeansTest_T1UCharRaw.nii.gz";
+        if (!QFile::exists(nii)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString out = dir.filePath("out_nii");
+        const Run r = cli(QStringList{"segment", nii, "-o", out, "--target", "0", "--export", "png,nifti"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (auto name : {"clusters.png", "labels.png", "mask.png", "mask.nii.gz"})
+            QVERIFY2(QFile::exists(out + "/KmeansTest_T1UCharRaw_msformer_" + name),
+                     qPrintable(QDir(out).entryList().join(", ")));
+    }
     void usageErrors() {
         QCOMPARE(cli({"segment"}).code, 2);
         QCOMPARE(cli({"frobnicate"}).code, 2);

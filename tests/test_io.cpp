@@ -194,6 +194,10 @@ private slots:
         QCOMPARE(int(problems.size()), 2);  // e has no mask, z has no image
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
                                  msf::io::pairImagesWithMasks(dir.filePath("none").toStdString(), "", nullptr));
+        // The stem exports are named after pairs back: case.nii.gz -> case_mask.nii.gz.
+        QCOMPARE(msf::io::fileStem("/data/case.nii.gz"), std::string("case"));
+        QCOMPARE(msf::io::fileStem("/data/patient.v2.dcm"), std::string("patient.v2"));
+        QCOMPARE(msf::io::maskStem(msf::io::fileStem("/data/case.nii.gz") + "_mask.nii.gz"), std::string("case"));
     }
     void cocoJsonHoldsPolygonAndRleOfTheMask() {
         cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);

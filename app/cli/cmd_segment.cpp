@@ -14,6 +14,7 @@
 #include "method_options.h"
 #include "msformer/cluster_colours.h"
 #include "msformer/io/atomic_write.h"
+#include "msformer/io/dataset_pairs.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/mask_writer.h"
@@ -101,7 +102,7 @@ int runSegment(const QStringList& args) {
     int failures = 0;
     QTextStream out(stdout);
     for (const QString& path : images) {
-        const QString stem = QDir(outDir).filePath(QFileInfo(path).completeBaseName() + "_" + method);
+        const QString stem = QDir(outDir).filePath(QString::fromStdString(msf::io::fileStem(path.toStdString())) + "_" + method);
         const std::string clustersPath = (stem + "_clusters.png").toStdString();
         const std::string labelsPath = (stem + "_labels.png").toStdString();
         std::map<std::string, std::string> maskPaths;  // format -> path

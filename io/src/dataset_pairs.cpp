@@ -12,16 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fullStem(const fs::path& p) {
-    std::string name = p.filename().string();
-    for (const char* ext : {".nii.gz"}) {
-        const std::string e = ext;
-        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
-            return name.substr(0, name.size() - e.size());
-    }
-    return p.stem().string();
-}
-
 std::vector<fs::path> listFiles(const std::string& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
@@ -36,8 +26,18 @@ std::vector<fs::path> listFiles(const std::string& dir) {
 
 }  // namespace
 
+std::string fileStem(const std::string& path) {
+    const fs::path p(path);
+    const std::string name = p.filename().string();
+    for (const std::string e : {".nii.gz"}) {
+        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
+            return name.substr(0, name.size() - e.size());
+    }
+    return p.stem().string();
+}
+
 std::string maskStem(const std::string& fileName) {
-    std::string stem = fullStem(fs::path(fileName));
+    std::string stem = fileStem(fileName);
     for (const char* suffix : {"segmentation", "lesion", "mask", "seg", "gt", "label"}) {
         for (char sep : {'_', '-'}) {
             const std::string s = std::string(1, sep) + suffix;
@@ -60,7 +60,7 @@ std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, cons
     }
     std::vector<ImageMaskPair> pairs;
     for (const auto& img : listFiles(imageDir)) {
-        const std::string stem = fullStem(img);
+        const std::string stem = fileStem(img.string());
         auto it = masks.find(stem);
         if (it == masks.end()) {
             if (problems) problems->push_back(img.string() + ": no mask named '" + stem + "' in " + maskDir);

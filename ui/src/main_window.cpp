@@ -29,6 +29,7 @@
 
 #include "msformer/cluster_colours.h"
 #include "msformer/io/annotation_writers.h"
+#include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
@@ -194,7 +195,7 @@ void MainWindow::buildMenus() {
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, [this] {
         // Default format follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
-        const QString stem = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).completeBaseName();
+        const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
         const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
                                   : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
                                                                   : "_mask.png";

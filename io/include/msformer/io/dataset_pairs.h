@@ -17,6 +17,10 @@ struct ImageMaskPair {
 std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, const std::string& maskDir,
                                                std::vector<std::string>* problems);
 
+// A file's name without its extension, `.nii.gz` counted as one: the stem that
+// pairs images with masks and that output files are named after.
+std::string fileStem(const std::string& path);
+
 // Stem of a mask file name with a known mask suffix removed.
 std::string maskStem(const std::string& fileName);
 
