@@ -177,7 +177,20 @@ private slots:
             QVERIFY2(used["device"].toString() == "cpu" || used["device"].toString() == "cuda",
                      qPrintable(used["device"].toString()));
             QVERIFY2(used["precision"].toString() != "auto", qPrintable(used["precision"].toString()));
+            // Every step that made the mask, in order: the pick (cluster and click), then the paint.
+            const QString steps = prov["post_processing"].toString();
+            const QString pick = QString("pick region of cluster %1 at %2, %3")
+                                     .arg(w.msformerLabels().labels[inner.y * 160 + inner.x]).arg(inner.x).arg(inner.y);
+            QVERIFY2(steps.startsWith(pick + "; paint (brush radius "), qPrintable(steps));
+            QCOMPARE(prov["chosen"].toString(), pick);
         }
+        mask->undoStack()->undo();  // the paint undone: no longer in the record
+        const QString unpainted = dir.filePath("exported_unpainted.png");
+        w.exportMask(unpainted, false);
+        QVERIFY(exported.wait(10000));
+        QVERIFY2(!provenance(unpainted + ".provenance.json")["post_processing"].toString().contains("paint"),
+                 qPrintable(provenance(unpainted + ".provenance.json")["post_processing"].toString()));
+        mask->undoStack()->redo();
         w.exportMask(out, false);
         QVERIFY(exported.wait(10000));
         QCOMPARE(exported.last().at(0).toBool(), false);

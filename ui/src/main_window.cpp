@@ -21,6 +21,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QRegularExpression>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -239,7 +240,9 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Remove &islands..."), QKeySequence("I"), this, [this] {
         bool ok = false;
         const int area = QInputDialog::getInt(this, tr("Remove islands"), tr("Smaller than (pixels)"), 50, 1, 1 << 24, 1, &ok);
-        if (ok) maskEdit(tr("remove islands"), [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
+        if (ok)
+            maskEdit(tr("remove islands under %1 px").arg(area),
+                     [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
     });
     edit->addAction(tr("&Smooth"), QKeySequence("S"), this,
                     [this] { maskEdit(tr("smooth"), [](const cv::Mat& m) { return mask::smooth(m, 2); }); });
@@ -494,7 +497,11 @@ void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
     cv::Mat picked = mods & Qt::ShiftModifier ? mask::clusterMask(l, l.at<int32_t>(at))
                                               : selectByClicks(l, {at}).mask;
     if (mods & Qt::ControlModifier) picked |= mask_->mask();
-    mask_->apply(picked, mods & Qt::ShiftModifier ? tr("pick cluster") : tr("pick region"));
+    const int cluster = l.at<int32_t>(at);
+    const QString what = mods & Qt::ShiftModifier
+                             ? tr("cluster %1 (clicked at %2, %3)").arg(cluster).arg(at.x).arg(at.y)
+                             : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
+    mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what));
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
@@ -507,7 +514,7 @@ void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
         cv::line(m, a, b, erase ? 0 : 255, 2 * r + 1);
         cv::circle(m, a, r, erase ? 0 : 255, cv::FILLED);
     }
-    mask_->apply(m, erase ? tr("erase") : tr("paint"));
+    mask_->apply(m, (erase ? tr("erase (brush radius %1 px)") : tr("paint (brush radius %1 px)")).arg(r));
 }
 
 void MainWindow::maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op) {
@@ -524,8 +531,11 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     prov.parameters = showKMeans_ ? kmeansParameters_ : msformerParameters_;
     if (prov.parameters.empty()) prov.method = "none (drawn by hand)";
     else prov.method = showKMeans_ ? "kmeans" : "msformer (" + prov.parameters["mode"] + " mode)";
-    prov.clusters = "picked in the GUI";
-    prov.postProcessing = mask_->undoStack()->undoText().toStdString();
+    // What made the exported mask: the picks, then every edit, in order.
+    const QStringList steps = mask_->steps();
+    const QStringList picks = steps.filter(QRegularExpression("^(pick|add|automatic) "));
+    prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
+    prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
     prov.softwareVersion = runtimeInfo().engineVersion;
     runInBackground<bool>(
         this,

@@ -30,6 +30,12 @@ void MaskModel::apply(const cv::Mat& newMask, const QString& text) {
     undo_.push(new MaskCommand(this, mask_.clone(), after, text));
 }
 
+QStringList MaskModel::steps() const {
+    QStringList done;
+    for (int i = 0; i < undo_.index(); ++i) done << undo_.text(i);
+    return done;
+}
+
 void MaskModel::set(const cv::Mat& m) {
     mask_ = m.clone();
     emit changed();

@@ -16,6 +16,8 @@ public:
     void reset(cv::Size size);              // new image: empty mask, history cleared
     // Replaces the mask as one undoable step named `text`.
     void apply(const cv::Mat& newMask, const QString& text);
+    // The steps that made the current mask, oldest first (undone ones left out).
+    QStringList steps() const;
 
 signals:
     void changed();
