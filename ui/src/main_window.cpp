@@ -21,7 +21,6 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QToolBar>
-#include <QRegularExpression>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -252,7 +251,7 @@ void MainWindow::buildMenus() {
         const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
         if (labels.empty()) return;
         const auto sel = selectAutomatic(toMat(labels), toGrey(buffer_));
-        mask_->apply(sel.mask, tr("automatic suggestion"));
+        mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick);
     });
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
@@ -494,14 +493,13 @@ void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
     if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
     const cv::Mat l = toMat(labels);
     const cv::Point at(p.x(), p.y());
-    cv::Mat picked = mods & Qt::ShiftModifier ? mask::clusterMask(l, l.at<int32_t>(at))
-                                              : selectByClicks(l, {at}).mask;
-    if (mods & Qt::ControlModifier) picked |= mask_->mask();
     const int cluster = l.at<int32_t>(at);
+    cv::Mat picked = mods & Qt::ShiftModifier ? mask::clusterMask(l, cluster) : selectByClicks(l, {at}).mask;
+    if (mods & Qt::ControlModifier) picked |= mask_->mask();
     const QString what = mods & Qt::ShiftModifier
                              ? tr("cluster %1 (clicked at %2, %3)").arg(cluster).arg(at.x).arg(at.y)
                              : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
-    mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what));
+    mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick);
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
@@ -532,8 +530,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     if (prov.parameters.empty()) prov.method = "none (drawn by hand)";
     else prov.method = showKMeans_ ? "kmeans" : "msformer (" + prov.parameters["mode"] + " mode)";
     // What made the exported mask: the picks, then every edit, in order.
-    const QStringList steps = mask_->steps();
-    const QStringList picks = steps.filter(QRegularExpression("^(pick|add|automatic) "));
+    const QStringList steps = mask_->steps(), picks = mask_->steps(true);
     prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
     prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
     prov.softwareVersion = runtimeInfo().engineVersion;

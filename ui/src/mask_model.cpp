@@ -6,14 +6,16 @@ namespace msf::ui {
 
 class MaskCommand : public QUndoCommand {
 public:
-    MaskCommand(MaskModel* model, cv::Mat before, cv::Mat after, const QString& text)
-        : QUndoCommand(text), model_(model), before_(std::move(before)), after_(std::move(after)) {}
+    MaskCommand(MaskModel* model, cv::Mat before, cv::Mat after, const QString& text, MaskStep kind)
+        : QUndoCommand(text), model_(model), before_(std::move(before)), after_(std::move(after)), kind_(kind) {}
     void undo() override { model_->set(before_); }
     void redo() override { model_->set(after_); }
+    MaskStep kind() const { return kind_; }
 
 private:
     MaskModel* model_;
     cv::Mat before_, after_;
+    MaskStep kind_;
 };
 
 MaskModel::MaskModel(QObject* parent) : QObject(parent) {}
@@ -23,16 +25,19 @@ void MaskModel::reset(cv::Size size) {
     set(cv::Mat::zeros(size, CV_8U));
 }
 
-void MaskModel::apply(const cv::Mat& newMask, const QString& text) {
+void MaskModel::apply(const cv::Mat& newMask, const QString& text, MaskStep kind) {
     if (newMask.size() != mask_.size()) return;
     cv::Mat after = newMask > 0;
     if (cv::countNonZero(after != mask_) == 0) return;  // no-op edits leave no undo step
-    undo_.push(new MaskCommand(this, mask_.clone(), after, text));
+    undo_.push(new MaskCommand(this, mask_.clone(), after, text, kind));
 }
 
-QStringList MaskModel::steps() const {
+QStringList MaskModel::steps(bool picksOnly) const {
     QStringList done;
-    for (int i = 0; i < undo_.index(); ++i) done << undo_.text(i);
+    for (int i = 0; i < undo_.index(); ++i) {
+        const auto* step = static_cast<const MaskCommand*>(undo_.command(i));  // the only command pushed
+        if (!picksOnly || step->kind() == MaskStep::Pick) done << step->text();
+    }
     return done;
 }
 

@@ -7,6 +7,9 @@
 
 namespace msf::ui {
 
+// A pick chooses clusters or regions of the map; an edit changes the mask by hand or by a clean-up.
+enum class MaskStep { Pick, Edit };
+
 class MaskModel : public QObject {
     Q_OBJECT
 public:
@@ -15,9 +18,10 @@ public:
     QUndoStack* undoStack() { return &undo_; }
     void reset(cv::Size size);              // new image: empty mask, history cleared
     // Replaces the mask as one undoable step named `text`.
-    void apply(const cv::Mat& newMask, const QString& text);
-    // The steps that made the current mask, oldest first (undone ones left out).
-    QStringList steps() const;
+    void apply(const cv::Mat& newMask, const QString& text, MaskStep kind = MaskStep::Edit);
+    // The steps that made the current mask, oldest first (undone ones left out);
+    // with `picksOnly`, only the picks among them.
+    QStringList steps(bool picksOnly = false) const;
 
 signals:
     void changed();
