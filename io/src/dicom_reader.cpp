@@ -124,47 +124,60 @@ double measuredSliceSpacing(const std::vector<std::array<double, 3>>& positions,
 // functional groups) keep spacing, orientation, positions, rescale and windows
 // in a functional group macro: the frame's own (Per-Frame Functional Groups)
 // or the one for all frames (Shared Functional Groups), not at the top level.
-DcmItem* functionalGroup(DcmItem* ds, long frame, const DcmTagKey& macro, bool* perFrame = nullptr) {
-    DcmItem *groups = nullptr, *item = nullptr;
-    if (ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, groups, frame).good() && groups &&
-        groups->findAndGetSequenceItem(macro, item, 0).good() && item) {
-        if (perFrame) *perFrame = true;
-        return item;
+class FunctionalGroups {
+public:
+    explicit FunctionalGroups(DcmItem* ds) {
+        DcmItem* item = nullptr;
+        if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, item, 0).good()) shared_ = item;
+        // The frames' items in one pass: looking each up by number walks the list from its start.
+        DcmSequenceOfItems* perFrame = nullptr;
+        if (ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).good() && perFrame)
+            for (DcmObject* o = perFrame->nextInContainer(nullptr); o; o = perFrame->nextInContainer(o))
+                perFrame_.push_back(static_cast<DcmItem*>(o));
     }
-    if (perFrame) *perFrame = false;
-    if (ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, groups, 0).good() && groups &&
-        groups->findAndGetSequenceItem(macro, item, 0).good() && item)
-        return item;
-    return nullptr;
-}
+    // The macro's item for `frame`: its own, else the shared one; `own` says which.
+    DcmItem* find(long frame, const DcmTagKey& macro, bool* own = nullptr) const {
+        DcmItem* item = nullptr;
+        const bool found = frame >= 0 && static_cast<size_t>(frame) < perFrame_.size() &&
+                           perFrame_[frame]->findAndGetSequenceItem(macro, item, 0).good() && item;
+        if (own) *own = found;
+        if (found) return item;
+        return shared_ && shared_->findAndGetSequenceItem(macro, item, 0).good() ? item : nullptr;
+    }
+
+private:
+    DcmItem* shared_ = nullptr;
+    std::vector<DcmItem*> perFrame_;
+};
 
 void readFunctionalGroups(DcmItem* ds, Image& img) {
     auto& m = img.meta;
     const long frames = img.frameCount();
-    if (DcmItem* measures = functionalGroup(ds, 0, DCM_PixelMeasuresSequence)) {
+    const FunctionalGroups groups(ds);
+    if (DcmItem* measures = groups.find(0, DCM_PixelMeasuresSequence)) {
         m.spacingY = num(measures, DCM_PixelSpacing, 0, m.spacingY);
         m.spacingX = num(measures, DCM_PixelSpacing, 1, m.spacingX);
         m.sliceSpacing = num(measures, DCM_SpacingBetweenSlices, 0, num(measures, DCM_SliceThickness, 0, m.sliceSpacing));
     }
     if (m.fileWindows.empty())
-        if (DcmItem* voi = functionalGroup(ds, 0, DCM_FrameVOILUTSequence)) m.fileWindows = voiWindows(voi);
+        if (DcmItem* voi = groups.find(0, DCM_FrameVOILUTSequence)) m.fileWindows = voiWindows(voi);
     // DCMTK applies a shared Pixel Value Transformation itself, not a per-frame one.
     for (long f = 0; f < frames; ++f) {
         bool own = false;
-        DcmItem* rescale = functionalGroup(ds, f, DCM_PixelValueTransformationSequence, &own);
+        DcmItem* rescale = groups.find(f, DCM_PixelValueTransformationSequence, &own);
         if (!rescale) break;
         const double slope = num(rescale, DCM_RescaleSlope, 0, 1), intercept = num(rescale, DCM_RescaleIntercept, 0, 0);
         if (f == 0) m.rescaleSlope = slope, m.rescaleIntercept = intercept;
         if (own && img.isMonochrome() && (slope != 1 || intercept != 0))
             img.frames[f].convertTo(img.frames[f], CV_32F, slope, intercept);
     }
-    DcmItem* orientation = functionalGroup(ds, 0, DCM_PlaneOrientationSequence);
+    DcmItem* orientation = groups.find(0, DCM_PlaneOrientationSequence);
     if (!orientation || !orientation->tagExists(DCM_ImageOrientationPatient)) return;
     std::array<double, 6> o{};
     for (int i = 0; i < 6; ++i) o[i] = num(orientation, DCM_ImageOrientationPatient, i, 0);
     std::vector<std::array<double, 3>> positions;
     for (long f = 0; f < frames; ++f) {
-        DcmItem* position = functionalGroup(ds, f, DCM_PlanePositionSequence);
+        DcmItem* position = groups.find(f, DCM_PlanePositionSequence);
         if (!position || !position->tagExists(DCM_ImagePositionPatient)) return;  // a frame without: no geometry
         positions.push_back({num(position, DCM_ImagePositionPatient, 0, 0), num(position, DCM_ImagePositionPatient, 1, 0),
                              num(position, DCM_ImagePositionPatient, 2, 0)});
