@@ -7,7 +7,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <nifti2_io.h>
+
+#include <array>
+#include <cmath>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +22,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/mask_writer.h"
+#include "msformer/io/nifti_io.h"
 
 namespace {
 void touch(const QString& path, const std::string& content = "x") {
@@ -29,6 +35,30 @@ QString errorOf(const std::string& path) {
         return QString::fromStdString(e.what());
     }
     return {};
+}
+// A float NIfTI volume nx x ny x nz (x nt) whose voxel (i, j, k, t) holds
+// 1000 t + 100 k + 10 j + i (so every voxel says where it is stored), with the
+// given voxel -> RAS affine as its sform; nt = 0 writes a 2-D file (nz = 1).
+void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, const std::array<double, 12>& ras) {
+    const int64_t dims[8] = {nt > 1 ? 4 : nt == 0 ? 2 : 3, nx, ny, nz, std::max(1, nt), 1, 1, 1};
+    nifti_image* nim = nifti_make_new_nim(dims, DT_FLOAT32, 1);
+    float* v = static_cast<float*>(nim->data);
+    for (int t = 0; t < std::max(1, nt); ++t)
+        for (int k = 0; k < nz; ++k)
+            for (int j = 0; j < ny; ++j)
+                for (int i = 0; i < nx; ++i) *v++ = float(1000 * t + 100 * k + 10 * j + i);
+    nifti_dmat44 a{};
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 4; ++c) a.m[r][c] = ras[4 * r + c];
+    a.m[3][3] = 1;
+    nim->sto_xyz = a;
+    nim->sform_code = NIFTI_XFORM_SCANNER_ANAT;
+    nim->dx = nim->pixdim[1] = std::hypot(ras[0], ras[4], ras[8]);
+    nim->dy = nim->pixdim[2] = std::hypot(ras[1], ras[5], ras[9]);
+    nim->dz = nim->pixdim[3] = std::hypot(ras[2], ras[6], ras[10]);
+    nifti_set_filenames(nim, path.c_str(), 0, 1);
+    nifti_image_write(nim);
+    nifti_image_free(nim);
 }
 }  // namespace
 
@@ -198,6 +228,104 @@ private slots:
         QCOMPARE(msf::io::fileStem("/data/case.nii.gz"), std::string("case"));
         QCOMPARE(msf::io::fileStem("/data/patient.v2.dcm"), std::string("patient.v2"));
         QCOMPARE(msf::io::maskStem(msf::io::fileStem("/data/case.nii.gz") + "_mask.nii.gz"), std::string("case"));
+    }
+    // NIfTI voxels are stored in whatever axis order the converter chose; a
+    // viewer shows axial slices with the patient's left on the right and
+    // anterior at the top, coronal and sagittal ones with superior at the top
+    // (sagittal: anterior on the left). Shown as stored, the ITK brain's
+    // coronal slices were upside down and Colin27's axial ones rotated 180°.
+    void niftiSlicesAreShownAsRadiologyViewersShowThem_data() {
+        QTest::addColumn<QString>("plane");
+        QTest::addColumn<int>("dx");
+        QTest::addColumn<int>("dy");
+        QTest::addColumn<bool>("transposed");
+        QTest::addColumn<int>("shownCorner");  // stored voxel (0, 0) shown at 0 top left, 1 top right, 2 bottom left, 3 bottom right
+        // voxel -> RAS, row by row: +x toward the patient's right, +y anterior, +z superior.
+        QTest::addColumn<QVector<double>>("ras");
+        // RAS+ as written by nibabel/FSL (Colin27): i to the right, j to anterior: voxel (0, 0) is left-posterior.
+        QTest::newRow("axial RAS") << "axial" << 2 << 3 << false << 3 << QVector<double>{2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0};
+        // LPS as DICOM stores it: i to the left, j to posterior: shown as stored.
+        QTest::newRow("axial LPS") << "axial" << 2 << 3 << false << 0 << QVector<double>{-2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 4, 0};
+        // The ITK brain: i to the left, j to superior, k to anterior: coronal, j upside down as stored.
+        QTest::newRow("coronal ITK") << "coronal" << 2 << 3 << false << 2 << QVector<double>{-2, 0, 0, 0, 0, 0, 4, 0, 0, 3, 0, 0};
+        // i to posterior, j to the left: the slice is shown transposed.
+        QTest::newRow("axial transposed") << "axial" << 2 << 3 << true << 0 << QVector<double>{0, -3, 0, 0, -2, 0, 0, 0, 0, 0, 4, 0};
+        // Sagittal: k to the right, i to anterior, j to superior: anterior on the left, superior at the top.
+        QTest::newRow("sagittal") << "sagittal" << 2 << 3 << false << 3 << QVector<double>{0, 0, 4, 0, 2, 0, 0, 0, 0, 3, 0, 0};
+    }
+    void niftiSlicesAreShownAsRadiologyViewersShowThem() {
+        QFETCH(QString, plane);
+        QFETCH(int, dx);
+        QFETCH(int, dy);
+        QFETCH(bool, transposed);
+        QFETCH(int, shownCorner);
+        QFETCH(QVector<double>, ras);
+        std::array<double, 12> affine{};
+        std::copy(ras.begin(), ras.end(), affine.begin());
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("v.nii.gz").toStdString();
+        const int nx = 5, ny = 4, nz = 3;
+        writeTestNifti(path, nx, ny, nz, 1, affine);
+        const auto img = msf::io::loadImage(path);
+        QCOMPARE(QString::fromStdString(img.meta.slicePlane), plane);
+        QCOMPARE(img.frameCount(), nz);  // slices stay along k, in file order
+        const cv::Mat& shown = img.frames[1];
+        QCOMPARE(shown.cols, transposed ? ny : nx);
+        QCOMPARE(shown.rows, transposed ? nx : ny);
+        QCOMPARE(img.meta.spacingX, double(transposed ? dy : dx));
+        QCOMPARE(img.meta.spacingY, double(transposed ? dx : dy));
+        const cv::Point corner(shownCorner % 2 ? shown.cols - 1 : 0, shownCorner / 2 ? shown.rows - 1 : 0);
+        QCOMPARE(shown.at<float>(corner), 100.f);  // stored voxel (0, 0, 1)
+        // Each shown step moves one stored voxel along i or j: no resampling.
+        const float right = shown.at<float>(0, 1) - shown.at<float>(0, 0), down = shown.at<float>(1, 0) - shown.at<float>(0, 0);
+        QVERIFY2(std::set<float>({std::abs(right), std::abs(down)}) == std::set<float>({1.f, 10.f}),
+                 qPrintable(QString("%1 %2").arg(right).arg(down)));
+        // A mask drawn on the shown slice is written back on the stored grid:
+        // the voxel under the shown pixel, with the source's affine.
+        cv::Mat mask = cv::Mat::zeros(shown.size(), CV_8U);
+        const cv::Point at(1, 2);
+        mask.at<uchar>(at) = 255;
+        const std::string out = dir.filePath("m.nii.gz").toStdString();
+        msf::io::writeNiftiMask(out, mask, img, false);
+        nifti_image* back = nifti_image_read(out.c_str(), 1);
+        QVERIFY(back);
+        QCOMPARE(int(back->nx), nx);
+        QCOMPARE(int(back->ny), ny);
+        const int storedIndex = int(shown.at<float>(at)) - 100;  // 10 j + i
+        const auto* v = static_cast<const uint8_t*>(back->data);
+        int inside = 0, where = -1;
+        for (int64_t n = 0; n < back->nvox; ++n)
+            if (v[n]) ++inside, where = int(n);
+        QCOMPARE(inside, 1);
+        QCOMPARE(where, 1 * nx * ny + (storedIndex / 10) * nx + storedIndex % 10);
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c) QCOMPARE(back->sto_xyz.m[r][c], affine[4 * r + c]);
+        // Read back, the mask is where it was drawn; also when a tool has
+        // dropped its affine (it then shares its image's voxel grid).
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(out, 1) != (mask > 0)), 0);
+        back->sform_code = back->qform_code = 0;
+        const std::string bare = dir.filePath("bare.nii.gz").toStdString();
+        nifti_set_filenames(back, bare.c_str(), 0, 1);
+        nifti_image_write(back);
+        nifti_image_free(back);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(bare, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+    }
+    void niftiFourDReadsTheFirstVolumeAndTwoDLoads() {
+        QTemporaryDir dir;
+        const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};
+        const std::string fmri = dir.filePath("bold.nii.gz").toStdString();
+        writeTestNifti(fmri, 6, 5, 4, 7, lps);
+        const auto img = msf::io::loadImage(fmri);
+        QCOMPARE(img.frameCount(), 4);
+        QCOMPARE(img.meta.niftiVolumes, 7);
+        double lo, hi;
+        cv::minMaxLoc(img.frames[3], &lo, &hi);
+        QCOMPARE(hi, 345.0);  // k = 3, j = 4, i = 5 of volume 0, not of volume 6 (6345)
+        const std::string flat = dir.filePath("flat.nii").toStdString();
+        writeTestNifti(flat, 6, 5, 1, 0, lps);
+        const auto two = msf::io::loadImage(flat);
+        QCOMPARE(two.frameCount(), 1);
+        QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
     }
     void cocoJsonHoldsPolygonAndRleOfTheMask() {
         cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);

@@ -90,6 +90,13 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"sop_instance_uid", currentSopInstanceUid(source)},
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
+    if (m.format == "NIfTI")  // PNG outputs are on the shown slice: how to map them back to the voxels
+        j["source"]["nifti"] = {{"axes", m.niftiAxes.empty() ? "none (no affine)" : m.niftiAxes},
+                                {"plane", m.slicePlane},
+                                {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},
+                                                       {"mirror_columns", m.niftiTurn.mirrorColumns},
+                                                       {"mirror_rows", m.niftiTurn.mirrorRows},
+                                                       {"order", "transpose (rows j, columns i), then mirror"}}}};
     j["window"] = m.window.valid() ? json{{"name", m.window.name}, {"center", m.window.center},
                                           {"width", m.window.width}}
                                    : json("none (8-bit values / 255)");

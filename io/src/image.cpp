@@ -6,6 +6,32 @@
 
 namespace msf::io {
 
+namespace {
+int flipCode(const SliceTurn& t) {  // cv::flip: 1 mirrors columns, 0 rows, -1 both
+    return t.mirrorColumns && t.mirrorRows ? -1 : t.mirrorColumns ? 1 : 0;
+}
+}  // namespace
+
+// Each step writes a new matrix: an in-place transpose or flip would change
+// the caller's pixels through a shared header.
+cv::Mat shownFromStored(const cv::Mat& stored, const SliceTurn& turn) {
+    cv::Mat transposed, shown;
+    if (turn.transpose) cv::transpose(stored, transposed);
+    else transposed = stored;
+    if (turn.mirrorColumns || turn.mirrorRows) cv::flip(transposed, shown, flipCode(turn));
+    else shown = transposed;
+    return shown;
+}
+
+cv::Mat storedFromShown(const cv::Mat& shown, const SliceTurn& turn) {
+    cv::Mat unflipped, stored;
+    if (turn.mirrorColumns || turn.mirrorRows) cv::flip(shown, unflipped, flipCode(turn));
+    else unflipped = shown;
+    if (turn.transpose) cv::transpose(unflipped, stored);
+    else stored = unflipped;
+    return stored;
+}
+
 std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
 }

@@ -3,8 +3,10 @@
 #include <nifti2_io.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "msformer/io/atomic_write.h"
@@ -32,6 +34,45 @@ void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, doub
     for (size_t i = 0; i < out->total(); ++i) dst[i] = static_cast<float>(src[i] * slope + inter);
 }
 
+struct NiftiOrientation {
+    SliceTurn turn;
+    std::string plane, axes;
+};
+
+// The slices (along k) are shown as DICOM and radiology viewers show them:
+// axial with the patient's left on the right and posterior at the bottom,
+// coronal with left on the right and inferior at the bottom, sagittal with
+// posterior on the right and inferior at the bottom. nifticlib names the
+// patient direction each voxel axis points to most closely.
+NiftiOrientation niftiOrientation(const nifti_dmat44& affine) {
+    int code[3] = {0, 0, 0};  // NIFTI_L2R .. NIFTI_S2I for i, j, k
+    nifti_dmat44_to_orientation(affine, &code[0], &code[1], &code[2]);
+    NiftiOrientation o;
+    for (int c : code)
+        if (c < NIFTI_L2R || c > NIFTI_S2I) return o;  // a degenerate affine: shown as stored
+    const auto axis = [](int c) { return (c - 1) / 2; };  // 0 left-right, 1 posterior-anterior, 2 inferior-superior
+    int wantColumns = NIFTI_R2L, wantRows = NIFTI_A2P;     // axial
+    o.plane = "axial";
+    if (axis(code[2]) == 1) {
+        wantRows = NIFTI_S2I;
+        o.plane = "coronal";
+    } else if (axis(code[2]) == 0) {
+        wantColumns = NIFTI_A2P;
+        wantRows = NIFTI_S2I;
+        o.plane = "sagittal";
+    }
+    int columns = code[0], rows = code[1];
+    if (axis(columns) == axis(wantRows)) {
+        o.turn.transpose = true;
+        std::swap(columns, rows);
+    }
+    o.turn.mirrorColumns = columns != wantColumns;
+    o.turn.mirrorRows = rows != wantRows;
+    o.axes = std::string("i ") + nifti_orientation_string(code[0]) + ", j " + nifti_orientation_string(code[1]) +
+             ", k " + nifti_orientation_string(code[2]);
+    return o;
+}
+
 }  // namespace
 
 bool looksLikeNifti(const std::string& path) { return endsWith(path, ".nii") || endsWith(path, ".nii.gz"); }
@@ -41,49 +82,66 @@ Image readNifti(const std::string& path) {
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
     nifti_set_debug_level(0);
-    NiftiPtr header(nifti_image_read(path.c_str(), 0));
-    if (!header) throw IoError(path, "not a readable NIfTI file (bad or truncated header)");
-    const int64_t nx = header->nx, ny = header->ny, nz = std::max<int64_t>(1, header->nz);
+    NiftiPtr nim(nifti_image_read(path.c_str(), 0));
+    if (!nim) throw IoError(path, "not a readable NIfTI file (bad or truncated header)");
+    const int64_t nx = nim->nx, ny = nim->ny, nz = std::max<int64_t>(1, nim->nz);
     if (nx <= 0 || ny <= 0) throw IoError(path, "NIfTI header has no valid dimensions");
     if (static_cast<double>(nx) * ny * nz > (1u << 28))
         throw IoError(path, "volume too large (" + std::to_string(nx) + " x " + std::to_string(ny) + " x " +
                                 std::to_string(nz) + ")");
-    NiftiPtr nim(nifti_image_read(path.c_str(), 1));
-    if (!nim || !nim->data) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
+    // Only the first volume (brick) of a 4-D file is read: a long fMRI or
+    // diffusion series would otherwise be loaded whole for one volume.
+    const int64_t voxels3d = nx * ny * nz;
+    const bool fourD = nim->dim[0] > 3 && nim->nvox > voxels3d;
+    const int64_t firstBrick = 0;
+    nifti_brick_list bricks{};
+    const bool loaded = fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 &&
+                                    bricks.bricks && bricks.bricks[0]
+                              : nifti_image_load(nim.get()) == 0 && nim->data;
+    std::unique_ptr<nifti_brick_list, void (*)(nifti_brick_list*)> brickOwner(&bricks, nifti_free_NBL);
+    if (!loaded) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
+    const void* data = fourD ? bricks.bricks[0] : nim->data;
     const double slope = nim->scl_slope != 0 ? nim->scl_slope : 1.0, inter = nim->scl_slope != 0 ? nim->scl_inter : 0.0;
     Image img;
+    auto& m = img.meta;
+    m.hasNiftiAffine = nim->sform_code > 0 || nim->qform_code > 0;
+    const nifti_dmat44& a = nim->sform_code > 0 ? nim->sto_xyz : nim->qto_xyz;
+    if (m.hasNiftiAffine) {
+        const NiftiOrientation o = niftiOrientation(a);
+        m.niftiTurn = o.turn;
+        m.slicePlane = o.plane;
+        m.niftiAxes = o.axes;
+    }
     for (int64_t k = 0; k < nz; ++k) {
         cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
         const size_t offset = static_cast<size_t>(k) * nx * ny;
         switch (nim->datatype) {
-            case DT_UINT8: copySlice<uint8_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_INT8: copySlice<int8_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_UINT16: copySlice<uint16_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_INT16: copySlice<int16_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_UINT32: copySlice<uint32_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_INT32: copySlice<int32_t>(nim->data, offset, &slice, slope, inter); break;
-            case DT_FLOAT32: copySlice<float>(nim->data, offset, &slice, slope, inter); break;
-            case DT_FLOAT64: copySlice<double>(nim->data, offset, &slice, slope, inter); break;
+            case DT_UINT8: copySlice<uint8_t>(data, offset, &slice, slope, inter); break;
+            case DT_INT8: copySlice<int8_t>(data, offset, &slice, slope, inter); break;
+            case DT_UINT16: copySlice<uint16_t>(data, offset, &slice, slope, inter); break;
+            case DT_INT16: copySlice<int16_t>(data, offset, &slice, slope, inter); break;
+            case DT_UINT32: copySlice<uint32_t>(data, offset, &slice, slope, inter); break;
+            case DT_INT32: copySlice<int32_t>(data, offset, &slice, slope, inter); break;
+            case DT_FLOAT32: copySlice<float>(data, offset, &slice, slope, inter); break;
+            case DT_FLOAT64: copySlice<double>(data, offset, &slice, slope, inter); break;
             default:
                 throw IoError(path, std::string("unsupported NIfTI data type ") + nifti_datatype_string(nim->datatype));
         }
-        img.frames.push_back(slice);
+        img.frames.push_back(shownFromStored(slice, m.niftiTurn));
     }
-    auto& m = img.meta;
     m.sourcePath = path;
     m.format = "NIfTI";
     m.photometric = "MONOCHROME2";
     m.bitsAllocated = nim->nbyper * 8;
     m.rescaleSlope = slope;
     m.rescaleIntercept = inter;
-    m.spacingX = nim->dx;
-    m.spacingY = nim->dy;
+    m.spacingX = m.niftiTurn.transpose ? nim->dy : nim->dx;  // along the shown columns
+    m.spacingY = m.niftiTurn.transpose ? nim->dx : nim->dy;
     m.sliceSpacing = nim->dz;
     m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
+    m.niftiVolumes = static_cast<int>(std::min<int64_t>(nim->nvox / voxels3d, std::numeric_limits<int>::max()));
     m.niftiSformCode = nim->sform_code;
     m.niftiQformCode = nim->qform_code;
-    const nifti_dmat44& a = nim->sform_code > 0 ? nim->sto_xyz : nim->qto_xyz;
-    m.hasNiftiAffine = nim->sform_code > 0 || nim->qform_code > 0;
     for (int r = 0; r < 4; ++r)
         for (int c = 0; c < 4; ++c) m.niftiAffine[r][c] = a.m[r][c];
     img.current = static_cast<int>(nz / 2);
@@ -96,13 +154,13 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
     checkWritable(path, overwrite);
     const auto& m = source.meta;
     const bool volume = m.hasNiftiAffine && m.volumeDims[2] == source.frameCount();
-    const int64_t nx = mask.cols, ny = mask.rows, nz = volume ? source.frameCount() : 1;
+    const cv::Mat binary = storedFromShown(mask > 0, m.niftiTurn);  // back to the file's (i, j) grid
+    const int64_t nx = binary.cols, ny = binary.rows, nz = volume ? source.frameCount() : 1;
     const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
     NiftiPtr nim(nifti_make_new_nim(dims, DT_UINT8, 1));
     if (!nim) throw IoError(path, "cannot create the NIfTI image");
     uint8_t* data = static_cast<uint8_t*>(nim->data);
     const int64_t k0 = volume ? source.current : 0;
-    const cv::Mat binary = mask > 0;
     for (int64_t j = 0; j < ny; ++j)
         for (int64_t i = 0; i < nx; ++i) data[(k0 * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
     nifti_dmat44 a{};
@@ -134,8 +192,8 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
         nim->dz = dz;
     }
     if (m.hasNiftiAffine) {
-        nim->dx = m.spacingX;
-        nim->dy = m.spacingY;
+        nim->dx = m.niftiTurn.transpose ? m.spacingY : m.spacingX;
+        nim->dy = m.niftiTurn.transpose ? m.spacingX : m.spacingY;
         nim->dz = m.sliceSpacing;
     }
     nim->pixdim[1] = nim->dx;

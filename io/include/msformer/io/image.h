@@ -15,6 +15,16 @@ struct Window {
     bool valid() const { return width > 0; }
 };
 
+// How a stored NIfTI slice (rows j, columns i) is turned to be shown as
+// radiology viewers show it: transposed first, then mirrored. Identity for
+// DICOM and rasters, which are shown as stored.
+struct SliceTurn {
+    bool transpose = false, mirrorColumns = false, mirrorRows = false;
+    bool identity() const { return !transpose && !mirrorColumns && !mirrorRows; }
+};
+cv::Mat shownFromStored(const cv::Mat& stored, const SliceTurn& turn);
+cv::Mat storedFromShown(const cv::Mat& shown, const SliceTurn& turn);
+
 struct ImageMetadata {
     std::string sourcePath;
     std::string format;         // "PNG", "JPEG", "DICOM", "NIfTI", ...
@@ -40,7 +50,11 @@ struct ImageMetadata {
     bool hasNiftiAffine = false;
     std::array<std::array<double, 4>, 4> niftiAffine{};  // voxel (i, j, k) -> RAS mm
     int niftiSformCode = 0, niftiQformCode = 0;
-    std::array<int, 3> volumeDims{};          // NIfTI / series: nx, ny, nz
+    SliceTurn niftiTurn;          // stored slice -> shown slice
+    std::string niftiAxes;        // "i Right-to-Left, j Inferior-to-Superior, ..." from the affine
+    std::string slicePlane;       // "axial", "coronal", "sagittal" (NIfTI with an affine)
+    int niftiVolumes = 1;         // 4-D files: volumes in the file (the first is read)
+    std::array<int, 3> volumeDims{};          // NIfTI (as stored) / series: nx, ny, nz
 };
 
 struct Image {

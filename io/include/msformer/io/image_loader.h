@@ -26,6 +26,7 @@ struct MaskFrame {
     std::string sopInstanceUid;         // DICOM SEG: its frames that refer to this instance
     int instanceFrameNumber = 0;        // ... and to this frame of it (1-based; 0: a single-frame instance)
     std::vector<std::string> seriesSopInstanceUids;  // ... within the image's instances
+    SliceTurn niftiTurn;                // a NIfTI mask without an affine is turned as its image is
 };
 MaskFrame maskFrameFor(const Image& image);
 
