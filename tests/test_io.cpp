@@ -276,6 +276,10 @@ private slots:
         QCOMPARE(img.meta.spacingY, double(transposed ? dx : dy));
         const cv::Point corner(shownCorner % 2 ? shown.cols - 1 : 0, shownCorner / 2 ? shown.rows - 1 : 0);
         QCOMPARE(shown.at<float>(corner), 100.f);  // stored voxel (0, 0, 1)
+        // The letters a viewer puts on the left and top edges: the same for every storage order of a plane.
+        const auto e = msf::io::edgeLetters(img);
+        const QString leftTop = QString::fromStdString(e[0] + e[1] + e[2] + e[3]);
+        QCOMPARE(leftTop, plane == "axial" ? QString("RALP") : plane == "coronal" ? QString("RSLI") : QString("ASPI"));
         // Each shown step moves one stored voxel along i or j: no resampling.
         const float right = shown.at<float>(0, 1) - shown.at<float>(0, 0), down = shown.at<float>(1, 0) - shown.at<float>(0, 0);
         QVERIFY2(std::set<float>({std::abs(right), std::abs(down)}) == std::set<float>({1.f, 10.f}),

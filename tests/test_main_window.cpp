@@ -305,6 +305,8 @@ private slots:
         auto* box = w.findChild<QSpinBox*>("frameBox");
         QVERIFY(box);
         QVERIFY(box->isEnabled());
+        // An axial volume (RAS affine): the patient's right on the left, anterior at the top.
+        QCOMPARE(w.view()->orientationLabels(), QStringList({"R", "A", "L", "P"}));
         QCOMPARE(box->maximum(), 3);
         QCOMPARE(box->value(), w.image().current);
         QCOMPARE(box->text(), QString("%1 / 3").arg(w.image().current));
@@ -318,6 +320,7 @@ private slots:
         QVERIFY(loaded.wait(10000));
         QVERIFY(!box->isEnabled());
         QCOMPARE(box->value(), 0);
+        QCOMPARE(w.view()->orientationLabels(), QStringList({"", "", "", ""}));  // a photo: no directions
     }
 
     void theImageGetsMostOfTheWindow() {

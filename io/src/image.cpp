@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace msf::io {
 
@@ -43,6 +44,54 @@ std::array<double, 3> currentFramePosition(const Image& image) {
     const auto n = sliceNormal(m.imageOrientation);
     const double step = image.frameCount() > 1 ? image.current * std::max(0.0, m.sliceSpacing) : 0.0;
     return {m.imagePosition[0] + step * n[0], m.imagePosition[1] + step * n[1], m.imagePosition[2] + step * n[2]};
+}
+
+ShownDirections shownDirections(const Image& image) {
+    const auto& m = image.meta;
+    ShownDirections d;
+    if (m.format == "DICOM" && m.hasGeometry) {
+        d.right = {m.imageOrientation[0], m.imageOrientation[1], m.imageOrientation[2]};
+        d.down = {m.imageOrientation[3], m.imageOrientation[4], m.imageOrientation[5]};
+    } else if (m.format == "NIfTI" && m.hasNiftiAffine && !m.slicePlane.empty()) {
+        // Affine columns i and j in RAS; LPS negates x and y.
+        auto axis = [&m](int c, bool mirrored) {
+            const double s = mirrored ? -1.0 : 1.0;
+            return std::array<double, 3>{-s * m.niftiAffine[0][c], -s * m.niftiAffine[1][c], s * m.niftiAffine[2][c]};
+        };
+        const auto& t = m.niftiTurn;
+        d.right = axis(t.transpose ? 1 : 0, t.mirrorColumns);
+        d.down = axis(t.transpose ? 0 : 1, t.mirrorRows);
+    } else {
+        return d;
+    }
+    for (auto* v : {&d.right, &d.down}) {
+        const double n = std::sqrt((*v)[0] * (*v)[0] + (*v)[1] * (*v)[1] + (*v)[2] * (*v)[2]);
+        if (n <= 0) return ShownDirections{};
+        for (double& c : *v) c /= n;
+    }
+    d.known = true;
+    return d;
+}
+
+std::string directionLetters(const std::array<double, 3>& lps) {
+    const char positive[3] = {'L', 'P', 'S'}, negative[3] = {'R', 'A', 'I'};
+    std::array<int, 3> order{0, 1, 2};
+    std::sort(order.begin(), order.end(), [&lps](int a, int b) { return std::abs(lps[a]) > std::abs(lps[b]); });
+    std::string letters;
+    for (int a : order)  // a component under 0.2 (beyond about 78 degrees) is left out
+        if (std::abs(lps[a]) >= 0.2) letters += lps[a] > 0 ? positive[a] : negative[a];
+    return letters;
+}
+
+std::array<std::string, 4> edgeLetters(const Image& image) {
+    const ShownDirections d = shownDirections(image);
+    if (!d.known) return {};
+    auto opposite = [](std::array<double, 3> v) {
+        for (double& c : v) c = -c;
+        return v;
+    };
+    return {directionLetters(opposite(d.right)), directionLetters(opposite(d.down)), directionLetters(d.right),
+            directionLetters(d.down)};
 }
 
 std::string currentSopInstanceUid(const Image& image) {

@@ -64,6 +64,11 @@ void ImageView::setMaskOpacity(double o) {
     update();
 }
 
+void ImageView::setOrientationLabels(const QStringList& leftTopRightBottom) {
+    orientationLabels_ = leftTopRightBottom;
+    update();
+}
+
 void ImageView::fitToWindow() {
     if (image_.isNull()) return;
     zoom_ = std::min(width() / double(image_.width()), height() / double(image_.height()));
@@ -93,6 +98,14 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.drawImage(target, mask_);
         p.setOpacity(1.0);
         p.drawImage(target, maskOutline_);
+    }
+    if (orientationLabels_.size() == 4) {
+        p.setOpacity(1.0);
+        p.setPen(Qt::yellow);
+        const QRect r = rect().adjusted(6, 4, -6, -4);
+        const Qt::Alignment at[4] = {Qt::AlignLeft | Qt::AlignVCenter, Qt::AlignTop | Qt::AlignHCenter,
+                                     Qt::AlignRight | Qt::AlignVCenter, Qt::AlignBottom | Qt::AlignHCenter};
+        for (int i = 0; i < 4; ++i) p.drawText(r, at[i], orientationLabels_[i]);
     }
     if (brushMode_ && underMouse()) {
         p.setOpacity(1.0);

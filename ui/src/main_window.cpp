@@ -356,6 +356,9 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
             refreshBase();
             mask_->reset(image_.pixels().size());
             plot_->clear();
+            QStringList letters;  // left, top, right, bottom
+            for (const auto& l : io::edgeLetters(image_)) letters << QString::fromStdString(l);
+            view_->setOrientationLabels(letters);
             const auto& m = image_.meta;
             imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm%6")
                                      .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())

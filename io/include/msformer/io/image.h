@@ -74,6 +74,22 @@ std::array<double, 3> sliceNormal(const std::array<double, 6>& orientation);
 // series, else the first frame's plus current x slice spacing along the normal.
 std::array<double, 3> currentFramePosition(const Image& image);
 
+// The patient directions (LPS unit vectors) that the shown slice's columns
+// (left to right) and rows (top to bottom) run along: DICOM's Image
+// Orientation (Patient), or a NIfTI affine's voxel axes after the turn.
+// `known` is false for rasters and files without geometry.
+struct ShownDirections {
+    bool known = false;
+    std::array<double, 3> right{}, down{};
+};
+ShownDirections shownDirections(const Image& image);
+// A viewer's letters for a direction (LPS): "L", "R", "A", "P", "S", "I", or
+// two or three of them, strongest first, for an oblique one ("LA").
+std::string directionLetters(const std::array<double, 3>& lps);
+// The letters for the left, top, right and bottom edges of the shown slice
+// (axial: R, A, L, P); empty strings when the directions are not known.
+std::array<std::string, 4> edgeLetters(const Image& image);
+
 // SOP Instance UID of the current frame: the slice's own in a series, else the file's.
 std::string currentSopInstanceUid(const Image& image);
 // DICOM Referenced Frame Number of the current frame within its SOP instance

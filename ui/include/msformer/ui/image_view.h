@@ -4,6 +4,7 @@
 // (or paints in brush mode). Holds no segmentation logic.
 #include <QImage>
 #include <QPointF>
+#include <QStringList>
 #include <QWidget>
 
 namespace msf::ui {
@@ -18,6 +19,10 @@ public:
     void setClustersVisible(bool on);
     bool clustersVisible() const { return clustersVisible_; }
     void setMaskOpacity(double o);
+    // Patient-direction letters at the middle of the left, top, right and
+    // bottom edges ("R", "A", "L", "P"); empty strings: none drawn.
+    void setOrientationLabels(const QStringList& leftTopRightBottom);
+    QStringList orientationLabels() const { return orientationLabels_; }
     void setBrushMode(bool on) { brushMode_ = on; }
     bool brushMode() const { return brushMode_; }
     void setBrushRadius(int r) { brushRadius_ = r; update(); }
@@ -42,6 +47,7 @@ protected:
 
 private:
     QImage image_, clusters_, mask_, maskOutline_;
+    QStringList orientationLabels_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
     bool brushMode_ = false, fitted_ = false, clustersVisible_ = true;
