@@ -1,14 +1,21 @@
 // Drives the real main window on the offscreen platform.
 #include <QtTest>
+#include <QAbstractButton>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QFileDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMessageBox>
+#include <QPointer>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QThreadPool>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
+
+#include <functional>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -42,6 +49,37 @@ msf::io::Image volumeGrid(int width, int height, int slices) {
     grid.meta.spacingX = grid.meta.spacingY = grid.meta.sliceSpacing = 1.0;
     for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
     return grid;
+}
+// Acts on the next modal dialog once it is up: a dialog's exec() runs its
+// own event loop, so the answer has to come from a timer inside it.
+// Returns the timer: delete it (through the QPointer) to stop waiting.
+QPointer<QTimer> whenModal(const std::function<bool(QWidget*)>& act) {
+    auto* timer = new QTimer;
+    timer->setInterval(10);
+    QObject::connect(timer, &QTimer::timeout, [timer, act] {
+        QWidget* modal = QApplication::activeModalWidget();
+        if (modal && act(modal)) {
+            timer->stop();
+            timer->deleteLater();
+        }
+    });
+    timer->start();
+    return timer;
+}
+
+// Clicks `button` (a standard button, or a custom one by text) in the next
+// message box and keeps what it asked.
+QPointer<QTimer> answerMessageBox(QString* asked, QMessageBox::StandardButton button, const QString& customText = {}) {
+    return whenModal([=](QWidget* modal) {
+        auto* box = qobject_cast<QMessageBox*>(modal);
+        if (!box) return false;
+        *asked = box->text();
+        QAbstractButton* b = box->button(button);
+        for (QAbstractButton* c : box->buttons())
+            if (!customText.isEmpty() && c->text() == customText) b = c;
+        if (b) b->click();
+        return true;
+    });
 }
 }  // namespace
 
@@ -321,6 +359,79 @@ private slots:
         QVERIFY(!box->isEnabled());
         QCOMPARE(box->value(), 0);
         QCOMPARE(w.view()->orientationLabels(), QStringList({"", "", "", ""}));  // a photo: no directions
+    }
+
+    void anUnexportedMaskIsNotDroppedWithoutAsking() {
+        // Moving to another frame, opening another image and closing the
+        // window each start from an empty mask: a mask that no export has
+        // written is dropped only once the clinician says so.
+        const msf::io::Image grid = volumeGrid(32, 24, 3);
+        const QString volume = dir.filePath("three_slices.nii");
+        msf::io::writeNiftiMask(volume.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(volume);
+        QVERIFY(loaded.wait(10000));
+        auto* box = w.findChild<QSpinBox*>("frameBox");
+        auto* mask = w.maskModel();
+        w.setFrame(0);  // nothing drawn: nothing to ask
+        QCOMPARE(w.image().current, 0);
+        w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
+        const int painted = cv::countNonZero(mask->mask());
+        QVERIFY(painted > 0);
+
+        QString asked;
+        answerMessageBox(&asked, QMessageBox::Cancel);
+        w.setFrame(2);
+        QVERIFY2(asked.contains("not been exported") && asked.contains("frame 2"), qPrintable(asked));
+        QCOMPARE(w.image().current, 0);
+        QCOMPARE(box->value(), 0);  // the box goes back to the frame shown
+        QCOMPARE(cv::countNonZero(mask->mask()), painted);
+
+        asked.clear();
+        answerMessageBox(&asked, QMessageBox::Cancel);
+        w.openFile(imagePath);
+        QVERIFY2(asked.contains("lesion.png"), qPrintable(asked));
+        QVERIFY(!loaded.wait(300));
+        QCOMPARE(w.image().frameCount(), 3);
+        QCOMPARE(cv::countNonZero(mask->mask()), painted);
+
+        answerMessageBox(&asked, QMessageBox::Cancel);
+        QVERIFY(!w.close());
+
+        // Export... cancels the move and opens the export dialog.
+        answerMessageBox(&asked, QMessageBox::NoButton, "Export...");
+        bool dialogOpened = false;
+        whenModal([&dialogOpened](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            if (!dialog) return false;
+            dialogOpened = true;
+            dialog->reject();
+            return true;
+        });
+        w.setFrame(1);
+        QCOMPARE(w.image().current, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(dialogOpened, 10000);
+
+        // Once exported, moving on asks nothing; an edit after the export asks again.
+        QSignalSpy exported(&w, &MainWindow::exportFinished);
+        w.exportMask(dir.filePath("frame0.png"), true);
+        QVERIFY(exported.wait(10000));
+        QVERIFY(exported.last().at(0).toBool());
+        asked.clear();
+        QPointer<QTimer> unexpected = answerMessageBox(&asked, QMessageBox::Cancel);  // fails below, not hangs
+        w.setFrame(1);
+        QVERIFY2(asked.isEmpty(), qPrintable(asked));
+        delete unexpected.data();
+        QCOMPARE(w.image().current, 1);
+        QCOMPARE(cv::countNonZero(mask->mask()), 0);
+        w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
+        answerMessageBox(&asked, QMessageBox::Discard);
+        w.setFrame(2);
+        QVERIFY(!asked.isEmpty());
+        QCOMPARE(w.image().current, 2);
+        QCOMPARE(cv::countNonZero(mask->mask()), 0);
+        QVERIFY(w.close());  // nothing left to lose
     }
 
     void theImageGetsMostOfTheWindow() {

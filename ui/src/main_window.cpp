@@ -19,6 +19,7 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTimer>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QUndoStack>
@@ -193,17 +194,7 @@ void MainWindow::buildMenus() {
         const QString p = QFileDialog::getOpenFileName(this, tr("Reference mask"));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
-    file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, [this] {
-        // Default format follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
-        const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
-        const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
-                                  : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
-                                                                  : "_mask.png";
-        const QString p = QFileDialog::getSaveFileName(
-            this, tr("Export mask"), stem + suggested,
-            tr("DICOM SEG (*.dcm);;PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
-        if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
-    });
+    file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -300,7 +291,40 @@ void MainWindow::showError(const QString& message) {
     emit errorShown(message);
 }
 
+void MainWindow::exportWithDialog() {
+    // Default format follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
+    const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
+    const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
+                              : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
+                                                              : "_mask.png";
+    const QString p = QFileDialog::getSaveFileName(
+        this, tr("Export mask"), stem + suggested,
+        tr("DICOM SEG (*.dcm);;PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
+    if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
+}
+
+bool MainWindow::mayDropMask(const QString& action) {
+    if (!mask_->hasUnexportedChanges()) return true;
+    QMessageBox box(QMessageBox::Warning, tr("Unexported mask"),
+                    tr("The mask (%1 pixels) has not been exported. %2 discards it.")
+                        .arg(cv::countNonZero(mask_->mask())).arg(action),
+                    QMessageBox::Discard | QMessageBox::Cancel, this);
+    QPushButton* exportButton = box.addButton(tr("Export..."), QMessageBox::AcceptRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == exportButton) {
+        QTimer::singleShot(0, this, &MainWindow::exportWithDialog);  // after the message box has closed
+        return false;
+    }
+    return box.clickedButton() == box.button(QMessageBox::Discard);
+}
+
 void MainWindow::openFile(const QString& path, const QString& seriesUid) {
+    if (!mayDropMask(tr("Opening %1").arg(QFileInfo(path).fileName()))) return;
+    loadFile(path, seriesUid);
+}
+
+void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
     if (runningJob_) cancelRun();
     statusBar()->showMessage(tr("Loading %1...").arg(path));
     const std::string p = path.toStdString(), uid = seriesUid.toStdString();
@@ -329,7 +353,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
                                  .arg(s.files.size()).arg(QString::fromStdString(s.description));
                 bool ok = false;
                 const QString choice = QInputDialog::getItem(this, tr("Choose a series"), path, items, 0, false, &ok);
-                if (ok) openFile(path, choice.section(' ', 0, 0));
+                if (ok) loadFile(path, choice.section(' ', 0, 0));
                 return;
             }
             image_ = std::move(l.image);
@@ -374,14 +398,16 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
 
 void MainWindow::setFrame(int frame) {
     if (image_.frames.empty() || frame < 0 || frame >= image_.frameCount() || frame == image_.current) return;
+    // setFrame may come from code, the slider or the number box: show the frame in both.
+    auto showFrame = [this](int f) {
+        const QSignalBlocker sliderBlocker(frameSlider_), boxBlocker(frameBox_);
+        frameSlider_->setValue(f);
+        frameBox_->setValue(f);
+    };
+    if (!mayDropMask(tr("Moving to frame %1").arg(frame))) return showFrame(image_.current);
     if (runningJob_) cancelRun();
     image_.current = frame;
-    // setFrame may come from code, the slider or the number box: show it in both.
-    {
-        const QSignalBlocker sliderBlocker(frameSlider_), boxBlocker(frameBox_);
-        frameSlider_->setValue(frame);
-        frameBox_->setValue(frame);
-    }
+    showFrame(frame);
     forgetShownResults();
     refreshBase();
     mask_->reset(image_.pixels().size());
@@ -538,6 +564,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
     prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
     prov.softwareVersion = runtimeInfo().engineVersion;
+    const int exportedStep = mask_->undoStack()->index();
     runInBackground<bool>(
         this,
         [m, source, p, overwrite, prov] {
@@ -551,7 +578,8 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
             io::writeProvenanceJson(sidecar, source, prov, {{"mask", p}}, true);
             return true;
         },
-        [this, path](bool) {
+        [this, path, exportedStep](bool) {
+            mask_->markExported(exportedStep);
             statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
             emit exportFinished(true, path);
         },
@@ -657,6 +685,7 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!mayDropMask(tr("Closing the window"))) return e->ignore();
     worker_->worker()->cancel();  // ~WorkerThread joins the thread (at most one iteration)
     QSettings().setValue("window/geometry", saveGeometry());
     QSettings().setValue("window/state", saveState());

@@ -41,6 +41,14 @@ QStringList MaskModel::steps(bool picksOnly) const {
     return done;
 }
 
+bool MaskModel::hasUnexportedChanges() const {
+    return !mask_.empty() && !undo_.isClean() && cv::countNonZero(mask_) > 0;
+}
+
+void MaskModel::markExported(int index) {
+    if (undo_.index() == index) undo_.setClean();  // edited while it was written: still unexported
+}
+
 void MaskModel::set(const cv::Mat& m) {
     mask_ = m.clone();
     emit changed();

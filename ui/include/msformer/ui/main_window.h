@@ -45,6 +45,10 @@ public:
     void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);
     void paintStroke(const QList<QPoint>& points, bool erase);
     void exportMask(const QString& path, bool overwrite);
+    // Before `action` (opening another image, moving to another frame,
+    // closing) drops a mask that no export has written: asks Discard, Cancel
+    // or Export... (which opens the export dialog). True: go ahead.
+    bool mayDropMask(const QString& action);
     // The ground truth the metrics compare with; on a multi-frame image the
     // slice of the current frame, read again when the frame changes.
     void loadReferenceMask(const QString& path);
@@ -75,6 +79,8 @@ protected:
 
 private:
     void buildMenus();
+    void loadFile(const QString& path, const QString& seriesUid);
+    void exportWithDialog();
     void showError(const QString& message);
     void refreshBase();
     // The maps, their parameters and the reference mask belong to the image or

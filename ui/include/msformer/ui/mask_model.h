@@ -22,6 +22,11 @@ public:
     // The steps that made the current mask, oldest first (undone ones left out);
     // with `picksOnly`, only the picks among them.
     QStringList steps(bool picksOnly = false) const;
+    // True while the mask has pixels that no export has written: the state
+    // after the last successful export is "clean" (undoing back to it too).
+    bool hasUnexportedChanges() const;
+    // An export of the mask as it was at history `index` has been written.
+    void markExported(int index);
 
 signals:
     void changed();
