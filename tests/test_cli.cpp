@@ -15,9 +15,10 @@ struct Run {
     QString out, err;
 };
 
-Run cli(const QStringList& args) {
+Run run(const QString& program, const QStringList& args, const QProcessEnvironment& env) {
     QProcess p;
-    p.start(qEnvironmentVariable("MSFORMER_CLI"), args);
+    p.setProcessEnvironment(env);
+    p.start(program, args);
     Run r;
     if (!p.waitForFinished(300000)) {
         p.kill();
@@ -27,6 +28,17 @@ Run cli(const QStringList& args) {
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+Run cli(const QStringList& args) {
+    return run(qEnvironmentVariable("MSFORMER_CLI"), args, QProcessEnvironment::systemEnvironment());
+}
+
+// The desktop app as started from a terminal without any display.
+Run studioWithoutDisplay(const QStringList& args) {
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(name);
+    return run(qEnvironmentVariable("MSFORMER_STUDIO"), args, env);
 }
 
 const QStringList fast = {"--size", "40", "--iterations", "3"};
@@ -124,6 +136,20 @@ private slots:
         for (auto name : {"clusters.png", "labels.png", "mask.png", "mask.nii.gz"})
             QVERIFY2(QFile::exists(out + "/KmeansTest_T1UCharRaw_msformer_" + name),
                      qPrintable(QDir(out).entryList().join(", ")));
+    }
+    void theDesktopAppExplainsItselfWithoutADisplay() {
+        // --help and --version work anywhere; without a display the app says
+        // so and points at the CLI, instead of Qt's platform-plugin abort.
+        QVERIFY(!qEnvironmentVariable("MSFORMER_STUDIO").isEmpty());
+        Run r = studioWithoutDisplay({"--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("[IMAGE]") && r.out.contains("--run"), qPrintable(r.out));
+        r = studioWithoutDisplay({"--version"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("msformer-studio"), qPrintable(r.out));
+        r = studioWithoutDisplay({"image.png"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("no display") && r.err.contains("msformer segment"), qPrintable(r.err));
     }
     void usageErrors() {
         QCOMPARE(cli({"segment"}).code, 2);
