@@ -241,7 +241,7 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {
         const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
         if (labels.empty()) return;
-        const auto sel = selectAutomatic(toMat(labels), toGrey(buffer_));
+        const auto sel = selectAutomatic(toMat(labels), toGrey(segmentationInput()));
         mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick);
     });
 
@@ -434,11 +434,19 @@ std::vector<io::Window> MainWindow::windowChoices() const {
 void MainWindow::refreshBase() {
     if (image_.frames.empty()) return;
     const cv::Mat n = io::normalizedForSegmentation(image_);
-    buffer_ = toImageBuffer(n);
+    // The segmenter's copy is made when a run or a pick needs it, not on every
+    // window/level drag step.
+    normalized_ = n;
+    buffer_ = ImageBuffer{};
     cv::Mat u8;
     n.convertTo(u8, CV_8U, 255.0);
     view_->setImage(toQImage(u8));
     refreshOverlays();
+}
+
+const ImageBuffer& MainWindow::segmentationInput() {
+    if (buffer_.empty() && !normalized_.empty()) buffer_ = toImageBuffer(normalized_);
+    return buffer_;
 }
 
 void MainWindow::refreshOverlays() {
@@ -448,7 +456,7 @@ void MainWindow::refreshOverlays() {
 }
 
 void MainWindow::runMsFormer() {
-    if (buffer_.empty()) return showError(tr("Open an image first."));
+    if (segmentationInput().empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
     runningJob_ = nextJob_++;
     msformerParameters_ = parameterMap(settings_.msformer);
@@ -460,14 +468,15 @@ void MainWindow::runMsFormer() {
     iterationLabel_->setText(tr("starting..."));
     showKMeans_ = false;
     compareAction_->setChecked(false);
-    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, buffer_),
+    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, segmentationInput()),
                               Q_ARG(msf::MsFormerConfig, settings_.msformer), Q_ARG(int, runningJob_));
 }
 
 void MainWindow::runKMeans() {
-    if (buffer_.empty()) return showError(tr("Open an image first."));
+    if (segmentationInput().empty()) return showError(tr("Open an image first."));
     kmeansJob_ = nextJob_++;
-    QMetaObject::invokeMethod(worker_->worker(), "runKMeans", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, buffer_),
+    QMetaObject::invokeMethod(worker_->worker(), "runKMeans", Qt::QueuedConnection,
+                              Q_ARG(msf::ImageBuffer, segmentationInput()),
                               Q_ARG(msf::KMeansConfig, settings_.kmeans), Q_ARG(int, kmeansJob_));
 }
 
@@ -483,7 +492,7 @@ void MainWindow::onPreview(int job) {
     const bool fresh = worker_->worker()->takePreview(&labels, &stats);
     worker_->worker()->previewConsumed();
     if (!fresh || job != runningJob_) return;
-    msformerLabels_ = resizeNearest(imageToLabelMap(labels), buffer_.width, buffer_.height);
+    msformerLabels_ = resizeNearest(imageToLabelMap(labels), image_.pixels().cols, image_.pixels().rows);
     ++previewsDrawn_;
     progress_->setValue(stats.iteration);
     iterationLabel_->setText(tr("iteration %1: %2 labels, %3 ms").arg(stats.iteration).arg(stats.labelCount)

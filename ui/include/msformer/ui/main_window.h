@@ -83,6 +83,7 @@ private:
     void exportWithDialog();
     void showError(const QString& message);
     void refreshBase();
+    const ImageBuffer& segmentationInput();
     // The maps, their parameters and the reference mask belong to the image or
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
@@ -99,7 +100,8 @@ private:
     void maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op);
 
     io::Image image_;
-    ImageBuffer buffer_;
+    cv::Mat normalized_;  // the shown frame through the window, [0, 1]
+    ImageBuffer buffer_;  // the segmenter's copy of normalized_, made on first use (segmentationInput)
     LabelMap msformerLabels_, kmeansLabels_;
     // What produced each map (the export's provenance): the run's parameters,
     // MS-Former's from the start of its run (its previews are shown), device
