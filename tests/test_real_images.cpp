@@ -190,6 +190,40 @@ private slots:
         }
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::loadMask(seg));  // no image to match it with
     }
+    void aFractionalDicomSegIsInsideFromHalfItsMaximum() {
+        // A probability map stored as a FRACTIONAL SEG (0..Maximum Fractional
+        // Value) used as the reference: inside where the probability is at
+        // least 50 %, not wherever it is above 0.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        const auto ct = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        cv::Mat binary = cv::Mat::zeros(ct.pixels().size(), CV_8U);
+        cv::circle(binary, {64, 64}, 30, 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string binaryPath = s(tmp.filePath("binary.dcm")), fractionalPath = s(tmp.filePath("fractional.dcm"));
+        msf::io::writeDicomSeg(binaryPath, binary, ct, {}, false);
+        // The same SEG made FRACTIONAL (maximum 200): 180 in the inner disc,
+        // 90 (45 %) in a ring around it, 100 (exactly 50 %) in one corner block.
+        cv::Mat probability = cv::Mat::zeros(binary.size(), CV_8U);
+        cv::circle(probability, {64, 64}, 30, 90, cv::FILLED);
+        cv::circle(probability, {64, 64}, 18, 180, cv::FILLED);
+        probability(cv::Rect(0, 0, 6, 4)).setTo(100);
+        DcmFileFormat file;
+        QVERIFY(file.loadFile(binaryPath.c_str()).good());
+        DcmDataset* d = file.getDataset();
+        QVERIFY(d->putAndInsertString(DCM_SegmentationType, "FRACTIONAL").good());
+        QVERIFY(d->putAndInsertString(DCM_SegmentationFractionalType, "PROBABILITY").good());
+        QVERIFY(d->putAndInsertUint16(DCM_MaximumFractionalValue, 200).good());
+        QVERIFY(d->putAndInsertUint16(DCM_BitsAllocated, 8).good());
+        QVERIFY(d->putAndInsertUint16(DCM_BitsStored, 8).good());
+        QVERIFY(d->putAndInsertUint16(DCM_HighBit, 7).good());
+        QVERIFY(d->putAndInsertUint8Array(DCM_PixelData, probability.ptr<Uint8>(), Uint32(probability.total())).good());
+        QVERIFY(file.saveFile(fractionalPath.c_str(), EXS_LittleEndianExplicit).good());
+
+        const cv::Mat back = msf::io::loadMask(fractionalPath, msf::io::maskFrameFor(ct));
+        cv::Mat expected = probability >= 100;
+        QCOMPARE(cv::countNonZero(expected), int(cv::countNonZero(probability >= 180)) + 24);
+        QCOMPARE(cv::countNonZero(back != expected), 0);
+    }
     void aDicomSegOfAMultiFrameImageKeepsItsFrame() {
         // A SEG made on frame 6 of the 16-frame MR names that frame (Referenced
         // Frame Number), so other tools put it there and not on every frame, and

@@ -189,6 +189,7 @@ namespace {
 struct LoadedSeg {
     std::unique_ptr<DcmSegmentation> seg;
     Uint16 rows = 0, cols = 0;
+    Uint16 maxFractional = 0;  // FRACTIONAL: the value that means 100 % (probability or occupancy)
 };
 
 LoadedSeg loadSeg(const std::string& path) {
@@ -201,6 +202,7 @@ LoadedSeg loadSeg(const std::string& path) {
     if (header.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).good()) {
         header.getDataset()->findAndGetUint16(DCM_Rows, s.rows);
         header.getDataset()->findAndGetUint16(DCM_Columns, s.cols);
+        header.getDataset()->findAndGetUint16(DCM_MaximumFractionalValue, s.maxFractional);
     }
     if (!s.rows || !s.cols) throw IoError(path, "DICOM SEG without rows and columns");
     return s;
@@ -218,6 +220,10 @@ cv::Mat frameMask(const std::string& path, LoadedSeg& s, size_t frame) {
     if (!f || f->length < n) throw IoError(path, "DICOM SEG frame is truncated");
     cv::Mat m(s.rows, s.cols, CV_8U);
     std::copy(f->pixData, f->pixData + n, m.ptr<uchar>());
+    if (!unpacked) {  // FRACTIONAL: inside from 50 % (of Maximum Fractional Value, 255 when absent)
+        const int full = s.maxFractional > 0 ? s.maxFractional : 255;
+        return m >= (full + 1) / 2;
+    }
     return m > 0;
 }
 
