@@ -50,6 +50,12 @@ msf::io::Image volumeGrid(int width, int height, int slices) {
     for (int i = 0; i < 4; ++i) grid.meta.niftiAffine[i][i] = 1.0;
     return grid;
 }
+// A 32 x 24 volume of `slices` slices, all 1, written as NIfTI at `path`.
+QString writeFlatVolume(const QString& path, int slices) {
+    msf::io::writeNiftiMask(path.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), volumeGrid(32, 24, slices), true);
+    return path;
+}
+
 // Acts on the next modal dialog once it is up: a dialog's exec() runs its
 // own event loop, so the answer has to come from a timer inside it.
 // Returns the timer: delete it (through the QPointer) to stop waiting.
@@ -332,9 +338,7 @@ private slots:
     void theFrameNumberBoxShowsAndMovesTheFrame() {
         // A volume's slice number is shown beside the slider (0-based, as the
         // CLI's --frame) and typing one there shows that slice.
-        const msf::io::Image grid = volumeGrid(32, 24, 4);
-        const QString volume = dir.filePath("four_slices.nii");
-        msf::io::writeNiftiMask(volume.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+        const QString volume = writeFlatVolume(dir.filePath("four_slices.nii"), 4);
 
         MainWindow w;
         QSignalSpy loaded(&w, &MainWindow::imageLoaded);
@@ -365,9 +369,7 @@ private slots:
         // Moving to another frame, opening another image and closing the
         // window each start from an empty mask: a mask that no export has
         // written is dropped only once the clinician says so.
-        const msf::io::Image grid = volumeGrid(32, 24, 3);
-        const QString volume = dir.filePath("three_slices.nii");
-        msf::io::writeNiftiMask(volume.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+        const QString volume = writeFlatVolume(dir.filePath("three_slices.nii"), 3);
         MainWindow w;
         QSignalSpy loaded(&w, &MainWindow::imageLoaded);
         w.openFile(volume);
