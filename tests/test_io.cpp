@@ -313,6 +313,21 @@ private slots:
         nifti_image_write(back);
         nifti_image_free(back);
         QCOMPARE(cv::countNonZero(msf::io::loadMask(bare, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        // ... or when its header holds other axes than the image's (the same voxels): still the image's grid.
+        const std::string lps = dir.filePath("lps.nii.gz").toStdString();
+        {
+            nifti_image* other = nifti_image_read(out.c_str(), 1);
+            nifti_dmat44 a{};
+            a.m[0][0] = a.m[1][1] = -1;
+            a.m[2][2] = a.m[3][3] = 1;
+            other->sto_xyz = other->qto_xyz = a;
+            other->sform_code = 1;
+            other->qform_code = 0;
+            nifti_set_filenames(other, lps.c_str(), 0, 1);
+            nifti_image_write(other);
+            nifti_image_free(other);
+        }
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
     }
     void niftiFourDReadsTheFirstVolumeAndTwoDLoads() {
         QTemporaryDir dir;

@@ -55,6 +55,7 @@ MaskFrame maskFrameFor(const Image& image) {
     which.instanceFrameNumber = currentInstanceFrameNumber(image);
     which.seriesSopInstanceUids = m.sopInstanceUids.empty() ? std::vector<std::string>{m.sopInstanceUid}
                                                             : m.sopInstanceUids;
+    which.ofAnImage = true;
     which.niftiTurn = m.niftiTurn;
     return which;
 }
@@ -76,9 +77,11 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
     const Image img = loadImage(path, o);
     cv::Mat grey = img.pixels();
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-    // A NIfTI mask with an affine was turned by its own; one without (some
-    // tools drop it) is taken to share its image's voxel grid.
-    if (img.meta.format == "NIfTI" && !img.meta.hasNiftiAffine) grey = shownFromStored(grey, which.niftiTurn);
+    // A NIfTI mask was turned by its own header; it lies on its image's voxel
+    // grid, so it is shown as the image is (its header may lack the affine,
+    // or hold another: a mask exported from a DICOM image carries LPS axes).
+    if (img.meta.format == "NIfTI" && which.ofAnImage)
+        grey = shownFromStored(storedFromShown(grey, img.meta.niftiTurn), which.niftiTurn);
     // A raster mask is 0 outside and one or a few label values inside (JPEG
     // noise spreads thin over many levels). A photo or scan given as the mask,
     // say with the image and mask folders swapped, would make nearly every

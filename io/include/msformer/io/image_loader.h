@@ -26,7 +26,10 @@ struct MaskFrame {
     std::string sopInstanceUid;         // DICOM SEG: its frames that refer to this instance
     int instanceFrameNumber = 0;        // ... and to this frame of it (1-based; 0: a single-frame instance)
     std::vector<std::string> seriesSopInstanceUids;  // ... within the image's instances
-    SliceTurn niftiTurn;                // a NIfTI mask without an affine is turned as its image is
+    // A NIfTI mask lies on its image's voxel grid: it is shown turned as the
+    // image is (as stored for DICOM), whatever its own header says.
+    bool ofAnImage = false;             // set by maskFrameFor
+    SliceTurn niftiTurn;                // the image's turn
 };
 MaskFrame maskFrameFor(const Image& image);
 
