@@ -333,6 +333,14 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 400, 10000);
         w.paintStroke({QPoint(25, 20), QPoint(35, 30)}, false);
         QVERIFY(w.metricsText().contains("DSC"));
+        w.maskModel()->undoStack()->undo();  // nothing to export before moving on
+        // A slider drag across the volume reads the reference once, for the frame it stops on.
+        const int reads = w.referenceReads();
+        for (int f : {0, 2, 0, 2, 0, 2, 1}) w.setFrame(f);
+        QTRY_COMPARE_WITH_TIMEOUT(w.referenceMask().empty() ? -1 : cv::countNonZero(w.referenceMask()), 400, 10000);
+        // One read (two if a very slow machine paused 150 ms inside the loop), not one per frame (7).
+        QVERIFY2(w.referenceReads() - reads >= 1 && w.referenceReads() - reads <= 2,
+                 qPrintable(QString::number(w.referenceReads() - reads)));
     }
 
     void theFrameNumberBoxShowsAndMovesTheFrame() {

@@ -83,6 +83,15 @@ MainWindow::MainWindow(QWidget* parent)
       mask_(new MaskModel(this)) {
     setWindowTitle("MS-Former Studio");
     setAcceptDrops(true);
+    // The reference slice is read once the frame has stayed put: a slider
+    // drag across a volume would otherwise queue one read of the whole
+    // reference file per frame passed.
+    referenceTimer_ = new QTimer(this);
+    referenceTimer_->setSingleShot(true);
+    referenceTimer_->setInterval(150);
+    connect(referenceTimer_, &QTimer::timeout, this, [this] {
+        if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
+    });
     view_ = new ImageView;
     setCentralWidget(view_);
 
@@ -359,6 +368,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             image_ = std::move(l.image);
             forgetShownResults();
             referencePath_.clear();
+            referenceTimer_->stop();
             refreshMetrics();
             {
                 const QSignalBlocker sliderBlocker(frameSlider_), boxBlocker(frameBox_);
@@ -413,7 +423,7 @@ void MainWindow::setFrame(int frame) {
     mask_->reset(image_.pixels().size());
     refreshMetrics();
     // The reference mask was the previous frame's slice: read this frame's.
-    if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
+    if (!referencePath_.isEmpty()) referenceTimer_->start();
 }
 
 void MainWindow::forgetShownResults() {
@@ -603,6 +613,7 @@ void MainWindow::loadReferenceMask(const QString& path) {
     const io::MaskFrame which = io::maskFrameFor(image_);
     const int generation = imageGeneration_;
     referencePath_ = path;
+    ++referenceReads_;
     runInBackground<cv::Mat>(
         this, [p, which] { return io::loadMask(p, which); },
         [this, path, generation](cv::Mat m) {

@@ -5,6 +5,7 @@
 #include <QFutureWatcher>
 #include <QImage>
 #include <QMainWindow>
+#include <QTimer>
 
 #include <map>
 #include <string>
@@ -57,6 +58,7 @@ public:
 
     bool isRunning() const { return runningJob_ != 0; }
     int previewsDrawn() const { return previewsDrawn_; }
+    int referenceReads() const { return referenceReads_; }  // reads of a reference mask file started
     const LabelMap& msformerLabels() const { return msformerLabels_; }
     const LabelMap& kmeansLabels() const { return kmeansLabels_; }
     MaskModel* maskModel() const { return mask_; }
@@ -125,7 +127,8 @@ private:
     QComboBox* windowBox_;
     QMenu* recentMenu_;
     QAction *brushAction_, *eraserAction_, *compareAction_;
-    int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0;
+    int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
+    QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;
 };
