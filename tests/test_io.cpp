@@ -268,6 +268,7 @@ private slots:
         writeTestNifti(path, nx, ny, nz, 1, affine);
         const auto img = msf::io::loadImage(path);
         QCOMPARE(QString::fromStdString(img.meta.slicePlane), plane);
+        QCOMPARE(QString::fromStdString(msf::io::slicePlane(img)), plane);  // the same from the shown directions
         QCOMPARE(img.frameCount(), nz);  // slices stay along k, in file order
         const cv::Mat& shown = img.frames[1];
         QCOMPARE(shown.cols, transposed ? ny : nx);

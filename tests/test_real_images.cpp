@@ -79,6 +79,7 @@ private slots:
         QVERIFY(!ct.meta.studyInstanceUid.empty() && !ct.meta.sopInstanceUid.empty());
         const auto edges = msf::io::edgeLetters(ct);  // an axial slice as stored: R, A, L, P
         QCOMPARE(QString::fromStdString(edges[0] + edges[1] + edges[2] + edges[3]), QString("RALP"));
+        QCOMPARE(msf::io::slicePlane(ct), std::string("axial"));
         const cv::Mat n = msf::io::normalizedForSegmentation(ct);
         cv::minMaxLoc(n, &lo, &hi);
         QVERIFY(lo >= 0 && hi <= 1);

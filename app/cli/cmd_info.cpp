@@ -38,6 +38,11 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     out << "spacing (mm): " << m.spacingX << " x " << m.spacingY;
     if (m.sliceSpacing > 0) out << " x " << m.sliceSpacing;
     out << "\n";
+    if (const std::string plane = msf::io::slicePlane(img); !plane.empty()) {
+        const auto e = msf::io::edgeLetters(img);
+        out << "plane: " << q(plane) << " (left " << q(e[0]) << ", top " << q(e[1]) << ", right " << q(e[2])
+            << ", bottom " << q(e[3]) << ")\n";
+    }
     if (m.hasGeometry) {
         const auto pos = msf::io::currentFramePosition(img);
         out << "position of the current frame (LPS, mm): " << pos[0] << ", " << pos[1] << ", " << pos[2] << "\n";

@@ -83,6 +83,18 @@ std::string directionLetters(const std::array<double, 3>& lps) {
     return letters;
 }
 
+std::string slicePlane(const Image& image) {
+    const ShownDirections d = shownDirections(image);
+    if (!d.known) return {};
+    const std::array<double, 6> rowsAndColumns{d.right[0], d.right[1], d.right[2], d.down[0], d.down[1], d.down[2]};
+    const auto n = sliceNormal(rowsAndColumns);
+    const char* names[3] = {"sagittal", "coronal", "axial"};  // normal along x (L), y (P), z (S)
+    int strongest = 0;
+    for (int a = 1; a < 3; ++a)
+        if (std::abs(n[a]) > std::abs(n[strongest])) strongest = a;
+    return std::abs(n[strongest]) >= std::cos(M_PI / 6) ? names[strongest] : "oblique";
+}
+
 std::array<std::string, 4> edgeLetters(const Image& image) {
     const ShownDirections d = shownDirections(image);
     if (!d.known) return {};

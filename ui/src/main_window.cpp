@@ -397,7 +397,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm%6")
                                      .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
                                      .arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4)
-                                     .arg(m.slicePlane.empty() ? QString() : ", " + QString::fromStdString(m.slicePlane)));
+                                     .arg(io::slicePlane(image_).empty() ? QString()
+                                                                         : ", " + QString::fromStdString(io::slicePlane(image_))));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
             statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);

@@ -86,6 +86,9 @@ ShownDirections shownDirections(const Image& image);
 // A viewer's letters for a direction (LPS): "L", "R", "A", "P", "S", "I", or
 // two or three of them, strongest first, for an oblique one ("LA").
 std::string directionLetters(const std::array<double, 3>& lps);
+// "axial", "coronal" or "sagittal" by the slice normal's strongest patient
+// axis ("oblique" when none reaches cos 30 degrees); empty when not known.
+std::string slicePlane(const Image& image);
 // The letters for the left, top, right and bottom edges of the shown slice
 // (axial: R, A, L, P); empty strings when the directions are not known.
 std::array<std::string, 4> edgeLetters(const Image& image);
