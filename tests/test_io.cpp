@@ -39,7 +39,8 @@ QString errorOf(const std::string& path) {
 // A float NIfTI volume nx x ny x nz (x nt) whose voxel (i, j, k, t) holds
 // 1000 t + 100 k + 10 j + i (so every voxel says where it is stored), with the
 // given voxel -> RAS affine as its sform; nt = 0 writes a 2-D file (nz = 1).
-void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, const std::array<double, 12>& ras) {
+void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, const std::array<double, 12>& ras,
+                    int niftiType = NIFTI_FTYPE_NIFTI1_1) {
     const int64_t dims[8] = {nt > 1 ? 4 : nt == 0 ? 2 : 3, nx, ny, nz, std::max(1, nt), 1, 1, 1};
     nifti_image* nim = nifti_make_new_nim(dims, DT_FLOAT32, 1);
     float* v = static_cast<float*>(nim->data);
@@ -56,6 +57,7 @@ void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, con
     nim->dx = nim->pixdim[1] = std::hypot(ras[0], ras[4], ras[8]);
     nim->dy = nim->pixdim[2] = std::hypot(ras[1], ras[5], ras[9]);
     nim->dz = nim->pixdim[3] = std::hypot(ras[2], ras[6], ras[10]);
+    nim->nifti_type = niftiType;  // the file names follow it (.hdr and .img for a pair)
     nifti_set_filenames(nim, path.c_str(), 0, 1);
     nifti_image_write(nim);
     nifti_image_free(nim);
@@ -346,6 +348,56 @@ private slots:
         const auto two = msf::io::loadImage(flat);
         QCOMPARE(two.frameCount(), 1);
         QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
+    }
+    void analyzeAndNiftiPairsAreRead() {
+        // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and
+        // NIfTI-1 pairs), opened by either file; masks exported on their grid.
+        QTemporaryDir dir;
+        const std::array<double, 12> ras{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+        const std::string hdr = dir.filePath("scan.hdr").toStdString(), img = dir.filePath("scan.img").toStdString();
+        writeTestNifti(hdr, 6, 5, 4, 1, ras, NIFTI_FTYPE_ANALYZE);
+        QVERIFY(QFile::exists(QString::fromStdString(img)));
+        for (const std::string& path : {hdr, img}) {
+            const auto scan = msf::io::loadImage(path);
+            QCOMPARE(scan.frameCount(), 4);
+            QVERIFY(!scan.meta.hasNiftiAffine);  // Analyze has none: shown as stored
+            QVERIFY(QString::fromStdString(scan.meta.niftiFileType).startsWith("Analyze"));
+            QCOMPARE(scan.frames[2].at<float>(4, 5), 245.f);  // k 2, j 4, i 5
+        }
+        auto scan = msf::io::loadImage(hdr);
+        scan.current = 2;
+        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
+        mask.at<uchar>(4, 5) = 255;
+        const std::string out = dir.filePath("scan_mask.nii.gz").toStdString();
+        msf::io::writeNiftiMask(out, mask, scan, false);
+        nifti_image* back = nifti_image_read(out.c_str(), 1);
+        QVERIFY(back);
+        QCOMPARE(int(back->nz), 4);  // the whole grid, not one slice
+        const auto* v = static_cast<const uint8_t*>(back->data);
+        QCOMPARE(int(std::count_if(v, v + back->nvox, [](uint8_t x) { return x != 0; })), 1);
+        QVERIFY(v[2 * 30 + 4 * 6 + 5]);
+        nifti_image_free(back);
+
+        // A NIfTI-1 pair has an affine: turned as a .nii is (RAS axial: both axes mirrored).
+        const std::string pair = dir.filePath("pair.hdr").toStdString();
+        writeTestNifti(pair, 6, 5, 4, 1, ras, NIFTI_FTYPE_NIFTI1_2);
+        const auto turned = msf::io::loadImage(pair);
+        QCOMPARE(turned.meta.slicePlane, std::string("axial"));
+        QCOMPARE(turned.frames[1].at<float>(0, 0), 145.f);
+
+        // An .img without a header is some other file; pairs are one image when pairing a data set.
+        touch(dir.filePath("disk.img"));
+        QVERIFY(!errorOf(dir.filePath("disk.img").toStdString()).isEmpty());
+        QDir(dir.path()).mkdir("images");
+        QDir(dir.path()).mkdir("masks");
+        writeTestNifti(dir.filePath("images/case.hdr").toStdString(), 6, 5, 4, 1, ras, NIFTI_FTYPE_ANALYZE);
+        writeTestNifti(dir.filePath("masks/case_mask.hdr").toStdString(), 6, 5, 4, 1, ras, NIFTI_FTYPE_ANALYZE);
+        std::vector<std::string> problems;
+        const auto pairs = msf::io::pairImagesWithMasks(dir.filePath("images").toStdString(),
+                                                        dir.filePath("masks").toStdString(), &problems);
+        QCOMPARE(int(pairs.size()), 1);
+        QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
+        QCOMPARE(QString::fromStdString(pairs[0].image).section('/', -1), QString("case.hdr"));
     }
     void cocoJsonHoldsPolygonAndRleOfTheMask() {
         cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);

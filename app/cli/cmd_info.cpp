@@ -51,6 +51,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         out << "study UID: " << q(m.studyInstanceUid) << "\nseries UID: " << q(m.seriesInstanceUid)
             << "\nSOP instance UID (current frame): " << q(msf::io::currentSopInstanceUid(img)) << "\nframe of reference UID: "
             << q(m.frameOfReferenceUid) << "\n";
+    if (!m.niftiFileType.empty()) out << "file type: " << q(m.niftiFileType) << "\n";
     if (m.hasNiftiAffine) out << "NIfTI sform code " << m.niftiSformCode << ", qform code " << m.niftiQformCode << "\n";
     if (!m.niftiAxes.empty()) {
         QStringList turned;

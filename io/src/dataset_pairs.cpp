@@ -5,6 +5,7 @@
 #include <map>
 
 #include "msformer/io/io_error.h"
+#include "msformer/io/nifti_io.h"
 
 namespace msf::io {
 
@@ -20,6 +21,9 @@ std::vector<fs::path> listFiles(const std::string& dir) {
         const std::string name = e.path().filename().string();
         if (e.is_regular_file() && !name.empty() && name[0] != '.') files.push_back(e.path());
     }
+    // A header/image pair (Analyze, NIfTI-1 pair) is one image: listed by its .hdr.
+    files.erase(std::remove_if(files.begin(), files.end(), [](const fs::path& f) { return isPairImageFile(f.string()); }),
+                files.end());
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -29,7 +33,7 @@ std::vector<fs::path> listFiles(const std::string& dir) {
 std::string fileStem(const std::string& path) {
     const fs::path p(path);
     const std::string name = p.filename().string();
-    for (const std::string e : {".nii.gz"}) {
+    for (const std::string e : {".nii.gz", ".hdr.gz", ".img.gz"}) {
         if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
             return name.substr(0, name.size() - e.size());
     }

@@ -18,7 +18,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     std::error_code ec;
     Image img;
     if (std::filesystem::is_directory(path, ec)) img = readDicomFolder(path, options.seriesUid);
-    else if (looksLikeNifti(path)) img = readNifti(path);
+    else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else img = readRaster(path);
     if (options.frame >= 0) {

@@ -77,6 +77,20 @@ NiftiOrientation niftiOrientation(const nifti_dmat44& affine) {
 
 bool looksLikeNifti(const std::string& path) { return endsWith(path, ".nii") || endsWith(path, ".nii.gz"); }
 
+bool isPairImageFile(const std::string& path) {
+    for (const std::string img : {".img", ".img.gz"})
+        if (endsWith(path, img)) {
+            const std::string stem = path.substr(0, path.size() - img.size());
+            std::error_code ec;
+            return fs::exists(stem + ".hdr", ec) || fs::exists(stem + ".hdr.gz", ec);
+        }
+    return false;
+}
+
+bool isNiftiInput(const std::string& path) {
+    return looksLikeNifti(path) || endsWith(path, ".hdr") || endsWith(path, ".hdr.gz") || isPairImageFile(path);
+}
+
 Image readNifti(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
@@ -140,6 +154,11 @@ Image readNifti(const std::string& path) {
     m.sliceSpacing = nim->dz;
     m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
     m.niftiVolumes = static_cast<int>(std::min<int64_t>(nim->nvox / voxels3d, std::numeric_limits<int>::max()));
+    m.niftiFileType = nim->nifti_type == NIFTI_FTYPE_ANALYZE  ? "Analyze 7.5 (header and image pair)"
+                      : nim->nifti_type == NIFTI_FTYPE_NIFTI1_2 ? "NIfTI-1 (header and image pair)"
+                      : nim->nifti_type == NIFTI_FTYPE_NIFTI2_2 ? "NIfTI-2 (header and image pair)"
+                      : nim->nifti_type == NIFTI_FTYPE_NIFTI2_1 ? "NIfTI-2"
+                                                                : "NIfTI-1";
     m.niftiSformCode = nim->sform_code;
     m.niftiQformCode = nim->qform_code;
     for (int r = 0; r < 4; ++r)
@@ -153,7 +172,8 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
     if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
     checkWritable(path, overwrite);
     const auto& m = source.meta;
-    const bool volume = m.hasNiftiAffine && m.volumeDims[2] == source.frameCount();
+    // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine.
+    const bool volume = (m.format == "NIfTI" || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
     const cv::Mat binary = storedFromShown(mask > 0, m.niftiTurn);  // back to the file's (i, j) grid
     const int64_t nx = binary.cols, ny = binary.rows, nz = volume ? source.frameCount() : 1;
     const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};

@@ -189,7 +189,7 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), {},
-                                                       tr("Images (*.dcm *.dicom *.nii *.nii.gz *.png *.jpg *.jpeg "
+                                                       tr("Images (*.dcm *.dicom *.nii *.nii.gz *.hdr *.png *.jpg *.jpeg "
                                                           "*.bmp *.tif *.tiff);;All files (*)"));
         if (!p.isEmpty()) openFile(p);
     });

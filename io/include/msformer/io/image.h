@@ -54,6 +54,7 @@ struct ImageMetadata {
     std::string niftiAxes;        // "i Right-to-Left, j Inferior-to-Superior, ..." from the affine
     std::string slicePlane;       // "axial", "coronal", "sagittal" (NIfTI with an affine)
     int niftiVolumes = 1;         // 4-D files: volumes in the file (the first is read)
+    std::string niftiFileType;    // "NIfTI-1", "Analyze 7.5 (header and image pair)", ...
     std::array<int, 3> volumeDims{};          // NIfTI (as stored) / series: nx, ny, nz
 };
 

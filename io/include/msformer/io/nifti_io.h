@@ -20,6 +20,13 @@ Image readNifti(const std::string& path);
 // the affine of the image plane (LPS converted to RAS).
 void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& source, bool overwrite);
 
+// A name the NIfTI writer takes: .nii or .nii.gz.
 bool looksLikeNifti(const std::string& path);
+// A file the NIfTI reader takes: .nii, .nii.gz, or a header/image pair
+// (NIfTI-1 pair or Analyze 7.5) named by its .hdr or its .img (.gz too).
+bool isNiftiInput(const std::string& path);
+// The voxel file of such a pair: an .img (.img.gz) beside its .hdr (an .img
+// alone may be a raw disk image).
+bool isPairImageFile(const std::string& path);
 
 }  // namespace msf::io
