@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QPointer>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QThreadPool>
@@ -442,6 +443,39 @@ private slots:
         QCOMPARE(w.image().current, 2);
         QCOMPARE(cv::countNonZero(mask->mask()), 0);
         QVERIFY(w.close());  // nothing left to lose
+    }
+
+    void theExportDialogSuggestsAFolderAndAName() {
+        // Beside the image at first (not the process's working folder), then
+        // where the last export went; named after the image, in its format.
+        QSettings().remove("export/folder");
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(imagePath);
+        QVERIFY(loaded.wait(10000));
+        QAction* exportAction = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Export mask...") exportAction = a;
+        QVERIFY(exportAction);
+        auto suggestion = [&] {
+            QString file;
+            whenModal([&file](QWidget* modal) {
+                auto* dialog = qobject_cast<QFileDialog*>(modal);
+                if (!dialog) return false;
+                file = dialog->selectedFiles().value(0);
+                dialog->reject();
+                return true;
+            });
+            exportAction->trigger();
+            return file;
+        };
+        QCOMPARE(suggestion(), QDir(dir.path()).filePath("lesion_mask.png"));
+        w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
+        QDir(dir.path()).mkdir("exports");
+        QSignalSpy exported(&w, &MainWindow::exportFinished);
+        w.exportMask(dir.filePath("exports/first.png"), true);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(suggestion(), QDir(dir.filePath("exports")).filePath("lesion_mask.png"));
     }
 
     void theImageGetsMostOfTheWindow() {

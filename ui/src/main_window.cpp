@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
@@ -188,19 +189,21 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
-        const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), {},
+        const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), QSettings().value("open/folder").toString(),
                                                        tr("Images (*.dcm *.dicom *.nii *.nii.gz *.hdr *.png *.jpg *.jpeg "
                                                           "*.bmp *.tif *.tiff);;All files (*)"));
         if (!p.isEmpty()) openFile(p);
     });
     file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Open DICOM folder"));
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Open DICOM folder"),
+                                                            QSettings().value("open/folder").toString());
         if (!d.isEmpty()) openFile(d);
     });
     recentMenu_ = file->addMenu(tr("Open &recent"));
     rebuildRecentMenu();
     file->addAction(tr("Load &reference mask..."), QKeySequence("Ctrl+M"), this, [this] {
-        const QString p = QFileDialog::getOpenFileName(this, tr("Reference mask"));
+        const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
+            this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath());
         if (!p.isEmpty()) loadReferenceMask(p);
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);
@@ -306,9 +309,17 @@ void MainWindow::exportWithDialog() {
     const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
                               : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
                                                               : "_mask.png";
-    const QString p = QFileDialog::getSaveFileName(
-        this, tr("Export mask"), stem + suggested,
-        tr("DICOM SEG (*.dcm);;PNG (*.png);;NIfTI (*.nii.gz *.nii);;COCO JSON (*.json)"));
+    // Into the folder of the last export, else beside the image (a DICOM
+    // folder's parent: a SEG inside the series folder would join the series).
+    QString folder = QSettings().value("export/folder").toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
+    const QString filters[] = {tr("DICOM SEG (*.dcm)"), tr("PNG (*.png)"), tr("NIfTI (*.nii.gz *.nii)"),
+                               tr("COCO JSON (*.json)")};
+    QString filter = image_.meta.format == "DICOM" ? filters[0] : image_.meta.format == "NIfTI" ? filters[2] : filters[1];
+    const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), QDir(folder).filePath(stem + suggested),
+                                                   QStringList(std::begin(filters), std::end(filters)).join(";;"),
+                                                   &filter);
     if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
 }
 
@@ -600,6 +611,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         },
         [this, path, exportedStep](bool) {
             mask_->markExported(exportedStep);
+            QSettings().setValue("export/folder", QFileInfo(path).absolutePath());
             statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
             emit exportFinished(true, path);
         },
@@ -692,6 +704,7 @@ void MainWindow::hover(QPoint p) {
 
 void MainWindow::addRecent(const QString& path) {
     QSettings q;
+    q.setValue("open/folder", QFileInfo(path).absolutePath());  // where the open dialogs start next time
     QStringList recent = q.value("recent").toStringList();
     recent.removeAll(path);
     recent.prepend(path);
