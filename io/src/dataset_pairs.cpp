@@ -22,8 +22,8 @@ std::vector<fs::path> listFiles(const std::string& dir) {
         if (e.is_regular_file() && !name.empty() && name[0] != '.') files.push_back(e.path());
     }
     // A header/image pair (Analyze, NIfTI-1 pair) is one image: listed by its .hdr.
-    files.erase(std::remove_if(files.begin(), files.end(), [](const fs::path& f) { return isPairImageFile(f.string()); }),
-                files.end());
+    const auto pairImage = [](const fs::path& f) { return isPairImageFile(f.string()); };
+    files.erase(std::remove_if(files.begin(), files.end(), pairImage), files.end());
     std::sort(files.begin(), files.end());
     return files;
 }

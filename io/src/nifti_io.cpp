@@ -109,9 +109,10 @@ Image readNifti(const std::string& path) {
     const bool fourD = nim->dim[0] > 3 && nim->nvox > voxels3d;
     const int64_t firstBrick = 0;
     nifti_brick_list bricks{};
-    const bool loaded = fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 &&
-                                    bricks.bricks && bricks.bricks[0]
-                              : nifti_image_load(nim.get()) == 0 && nim->data;
+    const bool loaded =
+        fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 && bricks.bricks &&
+                    bricks.bricks[0]
+              : nifti_image_load(nim.get()) == 0 && nim->data;
     std::unique_ptr<nifti_brick_list, void (*)(nifti_brick_list*)> brickOwner(&bricks, nifti_free_NBL);
     if (!loaded) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
     const void* data = fourD ? bricks.bricks[0] : nim->data;
