@@ -366,6 +366,20 @@ private slots:
         w.setFrame(1);
         QCOMPARE(box->value(), 1);
         QCOMPARE(box->text(), QString("1 / 3"));
+        // Page Down / Page Up page through the slices, and stop at the ends.
+        auto shortcut = [&w](Qt::Key key) {
+            for (QAction* a : w.findChildren<QAction*>())
+                if (a->shortcut() == QKeySequence(key)) return a;
+            return static_cast<QAction*>(nullptr);
+        };
+        QVERIFY(shortcut(Qt::Key_PageDown) && shortcut(Qt::Key_PageUp));
+        shortcut(Qt::Key_PageDown)->trigger();
+        QCOMPARE(w.image().current, 2);
+        QCOMPARE(box->value(), 2);
+        shortcut(Qt::Key_PageUp)->trigger();
+        shortcut(Qt::Key_PageUp)->trigger();
+        shortcut(Qt::Key_PageUp)->trigger();
+        QCOMPARE(w.image().current, 0);
 
         w.openFile(imagePath);  // one frame: nothing to choose
         QVERIFY(loaded.wait(10000));

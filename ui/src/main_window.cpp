@@ -280,6 +280,11 @@ void MainWindow::buildMenus() {
     showClusters->setCheckable(true);
     showClusters->setChecked(true);
     connect(showClusters, &QAction::toggled, view_, &ImageView::setClustersVisible);
+    // Paging through the slices of a volume without reaching for the slider.
+    viewMenu->addAction(tr("&Next slice / frame"), QKeySequence(Qt::Key_PageDown), this,
+                        [this] { setFrame(image_.current + 1); });
+    viewMenu->addAction(tr("&Previous slice / frame"), QKeySequence(Qt::Key_PageUp), this,
+                        [this] { setFrame(image_.current - 1); });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {
@@ -289,7 +294,7 @@ void MainWindow::buildMenus() {
                "F5 run MS-Former, K run k-means, Esc cancel, Tab flip MS-Former / k-means, Ctrl+, settings\n"
                "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
                "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth\n"
-               "Ctrl+Z undo, Ctrl+Shift+Z redo, F fit, C hide/show clusters\n"
+               "Ctrl+Z undo, Ctrl+Shift+Z redo, F fit, C hide/show clusters, Page Down / Page Up next / previous slice\n"
                "Mouse: wheel zoom, middle-drag pan, right-drag window/level"));
     });
 }
