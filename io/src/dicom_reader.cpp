@@ -50,12 +50,19 @@ struct DicomHeader {
     long instance = 0;
 };
 
+// A Segmentation has pixel data but is a mask, not an image to segment.
+bool isSegmentation(const std::string& modality, const std::string& sopClass) {
+    return modality == "SEG" || sopClass == UID_SegmentationStorage;
+}
+
 bool readHeader(const std::string& path, DicomHeader* h) {
     setUpDcmtk();
     DcmFileFormat ff;
     if (ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) return false;
     DcmDataset* ds = ff.getDataset();
     if (!ds->tagExists(DCM_PixelData)) return false;
+    // A SEG exported beside its images does not make the folder a second series.
+    if (isSegmentation(str(ds, DCM_Modality), str(ds, DCM_SOPClassUID))) return false;
     h->path = path;
     h->seriesUid = str(ds, DCM_SeriesInstanceUID);
     h->description = str(ds, DCM_SeriesDescription);
@@ -217,7 +224,7 @@ Image readDicom(const std::string& path) {
     const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
     const std::string what = (sopName ? std::string(sopName) : "SOP class " + sopClass) +
                              (modality.empty() ? "" : ", modality " + modality);
-    if (modality == "SEG" || sopClass == UID_SegmentationStorage)
+    if (isSegmentation(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!ds->tagExists(DCM_PixelData))
         throw IoError(path, "has no pixel data (" + what + "): not an image");
