@@ -59,7 +59,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         if (m.niftiTurn.mirrorColumns) turned << "columns mirrored";
         if (m.niftiTurn.mirrorRows) turned << "rows mirrored";
         out << "NIfTI axes: " << q(m.niftiAxes) << "\n"
-            << "shown as: " << q(m.slicePlane) << " slices along k, "
+            << "shown as: " << q(msf::io::slicePlane(img)) << " slices along k, "
             << (turned.isEmpty() ? QString("as stored") : turned.join(", ")) << "\n";
     } else if (m.format == "NIfTI") {
         out << "shown as: stored (rows j, columns i; the file has no affine)\n";

@@ -92,7 +92,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
     if (m.format == "NIfTI")  // PNG outputs are on the shown slice: how to map them back to the voxels
         j["source"]["nifti"] = {{"axes", m.niftiAxes.empty() ? "none (no affine)" : m.niftiAxes},
-                                {"plane", m.slicePlane},
+                                {"plane", slicePlane(source)},
                                 {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},
                                                        {"mirror_columns", m.niftiTurn.mirrorColumns},
                                                        {"mirror_rows", m.niftiTurn.mirrorRows},

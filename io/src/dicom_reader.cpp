@@ -12,6 +12,7 @@
 #include <map>
 
 #include "dcmtk_setup.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 
 namespace msf::io {
@@ -50,11 +51,6 @@ struct DicomHeader {
     long instance = 0;
 };
 
-// A Segmentation has pixel data but is a mask, not an image to segment.
-bool isSegmentation(const std::string& modality, const std::string& sopClass) {
-    return modality == "SEG" || sopClass == UID_SegmentationStorage;
-}
-
 bool readHeader(const std::string& path, DicomHeader* h) {
     setUpDcmtk();
     DcmFileFormat ff;
@@ -62,7 +58,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     DcmDataset* ds = ff.getDataset();
     if (!ds->tagExists(DCM_PixelData)) return false;
     // A SEG exported beside its images does not make the folder a second series.
-    if (isSegmentation(str(ds, DCM_Modality), str(ds, DCM_SOPClassUID))) return false;
+    if (isSegmentationObject(str(ds, DCM_Modality), str(ds, DCM_SOPClassUID))) return false;
     h->path = path;
     h->seriesUid = str(ds, DCM_SeriesInstanceUID);
     h->description = str(ds, DCM_SeriesDescription);
@@ -224,7 +220,7 @@ Image readDicom(const std::string& path) {
     const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
     const std::string what = (sopName ? std::string(sopName) : "SOP class " + sopClass) +
                              (modality.empty() ? "" : ", modality " + modality);
-    if (isSegmentation(modality, sopClass))
+    if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!ds->tagExists(DCM_PixelData))
         throw IoError(path, "has no pixel data (" + what + "): not an image");

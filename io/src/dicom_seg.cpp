@@ -262,6 +262,10 @@ cv::Mat readDicomSegFrame(const std::string& path, int frame) {
     return frameMask(path, s, static_cast<size_t>(frame));
 }
 
+bool isSegmentationObject(const std::string& modality, const std::string& sopClassUid) {
+    return modality == "SEG" || sopClassUid == UID_SegmentationStorage;
+}
+
 bool isDicomSeg(const std::string& path) {
     setUpDcmtk();
     DcmFileFormat header;
@@ -269,7 +273,7 @@ bool isDicomSeg(const std::string& path) {
     OFString sopClass, modality;
     header.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
     header.getDataset()->findAndGetOFString(DCM_Modality, modality);
-    return sopClass == UID_SegmentationStorage || modality == "SEG";
+    return isSegmentationObject(modality.c_str(), sopClass.c_str());
 }
 
 cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,

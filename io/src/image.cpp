@@ -52,7 +52,7 @@ ShownDirections shownDirections(const Image& image) {
     if (m.format == "DICOM" && m.hasGeometry) {
         d.right = {m.imageOrientation[0], m.imageOrientation[1], m.imageOrientation[2]};
         d.down = {m.imageOrientation[3], m.imageOrientation[4], m.imageOrientation[5]};
-    } else if (m.format == "NIfTI" && m.hasNiftiAffine && !m.slicePlane.empty()) {
+    } else if (m.format == "NIfTI" && m.hasNiftiAffine && !m.niftiAxes.empty()) {
         // Affine columns i and j in RAS; LPS negates x and y.
         auto axis = [&m](int c, bool mirrored) {
             const double s = mirrored ? -1.0 : 1.0;

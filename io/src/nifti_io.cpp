@@ -36,7 +36,7 @@ void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, doub
 
 struct NiftiOrientation {
     SliceTurn turn;
-    std::string plane, axes;
+    std::string axes;
 };
 
 // The slices (along k) are shown as DICOM and radiology viewers show them:
@@ -52,14 +52,11 @@ NiftiOrientation niftiOrientation(const nifti_dmat44& affine) {
         if (c < NIFTI_L2R || c > NIFTI_S2I) return o;  // a degenerate affine: shown as stored
     const auto axis = [](int c) { return (c - 1) / 2; };  // 0 left-right, 1 posterior-anterior, 2 inferior-superior
     int wantColumns = NIFTI_R2L, wantRows = NIFTI_A2P;     // axial
-    o.plane = "axial";
-    if (axis(code[2]) == 1) {
+    if (axis(code[2]) == 1) {                              // coronal
         wantRows = NIFTI_S2I;
-        o.plane = "coronal";
-    } else if (axis(code[2]) == 0) {
+    } else if (axis(code[2]) == 0) {                       // sagittal
         wantColumns = NIFTI_A2P;
         wantRows = NIFTI_S2I;
-        o.plane = "sagittal";
     }
     int columns = code[0], rows = code[1];
     if (axis(columns) == axis(wantRows)) {
@@ -124,7 +121,6 @@ Image readNifti(const std::string& path) {
     if (m.hasNiftiAffine) {
         const NiftiOrientation o = niftiOrientation(a);
         m.niftiTurn = o.turn;
-        m.slicePlane = o.plane;
         m.niftiAxes = o.axes;
     }
     for (int64_t k = 0; k < nz; ++k) {

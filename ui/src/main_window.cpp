@@ -309,22 +309,26 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::exportWithDialog() {
-    // Default format follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
+    // The formats offered; the default follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
+    struct Format {
+        QString filter, suffix;
+    };
+    const Format formats[] = {{tr("DICOM SEG (*.dcm)"), "_seg.dcm"},
+                              {tr("PNG (*.png)"), "_mask.png"},
+                              {tr("NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz"},
+                              {tr("COCO JSON (*.json)"), "_mask.json"}};
+    const Format& suggested = formats[image_.meta.format == "DICOM" ? 0 : image_.meta.format == "NIfTI" ? 2 : 1];
     const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
-    const QString suggested = image_.meta.format == "DICOM"   ? "_seg.dcm"
-                              : image_.meta.format == "NIfTI" ? "_mask.nii.gz"
-                                                              : "_mask.png";
     // Into the folder of the last export, else beside the image (a DICOM
     // folder's parent: a SEG inside the series folder would join the series).
     QString folder = QSettings().value("export/folder").toString();
     if (folder.isEmpty() || !QFileInfo(folder).isDir())
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
-    const QString filters[] = {tr("DICOM SEG (*.dcm)"), tr("PNG (*.png)"), tr("NIfTI (*.nii.gz *.nii)"),
-                               tr("COCO JSON (*.json)")};
-    QString filter = image_.meta.format == "DICOM" ? filters[0] : image_.meta.format == "NIfTI" ? filters[2] : filters[1];
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), QDir(folder).filePath(stem + suggested),
-                                                   QStringList(std::begin(filters), std::end(filters)).join(";;"),
-                                                   &filter);
+    QStringList filters;
+    for (const Format& f : formats) filters << f.filter;
+    QString filter = suggested.filter;
+    const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), QDir(folder).filePath(stem + suggested.suffix),
+                                                   filters.join(";;"), &filter);
     if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
 }
 
@@ -410,11 +414,11 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             for (const auto& l : io::edgeLetters(image_)) letters << QString::fromStdString(l);
             view_->setOrientationLabels(letters);
             const auto& m = image_.meta;
+            const std::string plane = io::slicePlane(image_);
             imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm%6")
                                      .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
                                      .arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4)
-                                     .arg(io::slicePlane(image_).empty() ? QString()
-                                                                         : ", " + QString::fromStdString(io::slicePlane(image_))));
+                                     .arg(plane.empty() ? QString() : ", " + QString::fromStdString(plane)));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
             statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);

@@ -27,6 +27,9 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
 // unpacked). Throws IoError.
 cv::Mat readDicomSegFrame(const std::string& path, int frame = 0);
 
+// Whether a dataset with this Modality and SOP Class UID is a DICOM
+// Segmentation: pixel data, but a mask, not an image to segment.
+bool isSegmentationObject(const std::string& modality, const std::string& sopClassUid);
 // Whether the file is a DICOM Segmentation (reads the header only).
 bool isDicomSeg(const std::string& path);
 

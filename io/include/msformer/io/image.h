@@ -20,7 +20,6 @@ struct Window {
 // DICOM and rasters, which are shown as stored.
 struct SliceTurn {
     bool transpose = false, mirrorColumns = false, mirrorRows = false;
-    bool identity() const { return !transpose && !mirrorColumns && !mirrorRows; }
 };
 cv::Mat shownFromStored(const cv::Mat& stored, const SliceTurn& turn);
 cv::Mat storedFromShown(const cv::Mat& shown, const SliceTurn& turn);
@@ -51,8 +50,7 @@ struct ImageMetadata {
     std::array<std::array<double, 4>, 4> niftiAffine{};  // voxel (i, j, k) -> RAS mm
     int niftiSformCode = 0, niftiQformCode = 0;
     SliceTurn niftiTurn;          // stored slice -> shown slice
-    std::string niftiAxes;        // "i Right-to-Left, j Inferior-to-Superior, ..." from the affine
-    std::string slicePlane;       // "axial", "coronal", "sagittal" (NIfTI with an affine)
+    std::string niftiAxes;        // "i Right-to-Left, ..." from the affine; empty: none, or a degenerate one
     int niftiVolumes = 1;         // 4-D files: volumes in the file (the first is read)
     std::string niftiFileType;    // "NIfTI-1", "Analyze 7.5 (header and image pair)", ...
     std::array<int, 3> volumeDims{};          // NIfTI (as stored) / series: nx, ny, nz
