@@ -192,18 +192,21 @@ struct LoadedSeg {
     Uint16 maxFractional = 0;  // FRACTIONAL: the value that means 100 % (probability or occupancy)
 };
 
+// The file is parsed once: DCMTK's segmentation object is built from the
+// dataset (as DcmSegmentation::loadFile does), which also gives the
+// attributes it does not expose.
 LoadedSeg loadSeg(const std::string& path) {
     setUpDcmtk();
+    DcmFileFormat file;
+    OFCondition c = file.loadFile(path.c_str());
     DcmSegmentation* raw = nullptr;
-    const OFCondition c = DcmSegmentation::loadFile(path.c_str(), raw);
+    if (c.good()) c = DcmSegmentation::loadDataset(*file.getDataset(), raw);
     LoadedSeg s{std::unique_ptr<DcmSegmentation>(raw)};
     if (c.bad() || !s.seg) throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text());
-    DcmFileFormat header;
-    if (header.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 256).good()) {
-        header.getDataset()->findAndGetUint16(DCM_Rows, s.rows);
-        header.getDataset()->findAndGetUint16(DCM_Columns, s.cols);
-        header.getDataset()->findAndGetUint16(DCM_MaximumFractionalValue, s.maxFractional);
-    }
+    DcmDataset* ds = file.getDataset();
+    ds->findAndGetUint16(DCM_Rows, s.rows);
+    ds->findAndGetUint16(DCM_Columns, s.cols);
+    ds->findAndGetUint16(DCM_MaximumFractionalValue, s.maxFractional);
     if (!s.rows || !s.cols) throw IoError(path, "DICOM SEG without rows and columns");
     return s;
 }
