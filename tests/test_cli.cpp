@@ -137,6 +137,35 @@ private slots:
             QVERIFY2(QFile::exists(out + "/KmeansTest_T1UCharRaw_msformer_" + name),
                      qPrintable(QDir(out).entryList().join(", ")));
     }
+    void aFolderOfImagesIsABatch() {
+        // `segment photos/` segments each image in the folder (it used to be
+        // read as a DICOM series: "no DICOM image files in this folder"); files
+        // that are not images are skipped and counted; two inputs whose outputs
+        // would share names are refused, even with --force.
+        const QString batch = dir.filePath("batch"), out = dir.filePath("out_batch");
+        QVERIFY(QDir().mkpath(batch));
+        QVERIFY(QFile::copy(dir.filePath("set/images/lesion_0.png"), batch + "/lesion_0.png"));
+        QVERIFY(cv::imwrite((batch + "/lung_0.JPG").toStdString(),
+                            cv::imread(dir.filePath("set/images/lung_0.png").toStdString())));
+        std::ofstream((batch + "/notes.txt").toStdString()) << "not an image";
+        Run r = cli(QStringList{"segment", batch, "-o", out} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(batch + ": skipped 1 file(s) that are not images, e.g. notes.txt"), qPrintable(r.err));
+        for (auto stem : {"lesion_0", "lung_0"})
+            QVERIFY2(QFile::exists(QString("%1/%2_msformer_mask.png").arg(out, stem)),
+                     qPrintable(QDir(out).entryList().join(", ")));
+        QVERIFY(QFile::copy(dir.filePath("set/images/lesion_0.png"), batch + "/lung_0.png"));
+        r = cli(QStringList{"segment", batch, "-o", out, "--force"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(batch + "/lung_0.png: its outputs would have the same names as those of " + batch +
+                                "/lung_0.JPG"), qPrintable(r.err));
+        QCOMPARE(r.out.count(": 96x96, 3 channel(s)"), 2);  // lesion_0 and lung_0.JPG, not the clash
+        const QString empty = dir.filePath("empty");
+        QVERIFY(QDir().mkpath(empty));
+        r = cli(QStringList{"segment", empty, "-o", out} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(empty + ": no image files in this folder"), qPrintable(r.err));
+    }
     void theDesktopAppExplainsItselfWithoutADisplay() {
         // --help and --version work anywhere; without a display the app says
         // so and points at the CLI, instead of Qt's platform-plugin abort.

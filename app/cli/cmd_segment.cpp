@@ -6,10 +6,13 @@
 
 #include <unistd.h>
 
+#include <map>
+
 #include "commands.h"
 #include "image_input.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
 #include "method_options.h"
 #include "msformer/cluster_colours.h"
@@ -50,6 +53,36 @@ bool parseTarget(const QString& s, TargetChoice* t) {
     return true;
 }
 
+// Folders that hold no DICOM image stand for the image files in them.
+QStringList expandFolders(const QStringList& paths, int* failures) {
+    QStringList images;
+    for (const QString& path : paths) {
+        if (!QFileInfo(path).isDir()) {
+            images << path;
+            continue;
+        }
+        try {
+            if (!msf::io::listDicomSeries(path.toStdString()).empty()) {
+                images << path;
+                continue;
+            }
+            std::vector<std::string> others;
+            const auto files = msf::io::imageFilesIn(path.toStdString(), &others);
+            if (files.empty()) throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, "
+                                                                          "BMP, TIFF, NIfTI or DICOM)");
+            for (const auto& f : files) images << QString::fromStdString(f);
+            if (!others.empty())
+                QTextStream(stderr) << "msformer segment: " << path << ": skipped " << others.size()
+                                    << " file(s) that are not images, e.g. "
+                                    << QFileInfo(QString::fromStdString(others.front())).fileName() << "\n";
+        } catch (const std::exception& e) {
+            ++*failures;
+            fail("segment", QString::fromStdString(e.what()));
+        }
+    }
+    return images;
+}
+
 }  // namespace
 
 int runSegment(const QStringList& args) {
@@ -59,7 +92,10 @@ int runSegment(const QStringList& args) {
         "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
         "(0/255), all at the image's original size.");
     p.addHelpOption();
-    p.addPositionalArgument("images", "Image files.", "IMAGE...");
+    p.addPositionalArgument("images",
+                            "Image files or folders. A folder of DICOM files is one image (its series); any other "
+                            "folder is a batch: each image file directly in it (PNG, JPEG, BMP, TIFF, NIfTI).",
+                            "IMAGE...");
     p.addOptions({
         {{"o", "output"}, "Output folder (default: current folder).", "DIR"},
         {"method", "msformer or kmeans (default msformer).", "M"},
@@ -79,8 +115,7 @@ int runSegment(const QStringList& args) {
         QTextStream(stdout) << p.helpText();
         return 0;
     }
-    const QStringList images = p.positionalArguments();
-    if (images.isEmpty()) return fail("segment", "no image given (see --help)", 2);
+    if (p.positionalArguments().isEmpty()) return fail("segment", "no image given (see --help)", 2);
     MethodOptions opt;
     if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("segment", e, 2);
     const QString method = p.isSet("method") ? p.value("method") : "msformer";
@@ -100,9 +135,17 @@ int runSegment(const QStringList& args) {
             return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, coco)").arg(e), 2);
 
     int failures = 0;
+    const QStringList images = expandFolders(p.positionalArguments(), &failures);
     QTextStream out(stdout);
+    std::map<QString, QString> inputOfStem;  // two inputs named alike would write the same output files
     for (const QString& path : images) {
         const QString stem = QDir(outDir).filePath(QString::fromStdString(msf::io::fileStem(path.toStdString())) + "_" + method);
+        if (const auto [it, isNew] = inputOfStem.emplace(stem, path); !isNew) {
+            ++failures;
+            fail("segment", path + ": its outputs would have the same names as those of " + it->second +
+                                " (" + stem + "_*); segment it into another --output folder");
+            continue;
+        }
         const std::string clustersPath = (stem + "_clusters.png").toStdString();
         const std::string labelsPath = (stem + "_labels.png").toStdString();
         std::map<std::string, std::string> maskPaths;  // format -> path

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
@@ -28,7 +30,24 @@ std::vector<fs::path> listFiles(const std::string& dir) {
     return files;
 }
 
+std::string lowerCase(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
 }  // namespace
+
+std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::string>* notImages) {
+    static const std::set<std::string> rasterExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
+    std::vector<std::string> images;
+    for (const auto& f : listFiles(dir)) {
+        if (isNiftiInput(f.string()) || rasterExtensions.count(lowerCase(f.extension().string())))
+            images.push_back(f.string());
+        else if (notImages)
+            notImages->push_back(f.string());
+    }
+    return images;
+}
 
 std::string fileStem(const std::string& path) {
     const fs::path p(path);
