@@ -238,6 +238,14 @@ private slots:
         QCOMPARE(o["precision"].toString(), QString("bf16"));
         QVERIFY(o["median_ms_per_iteration"].toDouble() > 0);
         QVERIFY(o["peak_rss_mb"].toDouble() > 0);
+        // Without --size and --iterations: the mode's working size and 10 iterations, as its help says.
+        const Run help = cli({"bench", "--help"});
+        QVERIFY2(help.out.contains("working size (129; faithful 257), 10 iterations"), qPrintable(help.out));
+        const Run d = cli({"bench", "--json"});
+        QVERIFY2(d.code == 0, qPrintable(d.err));
+        const QJsonObject od = QJsonDocument::fromJson(d.out.toUtf8()).object();
+        QCOMPARE(od["size"].toInt(), 129);
+        QCOMPARE(od["iterations"].toInt(), 10);
     }
 };
 
