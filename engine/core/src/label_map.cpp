@@ -160,56 +160,101 @@ LabelMap refineBoundaries(const LabelMap& labels, const ImageBuffer& image, int 
     LabelMap current = labels;
     int32_t maxLabel = 0;
     for (int32_t v : current.labels) maxLabel = std::max(maxLabel, v);
-    std::vector<double> means(static_cast<size_t>(maxLabel + 1) * c);
-    std::vector<int64_t> counts(maxLabel + 1);
+    // Per-label colour sums, kept up to date as pixels change label.
+    std::vector<double> sums(static_cast<size_t>(maxLabel + 1) * c, 0.0);
+    std::vector<int64_t> counts(maxLabel + 1, 0);
+    auto account = [&](size_t p, int32_t l, int sign) {
+        counts[l] += sign;
+        for (int k = 0; k < c; ++k) sums[static_cast<size_t>(l) * c + k] += sign * static_cast<double>(image.data[p * c + k]);
+    };
+    for (size_t p = 0; p < current.labels.size(); ++p)
+        if (current.labels[p] >= 0) account(p, current.labels[p], +1);
+
+    // Only pixels on a boundary are decided, and a pixel's neighbourhood changes
+    // only where a neighbour changed: the pass visits the boundary, not the
+    // image (a 24-megapixel photo needs hundreds of passes).
     std::vector<int32_t> candidates;
-    for (int pass = 0; pass < maxPasses; ++pass) {
-        std::fill(means.begin(), means.end(), 0.0);
-        std::fill(counts.begin(), counts.end(), 0);
-        for (size_t p = 0; p < current.labels.size(); ++p) {
-            const int32_t l = current.labels[p];
-            if (l < 0) continue;
-            ++counts[l];
-            for (int k = 0; k < c; ++k) means[static_cast<size_t>(l) * c + k] += image.data[p * c + k];
+    auto gatherCandidates = [&](int x, int y) {
+        candidates.clear();
+        for (int yy = std::max(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy)
+            for (int xx = std::max(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
+                const int32_t l = current.labels[static_cast<size_t>(yy) * w + xx];
+                if (l >= 0 && std::find(candidates.begin(), candidates.end(), l) == candidates.end())
+                    candidates.push_back(l);
+            }
+    };
+    auto onBoundary = [&](int x, int y) {  // more than one label around (x, y); cheaper than gathering them
+        int32_t first = -1;
+        for (int yy = std::max(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy) {
+            const int32_t* row = current.labels.data() + static_cast<size_t>(yy) * w;
+            for (int xx = std::max(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
+                if (row[xx] < 0) continue;
+                if (first < 0) first = row[xx];
+                else if (row[xx] != first) return true;
+            }
         }
+        return false;
+    };
+    std::vector<char> listed(current.labels.size(), 0);
+    std::vector<size_t> boundary;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            if (onBoundary(x, y)) {
+                const size_t p = static_cast<size_t>(y) * w + x;
+                boundary.push_back(p);
+                listed[p] = 1;
+            }
+
+    std::vector<double> means(sums.size());
+    std::vector<std::pair<size_t, int32_t>> changes;
+    std::vector<size_t> touched;
+    for (int pass = 0; pass < maxPasses && !boundary.empty(); ++pass) {
         for (int32_t l = 0; l <= maxLabel; ++l)
             for (int k = 0; k < c; ++k)
-                if (counts[l]) means[static_cast<size_t>(l) * c + k] /= counts[l];
-        LabelMap next = current;
-        size_t changed = 0;
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) {
-                const size_t p = static_cast<size_t>(y) * w + x;
-                candidates.clear();
-                for (int yy = std::max(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy)
-                    for (int xx = std::max(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx) {
-                        const int32_t l = current.labels[static_cast<size_t>(yy) * w + xx];
-                        if (l >= 0 && std::find(candidates.begin(), candidates.end(), l) == candidates.end())
-                            candidates.push_back(l);
-                    }
-                if (candidates.size() < 2) continue;  // not on a boundary
-                auto distance = [&](int32_t l) {
-                    double d = 0;
-                    for (int k = 0; k < c; ++k) {
-                        const double diff = image.data[p * c + k] - means[static_cast<size_t>(l) * c + k];
-                        d += diff * diff;
-                    }
-                    return d;
-                };
-                // Keep the current label unless another fits strictly better (no drift on ties).
-                int32_t bestLabel = current.labels[p];
-                double best = distance(bestLabel) - 1e-9;
-                for (int32_t l : candidates) {
-                    const double d = distance(l);
-                    if (d < best) best = d, bestLabel = l;
+                if (counts[l]) means[static_cast<size_t>(l) * c + k] = sums[static_cast<size_t>(l) * c + k] / counts[l];
+        changes.clear();
+        for (size_t p : boundary) {
+            gatherCandidates(static_cast<int>(p % w), static_cast<int>(p / w));
+            if (candidates.size() < 2) continue;
+            auto distance = [&](int32_t l) {
+                double d = 0;
+                for (int k = 0; k < c; ++k) {
+                    const double diff = image.data[p * c + k] - means[static_cast<size_t>(l) * c + k];
+                    d += diff * diff;
                 }
-                if (bestLabel != current.labels[p]) {
-                    next.labels[p] = bestLabel;
-                    ++changed;
-                }
+                return d;
+            };
+            // Keep the current label unless another fits strictly better (no drift on ties).
+            int32_t bestLabel = current.labels[p];
+            double best = distance(bestLabel) - 1e-9;
+            for (int32_t l : candidates) {
+                const double d = distance(l);
+                if (d < best) best = d, bestLabel = l;
             }
-        current = std::move(next);
-        if (changed == 0) break;
+            if (bestLabel != current.labels[p]) changes.emplace_back(p, bestLabel);
+        }
+        if (changes.empty()) break;
+        // Every pixel decided from the same map, then the changes applied together.
+        touched.clear();
+        for (const auto& [p, l] : changes) {
+            account(p, current.labels[p], -1);
+            account(p, l, +1);
+            current.labels[p] = l;
+            const int x = static_cast<int>(p % w), y = static_cast<int>(p / w);
+            for (int yy = std::max(0, y - 1); yy <= std::min(h - 1, y + 1); ++yy)
+                for (int xx = std::max(0, x - 1); xx <= std::min(w - 1, x + 1); ++xx)
+                    touched.push_back(static_cast<size_t>(yy) * w + xx);
+        }
+        for (size_t q : touched)
+            if (!listed[q]) listed[q] = 1, boundary.push_back(q);
+        // Drop what is no longer on a boundary (it is listed again once a neighbour changes).
+        boundary.erase(std::remove_if(boundary.begin(), boundary.end(),
+                                      [&](size_t q) {
+                                          if (onBoundary(static_cast<int>(q % w), static_cast<int>(q / w))) return false;
+                                          listed[q] = 0;
+                                          return true;
+                                      }),
+                       boundary.end());
     }
     return renumberBySize(current);
 }
