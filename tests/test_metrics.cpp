@@ -108,6 +108,37 @@ private slots:
         QCOMPARE(s.clusters, std::vector<int>{0});
         QCOMPARE(msf::scoreMasks(s.mask, truth).dsc, 1.0);
     }
+    void autoOnALargePhotoMatchesTheFullSizeChoice() {
+        // A 3000 x 2000 "dermoscopy photo": skin, a dark lesion with a ragged
+        // outline, dark corners and a hair from the lesion to the border. Judged
+        // on a reduced copy (the full-size openings took 15 s on a 24-MP photo),
+        // the mask is the same cluster, on its full-size pixels, as when judged
+        // at full size.
+        const cv::Size size(3000, 2000);
+        cv::Mat grey(size, CV_32F, cv::Scalar(0.7)), labels(size, CV_32S, cv::Scalar(0));
+        cv::Mat lesion = cv::Mat::zeros(size, CV_8U);
+        cv::ellipse(lesion, {1400, 1000}, {520, 380}, 20, 0, 360, 255, cv::FILLED);
+        for (int a = 0; a < 360; a += 15)  // ragged: small bumps and bites along the outline
+            cv::circle(lesion, {1400 + int(500 * std::cos(a * CV_PI / 180)), 1000 + int(360 * std::sin(a * CV_PI / 180))},
+                       12 + a % 7, a % 30 ? 255 : 0, cv::FILLED);
+        cv::line(lesion, {1900, 1000}, {2999, 300}, 255, 5);  // hair
+        for (cv::Point corner : {cv::Point(0, 0), {2999, 0}, {0, 1999}, {2999, 1999}})
+            cv::circle(lesion, corner, 500, 255, cv::FILLED);
+        grey.setTo(0.15, lesion);
+        labels.setTo(1, lesion);
+        const auto reduced = msf::selectAutomatic(labels, grey);
+        msf::AutoSelectOptions fullSize;
+        fullSize.maxWorkingSide = 3000;
+        const auto full = msf::selectAutomatic(labels, grey, fullSize);
+        QCOMPARE(reduced.clusters, std::vector<int>{1});
+        QCOMPARE(reduced.clusters, full.clusters);
+        QCOMPARE(reduced.mask.size(), size);
+        QVERIFY2(msf::scoreMasks(reduced.mask, full.mask).dsc > 0.995,
+                 qPrintable(QString::number(msf::scoreMasks(reduced.mask, full.mask).dsc)));
+        // The cluster's own full-size pixels and the holes they enclose.
+        QCOMPARE(cv::countNonZero(reduced.mask & ~msf::mask::fillHoles(labels == 1)), 0);
+        QCOMPARE(cv::countNonZero(reduced.mask(cv::Rect(2900, 300, 100, 100))), 0);  // not the hair near the border
+    }
 };
 
 QTEST_APPLESS_MAIN(TestMetrics)

@@ -69,7 +69,9 @@ TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& trut
     return selectByClicks(labels32, clicks);
 }
 
-TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, const AutoSelectOptions& o) {
+namespace {
+
+TargetSelection selectAutomaticAtThisSize(const cv::Mat& labels32, const cv::Mat& grey, const AutoSelectOptions& o) {
     const double total = static_cast<double>(labels32.total());
     const int minArea = std::max(1, static_cast<int>(o.minAreaFraction * total));
     const int ringRadius = std::max(2, static_cast<int>(0.02 * std::max(labels32.cols, labels32.rows)));
@@ -122,6 +124,28 @@ TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, co
     if (!best.mask.empty()) return best;
     if (!central.mask.empty()) return central;  // nothing darker than its surroundings
     return {cv::Mat::zeros(labels32.size(), CV_8U), {}, {}};
+}
+
+}  // namespace
+
+TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey, const AutoSelectOptions& o) {
+    const int side = std::max(labels32.cols, labels32.rows);
+    if (side <= o.maxWorkingSide) return selectAutomaticAtThisSize(labels32, grey, o);
+    // A large photo: its openings and rings (radii of 1% and 2% of its side)
+    // are computed on a reduced copy, then the chosen region is taken from the
+    // full-size cluster within one reduced pixel of it.
+    const double f = static_cast<double>(o.maxWorkingSide) / side;
+    const cv::Size small(std::max(1, cvRound(labels32.cols * f)), std::max(1, cvRound(labels32.rows * f)));
+    cv::Mat smallLabels, smallGrey;
+    cv::resize(labels32, smallLabels, small, 0, 0, cv::INTER_NEAREST);
+    cv::resize(grey, smallGrey, small, 0, 0, cv::INTER_AREA);
+    TargetSelection s = selectAutomaticAtThisSize(smallLabels, smallGrey, o);
+    if (s.clusters.empty()) return {cv::Mat::zeros(labels32.size(), CV_8U), {}, {}};
+    cv::Mat near;
+    cv::dilate(s.mask, near, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+    cv::resize(near, near, labels32.size(), 0, 0, cv::INTER_NEAREST);
+    s.mask = mask::fillHoles(near & mask::clusterMask(labels32, s.clusters.front()));
+    return s;
 }
 
 }  // namespace msf

@@ -36,6 +36,7 @@ struct AutoSelectOptions {
     double maxAreaFraction = 0.7;     // a candidate larger than this is background
     double siblingFraction = 0.1;     // also keep same-cluster regions >= this x the largest
     double openingFraction = 0.01;    // opening radius (x image side) that cuts thin hairs
+    int maxWorkingSide = 1024;        // larger maps are judged on a copy reduced to this side
 };
 
 // Automatic protocol: for each cluster, after a morphological opening that
@@ -43,6 +44,8 @@ struct AutoSelectOptions {
 // image border (large enough), holes filled; the candidate that is darkest
 // against the ring around it wins (a lesion on skin, lungs in a body), weighted
 // by sqrt(area). `grey` is the working image in [0, 1] at the label map's size.
+// Maps larger than maxWorkingSide are judged on a reduced copy; the mask is
+// the chosen cluster at full size within one reduced pixel of the region.
 TargetSelection selectAutomatic(const cv::Mat& labels32, const cv::Mat& grey,
                                 const AutoSelectOptions& options = {});
 
