@@ -6,6 +6,7 @@
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPointer>
 #include <QSettings>
@@ -359,6 +360,9 @@ private slots:
         // An axial volume (RAS affine): the patient's right on the left, anterior at the top.
         QCOMPARE(w.view()->orientationLabels(), QStringList({"R", "A", "L", "P"}));
         QCOMPARE(box->maximum(), 3);
+        auto* info = w.findChild<QLabel*>("imageInfo");
+        QVERIFY(info);
+        QVERIFY2(info->text().contains("4 frame(s), 1 x 1 mm, axial"), qPrintable(info->text()));
         QCOMPARE(box->value(), w.image().current);
         QCOMPARE(box->text(), QString("%1 / 3").arg(w.image().current));
         box->setValue(3);
@@ -384,6 +388,8 @@ private slots:
         w.openFile(imagePath);  // one frame: nothing to choose
         QVERIFY(loaded.wait(10000));
         QVERIFY(!box->isEnabled());
+        // A photo's pixel size is unknown, not "0 x 0 mm".
+        QVERIFY2(info->text().contains("1 frame(s), pixel size unknown"), qPrintable(info->text()));
         QCOMPARE(box->value(), 0);
         QCOMPARE(w.view()->orientationLabels(), QStringList({"", "", "", ""}));  // a photo: no directions
     }

@@ -141,6 +141,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     deviceLabel_ = new QLabel;
     imageLabel_ = new QLabel;
+    imageLabel_->setObjectName("imageInfo");
     cursorLabel_ = new QLabel;
     statusBar()->addPermanentWidget(cursorLabel_);
     statusBar()->addPermanentWidget(imageLabel_);
@@ -415,10 +416,13 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             view_->setOrientationLabels(letters);
             const auto& m = image_.meta;
             const std::string plane = io::slicePlane(image_);
-            imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4 x %5 mm%6")
+            // A photo has no pixel size: say so rather than "0 x 0 mm".
+            const QString spacing = m.spacingX > 0 && m.spacingY > 0
+                                        ? QString("%1 x %2 mm").arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4)
+                                        : tr("pixel size unknown");
+            imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4%5")
                                      .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
-                                     .arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4)
-                                     .arg(plane.empty() ? QString() : ", " + QString::fromStdString(plane)));
+                                     .arg(spacing, plane.empty() ? QString() : ", " + QString::fromStdString(plane)));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
             statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
