@@ -89,6 +89,13 @@ private slots:
         r = cli(QStringList{"segment", img, "-o", out, "--force", "--target", "click:48,48"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
     }
+    void infoSaysWhatAPhotoLacks() {
+        // A photo has no pixel size: "unknown", not "0 x 0" mm.
+        const Run r = cli({"info", dir.filePath("set/images/lesion_0.png")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("dimensions: 96 x 96, 1 frame(s)"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("spacing (mm): unknown (the file gives no pixel size)"), qPrintable(r.out));
+    }
     void badAndMissingFilesAreReportedNotCrashes() {
         const QString bad = dir.filePath("bad.png");
         std::ofstream(bad.toStdString()) << "not an image";

@@ -35,9 +35,13 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         << (m.window.valid() ? QString("%1 center %2 width %3").arg(q(m.window.name)).arg(m.window.center).arg(m.window.width)
                              : QString("none (8-bit values / 255)"))
         << "\n";
-    out << "spacing (mm): " << m.spacingX << " x " << m.spacingY;
-    if (m.sliceSpacing > 0) out << " x " << m.sliceSpacing;
-    out << "\n";
+    if (m.spacingX > 0 && m.spacingY > 0) {
+        out << "spacing (mm): " << m.spacingX << " x " << m.spacingY;
+        if (m.sliceSpacing > 0) out << " x " << m.sliceSpacing;
+        out << "\n";
+    } else {
+        out << "spacing (mm): unknown (the file gives no pixel size)\n";
+    }
     if (const std::string plane = msf::io::slicePlane(img); !plane.empty()) {
         const auto e = msf::io::edgeLetters(img);
         out << "plane: " << q(plane) << " (left " << q(e[0]) << ", top " << q(e[1]) << ", right " << q(e[2])
