@@ -137,6 +137,7 @@ private slots:
         QCOMPARE(w.previewsDrawn(), 6);  // one redraw per iteration
         QVERIFY(!w.isRunning());
         QCOMPARE(w.msformerLabels().width, 160);
+        QCOMPARE(w.view()->clusters().size(), QSize(160, 160));  // the result is drawn at the image's size
         QVERIFY(longestGap < 1000);  // a gross freeze, not a speed target: the run itself takes seconds
     }
 
@@ -153,6 +154,13 @@ private slots:
         const int drawn = w.previewsDrawn();
         QTest::qWait(1500);
         QCOMPARE(w.previewsDrawn(), drawn);  // the cancelled run draws nothing more
+        // The last preview (kept at the working size, drawn scaled) is the map
+        // at the image's size once asked for, and a click picks from it.
+        QCOMPARE(w.msformerLabels().width, 160);
+        QCOMPARE(w.msformerLabels().height, 160);
+        w.pickAt(QPoint(80, 80), Qt::NoModifier);
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
+        QCOMPARE(w.view()->clusters().width(), 65);  // the working size (fastSettings), not enlarged to draw
         w.setMethodSettings(fastSettings(3));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runMsFormer();
@@ -544,6 +552,44 @@ private slots:
             emit w.view()->windowLevelDrag(2, 1);
         }
         QVERIFY(w.image().meta.window.width > before);  // the drag did widen the window
+    }
+
+    void benchmarkEventLoopDuringARunOnALargePhoto() {
+        // Figures only: how long the event loop is kept away while a run's
+        // previews and result are drawn over a 6000 x 4000 photo (24 MP).
+        cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
+        cv::ellipse(photo, {3000, 2000}, {900, 600}, 0, 0, 360, cv::Scalar(60, 50, 80), cv::FILLED);
+        cv::Mat noise(photo.size(), CV_8UC3);
+        cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
+        photo += noise;
+        const QString path = dir.filePath("photo24mp.png");
+        QVERIFY(cv::imwrite(path.toStdString(), photo));
+        MainWindow w;
+        auto settings = fastSettings(5);
+        settings.msformer.size = 129;
+        w.setMethodSettings(settings);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(path);
+        QVERIFY(loaded.wait(60000));
+        QElapsedTimer clock;
+        qint64 last = 0, longestGap = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            longestGap = std::max(longestGap, now - last);
+            last = now;
+        });
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        clock.start();
+        ticker.start();
+        w.runMsFormer();
+        QVERIFY(finished.wait(120000));
+        ticker.stop();
+        qInfo("24 MP photo: run %lld ms, longest gap between 5 ms timer ticks %lld ms, previews drawn %d",
+              static_cast<long long>(clock.elapsed()), static_cast<long long>(longestGap), w.previewsDrawn());
+        QCOMPARE(w.msformerLabels().width, 6000);
     }
 
     void badFileIsAnErrorNotACrash() {

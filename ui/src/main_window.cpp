@@ -29,7 +29,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "msformer/cluster_colours.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
@@ -252,9 +251,9 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("&Clear mask"), QKeySequence("Ctrl+Backspace"), this,
                     [this] { maskEdit(tr("clear"), [](const cv::Mat& m) { return cv::Mat::zeros(m.size(), CV_8U); }); });
     edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {
-        const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+        const LabelMap& labels = shownLabels();
         if (labels.empty()) return;
-        const auto sel = selectAutomatic(toMat(labels), toGrey(segmentationInput()));
+        const auto sel = selectAutomatic(toMat(labels), toGrey(normalized_));
         mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick);
     });
 
@@ -452,7 +451,8 @@ void MainWindow::setFrame(int frame) {
 }
 
 void MainWindow::forgetShownResults() {
-    msformerLabels_ = kmeansLabels_ = LabelMap{};
+    msformerLabels_ = kmeansLabels_ = msformerPreview_ = LabelMap{};
+    msformerColours_ = kmeansColours_ = QImage();
     msformerParameters_.clear();
     kmeansParameters_.clear();
     kmeansJob_ = 0;       // a k-means still running: its result is dropped when it lands
@@ -469,29 +469,28 @@ std::vector<io::Window> MainWindow::windowChoices() const {
 void MainWindow::refreshBase() {
     if (image_.frames.empty()) return;
     const cv::Mat n = io::normalizedForSegmentation(image_);
-    // The segmenter's copy is made when a run or a pick needs it, not on every
-    // window/level drag step.
     normalized_ = n;
-    buffer_ = ImageBuffer{};
     cv::Mat u8;
     n.convertTo(u8, CV_8U, 255.0);
     view_->setImage(toQImage(u8));
     refreshOverlays();
 }
 
-const ImageBuffer& MainWindow::segmentationInput() {
-    if (buffer_.empty() && !normalized_.empty()) buffer_ = toImageBuffer(normalized_);
-    return buffer_;
+const LabelMap& MainWindow::msformerLabels() const {
+    if (!msformerPreview_.empty() && msformerLabels_.empty())
+        msformerLabels_ = resizeNearest(msformerPreview_, image_.pixels().cols, image_.pixels().rows);
+    return msformerLabels_;
 }
 
+const LabelMap& MainWindow::shownLabels() const { return showKMeans_ ? kmeansLabels_ : msformerLabels(); }
+
 void MainWindow::refreshOverlays() {
-    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
-    view_->setClusters(labels.empty() ? QImage() : toQImage(colourizeLabels(toMat(labels))));
+    view_->setClusters(showKMeans_ ? kmeansColours_ : msformerColours_);
     refreshMetrics();
 }
 
 void MainWindow::runMsFormer() {
-    if (segmentationInput().empty()) return showError(tr("Open an image first."));
+    if (normalized_.empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
     runningJob_ = nextJob_++;
     msformerParameters_ = parameterMap(settings_.msformer);
@@ -503,15 +502,15 @@ void MainWindow::runMsFormer() {
     iterationLabel_->setText(tr("starting..."));
     showKMeans_ = false;
     compareAction_->setChecked(false);
-    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(msf::ImageBuffer, segmentationInput()),
+    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(cv::Mat, normalized_),
                               Q_ARG(msf::MsFormerConfig, settings_.msformer), Q_ARG(int, runningJob_));
 }
 
 void MainWindow::runKMeans() {
-    if (segmentationInput().empty()) return showError(tr("Open an image first."));
+    if (normalized_.empty()) return showError(tr("Open an image first."));
     kmeansJob_ = nextJob_++;
     QMetaObject::invokeMethod(worker_->worker(), "runKMeans", Qt::QueuedConnection,
-                              Q_ARG(msf::ImageBuffer, segmentationInput()),
+                              Q_ARG(cv::Mat, normalized_),
                               Q_ARG(msf::KMeansConfig, settings_.kmeans), Q_ARG(int, kmeansJob_));
 }
 
@@ -527,7 +526,9 @@ void MainWindow::onPreview(int job) {
     const bool fresh = worker_->worker()->takePreview(&labels, &stats);
     worker_->worker()->previewConsumed();
     if (!fresh || job != runningJob_) return;
-    msformerLabels_ = resizeNearest(imageToLabelMap(labels), image_.pixels().cols, image_.pixels().rows);
+    msformerPreview_ = imageToLabelMap(labels);
+    msformerLabels_ = LabelMap{};  // enlarged from the preview when needed
+    msformerColours_ = clusterColours(msformerPreview_);
     ++previewsDrawn_;
     progress_->setValue(stats.iteration);
     iterationLabel_->setText(tr("iteration %1: %2 labels, %3 ms").arg(stats.iteration).arg(stats.labelCount)
@@ -536,15 +537,18 @@ void MainWindow::onPreview(int job) {
     if (!showKMeans_) refreshOverlays();
 }
 
-void MainWindow::onFinished(int job, const QString& method, const msf::SegmentationResult& r) {
+void MainWindow::onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours) {
     if (method == "kmeans") {
         if (job != kmeansJob_) return;
         kmeansLabels_ = r.original;
+        kmeansColours_ = colours;
         kmeansParameters_ = r.parameters;
     } else {
         if (job != runningJob_) return;
         runningJob_ = 0;
         msformerLabels_ = r.original;
+        msformerPreview_ = LabelMap{};
+        msformerColours_ = colours;
         const std::string mode = msformerParameters_["mode"];
         msformerParameters_ = r.parameters;
         msformerParameters_["mode"] = mode;
@@ -563,7 +567,7 @@ void MainWindow::onFailed(int job, const QString& method, const QString& message
 }
 
 void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
-    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
+    const LabelMap& labels = shownLabels();
     if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
     const cv::Mat l = toMat(labels);
     const cv::Point at(p.x(), p.y());
@@ -677,8 +681,8 @@ void MainWindow::refreshMetrics() {
     };
     if (!mask_->mask().empty() && cv::countNonZero(mask_->mask()))
         lines << line(tr("mask"), scoreMasks(mask_->mask(), reference_));
-    if (!msformerLabels_.empty())
-        lines << line(tr("MS-Former best cluster"), scoreMasks(selectBestOverlap(toMat(msformerLabels_), reference_).mask, reference_));
+    if (!msformerLabels().empty())
+        lines << line(tr("MS-Former best cluster"), scoreMasks(selectBestOverlap(toMat(msformerLabels()), reference_).mask, reference_));
     if (!kmeansLabels_.empty())
         lines << line(tr("k-means best cluster"), scoreMasks(selectBestOverlap(toMat(kmeansLabels_), reference_).mask, reference_));
     metricsLabel_->setText(lines.join('\n'));
@@ -710,8 +714,12 @@ void MainWindow::hover(QPoint p) {
         px(cv::Rect(p.x(), p.y(), 1, 1)).convertTo(v, CV_64F);
         value = QString::number(v.at<double>(0, 0)) + (image_.meta.modality == "CT" ? " HU" : "");
     }
-    const LabelMap& labels = showKMeans_ ? kmeansLabels_ : msformerLabels_;
-    const QString cluster = labels.empty() ? QString() : QString(", cluster %1").arg(labels.at(p.x(), p.y()));
+    // During a run the preview is looked up where it is drawn, not enlarged on every mouse move.
+    const bool preview = !showKMeans_ && msformerLabels_.empty() && !msformerPreview_.empty();
+    const LabelMap& labels = preview ? msformerPreview_ : shownLabels();
+    const int x = preview ? std::min(labels.width - 1, static_cast<int>((p.x() + 0.5) * labels.width / px.cols)) : p.x();
+    const int y = preview ? std::min(labels.height - 1, static_cast<int>((p.y() + 0.5) * labels.height / px.rows)) : p.y();
+    const QString cluster = labels.empty() ? QString() : QString(", cluster %1").arg(labels.at(x, y));
     cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
 }
 

@@ -2,6 +2,9 @@
 
 #include <QMetaType>
 
+#include "msformer/cluster_colours.h"
+#include "msformer/mat_convert.h"
+
 namespace msf::ui {
 
 QImage labelMapToImage(const LabelMap& labels) {
@@ -11,6 +14,13 @@ QImage labelMapToImage(const LabelMap& labels) {
         for (int x = 0; x < labels.width; ++x) row[x] = static_cast<quint16>(std::max(0, labels.at(x, y)));
     }
     return img;
+}
+
+QImage clusterColours(const LabelMap& labels) {
+    if (labels.empty()) return QImage();
+    const cv::Mat bgr = colourizeLabels(toMat(labels));
+    return QImage(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step), QImage::Format_BGR888)
+        .convertToFormat(QImage::Format_RGB888);
 }
 
 LabelMap imageToLabelMap(const QImage& img) {
@@ -25,7 +35,7 @@ LabelMap imageToLabelMap(const QImage& img) {
 SegmentationWorker::SegmentationWorker() {
     qRegisterMetaType<msf::IterationStats>();
     qRegisterMetaType<msf::SegmentationResult>();
-    qRegisterMetaType<msf::ImageBuffer>();
+    qRegisterMetaType<cv::Mat>();
     qRegisterMetaType<msf::MsFormerConfig>();
     qRegisterMetaType<msf::KMeansConfig>();
 }
@@ -39,7 +49,7 @@ bool SegmentationWorker::takePreview(QImage* labels, IterationStats* stats) {
     return true;
 }
 
-void SegmentationWorker::runMsFormer(const msf::ImageBuffer& image, const msf::MsFormerConfig& config, int job) {
+void SegmentationWorker::runMsFormer(const cv::Mat& image, const msf::MsFormerConfig& config, int job) {
     cancel_.reset();
     previewPending_ = false;
     try {
@@ -53,17 +63,18 @@ void SegmentationWorker::runMsFormer(const msf::ImageBuffer& image, const msf::M
             if (!previewPending_.exchange(true)) emit previewReady(job);
             return !cancel_.cancelled();
         });
-        const auto result = segmenter.run(image, &cancel_);
-        emit finished(job, "msformer", result);
+        const auto result = segmenter.run(toImageBuffer(image), &cancel_);
+        emit finished(job, "msformer", result, clusterColours(result.original));
     } catch (const std::exception& e) {
         emit failed(job, "msformer", QString::fromStdString(e.what()));
     }
 }
 
-void SegmentationWorker::runKMeans(const msf::ImageBuffer& image, const msf::KMeansConfig& config, int job) {
+void SegmentationWorker::runKMeans(const cv::Mat& image, const msf::KMeansConfig& config, int job) {
     cancel_.reset();
     try {
-        emit finished(job, "kmeans", msf::runKMeans(image, config));
+        const auto result = msf::runKMeans(toImageBuffer(image), config);
+        emit finished(job, "kmeans", result, clusterColours(result.original));
     } catch (const std::exception& e) {
         emit failed(job, "kmeans", QString::fromStdString(e.what()));
     }

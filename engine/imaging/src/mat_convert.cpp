@@ -48,10 +48,13 @@ LabelMap toLabelMap(const cv::Mat& labels) {
 }
 
 cv::Mat toGrey(const ImageBuffer& image) {
-    cv::Mat view(image.height, image.width, CV_32FC(image.channels), const_cast<float*>(image.data.data()));
-    if (image.channels == 1) return view.clone();
+    return toGrey(cv::Mat(image.height, image.width, CV_32FC(image.channels), const_cast<float*>(image.data.data())));
+}
+
+cv::Mat toGrey(const cv::Mat& image) {
+    if (image.channels() == 1) return image.clone();
     cv::Mat grey;
-    cv::transform(view, grey, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
+    cv::transform(image, grey, cv::Matx13f(1.f / 3, 1.f / 3, 1.f / 3));
     return grey;
 }
 

@@ -15,5 +15,6 @@ LabelMap toLabelMap(const cv::Mat& labels32);    // from CV_32S (or any integer 
 
 // Mean over channels, as CV_32F in [0, 1] (used for contrast measurements).
 cv::Mat toGrey(const ImageBuffer& image);
+cv::Mat toGrey(const cv::Mat& image);  // the same of a CV_32F image in [0, 1] (channel order does not matter)
 
 }  // namespace msf

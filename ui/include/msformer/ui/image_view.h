@@ -15,6 +15,7 @@ public:
     explicit ImageView(QWidget* parent = nullptr);
     void setImage(const QImage& image);          // base (windowed) image, original size
     void setClusters(const QImage& colours);     // colour cluster map (any size; scaled to the image)
+    const QImage& clusters() const { return clusters_; }
     void setMask(const QImage& mask);            // Format_Grayscale8, image size
     void setClustersVisible(bool on);
     bool clustersVisible() const { return clustersVisible_; }

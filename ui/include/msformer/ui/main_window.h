@@ -59,7 +59,8 @@ public:
     bool isRunning() const { return runningJob_ != 0; }
     int previewsDrawn() const { return previewsDrawn_; }
     int referenceReads() const { return referenceReads_; }  // reads of a reference mask file started
-    const LabelMap& msformerLabels() const { return msformerLabels_; }
+    // At the image's size (a run's latest preview is enlarged when first asked for).
+    const LabelMap& msformerLabels() const;
     const LabelMap& kmeansLabels() const { return kmeansLabels_; }
     MaskModel* maskModel() const { return mask_; }
     const io::Image& image() const { return image_; }
@@ -85,7 +86,6 @@ private:
     void exportWithDialog();
     void showError(const QString& message);
     void refreshBase();
-    const ImageBuffer& segmentationInput();
     // The maps, their parameters and the reference mask belong to the image or
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
@@ -93,7 +93,7 @@ private:
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
-    void onFinished(int job, const QString& method, const msf::SegmentationResult& r);
+    void onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours);
     void onFailed(int job, const QString& method, const QString& message);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
@@ -102,9 +102,15 @@ private:
     void maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op);
 
     io::Image image_;
-    cv::Mat normalized_;  // the shown frame through the window, [0, 1]
-    ImageBuffer buffer_;  // the segmenter's copy of normalized_, made on first use (segmentationInput)
-    LabelMap msformerLabels_, kmeansLabels_;
+    // The shown frame through the window, [0, 1]: a new matrix for every
+    // change, never written into, so a run can hold it while the UI goes on.
+    cv::Mat normalized_;
+    const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
+    // A preview is kept at the working size and drawn scaled: enlarging it to
+    // a 24-MP photo on every iteration kept the UI away for up to a second.
+    mutable LabelMap msformerLabels_;
+    LabelMap kmeansLabels_, msformerPreview_;
+    QImage msformerColours_, kmeansColours_;  // each map in colour, as drawn
     // What produced each map (the export's provenance): the run's parameters,
     // MS-Former's from the start of its run (its previews are shown), device
     // and precision resolved once it finishes.

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QThread>
 
+#include <opencv2/core.hpp>
+
 #include <atomic>
 
 #include "msformer/config.h"
@@ -15,7 +17,7 @@
 
 Q_DECLARE_METATYPE(msf::IterationStats)
 Q_DECLARE_METATYPE(msf::SegmentationResult)
-Q_DECLARE_METATYPE(msf::ImageBuffer)
+Q_DECLARE_METATYPE(cv::Mat)
 Q_DECLARE_METATYPE(msf::MsFormerConfig)
 Q_DECLARE_METATYPE(msf::KMeansConfig)
 
@@ -35,12 +37,17 @@ public:
 
 public slots:
     // `job` comes back with every signal so the UI can ignore a cancelled run's late results.
-    void runMsFormer(const msf::ImageBuffer& image, const msf::MsFormerConfig& config, int job);
-    void runKMeans(const msf::ImageBuffer& image, const msf::KMeansConfig& config, int job);
+    // `image`: the shown frame through the window, CV_32F in [0, 1] (1 or 3
+    // channels, BGR), shared with the UI, which never writes into it; the
+    // segmenter's copy is made here, off the UI thread.
+    void runMsFormer(const cv::Mat& image, const msf::MsFormerConfig& config, int job);
+    void runKMeans(const cv::Mat& image, const msf::KMeansConfig& config, int job);
 
 signals:
     void previewReady(int job);  // call takePreview()
-    void finished(int job, const QString& method, const msf::SegmentationResult& result);
+    // `colours`: the result's cluster map in colour at the image's size, made
+    // here so that a large photo's map is not coloured on the UI thread.
+    void finished(int job, const QString& method, const msf::SegmentationResult& result, const QImage& colours);
     void failed(int job, const QString& method, const QString& message);
 
 private:
@@ -65,6 +72,7 @@ private:
 };
 
 QImage labelMapToImage(const LabelMap& labels);   // Grayscale16 of label ids
+QImage clusterColours(const LabelMap& labels);    // each cluster in its colour (RGB888)
 LabelMap imageToLabelMap(const QImage& image);
 
 }  // namespace msf::ui
