@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <tuple>
+#include <vector>
 
 namespace msf::io {
 
@@ -127,16 +131,47 @@ std::vector<Window> ctPresets() {
             {40, 80, "brain"}};
 }
 
+namespace {
+
+// The k-th smallest value (0-based) of 8- or 16-bit unsigned samples, counted
+// in a histogram: what sorting gives, in one pass over a 24-MP photo.
+template <typename T>
+std::pair<float, float> kthSmallestByHistogram(const cv::Mat& samples, size_t lo, size_t hi) {
+    std::vector<size_t> counts(size_t(std::numeric_limits<T>::max()) + 1, 0);
+    for (int r = 0; r < samples.rows; ++r) {
+        const T* row = samples.ptr<T>(r);
+        for (int c = 0; c < samples.cols; ++c) ++counts[row[c]];
+    }
+    auto kth = [&counts](size_t k) {
+        size_t seen = 0;
+        for (size_t v = 0; v < counts.size(); ++v)
+            if ((seen += counts[v]) > k) return static_cast<float>(v);
+        return static_cast<float>(counts.size() - 1);
+    };
+    return {kth(lo), kth(hi)};
+}
+
+}  // namespace
+
 Window percentileWindow(const cv::Mat& frame) {
-    cv::Mat values;
-    frame.reshape(1).convertTo(values, CV_32F);
-    std::vector<float> v(values.begin<float>(), values.end<float>());
-    if (v.empty()) return {};
-    const size_t lo = v.size() / 200, hi = v.size() - 1 - v.size() / 200;
-    std::nth_element(v.begin(), v.begin() + lo, v.end());
-    const float a = v[lo];
-    std::nth_element(v.begin(), v.begin() + hi, v.end());
-    float b = v[hi];
+    const cv::Mat samples = frame.reshape(1);
+    const size_t n = samples.total();
+    if (n == 0) return {};
+    const size_t lo = n / 200, hi = n - 1 - n / 200;
+    float a, b;  // (integers below 2^16 are exact in float)
+    if (samples.depth() == CV_8U) {
+        std::tie(a, b) = kthSmallestByHistogram<uint8_t>(samples, lo, hi);
+    } else if (samples.depth() == CV_16U) {
+        std::tie(a, b) = kthSmallestByHistogram<uint16_t>(samples, lo, hi);
+    } else {
+        cv::Mat values;
+        samples.convertTo(values, CV_32F);
+        std::vector<float> v(values.begin<float>(), values.end<float>());
+        std::nth_element(v.begin(), v.begin() + lo, v.end());
+        a = v[lo];
+        std::nth_element(v.begin(), v.begin() + hi, v.end());
+        b = v[hi];
+    }
     if (b <= a) b = a + 1;
     return {(a + b) / 2.0, static_cast<double>(b - a), "auto"};
 }
