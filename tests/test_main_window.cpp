@@ -1,6 +1,7 @@
 // Drives the real main window on the offscreen platform.
 #include <QtTest>
 #include <QAbstractButton>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
@@ -506,6 +507,35 @@ private slots:
         QCOMPARE(suggestion(), QDir(dir.filePath("exports")).filePath("lesion_mask.png"));
     }
 
+    void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {
+        // The choices (made with the image, off the UI thread) are shown with
+        // their values and applied as shown: an 8-bit photo offers its full
+        // range first, then the 0.5-99.5 percentile window.
+        cv::Mat photo(120, 90, CV_8UC1);
+        cv::randu(photo, cv::Scalar(40), cv::Scalar(200));
+        const QString path = dir.filePath("grey8.png");
+        QVERIFY(cv::imwrite(path.toStdString(), photo));
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(path);
+        QVERIFY(loaded.wait(10000));
+        auto* box = w.findChild<QComboBox*>("windowBox");
+        QVERIFY(box);
+        QCOMPARE(box->count(), 2);
+        QCOMPARE(box->itemText(0), QString("full range (8-bit)"));
+        QCOMPARE(box->currentIndex(), 0);
+        const auto expected = msf::io::percentileWindow(photo);
+        QCOMPARE(box->itemText(1), QString("auto (%1/%2)").arg(expected.center).arg(expected.width));
+        const QImage fullRange = w.view()->image();
+        emit box->activated(1);
+        QCOMPARE(w.image().meta.window.name, std::string("auto"));
+        QCOMPARE(w.image().meta.window.center, expected.center);
+        QVERIFY(w.view()->image() != fullRange);  // drawn through the new window
+        emit box->activated(0);
+        QVERIFY(!w.image().meta.window.valid());
+        QCOMPARE(w.view()->image(), fullRange);
+    }
+
     void theImageGetsMostOfTheWindow() {
         // The panel's chart asks for half the window; the image is what the
         // clinician works on.
@@ -569,9 +599,6 @@ private slots:
         settings.msformer.size = 129;
         w.setMethodSettings(settings);
         w.show();
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(path);
-        QVERIFY(loaded.wait(60000));
         QElapsedTimer clock;
         qint64 last = 0, longestGap = 0;
         QTimer ticker;
@@ -581,9 +608,20 @@ private slots:
             longestGap = std::max(longestGap, now - last);
             last = now;
         });
+        auto restart = [&] {
+            clock.start();
+            last = longestGap = 0;
+            ticker.start();
+        };
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        restart();
+        w.openFile(path);
+        QVERIFY(loaded.wait(60000));
+        QTest::qWait(50);  // the first paint of the loaded image
+        qInfo("24 MP photo: open %lld ms, longest gap between 5 ms timer ticks %lld ms",
+              static_cast<long long>(clock.elapsed()), static_cast<long long>(longestGap));
         QSignalSpy finished(&w, &MainWindow::runFinished);
-        clock.start();
-        ticker.start();
+        restart();
         w.runMsFormer();
         QVERIFY(finished.wait(120000));
         ticker.stop();

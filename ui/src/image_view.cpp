@@ -32,6 +32,16 @@ void ImageView::setClusters(const QImage& colours) {
 }
 
 void ImageView::setMask(const QImage& mask) {
+    bool empty = true;  // nothing to draw: no two full-size layers to fill (96 MB each for a 24-MP photo)
+    for (int y = 0; y < mask.height() && empty; ++y) {
+        const uchar* row = mask.constScanLine(y);
+        empty = std::all_of(row, row + mask.width(), [](uchar v) { return v == 0; });
+    }
+    if (empty) {
+        mask_ = maskOutline_ = QImage();
+        update();
+        return;
+    }
     mask_ = QImage(mask.size(), QImage::Format_ARGB32_Premultiplied);
     maskOutline_ = QImage(mask.size(), QImage::Format_ARGB32_Premultiplied);
     mask_.fill(Qt::transparent);

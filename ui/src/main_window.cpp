@@ -57,6 +57,21 @@ QImage toQImage(const cv::Mat& m) {  // CV_8UC1 or CV_8UC3 (BGR) -> deep copy
     return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_Grayscale8).copy();
 }
 
+// The shown frame through its window: [0, 1] for the segmenter, 8-bit to draw.
+std::pair<cv::Mat, QImage> renderFrame(const io::Image& image) {
+    const cv::Mat n = io::normalizedForSegmentation(image);
+    cv::Mat u8;
+    n.convertTo(u8, CV_8U, 255.0);
+    return {n, toQImage(u8)};
+}
+
+// The windows the window box offers (8-bit: full range first).
+std::vector<io::Window> windowChoicesFor(const io::Image& image) {
+    auto windows = io::availableWindows(image);
+    if (!image.frames.empty() && image.pixels().depth() == CV_8U) windows.insert(windows.begin(), io::Window{});
+    return windows;
+}
+
 template <typename T>
 void runInBackground(QObject* context, std::function<T()> work, std::function<void(T)> done,
                      std::function<void(QString)> failed) {
@@ -114,6 +129,7 @@ MainWindow::MainWindow(QWidget* parent)
     frameBox_->setToolTip(tr("Frame or slice number, counted from 0 as in 'msformer --frame' and the export's provenance"));
     frameBox_->setKeyboardTracking(false);  // typing "12" shows 12, not 1 then 12
     windowBox_ = new QComboBox;
+    windowBox_->setObjectName("windowBox");
     opacitySlider_ = new QSlider(Qt::Horizontal);
     opacitySlider_->setRange(0, 100);
     opacitySlider_->setValue(40);
@@ -155,9 +171,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(frameSlider_, &QSlider::valueChanged, this, &MainWindow::setFrame);
     connect(frameBox_, qOverload<int>(&QSpinBox::valueChanged), frameSlider_, &QSlider::setValue);
     connect(windowBox_, qOverload<int>(&QComboBox::activated), this, [this](int i) {
-        const auto windows = windowChoices();
-        if (i >= 0 && i < int(windows.size())) {
-            image_.meta.window = windows[i];
+        if (i >= 0 && i < int(windows_.size())) {
+            image_.meta.window = windows_[i];
             refreshBase();
         }
     });
@@ -360,6 +375,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
     struct Loaded {
         io::Image image;
         std::vector<io::DicomSeries> series;
+        // Made here too: a 24-MP photo's windowing and percentiles kept the UI away for a second.
+        std::vector<io::Window> windows;
+        std::pair<cv::Mat, QImage> frame;
     };
     runInBackground<Loaded>(
         this,
@@ -372,6 +390,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             io::LoadOptions o;
             o.seriesUid = uid;
             l.image = io::loadImage(p, o);
+            l.windows = windowChoicesFor(l.image);
+            l.frame = renderFrame(l.image);
             return l;
         },
         [this, path](Loaded l) {
@@ -401,13 +421,13 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 frameBox_->setEnabled(image_.frameCount() > 1);
             }
             windowBox_->clear();
-            const auto windows = windowChoices();  // the auto window sorts the frame: compute once
-            for (const auto& w : windows) {
+            windows_ = std::move(l.windows);
+            for (const auto& w : windows_) {
                 windowBox_->addItem(w.valid() ? QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width)
                                               : tr("full range (8-bit)"));
                 if (w.name == image_.meta.window.name) windowBox_->setCurrentIndex(windowBox_->count() - 1);
             }
-            refreshBase();
+            showFrame(l.frame.first, l.frame.second);
             mask_->reset(image_.pixels().size());
             plot_->clear();
             QStringList letters;  // left, top, right, bottom
@@ -460,19 +480,15 @@ void MainWindow::forgetShownResults() {
     reference_ = cv::Mat();
 }
 
-std::vector<io::Window> MainWindow::windowChoices() const {
-    auto windows = io::availableWindows(image_);
-    if (!image_.frames.empty() && image_.pixels().depth() == CV_8U) windows.insert(windows.begin(), io::Window{});
-    return windows;
-}
-
 void MainWindow::refreshBase() {
     if (image_.frames.empty()) return;
-    const cv::Mat n = io::normalizedForSegmentation(image_);
-    normalized_ = n;
-    cv::Mat u8;
-    n.convertTo(u8, CV_8U, 255.0);
-    view_->setImage(toQImage(u8));
+    const auto [normalized, display] = renderFrame(image_);
+    showFrame(normalized, display);
+}
+
+void MainWindow::showFrame(const cv::Mat& normalized, const QImage& display) {
+    normalized_ = normalized;
+    view_->setImage(display);
     refreshOverlays();
 }
 

@@ -16,6 +16,7 @@ public:
     void setImage(const QImage& image);          // base (windowed) image, original size
     void setClusters(const QImage& colours);     // colour cluster map (any size; scaled to the image)
     const QImage& clusters() const { return clusters_; }
+    const QImage& image() const { return image_; }  // the frame as drawn (through its window)
     void setMask(const QImage& mask);            // Format_Grayscale8, image size
     void setClustersVisible(bool on);
     bool clustersVisible() const { return clustersVisible_; }

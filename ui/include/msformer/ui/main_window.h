@@ -85,11 +85,11 @@ private:
     void loadFile(const QString& path, const QString& seriesUid);
     void exportWithDialog();
     void showError(const QString& message);
-    void refreshBase();
+    void refreshBase();  // renders the shown frame through its window
     // The maps, their parameters and the reference mask belong to the image or
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
-    std::vector<io::Window> windowChoices() const;  // offered in the window box (8-bit: full range first)
+    void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
@@ -105,6 +105,8 @@ private:
     // The shown frame through the window, [0, 1]: a new matrix for every
     // change, never written into, so a run can hold it while the UI goes on.
     cv::Mat normalized_;
+    // The window box's choices, made with the image (the auto window is the loaded frame's).
+    std::vector<io::Window> windows_;
     const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
     // A preview is kept at the working size and drawn scaled: enlarging it to
     // a 24-MP photo on every iteration kept the UI away for up to a second.
