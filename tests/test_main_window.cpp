@@ -536,6 +536,30 @@ private slots:
         QCOMPARE(w.view()->image(), fullRange);
     }
 
+    void theMaskIsDrawnWhereItIs() {
+        // The mask's layers cover its bounding box only; drawn, its pixels sit
+        // on the image's pixels, at any zoom.
+        msf::ui::ImageView view;
+        view.resize(400, 320);
+        QImage black(100, 80, QImage::Format_Grayscale8);
+        black.fill(0);
+        view.setImage(black);
+        view.fitToWindow();  // zoom 4: image pixel (x, y) covers widget (4x..4x+3, 4y..4y+3)
+        view.setMaskOpacity(1.0);
+        QImage mask(100, 80, QImage::Format_Grayscale8);
+        mask.fill(0);
+        for (int y = 50; y < 60; ++y)
+            for (int x = 60; x < 75; ++x) mask.setPixel(x, y, 255);
+        view.setMask(mask);
+        const QImage shot = view.grab().toImage();
+        auto lit = [&](int x, int y) { return qRed(shot.pixel(4 * x + 2, 4 * y + 2)) > 200; };
+        QVERIFY(lit(60, 50) && lit(74, 59) && lit(67, 55));  // corners and middle
+        QVERIFY(!lit(59, 50) && !lit(75, 55) && !lit(67, 49) && !lit(67, 60) && !lit(10, 10));
+        mask.fill(0);
+        view.setMask(mask);  // empty: nothing drawn
+        QVERIFY(qRed(view.grab().toImage().pixel(4 * 67 + 2, 4 * 55 + 2)) < 50);
+    }
+
     void theImageGetsMostOfTheWindow() {
         // The panel's chart asks for half the window; the image is what the
         // clinician works on.
@@ -628,6 +652,14 @@ private slots:
         qInfo("24 MP photo: run %lld ms, longest gap between 5 ms timer ticks %lld ms, previews drawn %d",
               static_cast<long long>(clock.elapsed()), static_cast<long long>(longestGap), w.previewsDrawn());
         QCOMPARE(w.msformerLabels().width, 6000);
+        QElapsedTimer edit;
+        edit.start();
+        w.pickAt(QPoint(3000, 2000), Qt::NoModifier);
+        const qint64 pick = edit.restart();
+        w.paintStroke({QPoint(100, 100), QPoint(400, 300)}, false);
+        qInfo("24 MP photo: a pick %lld ms, a brush stroke %lld ms (on the UI thread)", static_cast<long long>(pick),
+              static_cast<long long>(edit.elapsed()));
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
     }
 
     void badFileIsAnErrorNotACrash() {

@@ -5,6 +5,7 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <iterator>
 
 namespace msf::ui {
 
@@ -32,28 +33,39 @@ void ImageView::setClusters(const QImage& colours) {
 }
 
 void ImageView::setMask(const QImage& mask) {
-    bool empty = true;  // nothing to draw: no two full-size layers to fill (96 MB each for a 24-MP photo)
-    for (int y = 0; y < mask.height() && empty; ++y) {
+    // The layers cover the mask's bounding box only: two full-size ARGB layers
+    // of a 24-MP photo are 192 MB to fill on every edit. Empty: no layers.
+    int top = mask.height(), bottom = -1, left = mask.width(), right = -1;
+    for (int y = 0; y < mask.height(); ++y) {
         const uchar* row = mask.constScanLine(y);
-        empty = std::all_of(row, row + mask.width(), [](uchar v) { return v == 0; });
+        const uchar* first = std::find_if(row, row + mask.width(), [](uchar v) { return v != 0; });
+        if (first == row + mask.width()) continue;
+        const uchar* last = std::find_if(std::make_reverse_iterator(row + mask.width()), std::make_reverse_iterator(row),
+                                         [](uchar v) { return v != 0; }).base() - 1;
+        top = std::min(top, y);
+        bottom = y;
+        left = std::min(left, static_cast<int>(first - row));
+        right = std::max(right, static_cast<int>(last - row));
     }
-    if (empty) {
+    if (bottom < 0) {
         mask_ = maskOutline_ = QImage();
         update();
         return;
     }
-    mask_ = QImage(mask.size(), QImage::Format_ARGB32_Premultiplied);
-    maskOutline_ = QImage(mask.size(), QImage::Format_ARGB32_Premultiplied);
+    maskOrigin_ = QPoint(left, top);
+    const QSize size(right - left + 1, bottom - top + 1);
+    mask_ = QImage(size, QImage::Format_ARGB32_Premultiplied);
+    maskOutline_ = QImage(size, QImage::Format_ARGB32_Premultiplied);
     mask_.fill(Qt::transparent);
     maskOutline_.fill(Qt::transparent);
     const QRgb fill = qRgba(255, 215, 0, 255), line = qRgba(255, 255, 0, 255);
-    for (int y = 0; y < mask.height(); ++y) {
+    for (int y = top; y <= bottom; ++y) {
         const uchar* row = mask.constScanLine(y);
         const uchar* up = y > 0 ? mask.constScanLine(y - 1) : nullptr;
         const uchar* down = y + 1 < mask.height() ? mask.constScanLine(y + 1) : nullptr;
-        auto* out = reinterpret_cast<QRgb*>(mask_.scanLine(y));
-        auto* edge = reinterpret_cast<QRgb*>(maskOutline_.scanLine(y));
-        for (int x = 0; x < mask.width(); ++x) {
+        auto* out = reinterpret_cast<QRgb*>(mask_.scanLine(y - top)) - left;
+        auto* edge = reinterpret_cast<QRgb*>(maskOutline_.scanLine(y - top)) - left;
+        for (int x = left; x <= right; ++x) {
             if (!row[x]) continue;
             out[x] = fill;
             const bool border = x == 0 || x + 1 == mask.width() || !row[x - 1] || !row[x + 1] || !up || !down ||
@@ -104,10 +116,11 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.drawImage(target, clusters_);
     }
     if (!mask_.isNull()) {
+        const QRectF box(offset_ + QPointF(maskOrigin_) * zoom_, QSizeF(mask_.size()) * zoom_);
         p.setOpacity(maskOpacity_);
-        p.drawImage(target, mask_);
+        p.drawImage(box, mask_);
         p.setOpacity(1.0);
-        p.drawImage(target, maskOutline_);
+        p.drawImage(box, maskOutline_);
     }
     if (orientationLabels_.size() == 4) {
         p.setOpacity(1.0);

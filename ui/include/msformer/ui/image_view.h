@@ -49,6 +49,7 @@ protected:
 
 private:
     QImage image_, clusters_, mask_, maskOutline_;
+    QPoint maskOrigin_;  // where mask_ and maskOutline_ (the mask's bounding box) sit in the image
     QStringList orientationLabels_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
