@@ -90,6 +90,46 @@ QPointer<QTimer> answerMessageBox(QString* asked, QMessageBox::StandardButton bu
         return true;
     });
 }
+// How long the event loop is ever kept away: a 5 ms timer's longest gap.
+class EventLoopGapMeter {
+public:
+    EventLoopGapMeter() {
+        ticker_.setInterval(5);
+        QObject::connect(&ticker_, &QTimer::timeout, [this] {
+            const qint64 now = clock_.elapsed();
+            longest_ = std::max(longest_, now - last_);
+            last_ = now;
+        });
+    }
+    void start() {
+        last_ = longest_ = 0;
+        clock_.start();
+        ticker_.start();
+    }
+    qint64 stop() {  // the longest gap, ms
+        ticker_.stop();
+        return longest_;
+    }
+    qint64 elapsed() const { return clock_.elapsed(); }
+
+private:
+    QTimer ticker_;
+    QElapsedTimer clock_;
+    qint64 last_ = 0, longest_ = 0;
+};
+
+// Opens `path` in `w`; true once it is shown.
+bool openAndWait(MainWindow& w, const QString& path, int timeoutMs = 30000) {
+    QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+    w.openFile(path);
+    return loaded.wait(timeoutMs);
+}
+
+// Writes `image` to `path` and opens it in `w`.
+bool openWritten(MainWindow& w, const QString& path, const cv::Mat& image) {
+    return cv::imwrite(path.toStdString(), image) && openAndWait(w, path);
+}
+
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -116,23 +156,13 @@ private slots:
         QVERIFY(loaded.wait(10000));
         QCOMPARE(w.image().pixels().cols, 160);
 
-        // A 5 ms timer measures how long the event loop is ever kept away.
-        QElapsedTimer clock;
-        qint64 last = 0, longestGap = 0;
-        QTimer ticker;
-        ticker.setInterval(5);
-        connect(&ticker, &QTimer::timeout, [&] {
-            const qint64 now = clock.elapsed();
-            longestGap = std::max(longestGap, now - last);
-            last = now;
-        });
+        EventLoopGapMeter gaps;
         QSignalSpy finished(&w, &MainWindow::runFinished);
-        clock.start();
-        ticker.start();
+        gaps.start();
         w.runMsFormer();
         QVERIFY(w.isRunning());
         QVERIFY(finished.wait(60000));
-        ticker.stop();
+        const qint64 longestGap = gaps.stop();
         qInfo("longest gap between 5 ms timer ticks during the run: %lld ms; previews drawn: %d",
               static_cast<long long>(longestGap), w.previewsDrawn());
         QCOMPARE(w.previewsDrawn(), 6);  // one redraw per iteration
@@ -513,12 +543,8 @@ private slots:
         // range first, then the 0.5-99.5 percentile window.
         cv::Mat photo(120, 90, CV_8UC1);
         cv::randu(photo, cv::Scalar(40), cv::Scalar(200));
-        const QString path = dir.filePath("grey8.png");
-        QVERIFY(cv::imwrite(path.toStdString(), photo));
         MainWindow w;
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(path);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openWritten(w, dir.filePath("grey8.png"), photo));
         auto* box = w.findChild<QComboBox*>("windowBox");
         QVERIFY(box);
         QCOMPARE(box->count(), 2);
@@ -595,12 +621,8 @@ private slots:
         // 3000 x 3000 image, the size of a chest radiograph, on the UI thread.
         cv::Mat big(3000, 3000, CV_16U);
         cv::randu(big, cv::Scalar(0), cv::Scalar(4000));
-        const QString path = dir.filePath("radiograph16.png");
-        QVERIFY(cv::imwrite(path.toStdString(), big));
         MainWindow w;
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(path);
-        QVERIFY(loaded.wait(30000));
+        QVERIFY(openWritten(w, dir.filePath("radiograph16.png"), big));
         const double before = w.image().meta.window.width;
         QBENCHMARK {
             emit w.view()->windowLevelDrag(2, 1);
@@ -616,41 +638,27 @@ private slots:
         cv::Mat noise(photo.size(), CV_8UC3);
         cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
         photo += noise;
-        const QString path = dir.filePath("photo24mp.png");
-        QVERIFY(cv::imwrite(path.toStdString(), photo));
         MainWindow w;
         auto settings = fastSettings(5);
         settings.msformer.size = 129;
         w.setMethodSettings(settings);
         w.show();
-        QElapsedTimer clock;
-        qint64 last = 0, longestGap = 0;
-        QTimer ticker;
-        ticker.setInterval(5);
-        connect(&ticker, &QTimer::timeout, [&] {
-            const qint64 now = clock.elapsed();
-            longestGap = std::max(longestGap, now - last);
-            last = now;
-        });
-        auto restart = [&] {
-            clock.start();
-            last = longestGap = 0;
-            ticker.start();
-        };
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        restart();
-        w.openFile(path);
-        QVERIFY(loaded.wait(60000));
+        const QString path = dir.filePath("photo24mp.png");
+        QVERIFY(cv::imwrite(path.toStdString(), photo));
+        EventLoopGapMeter gaps;
+        gaps.start();
+        QVERIFY(openAndWait(w, path, 60000));
         QTest::qWait(50);  // the first paint of the loaded image
+        const qint64 openMs = gaps.elapsed(), openGap = gaps.stop();
         qInfo("24 MP photo: open %lld ms, longest gap between 5 ms timer ticks %lld ms",
-              static_cast<long long>(clock.elapsed()), static_cast<long long>(longestGap));
+              static_cast<long long>(openMs), static_cast<long long>(openGap));
         QSignalSpy finished(&w, &MainWindow::runFinished);
-        restart();
+        gaps.start();
         w.runMsFormer();
         QVERIFY(finished.wait(120000));
-        ticker.stop();
+        const qint64 runMs = gaps.elapsed(), runGap = gaps.stop();
         qInfo("24 MP photo: run %lld ms, longest gap between 5 ms timer ticks %lld ms, previews drawn %d",
-              static_cast<long long>(clock.elapsed()), static_cast<long long>(longestGap), w.previewsDrawn());
+              static_cast<long long>(runMs), static_cast<long long>(runGap), w.previewsDrawn());
         QCOMPARE(w.msformerLabels().width, 6000);
         QElapsedTimer edit;
         edit.start();
