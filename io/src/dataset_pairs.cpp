@@ -1,8 +1,8 @@
 #include "msformer/io/dataset_pairs.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <set>
 

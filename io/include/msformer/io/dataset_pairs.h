@@ -19,8 +19,9 @@ std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, cons
 
 // The image files directly in `dir` (not its sub-folders), sorted by name:
 // PNG, JPEG, BMP, TIFF (extension in any case), NIfTI and Analyze/NIfTI-1
-// pairs (listed by the .hdr), by name as the loader tells them apart. Other files are listed in `notImages`. The folder of
-// a batch of photos or volumes; a DICOM series folder is one image instead.
+// pairs (listed by the .hdr), by name as the loader tells them apart. Other
+// files are listed in `notImages`. The folder of a batch of photos or volumes;
+// a DICOM series folder is one image instead.
 std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::string>* notImages);
 
 // A file's name without its extension, `.nii.gz` counted as one: the stem that

@@ -90,6 +90,7 @@ private:
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
+    const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
@@ -107,7 +108,6 @@ private:
     cv::Mat normalized_;
     // The window box's choices, made with the image (the auto window is the loaded frame's).
     std::vector<io::Window> windows_;
-    const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
     // A preview is kept at the working size and drawn scaled: enlarging it to
     // a 24-MP photo on every iteration kept the UI away for up to a second.
     mutable LabelMap msformerLabels_;
