@@ -199,6 +199,26 @@ private slots:
         QCOMPARE(w.previewsDrawn(), 3);
     }
 
+    void aRunStartedWhileAnImageLoadsIsNotDrawnOnIt() {
+        // Run pressed while the next image is still loading: that run is on
+        // the previous image, so it is cancelled when the new one is shown.
+        MainWindow w;
+        w.setMethodSettings(fastSettings(50));
+        QVERIFY(openAndWait(w, imagePath));
+        const QString other = dir.filePath("other_size.png");
+        QVERIFY(cv::imwrite(other.toStdString(), cv::Mat(90, 130, CV_8UC3, cv::Scalar(90, 120, 200))));
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(other);
+        w.runMsFormer();  // the 160 x 160 image is still the one shown
+        QVERIFY(w.isRunning());
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(!w.isRunning());
+        const int drawn = w.previewsDrawn();
+        QTest::qWait(1000);
+        QCOMPARE(w.previewsDrawn(), drawn);  // no preview of the old image's run on the new one
+        QVERIFY(w.msformerLabels().empty());
+    }
+
     void pickPaintUndoRedoExportAndMetrics() {
         MainWindow w;
         w.setMethodSettings(fastSettings(8));

@@ -405,6 +405,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 if (ok) loadFile(path, choice.section(' ', 0, 0));
                 return;
             }
+            if (runningJob_) cancelRun();  // a run started while this was loading was on the previous image
             image_ = std::move(l.image);
             forgetShownResults();
             referencePath_.clear();
