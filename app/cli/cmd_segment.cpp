@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 
 #include "commands.h"
@@ -53,24 +54,62 @@ bool parseTarget(const QString& s, TargetChoice* t) {
     return true;
 }
 
-// Folders that hold no DICOM image stand for the image files in them.
-QStringList expandFolders(const QStringList& paths, int* failures) {
-    QStringList images;
+// One image to segment: a file, a DICOM folder's only series or one of its
+// several series, and the stem its outputs are named after.
+struct Input {
+    QString path;
+    std::string seriesUid;  // one series of a folder that holds several
+    QString stem;
+    QString label() const {
+        return seriesUid.empty() ? path : QString("%1 (series %2)").arg(path, QString::fromStdString(seriesUid));
+    }
+};
+
+QString stemOf(const std::string& path) { return QString::fromStdString(msf::io::fileStem(path)); }
+
+// A folder holding several DICOM series is a batch of them (unless --series
+// picks one): a single-file series is named after its file, a larger one after
+// its folder; names that would repeat get _s1, _s2, ... in listing order.
+std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io::DicomSeries>& series) {
+    std::vector<Input> inputs;
+    std::map<QString, int> uses;
+    for (const auto& s : series) {
+        const QString stem = s.files.size() == 1 ? stemOf(s.files.front())
+                                                 : stemOf(std::filesystem::path(s.files.front()).parent_path().string());
+        inputs.push_back({folder, s.uid, stem});
+        ++uses[stem];
+    }
+    std::map<QString, int> numbered;
+    for (auto& in : inputs)
+        if (uses[in.stem] > 1) in.stem += QString("_s%1").arg(++numbered[in.stem]);
+    return inputs;
+}
+
+// Folders that hold no DICOM image stand for the image files in them; folders
+// with several series for each series.
+std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, int* failures) {
+    std::vector<Input> inputs;
     for (const QString& path : paths) {
         if (!QFileInfo(path).isDir()) {
-            images << path;
+            inputs.push_back({path, {}, stemOf(path.toStdString())});
             continue;
         }
         try {
-            if (!msf::io::listDicomSeries(path.toStdString()).empty()) {
-                images << path;
+            const auto series = msf::io::listDicomSeries(path.toStdString());
+            if (series.size() == 1 || (!series.empty() && seriesChosen)) {
+                inputs.push_back({path, {}, stemOf(path.toStdString())});
+                continue;
+            }
+            if (series.size() > 1) {
+                const auto each = seriesInputs(path, series);
+                inputs.insert(inputs.end(), each.begin(), each.end());
                 continue;
             }
             std::vector<std::string> others;
             const auto files = msf::io::imageFilesIn(path.toStdString(), &others);
             if (files.empty()) throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, "
                                                                           "BMP, TIFF, NIfTI or DICOM)");
-            for (const auto& f : files) images << QString::fromStdString(f);
+            for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f)});
             if (!others.empty())
                 QTextStream(stderr) << "msformer segment: " << path << ": skipped " << others.size()
                                     << " file(s) that are not images, e.g. "
@@ -80,7 +119,7 @@ QStringList expandFolders(const QStringList& paths, int* failures) {
             fail("segment", QString::fromStdString(e.what()));
         }
     }
-    return images;
+    return inputs;
 }
 
 }  // namespace
@@ -93,8 +132,9 @@ int runSegment(const QStringList& args) {
         "(0/255), all at the image's original size.");
     p.addHelpOption();
     p.addPositionalArgument("images",
-                            "Image files or folders. A folder of DICOM files is one image (its series); any other "
-                            "folder is a batch: each image file directly in it (PNG, JPEG, BMP, TIFF, NIfTI).",
+                            "Image files or folders. A folder of DICOM files is one image (its series); with "
+                            "several series, each series (or the one --series names). Any other folder is a batch: "
+                            "each image file directly in it (PNG, JPEG, BMP, TIFF, NIfTI).",
                             "IMAGE...");
     p.addOptions({
         {{"o", "output"}, "Output folder (default: current folder).", "DIR"},
@@ -135,14 +175,15 @@ int runSegment(const QStringList& args) {
             return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, coco)").arg(e), 2);
 
     int failures = 0;
-    const QStringList images = expandFolders(p.positionalArguments(), &failures);
+    const auto inputs = expandFolders(p.positionalArguments(), p.isSet("series"), &failures);
     QTextStream out(stdout);
     std::map<QString, QString> inputOfStem;  // two inputs named alike would write the same output files
-    for (const QString& path : images) {
-        const QString stem = QDir(outDir).filePath(QString::fromStdString(msf::io::fileStem(path.toStdString())) + "_" + method);
-        if (const auto [it, isNew] = inputOfStem.emplace(stem, path); !isNew) {
+    for (const Input& item : inputs) {
+        const QString& path = item.path;
+        const QString stem = QDir(outDir).filePath(item.stem + "_" + method);
+        if (const auto [it, isNew] = inputOfStem.emplace(stem, item.label()); !isNew) {
             ++failures;
-            fail("segment", path + ": its outputs would have the same names as those of " + it->second +
+            fail("segment", item.label() + ": its outputs would have the same names as those of " + it->second +
                                 " (" + stem + "_*); segment it into another --output folder");
             continue;
         }
@@ -160,7 +201,7 @@ int runSegment(const QStringList& args) {
             msf::io::checkWritable(clustersPath, force);
             msf::io::checkWritable(labelsPath, force);
             for (const auto& [format, file] : maskPaths) msf::io::checkWritable(file, force);
-            const auto input = loadInput(path, p);
+            const auto input = loadInput(path, p, -2, item.seriesUid);
             const auto& image = input.image;
             const auto& buffer = input.buffer;
             // What the image itself rules out is refused before the run, so a
@@ -174,7 +215,7 @@ int runSegment(const QStringList& args) {
             if (maskPaths.count("seg") && image.meta.format != "DICOM")
                 throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
                                                                image.meta.format + ")");
-            out << path << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
+            out << item.label() << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
                 << " channel(s), " << method << "\n";
             out.flush();
             msf::SegmentationResult r;

@@ -14,9 +14,9 @@ void addImageInputOptions(QCommandLineParser& p) {
     });
 }
 
-LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame) {
+LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame, const std::string& seriesUid) {
     msf::io::LoadOptions o;
-    o.seriesUid = p.value("series").toStdString();
+    o.seriesUid = seriesUid.empty() ? p.value("series").toStdString() : seriesUid;
     if (frame >= -1) o.frame = frame;
     else if (p.isSet("frame")) {
         bool ok = false;

@@ -13,5 +13,7 @@ struct LoadedInput {
     msf::ImageBuffer buffer;  // the current frame, windowed, [0, 1]
 };
 
-// Throws IoError / std::runtime_error naming the file.
-LoadedInput loadInput(const QString& path, const QCommandLineParser& parser, int frame = -2);
+// Throws IoError / std::runtime_error naming the file. `seriesUid`, when
+// given, is the series of a DICOM folder to read instead of --series.
+LoadedInput loadInput(const QString& path, const QCommandLineParser& parser, int frame = -2,
+                      const std::string& seriesUid = {});
