@@ -64,6 +64,37 @@ private slots:
         QCOMPARE(msf::mask::area(msf::mask::removeIslands(two, 10)), 25);
         QCOMPARE(msf::mask::innermostPoint(rect(20, 20, {10, 10, 5, 5})), cv::Point(12, 12));
     }
+    void regionAndHolesMatchTheirDefinitions() {
+        // regionAt floods from the click and fillHoles works inside the mask's
+        // bounding box: on random maps they give what the definitions give
+        // (the 8-connected component under the click; every background pixel
+        // that no 4-connected path joins to the image border).
+        cv::RNG rng(11);
+        for (int trial = 0; trial < 20; ++trial) {
+            cv::Mat noise(48, 64, CV_32F), labels;
+            rng.fill(noise, cv::RNG::UNIFORM, 0, 1);
+            cv::GaussianBlur(noise, noise, {0, 0}, 1.5);
+            noise.convertTo(labels, CV_32S, 6, -2.4);  // a few labels in blobs and specks
+            const cv::Point p(rng.uniform(0, 64), rng.uniform(0, 48));
+            cv::Mat cc;
+            cv::connectedComponents(labels == labels.at<int32_t>(p), cc, 8, CV_32S);
+            const cv::Mat region = msf::mask::regionAt(labels, p);
+            QCOMPARE(cv::countNonZero(region != (cc == cc.at<int32_t>(p))), 0);
+
+            cv::Mat background = region == 0, bg;
+            const int n = cv::connectedComponents(background, bg, 4, CV_32S);
+            std::vector<bool> reachesBorder(n, false);
+            for (int y = 0; y < bg.rows; ++y)
+                for (int x = 0; x < bg.cols; ++x)
+                    if (x == 0 || y == 0 || x + 1 == bg.cols || y + 1 == bg.rows) reachesBorder[bg.at<int32_t>(y, x)] = true;
+            cv::Mat expected = region.clone();
+            for (int y = 0; y < bg.rows; ++y)
+                for (int x = 0; x < bg.cols; ++x)
+                    if (background.at<uchar>(y, x) && !reachesBorder[bg.at<int32_t>(y, x)]) expected.at<uchar>(y, x) = 255;
+            QCOMPARE(cv::countNonZero(msf::mask::fillHoles(region) != expected), 0);
+        }
+        QCOMPARE(cv::countNonZero(msf::mask::fillHoles(cv::Mat::zeros(5, 5, CV_8U))), 0);
+    }
     void bestOverlapPicksOneCluster() {
         // Cluster 1: the target square plus a far corner blob (like a vignette).
         cv::Mat labels(40, 40, CV_32S, cv::Scalar(0));

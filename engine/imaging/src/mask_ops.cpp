@@ -12,21 +12,26 @@ cv::Mat clusterMask(const cv::Mat& labels32, int cluster) {
 cv::Mat regionAt(const cv::Mat& labels32, cv::Point p) {
     cv::Mat out = cv::Mat::zeros(labels32.size(), CV_8U);
     if (p.x < 0 || p.y < 0 || p.x >= labels32.cols || p.y >= labels32.rows) return out;
+    // Flooded from the click (8-connected): the work follows the region, not
+    // every region of its cluster.
     cv::Mat cluster = clusterMask(labels32, labels32.at<int32_t>(p));
-    cv::Mat cc;
-    cv::connectedComponents(cluster, cc, 8, CV_32S);
-    return cc == cc.at<int32_t>(p);
+    cv::Rect box;
+    cv::floodFill(cluster, p, cv::Scalar(128), &box, cv::Scalar(), cv::Scalar(), 8);
+    out(box).setTo(255, cluster(box) == 128);
+    return out;
 }
 
 cv::Mat fillHoles(const cv::Mat& mask) {
-    // Flood the background from a 1-pixel frame; what it cannot reach is a hole.
+    // Flood the background from a 1-pixel frame around the mask's bounding box
+    // (a hole lies inside it); what the flood cannot reach is a hole.
+    cv::Mat filled = (mask > 0) & 255;
+    const cv::Rect box = cv::boundingRect(filled);
+    if (box.empty()) return filled;
     cv::Mat padded;
-    cv::copyMakeBorder(mask, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::Mat flood = padded.clone();
-    cv::floodFill(flood, cv::Point(0, 0), 255);
-    cv::Mat holes = ~flood;
-    cv::Mat filled = padded | holes;
-    return filled(cv::Rect(1, 1, mask.cols, mask.rows)).clone();
+    cv::copyMakeBorder(filled(box), padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::floodFill(padded, cv::Point(0, 0), 255);
+    filled(box) |= ~padded(cv::Rect(1, 1, box.width, box.height));
+    return filled;
 }
 
 std::vector<Component> components(const cv::Mat& mask) {
