@@ -57,9 +57,23 @@ private slots:
         QCOMPARE(msf::mask::area(filled), 100);
         cv::Mat two = rect(20, 20, {0, 0, 3, 3}) | rect(20, 20, {10, 10, 5, 5});
         const auto cs = msf::mask::components(two);
-        QCOMPARE(int(cs.size()), 2);
-        QVERIFY(cs[0].touchesBorder);
-        QVERIFY(!cs[1].touchesBorder);
+        QCOMPARE(int(cs.parts.size()), 2);
+        QVERIFY(cs.parts[0].touchesBorder);
+        QVERIFY(!cs.parts[1].touchesBorder);
+        QCOMPARE(msf::mask::area(msf::mask::unionOf(cs.labels, {cs.parts[1]})), 25);
+        QCOMPARE(cv::countNonZero(msf::mask::unionOf(cs.labels, cs.parts) != two), 0);
+        // Thousands of specks around a lesion (each used to get its own
+        // full-size mask: a speckled 24-MP mask ran out of memory).
+        cv::Mat specks = cv::Mat::zeros(600, 800, CV_8U);
+        cv::circle(specks, {400, 300}, 80, 255, cv::FILLED);
+        for (int y = 3; y < 600; y += 8)
+            for (int x = 3; x < 800; x += 8)
+                if (std::hypot(x - 400, y - 300) > 90) specks.at<uchar>(y, x) = 255;
+        QVERIFY(msf::mask::components(specks).parts.size() > 7000);
+        const cv::Mat lesion = msf::mask::removeIslands(specks, 50);
+        QCOMPARE(cv::countNonZero(lesion != msf::mask::keepLargestComponent(specks)), 0);
+        QCOMPARE(msf::mask::components(lesion).parts.size(), size_t(1));
+        QVERIFY(lesion.at<uchar>(300, 400) && !lesion.at<uchar>(3, 3));
         QCOMPARE(msf::mask::area(msf::mask::keepLargestComponent(two)), 25);
         QCOMPARE(msf::mask::area(msf::mask::removeIslands(two, 10)), 25);
         QCOMPARE(msf::mask::innermostPoint(rect(20, 20, {10, 10, 5, 5})), cv::Point(12, 12));

@@ -12,12 +12,12 @@ cv::Mat deriveLungMask(const cv::Mat& hounsfield) {
     cv::Mat hu;
     hounsfield.convertTo(hu, CV_32F);
     const cv::Mat air = hu < -400;
-    auto parts = mask::components(air);
+    auto [labels, parts] = mask::components(air);
     parts.erase(std::remove_if(parts.begin(), parts.end(), [](const auto& c) { return c.touchesBorder; }),
                 parts.end());
     std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.area > b.area; });
-    cv::Mat lungs = cv::Mat::zeros(hu.size(), CV_8U);
-    for (size_t i = 0; i < std::min<size_t>(2, parts.size()); ++i) lungs |= parts[i].mask;
+    parts.resize(std::min<size_t>(2, parts.size()));
+    cv::Mat lungs = mask::unionOf(labels, parts);
     cv::morphologyEx(lungs, lungs, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {11, 11}));
     return mask::fillHoles(lungs);
 }

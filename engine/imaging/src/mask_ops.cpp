@@ -34,19 +34,34 @@ cv::Mat fillHoles(const cv::Mat& mask) {
     return filled;
 }
 
-std::vector<Component> components(const cv::Mat& mask) {
-    cv::Mat cc, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(mask > 0, cc, stats, centroids, 8, CV_32S);
-    std::vector<Component> out;
+Components components(const cv::Mat& mask) {
+    Components out;
+    cv::Mat stats, centroids;
+    const int n = cv::connectedComponentsWithStats(mask > 0, out.labels, stats, centroids, 8, CV_32S);
     for (int i = 1; i < n; ++i) {
         Component c;
-        c.mask = cc == i;
+        c.label = i;
         c.area = stats.at<int>(i, cv::CC_STAT_AREA);
         const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
         const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
         c.touchesBorder = x == 0 || y == 0 || x + w == mask.cols || y + h == mask.rows;
         c.centroid = {centroids.at<double>(i, 0), centroids.at<double>(i, 1)};
-        out.push_back(std::move(c));
+        out.parts.push_back(c);
+    }
+    return out;
+}
+
+cv::Mat unionOf(const cv::Mat& labels, const std::vector<Component>& parts) {
+    double maxLabel = 0;
+    cv::minMaxLoc(labels, nullptr, &maxLabel);
+    std::vector<uchar> keep(static_cast<size_t>(maxLabel) + 1, 0);
+    for (const auto& p : parts)
+        if (p.label > 0 && p.label <= maxLabel) keep[p.label] = 255;
+    cv::Mat out(labels.size(), CV_8U);
+    for (int y = 0; y < labels.rows; ++y) {
+        const int32_t* in = labels.ptr<int32_t>(y);
+        uchar* row = out.ptr<uchar>(y);
+        for (int x = 0; x < labels.cols; ++x) row[x] = in[x] > 0 ? keep[in[x]] : 0;
     }
     return out;
 }
@@ -54,16 +69,17 @@ std::vector<Component> components(const cv::Mat& mask) {
 cv::Mat keepLargestComponent(const cv::Mat& mask) {
     const auto cs = components(mask);
     const Component* best = nullptr;
-    for (const auto& c : cs)
+    for (const auto& c : cs.parts)
         if (!best || c.area > best->area) best = &c;
-    return best ? best->mask : cv::Mat::zeros(mask.size(), CV_8U);
+    return best ? unionOf(cs.labels, {*best}) : cv::Mat::zeros(mask.size(), CV_8U);
 }
 
 cv::Mat removeIslands(const cv::Mat& mask, int minArea) {
-    cv::Mat out = cv::Mat::zeros(mask.size(), CV_8U);
-    for (const auto& c : components(mask))
-        if (c.area >= minArea) out |= c.mask;
-    return out;
+    const auto cs = components(mask);
+    std::vector<Component> kept;
+    for (const auto& c : cs.parts)
+        if (c.area >= minArea) kept.push_back(c);
+    return unionOf(cs.labels, kept);
 }
 
 namespace {

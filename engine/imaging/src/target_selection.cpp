@@ -65,7 +65,8 @@ TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Po
 TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& truth) {
     checkSizes(labels32, truth);
     std::vector<cv::Point> clicks;
-    for (const auto& c : mask::components(truth)) clicks.push_back(mask::innermostPoint(c.mask));
+    const auto cs = mask::components(truth);
+    for (const auto& c : cs.parts) clicks.push_back(mask::innermostPoint(cs.labels == c.label));
     return selectByClicks(labels32, clicks);
 }
 
@@ -89,16 +90,17 @@ TargetSelection selectAutomaticAtThisSize(const cv::Mat& labels32, const cv::Mat
     const auto openKernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * openRadius + 1, 2 * openRadius + 1});
     for (int c = static_cast<int>(minLabel); c <= static_cast<int>(maxLabel); ++c) {
         const cv::Mat cluster = mask::clusterMask(labels32, c);
-        auto parts = mask::components(mask::smoothOpen(cluster, openRadius));
+        auto [partLabels, parts] = mask::components(mask::smoothOpen(cluster, openRadius));
         parts.erase(std::remove_if(parts.begin(), parts.end(),
                                    [&](const mask::Component& p) { return p.touchesBorder || p.area < minArea; }),
                     parts.end());
         if (parts.empty()) continue;
         int largest = 0;
         for (const auto& p : parts) largest = std::max(largest, p.area);
-        cv::Mat candidate = cv::Mat::zeros(labels32.size(), CV_8U);
-        for (const auto& p : parts)
-            if (p.area >= o.siblingFraction * largest) candidate |= p.mask;
+        parts.erase(std::remove_if(parts.begin(), parts.end(),
+                                   [&](const mask::Component& p) { return p.area < o.siblingFraction * largest; }),
+                    parts.end());
+        cv::Mat candidate = mask::unionOf(partLabels, parts);
         // Give back what the opening shaved off the outline (not the hairs beyond it).
         cv::dilate(candidate, candidate, openKernel);
         candidate = mask::fillHoles(candidate & cluster);
