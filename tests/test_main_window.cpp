@@ -582,6 +582,31 @@ private slots:
         QCOMPARE(w.view()->image(), fullRange);
     }
 
+    void undoStepsKeepOnlyWhatTheyChanged() {
+        // Each step keeps the rectangle it changed (a 24-MP photo's mask held
+        // two full copies per brush stroke); undo and redo restore exactly.
+        msf::ui::MaskModel model;
+        model.reset({1000, 800});
+        cv::Mat one = cv::Mat::zeros(800, 1000, CV_8U);
+        one(cv::Rect(100, 200, 10, 10)).setTo(255);
+        model.apply(one, "first");
+        QCOMPARE(model.historyBytes(), size_t(2 * 10 * 10));
+        cv::Mat two = one.clone();
+        two(cv::Rect(900, 700, 20, 5)).setTo(255);
+        two(cv::Rect(100, 200, 10, 10)).setTo(0);
+        model.apply(two, "second");  // changes both places: one rectangle around them
+        QCOMPARE(model.historyBytes(), size_t(2 * 10 * 10 + 2 * (920 - 100) * (705 - 200)));
+        model.apply(two, "nothing");  // no change, no step
+        QCOMPARE(model.undoStack()->count(), 2);
+        model.undoStack()->undo();
+        QCOMPARE(cv::countNonZero(model.mask() != one), 0);
+        model.undoStack()->undo();
+        QCOMPARE(cv::countNonZero(model.mask()), 0);
+        model.undoStack()->redo();
+        model.undoStack()->redo();
+        QCOMPARE(cv::countNonZero(model.mask() != two), 0);
+    }
+
     void theMaskIsDrawnWhereItIs() {
         // The mask's layers cover its bounding box only; drawn, its pixels sit
         // on the image's pixels, at any zoom.

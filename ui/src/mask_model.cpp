@@ -1,19 +1,26 @@
 #include "msformer/ui/mask_model.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include <QUndoCommand>
 
 namespace msf::ui {
 
+// One step keeps the rectangle it changed, before and after: a brush stroke on
+// a 24-MP photo's mask is a few kilobytes, not two 24 MB copies.
 class MaskCommand : public QUndoCommand {
 public:
-    MaskCommand(MaskModel* model, cv::Mat before, cv::Mat after, const QString& text, MaskStep kind)
-        : QUndoCommand(text), model_(model), before_(std::move(before)), after_(std::move(after)), kind_(kind) {}
-    void undo() override { model_->set(before_); }
-    void redo() override { model_->set(after_); }
+    MaskCommand(MaskModel* model, cv::Rect box, cv::Mat before, cv::Mat after, const QString& text, MaskStep kind)
+        : QUndoCommand(text), model_(model), box_(box), before_(std::move(before)), after_(std::move(after)),
+          kind_(kind) {}
+    void undo() override { model_->patch(box_, before_); }
+    void redo() override { model_->patch(box_, after_); }
     MaskStep kind() const { return kind_; }
+    size_t bytes() const { return before_.total() + after_.total(); }
 
 private:
     MaskModel* model_;
+    cv::Rect box_;
     cv::Mat before_, after_;
     MaskStep kind_;
 };
@@ -27,9 +34,16 @@ void MaskModel::reset(cv::Size size) {
 
 void MaskModel::apply(const cv::Mat& newMask, const QString& text, MaskStep kind) {
     if (newMask.size() != mask_.size()) return;
-    cv::Mat after = newMask > 0;
-    if (cv::countNonZero(after != mask_) == 0) return;  // no-op edits leave no undo step
-    undo_.push(new MaskCommand(this, mask_.clone(), after, text, kind));
+    const cv::Mat after = newMask > 0;
+    const cv::Rect box = cv::boundingRect(after != mask_);
+    if (box.empty()) return;  // no-op edits leave no undo step
+    undo_.push(new MaskCommand(this, box, mask_(box).clone(), after(box).clone(), text, kind));
+}
+
+size_t MaskModel::historyBytes() const {
+    size_t total = 0;
+    for (int i = 0; i < undo_.count(); ++i) total += static_cast<const MaskCommand*>(undo_.command(i))->bytes();
+    return total;
 }
 
 QStringList MaskModel::steps(bool picksOnly) const {
@@ -51,6 +65,13 @@ void MaskModel::markExported(int index) {
 
 void MaskModel::set(const cv::Mat& m) {
     mask_ = m.clone();
+    emit changed();
+}
+
+void MaskModel::patch(cv::Rect box, const cv::Mat& pixels) {
+    cv::Mat m = mask_.clone();  // a new matrix: an export may still be writing the old one
+    pixels.copyTo(m(box));
+    mask_ = m;
     emit changed();
 }
 

@@ -27,6 +27,8 @@ public:
     bool hasUnexportedChanges() const;
     // An export of the mask as it was at history `index` has been written.
     void markExported(int index);
+    // Mask pixels the undo history holds (each step: the rectangle it changed, before and after).
+    size_t historyBytes() const;
 
 signals:
     void changed();
@@ -34,6 +36,7 @@ signals:
 private:
     friend class MaskCommand;
     void set(const cv::Mat& m);
+    void patch(cv::Rect box, const cv::Mat& pixels);  // these pixels in this rectangle, as one change
     cv::Mat mask_;
     QUndoStack undo_;
 };
