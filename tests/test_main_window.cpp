@@ -25,6 +25,9 @@
 
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
+#include "msformer/metrics.h"
+#include "msformer/target_selection.h"
+#include "msformer/mat_convert.h"
 #include "msformer/ui/image_view.h"
 #include "msformer/ui/main_window.h"
 #include "msformer/ui/mask_model.h"
@@ -197,6 +200,26 @@ private slots:
         w.runMsFormer();
         QVERIFY(finished.wait(60000));
         QCOMPARE(w.previewsDrawn(), 3);
+    }
+
+    void metricsFollowThePreviewAndTheResult() {
+        // With a reference loaded, a run's previews are scored at the working
+        // size (not enlarged for every iteration), the result at full size;
+        // the Hausdorff distance is left out of the live display.
+        MainWindow w;
+        w.setMethodSettings(fastSettings(30));
+        QVERIFY(openAndWait(w, imagePath));
+        w.loadReferenceMask(maskPath);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 10000);
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.metricsText().contains("MS-Former best cluster (preview, at 65 px): DSC"), 20000);
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(!w.metricsText().contains("preview"), qPrintable(w.metricsText()));
+        const auto full = msf::scoreOverlap(
+            msf::selectBestOverlap(msf::toMat(w.msformerLabels()), w.referenceMask()).mask, w.referenceMask());
+        QVERIFY2(w.metricsText().contains(QString("MS-Former best cluster: DSC %1").arg(full.dsc * 100, 0, 'f', 1)),
+                 qPrintable(w.metricsText()));
     }
 
     void aRunStartedWhileAnImageLoadsIsNotDrawnOnIt() {
@@ -704,6 +727,19 @@ private slots:
         const qint64 runMs = gaps.elapsed(), runGap = gaps.stop();
         qInfo("24 MP photo: run %lld ms, longest gap between 5 ms timer ticks %lld ms, previews drawn %d",
               static_cast<long long>(runMs), static_cast<long long>(runGap), w.previewsDrawn());
+        // Again with a reference mask loaded: the metrics follow every preview.
+        cv::Mat truth = cv::Mat::zeros(photo.size(), CV_8U);
+        cv::ellipse(truth, {3000, 2000}, {900, 600}, 0, 0, 360, 255, cv::FILLED);
+        const QString truthPath = dir.filePath("photo24mp_mask.png");
+        QVERIFY(cv::imwrite(truthPath.toStdString(), truth));
+        w.loadReferenceMask(truthPath);
+        QTRY_VERIFY_WITH_TIMEOUT(w.metricsText().contains("DSC"), 30000);
+        gaps.start();
+        w.runMsFormer();
+        QVERIFY(finished.wait(120000));
+        const qint64 refRunMs = gaps.elapsed(), refRunGap = gaps.stop();
+        qInfo("24 MP photo with a reference mask: run %lld ms, longest gap between 5 ms timer ticks %lld ms",
+              static_cast<long long>(refRunMs), static_cast<long long>(refRunGap));
         QCOMPARE(w.msformerLabels().width, 6000);
         QElapsedTimer edit;
         edit.start();

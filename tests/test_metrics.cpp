@@ -28,6 +28,21 @@ private slots:
         QVERIFY(std::abs(s.hm - 100.0 / 150.0) < 1e-12);    // (150-50)/150
         QVERIFY(std::abs(s.xorRatio - 1.0) < 1e-12);        // (150-50)/100
         QVERIFY(std::abs(s.hd95 - 5.0) < 1e-6);             // boundaries 5 px apart
+        const auto overlap = msf::scoreOverlap(a, b);       // the same without the distance
+        QCOMPARE(overlap.dsc, s.dsc);
+        QCOMPARE(overlap.hm, s.hm);
+        QCOMPARE(overlap.xorRatio, s.xorRatio);
+        QCOMPARE(overlap.hd95, 0.0);
+    }
+    void bestOverlapCountsEveryLabel() {
+        // Counted per label id; a tie goes to the lower id.
+        cv::Mat labels(4, 6, CV_32S, cv::Scalar(7));
+        labels(cv::Rect(0, 0, 2, 4)).setTo(5);
+        labels(cv::Rect(2, 0, 2, 4)).setTo(2);
+        QCOMPARE(msf::selectBestOverlap(labels, rect(6, 4, {0, 0, 4, 4})).clusters, std::vector<int>{2});  // 8 and 8
+        QCOMPARE(msf::selectBestOverlap(labels, rect(6, 4, {1, 0, 5, 4})).clusters, std::vector<int>{2});  // 4, 8, 8
+        QCOMPARE(msf::selectBestOverlap(labels, rect(6, 4, {0, 0, 3, 4})).clusters, std::vector<int>{5});  // 8 and 4
+        QCOMPARE(msf::selectBestOverlap(labels, rect(6, 4, {4, 0, 2, 4})).clusters, std::vector<int>{7});
     }
     void identicalAndEmptyMasks() {
         const cv::Mat a = rect(30, 30, {5, 5, 10, 10}), none = cv::Mat::zeros(30, 30, CV_8U);

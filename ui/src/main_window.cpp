@@ -473,6 +473,8 @@ void MainWindow::setFrame(int frame) {
 
 void MainWindow::forgetShownResults() {
     msformerLabels_ = kmeansLabels_ = msformerPreview_ = LabelMap{};
+    msformerScores_.clear();
+    kmeansScores_.clear();
     msformerColours_ = kmeansColours_ = QImage();
     msformerParameters_.clear();
     kmeansParameters_.clear();
@@ -545,6 +547,7 @@ void MainWindow::onPreview(int job) {
     if (!fresh || job != runningJob_) return;
     msformerPreview_ = imageToLabelMap(labels);
     msformerLabels_ = LabelMap{};  // enlarged from the preview when needed
+    msformerScores_.clear();
     msformerColours_ = clusterColours(msformerPreview_);
     ++previewsDrawn_;
     progress_->setValue(stats.iteration);
@@ -558,6 +561,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
     if (method == "kmeans") {
         if (job != kmeansJob_) return;
         kmeansLabels_ = r.original;
+        kmeansScores_.clear();
         kmeansColours_ = colours;
         kmeansParameters_ = r.parameters;
     } else {
@@ -565,6 +569,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         runningJob_ = 0;
         msformerLabels_ = r.original;
         msformerPreview_ = LabelMap{};
+        msformerScores_.clear();
         msformerColours_ = colours;
         const std::string mode = msformerParameters_["mode"];
         msformerParameters_ = r.parameters;
@@ -676,6 +681,8 @@ void MainWindow::loadReferenceMask(const QString& path) {
                 return showError(tr("%1: the mask's size does not match the image").arg(path));
             }
             reference_ = m;
+            msformerScores_.clear();
+            kmeansScores_.clear();
             refreshMetrics();
         },
         [this, path, generation](const QString& e) {
@@ -696,12 +703,26 @@ void MainWindow::refreshMetrics() {
         return QString("%1: DSC %2  HM %3  XOR %4").arg(name).arg(s.dsc * 100, 0, 'f', 1).arg(s.hm * 100, 0, 'f', 1)
             .arg(s.xorRatio * 100, 0, 'f', 1);
     };
+    // Overlap only: the Hausdorff distance's distance transforms are not shown here.
     if (!mask_->mask().empty() && cv::countNonZero(mask_->mask()))
-        lines << line(tr("mask"), scoreMasks(mask_->mask(), reference_));
-    if (!msformerLabels().empty())
-        lines << line(tr("MS-Former best cluster"), scoreMasks(selectBestOverlap(toMat(msformerLabels()), reference_).mask, reference_));
-    if (!kmeansLabels_.empty())
-        lines << line(tr("k-means best cluster"), scoreMasks(selectBestOverlap(toMat(kmeansLabels_), reference_).mask, reference_));
+        lines << line(tr("mask"), scoreOverlap(mask_->mask(), reference_));
+    // Each map's line is kept until its map or the reference changes (a mask edit recomputes only the mask's).
+    if (msformerScores_.isEmpty() && !msformerLabels_.empty()) {
+        msformerScores_ = line(tr("MS-Former best cluster"),
+                               scoreOverlap(selectBestOverlap(toMat(msformerLabels_), reference_).mask, reference_));
+    } else if (msformerScores_.isEmpty() && !msformerPreview_.empty()) {
+        // During a run: scored at the preview's working size (the map is not
+        // enlarged for every iteration); the result is scored at full size.
+        cv::Mat reference;
+        cv::resize(reference_, reference, {msformerPreview_.width, msformerPreview_.height}, 0, 0, cv::INTER_NEAREST);
+        msformerScores_ = line(tr("MS-Former best cluster (preview, at %1 px)").arg(msformerPreview_.width),
+                               scoreOverlap(selectBestOverlap(toMat(msformerPreview_), reference).mask, reference));
+    }
+    if (kmeansScores_.isEmpty() && !kmeansLabels_.empty())
+        kmeansScores_ = line(tr("k-means best cluster"),
+                             scoreOverlap(selectBestOverlap(toMat(kmeansLabels_), reference_).mask, reference_));
+    for (const QString& scores : {msformerScores_, kmeansScores_})
+        if (!scores.isEmpty()) lines << scores;
     metricsLabel_->setText(lines.join('\n'));
 }
 

@@ -30,7 +30,7 @@ void boundaryDistances(const cv::Mat& from, const cv::Mat& to, std::vector<float
 
 }  // namespace
 
-MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn) {
+MaskScores scoreOverlap(const cv::Mat& predIn, const cv::Mat& truthIn) {
     if (predIn.size() != truthIn.size()) throw std::invalid_argument("prediction and ground truth differ in size");
     const cv::Mat pred = predIn > 0, truth = truthIn > 0;
     const double a = cv::countNonZero(pred), b = cv::countNonZero(truth);
@@ -40,6 +40,13 @@ MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn) {
     s.dsc = (a + b) > 0 ? 2 * inter / (a + b) : 1.0;
     s.hm = uni > 0 ? (uni - inter) / uni : 0.0;
     s.xorRatio = b > 0 ? (uni - inter) / b : (a > 0 ? std::numeric_limits<double>::infinity() : 0.0);
+    return s;
+}
+
+MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn) {
+    MaskScores s = scoreOverlap(predIn, truthIn);
+    const cv::Mat pred = predIn > 0, truth = truthIn > 0;
+    const double a = cv::countNonZero(pred), b = cv::countNonZero(truth);
     if (a == 0 && b == 0) {
         s.hd95 = 0;
     } else if (a == 0 || b == 0) {

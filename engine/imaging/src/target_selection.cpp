@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <vector>
 
 #include "msformer/mask_ops.h"
 
@@ -13,13 +14,22 @@ namespace msf {
 namespace {
 
 int bestOverlapCluster(const cv::Mat& labels32, const cv::Mat& truth) {
-    std::map<int, int> overlap;
+    std::map<int, int64_t> overlap;  // only labels outside 0..the largest count here (negative ids)
+    double maxLabel = 0;
+    cv::minMaxLoc(labels32, nullptr, &maxLabel);
+    std::vector<int64_t> counts(static_cast<size_t>(std::max(0.0, maxLabel)) + 1, 0);
     const cv::Mat t = truth > 0;
-    for (int y = 0; y < labels32.rows; ++y)
+    for (int y = 0; y < labels32.rows; ++y) {
+        const int32_t* l = labels32.ptr<int32_t>(y);
+        const uchar* in = t.ptr<uchar>(y);
         for (int x = 0; x < labels32.cols; ++x)
-            if (t.at<uchar>(y, x)) ++overlap[labels32.at<int32_t>(y, x)];
-    int best = -1, bestCount = -1;
-    for (const auto& [cluster, count] : overlap)
+            if (in[x]) l[x] >= 0 ? ++counts[l[x]] : ++overlap[l[x]];
+    }
+    for (size_t c = 0; c < counts.size(); ++c)
+        if (counts[c]) overlap[static_cast<int>(c)] = counts[c];
+    int best = -1;
+    int64_t bestCount = -1;
+    for (const auto& [cluster, count] : overlap)  // ascending ids: the lowest wins a tie
         if (count > bestCount) best = cluster, bestCount = count;
     return best;
 }

@@ -14,5 +14,7 @@ struct MaskScores {
 
 // pred and truth: same size, non-zero = inside.
 MaskScores scoreMasks(const cv::Mat& pred, const cv::Mat& truth);
+// DSC, HM and XOR only (hd95 left 0): no distance transforms, for a live display.
+MaskScores scoreOverlap(const cv::Mat& pred, const cv::Mat& truth);
 
 }  // namespace msf

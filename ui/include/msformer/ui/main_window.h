@@ -113,6 +113,7 @@ private:
     mutable LabelMap msformerLabels_;
     LabelMap kmeansLabels_, msformerPreview_;
     QImage msformerColours_, kmeansColours_;  // each map in colour, as drawn
+    QString msformerScores_, kmeansScores_;   // each map's best-cluster metrics line (empty: to compute)
     // What produced each map (the export's provenance): the run's parameters,
     // MS-Former's from the start of its run (its previews are shown), device
     // and precision resolved once it finishes.
