@@ -154,9 +154,7 @@ private slots:
         MainWindow w;
         w.setMethodSettings(fastSettings(6));
         w.show();
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(imagePath);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));
         QCOMPARE(w.image().pixels().cols, 160);
 
         EventLoopGapMeter gaps;
@@ -178,9 +176,7 @@ private slots:
     void cancelStopsAndANewRunStillWorks() {
         MainWindow w;
         w.setMethodSettings(fastSettings(50));
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(imagePath);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));
         w.runMsFormer();
         QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
         w.cancelRun();
@@ -245,9 +241,7 @@ private slots:
     void pickPaintUndoRedoExportAndMetrics() {
         MainWindow w;
         w.setMethodSettings(fastSettings(8));
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(imagePath);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runMsFormer();
         QVERIFY(finished.wait(60000));
@@ -342,15 +336,12 @@ private slots:
         auto settings = fastSettings(2);
         settings.kmeans.size = 1024;  // about 0.5 s here: still running when the small image below has loaded
         w.setMethodSettings(settings);
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(imagePath);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));
         const QString small = dir.filePath("small.png");
         QVERIFY(cv::imwrite(small.toStdString(), cv::Mat(40, 30, CV_8UC3, cv::Scalar(30, 60, 90))));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runKMeans();
-        w.openFile(small);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, small, 10000));
         QCOMPARE(w.image().pixels().cols, 30);
         // The worker runs jobs in order: once this run has finished, the k-means result has arrived too.
         w.runMsFormer();
@@ -404,9 +395,7 @@ private slots:
         msf::io::writeNiftiMask(truth.toStdString(), square, grid, true);
 
         MainWindow w;
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(volume);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, volume, 10000));
         QCOMPARE(w.image().frameCount(), 3);
         QCOMPARE(w.image().current, 1);
         w.loadReferenceMask(truth);
@@ -433,9 +422,7 @@ private slots:
         const QString volume = writeFlatVolume(dir.filePath("four_slices.nii"), 4);
 
         MainWindow w;
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(volume);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, volume, 10000));
         auto* box = w.findChild<QSpinBox*>("frameBox");
         QVERIFY(box);
         QVERIFY(box->isEnabled());
@@ -467,8 +454,7 @@ private slots:
         shortcut(Qt::Key_PageUp)->trigger();
         QCOMPARE(w.image().current, 0);
 
-        w.openFile(imagePath);  // one frame: nothing to choose
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: nothing to choose
         QVERIFY(!box->isEnabled());
         // A photo's pixel size is unknown, not "0 x 0 mm".
         QVERIFY2(info->text().contains("1 frame(s), pixel size unknown"), qPrintable(info->text()));
@@ -552,9 +538,7 @@ private slots:
         // where the last export went; named after the image, in its format.
         QSettings().remove("export/folder");
         MainWindow w;
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
-        w.openFile(imagePath);
-        QVERIFY(loaded.wait(10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));
         QAction* exportAction = nullptr;
         for (QAction* a : w.findChildren<QAction*>())
             if (a->text() == "&Export mask...") exportAction = a;
