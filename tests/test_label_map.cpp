@@ -21,6 +21,14 @@ private slots:
         QCOMPARE(up.labels, (std::vector<int32_t>{0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3}));
         const auto odd = msf::resizeNearest(m, 3, 1);
         QCOMPARE(odd.labels, (std::vector<int32_t>{2, 3, 3}));  // pixel centres: row 1, columns 0,1,1
+        // One pixel of the resized map, read without resizing (the GUI's hover over a preview).
+        msf::LabelMap small{5, 3, {}};
+        for (int i = 0; i < 15; ++i) small.labels.push_back(i);
+        for (auto [w, h] : {std::pair{17, 11}, {4, 2}, {160, 90}}) {
+            const auto big = msf::resizeNearest(small, w, h);
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) QCOMPARE(msf::labelAtResized(small, w, h, x, y), big.at(x, y));
+        }
     }
     void countsOnlyLargeLabels() {
         msf::LabelMap m{5, 1, {0, 0, 0, 1, 2}};

@@ -753,11 +753,11 @@ void MainWindow::hover(QPoint p) {
         value = QString::number(v.at<double>(0, 0)) + (image_.meta.modality == "CT" ? " HU" : "");
     }
     // During a run the preview is looked up where it is drawn, not enlarged on every mouse move.
-    const bool preview = !showKMeans_ && msformerLabels_.empty() && !msformerPreview_.empty();
-    const LabelMap& labels = preview ? msformerPreview_ : shownLabels();
-    const int x = preview ? std::min(labels.width - 1, static_cast<int>((p.x() + 0.5) * labels.width / px.cols)) : p.x();
-    const int y = preview ? std::min(labels.height - 1, static_cast<int>((p.y() + 0.5) * labels.height / px.rows)) : p.y();
-    const QString cluster = labels.empty() ? QString() : QString(", cluster %1").arg(labels.at(x, y));
+    QString cluster;
+    if (!showKMeans_ && msformerLabels_.empty() && !msformerPreview_.empty())
+        cluster = QString(", cluster %1").arg(labelAtResized(msformerPreview_, px.cols, px.rows, p.x(), p.y()));
+    else if (const LabelMap& labels = shownLabels(); !labels.empty())
+        cluster = QString(", cluster %1").arg(labels.at(p.x(), p.y()));
     cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
 }
 

@@ -35,20 +35,27 @@ LabelMap renumberBySize(const LabelMap& in) {
     return out;
 }
 
+namespace {
+// The source pixel of output pixel i when `from` pixels are resized to `to` (pixel centres).
+int nearestSource(int i, int from, int to) { return std::min(from - 1, static_cast<int>((i + 0.5) * from / to)); }
+}  // namespace
+
 LabelMap resizeNearest(const LabelMap& in, int width, int height) {
     LabelMap out{width, height, std::vector<int32_t>(static_cast<size_t>(width) * height)};
     if (in.empty() || width <= 0 || height <= 0) return out;
     std::vector<int> srcX(width);
-    for (int x = 0; x < width; ++x) {
-        srcX[x] = std::min(in.width - 1, static_cast<int>((x + 0.5) * in.width / width));
-    }
+    for (int x = 0; x < width; ++x) srcX[x] = nearestSource(x, in.width, width);
     for (int y = 0; y < height; ++y) {
-        const int sy = std::min(in.height - 1, static_cast<int>((y + 0.5) * in.height / height));
+        const int sy = nearestSource(y, in.height, height);
         const int32_t* src = in.labels.data() + static_cast<size_t>(sy) * in.width;
         int32_t* dst = out.labels.data() + static_cast<size_t>(y) * width;
         for (int x = 0; x < width; ++x) dst[x] = src[srcX[x]];
     }
     return out;
+}
+
+int32_t labelAtResized(const LabelMap& in, int width, int height, int x, int y) {
+    return in.at(nearestSource(x, in.width, width), nearestSource(y, in.height, height));
 }
 
 int countLabelsAtLeast(const LabelMap& in, int minArea) {

@@ -34,6 +34,8 @@ LabelMap renumberBySize(const LabelMap& in);
 
 // Nearest-neighbour resize (pixel centres), e.g. S x S working map -> original size.
 LabelMap resizeNearest(const LabelMap& in, int width, int height);
+// The label resizeNearest(in, width, height) has at (x, y), without resizing.
+int32_t labelAtResized(const LabelMap& in, int width, int height, int x, int y);
 
 // Distinct labels whose area is at least minArea pixels.
 int countLabelsAtLeast(const LabelMap& in, int minArea);
