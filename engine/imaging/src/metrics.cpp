@@ -28,33 +28,44 @@ void boundaryDistances(const cv::Mat& from, const cv::Mat& to, std::vector<float
             if (b.at<uchar>(y, x)) out->push_back(dist.at<float>(y, x));
 }
 
-}  // namespace
+// The overlap scores, and the binary masks and their areas they came from.
+struct Overlap {
+    cv::Mat pred, truth;
+    double a = 0, b = 0;
+    MaskScores scores;
+};
 
-MaskScores scoreOverlap(const cv::Mat& predIn, const cv::Mat& truthIn) {
+Overlap overlap(const cv::Mat& predIn, const cv::Mat& truthIn) {
     if (predIn.size() != truthIn.size()) throw std::invalid_argument("prediction and ground truth differ in size");
-    const cv::Mat pred = predIn > 0, truth = truthIn > 0;
-    const double a = cv::countNonZero(pred), b = cv::countNonZero(truth);
-    const double inter = cv::countNonZero(pred & truth);
+    Overlap o;
+    o.pred = predIn > 0;
+    o.truth = truthIn > 0;
+    o.a = cv::countNonZero(o.pred);
+    o.b = cv::countNonZero(o.truth);
+    const double a = o.a, b = o.b, inter = cv::countNonZero(o.pred & o.truth);
     const double uni = a + b - inter;
-    MaskScores s;
+    MaskScores& s = o.scores;
     s.dsc = (a + b) > 0 ? 2 * inter / (a + b) : 1.0;
     s.hm = uni > 0 ? (uni - inter) / uni : 0.0;
     s.xorRatio = b > 0 ? (uni - inter) / b : (a > 0 ? std::numeric_limits<double>::infinity() : 0.0);
-    return s;
+    return o;
 }
 
+}  // namespace
+
+MaskScores scoreOverlap(const cv::Mat& pred, const cv::Mat& truth) { return overlap(pred, truth).scores; }
+
 MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn) {
-    MaskScores s = scoreOverlap(predIn, truthIn);
-    const cv::Mat pred = predIn > 0, truth = truthIn > 0;
-    const double a = cv::countNonZero(pred), b = cv::countNonZero(truth);
-    if (a == 0 && b == 0) {
+    const Overlap o = overlap(predIn, truthIn);
+    MaskScores s = o.scores;
+    if (o.a == 0 && o.b == 0) {
         s.hd95 = 0;
-    } else if (a == 0 || b == 0) {
-        s.hd95 = std::hypot(pred.cols, pred.rows);
+    } else if (o.a == 0 || o.b == 0) {
+        s.hd95 = std::hypot(o.pred.cols, o.pred.rows);
     } else {
         std::vector<float> d;
-        boundaryDistances(pred, truth, &d);
-        boundaryDistances(truth, pred, &d);
+        boundaryDistances(o.pred, o.truth, &d);
+        boundaryDistances(o.truth, o.pred, &d);
         const size_t k = static_cast<size_t>(std::ceil(0.95 * d.size())) - 1;
         std::nth_element(d.begin(), d.begin() + k, d.end());
         s.hd95 = d[k];
