@@ -50,13 +50,6 @@ namespace msf::ui {
 
 namespace {
 
-QImage toQImage(const cv::Mat& m) {  // CV_8UC1 or CV_8UC3 (BGR) -> deep copy
-    if (m.channels() == 3) {
-        return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_BGR888).copy();
-    }
-    return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_Grayscale8).copy();
-}
-
 // The shown frame through its window: [0, 1] for the segmenter, 8-bit to draw.
 std::pair<cv::Mat, QImage> renderFrame(const io::Image& image) {
     const cv::Mat n = io::normalizedForSegmentation(image);

@@ -16,11 +16,15 @@ QImage labelMapToImage(const LabelMap& labels) {
     return img;
 }
 
+QImage toQImage(const cv::Mat& m) {
+    if (m.channels() == 3) {
+        return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_BGR888).copy();
+    }
+    return QImage(m.data, m.cols, m.rows, static_cast<int>(m.step), QImage::Format_Grayscale8).copy();
+}
+
 QImage clusterColours(const LabelMap& labels) {
-    if (labels.empty()) return QImage();
-    const cv::Mat bgr = colourizeLabels(toMat(labels));
-    return QImage(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step), QImage::Format_BGR888)
-        .convertToFormat(QImage::Format_RGB888);
+    return labels.empty() ? QImage() : toQImage(colourizeLabels(toMat(labels)));
 }
 
 LabelMap imageToLabelMap(const QImage& img) {

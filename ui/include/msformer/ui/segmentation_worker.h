@@ -71,8 +71,9 @@ private:
     SegmentationWorker* worker_;
 };
 
+QImage toQImage(const cv::Mat& m);                // CV_8UC1 or CV_8UC3 (BGR) -> a deep copy
 QImage labelMapToImage(const LabelMap& labels);   // Grayscale16 of label ids
-QImage clusterColours(const LabelMap& labels);    // each cluster in its colour (RGB888)
+QImage clusterColours(const LabelMap& labels);    // each cluster in its colour
 LabelMap imageToLabelMap(const QImage& image);
 
 }  // namespace msf::ui
