@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUndoStack>
+#include <QtCharts/QValueAxis>
 
 #include <functional>
 
@@ -29,6 +30,7 @@
 #include "msformer/target_selection.h"
 #include "msformer/mat_convert.h"
 #include "msformer/ui/image_view.h"
+#include "msformer/ui/loss_plot.h"
 #include "msformer/ui/main_window.h"
 #include "msformer/ui/mask_model.h"
 
@@ -148,6 +150,38 @@ private slots:
         maskPath = dir.filePath("lesion_mask.png");
         QVERIFY(cv::imwrite(imagePath.toStdString(), ph.image));
         QVERIFY(cv::imwrite(maskPath.toStdString(), ph.mask));
+    }
+
+    void lossPlotTicksFallOnWholeIterations() {
+        msf::ui::LossPlot plot;
+        auto* axis = qobject_cast<QValueAxis*>(plot.chart()->axes(Qt::Horizontal).value(0));
+        QVERIFY(axis);
+        // The tick positions Qt Charts draws for this axis.
+        auto ticks = [axis] {
+            QList<double> t;
+            const double lo = axis->min(), hi = axis->max();
+            if (axis->tickType() == QValueAxis::TicksFixed) {
+                for (int i = 0; i < axis->tickCount(); ++i) t << lo + i * (hi - lo) / (axis->tickCount() - 1);
+            } else {
+                const double step = axis->tickInterval(), anchor = axis->tickAnchor();
+                for (double v = anchor + std::ceil((lo - anchor) / step) * step; v <= hi + 1e-9; v += step) t << v;
+            }
+            return t;
+        };
+        for (const int iterations : {8, 37, 50, 240}) {
+            plot.clear();
+            for (int i = 1; i <= iterations; ++i) {
+                msf::IterationStats s;
+                s.iteration = i;
+                s.lossCe = 1.0 / i;
+                plot.add(s);
+            }
+            QCOMPARE(axis->max(), double(std::max(10, iterations)));
+            const auto t = ticks();
+            QVERIFY2(t.size() >= 4 && t.size() <= 11, qPrintable(QString("%1 ticks").arg(t.size())));
+            for (const double v : t)  // labelled "%d": a tick between iterations shows a wrong number
+                QVERIFY2(v == std::round(v), qPrintable(QString("tick at %1 for %2 iterations").arg(v).arg(iterations)));
+        }
     }
 
     void runShowsEveryIterationAndTheEventLoopKeepsTurning() {

@@ -16,6 +16,10 @@ LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
     x_ = new QValueAxis;
     y_ = new QValueAxis;
     x_->setLabelFormat("%d");
+    // Ticks on whole iterations: with fixed ticks a 1..10 axis put them at
+    // 3.25, 5.5, 7.75, labelled 3, 5, 7, so the points sat off their labels.
+    x_->setTickType(QValueAxis::TicksDynamic);
+    x_->setTickAnchor(0);
     chart->addAxis(x_, Qt::AlignBottom);
     chart->addAxis(y_, Qt::AlignLeft);
     for (auto* s : {ce_, inter_, intra_}) {
@@ -34,7 +38,7 @@ LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
 void LossPlot::clear() {
     for (auto* s : {ce_, inter_, intra_}) s->clear();
     yMax_ = 0.1;
-    x_->setRange(1, 10);
+    setIterationRange(10);
     y_->setRange(0, yMax_);
 }
 
@@ -43,8 +47,16 @@ void LossPlot::add(const IterationStats& s) {
     inter_->append(s.iteration, s.lossInter);
     intra_->append(s.iteration, s.lossIntra);
     yMax_ = std::max({yMax_, s.lossCe, s.lossInter, s.lossIntra});
-    x_->setRange(1, std::max(10, s.iteration));
+    setIterationRange(std::max(10, s.iteration));
     y_->setRange(0, yMax_ * 1.05);
+}
+
+void LossPlot::setIterationRange(int last) {
+    x_->setRange(1, last);
+    // At most ten intervals, each 1, 2, 5, 10, 20, 50, ... iterations long.
+    int step = 1;
+    for (int i = 0; (last - 1) / step > 10; ++i) step = i % 3 == 1 ? step * 5 / 2 : step * 2;
+    x_->setTickInterval(step);
 }
 
 int LossPlot::points() const { return static_cast<int>(ce_->count()); }

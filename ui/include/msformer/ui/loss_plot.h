@@ -18,6 +18,7 @@ public:
     int points() const;
 
 private:
+    void setIterationRange(int last);
     QLineSeries *ce_, *inter_, *intra_;
     QValueAxis *x_, *y_;
     double yMax_ = 0.1;
