@@ -51,6 +51,20 @@ private slots:
         const auto r = msf::runKMeans(img, c);
         QCOMPARE(r.clusterCount, 1);
     }
+    void aTinyImageCountsTheLabelsItKeeps() {
+        // 2 x 1 pixels, black and white: the working map (S x S, a ramp between
+        // them) has 3 clusters, the 2 x 1 map at most 2. Its labels are
+        // 0..count-1 and the count is its own.
+        msf::ImageBuffer img{2, 1, 1, {0.0f, 1.0f}};
+        msf::KMeansConfig c;
+        c.k = 3;
+        for (int seed = 0; seed < 5; ++seed) {
+            c.seed = seed;
+            const auto r = msf::runKMeans(img, c);
+            QCOMPARE(r.clusterCount, r.original.count());
+            for (int v : r.original.labels) QVERIFY(v >= 0 && v < r.clusterCount);
+        }
+    }
     void invalidConfigIsAnError() {
         msf::KMeansConfig c;
         c.k = 1;

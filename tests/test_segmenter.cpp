@@ -45,7 +45,7 @@ private slots:
         QCOMPARE(r.working.width, 48);
         QCOMPARE(r.original.width, 96);
         QCOMPARE(r.original.height, 96);
-        QCOMPARE(r.clusterCount, r.working.count());
+        QCOMPARE(r.clusterCount, r.original.count());
         for (const auto& h : r.history) {
             QVERIFY(std::isfinite(h.lossTotal));
             QVERIFY(std::abs(h.lossTotal - (h.lossCe + 2.0 * h.lossInter + 1.2 * h.lossIntra)) < 1e-4);
@@ -56,9 +56,33 @@ private slots:
     void labelsAreRenumberedBySize() {
         msf::Segmenter seg(smallConfig(40, 2));
         const auto r = seg.run(bufferOf(msf::phantom::lungCt(64, 2)));
-        std::vector<int> counts(r.clusterCount, 0);
-        for (int v : r.working.labels) ++counts.at(v);
-        for (size_t i = 1; i < counts.size(); ++i) QVERIFY(counts[i - 1] >= counts[i]);
+        for (const auto* map : {&r.working, &r.original}) {
+            std::vector<int> counts(map->count(), 0);
+            for (int v : map->labels) ++counts.at(v);
+            for (size_t i = 1; i < counts.size(); ++i) QVERIFY(counts[i - 1] >= counts[i]);
+        }
+    }
+    void theClusterCountIsTheDeliveredMaps() {
+        // A uniform image, a single pixel and a 3 x 3 image, where the working
+        // map keeps labels that merging or resizing removes from the delivered
+        // one: the count reported (and accepted by --target ID) is the map's own,
+        // and its labels are 0..count-1.
+        cv::Mat noise3(3, 3, CV_8UC1);
+        cv::randu(noise3, 0, 255);
+        const std::vector<std::pair<const char*, cv::Mat>> images = {
+            {"uniform 64 x 64", cv::Mat(64, 64, CV_8UC1, cv::Scalar(0))},
+            {"1 x 1", cv::Mat(1, 1, CV_8UC1, cv::Scalar(128))},
+            {"3 x 3 noise", noise3}};
+        for (const auto& [name, image] : images) {
+            msf::ImageBuffer buffer{image.cols, image.rows, 1, {}};
+            for (int i = 0; i < image.cols * image.rows; ++i) buffer.data.push_back(image.data[i] / 255.0f);
+            msf::Segmenter seg(msf::interactiveConfig());
+            const auto r = seg.run(buffer);
+            QVERIFY2(r.clusterCount == r.original.count(),
+                     qPrintable(QString("%1: reported %2 clusters, the map has %3 (working map %4)")
+                                    .arg(name).arg(r.clusterCount).arg(r.original.count()).arg(r.working.count())));
+            for (int v : r.original.labels) QVERIFY(v >= 0 && v < r.clusterCount);
+        }
     }
     void stopsEarlyAtMinLabels() {
         auto c = smallConfig(40, 50);

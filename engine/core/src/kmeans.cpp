@@ -66,8 +66,8 @@ SegmentationResult runKMeans(const ImageBuffer& image, const KMeansConfig& confi
     result.parameters = parameterMap(config);
     result.parameters["device"] = result.device;
     result.working = detail::toLabelMap(assign.view({config.size, config.size}));
-    result.original = resizeNearest(result.working, image.width, image.height);
-    result.clusterCount = result.working.count();
+    result.original = renumberBySize(resizeNearest(result.working, image.width, image.height));
+    result.clusterCount = result.original.count();  // of the delivered map (a small image can lose a label)
     result.totalMilliseconds =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;

@@ -9,28 +9,51 @@
 namespace msf {
 
 namespace {
-std::unordered_map<int32_t, int64_t> histogram(const LabelMap& in) {
-    std::unordered_map<int32_t, int64_t> counts;
-    for (int32_t v : in.labels) {
-        if (v >= 0) ++counts[v];
+// (label, pixel count) of every label present, ascending by label. Labels are
+// cluster ids (below a few hundred): counted in a vector, not a hash map,
+// since a 24-megapixel map is counted and renumbered at the end of every run.
+std::vector<std::pair<int32_t, int64_t>> histogram(const LabelMap& in) {
+    int32_t maxLabel = -1;
+    for (int32_t v : in.labels) maxLabel = std::max(maxLabel, v);
+    std::vector<std::pair<int32_t, int64_t>> present;
+    if (maxLabel < (1 << 20)) {
+        std::vector<int64_t> counts(static_cast<size_t>(maxLabel + 1), 0);
+        for (int32_t v : in.labels)
+            if (v >= 0) ++counts[v];
+        for (int32_t l = 0; l <= maxLabel; ++l)
+            if (counts[l]) present.emplace_back(l, counts[l]);
+    } else {
+        std::unordered_map<int32_t, int64_t> counts;
+        for (int32_t v : in.labels)
+            if (v >= 0) ++counts[v];
+        present.assign(counts.begin(), counts.end());
+        std::sort(present.begin(), present.end());
     }
-    return counts;
+    return present;
 }
 }  // namespace
 
 int LabelMap::count() const { return static_cast<int>(histogram(*this).size()); }
 
 LabelMap renumberBySize(const LabelMap& in) {
-    const auto counts = histogram(in);
-    std::vector<std::pair<int32_t, int64_t>> order(counts.begin(), counts.end());
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-    std::unordered_map<int32_t, int32_t> remap;
-    for (size_t i = 0; i < order.size(); ++i) remap[order[i].first] = static_cast<int32_t>(i);
+    auto order = histogram(in);  // ascending by label
+    const int32_t maxLabel = order.empty() ? -1 : order.back().first;
+    // Largest first; equal sizes keep the smaller label first.
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     LabelMap out{in.width, in.height, in.labels};
-    for (int32_t& v : out.labels) {
-        if (v >= 0) v = remap[v];
+    bool unchanged = true;
+    for (size_t i = 0; i < order.size(); ++i) unchanged = unchanged && order[i].first == static_cast<int32_t>(i);
+    if (unchanged) return out;
+    if (maxLabel < (1 << 20)) {
+        std::vector<int32_t> remap(static_cast<size_t>(maxLabel + 1), -1);
+        for (size_t i = 0; i < order.size(); ++i) remap[order[i].first] = static_cast<int32_t>(i);
+        for (int32_t& v : out.labels)
+            if (v >= 0) v = remap[v];
+    } else {
+        std::unordered_map<int32_t, int32_t> remap;
+        for (size_t i = 0; i < order.size(); ++i) remap[order[i].first] = static_cast<int32_t>(i);
+        for (int32_t& v : out.labels)
+            if (v >= 0) v = remap[v];
     }
     return out;
 }

@@ -221,7 +221,10 @@ SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* ca
             result.original = mergeSmallRegions(result.original, static_cast<int>(mergeArea * areaScale));
         }
     }
-    result.clusterCount = result.working.count();
+    // Resizing or refinement can drop a label: the delivered map is numbered
+    // 0..n-1 by size and the count is its own, not the working map's.
+    result.original = renumberBySize(result.original);
+    result.clusterCount = result.original.count();
     result.totalMilliseconds = msSince(start);
     return result;
 }

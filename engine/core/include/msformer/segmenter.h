@@ -45,8 +45,8 @@ struct IterationStats {
 
 struct SegmentationResult {
     LabelMap working;              // S x S, renumbered by size
-    LabelMap original;             // input size, renumbered by size
-    int clusterCount = 0;
+    LabelMap original;             // input size, renumbered by size: labels 0..clusterCount-1
+    int clusterCount = 0;          // labels in `original` (resizing can drop one of `working`'s)
     std::vector<IterationStats> history;
     bool stoppedEarly = false;     // reached minLabels, or the map settled (stableIterations)
     bool cancelled = false;
