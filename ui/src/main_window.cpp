@@ -568,8 +568,10 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         msformerParameters_ = r.parameters;
         msformerParameters_["mode"] = mode;
         progress_->setValue(progress_->maximum());
-        iterationLabel_->setText(tr("done: %1 clusters after %2 iterations, %3 s")
-                                     .arg(r.clusterCount).arg(r.history.size()).arg(r.totalMilliseconds / 1000, 0, 'f', 1));
+        iterationLabel_->setText(tr("done: %1 %2 after %3 %4, %5 s")
+                                     .arg(r.clusterCount).arg(r.clusterCount == 1 ? tr("cluster") : tr("clusters"))
+                                     .arg(r.history.size()).arg(r.history.size() == 1 ? tr("iteration") : tr("iterations"))
+                                     .arg(r.totalMilliseconds / 1000, 0, 'f', 1));
     }
     refreshOverlays();
     emit runFinished(method);
