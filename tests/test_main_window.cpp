@@ -1,6 +1,7 @@
 // Drives the real main window on the offscreen platform.
 #include <QtTest>
 #include <QAbstractButton>
+#include <QAction>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
@@ -363,6 +364,84 @@ private slots:
         w.runKMeans();
         QTRY_VERIFY_WITH_TIMEOUT(!w.kmeansLabels().empty(), 20000);
         QCOMPARE(w.kmeansLabels().width, 160);
+    }
+
+    void kMeansIsShownWhenItArrivesUnlessARunStartedSince() {
+        MainWindow w;
+        auto settings = fastSettings(3);
+        w.setMethodSettings(settings);
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!w.showingKMeans());
+        QCOMPARE(w.view()->caption(), QString("MS-Former"));
+        // K: the k-means map is drawn (and picked from) once it arrives, and says so.
+        w.runKMeans();
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.last().at(0).toString(), QString("kmeans"));
+        QVERIFY(w.showingKMeans());
+        QCOMPARE(w.view()->caption(), QString("k-means, k = 3"));
+        QVERIFY(w.view()->clusters().pixel(0, 0) != 0u);
+        // Tab flips back.
+        auto* flip = w.findChild<QAction*>("flipMaps");
+        QVERIFY(flip);
+        flip->trigger();
+        QVERIFY(!w.showingKMeans());
+        QCOMPARE(w.view()->caption(), QString("MS-Former"));
+        // K, then a run started before k-means lands: the run's previews stay on screen.
+        settings.kmeans.size = 1024;  // about 0.5 s here
+        settings.msformer.maxIterations = 20;
+        w.setMethodSettings(settings);
+        w.runKMeans();
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.last().at(0).toString() == "kmeans", 20000);
+        QVERIFY(w.isRunning());
+        QVERIFY(!w.showingKMeans());
+        QTRY_VERIFY_WITH_TIMEOUT(w.view()->caption().startsWith("MS-Former: iteration "), 20000);
+        QVERIFY(!w.showingKMeans());
+        w.cancelRun();
+        QVERIFY2(w.view()->caption().startsWith("MS-Former: stopped at iteration "), qPrintable(w.view()->caption()));
+    }
+
+    void provenanceNamesTheMapsThePicksWereMadeOn() {
+        MainWindow w;
+        w.setMethodSettings(fastSettings(3));
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QSignalSpy finished(&w, &MainWindow::runFinished), exported(&w, &MainWindow::exportFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        w.pickAt(QPoint(80, 80), Qt::NoModifier);  // on MS-Former's map
+        w.runKMeans();                             // shown once it lands
+        QVERIFY(finished.wait(20000));
+        QVERIFY(w.showingKMeans());
+        auto exportAndRead = [&](const QString& name) {
+            const QString out = dir.filePath(name);
+            w.exportMask(out, false);
+            if (!exported.wait(10000) || !exported.last().at(0).toBool()) return QJsonObject{};
+            QFile f(out + ".provenance.json");
+            return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject{};
+        };
+        // Exported while k-means is shown: the mask still comes from MS-Former's map.
+        QJsonObject prov = exportAndRead("from_msformer.png");
+        QCOMPARE(prov["method"].toString(), QString("msformer (default mode)"));
+        QCOMPARE(prov["parameters"].toObject()["size"].toString(), QString("65"));
+        QVERIFY(!prov["parameters"].toObject().contains("k"));
+        // A region of k-means' map added: both maps, each with its own parameters.
+        w.pickAt(QPoint(2, 2), Qt::ControlModifier);
+        prov = exportAndRead("from_both.png");
+        QCOMPARE(prov["method"].toString(), QString("msformer (default mode) + kmeans"));
+        const QJsonObject both = prov["parameters"].toObject();
+        QCOMPARE(both["1.embed_dim"].toString(), QString("100"));
+        QCOMPARE(both["2.k"].toString(), QString("3"));
+        // That pick undone: MS-Former's alone again. Everything cleared and painted: by hand.
+        w.maskModel()->undoStack()->undo();
+        QCOMPARE(exportAndRead("undone.png")["method"].toString(), QString("msformer (default mode)"));
+        w.maskModel()->apply(cv::Mat::zeros(160, 160, CV_8U), "clear");
+        w.paintStroke({QPoint(20, 20), QPoint(40, 40)}, false);
+        prov = exportAndRead("painted.png");
+        QCOMPARE(prov["method"].toString(), QString("none (drawn by hand)"));
+        QVERIFY(prov["parameters"].toObject().isEmpty());
     }
 
     void aLateKMeansResultForThePreviousImageIsDropped() {

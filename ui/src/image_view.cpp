@@ -101,6 +101,12 @@ void ImageView::fitToWindow() {
 
 QPointF ImageView::toImage(const QPointF& p) const { return (p - offset_) / zoom_; }
 
+void ImageView::setCaption(const QString& caption) {
+    if (caption == caption_) return;
+    caption_ = caption;
+    update();
+}
+
 void ImageView::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.fillRect(rect(), Qt::black);
@@ -129,6 +135,14 @@ void ImageView::paintEvent(QPaintEvent*) {
         const Qt::Alignment at[4] = {Qt::AlignLeft | Qt::AlignVCenter, Qt::AlignTop | Qt::AlignHCenter,
                                      Qt::AlignRight | Qt::AlignVCenter, Qt::AlignBottom | Qt::AlignHCenter};
         for (int i = 0; i < 4; ++i) p.drawText(r, at[i], orientationLabels_[i]);
+    }
+    if (!caption_.isEmpty() && clustersVisible_) {
+        p.setOpacity(1.0);
+        const QRect box = p.fontMetrics().boundingRect(caption_).adjusted(-4, -2, 4, 2);
+        const QRect at = box.translated(QPoint(6, 6) - box.topLeft());
+        p.fillRect(at, QColor(0, 0, 0, 160));
+        p.setPen(Qt::white);
+        p.drawText(at, Qt::AlignCenter, caption_);
     }
     if (brushMode_ && underMouse()) {
         p.setOpacity(1.0);

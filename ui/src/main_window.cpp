@@ -262,7 +262,7 @@ void MainWindow::buildMenus() {
         const LabelMap& labels = shownLabels();
         if (labels.empty()) return;
         const auto sel = selectAutomatic(toMat(labels), toGrey(normalized_));
-        mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick);
+        mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick, shownSource());
     });
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
@@ -272,6 +272,7 @@ void MainWindow::buildMenus() {
     compareAction_ = seg->addAction(tr("Show k-means instead (&flip)"));
     compareAction_->setShortcut(QKeySequence("Tab"));
     compareAction_->setCheckable(true);
+    compareAction_->setObjectName("flipMaps");
     connect(compareAction_, &QAction::toggled, this, [this](bool on) {
         showKMeans_ = on;
         refreshOverlays();
@@ -496,8 +497,26 @@ const LabelMap& MainWindow::msformerLabels() const {
 
 const LabelMap& MainWindow::shownLabels() const { return showKMeans_ ? kmeansLabels_ : msformerLabels(); }
 
+PickSource MainWindow::shownSource() const {
+    if (showKMeans_) return {"kmeans", kmeansParameters_};
+    auto mode = msformerParameters_.find("mode");
+    return {"msformer (" + (mode == msformerParameters_.end() ? std::string("?") : mode->second) + " mode)",
+            msformerParameters_};
+}
+
 void MainWindow::refreshOverlays() {
     view_->setClusters(showKMeans_ ? kmeansColours_ : msformerColours_);
+    QString caption;
+    if (showKMeans_) {
+        caption = kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it, Tab shows MS-Former)")
+                                          : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_["k"]));
+    } else if (!msformerPreview_.empty()) {
+        caption = (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1"))
+                      .arg(previewIteration_);
+    } else if (!msformerColours_.isNull()) {
+        caption = runningJob_ ? tr("MS-Former: the last run's map (a new run is starting)") : tr("MS-Former");
+    }
+    view_->setCaption(caption);
     refreshMetrics();
 }
 
@@ -514,6 +533,7 @@ void MainWindow::runMsFormer() {
     iterationLabel_->setText(tr("starting..."));
     showKMeans_ = false;
     compareAction_->setChecked(false);
+    refreshOverlays();
     QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(cv::Mat, normalized_),
                               Q_ARG(msf::MsFormerConfig, settings_.msformer), Q_ARG(int, runningJob_));
 }
@@ -530,6 +550,7 @@ void MainWindow::cancelRun() {
     worker_->worker()->cancel();  // the worker stops within one iteration; its late result is ignored
     if (runningJob_) iterationLabel_->setText(tr("cancelled"));
     runningJob_ = 0;
+    refreshOverlays();
 }
 
 void MainWindow::onPreview(int job) {
@@ -542,6 +563,7 @@ void MainWindow::onPreview(int job) {
     msformerLabels_ = LabelMap{};  // enlarged from the preview when needed
     msformerScores_.clear();
     msformerColours_ = clusterColours(msformerPreview_);
+    previewIteration_ = stats.iteration;
     ++previewsDrawn_;
     progress_->setValue(stats.iteration);
     iterationLabel_->setText(tr("iteration %1: %2 labels, %3 ms").arg(stats.iteration).arg(stats.labelCount)
@@ -557,6 +579,17 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         kmeansScores_.clear();
         kmeansColours_ = colours;
         kmeansParameters_ = r.parameters;
+        // Shown as it arrives (K asked for it), unless an MS-Former run started
+        // since: its previews stay on screen, and Tab shows k-means.
+        const QString done = tr("k-means: %1 %2 in %3 s").arg(r.clusterCount)
+                                 .arg(r.clusterCount == 1 ? tr("cluster") : tr("clusters"))
+                                 .arg(r.totalMilliseconds / 1000, 0, 'f', 2);
+        if (runningJob_) {
+            statusBar()->showMessage(tr("%1 (Tab shows it)").arg(done), 8000);
+        } else {
+            compareAction_->setChecked(true);
+            statusBar()->showMessage(tr("%1 (Tab shows MS-Former)").arg(done), 8000);
+        }
     } else {
         if (job != runningJob_) return;
         runningJob_ = 0;
@@ -594,7 +627,8 @@ void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
     const QString what = mods & Qt::ShiftModifier
                              ? tr("cluster %1 (clicked at %2, %3)").arg(cluster).arg(at.x).arg(at.y)
                              : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
-    mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick);
+    mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick,
+                 shownSource());
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
@@ -621,9 +655,22 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const io::Image source = image_;
     const std::string p = path.toStdString();
     io::Provenance prov;
-    prov.parameters = showKMeans_ ? kmeansParameters_ : msformerParameters_;
-    if (prov.parameters.empty()) prov.method = "none (drawn by hand)";
-    else prov.method = showKMeans_ ? "kmeans" : "msformer (" + prov.parameters["mode"] + " mode)";
+    // The maps the picks were made on (not the one shown now): one map gives
+    // its method and parameters; several are joined with " + ", their
+    // parameters prefixed "1.", "2.", ... in the order of the first pick on each.
+    const std::vector<PickSource> sources = mask_->pickSources();
+    if (sources.empty()) {
+        prov.method = "none (drawn by hand)";
+    } else if (sources.size() == 1) {
+        prov.method = sources[0].method;
+        prov.parameters = sources[0].parameters;
+    } else {
+        for (size_t i = 0; i < sources.size(); ++i) {
+            prov.method += (i ? " + " : "") + sources[i].method;
+            for (const auto& [key, value] : sources[i].parameters)
+                prov.parameters[std::to_string(i + 1) + "." + key] = value;
+        }
+    }
     // What made the exported mask: the picks, then every edit, in order.
     const QStringList steps = mask_->steps(), picks = mask_->steps(true);
     prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();

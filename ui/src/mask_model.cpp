@@ -1,5 +1,7 @@
 #include "msformer/ui/mask_model.h"
 
+#include <algorithm>
+
 #include <opencv2/imgproc.hpp>
 
 #include <QUndoCommand>
@@ -10,12 +12,15 @@ namespace msf::ui {
 // a 24-MP photo's mask is a few kilobytes, not two 24 MB copies.
 class MaskCommand : public QUndoCommand {
 public:
-    MaskCommand(MaskModel* model, cv::Rect box, cv::Mat before, cv::Mat after, const QString& text, MaskStep kind)
+    MaskCommand(MaskModel* model, cv::Rect box, cv::Mat before, cv::Mat after, const QString& text, MaskStep kind,
+                PickSource source, bool leavesEmpty)
         : QUndoCommand(text), model_(model), box_(box), before_(std::move(before)), after_(std::move(after)),
-          kind_(kind) {}
+          kind_(kind), source_(std::move(source)), leavesEmpty_(leavesEmpty) {}
     void undo() override { model_->patch(box_, before_); }
     void redo() override { model_->patch(box_, after_); }
     MaskStep kind() const { return kind_; }
+    const PickSource& source() const { return source_; }
+    bool leavesEmpty() const { return leavesEmpty_; }  // the mask is empty after this step
     size_t bytes() const { return before_.total() + after_.total(); }
 
 private:
@@ -23,6 +28,8 @@ private:
     cv::Rect box_;
     cv::Mat before_, after_;
     MaskStep kind_;
+    PickSource source_;
+    bool leavesEmpty_;
 };
 
 MaskModel::MaskModel(QObject* parent) : QObject(parent) {}
@@ -32,12 +39,13 @@ void MaskModel::reset(cv::Size size) {
     set(cv::Mat::zeros(size, CV_8U));
 }
 
-void MaskModel::apply(const cv::Mat& newMask, const QString& text, MaskStep kind) {
+void MaskModel::apply(const cv::Mat& newMask, const QString& text, MaskStep kind, PickSource source) {
     if (newMask.size() != mask_.size()) return;
     const cv::Mat after = newMask > 0;
     const cv::Rect box = cv::boundingRect(after != mask_);
     if (box.empty()) return;  // no-op edits leave no undo step
-    undo_.push(new MaskCommand(this, box, mask_(box).clone(), after(box).clone(), text, kind));
+    undo_.push(new MaskCommand(this, box, mask_(box).clone(), after(box).clone(), text, kind, std::move(source),
+                               cv::countNonZero(after) == 0));
 }
 
 size_t MaskModel::historyBytes() const {
@@ -53,6 +61,17 @@ QStringList MaskModel::steps(bool picksOnly) const {
         if (!picksOnly || step->kind() == MaskStep::Pick) done << step->text();
     }
     return done;
+}
+
+std::vector<PickSource> MaskModel::pickSources() const {
+    std::vector<PickSource> sources;
+    for (int i = 0; i < undo_.index(); ++i) {
+        const auto* step = static_cast<const MaskCommand*>(undo_.command(i));
+        if (step->leavesEmpty()) sources.clear();  // what was picked before is gone
+        if (step->kind() == MaskStep::Pick && std::find(sources.begin(), sources.end(), step->source()) == sources.end())
+            sources.push_back(step->source());
+    }
+    return sources;
 }
 
 bool MaskModel::hasUnexportedChanges() const {

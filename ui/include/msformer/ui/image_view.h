@@ -25,6 +25,9 @@ public:
     // bottom edges ("R", "A", "L", "P"); empty strings: none drawn.
     void setOrientationLabels(const QStringList& leftTopRightBottom);
     QStringList orientationLabels() const { return orientationLabels_; }
+    // Which map the colours are (top-left; empty: none drawn).
+    void setCaption(const QString& caption);
+    QString caption() const { return caption_; }
     void setBrushMode(bool on) { brushMode_ = on; }
     bool brushMode() const { return brushMode_; }
     void setBrushRadius(int r) { brushRadius_ = r; update(); }
@@ -51,6 +54,7 @@ private:
     QImage image_, clusters_, mask_, maskOutline_;
     QPoint maskOrigin_;  // where mask_ and maskOutline_ (the mask's bounding box) sit in the image
     QStringList orientationLabels_;
+    QString caption_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
     bool brushMode_ = false, fitted_ = false, clustersVisible_ = true;

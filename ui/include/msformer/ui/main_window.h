@@ -30,6 +30,7 @@ namespace msf::ui {
 class ImageView;
 class LossPlot;
 class MaskModel;
+struct PickSource;
 class WorkerThread;
 
 class MainWindow : public QMainWindow {
@@ -57,6 +58,7 @@ public:
     void setMethodSettings(const MethodSettings& s);
 
     bool isRunning() const { return runningJob_ != 0; }
+    bool showingKMeans() const { return showKMeans_; }  // the map drawn and picked from
     int previewsDrawn() const { return previewsDrawn_; }
     int referenceReads() const { return referenceReads_; }  // reads of a reference mask file started
     // At the image's size (a run's latest preview is enlarged when first asked for).
@@ -91,6 +93,7 @@ private:
     void forgetShownResults();
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
     const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
+    PickSource shownSource() const;  // what a pick on the shown map is made on
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
@@ -137,6 +140,7 @@ private:
     QMenu* recentMenu_;
     QAction *brushAction_, *eraserAction_, *compareAction_;
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
+    int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;

@@ -3,12 +3,24 @@
 #include <QObject>
 #include <QUndoStack>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <opencv2/core.hpp>
 
 namespace msf::ui {
 
 // A pick chooses clusters or regions of the map; an edit changes the mask by hand or by a clean-up.
 enum class MaskStep { Pick, Edit };
+
+// The map a pick was made on: its method ("msformer (default mode)", "kmeans")
+// and the parameters of the run that made it, as they were at the pick.
+struct PickSource {
+    std::string method;
+    std::map<std::string, std::string> parameters;
+    bool operator==(const PickSource& o) const { return method == o.method && parameters == o.parameters; }
+};
 
 class MaskModel : public QObject {
     Q_OBJECT
@@ -18,10 +30,14 @@ public:
     QUndoStack* undoStack() { return &undo_; }
     void reset(cv::Size size);              // new image: empty mask, history cleared
     // Replaces the mask as one undoable step named `text`.
-    void apply(const cv::Mat& newMask, const QString& text, MaskStep kind = MaskStep::Edit);
+    // A pick names the map it was made on.
+    void apply(const cv::Mat& newMask, const QString& text, MaskStep kind = MaskStep::Edit, PickSource source = {});
     // The steps that made the current mask, oldest first (undone ones left out);
     // with `picksOnly`, only the picks among them.
     QStringList steps(bool picksOnly = false) const;
+    // The maps the picks among those steps were made on, each once, oldest
+    // first; picks before a step that left the mask empty are not counted.
+    std::vector<PickSource> pickSources() const;
     // True while the mask has pixels that no export has written: the state
     // after the last successful export is "clean" (undoing back to it too).
     bool hasUnexportedChanges() const;
