@@ -751,6 +751,68 @@ private slots:
         QVERIFY(qRed(view.grab().toImage().pixel(4 * 67 + 2, 4 * 55 + 2)) < 50);
     }
 
+    void theReferenceIsOutlinedWhereItIs() {
+        // A loaded reference mask is drawn as a cyan outline on its boundary
+        // pixels (not inside, not outside); G hides it; a new image drops it.
+        MainWindow w;
+        w.resize(900, 700);
+        w.show();
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        auto* view = w.view();
+        QVERIFY(!view->hasReference());
+        w.loadReferenceMask(maskPath);
+        QTRY_VERIFY_WITH_TIMEOUT(view->hasReference(), 10000);
+        const cv::Mat truth = cv::imread(maskPath.toStdString(), cv::IMREAD_GRAYSCALE);
+        cv::Mat inner, outside;
+        const cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS, {3, 3});  // 4-neighbours
+        cv::erode(truth, inner, cross);
+        const cv::Mat boundary = (truth > 0) & (inner == 0);
+        cv::dilate(truth, outside, cross);
+        const cv::Mat ring = (outside > 0) & (truth == 0);  // just outside the mask
+        QVERIFY(cv::countNonZero(boundary) > 50);
+        view->fitToWindow();
+        auto cyanShare = [view](const cv::Mat& where) {
+            const QImage shot = view->grab().toImage();
+            int cyan = 0, n = 0;
+            for (int y = 0; y < where.rows; ++y)
+                for (int x = 0; x < where.cols; ++x) {
+                    if (!where.at<uchar>(y, x)) continue;
+                    // toImage() inverted: the widget point of image point (x + 0.5, y + 0.5).
+                    const QPointF origin = -view->toImage(QPointF(0, 0)) * view->zoom();
+                    const QRgb c = shot.pixel((origin + QPointF(x + 0.5, y + 0.5) * view->zoom()).toPoint());
+                    cyan += qRed(c) < 80 && qGreen(c) > 200 && qBlue(c) > 200;
+                    ++n;
+                }
+            return double(cyan) / n;
+        };
+        QVERIFY2(cyanShare(boundary) > 0.95, qPrintable(QString::number(cyanShare(boundary))));
+        QVERIFY2(cyanShare(ring) < 0.05, qPrintable(QString::number(cyanShare(ring))));
+        QVERIFY2(cyanShare(inner) < 0.05, qPrintable(QString::number(cyanShare(inner))));
+        auto* toggle = w.findChild<QAction*>("showReference");
+        QVERIFY(toggle);
+        toggle->trigger();  // G: hidden
+        QVERIFY(cyanShare(boundary) < 0.05);
+        toggle->trigger();
+        QVERIFY(cyanShare(boundary) > 0.95);
+        const QString other = dir.filePath("other_for_reference.png");
+        QVERIFY(openWritten(w, other, cv::Mat(160, 160, CV_8UC3, cv::Scalar(90, 90, 90))));
+        QVERIFY(!view->hasReference());  // that mask belonged to the previous image
+    }
+
+    void everyShortcutIsListedInTheHelp() {
+        MainWindow w;
+        const QString help = w.shortcutHelp();
+        int checked = 0;
+        for (const QAction* a : w.findChildren<QAction*>())
+            for (const QKeySequence& key : a->shortcuts()) {
+                const QString name = key.toString(QKeySequence::NativeText);
+                const QRegularExpression listed("(^|[\\s,;(])" + QRegularExpression::escape(name) + "([\\s,:]|$)");
+                QVERIFY2(help.contains(listed), qPrintable(QString("%1 (%2) is not in the help").arg(name, a->text())));
+                ++checked;
+            }
+        QVERIFY2(checked >= 20, qPrintable(QString::number(checked)));
+    }
+
     void theImageGetsMostOfTheWindow() {
         // The panel's chart asks for half the window; the image is what the
         // clinician works on.

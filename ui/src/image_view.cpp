@@ -20,7 +20,7 @@ void ImageView::setImage(const QImage& image) {
     image_ = image;
     if (newSize) {
         clusters_ = QImage();
-        mask_ = QImage();
+        mask_ = reference_ = MaskLayers{};
         fitted_ = false;
         fitToWindow();
     }
@@ -32,9 +32,9 @@ void ImageView::setClusters(const QImage& colours) {
     update();
 }
 
-void ImageView::setMask(const QImage& mask) {
+MaskLayers maskLayers(const QImage& mask, QRgb fill, QRgb line) {
     // The layers cover the mask's bounding box only: two full-size ARGB layers
-    // of a 24-MP photo are 192 MB to fill on every edit. Empty: no layers.
+    // of a 24-MP photo are 192 MB to fill on every edit.
     int top = mask.height(), bottom = -1, left = mask.width(), right = -1;
     for (int y = 0; y < mask.height(); ++y) {
         const uchar* row = mask.constScanLine(y);
@@ -47,32 +47,45 @@ void ImageView::setMask(const QImage& mask) {
         left = std::min(left, static_cast<int>(first - row));
         right = std::max(right, static_cast<int>(last - row));
     }
-    if (bottom < 0) {
-        mask_ = maskOutline_ = QImage();
-        update();
-        return;
-    }
-    maskOrigin_ = QPoint(left, top);
+    MaskLayers layers;
+    if (bottom < 0) return layers;
+    layers.origin = QPoint(left, top);
     const QSize size(right - left + 1, bottom - top + 1);
-    mask_ = QImage(size, QImage::Format_ARGB32_Premultiplied);
-    maskOutline_ = QImage(size, QImage::Format_ARGB32_Premultiplied);
-    mask_.fill(Qt::transparent);
-    maskOutline_.fill(Qt::transparent);
-    const QRgb fill = qRgba(255, 215, 0, 255), line = qRgba(255, 255, 0, 255);
+    if (fill) {
+        layers.fill = QImage(size, QImage::Format_ARGB32_Premultiplied);
+        layers.fill.fill(Qt::transparent);
+    }
+    layers.outline = QImage(size, QImage::Format_ARGB32_Premultiplied);
+    layers.outline.fill(Qt::transparent);
     for (int y = top; y <= bottom; ++y) {
         const uchar* row = mask.constScanLine(y);
         const uchar* up = y > 0 ? mask.constScanLine(y - 1) : nullptr;
         const uchar* down = y + 1 < mask.height() ? mask.constScanLine(y + 1) : nullptr;
-        auto* out = reinterpret_cast<QRgb*>(mask_.scanLine(y - top)) - left;
-        auto* edge = reinterpret_cast<QRgb*>(maskOutline_.scanLine(y - top)) - left;
+        auto* out = fill ? reinterpret_cast<QRgb*>(layers.fill.scanLine(y - top)) - left : nullptr;
+        auto* edge = reinterpret_cast<QRgb*>(layers.outline.scanLine(y - top)) - left;
         for (int x = left; x <= right; ++x) {
             if (!row[x]) continue;
-            out[x] = fill;
+            if (out) out[x] = fill;
             const bool border = x == 0 || x + 1 == mask.width() || !row[x - 1] || !row[x + 1] || !up || !down ||
                                 !up[x] || !down[x];
             if (border) edge[x] = line;
         }
     }
+    return layers;
+}
+
+void ImageView::setMask(const QImage& mask) {
+    mask_ = maskLayers(mask, qRgba(255, 215, 0, 255), qRgba(255, 255, 0, 255));
+    update();
+}
+
+void ImageView::setReference(const MaskLayers& layers) {
+    reference_ = layers;
+    update();
+}
+
+void ImageView::setReferenceVisible(bool on) {
+    referenceVisible_ = on;
     update();
 }
 
@@ -121,12 +134,16 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.setOpacity(clusterOpacity_);
         p.drawImage(target, clusters_);
     }
-    if (!mask_.isNull()) {
-        const QRectF box(offset_ + QPointF(maskOrigin_) * zoom_, QSizeF(mask_.size()) * zoom_);
+    auto box = [&](const MaskLayers& l) { return QRectF(offset_ + QPointF(l.origin) * zoom_, QSizeF(l.outline.size()) * zoom_); };
+    if (!mask_.outline.isNull()) {
         p.setOpacity(maskOpacity_);
-        p.drawImage(box, mask_);
+        p.drawImage(box(mask_), mask_.fill);
         p.setOpacity(1.0);
-        p.drawImage(box, maskOutline_);
+        p.drawImage(box(mask_), mask_.outline);
+    }
+    if (!reference_.outline.isNull() && referenceVisible_) {
+        p.setOpacity(1.0);
+        p.drawImage(box(reference_), reference_.outline);
     }
     if (orientationLabels_.size() == 4) {
         p.setOpacity(1.0);

@@ -220,9 +220,9 @@ void MainWindow::buildMenus() {
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     auto* undo = mask_->undoStack()->createUndoAction(this);
-    undo->setShortcut(QKeySequence::Undo);
+    undo->setShortcut(QKeySequence("Ctrl+Z"));  // the same keys on every platform theme (offscreen's Redo is Ctrl+Y)
     auto* redo = mask_->undoStack()->createRedoAction(this);
-    redo->setShortcut(QKeySequence::Redo);
+    redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")});
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
@@ -289,6 +289,12 @@ void MainWindow::buildMenus() {
     showClusters->setCheckable(true);
     showClusters->setChecked(true);
     connect(showClusters, &QAction::toggled, view_, &ImageView::setClustersVisible);
+    auto* showReference = viewMenu->addAction(tr("Show &reference outline"));
+    showReference->setObjectName("showReference");
+    showReference->setShortcut(QKeySequence("G"));
+    showReference->setCheckable(true);
+    showReference->setChecked(true);
+    connect(showReference, &QAction::toggled, view_, &ImageView::setReferenceVisible);
     // Paging through the slices of a volume without reaching for the slider.
     viewMenu->addAction(tr("&Next slice / frame"), QKeySequence(Qt::Key_PageDown), this,
                         [this] { setFrame(image_.current + 1); });
@@ -297,15 +303,20 @@ void MainWindow::buildMenus() {
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {
-        QMessageBox::information(
-            this, tr("Keyboard shortcuts"),
-            tr("Ctrl+O open, Ctrl+Shift+O open DICOM folder, Ctrl+M reference mask, Ctrl+E export\n"
-               "F5 run MS-Former, K run k-means, Esc cancel, Tab flip MS-Former / k-means, Ctrl+, settings\n"
-               "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
-               "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth\n"
-               "Ctrl+Z undo, Ctrl+Shift+Z redo, F fit, C hide/show clusters, Page Down / Page Up next / previous slice\n"
-               "Mouse: wheel zoom, middle-drag pan, right-drag window/level"));
+        QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutHelp());
     });
+}
+
+QString MainWindow::shortcutHelp() const {
+    // Keys as the menus show them (QKeySequence::NativeText); test_main_window
+    // checks that every action's shortcut is listed.
+    return tr("Ctrl+O open, Ctrl+Shift+O open DICOM folder, Ctrl+M reference mask, Ctrl+E export, F1 this list\n"
+              "F5 run MS-Former, K run k-means, Esc cancel, Tab flip MS-Former / k-means, Ctrl+, settings\n"
+              "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
+              "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth,\n"
+              "Ctrl+Backspace clear the mask, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo\n"
+              "F fit, C hide/show clusters, G hide/show the reference outline, PgDown / PgUp next / previous slice\n"
+              "Mouse: wheel zoom, middle-drag pan, right-drag window/level");
 }
 
 void MainWindow::showError(const QString& message) {
@@ -475,6 +486,7 @@ void MainWindow::forgetShownResults() {
     kmeansJob_ = 0;       // a k-means still running: its result is dropped when it lands
     ++imageGeneration_;   // and so is a reference mask still being read
     reference_ = cv::Mat();
+    view_->setReference(MaskLayers{});
 }
 
 void MainWindow::refreshBase() {
@@ -708,9 +720,16 @@ void MainWindow::loadReferenceMask(const QString& path) {
     const int generation = imageGeneration_;
     referencePath_ = path;
     ++referenceReads_;
-    runInBackground<cv::Mat>(
-        this, [p, which] { return io::loadMask(p, which); },
-        [this, path, generation](cv::Mat m) {
+    using Reference = std::pair<cv::Mat, MaskLayers>;  // the mask and its outline to draw
+    runInBackground<Reference>(
+        this,
+        [p, which] {
+            cv::Mat m = io::loadMask(p, which);
+            const QImage grey(m.data, m.cols, m.rows, static_cast<qsizetype>(m.step), QImage::Format_Grayscale8);
+            return Reference{m, maskLayers(grey, 0, qRgba(0, 255, 255, 255))};
+        },
+        [this, path, generation](Reference read) {
+            auto& [m, outline] = read;
             if (generation != imageGeneration_) {
                 // Read for an image or frame no longer shown. A frame change
                 // reads the same file again for the new frame; otherwise say so.
@@ -723,6 +742,7 @@ void MainWindow::loadReferenceMask(const QString& path) {
                 return showError(tr("%1: the mask's size does not match the image").arg(path));
             }
             reference_ = m;
+            view_->setReference(outline);
             msformerScores_.clear();
             kmeansScores_.clear();
             refreshMetrics();

@@ -9,6 +9,15 @@
 
 namespace msf::ui {
 
+// A mask drawn as layers over its bounding box only: a fill and a one-pixel
+// outline (the mask pixels with a 4-neighbour outside it). Empty mask: null images.
+struct MaskLayers {
+    QPoint origin;  // where the box sits in the image
+    QImage fill, outline;
+};
+// From a Format_Grayscale8 mask (non-zero = inside); any thread. No fill when `fill` is 0.
+MaskLayers maskLayers(const QImage& mask, QRgb fill, QRgb line);
+
 class ImageView : public QWidget {
     Q_OBJECT
 public:
@@ -18,6 +27,12 @@ public:
     const QImage& clusters() const { return clusters_; }
     const QImage& image() const { return image_; }  // the frame as drawn (through its window)
     void setMask(const QImage& mask);            // Format_Grayscale8, image size
+    // A reference (ground-truth) mask's outline, drawn while shown; built with
+    // maskLayers off the UI thread. Cleared by a new image size or a null outline.
+    void setReference(const MaskLayers& layers);
+    bool hasReference() const { return !reference_.outline.isNull(); }
+    void setReferenceVisible(bool on);
+    bool referenceVisible() const { return referenceVisible_; }
     void setClustersVisible(bool on);
     bool clustersVisible() const { return clustersVisible_; }
     void setMaskOpacity(double o);
@@ -51,13 +66,13 @@ protected:
     void resizeEvent(QResizeEvent*) override;
 
 private:
-    QImage image_, clusters_, mask_, maskOutline_;
-    QPoint maskOrigin_;  // where mask_ and maskOutline_ (the mask's bounding box) sit in the image
+    QImage image_, clusters_;
+    MaskLayers mask_, reference_;
     QStringList orientationLabels_;
     QString caption_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
-    bool brushMode_ = false, fitted_ = false, clustersVisible_ = true;
+    bool brushMode_ = false, fitted_ = false, clustersVisible_ = true, referenceVisible_ = true;
     int brushRadius_ = 8;
     Qt::MouseButton dragButton_ = Qt::NoButton;
     QPoint lastPos_;

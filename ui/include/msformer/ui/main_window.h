@@ -68,6 +68,7 @@ public:
     const io::Image& image() const { return image_; }
     QString lastError() const { return lastError_; }
     QString metricsText() const;
+    QString shortcutHelp() const;  // Help > Keyboard shortcuts
     const cv::Mat& referenceMask() const { return reference_; }
     ImageView* view() const { return view_; }
 
