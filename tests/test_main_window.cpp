@@ -529,6 +529,21 @@ private slots:
                  qPrintable(QString::number(w.referenceReads() - reads)));
     }
 
+    void theExportNameSaysWhichFrame() {
+        // A mask belongs to one frame: a volume's export is named after the
+        // slice, so the next slice's does not offer to replace it.
+        QSettings().remove("export/folder");
+        const QString volume = writeFlatVolume(dir.filePath("named_slices.nii"), 4);
+        MainWindow w;
+        QVERIFY(openAndWait(w, volume, 10000));
+        w.setFrame(2);
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame2_mask.nii.gz"));
+        w.setFrame(3);
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame3_mask.nii.gz"));
+        QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
+    }
+
     void theFrameNumberBoxShowsAndMovesTheFrame() {
         // A volume's slice number is shown beside the slider (0-based, as the
         // CLI's --frame) and typing one there shows that slice.

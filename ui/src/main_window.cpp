@@ -328,27 +328,39 @@ void MainWindow::showError(const QString& message) {
     emit errorShown(message);
 }
 
-void MainWindow::exportWithDialog() {
-    // The formats offered; the default follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
-    struct Format {
-        QString filter, suffix;
-    };
-    const Format formats[] = {{tr("DICOM SEG (*.dcm)"), "_seg.dcm"},
-                              {tr("PNG (*.png)"), "_mask.png"},
-                              {tr("NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz"},
-                              {tr("COCO JSON (*.json)"), "_mask.json"}};
-    const Format& suggested = formats[image_.meta.format == "DICOM" ? 0 : image_.meta.format == "NIfTI" ? 2 : 1];
-    const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
+namespace {
+// The formats offered; the default follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
+struct ExportFormat {
+    const char *filter, *suffix;
+};
+constexpr ExportFormat kExportFormats[] = {{QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm"},
+                                           {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png"},
+                                           {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz"},
+                                           {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json"}};
+const ExportFormat& suggestedFormat(const io::Image& image) {
+    return kExportFormats[image.meta.format == "DICOM" ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
+}
+}  // namespace
+
+QString MainWindow::suggestedExportPath() const {
     // Into the folder of the last export, else beside the image (a DICOM
     // folder's parent: a SEG inside the series folder would join the series).
     QString folder = QSettings().value("export/folder").toString();
     if (folder.isEmpty() || !QFileInfo(folder).isDir())
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
+    // A mask belongs to one frame: a volume's or a cine's name says which, so
+    // the next slice's export does not offer to replace this one.
+    QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
+    if (image_.frames.size() > 1) stem += QString("_frame%1").arg(image_.current);
+    return QDir(folder).filePath(stem + suggestedFormat(image_).suffix);
+}
+
+void MainWindow::exportWithDialog() {
     QStringList filters;
-    for (const Format& f : formats) filters << f.filter;
-    QString filter = suggested.filter;
-    const QString p = QFileDialog::getSaveFileName(this, tr("Export mask"), QDir(folder).filePath(stem + suggested.suffix),
-                                                   filters.join(";;"), &filter);
+    for (const ExportFormat& f : kExportFormats) filters << tr(f.filter);
+    QString filter = tr(suggestedFormat(image_).filter);
+    const QString p =
+        QFileDialog::getSaveFileName(this, tr("Export mask"), suggestedExportPath(), filters.join(";;"), &filter);
     if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
 }
 

@@ -69,6 +69,7 @@ public:
     QString lastError() const { return lastError_; }
     QString metricsText() const;
     QString shortcutHelp() const;  // Help > Keyboard shortcuts
+    QString suggestedExportPath() const;  // File > Export's first suggestion
     const cv::Mat& referenceMask() const { return reference_; }
     ImageView* view() const { return view_; }
 
