@@ -255,6 +255,22 @@ private slots:
         QCOMPARE(precision.code, 2);
         QVERIFY(precision.err.contains("--precision must be auto, fp32, tf32 or bf16"));
     }
+    void evalThatScoresNothingFails() {
+        // Every pair skipped (a mask of the wrong size): an error and exit code 1,
+        // not an empty table and 0, and no result file.
+        QTemporaryDir d;
+        QDir().mkpath(d.filePath("images"));
+        QDir().mkpath(d.filePath("masks"));
+        QVERIFY(cv::imwrite(d.filePath("images/a.png").toStdString(), cv::Mat(16, 16, CV_8UC1, cv::Scalar(90))));
+        QVERIFY(cv::imwrite(d.filePath("masks/a.png").toStdString(), cv::Mat(8, 8, CV_8UC1, cv::Scalar(255))));
+        const QString json = d.filePath("out.json");
+        const Run r = cli(QStringList{"eval", "--images", d.filePath("images"), "--masks", d.filePath("masks"),
+                                      "--json", json} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("mask is 8x8 but the image is 16x16 (skipped)"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("no image/mask pair could be scored (1 skipped)"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(json));
+    }
     void evalPrintsTableAndWritesJsonAndCsv() {
         // One unpaired mask and one image with a wrong-size mask: reported and skipped.
         cv::imwrite(dir.filePath("set/masks/orphan.png").toStdString(), cv::Mat::zeros(8, 8, CV_8U));
