@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUndoStack>
+#include <QWheelEvent>
 #include <QtCharts/QValueAxis>
 
 #include <functional>
@@ -764,6 +765,33 @@ private slots:
         mask.fill(0);
         view.setMask(mask);  // empty: nothing drawn
         QVERIFY(qRed(view.grab().toImage().pixel(4 * 67 + 2, 4 * 55 + 2)) < 50);
+    }
+
+    void aZoomSurvivesAResize() {
+        // Fitted, a resize refits; zoomed with the wheel (or panned), it keeps
+        // the clinician's zoom (it used to refit on every resize).
+        msf::ui::ImageView view;
+        view.resize(400, 320);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QImage black(100, 80, QImage::Format_Grayscale8);
+        black.fill(0);
+        view.setImage(black);
+        view.fitToWindow();
+        QCOMPARE(view.zoom(), 4.0);
+        view.resize(500, 400);
+        QTRY_COMPARE(view.zoom(), 5.0);
+        QWheelEvent out(QPointF(250, 200), view.mapToGlobal(QPointF(250, 200)), QPoint(), QPoint(0, -120), Qt::NoButton,
+                        Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(&view, &out);
+        QCOMPARE(view.zoom(), 4.0);  // x 0.8
+        QVERIFY(!view.fitted());
+        view.resize(600, 480);
+        QTRY_COMPARE(view.width(), 600);
+        QCoreApplication::processEvents();
+        QCOMPARE(view.zoom(), 4.0);
+        view.fitToWindow();
+        QCOMPARE(view.zoom(), 6.0);
     }
 
     void theReferenceIsOutlinedWhereItIs() {

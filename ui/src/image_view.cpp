@@ -74,8 +74,14 @@ MaskLayers maskLayers(const QImage& mask, QRgb fill, QRgb line) {
     return layers;
 }
 
-void ImageView::setMask(const QImage& mask) {
-    mask_ = maskLayers(mask, qRgba(255, 215, 0, 255), qRgba(255, 255, 0, 255));
+MaskLayers ImageView::maskOverlay(const QImage& mask) {
+    return maskLayers(mask, qRgba(255, 215, 0, 255), qRgba(255, 255, 0, 255));
+}
+
+void ImageView::setMask(const QImage& mask) { setMaskLayers(maskOverlay(mask)); }
+
+void ImageView::setMaskLayers(const MaskLayers& layers) {
+    mask_ = layers;
     update();
 }
 
@@ -109,6 +115,14 @@ void ImageView::fitToWindow() {
     zoom_ = std::min(width() / double(image_.width()), height() / double(image_.height()));
     offset_ = QPointF((width() - image_.width() * zoom_) / 2, (height() - image_.height() * zoom_) / 2);
     fitted_ = true;
+    update();
+    emit viewMoved(zoom_, offset_);
+}
+
+void ImageView::setView(double zoom, QPointF offset, bool fitted) {
+    zoom_ = zoom;
+    offset_ = offset;
+    fitted_ = fitted;
     update();
 }
 
@@ -173,7 +187,9 @@ void ImageView::wheelEvent(QWheelEvent* e) {
     const double factor = e->angleDelta().y() > 0 ? 1.25 : 0.8;
     zoom_ = std::clamp(zoom_ * factor, 0.05, 64.0);
     offset_ = e->position() - before * zoom_;
+    fitted_ = false;  // a resize keeps this zoom
     update();
+    emit viewMoved(zoom_, offset_);
 }
 
 void ImageView::mousePressEvent(QMouseEvent* e) {
@@ -191,7 +207,9 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
     emit hovered(toImage(e->position()).toPoint());
     if (dragButton_ == Qt::MiddleButton) {
         offset_ += delta;
+        fitted_ = false;
         update();
+        emit viewMoved(zoom_, offset_);
     } else if (dragButton_ == Qt::RightButton) {
         emit windowLevelDrag(delta.x(), delta.y());
     } else if (dragButton_ == Qt::LeftButton && brushMode_) {

@@ -27,6 +27,9 @@ public:
     const QImage& clusters() const { return clusters_; }
     const QImage& image() const { return image_; }  // the frame as drawn (through its window)
     void setMask(const QImage& mask);            // Format_Grayscale8, image size
+    // The same, drawn from layers built once for several views by maskOverlay.
+    void setMaskLayers(const MaskLayers& layers);
+    static MaskLayers maskOverlay(const QImage& mask);  // the mask's fill and outline colours
     // A reference (ground-truth) mask's outline, drawn while shown; built with
     // maskLayers off the UI thread. Cleared by a new image size or a null outline.
     void setReference(const MaskLayers& layers);
@@ -50,12 +53,18 @@ public:
     double zoom() const { return zoom_; }
     void fitToWindow();
     QPointF toImage(const QPointF& widgetPos) const;
+    // Zoom and pan copied from a twin view, so that both show the same part of
+    // the image alike; viewMoved is not emitted. fitted: refit on a resize.
+    void setView(double zoom, QPointF offset, bool fitted);
+    QPointF offset() const { return offset_; }
+    bool fitted() const { return fitted_; }  // refits on a resize until zoomed or panned
 
 signals:
     void clicked(QPoint imagePos, Qt::KeyboardModifiers modifiers);
     void stroke(QList<QPoint> imagePoints, bool finished);   // brush mode
     void windowLevelDrag(int dx, int dy);
     void hovered(QPoint imagePos);
+    void viewMoved(double zoom, QPointF offset);  // by the wheel, a pan or fitting to the window
 
 protected:
     void paintEvent(QPaintEvent*) override;
