@@ -794,6 +794,72 @@ private slots:
         QCOMPARE(view.zoom(), 6.0);
     }
 
+    void sideBySideShowsKMeansBesideMsFormer() {
+        // V: MS-Former's map on the left, k-means' on the right, one zoom and
+        // pan for both; a click on either half picks from the map it shows.
+        MainWindow w;
+        w.resize(1200, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.setMethodSettings(fastSettings(3));
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        auto* left = w.view();
+        auto* right = w.findChild<msf::ui::ImageView*>("compareView");
+        auto* side = w.findChild<QAction*>("sideBySide");
+        auto* flip = w.findChild<QAction*>("flipMaps");
+        QVERIFY(right && side && flip);
+        QVERIFY(!right->isVisible());
+        QSignalSpy finished(&w, &MainWindow::runFinished), exported(&w, &MainWindow::exportFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        side->trigger();
+        QTRY_VERIFY(right->isVisible());
+        QTRY_VERIFY2(std::abs(right->width() - left->width()) < 20,
+                     qPrintable(QString("%1 vs %2 px").arg(left->width()).arg(right->width())));
+        QVERIFY(!flip->isEnabled());  // nothing to flip to meanwhile
+        QCOMPARE(right->caption(), QString("k-means: not run yet (K runs it)"));
+        QVERIFY(right->clusters().isNull());
+        const QImage msformer = left->clusters();
+        QVERIFY(!msformer.isNull());
+        w.runKMeans();
+        QVERIFY(finished.wait(20000));
+        QVERIFY(!w.showingKMeans());  // the left half keeps MS-Former's map
+        QCOMPARE(left->caption(), QString("MS-Former"));
+        QCOMPARE(left->clusters(), msformer);
+        QCOMPARE(right->caption(), QString("k-means, k = 3"));
+        QVERIFY(!right->clusters().isNull() && right->clusters() != msformer);
+        // Both halves fitted alike; a wheel zoom on the left is followed on the right.
+        QTRY_COMPARE(right->zoom(), left->zoom());
+        const QPointF at = left->offset() + QPointF(20.5, 20.5) * left->zoom();
+        QWheelEvent in(at, left->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                       Qt::NoScrollPhase, false);
+        const double fittedZoom = left->zoom();
+        QApplication::sendEvent(left, &in);
+        QCOMPARE(left->zoom(), fittedZoom * 1.25);
+        QCOMPARE(right->zoom(), left->zoom());
+        QCOMPARE(right->offset(), left->offset());
+        // A click on the right half (at image pixel 12, 12: the skin) picks
+        // k-means' region there, drawn on both halves.
+        const QPoint corner = (right->offset() + QPointF(12.5, 12.5) * right->zoom()).toPoint();
+        QVERIFY(right->rect().contains(corner));
+        const QRgb before = right->grab().toImage().pixel(corner);
+        QTest::mouseClick(right, Qt::LeftButton, Qt::NoModifier, corner);
+        const cv::Mat mask = w.maskModel()->mask();
+        QVERIFY(mask.at<uchar>(12, 12) > 0);
+        QCOMPARE(mask.at<uchar>(80, 80), uchar(0));  // the lesion is another region
+        QVERIFY(right->grab().toImage().pixel(corner) != before);
+        const QString out = dir.filePath("side_by_side.png");
+        w.exportMask(out, false);
+        QVERIFY(exported.wait(10000) && exported.last().at(0).toBool());
+        QFile f(out + ".provenance.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(f.readAll()).object()["method"].toString(), QString("kmeans"));
+        // V again: one view, Tab back.
+        side->trigger();
+        QVERIFY(!right->isVisible());
+        QVERIFY(flip->isEnabled());
+    }
+
     void theReferenceIsOutlinedWhereItIs() {
         // A loaded reference mask is drawn as a cyan outline on its boundary
         // pixels (not inside, not outside); G hides it; a new image drops it.

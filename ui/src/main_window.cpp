@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTimer>
 #include <QStatusBar>
 #include <QToolBar>
@@ -100,8 +101,16 @@ MainWindow::MainWindow(QWidget* parent)
     connect(referenceTimer_, &QTimer::timeout, this, [this] {
         if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
     });
+    // MS-Former's map on the left; k-means' beside it in the side-by-side
+    // view (View > Side by side), which follows the left view's zoom and pan.
     view_ = new ImageView;
-    setCentralWidget(view_);
+    compareView_ = new ImageView;
+    compareView_->setObjectName("compareView");
+    compareView_->hide();
+    auto* views = new QSplitter;
+    views->addWidget(view_);
+    views->addWidget(compareView_);
+    setCentralWidget(views);
 
     auto* panel = new QWidget;
     auto* layout = new QVBoxLayout(panel);
@@ -169,16 +178,28 @@ MainWindow::MainWindow(QWidget* parent)
             refreshBase();
         }
     });
-    connect(opacitySlider_, &QSlider::valueChanged, this, [this](int v) { view_->setMaskOpacity(v / 100.0); });
-    connect(view_, &ImageView::clicked, this, &MainWindow::pickAt);
-    connect(view_, &ImageView::stroke, this, [this](const QList<QPoint>& pts, bool finished) {
-        if (!finished) return;
-        paintStroke(pts, eraserAction_->isChecked());
-    });
-    connect(view_, &ImageView::windowLevelDrag, this, &MainWindow::adjustWindow);
-    connect(view_, &ImageView::hovered, this, &MainWindow::hover);
+    connect(opacitySlider_, &QSlider::valueChanged, this,
+            [this](int v) { forBothViews([v](ImageView* view) { view->setMaskOpacity(v / 100.0); }); });
+    for (ImageView* view : {view_, compareView_}) {
+        const bool compare = view == compareView_;
+        connect(view, &ImageView::clicked, this, [this, compare](QPoint p, Qt::KeyboardModifiers mods) {
+            if (compare) pickOn(kmeansLabels_, PickSource{"kmeans", kmeansParameters_}, p, mods);
+            else pickAt(p, mods);
+        });
+        connect(view, &ImageView::stroke, this, [this](const QList<QPoint>& pts, bool finished) {
+            if (!finished) return;
+            paintStroke(pts, eraserAction_->isChecked());
+        });
+        connect(view, &ImageView::windowLevelDrag, this, &MainWindow::adjustWindow);
+        connect(view, &ImageView::hovered, this, [this, compare](QPoint p) { hover(p, compare); });
+        ImageView* twin = compare ? view_ : compareView_;
+        connect(view, &ImageView::viewMoved, twin, [this, view, twin](double zoom, QPointF offset) {
+            if (sideBySideAction_->isChecked()) twin->setView(zoom, offset, view->fitted());
+        });
+    }
     connect(mask_, &MaskModel::changed, this, [this] {
-        view_->setMask(toQImage(mask_->mask()));
+        const MaskLayers layers = ImageView::maskOverlay(toQImage(mask_->mask()));  // once for both halves
+        forBothViews([&layers](ImageView* view) { view->setMaskLayers(layers); });
         refreshMetrics();
     });
     auto* w = worker_->worker();
@@ -233,16 +254,19 @@ void MainWindow::buildMenus() {
     eraserAction_->setShortcut(QKeySequence("E"));
     eraserAction_->setCheckable(true);
     connect(brushAction_, &QAction::toggled, this, [this](bool on) {
-        view_->setBrushMode(on || eraserAction_->isChecked());
+        forBothViews([&](ImageView* view) { view->setBrushMode(on || eraserAction_->isChecked()); });
         if (on) eraserAction_->setChecked(false);
     });
     connect(eraserAction_, &QAction::toggled, this, [this](bool on) {
-        view_->setBrushMode(on || brushAction_->isChecked());
+        forBothViews([&](ImageView* view) { view->setBrushMode(on || brushAction_->isChecked()); });
         if (on) brushAction_->setChecked(false);
     });
-    edit->addAction(tr("Larger brush"), QKeySequence("]"), this, [this] { view_->setBrushRadius(view_->brushRadius() + 2); });
-    edit->addAction(tr("Smaller brush"), QKeySequence("["), this,
-                    [this] { view_->setBrushRadius(std::max(1, view_->brushRadius() - 2)); });
+    auto brushBy = [this](int step) {
+        const int r = std::max(1, view_->brushRadius() + step);
+        forBothViews([r](ImageView* view) { view->setBrushRadius(r); });
+    };
+    edit->addAction(tr("Larger brush"), QKeySequence("]"), this, [brushBy] { brushBy(2); });
+    edit->addAction(tr("Smaller brush"), QKeySequence("["), this, [brushBy] { brushBy(-2); });
     edit->addSeparator();
     edit->addAction(tr("Fill &holes"), QKeySequence("H"), this, [this] { maskEdit(tr("fill holes"), mask::fillHoles); });
     edit->addAction(tr("Keep &largest region"), QKeySequence("L"), this,
@@ -283,18 +307,37 @@ void MainWindow::buildMenus() {
     });
 
     auto* viewMenu = menuBar()->addMenu(tr("&View"));
-    viewMenu->addAction(tr("&Fit to window"), QKeySequence("F"), view_, &ImageView::fitToWindow);
+    viewMenu->addAction(tr("&Fit to window"), QKeySequence("F"), this,
+                        [this] { forBothViews([](ImageView* view) { view->fitToWindow(); }); });
+    sideBySideAction_ = viewMenu->addAction(tr("&Side by side with k-means"));
+    sideBySideAction_->setObjectName("sideBySide");
+    sideBySideAction_->setShortcut(QKeySequence("V"));
+    sideBySideAction_->setCheckable(true);
+    connect(sideBySideAction_, &QAction::toggled, this, [this](bool on) {
+        // Left: MS-Former, right: k-means; Tab has nothing to flip meanwhile.
+        compareAction_->setChecked(false);
+        compareAction_->setEnabled(!on);
+        compareView_->setVisible(on);
+        if (on) {
+            auto* split = static_cast<QSplitter*>(centralWidget());
+            split->setSizes({split->width() / 2, split->width() - split->width() / 2});
+        }
+        view_->fitToWindow();  // and the twin fits too, each refitting as the splitter settles
+        refreshOverlays();
+    });
     auto* showClusters = viewMenu->addAction(tr("Show &clusters"));
     showClusters->setShortcut(QKeySequence("C"));
     showClusters->setCheckable(true);
     showClusters->setChecked(true);
-    connect(showClusters, &QAction::toggled, view_, &ImageView::setClustersVisible);
+    connect(showClusters, &QAction::toggled, this,
+            [this](bool on) { forBothViews([on](ImageView* view) { view->setClustersVisible(on); }); });
     auto* showReference = viewMenu->addAction(tr("Show &reference outline"));
     showReference->setObjectName("showReference");
     showReference->setShortcut(QKeySequence("G"));
     showReference->setCheckable(true);
     showReference->setChecked(true);
-    connect(showReference, &QAction::toggled, view_, &ImageView::setReferenceVisible);
+    connect(showReference, &QAction::toggled, this,
+            [this](bool on) { forBothViews([on](ImageView* view) { view->setReferenceVisible(on); }); });
     // Paging through the slices of a volume without reaching for the slider.
     viewMenu->addAction(tr("&Next slice / frame"), QKeySequence(Qt::Key_PageDown), this,
                         [this] { setFrame(image_.current + 1); });
@@ -315,7 +358,8 @@ QString MainWindow::shortcutHelp() const {
               "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
               "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth,\n"
               "Ctrl+Backspace clear the mask, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo\n"
-              "F fit, C hide/show clusters, G hide/show the reference outline, PgDown / PgUp next / previous slice\n"
+              "F fit, C hide/show clusters, G hide/show the reference outline, V side by side with k-means,\n"
+              "PgDown / PgUp next / previous slice\n"
               "Mouse: wheel zoom, middle-drag pan, right-drag window/level");
 }
 
@@ -450,7 +494,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             plot_->clear();
             QStringList letters;  // left, top, right, bottom
             for (const auto& l : io::edgeLetters(image_)) letters << QString::fromStdString(l);
-            view_->setOrientationLabels(letters);
+            forBothViews([&letters](ImageView* view) { view->setOrientationLabels(letters); });
             const auto& m = image_.meta;
             const std::string plane = io::slicePlane(image_);
             // A photo has no pixel size: say so rather than "0 x 0 mm".
@@ -498,7 +542,7 @@ void MainWindow::forgetShownResults() {
     kmeansJob_ = 0;       // a k-means still running: its result is dropped when it lands
     ++imageGeneration_;   // and so is a reference mask still being read
     reference_ = cv::Mat();
-    view_->setReference(MaskLayers{});
+    forBothViews([](ImageView* view) { view->setReference(MaskLayers{}); });
 }
 
 void MainWindow::refreshBase() {
@@ -509,7 +553,7 @@ void MainWindow::refreshBase() {
 
 void MainWindow::showFrame(const cv::Mat& normalized, const QImage& display) {
     normalized_ = normalized;
-    view_->setImage(display);
+    forBothViews([&display](ImageView* view) { view->setImage(display); });
     refreshOverlays();
 }
 
@@ -528,19 +572,29 @@ PickSource MainWindow::shownSource() const {
             msformerParameters_};
 }
 
+void MainWindow::forBothViews(const std::function<void(ImageView*)>& apply) {
+    apply(view_);
+    apply(compareView_);
+}
+
+QString MainWindow::mapCaption(bool kmeans) const {
+    if (kmeans)
+        return kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it)")
+                                       : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_.count("k") ? kmeansParameters_.at("k") : "?"));
+    if (!msformerPreview_.empty())
+        return (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1")).arg(previewIteration_);
+    if (!msformerColours_.isNull())
+        return runningJob_ ? tr("MS-Former: the last run's map (a new run is starting)") : tr("MS-Former");
+    return {};
+}
+
 void MainWindow::refreshOverlays() {
     view_->setClusters(showKMeans_ ? kmeansColours_ : msformerColours_);
-    QString caption;
-    if (showKMeans_) {
-        caption = kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it, Tab shows MS-Former)")
-                                          : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_["k"]));
-    } else if (!msformerPreview_.empty()) {
-        caption = (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1"))
-                      .arg(previewIteration_);
-    } else if (!msformerColours_.isNull()) {
-        caption = runningJob_ ? tr("MS-Former: the last run's map (a new run is starting)") : tr("MS-Former");
+    view_->setCaption(mapCaption(showKMeans_));
+    if (sideBySideAction_->isChecked()) {
+        compareView_->setClusters(kmeansColours_);
+        compareView_->setCaption(mapCaption(true));
     }
-    view_->setCaption(caption);
     refreshMetrics();
 }
 
@@ -608,7 +662,9 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         const QString done = tr("k-means: %1 %2 in %3 s").arg(r.clusterCount)
                                  .arg(r.clusterCount == 1 ? tr("cluster") : tr("clusters"))
                                  .arg(r.totalMilliseconds / 1000, 0, 'f', 2);
-        if (runningJob_) {
+        if (sideBySideAction_->isChecked()) {
+            statusBar()->showMessage(tr("%1 (on the right)").arg(done), 8000);
+        } else if (runningJob_) {
             statusBar()->showMessage(tr("%1 (Tab shows it)").arg(done), 8000);
         } else {
             compareAction_->setChecked(true);
@@ -640,8 +696,9 @@ void MainWindow::onFailed(int job, const QString& method, const QString& message
     showError(tr("%1 failed: %2").arg(method, message));
 }
 
-void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
-    const LabelMap& labels = shownLabels();
+void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) { pickOn(shownLabels(), shownSource(), p, mods); }
+
+void MainWindow::pickOn(const LabelMap& labels, const PickSource& source, QPoint p, Qt::KeyboardModifiers mods) {
     if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
     const cv::Mat l = toMat(labels);
     const cv::Point at(p.x(), p.y());
@@ -652,7 +709,7 @@ void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) {
                              ? tr("cluster %1 (clicked at %2, %3)").arg(cluster).arg(at.x).arg(at.y)
                              : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
     mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick,
-                 shownSource());
+                 source);
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
@@ -754,7 +811,7 @@ void MainWindow::loadReferenceMask(const QString& path) {
                 return showError(tr("%1: the mask's size does not match the image").arg(path));
             }
             reference_ = m;
-            view_->setReference(outline);
+            forBothViews([&outline = outline](ImageView* view) { view->setReference(outline); });
             msformerScores_.clear();
             kmeansScores_.clear();
             refreshMetrics();
@@ -816,7 +873,7 @@ void MainWindow::adjustWindow(int dx, int dy) {
     refreshBase();
 }
 
-void MainWindow::hover(QPoint p) {
+void MainWindow::hover(QPoint p, bool overKMeans) {
     if (image_.frames.empty()) return;
     const cv::Mat& px = image_.pixels();
     if (p.x() < 0 || p.y() < 0 || p.x() >= px.cols || p.y() >= px.rows) return cursorLabel_->clear();
@@ -828,9 +885,10 @@ void MainWindow::hover(QPoint p) {
     }
     // During a run the preview is looked up where it is drawn, not enlarged on every mouse move.
     QString cluster;
-    if (!showKMeans_ && msformerLabels_.empty() && !msformerPreview_.empty())
+    const bool kmeans = overKMeans || showKMeans_;
+    if (!kmeans && msformerLabels_.empty() && !msformerPreview_.empty())
         cluster = QString(", cluster %1").arg(labelAtResized(msformerPreview_, px.cols, px.rows, p.x(), p.y()));
-    else if (const LabelMap& labels = shownLabels(); !labels.empty())
+    else if (const LabelMap& labels = kmeans ? kmeansLabels_ : msformerLabels(); !labels.empty())
         cluster = QString(", cluster %1").arg(labels.at(p.x(), p.y()));
     cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
 }

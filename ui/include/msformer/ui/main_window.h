@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -44,7 +45,7 @@ public:
     void runMsFormer();
     void runKMeans();
     void cancelRun();
-    void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);
+    void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);  // on the map shown (on the left)
     void paintStroke(const QList<QPoint>& points, bool erase);
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, moving to another frame,
@@ -104,7 +105,10 @@ private:
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void adjustWindow(int dx, int dy);
-    void hover(QPoint p);
+    void hover(QPoint p, bool overKMeans);  // overKMeans: the side-by-side view's right half
+    void pickOn(const LabelMap& labels, const PickSource& source, QPoint p, Qt::KeyboardModifiers mods);
+    void forBothViews(const std::function<void(ImageView*)>& apply);  // what both halves draw alike
+    QString mapCaption(bool kmeans) const;
     void maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op);
 
     io::Image image_;
@@ -132,7 +136,7 @@ private:
     MethodSettings settings_;
     WorkerThread* worker_;
     MaskModel* mask_;
-    ImageView* view_;
+    ImageView *view_, *compareView_;
     LossPlot* plot_;
     QProgressBar* progress_;
     QLabel *iterationLabel_, *metricsLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
@@ -140,7 +144,7 @@ private:
     QSpinBox* frameBox_;  // the frame's number, 0-based as the CLI's --frame and the provenance's "frame"
     QComboBox* windowBox_;
     QMenu* recentMenu_;
-    QAction *brushAction_, *eraserAction_, *compareAction_;
+    QAction *brushAction_, *eraserAction_, *compareAction_, *sideBySideAction_;
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
     QTimer* referenceTimer_ = nullptr;
