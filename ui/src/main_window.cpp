@@ -160,6 +160,7 @@ MainWindow::MainWindow(QWidget* parent)
     imageLabel_ = new QLabel;
     imageLabel_->setObjectName("imageInfo");
     cursorLabel_ = new QLabel;
+    cursorLabel_->setObjectName("cursorReadout");
     statusBar()->addPermanentWidget(cursorLabel_);
     statusBar()->addPermanentWidget(imageLabel_);
     statusBar()->addPermanentWidget(deviceLabel_);
@@ -183,8 +184,7 @@ MainWindow::MainWindow(QWidget* parent)
     for (ImageView* view : {view_, compareView_}) {
         const bool compare = view == compareView_;
         connect(view, &ImageView::clicked, this, [this, compare](QPoint p, Qt::KeyboardModifiers mods) {
-            if (compare) pickOn(kmeansLabels_, PickSource{"kmeans", kmeansParameters_}, p, mods);
-            else pickAt(p, mods);
+            pickOn(compare || showKMeans_, p, mods);
         });
         connect(view, &ImageView::stroke, this, [this](const QList<QPoint>& pts, bool finished) {
             if (!finished) return;
@@ -283,10 +283,10 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("&Clear mask"), QKeySequence("Ctrl+Backspace"), this,
                     [this] { maskEdit(tr("clear"), [](const cv::Mat& m) { return cv::Mat::zeros(m.size(), CV_8U); }); });
     edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {
-        const LabelMap& labels = shownLabels();
+        const LabelMap& labels = labelsOf(showKMeans_);
         if (labels.empty()) return;
         const auto sel = selectAutomatic(toMat(labels), toGrey(normalized_));
-        mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick, shownSource());
+        mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick, sourceOf(showKMeans_));
     });
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
@@ -563,10 +563,10 @@ const LabelMap& MainWindow::msformerLabels() const {
     return msformerLabels_;
 }
 
-const LabelMap& MainWindow::shownLabels() const { return showKMeans_ ? kmeansLabels_ : msformerLabels(); }
+const LabelMap& MainWindow::labelsOf(bool kmeans) const { return kmeans ? kmeansLabels_ : msformerLabels(); }
 
-PickSource MainWindow::shownSource() const {
-    if (showKMeans_) return {"kmeans", kmeansParameters_};
+PickSource MainWindow::sourceOf(bool kmeans) const {
+    if (kmeans) return {"kmeans", kmeansParameters_};
     auto mode = msformerParameters_.find("mode");
     return {"msformer (" + (mode == msformerParameters_.end() ? std::string("?") : mode->second) + " mode)",
             msformerParameters_};
@@ -696,9 +696,10 @@ void MainWindow::onFailed(int job, const QString& method, const QString& message
     showError(tr("%1 failed: %2").arg(method, message));
 }
 
-void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) { pickOn(shownLabels(), shownSource(), p, mods); }
+void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) { pickOn(showKMeans_, p, mods); }
 
-void MainWindow::pickOn(const LabelMap& labels, const PickSource& source, QPoint p, Qt::KeyboardModifiers mods) {
+void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
+    const LabelMap& labels = labelsOf(kmeans);
     if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
     const cv::Mat l = toMat(labels);
     const cv::Point at(p.x(), p.y());
@@ -709,7 +710,7 @@ void MainWindow::pickOn(const LabelMap& labels, const PickSource& source, QPoint
                              ? tr("cluster %1 (clicked at %2, %3)").arg(cluster).arg(at.x).arg(at.y)
                              : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
     mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick,
-                 source);
+                 sourceOf(kmeans));
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
@@ -888,7 +889,7 @@ void MainWindow::hover(QPoint p, bool overKMeans) {
     const bool kmeans = overKMeans || showKMeans_;
     if (!kmeans && msformerLabels_.empty() && !msformerPreview_.empty())
         cluster = QString(", cluster %1").arg(labelAtResized(msformerPreview_, px.cols, px.rows, p.x(), p.y()));
-    else if (const LabelMap& labels = kmeans ? kmeansLabels_ : msformerLabels(); !labels.empty())
+    else if (const LabelMap& labels = labelsOf(kmeans); !labels.empty())
         cluster = QString(", cluster %1").arg(labels.at(p.x(), p.y()));
     cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
 }

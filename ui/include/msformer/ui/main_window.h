@@ -95,8 +95,8 @@ private:
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
-    const LabelMap& shownLabels() const;  // the map shown (MS-Former's or k-means'), at the image's size
-    PickSource shownSource() const;  // what a pick on the shown map is made on
+    const LabelMap& labelsOf(bool kmeans) const;  // k-means' or MS-Former's map, at the image's size
+    PickSource sourceOf(bool kmeans) const;  // what a pick on that map is made on
     void refreshOverlays();
     void refreshMetrics();
     void onPreview(int job);
@@ -106,7 +106,7 @@ private:
     void rebuildRecentMenu();
     void adjustWindow(int dx, int dy);
     void hover(QPoint p, bool overKMeans);  // overKMeans: the side-by-side view's right half
-    void pickOn(const LabelMap& labels, const PickSource& source, QPoint p, Qt::KeyboardModifiers mods);
+    void pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods);  // on k-means' map or MS-Former's
     void forBothViews(const std::function<void(ImageView*)>& apply);  // what both halves draw alike
     QString mapCaption(bool kmeans) const;
     void maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op);
