@@ -819,6 +819,16 @@ private slots:
         QVERIFY(!flip->isEnabled());  // nothing to flip to meanwhile
         QCOMPARE(right->caption(), QString("k-means: not run yet (K runs it)"));
         QVERIFY(right->clusters().isNull());
+        // The cursor readout names the cluster of the half under it: none yet on k-means' half.
+        auto* readout = w.findChild<QLabel*>("cursorReadout");
+        QVERIFY(readout);
+        auto hoverAt = [&readout](msf::ui::ImageView* half) {
+            QTest::mouseMove(half, (half->offset() + QPointF(30.5, 30.5) * half->zoom()).toPoint());
+            return readout->text();
+        };
+        QTRY_VERIFY2(hoverAt(left).contains(", cluster "), qPrintable(readout->text()));
+        QTRY_VERIFY2(hoverAt(right).startsWith("(30, 30) "), qPrintable(readout->text()));
+        QVERIFY2(!readout->text().contains("cluster"), qPrintable(readout->text()));
         const QImage msformer = left->clusters();
         QVERIFY(!msformer.isNull());
         w.runKMeans();
