@@ -103,6 +103,12 @@ private slots:
         touch(path, png);
         const QString e = errorOf(path.toStdString());
         QVERIFY2(e.startsWith(path + ": "), qPrintable(e));
+        QVERIFY2(e.contains("too large"), qPrintable(e));
+        // A PGM header claiming 99999 x 99999 pixels, no data: the same limit, through another decoder.
+        const QString pgm = dir.filePath("huge.pgm");
+        touch(pgm, "P5\n99999 99999\n255\n");
+        const QString e2 = errorOf(pgm.toStdString());
+        QVERIFY2(e2.startsWith(pgm + ": ") && e2.contains("too large"), qPrintable(e2));
     }
     void percentileWindowCountsLikeSorting() {
         // 8- and 16-bit frames are counted in a histogram (a 24-MP photo's

@@ -20,6 +20,11 @@ Image readRaster(const std::string& path) {
         // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
         pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
     } catch (const cv::Exception& e) {
+        // OpenCV refuses a header over its size limits with an assertion text ("pixels <=
+        // CV_IO_MAX_IMAGE_PIXELS", "width <= CV_IO_MAX_IMAGE_WIDTH"): say what it means.
+        if (e.err.find("CV_IO_MAX_IMAGE") != std::string::npos)
+            throw IoError(path, "image too large to decode: its header gives more than 2^30 pixels or "
+                                "2^20 per side (the decoder's limits)");
         throw IoError(path, std::string("cannot decode image: ") + e.err);
     }
     if (pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
