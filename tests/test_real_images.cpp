@@ -413,6 +413,9 @@ private slots:
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));
         QVERIFY(errorOf(pydicom("reportsi.dcm")).contains("has no pixel data"));
         QVERIFY(errorOf(pydicom("rtplan.dcm")).contains("has no pixel data"));
+        // No SOP Class UID at all: said so, not an empty "(SOP class )".
+        const QString priv = errorOf(pydicom("priv_SQ.dcm"));
+        QVERIFY2(priv.contains("has no pixel data (no SOP Class UID)"), qPrintable(priv));
         QVERIFY(errorOf(pydicom("MR_truncated.dcm")).startsWith(pydicom("MR_truncated.dcm") + ": "));
     }
     void deflatedStreamDeclaringAHugeValueIsRefused() {

@@ -218,7 +218,7 @@ Image readDicom(const std::string& path) {
     const std::string sopClass = str(ds, DCM_SOPClassUID);
     const std::string modality = str(ds, DCM_Modality);
     const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
-    const std::string what = (sopName ? std::string(sopName) : "SOP class " + sopClass) +
+    const std::string what = (sopName ? std::string(sopName) : sopClass.empty() ? "no SOP Class UID" : "SOP class " + sopClass) +
                              (modality.empty() ? "" : ", modality " + modality);
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
