@@ -157,15 +157,16 @@ private slots:
     void lossPlotTicksFallOnWholeIterations() {
         msf::ui::LossPlot plot;
         auto* axis = qobject_cast<QValueAxis*>(plot.chart()->axes(Qt::Horizontal).value(0));
-        QVERIFY(axis);
-        // The tick positions Qt Charts draws for this axis.
-        auto ticks = [axis] {
+        auto* lossAxis = qobject_cast<QValueAxis*>(plot.chart()->axes(Qt::Vertical).value(0));
+        QVERIFY(axis && lossAxis);
+        // The tick positions Qt Charts draws for an axis.
+        auto ticks = [](QValueAxis* a) {
             QList<double> t;
-            const double lo = axis->min(), hi = axis->max();
-            if (axis->tickType() == QValueAxis::TicksFixed) {
-                for (int i = 0; i < axis->tickCount(); ++i) t << lo + i * (hi - lo) / (axis->tickCount() - 1);
+            const double lo = a->min(), hi = a->max();
+            if (a->tickType() == QValueAxis::TicksFixed) {
+                for (int i = 0; i < a->tickCount(); ++i) t << lo + i * (hi - lo) / (a->tickCount() - 1);
             } else {
-                const double step = axis->tickInterval(), anchor = axis->tickAnchor();
+                const double step = a->tickInterval(), anchor = a->tickAnchor();
                 for (double v = anchor + std::ceil((lo - anchor) / step) * step; v <= hi + 1e-9; v += step) t << v;
             }
             return t;
@@ -179,10 +180,29 @@ private slots:
                 plot.add(s);
             }
             QCOMPARE(axis->max(), double(std::max(10, iterations)));
-            const auto t = ticks();
+            const auto t = ticks(axis);
             QVERIFY2(t.size() >= 4 && t.size() <= 11, qPrintable(QString("%1 ticks").arg(t.size())));
             for (const double v : t)  // labelled "%d": a tick between iterations shows a wrong number
                 QVERIFY2(v == std::round(v), qPrintable(QString("tick at %1 for %2 iterations").arg(v).arg(iterations)));
+        }
+        // The loss axis: every tick a round number (a whole multiple of 1, 2 or 5 times a power of ten,
+        // "%.3g" shows it exactly), the largest loss on the chart, 2 to 6 intervals.
+        for (const double largest : {3.68, 0.93, 0.061, 12.4, 1.0}) {
+            plot.clear();
+            msf::IterationStats s;
+            s.iteration = 1;
+            s.lossCe = largest;
+            s.lossInter = largest / 3;
+            plot.add(s);
+            const double step = lossAxis->tickInterval(), mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+            QVERIFY2(std::abs(mantissa - 1) < 1e-9 || std::abs(mantissa - 2) < 1e-9 || std::abs(mantissa - 5) < 1e-9,
+                     qPrintable(QString("step %1 for %2").arg(step).arg(largest)));
+            QVERIFY(lossAxis->max() >= largest && lossAxis->min() == 0);
+            const auto t = ticks(lossAxis);
+            QVERIFY2(t.size() >= 3 && t.size() <= 7, qPrintable(QString("%1 ticks for %2").arg(t.size()).arg(largest)));
+            for (const double v : t)
+                QVERIFY2(std::abs(v / step - std::round(v / step)) < 1e-6,
+                         qPrintable(QString("tick at %1 for %2").arg(v).arg(largest)));
         }
     }
 

@@ -3,7 +3,20 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 
+#include <algorithm>
+#include <cmath>
+
 namespace msf::ui {
+
+namespace {
+// The smallest 1, 2 or 5 times a power of ten that cuts [0, span] into at most maxIntervals.
+double niceStep(double span, int maxIntervals) {
+    double step = std::pow(10.0, std::floor(std::log10(span / maxIntervals)));
+    for (const double f : {1.0, 2.0, 5.0, 10.0})
+        if (span / (f * step) <= maxIntervals + 1e-9) return f * step;
+    return 10 * step;
+}
+}  // namespace
 
 LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
     auto* chart = new QChart;
@@ -20,6 +33,10 @@ LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
     // 3.25, 5.5, 7.75, labelled 3, 5, 7, so the points sat off their labels.
     x_->setTickType(QValueAxis::TicksDynamic);
     x_->setTickAnchor(0);
+    // The loss axis likewise: ticks at round values (0, 0.5, 1, ...), not at fifths of the largest loss.
+    y_->setTickType(QValueAxis::TicksDynamic);
+    y_->setTickAnchor(0);
+    y_->setLabelFormat("%.3g");
     chart->addAxis(x_, Qt::AlignBottom);
     chart->addAxis(y_, Qt::AlignLeft);
     for (auto* s : {ce_, inter_, intra_}) {
@@ -39,7 +56,7 @@ void LossPlot::clear() {
     for (auto* s : {ce_, inter_, intra_}) s->clear();
     yMax_ = 0.1;
     setIterationRange(10);
-    y_->setRange(0, yMax_);
+    setLossRange();
 }
 
 void LossPlot::add(const IterationStats& s) {
@@ -48,15 +65,19 @@ void LossPlot::add(const IterationStats& s) {
     intra_->append(s.iteration, s.lossIntra);
     yMax_ = std::max({yMax_, s.lossCe, s.lossInter, s.lossIntra});
     setIterationRange(std::max(10, s.iteration));
-    y_->setRange(0, yMax_ * 1.05);
+    setLossRange();
+}
+
+void LossPlot::setLossRange() {
+    const double step = niceStep(yMax_, 5);
+    y_->setTickInterval(step);
+    y_->setRange(0, std::ceil(yMax_ / step - 1e-9) * step);
 }
 
 void LossPlot::setIterationRange(int last) {
     x_->setRange(1, last);
     // At most ten intervals, each 1, 2, 5, 10, 20, 50, ... iterations long.
-    int step = 1;
-    for (int i = 0; (last - 1) / step > 10; ++i) step = i % 3 == 1 ? step * 5 / 2 : step * 2;
-    x_->setTickInterval(step);
+    x_->setTickInterval(std::max(1.0, niceStep(last - 1, 10)));
 }
 
 int LossPlot::points() const { return static_cast<int>(ce_->count()); }

@@ -19,6 +19,7 @@ public:
 
 private:
     void setIterationRange(int last);
+    void setLossRange();
     QLineSeries *ce_, *inter_, *intra_;
     QValueAxis *x_, *y_;
     double yMax_ = 0.1;
