@@ -80,6 +80,7 @@ private slots:
         QVERIFY(errorOf(empty.toStdString()).contains("empty.png: file is empty"));
         QVERIFY(errorOf(corrupt.toStdString()).startsWith(corrupt));
         QVERIFY(errorOf(text.toStdString()).startsWith(text));
+        QVERIFY(errorOf(text.toStdString()).contains("not a supported image format (DICOM, NIfTI"));
         QVERIFY(errorOf(dir.path().toStdString()).contains("folder"));
     }
     void hugeDimensionHeaderIsRefused() {

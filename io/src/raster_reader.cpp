@@ -16,7 +16,8 @@ Image readRaster(const std::string& path) {
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
     cv::Mat pixels;
     try {
-        if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format");
+        if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
+                                "PNG, JPEG, BMP, TIFF, PNM; convert MetaImage or NRRD to NIfTI first)");
         // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
         pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
     } catch (const cv::Exception& e) {
