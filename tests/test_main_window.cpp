@@ -580,7 +580,7 @@ private slots:
         QCOMPARE(box->maximum(), 3);
         auto* info = w.findChild<QLabel*>("imageInfo");
         QVERIFY(info);
-        QVERIFY2(info->text().contains("4 frame(s), 1 x 1 mm, axial"), qPrintable(info->text()));
+        QVERIFY2(info->text().contains("4 frames, 1 x 1 mm, axial"), qPrintable(info->text()));
         QCOMPARE(box->value(), w.image().current);
         QCOMPARE(box->text(), QString("%1 / 3").arg(w.image().current));
         box->setValue(3);
@@ -606,7 +606,7 @@ private slots:
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: nothing to choose
         QVERIFY(!box->isEnabled());
         // A photo's pixel size is unknown, not "0 x 0 mm".
-        QVERIFY2(info->text().contains("1 frame(s), pixel size unknown"), qPrintable(info->text()));
+        QVERIFY2(info->text().contains("1 frame, pixel size unknown"), qPrintable(info->text()));
         QCOMPARE(box->value(), 0);
         QCOMPARE(w.view()->orientationLabels(), QStringList({"", "", "", ""}));  // a photo: no directions
     }

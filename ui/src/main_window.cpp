@@ -501,8 +501,10 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             const QString spacing = m.spacingX > 0 && m.spacingY > 0
                                         ? QString("%1 x %2 mm").arg(m.spacingX, 0, 'g', 4).arg(m.spacingY, 0, 'g', 4)
                                         : tr("pixel size unknown");
-            imageLabel_->setText(QString("%1 x %2, %3 frame(s), %4%5")
-                                     .arg(image_.pixels().cols).arg(image_.pixels().rows).arg(image_.frameCount())
+            const int frames = image_.frameCount();
+            imageLabel_->setText(QString("%1 x %2, %3, %4%5")
+                                     .arg(image_.pixels().cols).arg(image_.pixels().rows)
+                                     .arg(frames == 1 ? tr("1 frame") : tr("%1 frames").arg(frames))
                                      .arg(spacing, plane.empty() ? QString() : ", " + QString::fromStdString(plane)));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
