@@ -8,6 +8,7 @@
 #include "method_options.h"
 #include "msformer/benchmark.h"
 #include "msformer/runtime_info.h"
+#include "wording.h"
 
 int runBench(const QStringList& args) {
     QCommandLineParser p;
@@ -67,7 +68,7 @@ int runBench(const QStringList& args) {
         << ", precision " << msf::precisionName(r.precision)
         << ", device " << QString::fromStdString(r.device) << ", " << r.threads << " threads, BLAS "
         << QString::fromStdString(info.blasLibrary) << "\n"
-        << "S = " << r.size << ", " << r.channels << " channel(s), " << r.iterations << " iterations\n"
+        << "S = " << r.size << ", " << counted(r.channels, "channel") << ", " << r.iterations << " iterations\n"
         << QString("median %1 ms/iteration (min %2, max %3)\n")
                .arg(r.medianIterationMs, 0, 'f', 1).arg(r.minIterationMs, 0, 'f', 1).arg(r.maxIterationMs, 0, 'f', 1)
         << QString("first preview after %1 ms; total %2 ms\n").arg(r.firstPreviewMs, 0, 'f', 0).arg(r.totalMs, 0, 'f', 0)

@@ -20,6 +20,7 @@
 #include "msformer/mat_convert.h"
 #include "msformer/segmenter.h"
 #include "progress_printer.h"
+#include "wording.h"
 
 namespace {
 
@@ -209,7 +210,7 @@ int runEval(const QStringList& args) {
         for (const auto& [k, v] : parameters[m]) settings[QString::fromStdString(k)] = QString::fromStdString(v);
         json[m] = QJsonObject{{"mean", mean}, {"sd", sd}, {"per_image", per}, {"parameters", settings}};
     }
-    out << "(DSC/HM/XOR x100, mean ± sd; best-overlap protocol of the paper; " << skipped << " pair(s) skipped)\n";
+    out << "(DSC/HM/XOR x100, mean ± sd; best-overlap protocol of the paper; " << counted(skipped, "pair") << " skipped)\n";
     out.flush();
 
     try {

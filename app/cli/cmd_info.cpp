@@ -8,6 +8,7 @@
 #include "method_options.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/image_loader.h"
+#include "wording.h"
 
 namespace {
 
@@ -17,7 +18,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     const auto& m = img.meta;
     const cv::Mat& px = img.pixels();
     out << "format: " << q(m.format) << "\n"
-        << "dimensions: " << px.cols << " x " << px.rows << ", " << img.frameCount() << " frame(s), current "
+        << "dimensions: " << px.cols << " x " << px.rows << ", " << counted(img.frameCount(), "frame") << ", current "
         << img.current << "\n"
         << "channels: " << px.channels() << "\n"
         << "modality: " << (m.modality.empty() ? QString("(none)") : q(m.modality)) << "\n"
@@ -94,7 +95,7 @@ int runInfo(const QStringList& args) {
             if (std::filesystem::is_directory(path.toStdString(), ec) && !p.isSet("series")) {
                 const auto series = msf::io::listDicomSeries(path.toStdString());
                 for (const auto& s : series)
-                    out << "series " << q(s.uid) << ": " << q(s.modality) << ", " << s.files.size() << " file(s)"
+                    out << "series " << q(s.uid) << ": " << q(s.modality) << ", " << counted(static_cast<long long>(s.files.size()), "file")
                         << (s.description.empty() ? "" : ", " + q(s.description)) << "\n";
                 if (series.size() != 1) {
                     if (series.empty()) throw std::runtime_error(path.toStdString() + ": no DICOM image files");

@@ -27,6 +27,7 @@
 #include "msformer/segmenter.h"
 #include "msformer/target_selection.h"
 #include "progress_printer.h"
+#include "wording.h"
 
 namespace {
 
@@ -111,8 +112,8 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
                                                                           "BMP, TIFF, NIfTI or DICOM)");
             for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f)});
             if (!others.empty())
-                QTextStream(stderr) << "msformer segment: " << path << ": skipped " << others.size()
-                                    << " file(s) that are not images, e.g. "
+                QTextStream(stderr) << "msformer segment: " << path << ": skipped "
+                                    << counted(static_cast<long long>(others.size()), "non-image file") << ", e.g. "
                                     << QFileInfo(QString::fromStdString(others.front())).fileName() << "\n";
         } catch (const std::exception& e) {
             ++*failures;
@@ -215,8 +216,8 @@ int runSegment(const QStringList& args) {
             if (maskPaths.count("seg") && image.meta.format != "DICOM")
                 throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
                                                                image.meta.format + ")");
-            out << item.label() << ": " << buffer.width << "x" << buffer.height << ", " << buffer.channels
-                << " channel(s), " << method << "\n";
+            out << item.label() << ": " << buffer.width << "x" << buffer.height << ", "
+                << counted(buffer.channels, "channel") << ", " << method << "\n";
             out.flush();
             msf::SegmentationResult r;
             if (method == "kmeans") {
@@ -229,7 +230,7 @@ int runSegment(const QStringList& args) {
             const cv::Mat labels = msf::toMat(r.original);
             msf::io::writePng(clustersPath, msf::colourizeLabels(labels), force);
             msf::io::writeLabelPng(labelsPath, labels, force);
-            out << "  " << r.clusterCount << (r.clusterCount == 1 ? " cluster" : " clusters");
+            out << "  " << counted(r.clusterCount, "cluster");
             if (method != "kmeans")
                 out << " after " << r.history.size() << (r.history.size() == 1 ? " iteration" : " iterations")
                     << (r.stoppedEarly ? " (early stop)" : "");
