@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 command -v /usr/bin/import >/dev/null || { apt-get install -y -qq imagemagick >/dev/null; }
-delay="${1:-6}"
+delay="${1:-2.5}"  # seconds after start: mid-run on the 2-core build machine (the run ends after about 3.5 s)
 xvfb-run -a -s "-screen 0 1280x860x24" bash -c "
   '$root/build/app/msformer-studio' '$root/packaging/samples/synthetic_lesion.png' --run &
   pid=\$!
