@@ -322,6 +322,15 @@ private slots:
         mask->undoStack()->redo();
         mask->undoStack()->redo();
         QCOMPARE(cv::countNonZero(mask->mask()), painted);
+        // Edit > Smooth: its radius follows the image (2 px on this 160 px image), and the undo step says so.
+        QAction* smoothAction = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Smooth") smoothAction = a;
+        QVERIFY(smoothAction);
+        smoothAction->trigger();
+        QCOMPARE(mask->undoStack()->undoText(), QString("smooth (radius 2 px)"));
+        mask->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(mask->mask()), painted);
 
         // Reference mask: metrics appear.
         w.loadReferenceMask(maskPath);

@@ -93,6 +93,29 @@ private slots:
         QCOMPARE(msf::mask::area(msf::mask::removeIslands(two, 10)), 25);
         QCOMPARE(msf::mask::innermostPoint(rect(20, 20, {10, 10, 5, 5})), cv::Point(12, 12));
     }
+    void smoothRemovesSpursAndNotchesAtTheImagesScale() {
+        // A disc with a thin spur sticking out and a thin notch cut in: smoothing removes both
+        // and leaves the disc (area within 1%).
+        cv::Mat disc = cv::Mat::zeros(200, 200, CV_8U);
+        cv::circle(disc, {100, 100}, 50, 255, cv::FILLED);
+        cv::Mat shape = disc.clone();
+        shape(cv::Rect(148, 99, 40, 3)).setTo(255);  // spur to the right, 3 px thick
+        shape(cv::Rect(52, 99, 20, 3)).setTo(0);     // notch from the left, 3 px wide
+        const cv::Mat smoothed = msf::mask::smooth(shape, 2);
+        QVERIFY(!smoothed.at<uchar>(100, 175) && smoothed.at<uchar>(100, 60));
+        QVERIFY(std::abs(msf::mask::area(smoothed) - msf::mask::area(disc)) < msf::mask::area(disc) / 100);
+        QCOMPARE(cv::countNonZero(msf::mask::smooth(shape, 0) != shape), 0);
+        // The app's radius follows the image size, so a spur as thick as a working-grid step
+        // (3000 / 129 = 23 px) goes on a 3000 x 2000 X-ray, where a fixed 2 px left it.
+        QCOMPARE(msf::mask::smoothRadiusFor({512, 512}), 2);
+        QCOMPARE(msf::mask::smoothRadiusFor({3000, 2000}), 12);
+        QCOMPARE(msf::mask::smoothRadiusFor({4000, 6000}), 23);
+        cv::Mat large = cv::Mat::zeros(2000, 3000, CV_8U);
+        cv::circle(large, {1500, 1000}, 600, 255, cv::FILLED);
+        large(cv::Rect(2090, 990, 200, 20)).setTo(255);  // a 20 px spur
+        QVERIFY(msf::mask::smooth(large, 2).at<uchar>(1000, 2250));
+        QVERIFY(!msf::mask::smooth(large, msf::mask::smoothRadiusFor(large.size())).at<uchar>(1000, 2250));
+    }
     void regionAndHolesMatchTheirDefinitions() {
         // regionAt floods from the click and fillHoles works inside the mask's
         // bounding box: on random maps they give what the definitions give

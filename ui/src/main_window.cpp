@@ -279,7 +279,11 @@ void MainWindow::buildMenus() {
                      [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
     });
     edit->addAction(tr("&Smooth"), QKeySequence("S"), this,
-                    [this] { maskEdit(tr("smooth"), [](const cv::Mat& m) { return mask::smooth(m, 2); }); });
+                    [this] {
+                        const int radius = mask::smoothRadiusFor(mask_->mask().size());
+                        maskEdit(tr("smooth (radius %1 px)").arg(radius),
+                                 [radius](const cv::Mat& m) { return mask::smooth(m, radius); });
+                    });
     edit->addAction(tr("&Clear mask"), QKeySequence("Ctrl+Backspace"), this,
                     [this] { maskEdit(tr("clear"), [](const cv::Mat& m) { return cv::Mat::zeros(m.size(), CV_8U); }); });
     edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {

@@ -2,6 +2,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 namespace msf::mask {
 
 cv::Mat clusterMask(const cv::Mat& labels32, int cluster) {
@@ -98,6 +101,10 @@ cv::Mat smooth(const cv::Mat& mask, int radius) {
     cv::Mat out;
     cv::morphologyEx(smoothOpen(mask, radius), out, cv::MORPH_CLOSE, disc(radius));
     return out;
+}
+
+int smoothRadiusFor(cv::Size imageSize) {
+    return std::max(2, static_cast<int>(std::lround(std::max(imageSize.width, imageSize.height) / 258.0)));
 }
 
 cv::Point innermostPoint(const cv::Mat& componentMask) {

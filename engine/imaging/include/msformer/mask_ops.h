@@ -15,6 +15,10 @@ cv::Mat removeIslands(const cv::Mat& mask, int minArea);
 cv::Mat smooth(const cv::Mat& mask, int radius);
 // Opening only: removes structures thinner than 2 * radius + 1.
 cv::Mat smoothOpen(const cv::Mat& mask, int radius);
+// The radius the app's Smooth uses on an image of this size: half a pixel of the
+// 129-pixel working grid (whose steps a map upscaled from it shows), at least 2:
+// 2 up to 640 pixels, 12 on a 3000-pixel X-ray, 23 on a 6000-pixel photo.
+int smoothRadiusFor(cv::Size imageSize);
 
 // The 8-connected components of a mask: `labels` (CV_32S, 0 = outside) marks
 // each with its `label`. Their masks are made on demand (unionOf), in one pass
