@@ -232,7 +232,7 @@ int runSegment(const QStringList& args) {
             msf::io::writeLabelPng(labelsPath, labels, force);
             out << "  " << counted(r.clusterCount, "cluster");
             if (method != "kmeans")
-                out << " after " << r.history.size() << (r.history.size() == 1 ? " iteration" : " iterations")
+                out << " after " << counted(static_cast<long long>(r.history.size()), "iteration")
                     << (r.stoppedEarly ? " (early stop)" : "");
             out << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
                 << " s on " << QString::fromStdString(r.device) << "\n";

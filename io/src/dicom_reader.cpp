@@ -218,8 +218,10 @@ Image readDicom(const std::string& path) {
     const std::string sopClass = str(ds, DCM_SOPClassUID);
     const std::string modality = str(ds, DCM_Modality);
     const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
-    const std::string what = (sopName ? std::string(sopName) : sopClass.empty() ? "no SOP Class UID" : "SOP class " + sopClass) +
-                             (modality.empty() ? "" : ", modality " + modality);
+    const std::string sopText = sopName            ? std::string(sopName)
+                                : sopClass.empty() ? std::string("no SOP Class UID")
+                                                   : "SOP class " + sopClass;
+    const std::string what = sopText + (modality.empty() ? "" : ", modality " + modality);
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!ds->tagExists(DCM_PixelData))

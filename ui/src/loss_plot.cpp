@@ -10,11 +10,12 @@ namespace msf::ui {
 
 namespace {
 // The smallest 1, 2 or 5 times a power of ten that cuts [0, span] into at most maxIntervals.
+// With p the power of ten at or below span / maxIntervals, 10 p always does.
 double niceStep(double span, int maxIntervals) {
-    double step = std::pow(10.0, std::floor(std::log10(span / maxIntervals)));
-    for (const double f : {1.0, 2.0, 5.0, 10.0})
-        if (span / (f * step) <= maxIntervals + 1e-9) return f * step;
-    return 10 * step;
+    const double p = std::pow(10.0, std::floor(std::log10(span / maxIntervals)));
+    for (const double f : {1.0, 2.0, 5.0})
+        if (span / (f * p) <= maxIntervals + 1e-9) return f * p;
+    return 10 * p;
 }
 }  // namespace
 
