@@ -23,8 +23,10 @@ row() {  # row NAME ARGS...
       else "$cli" bench --json "$@" >>"$file"; fi
     done
     echo "$name ($env env): done"
+    measured=1
   done
 }
+measured=0
 row faithful_reference_257 --mode faithful --reference --size 257 --iterations 5
 row faithful_257 --mode faithful --size 257 --iterations 8
 row faithful_129 --mode faithful --size 129 --iterations 10
@@ -33,3 +35,10 @@ row default_129 --mode default --iterations 10
 # bfloat16 (this one), faithful mode's tf32 is float32 on a CPU.
 row default_fp32_129 --mode default --precision fp32 --iterations 10
 row faithful_bf16_257 --mode faithful --precision bf16 --size 257 --iterations 8
+# The machine line of docs/benchmarks.md names where these rows were measured,
+# not where benchmarks_doc.py happens to run.
+if [ "$measured" = 1 ]; then
+  awk -v cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" -v cores="$(nproc)" \
+      -v os="$(uname -s) $(uname -r)" '/^MemTotal/ { printf "%s, %s cores, %.0f GiB, %s\n", cpu, cores, $2 / 1048576, os }' \
+      /proc/meminfo >"$out/machine.txt"
+fi

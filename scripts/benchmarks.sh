@@ -13,7 +13,7 @@ data="$root/build/test-data"
 seeds="${SEEDS:-0 1 2}"
 faithful_seeds="${FAITHFUL_SEEDS:-$seeds}"
 "$root/scripts/fetch_test_data.sh" "$data"
-mkdir -p "$root/docs/measurements/quality"
+mkdir -p "$root/docs/measurements/quality" "$work"
 
 prepare() {  # prepare NAME IMAGE MASK -> $work/sets/NAME/{images,masks}
   local d="$work/sets/$1"
