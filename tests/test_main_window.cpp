@@ -237,6 +237,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
         w.cancelRun();
         QVERIFY(!w.isRunning());
+        QCOMPARE(w.findChild<QLabel*>("runStatus")->text(), QString("cancelled"));
         const int drawn = w.previewsDrawn();
         QTest::qWait(1500);
         QCOMPARE(w.previewsDrawn(), drawn);  // the cancelled run draws nothing more
@@ -288,6 +289,8 @@ private slots:
         QVERIFY(w.isRunning());
         QVERIFY(loaded.wait(10000));
         QVERIFY(!w.isRunning());
+        QCOMPARE(w.findChild<QLabel*>("runStatus")->text(), QString("cancelled: other_size.png opened"));
+        QCOMPARE(w.findChild<msf::ui::LossPlot*>()->points(), 0);
         const int drawn = w.previewsDrawn();
         QTest::qWait(1000);
         QCOMPARE(w.previewsDrawn(), drawn);  // no preview of the old image's run on the new one
@@ -572,6 +575,44 @@ private slots:
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame3_mask.nii.gz"));
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
         QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
+    }
+
+    void movingToAnotherFrameCancelsTheRunAndClearsItsDisplay() {
+        // A run, its loss curves and its "done: ..." line belong to the frame
+        // it ran on: moving to another frame says the run was cancelled and
+        // why, or goes back to idle after a finished run.
+        const QString volume = writeFlatVolume(dir.filePath("run_then_move.nii"), 3);
+        MainWindow w;
+        auto s = fastSettings(50);
+        s.msformer.stableIterations = 0;  // a flat slice settles at once: keep this run going
+        w.setMethodSettings(s);
+        QVERIFY(openAndWait(w, volume, 10000));
+        auto* status = w.findChild<QLabel*>("runStatus");
+        auto* plot = w.findChild<msf::ui::LossPlot*>();
+        QVERIFY(status && plot);
+        QCOMPARE(status->text(), QString("idle"));
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
+        QVERIFY(w.isRunning());
+        QVERIFY(plot->points() > 0);
+        w.setFrame(2);
+        QVERIFY(!w.isRunning());
+        QCOMPARE(status->text(), QString("cancelled: moved to frame 2"));
+        QCOMPARE(plot->points(), 0);
+        const int drawn = w.previewsDrawn();
+        QTest::qWait(1000);
+        QCOMPARE(w.previewsDrawn(), drawn);
+        QCOMPARE(plot->points(), 0);  // nor its late loss values
+
+        w.setMethodSettings(fastSettings(3));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(status->text().startsWith("done: "), qPrintable(status->text()));
+        QVERIFY(plot->points() > 0);
+        w.setFrame(0);
+        QCOMPARE(status->text(), QString("idle"));
+        QCOMPARE(plot->points(), 0);
     }
 
     void theFrameNumberBoxShowsAndMovesTheFrame() {

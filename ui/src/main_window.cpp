@@ -119,6 +119,7 @@ MainWindow::MainWindow(QWidget* parent)
     auto* kmeansButton = new QPushButton(tr("Run k-means (K)"));
     progress_ = new QProgressBar;
     iterationLabel_ = new QLabel(tr("idle"));
+    iterationLabel_->setObjectName("runStatus");
     plot_ = new LossPlot;
     metricsLabel_ = new QLabel;
     metricsLabel_->setWordWrap(true);
@@ -434,7 +435,9 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid) {
 }
 
 void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
-    if (runningJob_) cancelRun();
+    const QString name = QFileInfo(path).fileName();
+    const bool stoppedToOpen = stopRun();
+    if (stoppedToOpen) iterationLabel_->setText(tr("cancelled: opening %1").arg(name));
     statusBar()->showMessage(tr("Loading %1...").arg(path));
     const std::string p = path.toStdString(), uid = seriesUid.toStdString();
     struct Loaded {
@@ -459,7 +462,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             l.frame = renderFrame(l.image);
             return l;
         },
-        [this, path](Loaded l) {
+        [this, path, name, stoppedToOpen](Loaded l) {
             if (l.image.frames.empty() && l.series.size() > 1) {
                 QStringList items;
                 for (const auto& s : l.series)
@@ -470,7 +473,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 if (ok) loadFile(path, choice.section(' ', 0, 0));
                 return;
             }
-            if (runningJob_) cancelRun();  // a run started while this was loading was on the previous image
+            // A run started while this was loading was on the previous image.
+            const bool cancelled = stopRun() || stoppedToOpen;
             image_ = std::move(l.image);
             forgetShownResults();
             referencePath_.clear();
@@ -495,7 +499,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             }
             showFrame(l.frame.first, l.frame.second);
             mask_->reset(image_.pixels().size());
-            plot_->clear();
+            resetRunDisplay(cancelled ? tr("cancelled: %1 opened").arg(name) : tr("idle"));
             QStringList letters;  // left, top, right, bottom
             for (const auto& l : io::edgeLetters(image_)) letters << QString::fromStdString(l);
             forBothViews([&letters](ImageView* view) { view->setOrientationLabels(letters); });
@@ -527,10 +531,12 @@ void MainWindow::setFrame(int frame) {
         frameBox_->setValue(f);
     };
     if (!mayDropMask(tr("Moving to frame %1").arg(frame))) return showFrame(image_.current);
-    if (runningJob_) cancelRun();
+    const bool cancelled = stopRun();
     image_.current = frame;
     showFrame(frame);
     forgetShownResults();
+    // The progress, the loss curves and "done: ..." were about the previous frame's map.
+    resetRunDisplay(cancelled ? tr("cancelled: moved to frame %1").arg(frame) : tr("idle"));
     refreshBase();
     mask_->reset(image_.pixels().size());
     refreshMetrics();
@@ -631,10 +637,21 @@ void MainWindow::runKMeans() {
 }
 
 void MainWindow::cancelRun() {
+    if (stopRun()) iterationLabel_->setText(tr("cancelled"));
+}
+
+bool MainWindow::stopRun() {
     worker_->worker()->cancel();  // the worker stops within one iteration; its late result is ignored
-    if (runningJob_) iterationLabel_->setText(tr("cancelled"));
+    const bool wasRunning = runningJob_ != 0;
     runningJob_ = 0;
     refreshOverlays();
+    return wasRunning;
+}
+
+void MainWindow::resetRunDisplay(const QString& status) {
+    progress_->reset();
+    iterationLabel_->setText(status);
+    plot_->clear();
 }
 
 void MainWindow::onPreview(int job) {

@@ -94,6 +94,8 @@ private:
     // The maps, their parameters and the reference mask belong to the image or
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
+    bool stopRun();  // cancels the MS-Former run in progress, if any (true then)
+    void resetRunDisplay(const QString& status);  // progress, loss curves and run status: no run shown
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
     const LabelMap& labelsOf(bool kmeans) const;  // k-means' or MS-Former's map, at the image's size
     PickSource sourceOf(bool kmeans) const;  // what a pick on that map is made on
