@@ -899,6 +899,9 @@ private slots:
         QTRY_VERIFY2(hoverAt(left).contains(", cluster "), qPrintable(readout->text()));
         QTRY_VERIFY2(hoverAt(right).startsWith("(30, 30) "), qPrintable(readout->text()));
         QVERIFY2(!readout->text().contains("cluster"), qPrintable(readout->text()));
+        // A colour image's readout gives the pixel's RGB values (the file's, not the display's).
+        const cv::Vec3b bgr = w.image().pixels().at<cv::Vec3b>(30, 30);
+        QCOMPARE(readout->text(), QString("(30, 30) RGB %1 %2 %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]));
         const QImage msformer = left->clusters();
         QVERIFY(!msformer.isNull());
         w.runKMeans();

@@ -901,20 +901,22 @@ void MainWindow::hover(QPoint p, bool overKMeans) {
     if (image_.frames.empty()) return;
     const cv::Mat& px = image_.pixels();
     if (p.x() < 0 || p.y() < 0 || p.x() >= px.cols || p.y() >= px.rows) return cursorLabel_->clear();
-    QString value;
+    QStringList parts;  // after the position: the pixel's value, the cluster under it
+    cv::Mat v;
+    px(cv::Rect(p.x(), p.y(), 1, 1)).convertTo(v, CV_64FC(px.channels()));
     if (px.channels() == 1) {
-        cv::Mat v;
-        px(cv::Rect(p.x(), p.y(), 1, 1)).convertTo(v, CV_64F);
-        value = QString::number(v.at<double>(0, 0)) + (image_.meta.modality == "CT" ? " HU" : "");
+        parts << QString::number(v.at<double>(0, 0)) + (image_.meta.modality == "CT" ? " HU" : "");
+    } else if (px.channels() == 3) {  // stored BGR
+        const auto bgr = v.at<cv::Vec3d>(0, 0);
+        parts << QString("RGB %1 %2 %3").arg(bgr[2]).arg(bgr[1]).arg(bgr[0]);
     }
     // During a run the preview is looked up where it is drawn, not enlarged on every mouse move.
-    QString cluster;
     const bool kmeans = overKMeans || showKMeans_;
     if (!kmeans && msformerLabels_.empty() && !msformerPreview_.empty())
-        cluster = QString(", cluster %1").arg(labelAtResized(msformerPreview_, px.cols, px.rows, p.x(), p.y()));
+        parts << QString("cluster %1").arg(labelAtResized(msformerPreview_, px.cols, px.rows, p.x(), p.y()));
     else if (const LabelMap& labels = labelsOf(kmeans); !labels.empty())
-        cluster = QString(", cluster %1").arg(labels.at(p.x(), p.y()));
-    cursorLabel_->setText(QString("(%1, %2) %3%4").arg(p.x()).arg(p.y()).arg(value, cluster));
+        parts << QString("cluster %1").arg(labels.at(p.x(), p.y()));
+    cursorLabel_->setText(QString("(%1, %2) %3").arg(p.x()).arg(p.y()).arg(parts.join(", ")).trimmed());
 }
 
 void MainWindow::addRecent(const QString& path) {
