@@ -229,6 +229,89 @@ private slots:
         QVERIFY(longestGap < 1000);  // a gross freeze, not a speed target: the run itself takes seconds
     }
 
+    void settingsDialogPresetsModesAndRestoreDefaults() {
+        using msf::ui::MethodSettings;
+        using msf::ui::SettingsDialog;
+        MethodSettings custom;
+        custom.msformer.size = 97;
+        custom.msformer.maxIterations = 7;
+        custom.msformer.minLabels = 5;
+        custom.msformer.seed = 42;
+        custom.msformer.threads = 1;
+        custom.msformer.device = msf::DeviceChoice::Cpu;
+        custom.msformer.weights = {0.5, 1.5, 0.7};
+        custom.kmeans.k = 5;
+        SettingsDialog d(custom);
+        // What the dialog was given comes back unchanged.
+        auto got = d.settings();
+        QCOMPARE(got.mode, QString("default"));
+        QCOMPARE(got.msformer.size, 97);
+        QCOMPARE(got.msformer.maxIterations, 7);
+        QCOMPARE(got.msformer.minLabels, 5);
+        QCOMPARE(got.msformer.seed, uint64_t(42));
+        QCOMPARE(got.msformer.threads, 1);
+        QCOMPARE(got.msformer.device, msf::DeviceChoice::Cpu);
+        QCOMPARE(got.msformer.weights.inter, 1.5);
+        QCOMPARE(got.kmeans.k, 5);
+        QCOMPARE(got.kmeans.size, 97);  // k-means works at the same size and seed
+        QCOMPARE(got.kmeans.seed, uint64_t(42));
+        // The paper's presets set the loss weights and k.
+        auto* preset = d.findChild<QComboBox*>("preset");
+        auto* mode = d.findChild<QComboBox*>("mode");
+        QVERIFY(preset && mode);
+        preset->setCurrentText("lung CT");
+        got = d.settings();
+        QCOMPARE(got.msformer.weights.ce, 1.2);
+        QCOMPARE(got.msformer.weights.inter, 1.8);
+        QCOMPARE(got.kmeans.k, 2);
+        QCOMPARE(got.msformer.size, 97);  // a preset leaves the rest alone
+        // A mode brings its working size; Restore Defaults brings back all of that mode's parameters.
+        mode->setCurrentText("faithful");
+        QCOMPARE(d.settings().msformer.size, msf::faithfulConfig().size);
+        mode->setCurrentText("default");
+        QCOMPARE(d.settings().msformer.size, msf::interactiveConfig().size);
+        d.restoreDefaults();
+        got = d.settings();
+        const auto def = msf::interactiveConfig();
+        QCOMPARE(got.msformer.maxIterations, def.maxIterations);
+        QCOMPARE(got.msformer.minLabels, def.minLabels);
+        QCOMPARE(got.msformer.seed, def.seed);
+        QCOMPARE(got.msformer.threads, 0);
+        QCOMPARE(got.msformer.device, msf::DeviceChoice::Auto);
+        QCOMPARE(got.msformer.weights.ce, def.weights.ce);
+        QCOMPARE(got.msformer.weights.inter, def.weights.inter);
+        QCOMPARE(got.msformer.weights.intra, def.weights.intra);
+        QCOMPARE(got.kmeans.k, 3);
+        QCOMPARE(preset->currentIndex(), 0);
+    }
+
+    void methodSettingsPersistBetweenSessions() {
+        using msf::ui::MethodSettings;
+        MethodSettings s;
+        s.mode = "faithful";
+        s.msformer = msf::faithfulConfig();
+        s.msformer.size = 193;
+        s.msformer.maxIterations = 12;
+        s.msformer.seed = 3;
+        s.msformer.weights = {1.2, 1.8, 1.2};
+        s.kmeans.k = 2;
+        {
+            MainWindow w;
+            w.setMethodSettings(s);  // what the dialog's OK does; saved for the next start
+        }
+        const MethodSettings next = MethodSettings::load();
+        QCOMPARE(next.mode, QString("faithful"));
+        QCOMPARE(next.msformer.size, 193);
+        QCOMPARE(next.msformer.maxIterations, 12);
+        QCOMPARE(next.msformer.seed, uint64_t(3));
+        QCOMPARE(next.msformer.weights.ce, 1.2);
+        QCOMPARE(next.kmeans.k, 2);
+        QCOMPARE(next.kmeans.size, 193);
+        // Faithful mode's own switches come with it, not the default mode's departures.
+        QCOMPARE(next.msformer.interpolateUpsampling, msf::faithfulConfig().interpolateUpsampling);
+        MethodSettings{}.save();  // the other tests start from the defaults
+    }
+
     void cancelStopsAndANewRunStillWorks() {
         MainWindow w;
         w.setMethodSettings(fastSettings(50));

@@ -4,6 +4,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 
@@ -51,8 +52,10 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     setWindowTitle(tr("Method settings"));
     auto* form = new QFormLayout(this);
     preset_ = new QComboBox;
+    preset_->setObjectName("preset");
     preset_->addItems({tr("(keep)"), tr("skin lesion"), tr("lung CT")});
     mode_ = new QComboBox;
+    mode_->setObjectName("mode");
     mode_->addItems({"default", "faithful"});
     mode_->setCurrentText(s.mode);
     device_ = new QComboBox;
@@ -97,10 +100,28 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
         const auto c = m == "faithful" ? faithfulConfig() : interactiveConfig();
         size_->setValue(c.size);
     });
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    auto* buttons =
+        new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::RestoreDefaults);
+    connect(buttons->button(QDialogButtonBox::RestoreDefaults), &QPushButton::clicked, this,
+            &SettingsDialog::restoreDefaults);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     form->addRow(buttons);
+}
+
+void SettingsDialog::restoreDefaults() {
+    // The chosen mode's parameters as the engine defines them; k-means, device and threads as on a first start.
+    const MethodSettings d;
+    const auto c = mode_->currentText() == "faithful" ? faithfulConfig() : interactiveConfig();
+    preset_->setCurrentIndex(0);
+    size_->setValue(c.size);
+    iterations_->setValue(c.maxIterations);
+    minLabels_->setValue(c.minLabels);
+    seed_->setValue(static_cast<int>(c.seed));
+    wCe_->setValue(c.weights.ce), wInter_->setValue(c.weights.inter), wIntra_->setValue(c.weights.intra);
+    k_->setValue(d.kmeans.k);
+    device_->setCurrentText(deviceChoiceName(d.msformer.device));
+    threads_->setValue(d.msformer.threads);
 }
 
 void SettingsDialog::preset(const QString& name) {

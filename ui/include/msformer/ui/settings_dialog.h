@@ -25,6 +25,7 @@ class SettingsDialog : public QDialog {
 public:
     explicit SettingsDialog(const MethodSettings& s, QWidget* parent = nullptr);
     MethodSettings settings() const;
+    void restoreDefaults();  // the Restore Defaults button: the chosen mode's defaults
 
 private:
     void preset(const QString& name);
