@@ -176,6 +176,42 @@ private slots:
         QCOMPARE(n.at<float>(0, 0), 1.0f);
         QCOMPARE(n.at<float>(1, 1), 0.0f);
     }
+    void displayedFrameIsTheSegmentationInputIn8Bits() {
+        // What the viewer draws (one pass, 8 bits) and what the segmenter gets
+        // (float) agree to within one grey level, whatever the window rule.
+        auto image = [](cv::Mat px, const std::string& photometric, msf::io::Window w) {
+            msf::io::Image im;
+            im.frames = {px};
+            im.meta.photometric = photometric;
+            im.meta.window = w;
+            return im;
+        };
+        cv::Mat u16(64, 80, CV_16U), f32(64, 80, CV_32F), rgb(64, 80, CV_8UC3);
+        cv::randu(u16, 0, 4096);
+        cv::randu(f32, -1000.0f, 2000.0f);  // CT in HU
+        cv::randu(rgb, cv::Scalar::all(0), cv::Scalar::all(256));
+        const std::vector<std::pair<const char*, msf::io::Image>> cases = {
+            {"16-bit, a window", image(u16, "MONOCHROME2", {1500, 1000, "file"})},
+            {"16-bit MONOCHROME1", image(u16, "MONOCHROME1", {2000, 3000, "file"})},
+            {"16-bit, no window (auto)", image(u16, "MONOCHROME2", {})},
+            {"HU, the wide window", image(f32, "MONOCHROME2", {-300, 1400, "wide"})},
+            {"RGB photo, no window", image(rgb, "RGB", {})},
+        };
+        for (const auto& [what, im] : cases) {
+            cv::Mat expected, shown = msf::io::displayedFrame(im);
+            msf::io::normalizedForSegmentation(im).convertTo(expected, CV_8U, 255.0);
+            QCOMPARE(shown.type(), expected.type());
+            QCOMPARE(shown.size(), expected.size());
+            cv::Mat diff;
+            cv::absdiff(shown.reshape(1), expected.reshape(1), diff);
+            double worst = 0;
+            cv::minMaxLoc(diff, nullptr, &worst);
+            QVERIFY2(worst <= 1, qPrintable(QString("%1: %2 grey levels apart").arg(what).arg(worst)));
+            // The window spread the values: neither all black nor all white.
+            QVERIFY2(cv::mean(shown)[0] > 20 && cv::mean(shown)[0] < 235, what);
+        }
+    }
+
     void maskRoundTripAndNoSilentOverwrite() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("m.png").toStdString();

@@ -869,6 +869,41 @@ private slots:
         emit box->activated(0);
         QVERIFY(!w.image().meta.window.valid());
         QCOMPARE(w.view()->image(), fullRange);
+
+        // A right-drag sets a custom window, and the box says so (it went on
+        // naming the preset the drag had started from).
+        w.resize(800, 600);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto drag = [&w](QPoint by) {
+            const QPoint from = w.view()->rect().center();
+            QTest::mousePress(w.view(), Qt::RightButton, Qt::NoModifier, from);
+            QTest::mouseMove(w.view(), from + by);
+            QTest::mouseRelease(w.view(), Qt::RightButton, Qt::NoModifier, from + by);
+        };
+        drag(QPoint(20, 0));
+        const auto custom = w.image().meta.window;
+        QCOMPARE(custom.name, std::string("custom"));
+        QVERIFY(custom.width > expected.width);  // dragged right: wider, from the auto window
+        QCOMPARE(box->count(), 3);
+        QCOMPARE(box->currentIndex(), 2);
+        QCOMPARE(box->currentText(), QString("custom (%1/%2)").arg(custom.center).arg(custom.width));
+        const QImage dragged = w.view()->image();
+        QVERIFY(dragged != fullRange);
+        // A run gets the image through the window shown, not the one it was opened with.
+        const cv::Mat input = w.segmentationInput();
+        QCOMPARE(cv::norm(input, msf::io::normalizedForSegmentation(w.image(), custom), cv::NORM_INF), 0.0);
+        QVERIFY(cv::norm(input, msf::io::normalizedForSegmentation(w.image(), expected), cv::NORM_INF) > 0.01);
+        drag(QPoint(0, 10));  // the same entry follows
+        QCOMPARE(box->count(), 3);
+        QVERIFY(w.image().meta.window.center > custom.center);
+        QCOMPARE(box->currentText(), QString("custom (%1/%2)").arg(w.image().meta.window.center).arg(custom.width));
+        const auto later = w.image().meta.window;
+        emit box->activated(1);
+        QCOMPARE(w.image().meta.window.name, std::string("auto"));
+        emit box->activated(2);  // and can be chosen again
+        QCOMPARE(w.image().meta.window.center, later.center);
+        QCOMPARE(w.image().meta.window.width, later.width);
     }
 
     void undoStepsKeepOnlyWhatTheyChanged() {
@@ -1130,6 +1165,37 @@ private slots:
             emit w.view()->windowLevelDrag(2, 1);
         }
         QVERIFY(w.image().meta.window.width > before);  // the drag did widen the window
+    }
+
+    void benchmarkWindowDragOnALargeXray() {
+        // Figures only: what one step of a right-drag window change costs on a
+        // 16-bit 3500 x 4300 radiograph (each mouse move redraws the image).
+        cv::Mat xray(4300, 3500, CV_16U);
+        cv::randu(xray, cv::Scalar(0), cv::Scalar(4095));
+        cv::GaussianBlur(xray, xray, {0, 0}, 8);
+        const QString path = dir.filePath("xray16.png");
+        QVERIFY(cv::imwrite(path.toStdString(), xray));
+        MainWindow w;
+        w.resize(1200, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, path, 60000));
+        QTest::qWait(50);
+        const QPoint from = w.view()->rect().center();
+        QTest::mousePress(w.view(), Qt::RightButton, Qt::NoModifier, from);
+        std::vector<double> steps;
+        for (int i = 1; i <= 15; ++i) {
+            QElapsedTimer t;
+            t.start();
+            QTest::mouseMove(w.view(), from + QPoint(4 * i, 2 * i));
+            QCoreApplication::processEvents();  // the repaint
+            steps.push_back(t.nsecsElapsed() / 1e6);
+        }
+        QTest::mouseRelease(w.view(), Qt::RightButton, Qt::NoModifier, from + QPoint(60, 30));
+        QCOMPARE(w.image().meta.window.name, std::string("custom"));
+        std::sort(steps.begin(), steps.end());
+        qInfo("window drag on a 3500 x 4300 16-bit image: median %.1f ms per mouse move (min %.1f, max %.1f)",
+              steps[steps.size() / 2], steps.front(), steps.back());
     }
 
     void benchmarkEventLoopDuringARunOnALargePhoto() {

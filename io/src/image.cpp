@@ -214,4 +214,22 @@ cv::Mat normalizedForSegmentation(const Image& image) {
     return normalizedForSegmentation(image, image.meta.window);
 }
 
+cv::Mat displayedFrame(const Image& image, const Window& w) {
+    const cv::Mat& px = image.pixels();
+    cv::Mat out;
+    if (w.valid()) {
+        // convertTo saturates to 0..255: the window's clamping comes free.
+        const double lo = w.center - w.width / 2.0;
+        px.convertTo(out, CV_8U, 255.0 / w.width, -lo * 255.0 / w.width);
+    } else if (px.depth() == CV_8U) {
+        out = px.clone();
+    } else {
+        return displayedFrame(image, percentileWindow(px));
+    }
+    if (image.meta.photometric == "MONOCHROME1") cv::bitwise_not(out, out);
+    return out;
+}
+
+cv::Mat displayedFrame(const Image& image) { return displayedFrame(image, image.meta.window); }
+
 }  // namespace msf::io

@@ -114,5 +114,9 @@ Window defaultWindow(const Image& image);
 // (or meta.window) applied, MONOCHROME1 inverted; 8-bit without a window / 255.
 cv::Mat normalizedForSegmentation(const Image& image);
 cv::Mat normalizedForSegmentation(const Image& image, const Window& window);
+// The same picture as CV_8U (255 x the above, to within one grey level), in
+// one pass over the pixels: what a viewer draws while the window is dragged.
+cv::Mat displayedFrame(const Image& image);
+cv::Mat displayedFrame(const Image& image, const Window& window);
 
 }  // namespace msf::io

@@ -67,6 +67,9 @@ public:
     const LabelMap& kmeansLabels() const { return kmeansLabels_; }
     MaskModel* maskModel() const { return mask_; }
     const io::Image& image() const { return image_; }
+    // What a run is given: the shown frame through the shown window, CV_32F in
+    // [0, 1]; made on demand (not on every step of a window drag).
+    const cv::Mat& segmentationInput();
     QString lastError() const { return lastError_; }
     QString metricsText() const;
     QString shortcutHelp() const;  // Help > Keyboard shortcuts
@@ -94,6 +97,7 @@ private:
     // The maps, their parameters and the reference mask belong to the image or
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
+    QString windowText(const io::Window& w) const;  // as the window box lists it
     bool stopRun();  // cancels the MS-Former run in progress, if any (true then)
     void resetRunDisplay(const QString& status);  // progress, loss curves and run status: no run shown
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
@@ -147,6 +151,7 @@ private:
     QComboBox* windowBox_;
     QMenu* recentMenu_;
     QAction *brushAction_, *eraserAction_, *compareAction_, *sideBySideAction_;
+    int customWindowIndex_ = -1;  // the window box's entry for a right-drag window, once there is one
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
     QTimer* referenceTimer_ = nullptr;
