@@ -9,6 +9,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QMenu>
+#include <QMimeData>
 #include <QMessageBox>
 #include <QPointer>
 #include <QSettings>
@@ -1249,6 +1251,58 @@ private slots:
         qInfo("24 MP photo: a pick %lld ms, a brush stroke %lld ms (on the UI thread)", static_cast<long long>(pick),
               static_cast<long long>(edit.elapsed()));
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
+    }
+
+    void recentFilesAreAbsoluteNewestFirstAndForgetWhatFails() {
+        QSettings().remove("recent");
+        MainWindow w;
+        auto* menu = w.findChild<QMenu*>("recentMenu");
+        QVERIFY(menu);
+        auto listed = [menu] {
+            QStringList texts;
+            for (const QAction* a : menu->actions()) texts << a->text();
+            return texts;
+        };
+        QVERIFY(listed().isEmpty());
+        const QString second = dir.filePath("recent_second.png");
+        QVERIFY(cv::imwrite(second.toStdString(), cv::Mat(40, 50, CV_8UC3, cv::Scalar(20, 90, 160))));
+        // Opened by a relative name: listed by its absolute path.
+        const QString before = QDir::currentPath();
+        QDir::setCurrent(dir.path());
+        const bool opened = openAndWait(w, "lesion.png", 10000);
+        QDir::setCurrent(before);
+        QVERIFY(opened);
+        QCOMPARE(listed(), QStringList({QFileInfo(imagePath).absoluteFilePath()}));
+        QVERIFY(openAndWait(w, second, 10000));
+        QVERIFY(openAndWait(w, imagePath, 10000));  // opened again: moves to the top, not listed twice
+        QCOMPARE(listed(), QStringList({QFileInfo(imagePath).absoluteFilePath(), QFileInfo(second).absoluteFilePath()}));
+        // A listed file deleted since: its entry gives the error and then goes.
+        QVERIFY(QFile::remove(second));
+        QSignalSpy error(&w, &MainWindow::errorShown);
+        menu->actions().at(1)->trigger();
+        QVERIFY(error.wait(10000));
+        QVERIFY2(error.last().at(0).toString().contains("recent_second.png"), qPrintable(error.last().at(0).toString()));
+        QCOMPARE(listed(), QStringList({QFileInfo(imagePath).absoluteFilePath()}));
+        // And a new window lists what the last one did.
+        MainWindow next;
+        auto* nextMenu = next.findChild<QMenu*>("recentMenu");
+        QCOMPARE(nextMenu->actions().size(), 1);
+        QCOMPARE(nextMenu->actions().at(0)->text(), QFileInfo(imagePath).absoluteFilePath());
+    }
+
+    void aDroppedFileIsOpened() {
+        MainWindow w;
+        QMimeData data;
+        data.setUrls({QUrl::fromLocalFile(imagePath)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&w, &drop);
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.image().pixels().cols, 160);
+        QCOMPARE(QString::fromStdString(w.image().meta.sourcePath), imagePath);
     }
 
     void badFileIsAnErrorNotACrash() {

@@ -230,6 +230,7 @@ void MainWindow::buildMenus() {
         if (!d.isEmpty()) openFile(d);
     });
     recentMenu_ = file->addMenu(tr("Open &recent"));
+    recentMenu_->setObjectName("recentMenu");
     rebuildRecentMenu();
     file->addAction(tr("Load &reference mask..."), QKeySequence("Ctrl+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
@@ -519,7 +520,10 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
             emit imageLoaded();
         },
-        [this](const QString& e) { showError(e); });
+        [this, path](const QString& e) {
+            forgetRecent(path);  // moved, deleted or damaged since: not offered again
+            showError(e);
+        });
 }
 
 void MainWindow::setFrame(int frame) {
@@ -943,11 +947,22 @@ void MainWindow::hover(QPoint p, bool overKMeans) {
 
 void MainWindow::addRecent(const QString& path) {
     QSettings q;
-    q.setValue("open/folder", QFileInfo(path).absolutePath());  // where the open dialogs start next time
+    const QFileInfo file(path);
+    q.setValue("open/folder", file.absolutePath());  // where the open dialogs start next time
+    // Absolute: a path relative to where the app was started means nothing the next time.
+    const QString absolute = file.absoluteFilePath();
     QStringList recent = q.value("recent").toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
     q.setValue("recent", recent.mid(0, 10));
+    rebuildRecentMenu();
+}
+
+void MainWindow::forgetRecent(const QString& path) {
+    QSettings q;
+    QStringList recent = q.value("recent").toStringList();
+    if (recent.removeAll(QFileInfo(path).absoluteFilePath()) == 0) return;
+    q.setValue("recent", recent);
     rebuildRecentMenu();
 }
 

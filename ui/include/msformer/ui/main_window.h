@@ -110,6 +110,7 @@ private:
     void onFailed(int job, const QString& method, const QString& message);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
+    void forgetRecent(const QString& path);
     void adjustWindow(int dx, int dy);
     void hover(QPoint p, bool overKMeans);  // overKMeans: the side-by-side view's right half
     void pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods);  // on k-means' map or MS-Former's
@@ -149,7 +150,7 @@ private:
     QSlider *frameSlider_, *opacitySlider_;
     QSpinBox* frameBox_;  // the frame's number, 0-based as the CLI's --frame and the provenance's "frame"
     QComboBox* windowBox_;
-    QMenu* recentMenu_;
+    QMenu* recentMenu_;  // File > Open recent; objectName "recentMenu"
     QAction *brushAction_, *eraserAction_, *compareAction_, *sideBySideAction_;
     int customWindowIndex_ = -1;  // the window box's entry for a right-drag window, once there is one
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
