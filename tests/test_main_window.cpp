@@ -1305,6 +1305,61 @@ private slots:
         QCOMPARE(QString::fromStdString(w.image().meta.sourcePath), imagePath);
     }
 
+    void theBrushShowsItsStrokeAndFitsTheImage() {
+        MainWindow w;
+        w.resize(900, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        auto action = [&w](const QString& text) {
+            for (QAction* a : w.findChildren<QAction*>())
+                if (a->text() == text) return a;
+            return static_cast<QAction*>(nullptr);
+        };
+        QVERIFY(action("Larger brush") && action("Smaller brush") && action("&Brush") && action("&Eraser"));
+        // The brush starts at 1/64 of the longest side; [ and ] step by a quarter, at least a pixel.
+        QCOMPARE(w.view()->brushRadius(), 3);  // 160 px
+        action("Larger brush")->trigger();
+        QCOMPARE(w.view()->brushRadius(), 4);
+        for (int expected : {3, 2, 1, 1}) {
+            action("Smaller brush")->trigger();
+            QCOMPARE(w.view()->brushRadius(), expected);
+        }
+        const QString wide = dir.filePath("wide_1280.png");
+        QVERIFY(openWritten(w, wide, cv::Mat(640, 1280, CV_8UC3, cv::Scalar(90, 90, 90))));
+        QCOMPARE(w.view()->brushRadius(), 20);
+        for (int i = 0; i < 3; ++i) action("Larger brush")->trigger();  // 25, 31, 39
+        QCOMPARE(w.view()->brushRadius(), 39);
+        QVERIFY(openWritten(w, dir.filePath("wide_1280_b.png"), cv::Mat(640, 1280, CV_8UC3, cv::Scalar(60, 60, 60))));
+        QCOMPARE(w.view()->brushRadius(), 39);  // same size: the user's choice stays
+
+        // While the button is down the stroke is drawn where it goes; the mask changes on release.
+        action("&Brush")->trigger();
+        auto* view = w.view();
+        const QPoint a = (view->offset() + QPointF(300, 320) * view->zoom()).toPoint();
+        const QPoint b = (view->offset() + QPointF(900, 320) * view->zoom()).toPoint();
+        const QPoint middle = (a + b) / 2;
+        auto shown = [view, middle] { return view->grab().toImage().pixelColor(middle); };
+        const QColor before = shown();
+        QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, a);
+        QTest::mouseMove(view, b);
+        const QColor during = shown();
+        QVERIFY2(during.red() > before.red() + 30 && during.blue() <= before.blue(),
+                 qPrintable(QString("%1 -> %2").arg(before.name(), during.name())));
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, b);
+        const int painted = cv::countNonZero(w.maskModel()->mask());
+        QVERIFY(painted > 600 * 2 * 39);
+        // The eraser's stroke is drawn darker than the painted mask under it.
+        action("&Eraser")->trigger();
+        const QColor mask = shown();
+        QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, a);
+        QTest::mouseMove(view, b);
+        QVERIFY2(shown().lightness() < mask.lightness() - 30, qPrintable(QString("%1 -> %2").arg(mask.name(), shown().name())));
+        QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, b);
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) < painted / 10);
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

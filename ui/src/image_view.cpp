@@ -2,10 +2,14 @@
 
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPainterPath>
+
+#include <utility>
 #include <QWheelEvent>
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 namespace msf::ui {
 
@@ -175,6 +179,16 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.setPen(Qt::white);
         p.drawText(at, Qt::AlignCenter, caption_);
     }
+    if (brushMode_ && dragButton_ == Qt::LeftButton && !strokePoints_.isEmpty()) {
+        // The stroke so far, as it will be applied on release (the mask
+        // changes once, with one undo step, when the button comes up).
+        QPainterPath path(offset_ + (QPointF(strokePoints_.front()) + QPointF(0.5, 0.5)) * zoom_);
+        for (const QPoint& pt : strokePoints_) path.lineTo(offset_ + (QPointF(pt) + QPointF(0.5, 0.5)) * zoom_);
+        p.setOpacity(brushErases_ ? 0.6 : maskOpacity_);
+        p.setPen(QPen(brushErases_ ? QColor(0, 0, 0) : QColor(255, 215, 0), (2 * brushRadius_ + 1) * zoom_, Qt::SolidLine,
+                      Qt::RoundCap, Qt::RoundJoin));
+        p.drawPath(path);
+    }
     if (brushMode_ && underMouse()) {
         p.setOpacity(1.0);
         p.setPen(QPen(Qt::cyan, 1));
@@ -215,6 +229,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
     } else if (dragButton_ == Qt::LeftButton && brushMode_) {
         strokePoints_.append(toImage(e->position()).toPoint());
         emit stroke(strokePoints_, false);
+        update();
     } else if (brushMode_) {
         update();
     }
@@ -222,7 +237,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
 
 void ImageView::mouseReleaseEvent(QMouseEvent* e) {
     if (e->button() == Qt::LeftButton && dragButton_ == Qt::LeftButton) {
-        if (brushMode_) emit stroke(strokePoints_, true);
+        if (brushMode_) emit stroke(std::exchange(strokePoints_, {}), true);
         else if ((e->pos() - lastPos_).manhattanLength() < 4) emit clicked(toImage(e->position()).toPoint(), e->modifiers());
     }
     dragButton_ = Qt::NoButton;

@@ -256,19 +256,21 @@ void MainWindow::buildMenus() {
     eraserAction_->setShortcut(QKeySequence("E"));
     eraserAction_->setCheckable(true);
     connect(brushAction_, &QAction::toggled, this, [this](bool on) {
-        forBothViews([&](ImageView* view) { view->setBrushMode(on || eraserAction_->isChecked()); });
+        forBothViews([&](ImageView* view) { view->setBrushMode(on || eraserAction_->isChecked(), eraserAction_->isChecked()); });
         if (on) eraserAction_->setChecked(false);
     });
     connect(eraserAction_, &QAction::toggled, this, [this](bool on) {
-        forBothViews([&](ImageView* view) { view->setBrushMode(on || brushAction_->isChecked()); });
+        forBothViews([&](ImageView* view) { view->setBrushMode(on || brushAction_->isChecked(), on); });
         if (on) brushAction_->setChecked(false);
     });
-    auto brushBy = [this](int step) {
-        const int r = std::max(1, view_->brushRadius() + step);
+    auto brushBy = [this](double factor) {  // in steps of 25%, at least one pixel
+        const int now = view_->brushRadius();
+        const int r = std::max(1, factor > 1 ? std::max(now + 1, int(std::lround(now * factor)))
+                                             : std::min(now - 1, int(std::lround(now * factor))));
         forBothViews([r](ImageView* view) { view->setBrushRadius(r); });
     };
-    edit->addAction(tr("Larger brush"), QKeySequence("]"), this, [brushBy] { brushBy(2); });
-    edit->addAction(tr("Smaller brush"), QKeySequence("["), this, [brushBy] { brushBy(-2); });
+    edit->addAction(tr("Larger brush"), QKeySequence("]"), this, [brushBy] { brushBy(1.25); });
+    edit->addAction(tr("Smaller brush"), QKeySequence("["), this, [brushBy] { brushBy(0.8); });
     edit->addSeparator();
     edit->addAction(tr("Fill &holes"), QKeySequence("H"), this, [this] { maskEdit(tr("fill holes"), mask::fillHoles); });
     edit->addAction(tr("Keep &largest region"), QKeySequence("L"), this,
@@ -476,8 +478,16 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             }
             // A run started while this was loading was on the previous image.
             const bool cancelled = stopRun() || stoppedToOpen;
+            const cv::Size previousSize = image_.frames.empty() ? cv::Size() : image_.pixels().size();
             image_ = std::move(l.image);
             forgetShownResults();
+            if (image_.pixels().size() != previousSize) {
+                // A brush radius of 1/64 of the longest side (8 px on a 512 CT, 94 px on a 6000 px photo,
+                // about 12 screen pixels when fitted); a fixed 8 px was one screen pixel on such a photo.
+                // An image of the same size keeps the user's choice.
+                const int r = std::max(2, int(std::lround(std::max(image_.pixels().cols, image_.pixels().rows) / 64.0)));
+                forBothViews([r](ImageView* view) { view->setBrushRadius(r); });
+            }
             referencePath_.clear();
             referenceTimer_->stop();
             refreshMetrics();

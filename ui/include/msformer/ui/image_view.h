@@ -46,7 +46,8 @@ public:
     // Which map the colours are (top-left; empty: none drawn).
     void setCaption(const QString& caption);
     QString caption() const { return caption_; }
-    void setBrushMode(bool on) { brushMode_ = on; }
+    // erases: the stroke being drawn is shown as erasing, not painting.
+    void setBrushMode(bool on, bool erases = false) { brushMode_ = on, brushErases_ = erases; }
     bool brushMode() const { return brushMode_; }
     void setBrushRadius(int r) { brushRadius_ = r; update(); }
     int brushRadius() const { return brushRadius_; }
@@ -81,7 +82,7 @@ private:
     QString caption_;
     double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
-    bool brushMode_ = false, fitted_ = false, clustersVisible_ = true, referenceVisible_ = true;
+    bool brushMode_ = false, brushErases_ = false, fitted_ = false, clustersVisible_ = true, referenceVisible_ = true;
     int brushRadius_ = 8;
     Qt::MouseButton dragButton_ = Qt::NoButton;
     QPoint lastPos_;
