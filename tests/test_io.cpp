@@ -228,6 +228,19 @@ private slots:
         // Label maps keep their ids in 16 bits.
         cv::Mat labels(2, 2, CV_32S, cv::Scalar(300));
         msf::io::writeLabelPng(dir.filePath("l.png").toStdString(), labels, false);
+        // PNG bytes are not written under another format's name, nor under none.
+        for (const char* name : {"l.tif", "l.jpg", "l"}) {
+            const std::string other = dir.filePath(name).toStdString();
+            try {
+                msf::io::writeLabelPng(other, labels, false);
+                QFAIL(name);
+            } catch (const msf::io::IoError& e) {
+                QVERIFY2(QString(e.what()).contains(name) && QString(e.what()).contains(".png"), e.what());
+            }
+            QVERIFY(!QFileInfo::exists(QString::fromStdString(other)));
+        }
+        msf::io::writeMaskPng(dir.filePath("UPPER.PNG").toStdString(), labels > 0, false);  // any case
+        QVERIFY(QFileInfo::exists(dir.filePath("UPPER.PNG")));
         QCOMPARE(cv::imread(dir.filePath("l.png").toStdString(), cv::IMREAD_UNCHANGED).at<uint16_t>(1, 1), uint16_t(300));
     }
     void anImageGivenAsAMaskIsRefused() {

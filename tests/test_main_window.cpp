@@ -848,6 +848,52 @@ private slots:
         QCOMPARE(suggestion(), QDir(dir.filePath("exports")).filePath("lesion_mask.png"));
     }
 
+    void theExportNameGetsTheChosenFormatsExtensionAndOthersAreRefused() {
+        QSettings().remove("export/folder");
+        MainWindow w;
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        w.paintStroke({QPoint(20, 20), QPoint(60, 20)}, false);
+        QSignalSpy exported(&w, &MainWindow::exportFinished), error(&w, &MainWindow::errorShown);
+        // A name naming another format would get PNG bytes: refused, nothing written.
+        const QString tif = dir.filePath("typed_mask.tif");
+        w.exportMask(tif, true);
+        QCOMPARE(exported.count(), 1);  // at once: nothing goes to the disk
+        QVERIFY(!exported.last().at(0).toBool());
+        QVERIFY2(error.last().at(0).toString().contains("typed_mask.tif") &&
+                     error.last().at(0).toString().contains("nothing was written"),
+                 qPrintable(error.last().at(0).toString()));
+        QVERIFY(!QFileInfo::exists(tif));
+        // Typed without an extension: the chosen format's is added (PNG here,
+        // NIfTI once that filter is chosen), and that is what is written.
+        QAction* exportAction = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Export mask...") exportAction = a;
+        QVERIFY(exportAction);
+        auto exportTyped = [&](const QString& name, const QString& filter) {
+            whenModal([&](QWidget* modal) {
+                auto* dialog = qobject_cast<QFileDialog*>(modal);
+                if (!dialog) return false;
+                if (!filter.isEmpty()) {
+                    dialog->selectNameFilter(filter);
+                    emit dialog->filterSelected(filter);  // as choosing it in the dialog does
+                }
+                dialog->selectFile(dir.filePath(name));
+                static_cast<QDialog*>(dialog)->accept();  // QFileDialog's own, as the Save button does
+                return true;
+            });
+            exportAction->trigger();
+            return exported.wait(10000) && exported.last().at(0).toBool();
+        };
+        QVERIFY(exportTyped("typed_plain", {}));
+        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_plain.png"));
+        QCOMPARE(cv::imread(dir.filePath("typed_plain.png").toStdString(), cv::IMREAD_UNCHANGED).cols, 160);
+        QVERIFY(exportTyped("typed_volume", "NIfTI (*.nii.gz *.nii)"));
+        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_volume.nii.gz"));
+        const auto written = msf::io::readNifti(dir.filePath("typed_volume.nii.gz").toStdString());
+        QCOMPARE(written.pixels().cols, 160);
+        QVERIFY(cv::countNonZero(written.pixels()) > 0);
+    }
+
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {
         // The choices (made with the image, off the UI thread) are shown with
         // their values and applied as shown: an 8-bit photo offers its full

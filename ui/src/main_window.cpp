@@ -383,12 +383,13 @@ void MainWindow::showError(const QString& message) {
 namespace {
 // The formats offered; the default follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
 struct ExportFormat {
-    const char *filter, *suffix;
+    const char *filter, *suffix, *extension;
 };
-constexpr ExportFormat kExportFormats[] = {{QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm"},
-                                           {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png"},
-                                           {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz"},
-                                           {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json"}};
+constexpr ExportFormat kExportFormats[] = {
+    {QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm", "dcm"},
+    {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png", "png"},
+    {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz", "nii.gz"},
+    {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json", "json"}};
 const ExportFormat& suggestedFormat(const io::Image& image) {
     return kExportFormats[image.meta.format == "DICOM" ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
 }
@@ -410,10 +411,23 @@ QString MainWindow::suggestedExportPath() const {
 void MainWindow::exportWithDialog() {
     QStringList filters;
     for (const ExportFormat& f : kExportFormats) filters << tr(f.filter);
-    QString filter = tr(suggestedFormat(image_).filter);
-    const QString p =
-        QFileDialog::getSaveFileName(this, tr("Export mask"), suggestedExportPath(), filters.join(";;"), &filter);
-    if (!p.isEmpty()) exportMask(p, true);  // the dialog has asked before overwriting
+    QFileDialog dialog(this, tr("Export mask"), suggestedExportPath(), filters.join(";;"));
+    dialog.setAcceptMode(QFileDialog::AcceptSave);
+    dialog.setFileMode(QFileDialog::AnyFile);
+    // A name typed without an extension gets the chosen format's (before the
+    // dialog asks about replacing a file of that name).
+    auto extensionOf = [](const QString& filter) {
+        for (const ExportFormat& f : kExportFormats)
+            if (tr(f.filter) == filter) return QString(f.extension);
+        return QString();
+    };
+    const QString filter = tr(suggestedFormat(image_).filter);
+    dialog.selectNameFilter(filter);
+    dialog.setDefaultSuffix(extensionOf(filter));
+    connect(&dialog, &QFileDialog::filterSelected, &dialog,
+            [&dialog, extensionOf](const QString& f) { dialog.setDefaultSuffix(extensionOf(f)); });
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
+    exportMask(dialog.selectedFiles().first(), true);  // the dialog has asked before overwriting
 }
 
 bool MainWindow::mayDropMask(const QString& action) {
@@ -777,6 +791,15 @@ void MainWindow::maskEdit(const QString& name, const std::function<cv::Mat(const
 
 void MainWindow::exportMask(const QString& path, bool overwrite) {
     if (mask_->mask().empty()) return showError(tr("Nothing to export: open an image and pick a region first."));
+    // The name decides the format: one that names another format (.tif, .jpg) would get PNG bytes.
+    const QString lower = path.toLower();
+    if (!lower.endsWith(".png") && !lower.endsWith(".dcm") && !lower.endsWith(".json") && !lower.endsWith(".nii") &&
+        !lower.endsWith(".nii.gz")) {
+        showError(tr("Export failed: %1: masks are written as .png, .dcm (DICOM SEG), .nii.gz or .nii (NIfTI) "
+                     "or .json (COCO); nothing was written").arg(path));
+        emit exportFinished(false, path);
+        return;
+    }
     const cv::Mat m = mask_->mask().clone();
     const io::Image source = image_;
     const std::string p = path.toStdString();
@@ -805,10 +828,10 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const int exportedStep = mask_->undoStack()->index();
     runInBackground<bool>(
         this,
-        [m, source, p, overwrite, prov] {
-            if (io::looksLikeNifti(p)) io::writeNiftiMask(p, m, source, overwrite);
-            else if (QString::fromStdString(p).endsWith(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
-            else if (QString::fromStdString(p).endsWith(".json"))
+        [m, source, p, lower, overwrite, prov] {
+            if (lower.endsWith(".nii") || lower.endsWith(".nii.gz")) io::writeNiftiMask(p, m, source, overwrite);
+            else if (lower.endsWith(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
+            else if (lower.endsWith(".json"))
                 io::writeCocoJson(p, m, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
                                   "target", overwrite);
             else io::writeMaskPng(p, m, overwrite);

@@ -1,5 +1,6 @@
 #pragma once
-// PNG exports at the original resolution, written atomically.
+// PNG exports at the original resolution, written atomically, only under a
+// name ending in .png (any case); IoError otherwise.
 #include <opencv2/core.hpp>
 #include <string>
 
