@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMimeData>
@@ -1404,6 +1405,35 @@ private slots:
         QVERIFY2(shown().lightness() < mask.lightness() - 30, qPrintable(QString("%1 -> %2").arg(mask.name(), shown().name())));
         QTest::mouseRelease(view, Qt::LeftButton, Qt::NoModifier, b);
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) < painted / 10);
+    }
+
+    void aFolderOfSeveralSeriesAsksWhichOne() {
+        const QString files =
+            QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/";
+        if (!QFile::exists(files + "CT_small.dcm")) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString study = dir.filePath("two_series");
+        QVERIFY(QDir().mkpath(study));
+        QVERIFY(QFile::copy(files + "CT_small.dcm", study + "/CT_small.dcm"));
+        QVERIFY(QFile::copy(files + "MR_small.dcm", study + "/MR_small.dcm"));
+        MainWindow w;
+        QStringList offered;
+        QString question;
+        whenModal([&](QWidget* modal) {
+            auto* ask = qobject_cast<QInputDialog*>(modal);
+            if (!ask) return false;
+            question = ask->labelText();
+            offered = ask->comboBoxItems();
+            for (const QString& item : offered)
+                if (item.startsWith("MR: ")) ask->setTextValue(item);
+            ask->accept();
+            return true;
+        });
+        QVERIFY(openAndWait(w, study, 20000));
+        QVERIFY2(question.contains("holds 2 image series"), qPrintable(question));
+        QCOMPARE(offered.size(), 2);
+        for (const QString& item : offered)  // modality first, the size in words, the UID last
+            QVERIFY2(QRegularExpression("^(CT|MR): .+, 1 file \\(UID [0-9.]+\\)$").match(item).hasMatch(), qPrintable(item));
+        QCOMPARE(w.image().meta.modality, std::string("MR"));
     }
 
     void badFileIsAnErrorNotACrash() {

@@ -481,13 +481,23 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
         },
         [this, path, name, stoppedToOpen](Loaded l) {
             if (l.image.frames.empty() && l.series.size() > 1) {
+                // What a clinician tells series apart by first: modality, description, size; the UID last.
                 QStringList items;
-                for (const auto& s : l.series)
-                    items << QString("%1 (%2, %3 files) %4").arg(QString::fromStdString(s.uid), QString::fromStdString(s.modality))
-                                 .arg(s.files.size()).arg(QString::fromStdString(s.description));
+                for (const auto& s : l.series) {
+                    const int n = static_cast<int>(s.files.size());
+                    items << tr("%1: %2, %3 (UID %4)")
+                                 .arg(s.modality.empty() ? tr("no modality") : QString::fromStdString(s.modality),
+                                      s.description.empty() ? tr("no description") : QString::fromStdString(s.description),
+                                      n == 1 ? tr("1 file") : tr("%1 files").arg(n), QString::fromStdString(s.uid));
+                }
+                statusBar()->showMessage(tr("%1 holds %2 image series: choose one").arg(name).arg(l.series.size()));
                 bool ok = false;
-                const QString choice = QInputDialog::getItem(this, tr("Choose a series"), path, items, 0, false, &ok);
-                if (ok) loadFile(path, choice.section(' ', 0, 0));
+                const QString choice = QInputDialog::getItem(
+                    this, tr("Choose a series"),
+                    tr("%1 holds %2 image series. Open which one?").arg(path).arg(l.series.size()), items, 0, false, &ok);
+                statusBar()->clearMessage();
+                const qsizetype index = items.indexOf(choice);
+                if (ok && index >= 0) loadFile(path, QString::fromStdString(l.series[size_t(index)].uid));
                 return;
             }
             // A run started while this was loading was on the previous image.
