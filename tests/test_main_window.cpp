@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMimeData>
 #include <QMessageBox>
@@ -864,21 +865,38 @@ private slots:
                      error.last().at(0).toString().contains("nothing was written"),
                  qPrintable(error.last().at(0).toString()));
         QVERIFY(!QFileInfo::exists(tif));
+        // Closed, or the error box (window-modal) could be the modal widget the dialog helper sees below.
+        for (QMessageBox* box : w.findChildren<QMessageBox*>()) box->close();
+        QTRY_VERIFY(w.findChildren<QMessageBox*>().isEmpty());
         // Typed without an extension: the chosen format's is added (PNG here,
         // NIfTI once that filter is chosen), and that is what is written.
         QAction* exportAction = nullptr;
         for (QAction* a : w.findChildren<QAction*>())
             if (a->text() == "&Export mask...") exportAction = a;
         QVERIFY(exportAction);
+        QStringList offered, renamed;
         auto exportTyped = [&](const QString& name, const QString& filter) {
             whenModal([&](QWidget* modal) {
                 auto* dialog = qobject_cast<QFileDialog*>(modal);
                 if (!dialog) return false;
+                offered = dialog->nameFilters();
+                // As the user does it: the type box, then the name field (Qt's own dialog's widgets).
+                auto* types = dialog->findChild<QComboBox*>("fileTypeCombo");
+                auto* edit = dialog->findChild<QLineEdit*>("fileNameEdit");
+                if (!types || !edit) return false;
+                auto choose = [&](const QString& f) {
+                    types->setCurrentIndex(types->findText(f));
+                    emit types->activated(types->currentIndex());  // what a click in the box sends
+                    emit types->textActivated(f);
+                    renamed << edit->text();
+                };
                 if (!filter.isEmpty()) {
-                    dialog->selectNameFilter(filter);
-                    emit dialog->filterSelected(filter);  // as choosing it in the dialog does
+                    renamed << edit->text();
+                    choose(filter);  // the suggested name follows the format, the whole extension of it
+                    choose("PNG (*.png)");
+                    choose(filter);
                 }
-                dialog->selectFile(dir.filePath(name));
+                edit->setText(name);
                 static_cast<QDialog*>(dialog)->accept();  // QFileDialog's own, as the Save button does
                 return true;
             });
@@ -886,10 +904,13 @@ private slots:
             return exported.wait(10000) && exported.last().at(0).toBool();
         };
         QVERIFY(exportTyped("typed_plain", {}));
+        // DICOM SEG needs a DICOM source: not offered for this PNG.
+        QCOMPARE(offered, QStringList({"PNG (*.png)", "NIfTI (*.nii.gz *.nii)", "COCO JSON (*.json)"}));
         QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_plain.png"));
         QCOMPARE(cv::imread(dir.filePath("typed_plain.png").toStdString(), cv::IMREAD_UNCHANGED).cols, 160);
         QVERIFY(exportTyped("typed_volume", "NIfTI (*.nii.gz *.nii)"));
         QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_volume.nii.gz"));
+        QCOMPARE(renamed, QStringList({"lesion_mask.png", "lesion_mask.nii.gz", "lesion_mask.png", "lesion_mask.nii.gz"}));
         const auto written = msf::io::readNifti(dir.filePath("typed_volume.nii.gz").toStdString());
         QCOMPARE(written.pixels().cols, 160);
         QVERIFY(cv::countNonZero(written.pixels()) > 0);

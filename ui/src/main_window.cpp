@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -410,7 +411,8 @@ QString MainWindow::suggestedExportPath() const {
 
 void MainWindow::exportWithDialog() {
     QStringList filters;
-    for (const ExportFormat& f : kExportFormats) filters << tr(f.filter);
+    for (const ExportFormat& f : kExportFormats)
+        if (image_.meta.format == "DICOM" || QString(f.extension) != "dcm") filters << tr(f.filter);  // SEG: DICOM only
     QFileDialog dialog(this, tr("Export mask"), suggestedExportPath(), filters.join(";;"));
     dialog.setAcceptMode(QFileDialog::AcceptSave);
     dialog.setFileMode(QFileDialog::AnyFile);
@@ -424,8 +426,27 @@ void MainWindow::exportWithDialog() {
     const QString filter = tr(suggestedFormat(image_).filter);
     dialog.selectNameFilter(filter);
     dialog.setDefaultSuffix(extensionOf(filter));
-    connect(&dialog, &QFileDialog::filterSelected, &dialog,
-            [&dialog, extensionOf](const QString& f) { dialog.setDefaultSuffix(extensionOf(f)); });
+    connect(&dialog, &QFileDialog::filterSelected, &dialog, [&dialog, extensionOf](const QString& f) {
+        const QString extension = extensionOf(f);
+        dialog.setDefaultSuffix(extension);
+        // Qt swaps only the last suffix for the new filter's ("lesion_mask.png" became "lesion_mask.gz" for
+        // NIfTI, "x.nii.gz" became "x.nii.png" for PNG): give the typed name the whole extension instead.
+        // (Qt's own file dialog names its name field "fileNameEdit"; a platform dialog has none.)
+        auto* edit = dialog.findChild<QLineEdit*>("fileNameEdit");
+        if (!edit || extension.isEmpty()) return;
+        QString name = edit->text();
+        bool hadOne = false;
+        for (bool stripped = true; stripped;) {
+            stripped = false;
+            for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
+                if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
+                    name.chop(known.size());
+                    stripped = hadOne = true;
+                    break;
+                }
+        }
+        if (hadOne) edit->setText(name + "." + extension);
+    });
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
     exportMask(dialog.selectedFiles().first(), true);  // the dialog has asked before overwriting
 }
