@@ -394,6 +394,30 @@ constexpr ExportFormat kExportFormats[] = {
 const ExportFormat& suggestedFormat(const io::Image& image) {
     return kExportFormats[image.meta.format == "DICOM" ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
 }
+
+// What a mask file's name may end in (the name decides the format written).
+bool hasMaskExtension(const QString& path) {
+    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz"})
+        if (path.endsWith(e, Qt::CaseInsensitive)) return true;
+    return false;
+}
+
+// `name` with `extension` in place of the mask extension it ends in, if any
+// (Qt's file dialog swaps only the last suffix when the format is changed,
+// leaving "x.gz" for NIfTI or "x.nii.png" for PNG; a bare ".gz" is one of those).
+QString withExtension(QString name, const QString& extension) {
+    bool hadOne = false;
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
+            if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
+                name.chop(known.size());
+                stripped = hadOne = true;
+                break;
+            }
+    }
+    return hadOne ? name + "." + extension : name;
+}
 }  // namespace
 
 QString MainWindow::suggestedExportPath() const {
@@ -429,23 +453,9 @@ void MainWindow::exportWithDialog() {
     connect(&dialog, &QFileDialog::filterSelected, &dialog, [&dialog, extensionOf](const QString& f) {
         const QString extension = extensionOf(f);
         dialog.setDefaultSuffix(extension);
-        // Qt swaps only the last suffix for the new filter's ("lesion_mask.png" became "lesion_mask.gz" for
-        // NIfTI, "x.nii.gz" became "x.nii.png" for PNG): give the typed name the whole extension instead.
-        // (Qt's own file dialog names its name field "fileNameEdit"; a platform dialog has none.)
-        auto* edit = dialog.findChild<QLineEdit*>("fileNameEdit");
-        if (!edit || extension.isEmpty()) return;
-        QString name = edit->text();
-        bool hadOne = false;
-        for (bool stripped = true; stripped;) {
-            stripped = false;
-            for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
-                if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
-                    name.chop(known.size());
-                    stripped = hadOne = true;
-                    break;
-                }
-        }
-        if (hadOne) edit->setText(name + "." + extension);
+        // The typed name gets the whole extension (Qt's own file dialog names its name field "fileNameEdit").
+        if (auto* edit = dialog.findChild<QLineEdit*>("fileNameEdit"); edit && !extension.isEmpty())
+            edit->setText(withExtension(edit->text(), extension));
     });
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
     exportMask(dialog.selectedFiles().first(), true);  // the dialog has asked before overwriting
@@ -824,8 +834,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     if (mask_->mask().empty()) return showError(tr("Nothing to export: open an image and pick a region first."));
     // The name decides the format: one that names another format (.tif, .jpg) would get PNG bytes.
     const QString lower = path.toLower();
-    if (!lower.endsWith(".png") && !lower.endsWith(".dcm") && !lower.endsWith(".json") && !lower.endsWith(".nii") &&
-        !lower.endsWith(".nii.gz")) {
+    if (!hasMaskExtension(path)) {
         showError(tr("Export failed: %1: masks are written as .png, .dcm (DICOM SEG), .nii.gz or .nii (NIfTI) "
                      "or .json (COCO); nothing was written").arg(path));
         emit exportFinished(false, path);
