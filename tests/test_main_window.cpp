@@ -1445,7 +1445,7 @@ private slots:
             question = ask->labelText();
             offered = ask->comboBoxItems();
             for (const QString& item : offered)
-                if (item.startsWith("MR: ")) ask->setTextValue(item);
+                if (item.startsWith("MR series 1: ")) ask->setTextValue(item);  // both files say series 1
             ask->accept();
             return true;
         });
@@ -1453,7 +1453,8 @@ private slots:
         QVERIFY2(question.contains("holds 2 image series"), qPrintable(question));
         QCOMPARE(offered.size(), 2);
         for (const QString& item : offered)  // modality first, the size in words, the UID last
-            QVERIFY2(QRegularExpression("^(CT|MR): .+, 1 file \\(UID [0-9.]+\\)$").match(item).hasMatch(), qPrintable(item));
+            QVERIFY2(QRegularExpression("^(CT|MR) series 1: .+, 1 file \\(UID [0-9.]+\\)$").match(item).hasMatch(),
+                     qPrintable(item));
         QCOMPARE(w.image().meta.modality, std::string("MR"));
     }
 

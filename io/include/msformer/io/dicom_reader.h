@@ -15,9 +15,11 @@ Image readDicom(const std::string& path);
 struct DicomSeries {
     std::string uid, description, modality;
     std::vector<std::string> files;  // sorted along the slice normal, then instance number
+    long number = -1;                // Series Number; -1 when the files carry none
 };
 
-// Every image series under `dir` (recursively), told apart by Series Instance UID.
+// Every image series under `dir` (recursively), told apart by Series Instance UID,
+// in Series Number order (as viewers list them; series without one last).
 std::vector<DicomSeries> listDicomSeries(const std::string& dir);
 Image readDicomSeries(const DicomSeries& series);
 // The folder's only series, or the one with this UID; several series without a
