@@ -17,6 +17,7 @@
 #include <QPointer>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QStandardPaths>
 #include <QThreadPool>
 #include <QTemporaryDir>
@@ -484,6 +485,23 @@ private slots:
         w.runKMeans();
         QTRY_VERIFY_WITH_TIMEOUT(!w.kmeansLabels().empty(), 20000);
         QCOMPARE(w.kmeansLabels().width, 160);
+    }
+
+    void kMeansAskedForDuringARunSaysItWaits() {
+        MainWindow w;
+        auto settings = fastSettings(50);
+        settings.msformer.stableIterations = 0;  // keep the run going
+        w.setMethodSettings(settings);
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
+        w.runKMeans();
+        QVERIFY2(w.statusBar()->currentMessage().contains("k-means runs when the MS-Former run has finished"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        w.cancelRun();  // the run stops, and k-means then comes
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() && finished.last().at(0).toString() == "kmeans", 20000);
+        QVERIFY(w.showingKMeans());
     }
 
     void kMeansIsShownWhenItArrivesUnlessARunStartedSince() {

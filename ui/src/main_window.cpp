@@ -708,6 +708,8 @@ void MainWindow::runMsFormer() {
 void MainWindow::runKMeans() {
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     kmeansJob_ = nextJob_++;
+    // One worker thread: k-means waits for the MS-Former run in progress (seconds), so say why nothing shows yet.
+    if (runningJob_) statusBar()->showMessage(tr("k-means runs when the MS-Former run has finished (Esc cancels that)"));
     QMetaObject::invokeMethod(worker_->worker(), "runKMeans", Qt::QueuedConnection,
                               Q_ARG(cv::Mat, segmentationInput()),
                               Q_ARG(msf::KMeansConfig, settings_.kmeans), Q_ARG(int, kmeansJob_));
