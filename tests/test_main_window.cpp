@@ -1476,6 +1476,47 @@ private slots:
         QCOMPARE(w.image().meta.modality, std::string("MR"));
     }
 
+    void removeIslandsSuggestsASizeForTheImage() {
+        MainWindow w;
+        QAction* islands = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "Remove &islands...") islands = a;
+        QVERIFY(islands);
+        // Answers the dialog with `answer` (0: keeps the suggestion) and returns what it suggested.
+        auto ask = [&](int answer) {
+            int suggested = -1;
+            whenModal([&](QWidget* modal) {
+                auto* d = qobject_cast<QInputDialog*>(modal);
+                if (!d) return false;
+                suggested = d->intValue();
+                if (answer) d->setIntValue(answer);
+                d->accept();
+                return true;
+            });
+            islands->trigger();
+            return suggested;
+        };
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QCOMPARE(ask(0), 50);  // 160 x 160: the floor
+        const QString wide = dir.filePath("islands_wide.png");
+        QVERIFY(openWritten(w, wide, cv::Mat(2000, 3000, CV_8UC3, cv::Scalar(90, 90, 90))));
+        w.view()->setBrushRadius(10);
+        w.paintStroke({QPoint(100, 100), QPoint(400, 100)}, false);  // about 6300 px
+        w.paintStroke({QPoint(1000, 1000)}, false);                   // a dab of about 320 px
+        auto parts = [&w] {
+            cv::Mat labels;
+            return cv::connectedComponents(w.maskModel()->mask(), labels) - 1;
+        };
+        QCOMPARE(parts(), 2);
+        QCOMPARE(ask(0), 1465);  // 3000 x 2000 / 4096
+        QCOMPARE(parts(), 1);    // the dab went, the stroke stayed
+        QCOMPARE(ask(30000), 1465);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        QCOMPARE(ask(0), 30000);  // the last size given, on an image of this size
+        QVERIFY(openWritten(w, dir.filePath("islands_small.png"), cv::Mat(64, 64, CV_8UC3, cv::Scalar(90, 90, 90))));
+        QCOMPARE(ask(0), 50);
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

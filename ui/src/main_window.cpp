@@ -277,11 +277,18 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Keep &largest region"), QKeySequence("L"), this,
                     [this] { maskEdit(tr("keep largest"), mask::keepLargestComponent); });
     edit->addAction(tr("Remove &islands..."), QKeySequence("I"), this, [this] {
+        if (image_.frames.empty()) return;
+        // Suggested: the last size given for an image of this size, else about one brush dab
+        // ((1/64 of the side) squared, at least 50 px): 50 px suggested on a 24 MP photo removed nothing visible.
+        const cv::Size size = image_.pixels().size();
+        const int suggested =
+            islandArea_ > 0 ? islandArea_ : std::max(50, int(std::lround(double(size.area()) / 4096.0)));
         bool ok = false;
-        const int area = QInputDialog::getInt(this, tr("Remove islands"), tr("Smaller than (pixels)"), 50, 1, 1 << 24, 1, &ok);
-        if (ok)
-            maskEdit(tr("remove islands under %1 px").arg(area),
-                     [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
+        const int area =
+            QInputDialog::getInt(this, tr("Remove islands"), tr("Smaller than (pixels)"), suggested, 1, 1 << 28, 1, &ok);
+        if (!ok) return;
+        islandArea_ = area;
+        maskEdit(tr("remove islands under %1 px").arg(area), [area](const cv::Mat& m) { return mask::removeIslands(m, area); });
     });
     edit->addAction(tr("&Smooth"), QKeySequence("S"), this,
                     [this] {
@@ -543,6 +550,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 // An image of the same size keeps the user's choice.
                 const int r = std::max(2, int(std::lround(std::max(image_.pixels().cols, image_.pixels().rows) / 64.0)));
                 forBothViews([r](ImageView* view) { view->setBrushRadius(r); });
+                islandArea_ = 0;  // and Remove islands suggests a size for this one
             }
             referencePath_.clear();
             referenceTimer_->stop();

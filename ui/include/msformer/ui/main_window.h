@@ -152,6 +152,7 @@ private:
     QComboBox* windowBox_;
     QMenu* recentMenu_;  // File > Open recent; objectName "recentMenu"
     QAction *brushAction_, *eraserAction_, *compareAction_, *sideBySideAction_;
+    int islandArea_ = 0;  // the last Remove islands size, for images of this size (0: none given)
     int customWindowIndex_ = -1;  // the window box's entry for a right-drag window, once there is one
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
