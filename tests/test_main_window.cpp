@@ -321,9 +321,15 @@ private slots:
         MainWindow w;
         w.setMethodSettings(fastSettings(50));
         QVERIFY(openAndWait(w, imagePath, 10000));
+        // Cancel is offered while a run is, and only then.
+        auto* cancel = w.findChild<QAbstractButton*>("cancelRun");
+        QVERIFY(cancel);
+        QVERIFY(!cancel->isEnabled());
         w.runMsFormer();
+        QVERIFY(cancel->isEnabled());
         QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
         w.cancelRun();
+        QVERIFY(!cancel->isEnabled());
         QVERIFY(!w.isRunning());
         QCOMPARE(w.findChild<QLabel*>("runStatus")->text(), QString("cancelled"));
         const int drawn = w.previewsDrawn();
@@ -341,6 +347,7 @@ private slots:
         w.runMsFormer();
         QVERIFY(finished.wait(60000));
         QCOMPARE(w.previewsDrawn(), 3);
+        QVERIFY(!cancel->isEnabled());  // finished: nothing to cancel
     }
 
     void metricsFollowThePreviewAndTheResult() {

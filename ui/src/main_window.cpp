@@ -116,7 +116,9 @@ MainWindow::MainWindow(QWidget* parent)
     auto* panel = new QWidget;
     auto* layout = new QVBoxLayout(panel);
     auto* runButton = new QPushButton(tr("Run MS-Former (F5)"));
-    auto* cancelButton = new QPushButton(tr("Cancel (Esc)"));
+    cancelButton_ = new QPushButton(tr("Cancel (Esc)"));
+    cancelButton_->setObjectName("cancelRun");
+    cancelButton_->setEnabled(false);  // until a run starts
     auto* kmeansButton = new QPushButton(tr("Run k-means (K)"));
     progress_ = new QProgressBar;
     iterationLabel_ = new QLabel(tr("idle"));
@@ -146,7 +148,7 @@ MainWindow::MainWindow(QWidget* parent)
     form->addRow(tr("Mask opacity"), opacitySlider_);
     layout->addLayout(form);
     layout->addWidget(runButton);
-    layout->addWidget(cancelButton);
+    layout->addWidget(cancelButton_);
     layout->addWidget(kmeansButton);
     layout->addWidget(progress_);
     layout->addWidget(iterationLabel_);
@@ -171,7 +173,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     buildMenus();
     connect(runButton, &QPushButton::clicked, this, &MainWindow::runMsFormer);
-    connect(cancelButton, &QPushButton::clicked, this, &MainWindow::cancelRun);
+    connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelRun);
     connect(kmeansButton, &QPushButton::clicked, this, &MainWindow::runKMeans);
     connect(frameSlider_, &QSlider::valueChanged, this, &MainWindow::setFrame);
     connect(frameBox_, qOverload<int>(&QSpinBox::valueChanged), frameSlider_, &QSlider::setValue);
@@ -308,7 +310,8 @@ void MainWindow::buildMenus() {
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
     seg->addAction(tr("Run &k-means"), QKeySequence("K"), this, &MainWindow::runKMeans);
-    seg->addAction(tr("&Cancel"), QKeySequence("Esc"), this, &MainWindow::cancelRun);
+    cancelAction_ = seg->addAction(tr("&Cancel"), QKeySequence("Esc"), this, &MainWindow::cancelRun);
+    cancelAction_->setEnabled(false);
     compareAction_ = seg->addAction(tr("Show k-means instead (&flip)"));
     compareAction_->setShortcut(QKeySequence("Tab"));
     compareAction_->setCheckable(true);
@@ -698,7 +701,7 @@ void MainWindow::refreshOverlays() {
 void MainWindow::runMsFormer() {
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
-    runningJob_ = nextJob_++;
+    setRunningJob(nextJob_++);
     msformerParameters_ = parameterMap(settings_.msformer);
     msformerParameters_["mode"] = settings_.mode.toStdString();
     previewsDrawn_ = 0;
@@ -730,9 +733,16 @@ void MainWindow::cancelRun() {
 bool MainWindow::stopRun() {
     worker_->worker()->cancel();  // the worker stops within one iteration; its late result is ignored
     const bool wasRunning = runningJob_ != 0;
-    runningJob_ = 0;
+    setRunningJob(0);
     refreshOverlays();
     return wasRunning;
+}
+
+void MainWindow::setRunningJob(int job) {
+    runningJob_ = job;
+    // Cancel is there while a run is (k-means takes a fraction of a second and is not cancelled).
+    cancelButton_->setEnabled(job != 0);
+    cancelAction_->setEnabled(job != 0);
 }
 
 void MainWindow::resetRunDisplay(const QString& status) {
@@ -782,7 +792,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         }
     } else {
         if (job != runningJob_) return;
-        runningJob_ = 0;
+        setRunningJob(0);
         msformerLabels_ = r.original;
         msformerPreview_ = LabelMap{};
         msformerScores_.clear();
@@ -801,7 +811,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
 }
 
 void MainWindow::onFailed(int job, const QString& method, const QString& message) {
-    if (method == "msformer" && job == runningJob_) runningJob_ = 0;
+    if (method == "msformer" && job == runningJob_) setRunningJob(0);
     if (job != runningJob_ && job != kmeansJob_) return;
     showError(tr("%1 failed: %2").arg(method, message));
 }

@@ -20,6 +20,7 @@
 
 class QLabel;
 class QProgressBar;
+class QPushButton;
 class QSlider;
 class QSpinBox;
 class QComboBox;
@@ -98,6 +99,7 @@ private:
     // frame shown until now: dropped, with what is still computing or reading for it.
     void forgetShownResults();
     QString windowText(const io::Window& w) const;  // as the window box lists it
+    void setRunningJob(int job);  // 0: none; the Cancel button and Esc follow
     bool stopRun();  // cancels the MS-Former run in progress, if any (true then)
     void resetRunDisplay(const QString& status);  // progress, loss curves and run status: no run shown
     void showFrame(const cv::Mat& normalized, const QImage& display);  // what refreshBase renders
@@ -146,6 +148,8 @@ private:
     ImageView *view_, *compareView_;
     LossPlot* plot_;
     QProgressBar* progress_;
+    QPushButton* cancelButton_;
+    QAction* cancelAction_;
     QLabel *iterationLabel_, *metricsLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
     QSlider *frameSlider_, *opacitySlider_;
     QSpinBox* frameBox_;  // the frame's number, 0-based as the CLI's --frame and the provenance's "frame"
