@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "msformer/mask_ops.h"
+#include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
 #include "msformer/target_selection.h"
 
@@ -20,6 +21,16 @@ cv::Mat rect(int w, int h, cv::Rect r) {
 class TestMetrics : public QObject {
     Q_OBJECT
 private slots:
+    void aLabelMapViewSharesTheLabelsAndReadsAsTheCopy() {
+        msf::LabelMap map{5, 3, {0, 1, 1, 2, 2, 0, 0, 1, 2, 2, 3, 3, 3, 3, 3}};
+        const cv::Mat view = msf::viewOf(map), copy = msf::toMat(map);
+        QCOMPARE(view.type(), CV_32S);
+        QCOMPARE(view.size(), cv::Size(5, 3));
+        QCOMPARE(cv::norm(view, copy, cv::NORM_INF), 0.0);
+        QCOMPARE(view.ptr<int32_t>(), map.labels.data());  // no copy: the map's own storage
+        QCOMPARE(cv::countNonZero(msf::selectByClicks(view, {cv::Point(1, 0)}).mask), 3);  // the region of 1s at (1..2, 0), (1, 1)
+        QVERIFY(msf::viewOf(msf::LabelMap{}).empty());
+    }
     void overlapMetricsByHand() {
         // A: 10x10 = 100 px, B: 10x10 shifted by 5 columns: overlap 50, union 150.
         const cv::Mat a = rect(40, 20, {0, 0, 10, 10}), b = rect(40, 20, {5, 0, 10, 10});

@@ -303,7 +303,7 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Accept &automatic suggestion"), QKeySequence("A"), this, [this] {
         const LabelMap& labels = labelsOf(showKMeans_);
         if (labels.empty()) return;
-        const auto sel = selectAutomatic(toMat(labels), toGrey(segmentationInput()));
+        const auto sel = selectAutomatic(viewOf(labels), toGrey(segmentationInput()));
         mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick, sourceOf(showKMeans_));
     });
 
@@ -821,7 +821,7 @@ void MainWindow::pickAt(QPoint p, Qt::KeyboardModifiers mods) { pickOn(showKMean
 void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
     const LabelMap& labels = labelsOf(kmeans);
     if (labels.empty() || p.x() < 0 || p.y() < 0 || p.x() >= labels.width || p.y() >= labels.height) return;
-    const cv::Mat l = toMat(labels);
+    const cv::Mat l = viewOf(labels);
     const cv::Point at(p.x(), p.y());
     const int cluster = l.at<int32_t>(at);
     cv::Mat picked = mods & Qt::ShiftModifier ? mask::clusterMask(l, cluster) : selectByClicks(l, {at}).mask;
@@ -969,18 +969,18 @@ void MainWindow::refreshMetrics() {
     // Each map's line is kept until its map or the reference changes (a mask edit recomputes only the mask's).
     if (msformerScores_.isEmpty() && !msformerLabels_.empty()) {
         msformerScores_ = line(tr("MS-Former best cluster"),
-                               scoreOverlap(selectBestOverlap(toMat(msformerLabels_), reference_).mask, reference_));
+                               scoreOverlap(selectBestOverlap(viewOf(msformerLabels_), reference_).mask, reference_));
     } else if (msformerScores_.isEmpty() && !msformerPreview_.empty()) {
         // During a run: scored at the preview's working size (the map is not
         // enlarged for every iteration); the result is scored at full size.
         cv::Mat reference;
         cv::resize(reference_, reference, {msformerPreview_.width, msformerPreview_.height}, 0, 0, cv::INTER_NEAREST);
         msformerScores_ = line(tr("MS-Former best cluster (preview, at %1 px)").arg(msformerPreview_.width),
-                               scoreOverlap(selectBestOverlap(toMat(msformerPreview_), reference).mask, reference));
+                               scoreOverlap(selectBestOverlap(viewOf(msformerPreview_), reference).mask, reference));
     }
     if (kmeansScores_.isEmpty() && !kmeansLabels_.empty())
         kmeansScores_ = line(tr("k-means best cluster"),
-                             scoreOverlap(selectBestOverlap(toMat(kmeansLabels_), reference_).mask, reference_));
+                             scoreOverlap(selectBestOverlap(viewOf(kmeansLabels_), reference_).mask, reference_));
     for (const QString& scores : {msformerScores_, kmeansScores_})
         if (!scores.isEmpty()) lines << scores;
     metricsLabel_->setText(lines.join('\n'));

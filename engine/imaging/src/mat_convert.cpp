@@ -38,6 +38,11 @@ cv::Mat toMat(const LabelMap& labels) {
     return m;
 }
 
+cv::Mat viewOf(const LabelMap& labels) {
+    if (labels.empty()) return cv::Mat();
+    return cv::Mat(labels.height, labels.width, CV_32S, const_cast<int32_t*>(labels.labels.data()));
+}
+
 LabelMap toLabelMap(const cv::Mat& labels) {
     cv::Mat m;
     labels.convertTo(m, CV_32S);

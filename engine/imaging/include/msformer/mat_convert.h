@@ -11,6 +11,9 @@ namespace msf {
 ImageBuffer toImageBuffer(const cv::Mat& image);
 
 cv::Mat toMat(const LabelMap& labels);           // CV_32S
+// The same without a copy: a CV_32S header over the map's own labels (a 24 MP
+// map is 96 MB to copy, 50 ms here), for reading only, while `labels` lives unchanged.
+cv::Mat viewOf(const LabelMap& labels);
 LabelMap toLabelMap(const cv::Mat& labels32);    // from CV_32S (or any integer type)
 
 // Mean over channels, as CV_32F in [0, 1] (used for contrast measurements).
