@@ -1542,6 +1542,36 @@ private slots:
         QCOMPARE(ask(0), 50);
     }
 
+    void dicomFilesWithoutAnExtensionAreOfferedAndOpen() {
+        // PACS exports and CDs name files IM0001 or 1.2.840...: the open dialog
+        // says where they are listed, and such a file opens by its content.
+        MainWindow w;
+        QAction* open = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == "&Open image...") open = a;
+        QVERIFY(open);
+        QStringList filters;
+        whenModal([&filters](QWidget* modal) {
+            auto* dialog = qobject_cast<QFileDialog*>(modal);
+            if (!dialog) return false;
+            filters = dialog->nameFilters();
+            dialog->reject();
+            return true;
+        });
+        open->trigger();
+        QCOMPARE(filters.size(), 2);
+        for (const char* pattern : {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.png", "*.tiff"})
+            QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"), pattern);
+        QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
+        const QString ct =
+            QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString bare = dir.filePath("IM0001");
+        QVERIFY(QFile::copy(ct, bare));
+        QVERIFY(openAndWait(w, bare, 10000));
+        QCOMPARE(w.image().meta.modality, std::string("CT"));
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

@@ -223,8 +223,9 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), QSettings().value("open/folder").toString(),
-                                                       tr("Images (*.dcm *.dicom *.nii *.nii.gz *.hdr *.png *.jpg *.jpeg "
-                                                          "*.bmp *.tif *.tiff);;All files (*)"));
+                                                       tr("Images (*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img "
+                                                          "*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;"
+                                                          "All files, e.g. DICOM files without an extension (*)"));
         if (!p.isEmpty()) openFile(p);
     });
     file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
