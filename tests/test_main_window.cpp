@@ -1572,6 +1572,45 @@ private slots:
         QCOMPARE(w.image().meta.modality, std::string("CT"));
     }
 
+    void aBrushStrokeChangesExactlyWhatItCovers() {
+        // The stroke is drawn into its own surroundings only: the result must be
+        // what drawing it on the whole mask gives, also across the image's edge.
+        MainWindow w;
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        w.view()->setBrushRadius(6);
+        auto expected = [](cv::Mat m, const QList<QPoint>& pts, int value) {
+            for (int i = 0; i < pts.size(); ++i) {
+                const cv::Point a(pts[i].x(), pts[i].y());
+                const cv::Point b = i + 1 < pts.size() ? cv::Point(pts[i + 1].x(), pts[i + 1].y()) : a;
+                cv::line(m, a, b, value, 13);
+                cv::circle(m, a, 6, value, cv::FILLED);
+            }
+            return m;
+        };
+        const QList<QPoint> across = {QPoint(-8, 20), QPoint(40, 22), QPoint(90, 70), QPoint(170, 75)};
+        cv::Mat want = expected(cv::Mat::zeros(160, 160, CV_8U), across, 255);
+        w.paintStroke(across, false);
+        QCOMPARE(cv::norm(w.maskModel()->mask(), want, cv::NORM_INF), 0.0);
+        const QList<QPoint> erase = {QPoint(30, 18), QPoint(100, 72)};
+        want = expected(want, erase, 0);
+        w.paintStroke(erase, true);
+        QCOMPARE(cv::norm(w.maskModel()->mask(), want, cv::NORM_INF), 0.0);
+        w.paintStroke({QPoint(400, 400)}, false);  // wholly outside: no step
+        QCOMPARE(w.maskModel()->undoStack()->count(), 2);
+        w.maskModel()->undoStack()->undo();
+        w.maskModel()->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        // Erasing all of a picked mask leaves it empty, and that step says so: the pick no longer counts.
+        w.maskModel()->apply(want, "pick", msf::ui::MaskStep::Pick, {"some map", {}});
+        QCOMPARE(w.maskModel()->pickSources().size(), size_t(1));
+        w.paintStroke({QPoint(20, 20), QPoint(100, 70)}, true);  // part of it
+        QCOMPARE(w.maskModel()->pickSources().size(), size_t(1));
+        w.view()->setBrushRadius(120);
+        w.paintStroke({QPoint(80, 80)}, true);  // the rest
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        QVERIFY(w.maskModel()->pickSources().empty());
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

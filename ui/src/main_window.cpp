@@ -836,15 +836,21 @@ void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {
     if (mask_->mask().empty() || points.isEmpty()) return;
-    cv::Mat m = mask_->mask().clone();
     const int r = view_->brushRadius();
+    // Only the stroke's surroundings are copied and compared, not the whole mask.
+    QRect bounds;
+    for (const QPoint& pt : points) bounds |= QRect(pt, QSize(1, 1));
+    const cv::Rect box = cv::Rect(bounds.x() - r - 1, bounds.y() - r - 1, bounds.width() + 2 * r + 2,
+                                  bounds.height() + 2 * r + 2) & cv::Rect({}, mask_->mask().size());
+    if (box.empty()) return;
+    cv::Mat part = mask_->mask()(box).clone();
     for (int i = 0; i < points.size(); ++i) {
-        const cv::Point a(points[i].x(), points[i].y());
-        const cv::Point b = i + 1 < points.size() ? cv::Point(points[i + 1].x(), points[i + 1].y()) : a;
-        cv::line(m, a, b, erase ? 0 : 255, 2 * r + 1);
-        cv::circle(m, a, r, erase ? 0 : 255, cv::FILLED);
+        const cv::Point a = cv::Point(points[i].x(), points[i].y()) - box.tl();
+        const cv::Point b = i + 1 < points.size() ? cv::Point(points[i + 1].x(), points[i + 1].y()) - box.tl() : a;
+        cv::line(part, a, b, erase ? 0 : 255, 2 * r + 1);
+        cv::circle(part, a, r, erase ? 0 : 255, cv::FILLED);
     }
-    mask_->apply(m, (erase ? tr("erase (brush radius %1 px)") : tr("paint (brush radius %1 px)")).arg(r));
+    mask_->applyIn(box, part, (erase ? tr("erase (brush radius %1 px)") : tr("paint (brush radius %1 px)")).arg(r));
 }
 
 void MainWindow::maskEdit(const QString& name, const std::function<cv::Mat(const cv::Mat&)>& op) {

@@ -41,11 +41,20 @@ void MaskModel::reset(cv::Size size) {
 
 void MaskModel::apply(const cv::Mat& newMask, const QString& text, MaskStep kind, PickSource source) {
     if (newMask.size() != mask_.size()) return;
-    const cv::Mat after = newMask > 0;
-    const cv::Rect box = cv::boundingRect(after != mask_);
-    if (box.empty()) return;  // no-op edits leave no undo step
-    undo_.push(new MaskCommand(this, box, mask_(box).clone(), after(box).clone(), text, kind, std::move(source),
-                               cv::countNonZero(after) == 0));
+    applyIn(cv::Rect({}, mask_.size()), newMask, text, kind, std::move(source));
+}
+
+void MaskModel::applyIn(const cv::Rect& region, const cv::Mat& newPart, const QString& text, MaskStep kind,
+                        PickSource source) {
+    if (region.empty() || newPart.size() != region.size() || (region & cv::Rect({}, mask_.size())) != region) return;
+    const cv::Mat after = newPart > 0;
+    const cv::Rect changed = cv::boundingRect(after != mask_(region));
+    if (changed.empty()) return;  // no-op edits leave no undo step
+    const cv::Rect box = changed + region.tl();
+    const bool leavesEmpty =
+        cv::countNonZero(mask_) - cv::countNonZero(mask_(box)) + cv::countNonZero(after(changed)) == 0;
+    undo_.push(new MaskCommand(this, box, mask_(box).clone(), after(changed).clone(), text, kind, std::move(source),
+                               leavesEmpty));
 }
 
 size_t MaskModel::historyBytes() const {

@@ -32,6 +32,10 @@ public:
     // Replaces the mask as one undoable step named `text`.
     // A pick names the map it was made on.
     void apply(const cv::Mat& newMask, const QString& text, MaskStep kind = MaskStep::Edit, PickSource source = {});
+    // The same for an edit that touches only `region` (a brush stroke): newPart is
+    // the mask there; the rest of a 24 MP mask is not compared.
+    void applyIn(const cv::Rect& region, const cv::Mat& newPart, const QString& text, MaskStep kind = MaskStep::Edit,
+                 PickSource source = {});
     // The steps that made the current mask, oldest first (undone ones left out);
     // with `picksOnly`, only the picks among them.
     QStringList steps(bool picksOnly = false) const;
