@@ -142,6 +142,13 @@ bool openWritten(MainWindow& w, const QString& path, const cv::Mat& image) {
     return cv::imwrite(path.toStdString(), image) && openAndWait(w, path);
 }
 
+// The menu action with this text (with its & mnemonic), or null.
+QAction* actionNamed(const MainWindow& w, const QString& text) {
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->text() == text) return a;
+    return nullptr;
+}
+
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -421,9 +428,7 @@ private slots:
         mask->undoStack()->redo();
         QCOMPARE(cv::countNonZero(mask->mask()), painted);
         // Edit > Smooth: its radius follows the image (2 px on this 160 px image), and the undo step says so.
-        QAction* smoothAction = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "&Smooth") smoothAction = a;
+        QAction* smoothAction = actionNamed(w, "&Smooth");
         QVERIFY(smoothAction);
         smoothAction->trigger();
         QCOMPARE(mask->undoStack()->undoText(), QString("smooth (radius 2 px)"));
@@ -850,9 +855,7 @@ private slots:
         QSettings().remove("export/folder");
         MainWindow w;
         QVERIFY(openAndWait(w, imagePath, 10000));
-        QAction* exportAction = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "&Export mask...") exportAction = a;
+        QAction* exportAction = actionNamed(w, "&Export mask...");
         QVERIFY(exportAction);
         auto suggestion = [&] {
             QString file;
@@ -895,9 +898,7 @@ private slots:
         QTRY_VERIFY(w.findChildren<QMessageBox*>().isEmpty());
         // Typed without an extension: the chosen format's is added (PNG here,
         // NIfTI once that filter is chosen), and that is what is written.
-        QAction* exportAction = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "&Export mask...") exportAction = a;
+        QAction* exportAction = actionNamed(w, "&Export mask...");
         QVERIFY(exportAction);
         QStringList offered, renamed;
         auto exportTyped = [&](const QString& name, const QString& filter) {
@@ -1345,8 +1346,7 @@ private slots:
               static_cast<long long>(edit.elapsed()));
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
         // Drawing the stroke while the button is down: one repaint per mouse move.
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "&Brush") a->trigger();
+        actionNamed(w, "&Brush")->trigger();
         auto* view = w.view();
         const QPoint from = (view->offset() + QPointF(1000, 3000) * view->zoom()).toPoint();
         QTest::mousePress(view, Qt::LeftButton, Qt::NoModifier, from);
@@ -1422,11 +1422,7 @@ private slots:
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QVERIFY(openAndWait(w, imagePath, 10000));
-        auto action = [&w](const QString& text) {
-            for (QAction* a : w.findChildren<QAction*>())
-                if (a->text() == text) return a;
-            return static_cast<QAction*>(nullptr);
-        };
+        auto action = [&w](const QString& text) { return actionNamed(w, text); };
         QVERIFY(action("Larger brush") && action("Smaller brush") && action("&Brush") && action("&Eraser"));
         // The brush starts at 1/64 of the longest side; [ and ] step by a quarter, at least a pixel.
         QCOMPARE(w.view()->brushRadius(), 3);  // 160 px
@@ -1503,9 +1499,7 @@ private slots:
 
     void removeIslandsSuggestsASizeForTheImage() {
         MainWindow w;
-        QAction* islands = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "Remove &islands...") islands = a;
+        QAction* islands = actionNamed(w, "Remove &islands...");
         QVERIFY(islands);
         // Answers the dialog with `answer` (0: keeps the suggestion) and returns what it suggested.
         auto ask = [&](int answer) {
@@ -1546,9 +1540,7 @@ private slots:
         // PACS exports and CDs name files IM0001 or 1.2.840...: the open dialog
         // says where they are listed, and such a file opens by its content.
         MainWindow w;
-        QAction* open = nullptr;
-        for (QAction* a : w.findChildren<QAction*>())
-            if (a->text() == "&Open image...") open = a;
+        QAction* open = actionNamed(w, "&Open image...");
         QVERIFY(open);
         QStringList filters;
         whenModal([&filters](QWidget* modal) {
