@@ -3,8 +3,6 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
-
-#include <utility>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -211,7 +209,7 @@ void ImageView::mousePressEvent(QMouseEvent* e) {
     lastPos_ = e->pos();
     if (e->button() == Qt::LeftButton && brushMode_) {
         strokePoints_ = {toImage(e->position()).toPoint()};
-        emit stroke(strokePoints_, false);
+        update();
     }
 }
 
@@ -228,8 +226,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
         emit windowLevelDrag(delta.x(), delta.y());
     } else if (dragButton_ == Qt::LeftButton && brushMode_) {
         strokePoints_.append(toImage(e->position()).toPoint());
-        emit stroke(strokePoints_, false);
-        update();
+        update();  // the stroke so far is drawn here; the mask changes on release
     } else if (brushMode_) {
         update();
     }
@@ -237,7 +234,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
 
 void ImageView::mouseReleaseEvent(QMouseEvent* e) {
     if (e->button() == Qt::LeftButton && dragButton_ == Qt::LeftButton) {
-        if (brushMode_) emit stroke(std::exchange(strokePoints_, {}), true);
+        if (brushMode_) emit stroke(std::exchange(strokePoints_, {}));
         else if ((e->pos() - lastPos_).manhattanLength() < 4) emit clicked(toImage(e->position()).toPoint(), e->modifiers());
     }
     dragButton_ = Qt::NoButton;

@@ -62,7 +62,7 @@ public:
 
 signals:
     void clicked(QPoint imagePos, Qt::KeyboardModifiers modifiers);
-    void stroke(QList<QPoint> imagePoints, bool finished);   // brush mode
+    void stroke(QList<QPoint> imagePoints);  // brush mode: a finished stroke (on release)
     void windowLevelDrag(int dx, int dy);
     void hovered(QPoint imagePos);
     void viewMoved(double zoom, QPointF offset);  // by the wheel, a pan or fitting to the window
