@@ -10,11 +10,16 @@
 
 namespace msf::ui {
 
+namespace {
+// The engine's parameters of a mode: "faithful" or "default".
+MsFormerConfig configFor(const QString& mode) { return mode == "faithful" ? faithfulConfig() : interactiveConfig(); }
+}  // namespace
+
 MethodSettings MethodSettings::load() {
     QSettings q;
     MethodSettings s;
     s.mode = q.value("method/mode", "default").toString();
-    s.msformer = s.mode == "faithful" ? faithfulConfig() : interactiveConfig();
+    s.msformer = configFor(s.mode);
     auto& m = s.msformer;
     m.size = q.value("method/size", m.size).toInt();
     m.maxIterations = q.value("method/iterations", m.maxIterations).toInt();
@@ -97,7 +102,7 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     form->addRow(tr("CPU threads (0 = all)"), threads_);
     connect(preset_, &QComboBox::currentTextChanged, this, &SettingsDialog::preset);
     connect(mode_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
-        const auto c = m == "faithful" ? faithfulConfig() : interactiveConfig();
+        const auto c = configFor(m);
         size_->setValue(c.size);
     });
     auto* buttons =
@@ -112,7 +117,7 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
 void SettingsDialog::restoreDefaults() {
     // The chosen mode's parameters as the engine defines them; k-means, device and threads as on a first start.
     const MethodSettings d;
-    const auto c = mode_->currentText() == "faithful" ? faithfulConfig() : interactiveConfig();
+    const auto c = configFor(mode_->currentText());
     preset_->setCurrentIndex(0);
     size_->setValue(c.size);
     iterations_->setValue(c.maxIterations);
@@ -136,7 +141,7 @@ void SettingsDialog::preset(const QString& name) {
 MethodSettings SettingsDialog::settings() const {
     MethodSettings s;
     s.mode = mode_->currentText();
-    s.msformer = s.mode == "faithful" ? faithfulConfig() : interactiveConfig();
+    s.msformer = configFor(s.mode);
     auto& m = s.msformer;
     m.size = size_->value();
     m.maxIterations = iterations_->value();
