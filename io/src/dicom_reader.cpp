@@ -65,7 +65,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     h->description = str(ds, DCM_SeriesDescription);
     h->modality = str(ds, DCM_Modality);
     h->instance = static_cast<long>(num(ds, DCM_InstanceNumber, 0, 0));
-    if (ds->tagExistsWithValue(DCM_SeriesNumber)) h->seriesNumber = static_cast<long>(num(ds, DCM_SeriesNumber, 0, -1));
+    h->seriesNumber = static_cast<long>(num(ds, DCM_SeriesNumber, 0, -1));  // -1: none
     h->hasPosition = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
     for (int i = 0; i < 3; ++i) h->position[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) h->orientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
