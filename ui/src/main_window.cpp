@@ -52,12 +52,10 @@ namespace msf::ui {
 
 namespace {
 
-// The shown frame through its window: [0, 1] for the segmenter, 8-bit to draw.
+// The shown frame through its window: [0, 1] for the segmenter, 8-bit to draw
+// (drawn as refreshBase draws it after a window or frame change).
 std::pair<cv::Mat, QImage> renderFrame(const io::Image& image) {
-    const cv::Mat n = io::normalizedForSegmentation(image);
-    cv::Mat u8;
-    n.convertTo(u8, CV_8U, 255.0);
-    return {n, toQImage(u8)};
+    return {io::normalizedForSegmentation(image), toQImage(io::displayedFrame(image))};
 }
 
 // The windows the window box offers (8-bit: full range first).
@@ -190,10 +188,8 @@ MainWindow::MainWindow(QWidget* parent)
         connect(view, &ImageView::clicked, this, [this, compare](QPoint p, Qt::KeyboardModifiers mods) {
             pickOn(compare || showKMeans_, p, mods);
         });
-        connect(view, &ImageView::stroke, this, [this](const QList<QPoint>& pts, bool finished) {
-            if (!finished) return;
-            paintStroke(pts, eraserAction_->isChecked());
-        });
+        connect(view, &ImageView::stroke, this,
+                [this](const QList<QPoint>& pts) { paintStroke(pts, eraserAction_->isChecked()); });
         connect(view, &ImageView::windowLevelDrag, this, &MainWindow::adjustWindow);
         connect(view, &ImageView::hovered, this, [this, compare](QPoint p) { hover(p, compare); });
         ImageView* twin = compare ? view_ : compareView_;
@@ -861,7 +857,6 @@ void MainWindow::maskEdit(const QString& name, const std::function<cv::Mat(const
 void MainWindow::exportMask(const QString& path, bool overwrite) {
     if (mask_->mask().empty()) return showError(tr("Nothing to export: open an image and pick a region first."));
     // The name decides the format: one that names another format (.tif, .jpg) would get PNG bytes.
-    const QString lower = path.toLower();
     if (!hasMaskExtension(path)) {
         showError(tr("Export failed: %1: masks are written as .png, .dcm (DICOM SEG), .nii.gz or .nii (NIfTI) "
                      "or .json (COCO); nothing was written").arg(path));
@@ -896,10 +891,11 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const int exportedStep = mask_->undoStack()->index();
     runInBackground<bool>(
         this,
-        [m, source, p, lower, overwrite, prov] {
-            if (lower.endsWith(".nii") || lower.endsWith(".nii.gz")) io::writeNiftiMask(p, m, source, overwrite);
-            else if (lower.endsWith(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
-            else if (lower.endsWith(".json"))
+        [m, source, p, path, overwrite, prov] {
+            auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
+            if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, m, source, overwrite);
+            else if (is(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
+            else if (is(".json"))
                 io::writeCocoJson(p, m, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
                                   "target", overwrite);
             else io::writeMaskPng(p, m, overwrite);
