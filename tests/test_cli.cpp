@@ -118,6 +118,17 @@ private slots:
         r = cli(QStringList{"segment", img, "-o", out, "--export", "png,seg"} + fast);
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(img + ": --export seg needs a DICOM image (this one is PNG)"), qPrintable(r.err));
+        // A window the image cannot have: a zero, negative or non-finite width (NaN reached the
+        // segmenter as "non-finite values"), or a name the image does not offer, which lists those it does.
+        for (const char* w : {"40,0", "40,-5", "nan,400", "40,inf"}) {
+            r = cli(QStringList{"segment", img, "-o", out, "--window", w} + fast);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(img + ": --window '" + w + "': CENTER,WIDTH needs two finite numbers and a width > 0"),
+                     qPrintable(r.err));
+        }
+        r = cli(QStringList{"segment", img, "-o", out, "--window", "lung"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(img + ": unknown window 'lung' (this image has: auto; or CENTER,WIDTH)"), qPrintable(r.err));
         QVERIFY(QDir(out).isEmpty());
     }
     void aClusterIdIsCheckedAgainstTheWrittenMap() {

@@ -14,6 +14,29 @@ void addImageInputOptions(QCommandLineParser& p) {
     });
 }
 
+namespace {
+
+// The window --window names: CENTER,WIDTH (width > 0) or one of the image's windows by name.
+msf::io::Window chosenWindow(const QString& path, const QString& w, const msf::io::Image& image) {
+    const auto bad = [&](const std::string& why) { return msf::io::IoError(path.toStdString(), why); };
+    const QStringList cw = w.split(',');
+    if (cw.size() == 2) {
+        bool ok1 = false, ok2 = false;
+        const msf::io::Window win{cw[0].toDouble(&ok1), cw[1].toDouble(&ok2), "custom"};
+        if (!ok1 || !ok2 || !win.valid())
+            throw bad("--window '" + w.toStdString() + "': CENTER,WIDTH needs two finite numbers and a width > 0");
+        return win;
+    }
+    std::string names;
+    for (const auto& win : msf::io::availableWindows(image)) {
+        if (QString::fromStdString(win.name) == w) return win;
+        names += (names.empty() ? "" : ", ") + win.name;
+    }
+    throw bad("unknown window '" + w.toStdString() + "' (this image has: " + names + "; or CENTER,WIDTH)");
+}
+
+}  // namespace
+
 LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame, const std::string& seriesUid) {
     msf::io::LoadOptions o;
     o.seriesUid = seriesUid.empty() ? p.value("series").toStdString() : seriesUid;
@@ -24,25 +47,7 @@ LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int fram
         if (!ok || o.frame < 0) throw msf::io::IoError(path.toStdString(), "--frame needs a number >= 0");
     }
     LoadedInput in{msf::io::loadImage(path.toStdString(), o), {}};
-    if (p.isSet("window")) {
-        const QString w = p.value("window");
-        const QStringList cw = w.split(',');
-        bool found = false;
-        if (cw.size() == 2) {
-            bool ok1 = false, ok2 = false;
-            msf::io::Window win{cw[0].toDouble(&ok1), cw[1].toDouble(&ok2), "custom"};
-            found = ok1 && ok2 && win.valid();
-            if (found) in.image.meta.window = win;
-        } else {
-            for (const auto& win : msf::io::availableWindows(in.image))
-                if (QString::fromStdString(win.name) == w) {
-                    in.image.meta.window = win;
-                    found = true;
-                    break;
-                }
-        }
-        if (!found) throw msf::io::IoError(path.toStdString(), "unknown window '" + w.toStdString() + "'");
-    }
+    if (p.isSet("window")) in.image.meta.window = chosenWindow(path, p.value("window"), in.image);
     in.buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(in.image));
     return in;
 }

@@ -3,6 +3,7 @@
 // metadata and where it came from.
 #include <opencv2/core.hpp>
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,9 @@ namespace msf::io {
 
 struct Window {
     double center = 0;
-    double width = 0;  // > 0 when set
+    double width = 0;  // > 0 when set; both finite
     std::string name;  // "file 1", "lung", "auto", ...
-    bool valid() const { return width > 0; }
+    bool valid() const { return std::isfinite(center) && std::isfinite(width) && width > 0; }
 };
 
 // How a stored NIfTI slice (rows j, columns i) is turned to be shown as
