@@ -31,13 +31,9 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "msformer/io/annotation_writers.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
-#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
-#include "msformer/io/mask_writer.h"
-#include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
@@ -47,6 +43,7 @@
 #include "msformer/ui/loss_plot.h"
 #include "msformer/ui/mask_model.h"
 #include "msformer/ui/segmentation_worker.h"
+#include "mask_export.h"
 
 namespace msf::ui {
 
@@ -388,45 +385,6 @@ void MainWindow::showError(const QString& message) {
     emit errorShown(message);
 }
 
-namespace {
-// The formats offered; the default follows the input: DICOM SEG for DICOM, NIfTI for NIfTI, PNG for photos.
-struct ExportFormat {
-    const char *filter, *suffix, *extension;
-};
-constexpr ExportFormat kExportFormats[] = {
-    {QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm", "dcm"},
-    {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png", "png"},
-    {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz", "nii.gz"},
-    {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json", "json"}};
-const ExportFormat& suggestedFormat(const io::Image& image) {
-    return kExportFormats[image.meta.format == "DICOM" ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
-}
-
-// What a mask file's name may end in (the name decides the format written).
-bool hasMaskExtension(const QString& path) {
-    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz"})
-        if (path.endsWith(e, Qt::CaseInsensitive)) return true;
-    return false;
-}
-
-// `name` with `extension` in place of the mask extension it ends in, if any
-// (Qt's file dialog swaps only the last suffix when the format is changed,
-// leaving "x.gz" for NIfTI or "x.nii.png" for PNG; a bare ".gz" is one of those).
-QString withExtension(QString name, const QString& extension) {
-    bool hadOne = false;
-    for (bool stripped = true; stripped;) {
-        stripped = false;
-        for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
-            if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
-                name.chop(known.size());
-                stripped = hadOne = true;
-                break;
-            }
-    }
-    return hadOne ? name + "." + extension : name;
-}
-}  // namespace
-
 QString MainWindow::suggestedExportPath() const {
     // Into the folder of the last export, else beside the image (a DICOM
     // folder's parent: a SEG inside the series folder would join the series).
@@ -442,15 +400,15 @@ QString MainWindow::suggestedExportPath() const {
 
 void MainWindow::exportWithDialog() {
     QStringList filters;
-    for (const ExportFormat& f : kExportFormats)
-        if (image_.meta.format == "DICOM" || QString(f.extension) != "dcm") filters << tr(f.filter);  // SEG: DICOM only
+    for (const ExportFormat& f : exportFormats())
+        if (offeredFor(f, image_)) filters << tr(f.filter);
     QFileDialog dialog(this, tr("Export mask"), suggestedExportPath(), filters.join(";;"));
     dialog.setAcceptMode(QFileDialog::AcceptSave);
     dialog.setFileMode(QFileDialog::AnyFile);
     // A name typed without an extension gets the chosen format's (before the
     // dialog asks about replacing a file of that name).
     auto extensionOf = [](const QString& filter) {
-        for (const ExportFormat& f : kExportFormats)
+        for (const ExportFormat& f : exportFormats())
             if (tr(f.filter) == filter) return QString(f.extension);
         return QString();
     };
@@ -865,42 +823,12 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     }
     const cv::Mat m = mask_->mask().clone();
     const io::Image source = image_;
-    const std::string p = path.toStdString();
-    io::Provenance prov;
-    // The maps the picks were made on (not the one shown now): one map gives
-    // its method and parameters; several are joined with " + ", their
-    // parameters prefixed "1.", "2.", ... in the order of the first pick on each.
-    const std::vector<PickSource> sources = mask_->pickSources();
-    if (sources.empty()) {
-        prov.method = "none (drawn by hand)";
-    } else if (sources.size() == 1) {
-        prov.method = sources[0].method;
-        prov.parameters = sources[0].parameters;
-    } else {
-        for (size_t i = 0; i < sources.size(); ++i) {
-            prov.method += (i ? " + " : "") + sources[i].method;
-            for (const auto& [key, value] : sources[i].parameters)
-                prov.parameters[std::to_string(i + 1) + "." + key] = value;
-        }
-    }
-    // What made the exported mask: the picks, then every edit, in order.
-    const QStringList steps = mask_->steps(), picks = mask_->steps(true);
-    prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
-    prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
-    prov.softwareVersion = runtimeInfo().engineVersion;
+    const io::Provenance prov = provenanceOf(*mask_, runtimeInfo().engineVersion);
     const int exportedStep = mask_->undoStack()->index();
     runInBackground<bool>(
         this,
-        [m, source, p, path, overwrite, prov] {
-            auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
-            if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, m, source, overwrite);
-            else if (is(".dcm")) io::writeDicomSeg(p, m, source, {}, overwrite);
-            else if (is(".json"))
-                io::writeCocoJson(p, m, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
-                                  "target", overwrite);
-            else io::writeMaskPng(p, m, overwrite);
-            const std::string sidecar = p + ".provenance.json";
-            io::writeProvenanceJson(sidecar, source, prov, {{"mask", p}}, true);
+        [m, source, path, overwrite, prov] {
+            writeMaskWithProvenance(path, m, source, prov, overwrite);
             return true;
         },
         [this, path, exportedStep](bool) {

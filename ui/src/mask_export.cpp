@@ -1,0 +1,84 @@
+#include "mask_export.h"
+
+#include <QFileInfo>
+#include <QStringList>
+
+#include "msformer/io/dicom_seg.h"
+#include "msformer/io/mask_writer.h"
+#include "msformer/io/nifti_io.h"
+
+namespace msf::ui {
+
+const std::vector<ExportFormat>& exportFormats() {
+    static const std::vector<ExportFormat> formats = {
+        {QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm", "dcm"},
+        {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png", "png"},
+        {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz", "nii.gz"},
+        {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json", "json"}};
+    return formats;
+}
+
+const ExportFormat& suggestedFormat(const io::Image& image) {
+    return exportFormats()[image.meta.format == "DICOM" ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
+}
+
+bool offeredFor(const ExportFormat& format, const io::Image& image) {
+    return image.meta.format == "DICOM" || QString(format.extension) != "dcm";
+}
+
+bool hasMaskExtension(const QString& path) {
+    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz"})
+        if (path.endsWith(e, Qt::CaseInsensitive)) return true;
+    return false;
+}
+
+QString withExtension(QString name, const QString& extension) {
+    bool hadOne = false;
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
+            if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
+                name.chop(known.size());
+                stripped = hadOne = true;
+                break;
+            }
+    }
+    return hadOne ? name + "." + extension : name;
+}
+
+io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVersion) {
+    io::Provenance prov;
+    const std::vector<PickSource> sources = mask.pickSources();
+    if (sources.empty()) {
+        prov.method = "none (drawn by hand)";
+    } else if (sources.size() == 1) {
+        prov.method = sources[0].method;
+        prov.parameters = sources[0].parameters;
+    } else {
+        for (size_t i = 0; i < sources.size(); ++i) {
+            prov.method += (i ? " + " : "") + sources[i].method;
+            for (const auto& [key, value] : sources[i].parameters)
+                prov.parameters[std::to_string(i + 1) + "." + key] = value;
+        }
+    }
+    const QStringList steps = mask.steps(), picks = mask.steps(true);
+    prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
+    prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
+    prov.softwareVersion = softwareVersion;
+    return prov;
+}
+
+void writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
+                             const io::Provenance& provenance, bool overwrite) {
+    const std::string p = path.toStdString();
+    auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
+    if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
+    else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
+    else if (is(".json"))
+        io::writeCocoJson(p, mask, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
+                          "target", overwrite);
+    else io::writeMaskPng(p, mask, overwrite);
+    io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
+}
+
+}  // namespace msf::ui
