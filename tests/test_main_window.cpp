@@ -1538,23 +1538,30 @@ private slots:
 
     void dicomFilesWithoutAnExtensionAreOfferedAndOpen() {
         // PACS exports and CDs name files IM0001 or 1.2.840...: the open dialog
-        // says where they are listed, and such a file opens by its content.
+        // says where they are listed, and such a file opens by its content. The
+        // reference mask's dialog lists what the loaders read too (it listed only "All Files").
         MainWindow w;
-        QAction* open = actionNamed(w, "&Open image...");
-        QVERIFY(open);
-        QStringList filters;
-        whenModal([&filters](QWidget* modal) {
-            auto* dialog = qobject_cast<QFileDialog*>(modal);
-            if (!dialog) return false;
-            filters = dialog->nameFilters();
-            dialog->reject();
-            return true;
-        });
-        open->trigger();
-        QCOMPARE(filters.size(), 2);
-        for (const char* pattern : {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.png", "*.tiff"})
-            QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"), pattern);
-        QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
+        auto filtersOf = [&w](const char* action) {
+            QStringList filters;
+            whenModal([&filters](QWidget* modal) {
+                auto* dialog = qobject_cast<QFileDialog*>(modal);
+                if (!dialog) return false;
+                filters = dialog->nameFilters();
+                dialog->reject();
+                return true;
+            });
+            if (QAction* a = actionNamed(w, action)) a->trigger();
+            return filters;
+        };
+        for (const char* action : {"&Open image...", "Load &reference mask..."}) {
+            const QStringList filters = filtersOf(action);
+            QCOMPARE(filters.size(), 2);
+            for (const char* pattern : {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.png", "*.tiff"})
+                QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"),
+                         qPrintable(QString(action) + ": " + pattern));
+            QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
+        }
+        QVERIFY(filtersOf("Load &reference mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, PNG"));
         const QString ct =
             QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");

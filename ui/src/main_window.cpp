@@ -212,13 +212,18 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
+namespace {
+// What the loaders read, as an open dialog's filter (images and reference masks alike).
+constexpr const char* kReadableFiles =
+    "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.png *.jpg *.jpeg *.bmp *.tif *.tiff";
+QString allFilesFilter() { return MainWindow::tr("All files, e.g. DICOM files without an extension (*)"); }
+}  // namespace
+
 void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), QSettings().value("open/folder").toString(),
-                                                       tr("Images (*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img "
-                                                          "*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;"
-                                                          "All files, e.g. DICOM files without an extension (*)"));
+                                                       tr("Images (%1);;%2").arg(kReadableFiles, allFilesFilter()));
         if (!p.isEmpty()) openFile(p);
     });
     file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
@@ -231,7 +236,8 @@ void MainWindow::buildMenus() {
     rebuildRecentMenu();
     file->addAction(tr("Load &reference mask..."), QKeySequence("Ctrl+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
-            this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath());
+            this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath(),
+            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);
