@@ -749,12 +749,13 @@ private slots:
         QVERIFY(info);
         QVERIFY2(info->text().contains("4 frames, 1 x 1 mm, axial"), qPrintable(info->text()));
         QCOMPARE(box->value(), w.image().current);
-        QCOMPARE(box->text(), QString("%1 / 3").arg(w.image().current));
+        // The range, not "2 / 3" beside "4 frames", which read as 3 frames.
+        QCOMPARE(box->text(), QString("%1 (0-3)").arg(w.image().current));
         box->setValue(3);
         QCOMPARE(w.image().current, 3);
         w.setFrame(1);
         QCOMPARE(box->value(), 1);
-        QCOMPARE(box->text(), QString("1 / 3"));
+        QCOMPARE(box->text(), QString("1 (0-3)"));
         // Page Down / Page Up page through the slices, and stop at the ends.
         auto shortcut = [&w](Qt::Key key) {
             for (QAction* a : w.findChildren<QAction*>())

@@ -525,7 +525,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 frameSlider_->setValue(image_.current);
                 frameSlider_->setEnabled(image_.frameCount() > 1);
                 frameBox_->setRange(0, image_.frameCount() - 1);
-                frameBox_->setSuffix(QString(" / %1").arg(image_.frameCount() - 1));
+                frameBox_->setSuffix(QString(" (0-%1)").arg(image_.frameCount() - 1));  // counted from 0; " / 61" read as 61 frames
                 frameBox_->setValue(image_.current);
                 frameBox_->setEnabled(image_.frameCount() > 1);
             }
