@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -242,7 +243,7 @@ void MainWindow::buildMenus() {
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);
     file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    file->addAction(tr("&Quit"), QKeySequence("Ctrl+Q"), this, &QWidget::close);  // as listed on every platform
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     auto* undo = mask_->undoStack()->createUndoAction(this);
@@ -365,21 +366,55 @@ void MainWindow::buildMenus() {
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence::HelpContents, this, [this] {
-        QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutHelp());
+        QDialog box(this);  // a message box would wrap the table into a narrow column
+        box.setWindowTitle(tr("Keyboard shortcuts"));
+        auto* text = new QLabel(shortcutHelp());
+        text->setTextFormat(Qt::RichText);
+        auto* ok = new QDialogButtonBox(QDialogButtonBox::Ok);
+        connect(ok, &QDialogButtonBox::accepted, &box, &QDialog::accept);
+        auto* layout = new QVBoxLayout(&box);
+        layout->addWidget(text);
+        layout->addWidget(ok);
+        box.exec();
     });
 }
 
 QString MainWindow::shortcutHelp() const {
     // Keys as the menus show them (QKeySequence::NativeText); test_main_window
-    // checks that every action's shortcut is listed.
-    return tr("Ctrl+O open, Ctrl+Shift+O open DICOM folder, Ctrl+M reference mask, Ctrl+E export, F1 this list\n"
-              "F5 run MS-Former, K run k-means, Esc cancel, Tab flip MS-Former / k-means, Ctrl+, settings\n"
-              "Click: region under the cursor; Ctrl+click: add a region; Shift+click: whole cluster; A: automatic\n"
-              "B brush, E eraser, [ / ] brush size, H fill holes, L keep largest, I remove islands, S smooth,\n"
-              "Ctrl+Backspace clear the mask, Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo\n"
-              "F fit, C hide/show clusters, G hide/show the reference outline, V side by side with k-means,\n"
-              "PgDown / PgUp next / previous slice\n"
-              "Mouse: wheel zoom, middle-drag pan, right-drag window/level");
+    // checks that every action's shortcut is listed. A table, one key per row, grouped.
+    const QList<QPair<QString, QList<QPair<QString, QString>>>> groups = {
+        {tr("File"),
+         {{"Ctrl+O", tr("open an image")}, {"Ctrl+Shift+O", tr("open a DICOM folder")},
+          {"Ctrl+M", tr("load a reference mask")}, {"Ctrl+E", tr("export the mask")}, {"Ctrl+Q", tr("quit")}}},
+        {tr("Segmentation"),
+         {{"F5", tr("run MS-Former")}, {"K", tr("run k-means")}, {"Esc", tr("cancel the run")},
+          {"Tab", tr("flip between the MS-Former and k-means maps")}, {"Ctrl+,", tr("method settings")}}},
+        {tr("Picking"),
+         {{tr("Click"), tr("the region under the cursor")}, {tr("Ctrl+click"), tr("add a region")},
+          {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")}}},
+        {tr("Mask"),
+         {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
+          {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
+          {"Ctrl+Backspace", tr("clear the mask")}, {"Ctrl+Z", tr("undo")}, {"Ctrl+Shift+Z, Ctrl+Y", tr("redo")}}},
+        {tr("View"),
+         {{"F", tr("fit the image")}, {"C", tr("hide / show the clusters")}, {"G", tr("hide / show the reference outline")},
+          {"V", tr("side by side with k-means")}, {"PgDown / PgUp", tr("next / previous slice or frame")},
+          {"F1", tr("this list")}}},
+        {tr("Mouse"),
+         {{tr("Wheel"), tr("zoom")}, {tr("Middle-drag"), tr("pan")}, {tr("Right-drag"), tr("window / level")}}}};
+    // Two columns of groups, so that the list fits a laptop's screen.
+    QString html = "<table cellspacing=\"0\" cellpadding=\"0\"><tr>";
+    for (int column = 0; column < 2; ++column) {
+        html += "<td valign=\"top\" style=\"padding-right: 24px\"><table cellspacing=\"0\" cellpadding=\"2\">";
+        for (int g = column * 3; g < column * 3 + 3; ++g) {
+            const auto& [title, rows] = groups[g];
+            html += QString("<tr><td colspan=\"2\"><b>%1</b></td></tr>").arg(title.toHtmlEscaped());
+            for (const auto& [keys, what] : rows)
+                html += QString("<tr><td style=\"white-space: nowrap\">%1 </td><td style=\"white-space: nowrap\">%2</td></tr>").arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+        }
+        html += "</table></td>";
+    }
+    return html + "</tr></table>";
 }
 
 void MainWindow::showError(const QString& message) {
