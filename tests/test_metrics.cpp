@@ -45,6 +45,28 @@ private slots:
         QCOMPARE(overlap.xorRatio, s.xorRatio);
         QCOMPARE(overlap.hd95, 0.0);
     }
+    void overlapScoresReadAnyNonZeroAsInside() {
+        // scoreOverlap counts in one pass over 8-bit masks: the same scores as
+        // scoreMasks on random masks holding other values than 255, on views
+        // into larger images, and on other types.
+        cv::RNG rng(5);
+        for (int trial = 0; trial < 10; ++trial) {
+            cv::Mat a(70, 90, CV_8U), b(70, 90, CV_8U);
+            rng.fill(a, cv::RNG::UNIFORM, 0, 3);  // 0, 1, 2: two thirds inside
+            rng.fill(b, cv::RNG::UNIFORM, 0, 2);
+            const cv::Rect roi(3, 5, 61, 40);
+            for (const auto& [pa, pb] : {std::pair{a, b}, std::pair{a(roi), b(roi)}}) {
+                const auto fast = msf::scoreOverlap(pa, pb), full = msf::scoreMasks(pa, pb);
+                QCOMPARE(fast.dsc, full.dsc);
+                QCOMPARE(fast.hm, full.hm);
+                QCOMPARE(fast.xorRatio, full.xorRatio);
+            }
+            cv::Mat a32;
+            a.convertTo(a32, CV_32S);
+            QCOMPARE(msf::scoreOverlap(a32, b).dsc, msf::scoreOverlap(a, b).dsc);
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::scoreOverlap(cv::Mat::zeros(4, 4, CV_8U), cv::Mat::zeros(4, 5, CV_8U)));
+    }
     void bestOverlapCountsEveryLabel() {
         // Counted per label id; a tie goes to the lower id.
         cv::Mat labels(4, 6, CV_32S, cv::Scalar(7));
@@ -155,6 +177,10 @@ private slots:
                 for (int x = 0; x < bg.cols; ++x)
                     if (background.at<uchar>(y, x) && !reachesBorder[bg.at<int32_t>(y, x)]) expected.at<uchar>(y, x) = 255;
             QCOMPARE(cv::countNonZero(msf::mask::fillHoles(region) != expected), 0);
+            // Several clicks: the union of their regions, holes filled (filled within the regions' bounds).
+            const cv::Point q(rng.uniform(0, 64), rng.uniform(0, 48)), outside(64, 3);
+            const cv::Mat both = msf::mask::fillHoles(region | msf::mask::regionAt(labels, q));
+            QCOMPARE(cv::countNonZero(msf::selectByClicks(labels, {p, q, outside}).mask != both), 0);
         }
         QCOMPARE(cv::countNonZero(msf::mask::fillHoles(cv::Mat::zeros(5, 5, CV_8U))), 0);
     }

@@ -12,29 +12,37 @@ cv::Mat clusterMask(const cv::Mat& labels32, int cluster) {
     return m;
 }
 
-cv::Mat regionAt(const cv::Mat& labels32, cv::Point p) {
+cv::Mat regionAt(const cv::Mat& labels32, cv::Point p, cv::Rect* box) {
     cv::Mat out = cv::Mat::zeros(labels32.size(), CV_8U);
-    if (p.x < 0 || p.y < 0 || p.x >= labels32.cols || p.y >= labels32.rows) return out;
-    // Flooded from the click (8-connected): the work follows the region, not
-    // every region of its cluster.
-    cv::Mat cluster = clusterMask(labels32, labels32.at<int32_t>(p));
-    cv::Rect box;
-    cv::floodFill(cluster, p, cv::Scalar(128), &box, cv::Scalar(), cv::Scalar(), 8);
-    out(box).setTo(255, cluster(box) == 128);
+    cv::Rect region;
+    if (p.x >= 0 && p.y >= 0 && p.x < labels32.cols && p.y < labels32.rows) {
+        // Flooded from the click over the label map itself (8-connected, equal
+        // labels), writing only the flood mask: the work follows the region,
+        // not the image (a 24-MP map is not turned into a cluster mask first).
+        cv::Mat flood = cv::Mat::zeros(labels32.rows + 2, labels32.cols + 2, CV_8U);
+        cv::floodFill(labels32, flood, p, cv::Scalar(), &region, cv::Scalar(), cv::Scalar(),
+                      8 | cv::FLOODFILL_MASK_ONLY | (255 << 8));
+        flood(region + cv::Point(1, 1)).copyTo(out(region));  // the flood mask is offset by its 1-pixel frame
+    }
+    if (box) *box = region;
     return out;
 }
 
 cv::Mat fillHoles(const cv::Mat& mask) {
-    // Flood the background from a 1-pixel frame around the mask's bounding box
-    // (a hole lies inside it); what the flood cannot reach is a hole.
     cv::Mat filled = (mask > 0) & 255;
-    const cv::Rect box = cv::boundingRect(filled);
-    if (box.empty()) return filled;
-    cv::Mat padded;
-    cv::copyMakeBorder(filled(box), padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::floodFill(padded, cv::Point(0, 0), 255);
-    filled(box) |= ~padded(cv::Rect(1, 1, box.width, box.height));
+    fillHolesIn(filled, cv::boundingRect(filled));
     return filled;
+}
+
+void fillHolesIn(cv::Mat& mask, cv::Rect bounds) {
+    // Flood the background from a 1-pixel frame around the bounds (a hole lies
+    // inside them); what the flood cannot reach is a hole.
+    bounds &= cv::Rect({}, mask.size());
+    if (bounds.empty()) return;
+    cv::Mat padded;
+    cv::copyMakeBorder(mask(bounds), padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::floodFill(padded, cv::Point(0, 0), 255);
+    mask(bounds) |= ~padded(cv::Rect(1, 1, bounds.width, bounds.height));
 }
 
 Components components(const cv::Mat& mask) {

@@ -61,14 +61,18 @@ TargetSelection selectBestOverlapDilatedTruth(const cv::Mat& labels32, const cv:
 TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Point>& clicks) {
     TargetSelection s;
     s.mask = cv::Mat::zeros(labels32.size(), CV_8U);
+    cv::Rect bounds;  // of the regions: the holes are filled there, not over the whole image
     for (const auto& p : clicks) {
         if (p.x < 0 || p.y < 0 || p.x >= labels32.cols || p.y >= labels32.rows) continue;
-        s.mask |= mask::regionAt(labels32, p);
+        cv::Rect box;
+        const cv::Mat region = mask::regionAt(labels32, p, &box);
+        s.mask(box) |= region(box);
+        bounds |= box;
         const int c = labels32.at<int32_t>(p);
         if (std::find(s.clusters.begin(), s.clusters.end(), c) == s.clusters.end()) s.clusters.push_back(c);
         s.clicks.push_back(p);
     }
-    s.mask = mask::fillHoles(s.mask);
+    mask::fillHolesIn(s.mask, bounds);
     return s;
 }
 

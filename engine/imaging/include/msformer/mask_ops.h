@@ -6,9 +6,13 @@
 namespace msf::mask {
 
 cv::Mat clusterMask(const cv::Mat& labels32, int cluster);
-// The 8-connected region of the cluster under `p` (empty mask if p is outside).
-cv::Mat regionAt(const cv::Mat& labels32, cv::Point p);
+// The 8-connected region of the cluster under `p` (empty mask if p is outside);
+// `box`, if given, gets its bounding box (empty if p is outside).
+cv::Mat regionAt(const cv::Mat& labels32, cv::Point p, cv::Rect* box = nullptr);
+// Holes: background pixels that no 4-connected path of background joins to the image border.
 cv::Mat fillHoles(const cv::Mat& mask);
+// The same in place on a 0 / 255 mask whose every pixel lies in `bounds` (no pass over the rest).
+void fillHolesIn(cv::Mat& mask, cv::Rect bounds);
 cv::Mat keepLargestComponent(const cv::Mat& mask);
 cv::Mat removeIslands(const cv::Mat& mask, int minArea);
 // Morphological opening then closing with an elliptical kernel of this radius.
