@@ -176,6 +176,39 @@ private slots:
         QCOMPARE(n.at<float>(0, 0), 1.0f);
         QCOMPARE(n.at<float>(1, 1), 0.0f);
     }
+    void aMultiPageTiffIsReadAsFrames() {
+        // A TIFF stack was read as its first page only. Its pages of the first
+        // page's size and type are the frames (a smaller preview page is not);
+        // --frame / a reference mask's frame picks a page.
+        QTemporaryDir dir;
+        std::vector<cv::Mat> pages;
+        for (int i = 0; i < 4; ++i) pages.push_back(cv::Mat(30, 40, CV_16U, cv::Scalar(1000 * (i + 1))));
+        pages.push_back(cv::Mat(8, 10, CV_16U, cv::Scalar(7)));  // a preview page
+        const std::string path = dir.filePath("stack.tif").toStdString();
+        QVERIFY(cv::imwritemulti(path, pages));
+        const auto stack = msf::io::loadImage(path);
+        QCOMPARE(stack.frameCount(), 4);
+        QCOMPARE(stack.current, 0);
+        QCOMPARE(stack.meta.bitsStored, 16);
+        for (int i = 0; i < 4; ++i) QCOMPARE(stack.frames[i].at<uint16_t>(5, 5), static_cast<uint16_t>(1000 * (i + 1)));
+        msf::io::LoadOptions o;
+        o.frame = 2;
+        QCOMPARE(msf::io::loadImage(path, o).pixels().at<uint16_t>(0, 0), static_cast<uint16_t>(3000));
+        o.frame = 4;
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::loadImage(path, o));
+        // A mask stack gives the page of the frame asked for; colour pages stay BGR.
+        std::vector<cv::Mat> masks = {cv::Mat::zeros(30, 40, CV_8U), cv::Mat::zeros(30, 40, CV_8U)};
+        masks[1](cv::Rect(0, 0, 10, 10)).setTo(255);
+        const std::string maskPath = dir.filePath("stack_mask.tif").toStdString();
+        QVERIFY(cv::imwritemulti(maskPath, masks));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(maskPath, 1)), 100);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(maskPath, 0)), 0);
+        const std::string colourPath = dir.filePath("colour.tif").toStdString();
+        QVERIFY(cv::imwritemulti(colourPath, std::vector<cv::Mat>(2, cv::Mat(6, 6, CV_8UC3, cv::Scalar(10, 20, 30)))));
+        const auto colour = msf::io::loadImage(colourPath);
+        QCOMPARE(colour.frameCount(), 2);
+        QCOMPARE(colour.frames[1].at<cv::Vec3b>(0, 0), cv::Vec3b(10, 20, 30));
+    }
     void displayedFrameIsTheSegmentationInputIn8Bits() {
         // What the viewer draws (one pass, 8 bits) and what the segmenter gets
         // (float) agree to within one grey level, whatever the window rule.

@@ -1,6 +1,8 @@
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
@@ -15,11 +17,23 @@ Image readRaster(const std::string& path) {
     if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not an image file");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
     cv::Mat pixels;
+    std::vector<cv::Mat> pages;
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
                                 "PNG, JPEG, BMP, TIFF, PNM; convert MetaImage or NRRD to NIfTI first)");
         // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
         pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
+        // A multi-page TIFF (a stack, a cine, a series of views) is read as frames: all its pages of
+        // the first page's size and type (a scanner's reduced-size preview page is not a frame).
+        if (!pixels.empty() && cv::imcount(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR) > 1 &&
+            cv::imreadmulti(path, pages, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR) && !pages.empty()) {
+            const cv::Mat first = pages.front();
+            pages.erase(std::remove_if(pages.begin(), pages.end(),
+                                       [&first](const cv::Mat& m) {
+                                           return m.size() != first.size() || m.type() != first.type();
+                                       }),
+                        pages.end());
+        }
     } catch (const cv::Exception& e) {
         // OpenCV refuses a header over its size limits with an assertion text ("pixels <=
         // CV_IO_MAX_IMAGE_PIXELS", "width <= CV_IO_MAX_IMAGE_WIDTH"): say what it means.
@@ -30,14 +44,16 @@ Image readRaster(const std::string& path) {
     }
     if (pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
     Image img;
-    img.frames = {pixels};
+    if (pages.size() > 1) img.frames = std::move(pages);
+    else img.frames = {pixels};
     img.meta.sourcePath = path;
     std::string ext = fs::path(path).extension().string();
     for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     img.meta.format = ext.empty() ? "raster" : ext.substr(1);
     img.meta.modality = "photo";
-    img.meta.photometric = pixels.channels() == 1 ? "MONOCHROME2" : "RGB";
-    img.meta.bitsAllocated = img.meta.bitsStored = pixels.depth() == CV_8U ? 8 : pixels.depth() == CV_16U ? 16 : 32;
+    const cv::Mat& first = img.frames.front();
+    img.meta.photometric = first.channels() == 1 ? "MONOCHROME2" : "RGB";
+    img.meta.bitsAllocated = img.meta.bitsStored = first.depth() == CV_8U ? 8 : first.depth() == CV_16U ? 16 : 32;
     img.meta.window = defaultWindow(img);
     return img;
 }
