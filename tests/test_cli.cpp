@@ -159,8 +159,10 @@ private slots:
         QVERIFY(r.out.contains("20 frames"));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err.left(300)));
     }
-    void outputsOfANiftiVolumeAreNamedAfterItsStem() {
-        // case.nii.gz gives case_msformer_*.png, not case.nii_msformer_*.png.
+    void outputsOfANiftiVolumeAreNamedAfterItsStemAndSlice() {
+        // case.nii.gz gives case_frame31_msformer_*.png, not case.nii_msformer_*.png;
+        // the slice is in the name, so another slice segmented into the same folder
+        // is written beside it (it was refused as existing, or replaced it with --force).
         const QString nii = QString(MSFORMER_TEST_DATA) +
                             "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/"
                             "KmeansTest_T1UCharRaw.nii.gz";
@@ -169,8 +171,13 @@ private slots:
         const Run r = cli(QStringList{"segment", nii, "-o", out, "--target", "0", "--export", "png,nifti"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         for (auto name : {"clusters.png", "labels.png", "mask.png", "mask.nii.gz"})
-            QVERIFY2(QFile::exists(out + "/KmeansTest_T1UCharRaw_msformer_" + name),
+            QVERIFY2(QFile::exists(out + "/KmeansTest_T1UCharRaw_frame31_msformer_" + name),
                      qPrintable(QDir(out).entryList().join(", ")));
+        const Run other = cli(QStringList{"segment", nii, "-o", out, "--frame", "20", "--target", "0"} + fast);
+        QVERIFY2(other.code == 0, qPrintable(other.err));
+        QVERIFY(QFile::exists(out + "/KmeansTest_T1UCharRaw_frame20_msformer_mask.png"));
+        QVERIFY(QFile::exists(out + "/KmeansTest_T1UCharRaw_frame31_msformer_mask.png"));
+        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 5 + 4);
     }
     void aFolderOfImagesIsABatch() {
         // `segment photos/` segments each image in the folder (it used to be
@@ -256,13 +263,13 @@ private slots:
         Run r = cli(QStringList{"segment", study, "-o", out} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count(study + " (series "), 4);
-        for (auto stem : {"CT_small", "MR_small", "mr_s1", "mr_s2"})
+        for (auto stem : {"CT_small", "MR_small", "mr_s1_frame10", "mr_s2_frame10"})  // a volume's names say the slice
             QVERIFY2(QFile::exists(QString("%1/%2_msformer_mask.png").arg(out, stem)),
                      qPrintable(QDir(out).entryList().join(", ")));
         r = cli(QStringList{"segment", study, "-o", out + "_one", "--series", QString(other)} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count("256x256"), 1);
-        QVERIFY(QFile::exists(out + "_one/study_msformer_mask.png"));
+        QVERIFY2(QFile::exists(out + "_one/study_frame10_msformer_mask.png"), qPrintable(QDir(out + "_one").entryList().join(", ")));
     }
     void theDesktopAppExplainsItselfWithoutADisplay() {
         // --help and --version work anywhere; without a display the app says

@@ -130,7 +130,8 @@ int runSegment(const QStringList& args) {
     p.setApplicationDescription(
         "Segment images without training data. Writes <stem>_<method>_clusters.png (colour), "
         "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
-        "(0/255), all at the image's original size.");
+        "(0/255), all at the image's original size. A volume's or multi-frame image's <stem> ends in "
+        "_frame<N>, the frame segmented (counted from 0, as --frame).");
     p.addHelpOption();
     p.addPositionalArgument("images",
                             "Image files or folders. A folder of DICOM files is one image (its series); with "
@@ -181,30 +182,35 @@ int runSegment(const QStringList& args) {
     std::map<QString, QString> inputOfStem;  // two inputs named alike would write the same output files
     for (const Input& item : inputs) {
         const QString& path = item.path;
-        const QString stem = QDir(outDir).filePath(item.stem + "_" + method);
-        if (const auto [it, isNew] = inputOfStem.emplace(stem, item.label()); !isNew) {
+        const QString base = QDir(outDir).filePath(item.stem + "_" + method);
+        if (const auto [it, isNew] = inputOfStem.emplace(base, item.label()); !isNew) {
             ++failures;
             fail("segment", item.label() + ": its outputs would have the same names as those of " + it->second +
-                                " (" + stem + "_*); segment it into another --output folder");
+                                " (" + base + "_*); segment it into another --output folder");
             continue;
         }
-        const std::string clustersPath = (stem + "_clusters.png").toStdString();
-        const std::string labelsPath = (stem + "_labels.png").toStdString();
-        std::map<std::string, std::string> maskPaths;  // format -> path
-        if (target.kind != TargetChoice::None) {
-            if (exports.contains("png")) maskPaths["png"] = (stem + "_mask.png").toStdString();
-            if (exports.contains("nifti")) maskPaths["nifti"] = (stem + "_mask.nii.gz").toStdString();
-            if (exports.contains("coco")) maskPaths["coco"] = (stem + "_coco.json").toStdString();
-            if (exports.contains("seg")) maskPaths["seg"] = (stem + "_seg.dcm").toStdString();
-            maskPaths["provenance"] = (stem + "_provenance.json").toStdString();
-        }
         try {
-            msf::io::checkWritable(clustersPath, force);
-            msf::io::checkWritable(labelsPath, force);
-            for (const auto& [format, file] : maskPaths) msf::io::checkWritable(file, force);
             const auto input = loadInput(path, p, -2, item.seriesUid);
             const auto& image = input.image;
             const auto& buffer = input.buffer;
+            // A volume's or a multi-frame image's outputs name their frame, as the app's exports do, so
+            // that segmenting another slice into the same folder does not replace them.
+            const QString stem = image.frameCount() > 1
+                                     ? QDir(outDir).filePath(QString("%1_frame%2_%3").arg(item.stem).arg(image.current).arg(method))
+                                     : base;
+            const std::string clustersPath = (stem + "_clusters.png").toStdString();
+            const std::string labelsPath = (stem + "_labels.png").toStdString();
+            std::map<std::string, std::string> maskPaths;  // format -> path
+            if (target.kind != TargetChoice::None) {
+                if (exports.contains("png")) maskPaths["png"] = (stem + "_mask.png").toStdString();
+                if (exports.contains("nifti")) maskPaths["nifti"] = (stem + "_mask.nii.gz").toStdString();
+                if (exports.contains("coco")) maskPaths["coco"] = (stem + "_coco.json").toStdString();
+                if (exports.contains("seg")) maskPaths["seg"] = (stem + "_seg.dcm").toStdString();
+                maskPaths["provenance"] = (stem + "_provenance.json").toStdString();
+            }
+            msf::io::checkWritable(clustersPath, force);
+            msf::io::checkWritable(labelsPath, force);
+            for (const auto& [format, file] : maskPaths) msf::io::checkWritable(file, force);
             // What the image itself rules out is refused before the run, so a
             // refused target or format leaves no maps and no mask without its sidecar.
             const cv::Size size = image.pixels().size();
