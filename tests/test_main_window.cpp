@@ -1053,6 +1053,54 @@ private slots:
         QVERIFY(qRed(view.grab().toImage().pixel(4 * 67 + 2, 4 * 55 + 2)) < 50);
     }
 
+    void nonSquarePixelsAreDrawnToScale() {
+        // A slice of 1 x 2 mm pixels (a reformat, a thick-slice sagittal) was
+        // drawn square, the anatomy squashed to half its height. Each row is now
+        // drawn twice as high as a column is wide; the mask, clicks and the
+        // brush follow the same mapping.
+        msf::ui::ImageView view;
+        view.resize(400, 320);
+        QImage black(100, 80, QImage::Format_Grayscale8);
+        black.fill(0);
+        view.setImage(black);
+        view.setPixelAspect(2.0);  // refits: zoom 2, rows 4 px high
+        QCOMPARE(view.zoom(), 2.0);
+        QCOMPARE(view.offset(), QPointF(100, 0));
+        view.setMaskOpacity(1.0);
+        QImage mask(100, 80, QImage::Format_Grayscale8);
+        mask.fill(0);
+        for (int y = 50; y < 60; ++y)
+            for (int x = 60; x < 75; ++x) mask.setPixel(x, y, 255);
+        view.setMask(mask);
+        const QImage shot = view.grab().toImage();
+        auto lit = [&](int x, int y) { return qRed(shot.pixel(100 + 2 * x + 1, 4 * y + 2)) > 200; };
+        QVERIFY(lit(60, 50) && lit(74, 59) && lit(67, 55));
+        QVERIFY(!lit(59, 50) && !lit(75, 55) && !lit(67, 49) && !lit(67, 60));
+        QCOMPARE(view.pixelAt(QPointF(100 + 2 * 67 + 1, 4 * 55 + 2)), QPoint(67, 55));
+        QCOMPARE(view.pixelAt(QPointF(100 + 2 * 67 + 1.9, 4 * 55 + 3.9)), QPoint(67, 55));  // anywhere in the pixel
+        QCOMPARE(view.pixelAt(QPointF(100 + 2 * 67 + 2, 4 * 55 + 4)), QPoint(68, 56));
+        QPoint clicked;
+        connect(&view, &msf::ui::ImageView::clicked, this, [&clicked](QPoint p, Qt::KeyboardModifiers) { clicked = p; });
+        QTest::mouseClick(&view, Qt::LeftButton, Qt::NoModifier, QPoint(100 + 2 * 30 + 1, 4 * 10 + 2));
+        QCOMPARE(clicked, QPoint(30, 10));
+        view.setPixelAspect(std::numeric_limits<double>::quiet_NaN());  // nonsense spacing: square
+        QCOMPARE(view.pixelAspect(), 1.0);
+
+        // The app takes the aspect from the file's spacing: rows 2 mm apart, columns 1 mm.
+        msf::io::Image grid = volumeGrid(32, 24, 3);
+        grid.meta.spacingY = 2.0;
+        grid.meta.niftiAffine[1][1] = 2.0;
+        const QString path = dir.filePath("tall_pixels.nii");
+        msf::io::writeNiftiMask(path.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+        MainWindow w;
+        QVERIFY(openAndWait(w, path, 10000));
+        QVERIFY2(w.image().meta.spacingY == 2.0 && w.image().meta.spacingX == 1.0,
+                 qPrintable(QString("%1 x %2").arg(w.image().meta.spacingX).arg(w.image().meta.spacingY)));
+        QCOMPARE(w.view()->pixelAspect(), 2.0);
+        QVERIFY(openAndWait(w, imagePath, 10000));  // a photo: square
+        QCOMPARE(w.view()->pixelAspect(), 1.0);
+    }
+
     void aZoomSurvivesAResize() {
         // Fitted, a resize refits; zoomed with the wheel (or panned), it keeps
         // the clinician's zoom (it used to refit on every resize).

@@ -6,6 +6,7 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <utility>
 
@@ -114,8 +115,8 @@ void ImageView::setOrientationLabels(const QStringList& leftTopRightBottom) {
 
 void ImageView::fitToWindow() {
     if (image_.isNull()) return;
-    zoom_ = std::min(width() / double(image_.width()), height() / double(image_.height()));
-    offset_ = QPointF((width() - image_.width() * zoom_) / 2, (height() - image_.height() * zoom_) / 2);
+    zoom_ = std::min(width() / double(image_.width()), height() / (image_.height() * aspect_));
+    offset_ = QPointF((width() - image_.width() * zoom_) / 2, (height() - image_.height() * zoom_ * aspect_) / 2);
     fitted_ = true;
     update();
     emit viewMoved(zoom_, offset_);
@@ -128,7 +129,29 @@ void ImageView::setView(double zoom, QPointF offset, bool fitted) {
     update();
 }
 
-QPointF ImageView::toImage(const QPointF& p) const { return (p - offset_) / zoom_; }
+QPointF ImageView::toImage(const QPointF& p) const {
+    return {(p.x() - offset_.x()) / zoom_, (p.y() - offset_.y()) / (zoom_ * aspect_)};
+}
+
+QPoint ImageView::pixelAt(const QPointF& widgetPos) const {
+    // Pixel (x, y) covers [x, x + 1) x [y, y + 1) of the image's coordinates: the
+    // one under the cursor is the floor (rounding took the right or lower
+    // neighbour in half of every pixel, which shows when zoomed in).
+    const QPointF q = toImage(widgetPos);
+    return {static_cast<int>(std::floor(q.x())), static_cast<int>(std::floor(q.y()))};
+}
+
+QTransform ImageView::imageToWidget() const { return {zoom_, 0, 0, zoom_ * aspect_, offset_.x(), offset_.y()}; }
+
+void ImageView::setPixelAspect(double heightOverWidth) {
+    // Non-square pixels (a reformatted slice, 1 x 1.2 mm) are drawn to scale;
+    // nonsense spacing is drawn square.
+    const double a = std::isfinite(heightOverWidth) && heightOverWidth >= 0.05 && heightOverWidth <= 20 ? heightOverWidth : 1.0;
+    if (a == aspect_) return;
+    aspect_ = a;
+    if (fitted_) fitToWindow();
+    update();
+}
 
 void ImageView::setCaption(const QString& caption) {
     if (caption == caption_) return;
@@ -144,13 +167,13 @@ void ImageView::paintEvent(QPaintEvent*) {
         p.drawText(rect(), Qt::AlignCenter, tr("File > Open (Ctrl+O) or drop an image here"));
         return;
     }
-    const QRectF target(offset_, QSizeF(image_.width() * zoom_, image_.height() * zoom_));
+    const QRectF target(offset_, QSizeF(image_.width() * zoom_, image_.height() * zoom_ * aspect_));
     p.drawImage(target, image_);
     if (!clusters_.isNull() && clustersVisible_) {
         p.setOpacity(clusterOpacity_);
         p.drawImage(target, clusters_);
     }
-    auto box = [&](const MaskLayers& l) { return QRectF(offset_ + QPointF(l.origin) * zoom_, QSizeF(l.outline.size()) * zoom_); };
+    auto box = [&](const MaskLayers& l) { return imageToWidget().mapRect(QRectF(QPointF(l.origin), QSizeF(l.outline.size()))); };
     if (!mask_.outline.isNull()) {
         p.setOpacity(maskOpacity_);
         p.drawImage(box(mask_), mask_.fill);
@@ -180,17 +203,21 @@ void ImageView::paintEvent(QPaintEvent*) {
     if (brushMode_ && dragButton_ == Qt::LeftButton && !strokePoints_.isEmpty()) {
         // The stroke so far, as it will be applied on release (the mask
         // changes once, with one undo step, when the button comes up).
-        QPainterPath path(offset_ + (QPointF(strokePoints_.front()) + QPointF(0.5, 0.5)) * zoom_);
-        for (const QPoint& pt : strokePoints_) path.lineTo(offset_ + (QPointF(pt) + QPointF(0.5, 0.5)) * zoom_);
+        // Drawn in image pixels (the pen scales with the view, as the stroke's pixels do).
+        QPainterPath path(QPointF(strokePoints_.front()) + QPointF(0.5, 0.5));
+        for (const QPoint& pt : strokePoints_) path.lineTo(QPointF(pt) + QPointF(0.5, 0.5));
+        p.save();
+        p.setTransform(imageToWidget());
         p.setOpacity(brushErases_ ? 0.6 : maskOpacity_);
-        p.setPen(QPen(brushErases_ ? QColor(0, 0, 0) : QColor(255, 215, 0), (2 * brushRadius_ + 1) * zoom_, Qt::SolidLine,
+        p.setPen(QPen(brushErases_ ? QColor(0, 0, 0) : QColor(255, 215, 0), 2 * brushRadius_ + 1, Qt::SolidLine,
                       Qt::RoundCap, Qt::RoundJoin));
         p.drawPath(path);
+        p.restore();
     }
     if (brushMode_ && underMouse()) {
         p.setOpacity(1.0);
         p.setPen(QPen(Qt::cyan, 1));
-        p.drawEllipse(QPointF(mapFromGlobal(QCursor::pos())), brushRadius_ * zoom_, brushRadius_ * zoom_);
+        p.drawEllipse(QPointF(mapFromGlobal(QCursor::pos())), brushRadius_ * zoom_, brushRadius_ * zoom_ * aspect_);
     }
 }
 
@@ -198,7 +225,7 @@ void ImageView::wheelEvent(QWheelEvent* e) {
     const QPointF before = toImage(e->position());
     const double factor = e->angleDelta().y() > 0 ? 1.25 : 0.8;
     zoom_ = std::clamp(zoom_ * factor, 0.05, 64.0);
-    offset_ = e->position() - before * zoom_;
+    offset_ = e->position() - QPointF(before.x() * zoom_, before.y() * zoom_ * aspect_);
     fitted_ = false;  // a resize keeps this zoom
     update();
     emit viewMoved(zoom_, offset_);
@@ -208,7 +235,7 @@ void ImageView::mousePressEvent(QMouseEvent* e) {
     dragButton_ = e->button();
     lastPos_ = e->pos();
     if (e->button() == Qt::LeftButton && brushMode_) {
-        strokePoints_ = {toImage(e->position()).toPoint()};
+        strokePoints_ = {pixelAt(e->position())};
         update();
     }
 }
@@ -216,7 +243,7 @@ void ImageView::mousePressEvent(QMouseEvent* e) {
 void ImageView::mouseMoveEvent(QMouseEvent* e) {
     const QPoint delta = e->pos() - lastPos_;
     lastPos_ = e->pos();
-    emit hovered(toImage(e->position()).toPoint());
+    emit hovered(pixelAt(e->position()));
     if (dragButton_ == Qt::MiddleButton) {
         offset_ += delta;
         fitted_ = false;
@@ -225,7 +252,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
     } else if (dragButton_ == Qt::RightButton) {
         emit windowLevelDrag(delta.x(), delta.y());
     } else if (dragButton_ == Qt::LeftButton && brushMode_) {
-        strokePoints_.append(toImage(e->position()).toPoint());
+        strokePoints_.append(pixelAt(e->position()));
         update();  // the stroke so far is drawn here; the mask changes on release
     } else if (brushMode_) {
         update();
@@ -235,7 +262,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* e) {
 void ImageView::mouseReleaseEvent(QMouseEvent* e) {
     if (e->button() == Qt::LeftButton && dragButton_ == Qt::LeftButton) {
         if (brushMode_) emit stroke(std::exchange(strokePoints_, {}));
-        else if ((e->pos() - lastPos_).manhattanLength() < 4) emit clicked(toImage(e->position()).toPoint(), e->modifiers());
+        else if ((e->pos() - lastPos_).manhattanLength() < 4) emit clicked(pixelAt(e->position()), e->modifiers());
     }
     dragButton_ = Qt::NoButton;
 }

@@ -5,6 +5,7 @@
 #include <QImage>
 #include <QPointF>
 #include <QStringList>
+#include <QTransform>
 #include <QWidget>
 
 namespace msf::ui {
@@ -51,9 +52,14 @@ public:
     bool brushMode() const { return brushMode_; }
     void setBrushRadius(int r) { brushRadius_ = r; update(); }
     int brushRadius() const { return brushRadius_; }
-    double zoom() const { return zoom_; }
+    double zoom() const { return zoom_; }  // screen pixels per image column
+    // A pixel's height over its width (row spacing / column spacing): a row is drawn zoom() * pixelAspect() high.
+    void setPixelAspect(double heightOverWidth);
+    double pixelAspect() const { return aspect_; }
+    QTransform imageToWidget() const;  // image pixel coordinates to the widget's
     void fitToWindow();
-    QPointF toImage(const QPointF& widgetPos) const;
+    QPointF toImage(const QPointF& widgetPos) const;  // continuous: pixel (x, y) spans [x, x + 1) x [y, y + 1)
+    QPoint pixelAt(const QPointF& widgetPos) const;   // the pixel under a widget position
     // Zoom and pan copied from a twin view, so that both show the same part of
     // the image alike; viewMoved is not emitted. fitted: refit on a resize.
     void setView(double zoom, QPointF offset, bool fitted);
@@ -80,7 +86,7 @@ private:
     MaskLayers mask_, reference_;
     QStringList orientationLabels_;
     QString caption_;
-    double zoom_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
+    double zoom_ = 1.0, aspect_ = 1.0, clusterOpacity_ = 0.35, maskOpacity_ = 0.4;
     QPointF offset_;
     bool brushMode_ = false, brushErases_ = false, fitted_ = false, clustersVisible_ = true, referenceVisible_ = true;
     int brushRadius_ = 8;
