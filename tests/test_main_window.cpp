@@ -1302,6 +1302,23 @@ private slots:
         QVERIFY(a.findChild<msf::ui::ImageView*>()->clustersVisible());
     }
 
+    void aRightDragMovesTheWindowInProportionToIt() {
+        // A float map in 0..1 (FA, a probability map): one pixel of drag moved
+        // its window by a whole unit, doubling it. Now by 1/200 of the width.
+        cv::Mat map(40, 50, CV_32F);
+        cv::randu(map, 0.0f, 1.0f);
+        MainWindow w;
+        QVERIFY(openWritten(w, dir.filePath("fa_map.tif"), map));
+        const msf::io::Window before = w.image().meta.window;
+        QVERIFY2(before.valid() && before.width < 1.01, qPrintable(QString::number(before.width)));
+        emit w.view()->windowLevelDrag(4, -2);
+        const msf::io::Window after = w.image().meta.window;
+        QVERIFY(std::abs(after.width - before.width * 1.02) < 1e-9);
+        QVERIFY(std::abs(after.center - (before.center - before.width * 0.01)) < 1e-9);
+        emit w.view()->windowLevelDrag(-100000, 0);  // never to zero or below
+        QVERIFY(w.image().meta.window.width > 0);
+    }
+
     void benchmarkWindowLevelDragOnA3000PixelRadiograph() {
         // Figures only (QBENCHMARK): one window/level drag step on a 16-bit
         // 3000 x 3000 image, the size of a chest radiograph, on the UI thread.

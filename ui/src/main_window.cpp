@@ -971,8 +971,11 @@ void MainWindow::adjustWindow(int dx, int dy) {
     if (image_.frames.empty() || !image_.isMonochrome()) return;
     auto& w = image_.meta.window;
     if (!w.valid()) w = io::percentileWindow(image_.pixels());
-    const double step = std::max(1.0, w.width / 200.0);
-    w.width = std::max(1.0, w.width + dx * step);
+    // 1/200 of the width per screen pixel, whole units for the usual windows
+    // of tens to thousands; a float map's window of 0..1 (FA, a probability map)
+    // moves in fractions (a floor of 1 made its first pixel of drag double it).
+    const double step = w.width >= 50 ? std::max(1.0, w.width / 200.0) : w.width / 200.0;
+    w.width = std::max(step, w.width + dx * step);
     w.center += dy * step;
     w.name = "custom";
     // The box shows the window in use: one "custom" entry, kept up to date and
