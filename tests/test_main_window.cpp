@@ -143,6 +143,22 @@ bool openWritten(MainWindow& w, const QString& path, const cv::Mat& image) {
     return cv::imwrite(path.toStdString(), image) && openAndWait(w, path);
 }
 
+// A 400 x 320 view of a black 100 x 80 image.
+void showBlackImage(msf::ui::ImageView& view) {
+    view.resize(400, 320);
+    QImage black(100, 80, QImage::Format_Grayscale8);
+    black.fill(0);
+    view.setImage(black);
+}
+// A mask of that image: x 60..74, y 50..59 inside.
+QImage blockMask() {
+    QImage mask(100, 80, QImage::Format_Grayscale8);
+    mask.fill(0);
+    for (int y = 50; y < 60; ++y)
+        for (int x = 60; x < 75; ++x) mask.setPixel(x, y, 255);
+    return mask;
+}
+
 // The menu action with this text (with its & mnemonic), or null.
 QAction* actionNamed(const MainWindow& w, const QString& text) {
     for (QAction* a : w.findChildren<QAction*>())
@@ -1033,16 +1049,10 @@ private slots:
         // The mask's layers cover its bounding box only; drawn, its pixels sit
         // on the image's pixels, at any zoom.
         msf::ui::ImageView view;
-        view.resize(400, 320);
-        QImage black(100, 80, QImage::Format_Grayscale8);
-        black.fill(0);
-        view.setImage(black);
+        showBlackImage(view);
         view.fitToWindow();  // zoom 4: image pixel (x, y) covers widget (4x..4x+3, 4y..4y+3)
         view.setMaskOpacity(1.0);
-        QImage mask(100, 80, QImage::Format_Grayscale8);
-        mask.fill(0);
-        for (int y = 50; y < 60; ++y)
-            for (int x = 60; x < 75; ++x) mask.setPixel(x, y, 255);
+        QImage mask = blockMask();
         view.setMask(mask);
         const QImage shot = view.grab().toImage();
         auto lit = [&](int x, int y) { return qRed(shot.pixel(4 * x + 2, 4 * y + 2)) > 200; };
@@ -1059,18 +1069,12 @@ private slots:
         // drawn twice as high as a column is wide; the mask, clicks and the
         // brush follow the same mapping.
         msf::ui::ImageView view;
-        view.resize(400, 320);
-        QImage black(100, 80, QImage::Format_Grayscale8);
-        black.fill(0);
-        view.setImage(black);
+        showBlackImage(view);
         view.setPixelAspect(2.0);  // refits: zoom 2, rows 4 px high
         QCOMPARE(view.zoom(), 2.0);
         QCOMPARE(view.offset(), QPointF(100, 0));
         view.setMaskOpacity(1.0);
-        QImage mask(100, 80, QImage::Format_Grayscale8);
-        mask.fill(0);
-        for (int y = 50; y < 60; ++y)
-            for (int x = 60; x < 75; ++x) mask.setPixel(x, y, 255);
+        QImage mask = blockMask();
         view.setMask(mask);
         const QImage shot = view.grab().toImage();
         auto lit = [&](int x, int y) { return qRed(shot.pixel(100 + 2 * x + 1, 4 * y + 2)) > 200; };
