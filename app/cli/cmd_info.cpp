@@ -43,6 +43,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     } else {
         out << "spacing (mm): unknown (the file gives no pixel size)\n";
     }
+    if (m.aspectRatio > 0) out << "pixel aspect ratio (height / width): " << m.aspectRatio << "\n";
     if (const std::string plane = msf::io::slicePlane(img); !plane.empty()) {
         const auto e = msf::io::edgeLetters(img);
         out << "plane: " << q(plane) << " (left " << q(e[0]) << ", top " << q(e[1]) << ", right " << q(e[2])

@@ -261,6 +261,10 @@ Image readDicom(const std::string& path) {
     m.spacingY = num(ds, DCM_PixelSpacing, 0, num(ds, DCM_ImagerPixelSpacing, 0, 0));
     m.spacingX = num(ds, DCM_PixelSpacing, 1, num(ds, DCM_ImagerPixelSpacing, 1, 0));
     m.sliceSpacing = num(ds, DCM_SpacingBetweenSlices, 0, num(ds, DCM_SliceThickness, 0, 0));
+    // Pixel Aspect Ratio: "vertical\horizontal" size of a pixel (given where Pixel Spacing is not).
+    if (const double v = num(ds, DCM_PixelAspectRatio, 0, 0), h = num(ds, DCM_PixelAspectRatio, 1, 0);
+        v > 0 && h > 0 && std::isfinite(v / h))
+        m.aspectRatio = v / h;
     m.patientId = str(ds, DCM_PatientID);
     m.patientName = str(ds, DCM_PatientName);
     m.studyInstanceUid = str(ds, DCM_StudyInstanceUID);

@@ -232,4 +232,10 @@ cv::Mat displayedFrame(const Image& image, const Window& w) {
 
 cv::Mat displayedFrame(const Image& image) { return displayedFrame(image, image.meta.window); }
 
+double pixelAspect(const Image& image) {
+    const auto& m = image.meta;
+    if (m.spacingX > 0 && m.spacingY > 0) return m.spacingY / m.spacingX;
+    return m.aspectRatio > 0 ? m.aspectRatio : 1.0;
+}
+
 }  // namespace msf::io

@@ -571,9 +571,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 windowBox_->addItem(windowText(w));
                 if (w.name == image_.meta.window.name) windowBox_->setCurrentIndex(windowBox_->count() - 1);
             }
-            // Drawn to scale: a pixel as high, relative to its width, as its spacing says.
-            const double aspect = image_.meta.spacingX > 0 && image_.meta.spacingY > 0
-                                      ? image_.meta.spacingY / image_.meta.spacingX : 1.0;
+            const double aspect = io::pixelAspect(image_);  // drawn to scale
             forBothViews([aspect](ImageView* view) { view->setPixelAspect(aspect); });
             showFrame(l.frame.first, l.frame.second);
             mask_->reset(image_.pixels().size());

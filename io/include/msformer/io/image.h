@@ -37,6 +37,7 @@ struct ImageMetadata {
     std::vector<Window> fileWindows;  // VOI windows stored in the file
     Window window;                    // what the segmenter and viewer use by default
     double spacingX = 0, spacingY = 0, sliceSpacing = 0;  // mm; 0 when unknown
+    double aspectRatio = 0;  // DICOM Pixel Aspect Ratio, a pixel's height over its width; 0 when not given
     // DICOM identity and geometry (kept for export)
     std::string patientId, patientName, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid,
         frameOfReferenceUid, studyId, seriesDescription;
@@ -107,6 +108,10 @@ std::vector<Window> ctPresets();
 Window percentileWindow(const cv::Mat& frame);
 // All windows offered for this image: the file's, the CT presets for CT, "auto".
 std::vector<Window> availableWindows(const Image& image);
+// A pixel's height over its width, to draw the image to scale: from the row and
+// column spacing, else the file's Pixel Aspect Ratio (ultrasound, secondary
+// captures without spacing), else 1.
+double pixelAspect(const Image& image);
 // The default: CT -> "wide"; others -> the file's first window, else "auto";
 // 8-bit photos -> none (values / 255).
 Window defaultWindow(const Image& image);
