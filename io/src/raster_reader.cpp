@@ -21,18 +21,25 @@ Image readRaster(const std::string& path) {
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
                                 "PNG, JPEG, BMP, TIFF, PNM; convert MetaImage or NRRD to NIfTI first)");
-        // ANYDEPTH keeps 16 bit; without IGNORE_ORIENTATION, EXIF orientation is applied.
-        pixels = cv::imread(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR);
-        // A multi-page TIFF (a stack, a cine, a series of views) is read as frames: all its pages of
-        // the first page's size and type (a scanner's reduced-size preview page is not a frame).
-        if (!pixels.empty() && cv::imcount(path, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR) > 1 &&
-            cv::imreadmulti(path, pages, cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR) && !pages.empty()) {
+        // ANYDEPTH keeps 16 bit.
+        constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
+        // A multi-page TIFF (a stack, a cine, a series of views) is read as frames, each page decoded
+        // once: all its pages of the first page's size and type (a scanner's reduced-size preview page
+        // is not a frame).
+        if (cv::imcount(path, flags) > 1 && cv::imreadmulti(path, pages, flags) && !pages.empty()) {
             const cv::Mat first = pages.front();
             pages.erase(std::remove_if(pages.begin(), pages.end(),
                                        [&first](const cv::Mat& m) {
                                            return m.size() != first.size() || m.type() != first.type();
                                        }),
                         pages.end());
+        }
+        // One frame: without IGNORE_ORIENTATION, imread applies the EXIF orientation.
+        if (pages.size() > 1) {
+            pixels = pages.front();
+        } else {
+            pages.clear();
+            pixels = cv::imread(path, flags);
         }
     } catch (const cv::Exception& e) {
         // OpenCV refuses a header over its size limits with an assertion text ("pixels <=
@@ -44,8 +51,8 @@ Image readRaster(const std::string& path) {
     }
     if (pixels.empty()) throw IoError(path, "cannot decode image (corrupt, truncated or too large)");
     Image img;
-    if (pages.size() > 1) img.frames = std::move(pages);
-    else img.frames = {pixels};
+    if (pages.empty()) img.frames = {pixels};
+    else img.frames = std::move(pages);
     img.meta.sourcePath = path;
     std::string ext = fs::path(path).extension().string();
     for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
