@@ -195,9 +195,8 @@ int runSegment(const QStringList& args) {
             const auto& buffer = input.buffer;
             // A volume's or a multi-frame image's outputs name their frame, as the app's exports do, so
             // that segmenting another slice into the same folder does not replace them.
-            const QString stem = image.frameCount() > 1
-                                     ? QDir(outDir).filePath(QString("%1_frame%2_%3").arg(item.stem).arg(image.current).arg(method))
-                                     : base;
+            const QString stem =
+                QDir(outDir).filePath(item.stem + QString::fromStdString(msf::io::frameTag(image)) + "_" + method);
             const std::string clustersPath = (stem + "_clusters.png").toStdString();
             const std::string labelsPath = (stem + "_labels.png").toStdString();
             std::map<std::string, std::string> maskPaths;  // format -> path

@@ -238,4 +238,8 @@ double pixelAspect(const Image& image) {
     return m.aspectRatio > 0 ? m.aspectRatio : 1.0;
 }
 
+std::string frameTag(const Image& image) {
+    return image.frameCount() > 1 ? "_frame" + std::to_string(image.current) : std::string();
+}
+
 }  // namespace msf::io

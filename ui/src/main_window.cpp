@@ -434,8 +434,7 @@ QString MainWindow::suggestedExportPath() const {
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
     // A mask belongs to one frame: a volume's or a cine's name says which, so
     // the next slice's export does not offer to replace this one.
-    QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath));
-    if (image_.frames.size() > 1) stem += QString("_frame%1").arg(image_.current);
+    const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath) + io::frameTag(image_));
     return QDir(folder).filePath(stem + suggestedFormat(image_).suffix);
 }
 

@@ -112,6 +112,9 @@ std::vector<Window> availableWindows(const Image& image);
 // column spacing, else the file's Pixel Aspect Ratio (ultrasound, secondary
 // captures without spacing), else 1.
 double pixelAspect(const Image& image);
+// What output names add for the frame shown: "_frame12" on a volume or a
+// multi-frame image (counted from 0, as --frame), "" on a single frame.
+std::string frameTag(const Image& image);
 // The default: CT -> "wide"; others -> the file's first window, else "auto";
 // 8-bit photos -> none (values / 255).
 Window defaultWindow(const Image& image);
