@@ -362,6 +362,13 @@ private slots:
         // Without --size and --iterations: the mode's working size and 10 iterations, as its help says.
         const Run help = cli({"bench", "--help"});
         QVERIFY2(help.out.contains("working size (129; faithful 257), 10 iterations"), qPrintable(help.out));
+        QVERIFY2(help.out.contains("Maximum iterations. Default 10."), qPrintable(help.out));
+        // Every command's usage line names the command, as it must be typed.
+        for (const QString command : {"segment", "eval", "bench", "synth", "info", "lungmask"}) {
+            const Run h = cli({command, "--help"});
+            QCOMPARE(h.code, 0);
+            QVERIFY2(h.out.startsWith("Usage: msformer " + command + " [options]"), qPrintable(h.out.left(80)));
+        }
         const Run d = cli({"bench", "--json"});
         QVERIFY2(d.code == 0, qPrintable(d.err));
         const QJsonObject od = QJsonDocument::fromJson(d.out.toUtf8()).object();

@@ -18,12 +18,9 @@ int runBench(const QStringList& args) {
     p.addHelpOption();
     p.addOptions({{"channels", "Input channels, 1 or 3 (default 3).", "C"},
                   {"json", "Print the figures as one JSON object."}});
-    addMethodOptions(p);
+    addMethodOptions(p, 10);
     if (!p.parse(QStringList{"msformer bench"} + args)) return fail("bench", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "bench");
     MethodOptions opt;
     if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("bench", e, 2);
     if (!p.isSet("iterations")) opt.msformer.maxIterations = 10;

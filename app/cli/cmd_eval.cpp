@@ -95,10 +95,7 @@ int runEval(const QStringList& args) {
     addMethodOptions(p);
     addImageInputOptions(p);
     if (!p.parse(QStringList{"msformer eval"} + args)) return fail("eval", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "eval");
     if (!p.isSet("images") || !p.isSet("masks")) return fail("eval", "--images DIR and --masks DIR are required", 2);
     MethodOptions opt;
     if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("eval", e, 2);

@@ -82,10 +82,7 @@ int runInfo(const QStringList& args) {
     p.addPositionalArgument("paths", "Files or folders.", "FILE|DIR...");
     p.addOption({"series", "DICOM folder: the series to read.", "UID"});
     if (!p.parse(QStringList{"msformer info"} + args)) return fail("info", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "info");
     if (p.positionalArguments().isEmpty()) return fail("info", "no file given", 2);
     int failures = 0;
     QTextStream out(stdout);

@@ -17,10 +17,7 @@ int runLungMask(const QStringList& args) {
     p.addOptions({{{"o", "output"}, "Output PNG.", "MASK"}, {"force", "Overwrite."}});
     addImageInputOptions(p);
     if (!p.parse(QStringList{"msformer lungmask"} + args)) return fail("lungmask", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "lungmask");
     if (p.positionalArguments().size() != 1 || !p.isSet("output")) return fail("lungmask", "usage: lungmask CT -o MASK", 2);
     try {
         const auto in = loadInput(p.positionalArguments().front(), p);

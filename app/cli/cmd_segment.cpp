@@ -153,10 +153,7 @@ int runSegment(const QStringList& args) {
     addMethodOptions(p);
     addImageInputOptions(p);
     if (!p.parse(QStringList{"msformer segment"} + args)) return fail("segment", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "segment");
     if (p.positionalArguments().isEmpty()) return fail("segment", "no image given (see --help)", 2);
     MethodOptions opt;
     if (const QString e = readMethodOptions(p, &opt); !e.isEmpty()) return fail("segment", e, 2);

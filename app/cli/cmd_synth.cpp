@@ -20,10 +20,7 @@ int runSynth(const QStringList& args) {
                   {"seed", "First seed (default 1).", "N"},
                   {"force", "Overwrite existing files."}});
     if (!p.parse(QStringList{"msformer synth"} + args)) return fail("synth", p.errorText(), 2);
-    if (p.isSet("help")) {
-        QTextStream(stdout) << p.helpText();
-        return 0;
-    }
+    if (p.isSet("help")) return printHelp(p, "synth");
     if (!p.isSet("output")) return fail("synth", "-o DIR is required", 2);
     const int count = p.isSet("count") ? p.value("count").toInt() : 2;
     const int size = p.isSet("size") ? p.value("size").toInt() : 256;

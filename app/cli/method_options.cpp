@@ -15,12 +15,24 @@ int fail(const QString& command, const QString& message, int code) {
     return code;
 }
 
-void addMethodOptions(QCommandLineParser& p) {
+int printHelp(const QCommandLineParser& p, const QString& command) {
+    QString text = p.helpText();
+    // Qt's first line is "Usage: <argv[0]> [options] ...".
+    const QString usage = "Usage: ";
+    if (text.startsWith(usage)) {
+        const qsizetype end = text.indexOf(" [options]");
+        if (end > 0) text.replace(usage.size(), end - usage.size(), "msformer " + command);
+    }
+    QTextStream(stdout) << text;
+    return 0;
+}
+
+void addMethodOptions(QCommandLineParser& p, int defaultIterations) {
     p.addOptions({
         {"mode", "default (interactive: S = 129, interpolated upsampling, speck-robust stopping, "
                  "standardised input) or faithful (the published method exactly, S = 257). Default: default.", "MODE"},
         {"size", "Working size S (S x S). Default 129 (faithful: 257).", "S"},
-        {"iterations", "Maximum iterations. Default 50.", "N"},
+        {"iterations", QString("Maximum iterations. Default %1.").arg(defaultIterations), "N"},
         {"min-labels", "Stop once this many distinct labels remain. Default 3.", "N"},
         {"seed", "Random seed. Default 0.", "N"},
         {"device", "auto, cpu or cuda. Default auto.", "DEV"},

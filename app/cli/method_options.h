@@ -21,9 +21,14 @@ struct MethodOptions {
 std::map<std::string, std::string> runParameters(const MethodOptions& options, const QString& method,
                                                  const msf::SegmentationResult& run);
 
-void addMethodOptions(QCommandLineParser& parser);
+// `defaultIterations` is what --iterations says its default is (bench runs 10).
+void addMethodOptions(QCommandLineParser& parser, int defaultIterations = 50);
 // Fills `out` from the parser; returns an error sentence or an empty string.
 QString readMethodOptions(const QCommandLineParser& parser, MethodOptions* out);
+
+// Prints the parser's help to stdout, its usage line naming "msformer <command>"
+// (Qt names the program as it was started, without the command); returns 0.
+int printHelp(const QCommandLineParser& parser, const QString& command);
 
 // Prints "msformer <cmd>: <message>" to stderr and returns `code`.
 int fail(const QString& command, const QString& message, int code = 1);
