@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QJsonObject>
 #include <QInputDialog>
 #include <QLabel>
@@ -1103,6 +1104,37 @@ private slots:
         QCOMPARE(w.view()->pixelAspect(), 2.0);
         QVERIFY(openAndWait(w, imagePath, 10000));  // a photo: square
         QCOMPARE(w.view()->pixelAspect(), 1.0);
+    }
+
+    void theMaskPanelCountsRegionsPixelsAndArea() {
+        // Under the run's panel: how many regions the mask has (an island left
+        // over shows as a second one) and its size, in mm² where the pixel size is known.
+        MainWindow w;
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QVERIFY2(w.maskInfoText().startsWith("Mask: empty"), qPrintable(w.maskInfoText()));
+        auto* mask = w.maskModel();
+        w.paintStroke({QPoint(20, 20), QPoint(40, 20)}, false);
+        const int one = cv::countNonZero(mask->mask());
+        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale().toString(one)));
+        w.paintStroke({QPoint(120, 120), QPoint(130, 125)}, false);
+        QCOMPARE(w.maskInfoText(),
+                 QString("Mask: 2 regions, %1 px").arg(QLocale().toString(cv::countNonZero(mask->mask()))));
+        mask->undoStack()->undo();
+        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale().toString(one)));
+        actionNamed(w, "&Clear mask")->trigger();
+        QVERIFY2(w.maskInfoText().startsWith("Mask: empty"), qPrintable(w.maskInfoText()));
+
+        // 1 x 2 mm pixels: each counts 2 mm².
+        msf::io::Image grid = volumeGrid(32, 24, 3);
+        grid.meta.spacingY = 2.0;
+        grid.meta.niftiAffine[1][1] = 2.0;
+        const QString path = dir.filePath("mask_area.nii");
+        msf::io::writeNiftiMask(path.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
+        QVERIFY(openAndWait(w, path, 10000));
+        w.paintStroke({QPoint(10, 10), QPoint(12, 10)}, false);
+        const int px = cv::countNonZero(mask->mask());
+        QVERIFY(px > 0);
+        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px, %2 mm²").arg(px).arg(2.0 * px, 0, 'f', 1));
     }
 
     void aZoomSurvivesAResize() {

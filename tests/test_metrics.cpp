@@ -125,6 +125,28 @@ private slots:
         QCOMPARE(msf::mask::area(msf::mask::keepLargestComponent(two)), 25);
         QCOMPARE(msf::mask::area(msf::mask::removeIslands(two, 10)), 25);
         QCOMPARE(msf::mask::innermostPoint(rect(20, 20, {10, 10, 5, 5})), cv::Point(12, 12));
+        // The count the app shows: 8-connected, any non-zero value, counted within the mask's bounds.
+        QCOMPARE(msf::mask::regionCount(cv::Mat::zeros(20, 20, CV_8U)), 0);
+        QCOMPARE(msf::mask::regionCount(two), 2);
+        QCOMPARE(msf::mask::regionCount(ring), 1);
+        cv::Mat islandInHole = ring.clone();
+        islandInHole.at<uchar>(6, 6) = 255;
+        QCOMPARE(msf::mask::regionCount(islandInHole), 2);
+        QCOMPARE(msf::mask::regionCount(specks), int(msf::mask::components(specks).parts.size()));
+        cv::Mat diagonal = cv::Mat::zeros(20, 20, CV_8U);
+        diagonal.at<uchar>(5, 5) = 1;
+        diagonal.at<uchar>(6, 6) = 7;  // touches (5, 5) at a corner
+        diagonal.at<uchar>(19, 0) = 255;
+        QCOMPARE(msf::mask::regionCount(diagonal), 2);
+        // Random masks (nested rings, diagonal touches, islands in holes) against OpenCV's labelling.
+        cv::RNG rng(7);
+        for (int trial = 0; trial < 20; ++trial) {
+            cv::Mat noise(60, 80, CV_8U);
+            rng.fill(noise, cv::RNG::UNIFORM, 0, 100);
+            const cv::Mat random = noise < 30 + 2 * trial;
+            cv::Mat labels;
+            QCOMPARE(msf::mask::regionCount(random), cv::connectedComponents(random, labels, 8, CV_32S) - 1);
+        }
     }
     void smoothRemovesSpursAndNotchesAtTheImagesScale() {
         // A disc with a thin spur sticking out and a thin notch cut in: smoothing removes both

@@ -14,6 +14,7 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -120,6 +121,9 @@ MainWindow::MainWindow(QWidget* parent)
     iterationLabel_ = new QLabel(tr("idle"));
     iterationLabel_->setObjectName("runStatus");
     plot_ = new LossPlot;
+    maskInfoLabel_ = new QLabel;
+    maskInfoLabel_->setObjectName("maskInfo");
+    maskInfoLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     metricsLabel_ = new QLabel;
     metricsLabel_->setWordWrap(true);
     metricsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -149,6 +153,7 @@ MainWindow::MainWindow(QWidget* parent)
     layout->addWidget(progress_);
     layout->addWidget(iterationLabel_);
     layout->addWidget(plot_);
+    layout->addWidget(maskInfoLabel_);
     layout->addWidget(metricsLabel_);
     layout->addStretch();
     auto* dock = new QDockWidget(tr("Segmentation"), this);
@@ -198,6 +203,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(mask_, &MaskModel::changed, this, [this] {
         const MaskLayers layers = ImageView::maskOverlay(toQImage(mask_->mask()));  // once for both halves
         forBothViews([&layers](ImageView* view) { view->setMaskLayers(layers); });
+        refreshMaskInfo();
         refreshMetrics();
     });
     auto* w = worker_->worker();
@@ -925,6 +931,29 @@ void MainWindow::loadReferenceMask(const QString& path) {
 }
 
 QString MainWindow::metricsText() const { return metricsLabel_->text(); }
+QString MainWindow::maskInfoText() const { return maskInfoLabel_->text(); }
+
+void MainWindow::refreshMaskInfo() {
+    const cv::Mat& m = mask_->mask();
+    if (m.empty()) {
+        maskInfoLabel_->clear();
+        return;
+    }
+    const int pixels = mask::area(m);
+    if (pixels == 0) {
+        maskInfoLabel_->setText(tr("Mask: empty (click a region, or paint with B)"));
+        return;
+    }
+    const int regions = mask::regionCount(m);
+    QString text = tr("Mask: %1, %2 px").arg(regions == 1 ? tr("1 region") : tr("%1 regions").arg(regions))
+                       .arg(QLocale().toString(pixels));
+    const double sx = image_.meta.spacingX, sy = image_.meta.spacingY;
+    if (sx > 0 && sy > 0) {
+        const double mm2 = pixels * sx * sy;
+        text += mm2 < 1000 ? QString(", %1 mm²").arg(mm2, 0, 'f', 1) : QString(", %1 cm²").arg(mm2 / 100, 0, 'f', 1);
+    }
+    maskInfoLabel_->setText(text);
+}
 
 void MainWindow::refreshMetrics() {
     if (reference_.empty()) {

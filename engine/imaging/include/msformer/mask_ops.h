@@ -45,5 +45,7 @@ cv::Mat unionOf(const cv::Mat& labels, const std::vector<Component>& parts);
 cv::Point innermostPoint(const cv::Mat& componentMask);
 
 int area(const cv::Mat& mask);
+// How many 8-connected components the mask's non-zero pixels make (0 for an empty mask).
+int regionCount(const cv::Mat& mask);
 
 }  // namespace msf::mask

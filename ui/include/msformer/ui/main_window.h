@@ -73,6 +73,8 @@ public:
     const cv::Mat& segmentationInput();
     QString lastError() const { return lastError_; }
     QString metricsText() const;
+    // "Mask: 2 regions, 12,345 px, 86.4 mm²" under the run's panel (mm² when the pixel size is known).
+    QString maskInfoText() const;
     QString shortcutHelp() const;  // Help > Keyboard shortcuts
     QString suggestedExportPath() const;  // File > Export's first suggestion
     const cv::Mat& referenceMask() const { return reference_; }
@@ -107,6 +109,7 @@ private:
     PickSource sourceOf(bool kmeans) const;  // what a pick on that map is made on
     void refreshOverlays();
     void refreshMetrics();
+    void refreshMaskInfo();
     void onPreview(int job);
     void onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours);
     void onFailed(int job, const QString& method, const QString& message);
@@ -150,7 +153,7 @@ private:
     QProgressBar* progress_;
     QPushButton* cancelButton_;
     QAction* cancelAction_;
-    QLabel *iterationLabel_, *metricsLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
+    QLabel *iterationLabel_, *metricsLabel_, *maskInfoLabel_, *deviceLabel_, *imageLabel_, *cursorLabel_;
     QSlider *frameSlider_, *opacitySlider_;
     QSpinBox* frameBox_;  // the frame's number, 0-based as the CLI's --frame and the provenance's "frame"
     QComboBox* windowBox_;
