@@ -2,8 +2,12 @@
 #include <QtTest>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QProcess>
 #include <QTemporaryDir>
+
+#include "msformer/io/image_loader.h"
+#include "msformer/mask_ops.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -72,6 +76,13 @@ private slots:
             QVERIFY2(!m.empty(), suffix);
             QCOMPARE(m.cols, 96);
             QCOMPARE(m.rows, 96);
+        }
+        {  // The target line says the mask's size as the app's mask panel does (a photo: no mm²).
+            const cv::Mat m = cv::imread((out + "/lesion_0_msformer_mask.png").toStdString(), cv::IMREAD_GRAYSCALE);
+            const QString size = QString::fromStdString(msf::mask::sizeText(m, 0, 0));
+            QVERIFY2(size.contains(" px") && !size.contains("mm"), qPrintable(size));
+            QVERIFY2(r.out.contains(QRegularExpression("target: [^\\n]*, " + QRegularExpression::escape(size) + "\\n")),
+                     qPrintable(r.out));
         }
         {  // The sidecar names what the run used: device and precision resolved from auto.
             QFile f(out + "/lesion_0_msformer_provenance.json");
@@ -219,7 +230,14 @@ private slots:
         const cv::Mat mask = cv::imread(png.toStdString(), cv::IMREAD_UNCHANGED);
         QCOMPARE(mask.cols, 512);
         QVERIFY(cv::countNonZero(mask) > 20000);  // two lungs of a 512 x 512 slice
-        QVERIFY2(r.out.contains(QString("wrote %1 (%2 pixels)").arg(png).arg(cv::countNonZero(mask))), qPrintable(r.out));
+        // Two lungs, their pixels and area from the slice's pixel spacing.
+        const msf::io::ImageMetadata meta = msf::io::loadImage(ct.toStdString()).meta;
+        QVERIFY(meta.spacingX > 0.6 && meta.spacingX < 0.7 && meta.spacingY == meta.spacingX);
+        const double mm2 = cv::countNonZero(mask) * meta.spacingX * meta.spacingY;
+        const QString said = QString("wrote %1 (2 regions, %2 px, %3 cm²)")
+                                 .arg(png, QLocale(QLocale::English).toString(cv::countNonZero(mask)))
+                                 .arg(mm2 / 100, 0, 'f', 1);
+        QVERIFY2(r.out.contains(said), qPrintable(r.out + " vs " + said));
         for (const QString& name : {QString("lungs.tif"), QString("lungs")}) {
             r = cli({"lungmask", ct, "-o", dir.filePath(name)});
             QCOMPARE(r.code, 1);

@@ -1115,12 +1115,12 @@ private slots:
         auto* mask = w.maskModel();
         w.paintStroke({QPoint(20, 20), QPoint(40, 20)}, false);
         const int one = cv::countNonZero(mask->mask());
-        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale().toString(one)));
+        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale(QLocale::English).toString(one)));
         w.paintStroke({QPoint(120, 120), QPoint(130, 125)}, false);
         QCOMPARE(w.maskInfoText(),
-                 QString("Mask: 2 regions, %1 px").arg(QLocale().toString(cv::countNonZero(mask->mask()))));
+                 QString("Mask: 2 regions, %1 px").arg(QLocale(QLocale::English).toString(cv::countNonZero(mask->mask()))));
         mask->undoStack()->undo();
-        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale().toString(one)));
+        QCOMPARE(w.maskInfoText(), QString("Mask: 1 region, %1 px").arg(QLocale(QLocale::English).toString(one)));
         actionNamed(w, "&Clear mask")->trigger();
         QVERIFY2(w.maskInfoText().startsWith("Mask: empty"), qPrintable(w.maskInfoText()));
 

@@ -138,6 +138,13 @@ private slots:
         diagonal.at<uchar>(6, 6) = 7;  // touches (5, 5) at a corner
         diagonal.at<uchar>(19, 0) = 255;
         QCOMPARE(msf::mask::regionCount(diagonal), 2);
+        // What the app's panel and the CLI say of a mask's size.
+        QCOMPARE(msf::mask::sizeText(cv::Mat::zeros(20, 20, CV_8U), 1, 1), std::string("empty"));
+        QCOMPARE(msf::mask::sizeText(two, 0, 0), std::string("2 regions, 34 px"));
+        QCOMPARE(msf::mask::sizeText(two, 0.5, 2.0), std::string("2 regions, 34 px, 34.0 mm\u00b2"));
+        QCOMPARE(msf::mask::sizeText(two, std::nan(""), 1.0), std::string("2 regions, 34 px"));
+        QCOMPARE(msf::mask::sizeText(cv::Mat(100, 123, CV_8U, cv::Scalar(255)), 0.7, 0.7),
+                 std::string("1 region, 12,300 px, 60.3 cm\u00b2"));
         // Random masks (nested rings, diagonal touches, islands in holes) against OpenCV's labelling.
         cv::RNG rng(7);
         for (int trial = 0; trial < 20; ++trial) {

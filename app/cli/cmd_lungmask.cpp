@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "image_input.h"
 #include "method_options.h"
+#include "msformer/mask_ops.h"
 #include "msformer/io/mask_writer.h"
 #include "msformer/lung_mask.h"
 
@@ -26,7 +27,9 @@ int runLungMask(const QStringList& args) {
                                      in.image.meta.modality + "')");
         const cv::Mat mask = msf::deriveLungMask(in.image.pixels());
         msf::io::writeMaskPng(p.value("output").toStdString(), mask, p.isSet("force"));
-        QTextStream(stdout) << "wrote " << p.value("output") << " (" << cv::countNonZero(mask) << " pixels)\n";
+        QTextStream(stdout) << "wrote " << p.value("output") << " ("
+                            << QString::fromStdString(msf::mask::sizeText(mask, in.image.meta.spacingX, in.image.meta.spacingY))
+                            << ")\n";
     } catch (const std::exception& e) {
         return fail("lungmask", e.what());
     }

@@ -17,6 +17,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "method_options.h"
 #include "msformer/cluster_colours.h"
+#include "msformer/mask_ops.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/image_loader.h"
@@ -281,7 +282,8 @@ int runSegment(const QStringList& args) {
                 msf::io::writeProvenanceJson(maskPaths["provenance"], image, prov, outputs, force);
                 out << "  target: " << (sel.clusters.empty() ? QString("none found (empty mask)")
                                                             : QString::fromStdString(chosen))
-                    << ", " << cv::countNonZero(mask) << " pixels\n";
+                    << ", " << QString::fromStdString(msf::mask::sizeText(mask, image.meta.spacingX, image.meta.spacingY))
+                    << "\n";
                 for (const auto& [format, file] : maskPaths) out << "  wrote " << QString::fromStdString(file) << "\n";
             }
         } catch (const std::exception& e) {

@@ -14,7 +14,6 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
-#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -939,20 +938,9 @@ void MainWindow::refreshMaskInfo() {
         maskInfoLabel_->clear();
         return;
     }
-    const int pixels = mask::area(m);
-    if (pixels == 0) {
-        maskInfoLabel_->setText(tr("Mask: empty (click a region, or paint with B)"));
-        return;
-    }
-    const int regions = mask::regionCount(m);
-    QString text = tr("Mask: %1, %2 px").arg(regions == 1 ? tr("1 region") : tr("%1 regions").arg(regions))
-                       .arg(QLocale().toString(pixels));
-    const double sx = image_.meta.spacingX, sy = image_.meta.spacingY;
-    if (sx > 0 && sy > 0) {
-        const double mm2 = pixels * sx * sy;
-        text += mm2 < 1000 ? QString(", %1 mm²").arg(mm2, 0, 'f', 1) : QString(", %1 cm²").arg(mm2 / 100, 0, 'f', 1);
-    }
-    maskInfoLabel_->setText(text);
+    const std::string size = mask::sizeText(m, image_.meta.spacingX, image_.meta.spacingY);
+    maskInfoLabel_->setText(size == "empty" ? tr("Mask: empty (click a region, or paint with B)")
+                                            : tr("Mask: %1").arg(QString::fromStdString(size)));
 }
 
 void MainWindow::refreshMetrics() {

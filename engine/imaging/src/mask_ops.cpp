@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace msf::mask {
 
@@ -136,6 +137,32 @@ int regionCount(const cv::Mat& mask) {
     std::vector<cv::Vec4i> hierarchy;
     cv::findContours(mask(box), borders, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
     return static_cast<int>(std::count_if(hierarchy.begin(), hierarchy.end(), [](const cv::Vec4i& h) { return h[3] < 0; }));
+}
+
+namespace {
+std::string grouped(long long n) {  // 12345 -> "12,345"
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+}  // namespace
+
+std::string sizeText(const cv::Mat& mask, double spacingX, double spacingY) {
+    const int pixels = area(mask);
+    if (pixels == 0) return "empty";
+    const int regions = regionCount(mask);
+    std::string text = std::to_string(regions) + (regions == 1 ? " region, " : " regions, ") + grouped(pixels) + " px";
+    if (spacingX > 0 && spacingY > 0 && std::isfinite(spacingX * spacingY)) {
+        const double mm2 = pixels * spacingX * spacingY;
+        char buffer[64];
+        if (mm2 < 1000) std::snprintf(buffer, sizeof buffer, ", %.1f mm\u00b2", mm2);
+        else std::snprintf(buffer, sizeof buffer, ", %.1f cm\u00b2", mm2 / 100);
+        text += buffer;
+    }
+    return text;
 }
 
 }  // namespace msf::mask

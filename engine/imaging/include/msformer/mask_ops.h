@@ -1,6 +1,7 @@
 #pragma once
 // Binary-mask operations on CV_8U masks (0 / 255) and CV_32S label maps.
 #include <opencv2/core.hpp>
+#include <string>
 #include <vector>
 
 namespace msf::mask {
@@ -47,5 +48,9 @@ cv::Point innermostPoint(const cv::Mat& componentMask);
 int area(const cv::Mat& mask);
 // How many 8-connected components the mask's non-zero pixels make (0 for an empty mask).
 int regionCount(const cv::Mat& mask);
+// "2 regions, 12,345 px, 86.4 mm²" ("... 12.3 cm²" from 1000 mm²; no area when a
+// spacing, in mm, is not positive); "empty" for a mask without pixels. The app's
+// mask panel and `msformer segment` say it alike.
+std::string sizeText(const cv::Mat& mask, double spacingX, double spacingY);
 
 }  // namespace msf::mask
