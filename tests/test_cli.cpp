@@ -8,6 +8,7 @@
 
 #include "msformer/io/image_loader.h"
 #include "msformer/mask_ops.h"
+#include "msformer/runtime_info.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -99,6 +100,11 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         r = cli(QStringList{"segment", img, "-o", out, "--force", "--target", "click:48,48"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        // More threads than cores: said, and the run uses the cores.
+        r = cli(QStringList{"segment", img, "-o", out, "--force", "--threads", "1000"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QString("--threads 1000: this process may use %1 core").arg(msf::availableCores())),
+                 qPrintable(r.err));
     }
     void infoSaysWhatAPhotoLacks() {
         // A photo has no pixel size: "unknown", not "0 x 0" mm.
@@ -375,6 +381,12 @@ private slots:
         const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(o["iterations"].toInt(), 2);
         QCOMPARE(o["precision"].toString(), QString("bf16"));
+        // The threads reported are the run's: it reported every core whatever --threads said.
+        const Run one = cli({"bench", "--size", "33", "--iterations", "1", "--json", "--threads", "1"});
+        QVERIFY2(one.code == 0, qPrintable(one.err));
+        QCOMPARE(QJsonDocument::fromJson(one.out.toUtf8()).object()["threads"].toInt(), 1);
+        const Run text = cli({"bench", "--size", "33", "--iterations", "1", "--threads", "1"});
+        QVERIFY2(text.out.contains(", 1 thread, "), qPrintable(text.out));
         QVERIFY(o["median_ms_per_iteration"].toDouble() > 0);
         QVERIFY(o["peak_rss_mb"].toDouble() > 0);
         // Without --size and --iterations: the mode's working size and 10 iterations, as its help says.

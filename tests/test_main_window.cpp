@@ -36,6 +36,7 @@
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
 #include "msformer/metrics.h"
+#include "msformer/runtime_info.h"
 #include "msformer/target_selection.h"
 #include "msformer/mat_convert.h"
 #include "msformer/ui/image_view.h"
@@ -313,6 +314,22 @@ private slots:
         QCOMPARE(got.msformer.weights.intra, def.weights.intra);
         QCOMPARE(got.kmeans.k, 3);
         QCOMPARE(preset->currentIndex(), 0);
+        // Threads are offered up to the cores this process may use; a saved count above them comes back cut.
+        custom.msformer.threads = msf::availableCores() + 6;
+        SettingsDialog many(custom);
+        QCOMPARE(many.settings().msformer.threads, msf::availableCores());
+        // The status bar says what the next run uses.
+        MainWindow w;
+        auto one = MethodSettings{};
+        one.msformer.threads = 1;
+        one.msformer.device = msf::DeviceChoice::Cpu;
+        w.setMethodSettings(one);
+        auto* device = w.findChild<QLabel*>("deviceInfo");
+        QVERIFY(device);
+        QCOMPARE(device->text(), QString("cpu, 1 thread"));
+        one.msformer.threads = 0;
+        w.setMethodSettings(one);
+        QCOMPARE(device->text(), QString("cpu, %1 thread%2").arg(msf::availableCores()).arg(msf::availableCores() == 1 ? "" : "s"));
     }
 
     void methodSettingsPersistBetweenSessions() {

@@ -220,6 +220,18 @@ private slots:
         QVERIFY(std::abs(bf16.history.front().lossTotal - fp32.history.front().lossTotal) <
                 0.05 * std::abs(fp32.history.front().lossTotal));
     }
+    void threadsBeyondTheCoresAreCutToThem() {
+        // OpenMP threads spin while they wait for a core: more threads than cores slow a run down.
+        const int cores = msf::availableCores();
+        QVERIFY(cores >= 1);
+        QCOMPARE(msf::threadsFor(cores + 6), cores);
+        QCOMPARE(msf::threadsFor(0), cores);
+        QCOMPARE(msf::threadsFor(1), 1);
+        // What runtimeInfo reports is what a run with that setting uses.
+        QCOMPARE(msf::runtimeInfo(msf::DeviceChoice::Cpu, cores + 6).threads, cores);
+        QCOMPARE(msf::runtimeInfo(msf::DeviceChoice::Cpu, 1).threads, 1);
+        QCOMPARE(msf::runtimeInfo().threads, cores);
+    }
     void cudaPathMatchesTheCpuWhenAGpuIsPresent() {
         if (!msf::runtimeInfo(msf::DeviceChoice::Auto).cudaAvailable) {
             // Forcing CUDA without a device is a clear error, not a crash.

@@ -32,7 +32,7 @@ int runBench(const QStringList& args) {
     } catch (const std::exception& e) {
         return fail("bench", e.what());
     }
-    const auto info = msf::runtimeInfo(opt.msformer.device);
+    const auto info = msf::runtimeInfo(opt.msformer.device, opt.msformer.threads);
     QTextStream out(stdout);
     if (p.isSet("json")) {
         QJsonObject o{{"size", r.size},
@@ -63,7 +63,7 @@ int runBench(const QStringList& args) {
     }
     out << "mode " << QString::fromStdString(opt.mode) << (opt.msformer.referenceImplementation ? " (reference NCHW network)" : "")
         << ", precision " << msf::precisionName(r.precision)
-        << ", device " << QString::fromStdString(r.device) << ", " << r.threads << " threads, BLAS "
+        << ", device " << QString::fromStdString(r.device) << ", " << counted(r.threads, "thread") << ", BLAS "
         << QString::fromStdString(info.blasLibrary) << "\n"
         << "S = " << r.size << ", " << counted(r.channels, "channel") << ", " << r.iterations << " iterations\n"
         << QString("median %1 ms/iteration (min %2, max %3)\n")

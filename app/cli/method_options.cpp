@@ -2,6 +2,8 @@
 
 #include <QTextStream>
 
+#include "msformer/runtime_info.h"
+
 namespace {
 bool toInt(const QString& s, int* out) {
     bool ok = false;
@@ -67,6 +69,12 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
         if (!p.isSet(o.name)) continue;
         if (!toInt(p.value(o.name), &v)) return QString("--%1 needs an integer, got '%2'").arg(o.name, p.value(o.name));
         *o.target = v;
+    }
+    if (const int cores = msf::availableCores(); m.threads > cores) {
+        QTextStream(stderr) << "msformer: --threads " << m.threads << ": this process may use " << cores
+                            << (cores == 1 ? " core" : " cores") << ", so it runs " << cores
+                            << " (threads beyond the cores wait for one and slow the run down)\n";
+        m.threads = cores;
     }
     if (p.isSet("embed-dim")) {
         if (!toInt(p.value("embed-dim"), &v)) return "--embed-dim needs an integer";

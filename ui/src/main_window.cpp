@@ -161,6 +161,7 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::RightDockWidgetArea, dock);
 
     deviceLabel_ = new QLabel;
+    deviceLabel_->setObjectName("deviceInfo");
     imageLabel_ = new QLabel;
     imageLabel_->setObjectName("imageInfo");
     cursorLabel_ = new QLabel;
@@ -168,8 +169,7 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(cursorLabel_);
     statusBar()->addPermanentWidget(imageLabel_);
     statusBar()->addPermanentWidget(deviceLabel_);
-    const auto info = runtimeInfo(settings_.msformer.device);
-    deviceLabel_->setText(QString("%1, %2 threads").arg(QString::fromStdString(info.device)).arg(info.threads));
+    refreshDeviceLabel();
 
     buildMenus();
     connect(runButton, &QPushButton::clicked, this, &MainWindow::runMsFormer);
@@ -979,6 +979,14 @@ void MainWindow::refreshMetrics() {
 void MainWindow::setMethodSettings(const MethodSettings& s) {
     settings_ = s;
     settings_.save();
+    refreshDeviceLabel();
+}
+
+void MainWindow::refreshDeviceLabel() {
+    // What the next run uses: the settings' device and threads as they resolve here.
+    const auto info = runtimeInfo(settings_.msformer.device, settings_.msformer.threads);
+    deviceLabel_->setText(QString("%1, %2").arg(QString::fromStdString(info.device))
+                              .arg(info.threads == 1 ? tr("1 thread") : tr("%1 threads").arg(info.threads)));
 }
 
 void MainWindow::adjustWindow(int dx, int dy) {

@@ -1,5 +1,7 @@
 #include "msformer/ui/settings_dialog.h"
 
+#include "msformer/runtime_info.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -83,7 +85,7 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     iterations_ = spin(1, 500, s.msformer.maxIterations);
     minLabels_ = spin(0, 100, s.msformer.minLabels);
     seed_ = spin(0, 1 << 30, static_cast<int>(s.msformer.seed));
-    threads_ = spin(0, 256, s.msformer.threads);
+    threads_ = spin(0, availableCores(), s.msformer.threads);  // more would spin (runtime_info.h)
     k_ = spin(2, 16, s.kmeans.k);
     wCe_ = dspin(s.msformer.weights.ce);
     wInter_ = dspin(s.msformer.weights.inter);

@@ -86,7 +86,7 @@ BenchmarkResult runBenchmark(MsFormerConfig config, int channels, bool keepEarly
     out.cudaGraph = result.cudaGraph;
     out.precision = result.precision;
     out.cudaGraphProblem = result.cudaGraphProblem;
-    out.threads = runtimeInfo(config.device).threads;
+    out.threads = threadsFor(config.threads);
     out.labels = result.working;
     out.gflopPerIteration = modelFlopsPerIteration(config, channels) / 1e9;
     if (out.medianIterationMs > 0) out.achievedGflops = out.gflopPerIteration / (out.medianIterationMs / 1000.0);

@@ -11,11 +11,15 @@
 #include <link.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <string>
 #include <thread>
-#include <algorithm>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #include "msformer/segmenter.h"
 #include "seeding.h"
@@ -83,10 +87,24 @@ Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice) {
     return cpuHasNativeBfloat16() ? Precision::BFloat16 : Precision::Float32;
 }
 
-void setThreadCount(int threads) {
+int availableCores() {
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+int threadsFor(int threads) {
     // LibTorch's own default here is one thread per physical core as it
     // guesses them; 0 means every core this process may run on.
-    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = availableCores();
+    return threads <= 0 ? cores : std::min(threads, cores);
+}
+
+void setThreadCount(int threads) {
+    threads = threadsFor(threads);
     if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
 
@@ -113,7 +131,7 @@ void releaseFreedMemory() {
     malloc_trim(0);
 }
 
-RuntimeInfo runtimeInfo(DeviceChoice device) {
+RuntimeInfo runtimeInfo(DeviceChoice device, int threads) {
     RuntimeInfo info;
     info.engineVersion = MSFORMER_VERSION;
     info.torchVersion = TORCH_VERSION;
@@ -123,8 +141,7 @@ RuntimeInfo runtimeInfo(DeviceChoice device) {
     } catch (const SegmentationError& e) {
         info.device = std::string("unavailable: ") + e.what();
     }
-    setThreadCount(0);  // report what a run will use: every core
-    info.threads = at::get_num_threads();
+    info.threads = threadsFor(threads);  // what a run will use, not set here (a run may be going on)
     dl_iterate_phdr(findBlas, &info.blasLibrary);
     if (info.blasLibrary.empty()) info.blasLibrary = "none found among loaded libraries";
     using ConfigFn = char* (*)();

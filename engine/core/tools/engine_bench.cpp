@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
         std::function<void(int)> hook;
         if (!profile.empty()) hook = [&](int iteration) { profileIterations(iteration, device, profile); };
         const auto r = msf::runBenchmark(config, channels, untilStop, hook);
-        const auto info = msf::runtimeInfo(config.device);
+        const auto info = msf::runtimeInfo(config.device, config.threads);
         std::printf("mode %s, precision %s, torch %s, device %s, threads %d, blas %s\n", mode.c_str(),
                     msf::precisionName(r.precision), info.torchVersion.c_str(), info.device.c_str(), info.threads,
                     info.blasLibrary.c_str());

@@ -14,7 +14,9 @@ struct RuntimeInfo {
     std::string blasConfig;    // openblas_get_config() when OpenBLAS is loaded
 };
 
-RuntimeInfo runtimeInfo(DeviceChoice device = DeviceChoice::Auto);
+// `threads`: the setting a run would get (0 = every core); info.threads is what
+// that run uses. Changes nothing in the process.
+RuntimeInfo runtimeInfo(DeviceChoice device = DeviceChoice::Auto, int threads = 0);
 
 // Resolve Auto to Cpu/Cuda; throws SegmentationError when Cuda is forced but absent.
 DeviceChoice resolveDevice(DeviceChoice device);
@@ -25,13 +27,19 @@ bool cpuHasNativeBfloat16();
 // resolved, and TF32 on the CPU reported as what it is there, Float32.
 Precision resolvePrecision(Precision precision, DeviceChoice resolvedDevice);
 
-void setThreadCount(int threads);
+// The cores this process may run on (its CPU affinity, as a container's cpuset limits it), at least 1.
+int availableCores();
+// The LibTorch intra-op threads a run given `threads` uses: 0 = availableCores().
+// More than the cores is cut to them: OpenMP's threads spin while they wait for a
+// core (8 threads on 2 cores: a run about 2x slower).
+int threadsFor(int threads);
+void setThreadCount(int threads);  // to threadsFor(threads)
 
 // Makes large freed tensor blocks reusable instead of unmapped on every free:
 // installs the engine's caching CPU tensor allocator (LibTorch 1.x), else
 // tells glibc's malloc to keep them (set once; the segmenter calls it).
 void tuneAllocatorForLargeTensors();
 // Hand cached tensor blocks and freed heap memory back to the system (after a run).
-void releaseFreedMemory();  // 0: every core (hardware_concurrency)
+void releaseFreedMemory();
 
 }  // namespace msf

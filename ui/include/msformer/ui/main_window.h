@@ -110,6 +110,7 @@ private:
     void refreshOverlays();
     void refreshMetrics();
     void refreshMaskInfo();
+    void refreshDeviceLabel();
     void onPreview(int job);
     void onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours);
     void onFailed(int job, const QString& method, const QString& message);
