@@ -3,6 +3,7 @@
 #include <QTextStream>
 
 #include "msformer/runtime_info.h"
+#include "wording.h"
 
 namespace {
 bool toInt(const QString& s, int* out) {
@@ -70,12 +71,11 @@ QString readMethodOptions(const QCommandLineParser& p, MethodOptions* out) {
         if (!toInt(p.value(o.name), &v)) return QString("--%1 needs an integer, got '%2'").arg(o.name, p.value(o.name));
         *o.target = v;
     }
-    if (const int cores = msf::availableCores(); m.threads > cores) {
-        QTextStream(stderr) << "msformer: --threads " << m.threads << ": this process may use " << cores
-                            << (cores == 1 ? " core" : " cores") << ", so it runs " << cores
+    // The engine cuts a count above the cores (threadsFor); say so.
+    if (const int used = msf::threadsFor(m.threads); m.threads > used)
+        QTextStream(stderr) << "msformer: --threads " << m.threads << ": this process may use "
+                            << counted(used, "core") << ", so it runs " << used
                             << " (threads beyond the cores wait for one and slow the run down)\n";
-        m.threads = cores;
-    }
     if (p.isSet("embed-dim")) {
         if (!toInt(p.value("embed-dim"), &v)) return "--embed-dim needs an integer";
         m.embedDim = m.clusters = v;
