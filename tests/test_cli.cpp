@@ -1,5 +1,6 @@
 // The msformer executable end to end, as a user runs it.
 #include <QtTest>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
@@ -195,6 +196,62 @@ private slots:
         QVERIFY(QFile::exists(out + "/KmeansTest_T1UCharRaw_frame20_msformer_mask.png"));
         QVERIFY(QFile::exists(out + "/KmeansTest_T1UCharRaw_frame31_msformer_mask.png"));
         QCOMPARE(QDir(out).entryList(QDir::Files).size(), 5 + 4);
+    }
+    void severalFramesGiveEachFramesOutputsAndOneVolumeMask() {
+        // --frame 30-32,40 on the NIfTI brain: each frame's maps and PNG mask (frame
+        // 40's the same as `--frame 40` alone gives), one NIfTI volume with those
+        // four masks on their slices and nothing elsewhere, and one sidecar listing
+        // the frames. A frame beyond the volume is refused before any run.
+        const QString nii = QString(MSFORMER_TEST_DATA) +
+                            "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/"
+                            "KmeansTest_T1UCharRaw.nii.gz";
+        if (!QFile::exists(nii)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString out = dir.filePath("out_frames"), alone = dir.filePath("out_frame40");
+        const QString stem = out + "/KmeansTest_T1UCharRaw_";
+        const Run r = cli(QStringList{"segment", nii, "-o", out, "--frame", "30-32,40", "--target", "0", "--export",
+                                      "png,nifti"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("frame 31 (of 0-61)"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("4 frames in one mask"), qPrintable(r.out));
+        const Run one = cli(QStringList{"segment", nii, "-o", alone, "--frame", "40", "--target", "0"} + fast);
+        QVERIFY2(one.code == 0, qPrintable(one.err));
+        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 4 * 4 + 2);  // 4 x (clusters, labels, mask, sidecar) + volume
+        const auto volume = msf::io::loadImage((stem + "frames30-32_40_msformer_mask.nii.gz").toStdString());
+        QCOMPARE(volume.frameCount(), 62);
+        for (int f = 0; f < 62; ++f) {
+            const bool segmented = (f >= 30 && f <= 32) || f == 40;
+            const QString png = stem + QString("frame%1_msformer_mask.png").arg(f);
+            QCOMPARE(QFile::exists(png), segmented);
+            const cv::Mat mask = segmented ? cv::imread(png.toStdString(), cv::IMREAD_UNCHANGED)
+                                           : cv::Mat(cv::Mat::zeros(volume.frames[f].size(), CV_8U));
+            QCOMPARE(mask.size(), volume.frames[f].size());
+            QVERIFY2(cv::countNonZero((volume.frames[f] > 0) != (mask > 0)) == 0, qPrintable(QString("slice %1").arg(f)));
+            if (segmented) QVERIFY(cv::countNonZero(mask) > 0);
+        }
+        for (auto suffix : {"labels.png", "mask.png"}) {
+            const cv::Mat a = cv::imread((stem + "frame40_msformer_" + suffix).toStdString(), cv::IMREAD_UNCHANGED);
+            const cv::Mat b = cv::imread((alone + "/KmeansTest_T1UCharRaw_frame40_msformer_" + suffix).toStdString(),
+                                         cv::IMREAD_UNCHANGED);
+            QVERIFY(!a.empty() && a.size() == b.size());
+            QCOMPARE(cv::countNonZero(a != b), 0);
+        }
+        QFile sidecar(stem + "frames30-32_40_msformer_provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QCOMPARE(prov["source"].toObject()["frames_in_mask"].toVariant().toList(), (QVariantList{30, 31, 32, 40}));
+        QCOMPARE(prov["per_frame"].toArray().size(), 4);
+        QCOMPARE(prov["outputs"].toObject()["nifti"].toString(), stem + "frames30-32_40_msformer_mask.nii.gz");
+
+        const QString none = dir.filePath("out_frames_bad");
+        const Run beyond = cli(QStringList{"segment", nii, "-o", none, "--frame", "60-62"} + fast);
+        QCOMPARE(beyond.code, 1);
+        QVERIFY2(beyond.err.contains(nii + ": frame 62 requested, the image has 62 (0-61)"), qPrintable(beyond.err));
+        QCOMPARE(QDir(none).entryList(QDir::Files).size(), 0);
+        for (auto bad : {"3-1", "x", "1-2-3", "-4", "2,"}) {
+            const Run u = cli(QStringList{"segment", nii, "-o", none, "--frame", bad} + fast);
+            QCOMPARE(u.code, 2);
+            QVERIFY2(u.err.contains("--frame must be N, A-B"), qPrintable(u.err));
+        }
     }
     void aFolderOfImagesIsABatch() {
         // `segment photos/` segments each image in the folder (it used to be

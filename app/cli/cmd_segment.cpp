@@ -124,6 +124,12 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
     return inputs;
 }
 
+msf::io::SegDescription segDescription() {
+    msf::io::SegDescription d;
+    d.softwareVersion = msf::runtimeInfo().engineVersion;
+    return d;
+}
+
 }  // namespace
 
 int runSegment(const QStringList& args) {
@@ -132,7 +138,9 @@ int runSegment(const QStringList& args) {
         "Segment images without training data. Writes <stem>_<method>_clusters.png (colour), "
         "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
         "(0/255), all at the image's original size. A volume's or multi-frame image's <stem> ends in "
-        "_frame<N>, the frame segmented (counted from 0, as --frame).");
+        "_frame<N>, the frame segmented (counted from 0, as --frame). Several frames (--frame 3-7, all) also give "
+        "one NIfTI volume and one DICOM SEG holding every frame's mask (--export nifti, seg), named "
+        "<stem>_frames3-7_<method>_... (<stem>_<method>_... for all).");
     p.addHelpOption();
     p.addPositionalArgument("images",
                             "Image files or folders. A folder of DICOM files is one image (its series); with "
@@ -152,7 +160,7 @@ int runSegment(const QStringList& args) {
                    "mask.", "LIST"},
     });
     addMethodOptions(p);
-    addImageInputOptions(p);
+    addImageInputOptions(p, true);
     if (!p.parse(QStringList{"msformer segment"} + args)) return fail("segment", p.errorText(), 2);
     if (p.isSet("help")) return printHelp(p, "segment");
     if (p.positionalArguments().isEmpty()) return fail("segment", "no image given (see --help)", 2);
@@ -174,6 +182,9 @@ int runSegment(const QStringList& args) {
         if (e != "png" && e != "nifti" && e != "coco" && e != "seg")
             return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, coco)").arg(e), 2);
 
+    FrameSelection frames;
+    if (const QString e = parseFrameSelection(p.value("frame"), &frames); !e.isEmpty()) return fail("segment", e, 2);
+
     int failures = 0;
     const auto inputs = expandFolders(p.positionalArguments(), p.isSet("series"), &failures);
     QTextStream out(stdout);
@@ -188,59 +199,83 @@ int runSegment(const QStringList& args) {
             continue;
         }
         try {
-            const auto input = loadInput(path, p, -2, item.seriesUid);
-            const auto& image = input.image;
-            const auto& buffer = input.buffer;
-            // A volume's or a multi-frame image's outputs name their frame, as the app's exports do, so
-            // that segmenting another slice into the same folder does not replace them.
-            const QString stem =
-                QDir(outDir).filePath(item.stem + QString::fromStdString(msf::io::frameTag(image)) + "_" + method);
-            const std::string clustersPath = (stem + "_clusters.png").toStdString();
-            const std::string labelsPath = (stem + "_labels.png").toStdString();
-            std::map<std::string, std::string> maskPaths;  // format -> path
-            if (target.kind != TargetChoice::None) {
-                if (exports.contains("png")) maskPaths["png"] = (stem + "_mask.png").toStdString();
-                if (exports.contains("nifti")) maskPaths["nifti"] = (stem + "_mask.nii.gz").toStdString();
-                if (exports.contains("coco")) maskPaths["coco"] = (stem + "_coco.json").toStdString();
-                if (exports.contains("seg")) maskPaths["seg"] = (stem + "_seg.dcm").toStdString();
-                maskPaths["provenance"] = (stem + "_provenance.json").toStdString();
+            LoadedInput input = loadInput(path, p, frames.empty() ? -2 : -1, item.seriesUid);
+            msf::io::Image& image = input.image;
+            const std::vector<int> chosenFrames =
+                frames.empty() ? std::vector<int>{image.current} : frames.resolve(image.frameCount(), path);
+            // Several frames: each frame's maps, PNG and COCO, and one NIfTI volume and one SEG for them all.
+            const bool volume = chosenFrames.size() > 1;
+            const auto frameStem = [&](int frame) {
+                // A volume's or a multi-frame image's outputs name their frame, as the app's exports do, so
+                // that segmenting another slice into the same folder does not replace them.
+                return QDir(outDir).filePath(item.stem + QString::fromStdString(msf::io::frameTag(image, frame)) + "_" +
+                                             method);
+            };
+            const auto maskPathsOf = [&](const QString& stem, bool perFrame) {
+                std::map<std::string, std::string> paths;  // format -> path
+                if (target.kind == TargetChoice::None) return paths;
+                if (perFrame && exports.contains("png")) paths["png"] = (stem + "_mask.png").toStdString();
+                if (perFrame && exports.contains("coco")) paths["coco"] = (stem + "_coco.json").toStdString();
+                if (perFrame == !volume && exports.contains("nifti")) paths["nifti"] = (stem + "_mask.nii.gz").toStdString();
+                if (perFrame == !volume && exports.contains("seg")) paths["seg"] = (stem + "_seg.dcm").toStdString();
+                if (perFrame || !paths.empty()) paths["provenance"] = (stem + "_provenance.json").toStdString();
+                return paths;
+            };
+            const QString volumeStem = QDir(outDir).filePath(item.stem + frames.tag() + "_" + method);
+            const auto volumePaths = volume ? maskPathsOf(volumeStem, false) : std::map<std::string, std::string>{};
+            // Every output is checked before the first run, and what the image itself rules out is refused, so
+            // a refused target or format leaves no maps and no mask without its sidecar.
+            for (const auto& [format, file] : volumePaths) msf::io::checkWritable(file, force);
+            if (volumePaths.count("nifti")) msf::io::checkNiftiVolume(volumePaths.at("nifti"), image);
+            for (const int frame : chosenFrames) {
+                const QString stem = frameStem(frame);
+                msf::io::checkWritable((stem + "_clusters.png").toStdString(), force);
+                msf::io::checkWritable((stem + "_labels.png").toStdString(), force);
+                for (const auto& [format, file] : maskPathsOf(stem, true)) msf::io::checkWritable(file, force);
             }
-            msf::io::checkWritable(clustersPath, force);
-            msf::io::checkWritable(labelsPath, force);
-            for (const auto& [format, file] : maskPaths) msf::io::checkWritable(file, force);
-            // What the image itself rules out is refused before the run, so a
-            // refused target or format leaves no maps and no mask without its sidecar.
-            const cv::Size size = image.pixels().size();
+            const cv::Size size = image.frames.front().size();
             if (target.kind == TargetChoice::Click && !cv::Rect({0, 0}, size).contains(target.click))
                 throw msf::io::IoError(path.toStdString(), "click point (" + std::to_string(target.click.x) + ", " +
                                                                std::to_string(target.click.y) + ") is outside the " +
                                                                std::to_string(size.width) + " x " +
                                                                std::to_string(size.height) + " image");
-            if (maskPaths.count("seg") && image.meta.format != "DICOM")
+            if (exports.contains("seg") && target.kind != TargetChoice::None && image.meta.format != "DICOM")
                 throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
                                                                image.meta.format + ")");
-            out << item.label() << ": " << buffer.width << "x" << buffer.height << ", "
-                << counted(buffer.channels, "channel") << ", " << method << "\n";
-            out.flush();
-            msf::SegmentationResult r;
-            if (method == "kmeans") {
-                r = msf::runKMeans(buffer, opt.kmeans);
-            } else {
-                msf::Segmenter seg(opt.msformer);
-                seg.setObserver(progressPrinter(progress, opt.msformer.maxIterations));
-                r = seg.run(buffer);
-            }
-            const cv::Mat labels = msf::toMat(r.original);
-            msf::io::writePng(clustersPath, msf::colourizeLabels(labels), force);
-            msf::io::writeLabelPng(labelsPath, labels, force);
-            out << "  " << counted(r.clusterCount, "cluster");
-            if (method != "kmeans")
-                out << " after " << counted(static_cast<long long>(r.history.size()), "iteration")
-                    << (r.stoppedEarly ? " (early stop)" : "");
-            out << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
-                << " s on " << QString::fromStdString(r.device) << "\n";
-            out << "  wrote " << QString::fromStdString(clustersPath) << "\n  wrote " << QString::fromStdString(labelsPath) << "\n";
-            if (target.kind != TargetChoice::None) {
+
+            std::vector<msf::io::FrameMask> volumeMasks;
+            msf::io::Provenance volumeProvenance;
+            for (const int frame : chosenFrames) {
+                if (!frames.empty()) selectFrame(input, frame, path, p);
+                const auto& buffer = input.buffer;
+                const QString stem = frameStem(frame);
+                const std::string clustersPath = (stem + "_clusters.png").toStdString();
+                const std::string labelsPath = (stem + "_labels.png").toStdString();
+                auto maskPaths = maskPathsOf(stem, true);
+                out << item.label() << ": " << buffer.width << "x" << buffer.height << ", "
+                    << counted(buffer.channels, "channel") << ", " << method;
+                if (image.frameCount() > 1) out << ", frame " << frame << " (of 0-" << image.frameCount() - 1 << ")";
+                out << "\n";
+                out.flush();
+                msf::SegmentationResult r;
+                if (method == "kmeans") {
+                    r = msf::runKMeans(buffer, opt.kmeans);
+                } else {
+                    msf::Segmenter seg(opt.msformer);
+                    seg.setObserver(progressPrinter(progress, opt.msformer.maxIterations));
+                    r = seg.run(buffer);
+                }
+                const cv::Mat labels = msf::toMat(r.original);
+                msf::io::writePng(clustersPath, msf::colourizeLabels(labels), force);
+                msf::io::writeLabelPng(labelsPath, labels, force);
+                out << "  " << counted(r.clusterCount, "cluster");
+                if (method != "kmeans")
+                    out << " after " << counted(static_cast<long long>(r.history.size()), "iteration")
+                        << (r.stoppedEarly ? " (early stop)" : "");
+                out << ", " << QString::number(r.totalMilliseconds / 1000.0, 'f', 2)
+                    << " s on " << QString::fromStdString(r.device) << "\n";
+                out << "  wrote " << QString::fromStdString(clustersPath) << "\n  wrote " << QString::fromStdString(labelsPath) << "\n";
+                if (target.kind == TargetChoice::None) continue;
                 msf::TargetSelection sel;
                 if (target.kind == TargetChoice::Auto) {
                     sel = msf::selectAutomatic(labels, msf::toGrey(buffer));
@@ -261,11 +296,7 @@ int runSegment(const QStringList& args) {
                 for (const auto& [format, file] : maskPaths) {
                     if (format == "png") msf::io::writeMaskPng(file, mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
-                    else if (format == "seg") {
-                        msf::io::SegDescription d;
-                        d.softwareVersion = msf::runtimeInfo().engineVersion;
-                        msf::io::writeDicomSeg(file, mask, image, d, force);
-                    }
+                    else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(), force);
                     else if (format == "coco")
                         msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force);
                 }
@@ -285,6 +316,26 @@ int runSegment(const QStringList& args) {
                     << ", " << QString::fromStdString(msf::mask::sizeText(mask, image.meta.spacingX, image.meta.spacingY))
                     << "\n";
                 for (const auto& [format, file] : maskPaths) out << "  wrote " << QString::fromStdString(file) << "\n";
+                out.flush();
+                if (volumePaths.empty()) continue;
+                volumeMasks.push_back({frame, mask});
+                if (volumeProvenance.frames.empty()) {
+                    volumeProvenance = prov;
+                    volumeProvenance.clusters = "per frame";
+                }
+                volumeProvenance.frames.push_back({frame, image.meta.window, sel.clusters.empty() ? "none found" : chosen});
+            }
+            if (!volumePaths.empty()) {
+                for (const auto& [format, file] : volumePaths) {
+                    if (format == "nifti") msf::io::writeNiftiMask(file, volumeMasks, image, force);
+                    else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(), force);
+                }
+                auto outputs = volumePaths;
+                outputs.erase("provenance");
+                msf::io::writeProvenanceJson(volumePaths.at("provenance"), image, volumeProvenance, outputs, force);
+                out << item.label() << ": " << counted(static_cast<long long>(volumeMasks.size()), "frame")
+                    << " in one mask\n";
+                for (const auto& [format, file] : volumePaths) out << "  wrote " << QString::fromStdString(file) << "\n";
             }
         } catch (const std::exception& e) {
             ++failures;

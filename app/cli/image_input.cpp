@@ -4,9 +4,13 @@
 #include "msformer/io/io_error.h"
 #include "msformer/mat_convert.h"
 
-void addImageInputOptions(QCommandLineParser& p) {
+void addImageInputOptions(QCommandLineParser& p, bool frameLists) {
     p.addOptions({
-        {"frame", "Frame or slice to segment (volumes default to the middle slice).", "N"},
+        frameLists ? QCommandLineOption("frame", "Frames or slices to segment: N, a range A-B, a list of them "
+                                                 "(3,7-9) or all, counted from 0 (volumes default to the middle "
+                                                 "slice). Several frames give each frame's maps and masks, and one "
+                                                 "NIfTI volume and one DICOM SEG for them all.", "N|A-B,...|all")
+                   : QCommandLineOption("frame", "Frame or slice to segment (volumes default to the middle slice).", "N"),
         {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
         {"window", "Grey-level window: a name (wide, lung, mediastinum, bone, brain, auto, or a window stored in "
                    "the file) or CENTER,WIDTH. Default: CT wide (-1000..400 HU); others the file's first "
@@ -36,6 +40,54 @@ msf::io::Window chosenWindow(const QString& path, const QString& w, const msf::i
 }
 
 }  // namespace
+
+QString parseFrameSelection(const QString& text, FrameSelection* sel) {
+    *sel = {};
+    if (text.isEmpty()) return {};
+    if (text == "all") {
+        sel->all = true;
+        return {};
+    }
+    const QString bad = QString("--frame must be N, A-B, a comma-separated list of them, or all (frames counted "
+                                "from 0), got '%1'").arg(text);
+    for (const QString& item : text.split(',')) {
+        const QStringList ends = item.split('-');
+        bool ok1 = false, ok2 = false;
+        const int a = ends.front().toInt(&ok1), b = ends.back().toInt(&ok2);
+        if (ends.size() > 2 || !ok1 || !ok2 || a < 0 || b < a) return bad;
+        sel->ranges.push_back({a, b});
+    }
+    return {};
+}
+
+std::vector<int> FrameSelection::resolve(int count, const QString& path) const {
+    std::vector<bool> chosen(count, all);
+    for (const auto& [a, b] : ranges) {
+        if (b >= count)
+            throw msf::io::IoError(path.toStdString(), "frame " + std::to_string(b) + " requested, the image has " +
+                                                           std::to_string(count) + " (0-" +
+                                                           std::to_string(count - 1) + ")");
+        for (int f = a; f <= b; ++f) chosen[f] = true;
+    }
+    std::vector<int> frames;
+    for (int f = 0; f < count; ++f)
+        if (chosen[f]) frames.push_back(f);
+    return frames;
+}
+
+QString FrameSelection::tag() const {
+    if (all) return {};
+    QStringList parts;
+    for (const auto& [a, b] : ranges) parts << (a == b ? QString::number(a) : QString("%1-%2").arg(a).arg(b));
+    return "_frames" + parts.join('_');
+}
+
+void selectFrame(LoadedInput& in, int frame, const QString& path, const QCommandLineParser& p) {
+    in.image.current = frame;
+    in.image.meta.window =
+        p.isSet("window") ? chosenWindow(path, p.value("window"), in.image) : msf::io::defaultWindow(in.image);
+    in.buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(in.image));
+}
 
 LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame, const std::string& seriesUid) {
     msf::io::LoadOptions o;

@@ -97,9 +97,28 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                                        {"mirror_columns", m.niftiTurn.mirrorColumns},
                                                        {"mirror_rows", m.niftiTurn.mirrorRows},
                                                        {"order", "transpose (rows j, columns i), then mirror"}}}};
-    j["window"] = m.window.valid() ? json{{"name", m.window.name}, {"center", m.window.center},
-                                          {"width", m.window.width}}
-                                   : json("none (8-bit values / 255)");
+    const auto windowJson = [](const Window& w) {
+        return w.valid() ? json{{"name", w.name}, {"center", w.center}, {"width", w.width}}
+                         : json("none (8-bit values / 255)");
+    };
+    if (p.frames.empty()) {
+        j["window"] = windowJson(m.window);
+    } else {
+        j["source"].erase("frame");
+        j["source"]["frames_in_mask"] = json::array();
+        if (j["source"].contains("dicom")) j["source"]["dicom"].erase("sop_instance_uid");
+        j["per_frame"] = json::array();
+        for (const auto& f : p.frames) {
+            j["source"]["frames_in_mask"].push_back(f.frame);
+            json one{{"frame", f.frame}, {"window", windowJson(f.window)}, {"chosen", f.chosen}};
+            if (m.format == "DICOM") {
+                Image at = source;  // the frames are shared, not copied
+                at.current = f.frame;
+                one["sop_instance_uid"] = currentSopInstanceUid(at);
+            }
+            j["per_frame"].push_back(one);
+        }
+    }
     j["method"] = p.method;
     j["parameters"] = p.parameters;
     j["chosen"] = p.clusters;

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -60,20 +61,35 @@ void modernizeDates(DcmSegmentation& seg) {
 
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
                    bool overwrite) {
+    writeDicomSeg(path, std::vector<FrameMask>{{source.current, mask}}, source, d, overwrite);
+}
+
+void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                   const SegDescription& d, bool overwrite) {
     setUpDcmtk();
     const auto& m = source.meta;
     if (m.format != "DICOM") throw IoError(path, "DICOM SEG needs a DICOM source image (this one is " + m.format + ")");
+    if (masks.empty()) throw IoError(path, "DICOM SEG: no frame's mask to write");
+    std::vector<bool> given(source.frameCount(), false);
+    for (const auto& fm : masks) {
+        if (fm.frame < 0 || fm.frame >= source.frameCount())
+            throw IoError(path, "frame " + std::to_string(fm.frame) + " is not in the image (" +
+                                    std::to_string(source.frameCount()) + " frames)");
+        if (fm.mask.size() != source.frames[fm.frame].size())
+            throw IoError(path, "the mask of frame " + std::to_string(fm.frame) + " is not the frame's size");
+        if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
+        given[fm.frame] = true;
+    }
     checkWritable(path, overwrite);
     const std::string sourceFile =
         std::filesystem::is_directory(m.sourcePath) || m.sopInstanceUids.size() > 1 ? std::string() : m.sourcePath;
-    const std::string sopInstance = currentSopInstanceUid(source);
-    const int sourceFrame = currentInstanceFrameNumber(source);  // 0: a single-frame instance
+    const cv::Size size = masks.front().mask.size();
 
     IODGeneralEquipmentModule::EquipmentInfo equipment("MS-Former Studio", "msformer-studio", "0",
                                                        d.softwareVersion.c_str());
     ContentIdentificationMacro content("1", "MSFORMER", "MS-Former Studio pre-annotation", "");
     DcmSegmentation* raw = nullptr;
-    check(DcmSegmentation::createBinarySegmentation(raw, static_cast<Uint16>(mask.rows), static_cast<Uint16>(mask.cols),
+    check(DcmSegmentation::createBinarySegmentation(raw, static_cast<Uint16>(size.height), static_cast<Uint16>(size.width),
                                                     equipment, content),
           path, "creating the segmentation");
     std::unique_ptr<DcmSegmentation> seg(raw);
@@ -130,32 +146,50 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
         check(seg->addForAllFrames(orientation), path, "orientation");
     }
 
+    // Several frames of a placed source are indexed by their position too (frame order is the slice order).
+    const bool byPosition = placed && masks.size() > 1;
+    std::vector<FrameMask> ordered = masks;
+    std::sort(ordered.begin(), ordered.end(), [](const FrameMask& x, const FrameMask& y) { return x.frame < y.frame; });
     // Per-frame groups: position, frame content, derivation from the source image.
-    OFVector<FGBase*> perFrame;
-    FGPlanePosPatient position;
-    if (placed) {
-        const auto p = currentFramePosition(source);
-        check(position.setImagePositionPatient(fmt(p[0]).c_str(), fmt(p[1]).c_str(), fmt(p[2]).c_str()), path,
-              "position");
-        perFrame.push_back(&position);
-    }
-    FGFrameContent frameContent;
-    check(frameContent.setDimensionIndexValues(segmentNumber, 0), path, "frame content");
-    perFrame.push_back(&frameContent);
-    OFVector<ImageSOPInstanceReferenceMacro> derivation(1);
-    check(derivation[0].setReferencedSOPClassUID(m.sopClassUid.c_str()), path, "source reference");
-    check(derivation[0].setReferencedSOPInstanceUID(sopInstance.c_str()), path, "source reference");
-    if (sourceFrame > 0)  // the frame of a multi-frame instance, else it would refer to all of them
-        check(derivation[0].addReferencedFrameNumber(static_cast<Uint16>(sourceFrame)), path, "source frame");
-    std::unique_ptr<FGDerivationImage> derived(
-        DcmSegmentation::createDerivationImageFG(derivation, "Semi-automatic segmentation by MS-Former Studio"));
-    if (!derived) throw IoError(path, "DICOM SEG: cannot describe the source image reference");
-    perFrame.push_back(derived.get());
+    std::map<std::string, OFVector<Uint32>> referenced;  // source instance -> its frames referenced (none: single-frame)
+    std::vector<std::string> instanceOrder;
+    for (size_t rank = 0; rank < ordered.size(); ++rank) {
+        Image at = source;  // the frames are shared, not copied
+        at.current = ordered[rank].frame;
+        const std::string sopInstance = currentSopInstanceUid(at);
+        const int sourceFrame = currentInstanceFrameNumber(at);  // 0: a single-frame instance
+        if (!referenced.count(sopInstance)) instanceOrder.push_back(sopInstance);
+        auto& frames = referenced[sopInstance];
+        if (sourceFrame > 0) frames.push_back(static_cast<Uint32>(sourceFrame));
 
-    const cv::Mat binary = (mask > 0) / 255;
-    std::vector<Uint8> pixels(binary.total());
-    std::copy(binary.begin<uchar>(), binary.end<uchar>(), pixels.begin());
-    check(seg->addFrame(pixels.data(), segmentNumber, perFrame), path, "adding the frame");
+        OFVector<FGBase*> perFrame;
+        FGPlanePosPatient position;
+        if (placed) {
+            const auto p = currentFramePosition(at);
+            check(position.setImagePositionPatient(fmt(p[0]).c_str(), fmt(p[1]).c_str(), fmt(p[2]).c_str()), path,
+                  "position");
+            perFrame.push_back(&position);
+        }
+        FGFrameContent frameContent;
+        check(frameContent.setDimensionIndexValues(segmentNumber, 0), path, "frame content");
+        if (byPosition) check(frameContent.setDimensionIndexValues(static_cast<Uint32>(rank + 1), 1), path, "frame content");
+        perFrame.push_back(&frameContent);
+        OFVector<ImageSOPInstanceReferenceMacro> derivation(1);
+        check(derivation[0].setReferencedSOPClassUID(m.sopClassUid.c_str()), path, "source reference");
+        check(derivation[0].setReferencedSOPInstanceUID(sopInstance.c_str()), path, "source reference");
+        if (sourceFrame > 0)  // the frame of a multi-frame instance, else it would refer to all of them
+            check(derivation[0].addReferencedFrameNumber(static_cast<Uint16>(sourceFrame)), path, "source frame");
+        std::unique_ptr<FGDerivationImage> derived(
+            DcmSegmentation::createDerivationImageFG(derivation, "Semi-automatic segmentation by MS-Former Studio"));
+        if (!derived) throw IoError(path, "DICOM SEG: cannot describe the source image reference");
+        perFrame.push_back(derived.get());
+
+        const cv::Mat binary = (ordered[rank].mask > 0) / 255;
+        std::vector<Uint8> pixels(binary.total());
+        std::copy(binary.begin<uchar>(), binary.end<uchar>(), pixels.begin());
+        check(seg->addFrame(pixels.data(), segmentNumber, perFrame),
+              path, "adding frame " + std::to_string(ordered[rank].frame));
+    }
 
     IODMultiframeDimensionModule& dims = seg->getDimensions();
     char dimUid[100];
@@ -163,12 +197,15 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
     check(dims.addDimensionIndex(DCM_ReferencedSegmentNumber, dimUid, DCM_SegmentIdentificationSequence,
                                  "ReferencedSegmentNumber"),
           path, "dimension index");
+    if (byPosition)
+        check(dims.addDimensionIndex(DCM_ImagePositionPatient, dimUid, DCM_PlanePositionSequence,
+                                     "ImagePositionPatient"),
+              path, "dimension index");
 
     IODReferences refs;
-    OFVector<Uint32> referencedFrames;
-    if (sourceFrame > 0) referencedFrames.push_back(static_cast<Uint32>(sourceFrame));
-    refs.add(new IODImageReference(m.patientId.c_str(), m.studyInstanceUid.c_str(), m.seriesInstanceUid.c_str(),
-                                   sopInstance.c_str(), m.sopClassUid.c_str(), referencedFrames));
+    for (const auto& sopInstance : instanceOrder)
+        refs.add(new IODImageReference(m.patientId.c_str(), m.studyInstanceUid.c_str(), m.seriesInstanceUid.c_str(),
+                                       sopInstance.c_str(), m.sopClassUid.c_str(), referenced[sopInstance]));
     seg->getCommonInstanceReference().addReferences(refs, m.studyInstanceUid.c_str());
 
     // Saved beside the target under a temporary name, then moved into place.

@@ -238,8 +238,10 @@ double pixelAspect(const Image& image) {
     return m.aspectRatio > 0 ? m.aspectRatio : 1.0;
 }
 
-std::string frameTag(const Image& image) {
-    return image.frameCount() > 1 ? "_frame" + std::to_string(image.current) : std::string();
+std::string frameTag(const Image& image) { return frameTag(image, image.current); }
+
+std::string frameTag(const Image& image, int frame) {
+    return image.frameCount() > 1 ? "_frame" + std::to_string(frame) : std::string();
 }
 
 }  // namespace msf::io

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <sstream>
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
@@ -165,42 +168,107 @@ Image readNifti(const std::string& path) {
     return img;
 }
 
+namespace {
+// The step from one slice of a DICOM volume to the next (LPS, mm): from a series' own slice positions the mean
+// step from the first to the last (files round positions, so neighbours' distances jitter; a gantry tilt
+// shears), every slice required to lie on that grid; else sliceSpacing along the normal.
+std::array<double, 3> volumeSliceStep(const std::string& path, const Image& source) {
+    const auto& m = source.meta;
+    const auto n = sliceNormal(m.imageOrientation);
+    const double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
+    const auto& positions = m.framePositions;
+    if (source.frameCount() < 2 || positions.size() != size_t(source.frameCount())) return {n[0] * dz, n[1] * dz, n[2] * dz};
+    const size_t last = positions.size() - 1;
+    std::array<double, 3> step;
+    for (int r = 0; r < 3; ++r) step[r] = (positions[last][r] - positions[0][r]) / double(last);
+    const double length = std::sqrt(step[0] * step[0] + step[1] * step[1] + step[2] * step[2]);
+    for (size_t k = 0; k <= last; ++k) {
+        double off = 0;
+        for (int r = 0; r < 3; ++r) off += std::pow(positions[k][r] - positions[0][r] - double(k) * step[r], 2);
+        if (std::sqrt(off) > 0.1 * length) {
+            std::ostringstream why;
+            why.precision(3);
+            why << "the series' slices are not evenly spaced (slice " << k << " lies " << std::sqrt(off)
+                << " mm from where a " << length << " mm spacing puts it), so one NIfTI volume would misplace "
+                << "them; write a DICOM SEG, or one slice per file";
+            throw IoError(path, why.str());
+        }
+    }
+    return step;
+}
+}  // namespace
+
+void checkNiftiVolume(const std::string& path, const Image& source) {
+    if ((source.meta.format == "NIfTI" || source.meta.hasNiftiAffine) || !source.meta.hasGeometry) return;
+    volumeSliceStep(path, source);
+}
+
 void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& source, bool overwrite) {
+    writeNiftiMask(path, std::vector<FrameMask>{{source.current, mask}}, source, overwrite);
+}
+
+void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                    bool overwrite) {
     if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
+    if (masks.empty()) throw IoError(path, "no frame's mask to write");
     checkWritable(path, overwrite);
     const auto& m = source.meta;
-    // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine.
-    const bool volume = (m.format == "NIfTI" || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
-    const cv::Mat binary = storedFromShown(mask > 0, m.niftiTurn);  // back to the file's (i, j) grid
-    const int64_t nx = binary.cols, ny = binary.rows, nz = volume ? source.frameCount() : 1;
+    // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine; so do several
+    // frames of any other source (a slice alone keeps a one-slice file at its own position).
+    const bool niftiGrid = (m.format == "NIfTI" || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
+    const bool volume = niftiGrid || masks.size() > 1;
+    const cv::Size shown = masks.front().mask.size();
+    std::vector<bool> given(source.frameCount(), false);
+    for (const auto& fm : masks) {
+        if (fm.frame < 0 || fm.frame >= source.frameCount())
+            throw IoError(path, "frame " + std::to_string(fm.frame) + " is not in the image (" +
+                                    std::to_string(source.frameCount()) + " frames)");
+        if (fm.mask.size() != shown || fm.mask.size() != source.frames[fm.frame].size())
+            throw IoError(path, "the mask of frame " + std::to_string(fm.frame) + " is not the frame's size");
+        if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
+        given[fm.frame] = true;
+    }
+    const cv::Size stored = storedFromShown(masks.front().mask > 0, m.niftiTurn).size();  // the file's (i, j) grid
+    const int64_t nx = stored.width, ny = stored.height, nz = volume ? source.frameCount() : 1;
     const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
     NiftiPtr nim(nifti_make_new_nim(dims, DT_UINT8, 1));
     if (!nim) throw IoError(path, "cannot create the NIfTI image");
     uint8_t* data = static_cast<uint8_t*>(nim->data);
-    const int64_t k0 = volume ? source.current : 0;
-    for (int64_t j = 0; j < ny; ++j)
-        for (int64_t i = 0; i < nx; ++i) data[(k0 * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
+    for (const auto& fm : masks) {
+        const cv::Mat binary = storedFromShown(fm.mask > 0, m.niftiTurn);
+        const int64_t k = volume ? fm.frame : 0;
+        for (int64_t j = 0; j < ny; ++j)
+            for (int64_t i = 0; i < nx; ++i) data[(k * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
+    }
+    // The affine's origin: the first voxel of slice 0 of a volume, else of the one slice written.
+    Image origin = source;  // (the frames are shared, not copied)
+    origin.current = volume ? 0 : masks.front().frame;
     nifti_dmat44 a{};
     if (m.hasNiftiAffine) {
         for (int r = 0; r < 4; ++r)
             for (int c = 0; c < 4; ++c) a.m[r][c] = m.niftiAffine[r][c];
     } else {
         const double dx = m.spacingX > 0 ? m.spacingX : 1.0, dy = m.spacingY > 0 ? m.spacingY : 1.0;
-        const double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
+        double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
         const auto& o = m.imageOrientation;
         const bool geo = m.hasGeometry;
-        // DICOM: x = P + i dx row + j dy col + k dz normal (LPS), P the shown
-        // slice's position; RAS negates the first two axes.
-        const auto p = currentFramePosition(source);
+        // DICOM: x = P + i dx row + j dy col + k step (LPS), P the position of the slice
+        // written (of the first frame for a volume), step dz along the normal; RAS negates
+        // the first two axes.
+        const auto p = currentFramePosition(origin);
         const auto n = sliceNormal(m.imageOrientation);
         const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
         const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};
-        const double normal[3] = {geo ? n[0] : 0, geo ? n[1] : 0, geo ? n[2] : 1};
+        std::array<double, 3> step = {geo ? n[0] * dz : 0, geo ? n[1] * dz : 0, geo ? dz * n[2] : dz};
+        if (volume && geo) {
+            step = volumeSliceStep(path, source);
+            dz = std::sqrt(step[0] * step[0] + step[1] * step[1] + step[2] * step[2]);
+        }
         const double sign[3] = {geo ? -1.0 : 1.0, geo ? -1.0 : 1.0, 1.0};
         for (int r = 0; r < 3; ++r) {
             a.m[r][0] = sign[r] * row[r] * dx;
             a.m[r][1] = sign[r] * col[r] * dy;
-            a.m[r][2] = sign[r] * normal[r] * dz;
+            a.m[r][2] = sign[r] * step[r];
             a.m[r][3] = geo ? sign[r] * p[r] : 0.0;
         }
         a.m[3][3] = 1;

@@ -3,6 +3,7 @@
 #include <opencv2/core.hpp>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "msformer/io/image.h"
 
@@ -20,10 +21,20 @@ struct Provenance {
     std::string clusters;                        // chosen clusters / clicks, as text
     std::string postProcessing;                  // e.g. "fill holes"
     std::string softwareVersion;
+    // A file holding several frames' masks (a volume's NIfTI, a multi-frame SEG):
+    // each frame's window and chosen clusters. Empty: the source's current frame.
+    struct Frame {
+        int frame = 0;
+        Window window;
+        std::string chosen;
+    };
+    std::vector<Frame> frames;
 };
 
 // JSON sidecar: source file, its DICOM UIDs, frame, window, method and every
 // parameter, chosen clusters, post-processing, software version, time (UTC).
+// With `p.frames`, "frames_in_mask" lists them instead of "frame", and
+// "per_frame" gives each one's window, choice (and SOP Instance UID).
 void writeProvenanceJson(const std::string& path, const Image& source, const Provenance& p,
                          const std::map<std::string, std::string>& outputs, bool overwrite);
 

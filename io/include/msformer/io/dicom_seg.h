@@ -22,6 +22,13 @@ struct SegDescription {
 // non-DICOM source or a failed write; never leaves a partial file.
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
                    bool overwrite);
+// Several frames' masks (of a series' slices or a multi-frame image's frames)
+// in one SEG, one SEG frame each in frame order, each referring to its source
+// instance (and frame); with a plane position, indexed by position too. Throws
+// IoError for a frame outside the image, a mask of another size or a frame
+// given twice.
+void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                   const SegDescription& d, bool overwrite);
 
 // Frame `frame` of a DICOM SEG as a CV_8U 0 / 255 mask (binary segmentations
 // unpacked). Throws IoError.

@@ -68,6 +68,13 @@ struct Image {
     bool isMonochrome() const { return !frames.empty() && frames[0].channels() == 1; }
 };
 
+// The mask of one frame (slice) of an image, for writers that put several
+// frames' masks in one file.
+struct FrameMask {
+    int frame = 0;
+    cv::Mat mask;  // CV_8U, the frame's size as shown; > 0 is inside
+};
+
 // Normal of the image plane: row x column direction cosines (DICOM Image
 // Orientation (Patient), LPS).
 std::array<double, 3> sliceNormal(const std::array<double, 6>& orientation);
@@ -115,6 +122,7 @@ double pixelAspect(const Image& image);
 // What output names add for the frame shown: "_frame12" on a volume or a
 // multi-frame image (counted from 0, as --frame), "" on a single frame.
 std::string frameTag(const Image& image);
+std::string frameTag(const Image& image, int frame);
 // The default: CT -> "wide"; others -> the file's first window, else "auto";
 // 8-bit photos -> none (values / 255).
 Window defaultWindow(const Image& image);

@@ -1,6 +1,7 @@
 #pragma once
 // NIfTI-1/2 (.nii, .nii.gz) through nifticlib.
 #include <string>
+#include <vector>
 
 #include "msformer/io/image.h"
 
@@ -19,6 +20,18 @@ Image readNifti(const std::string& path);
 // other sources one slice with the pixel spacing and, for DICOM with geometry,
 // the affine of the image plane (LPS converted to RAS).
 void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& source, bool overwrite);
+// Several frames' masks in one volume on the source's grid (frames not given
+// are 0): a NIfTI source's own grid and affine; for a DICOM series or
+// multi-frame image, all its frames from the first frame's position, a series'
+// mean slice step apart (sliceSpacing along the normal without per-slice
+// positions). Throws IoError for uneven slices (checkNiftiVolume), a frame
+// outside the image, a mask of another size or a frame given twice.
+void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                    bool overwrite);
+// Throws the IoError that writing several frames of `source` to `path` would:
+// a DICOM series whose slices are not evenly spaced (one lying more than a
+// tenth of the spacing off the grid from the first slice to the last).
+void checkNiftiVolume(const std::string& path, const Image& source);
 
 // A name the NIfTI writer takes: .nii or .nii.gz.
 bool looksLikeNifti(const std::string& path);
