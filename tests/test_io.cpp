@@ -330,6 +330,12 @@ private slots:
             QVERIFY(QString(e.what()).startsWith(QString::fromStdString(path)));
         }
     }
+    void severalFramesAreNamedByTheirRanges() {
+        QCOMPARE(msf::io::framesTag({3, 4, 5, 8}), std::string("_frames3-5_8"));
+        QCOMPARE(msf::io::framesTag({0, 2}), std::string("_frames0_2"));
+        QCOMPARE(msf::io::framesTag({7}), std::string("_frames7"));
+        QCOMPARE(msf::io::framesTag({1, 2, 3, 10, 11, 20}), std::string("_frames1-3_10-11_20"));
+    }
     void pairsByStemWithMaskSuffixes() {
         QTemporaryDir dir;
         QDir(dir.path()).mkdir("img");

@@ -6,6 +6,7 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 #include <QJsonObject>
@@ -165,6 +166,12 @@ QImage blockMask() {
 QAction* actionNamed(const MainWindow& w, const QString& text) {
     for (QAction* a : w.findChildren<QAction*>())
         if (a->text() == text) return a;
+    return nullptr;
+}
+// The Edit menu's action with this shortcut (Undo and Redo name the step they undo or redo).
+QAction* actionWithShortcut(const MainWindow& w, const QKeySequence& keys) {
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->shortcut() == keys) return a;
     return nullptr;
 }
 
@@ -715,7 +722,7 @@ private slots:
     }
 
     void theExportNameSaysWhichFrame() {
-        // A mask belongs to one frame: a volume's export is named after the
+        // Nothing drawn yet: a volume's export is named after the
         // slice, so the next slice's does not offer to replace it.
         QSettings().remove("export/folder");
         const QString volume = writeFlatVolume(dir.filePath("named_slices.nii"), 4);
@@ -814,75 +821,113 @@ private slots:
         QCOMPARE(w.view()->orientationLabels(), QStringList({"", "", "", ""}));  // a photo: no directions
     }
 
-    void anUnexportedMaskIsNotDroppedWithoutAsking() {
-        // Moving to another frame, opening another image and closing the
-        // window each start from an empty mask: a mask that no export has
-        // written is dropped only once the clinician says so.
+    void eachFrameKeepsItsMaskAndUnexportedMasksAreNotDropped() {
+        // Each slice of a volume keeps its own mask and undo history while the
+        // volume is open: moving between slices asks nothing and loses nothing,
+        // a NIfTI export writes every slice's mask in one volume (named after
+        // those slices), PNG the shown slice's. Opening another image or closing
+        // the window drops masks no export has written only once the clinician
+        // says so.
+        QSettings().remove("export/folder");
         const QString volume = writeFlatVolume(dir.filePath("three_slices.nii"), 3);
         MainWindow w;
         QSignalSpy loaded(&w, &MainWindow::imageLoaded);
         w.openFile(volume);
         QVERIFY(loaded.wait(10000));
         auto* box = w.findChild<QSpinBox*>("frameBox");
-        auto* mask = w.maskModel();
+        auto* info = w.findChild<QLabel*>("maskInfo");
+        QVERIFY(info);
+        QAction* undo = actionWithShortcut(w, QKeySequence("Ctrl+Z"));
+        QAction* redo = actionWithShortcut(w, QKeySequence("Ctrl+Shift+Z"));
+        QVERIFY(undo && redo);
         w.setFrame(0);  // nothing drawn: nothing to ask
         QCOMPARE(w.image().current, 0);
         w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
-        const int painted = cv::countNonZero(mask->mask());
-        QVERIFY(painted > 0);
+        const cv::Mat first = w.maskModel()->mask().clone();
+        QVERIFY(cv::countNonZero(first) > 0);
 
         QString asked;
-        answerMessageBox(&asked, QMessageBox::Cancel);
+        QPointer<QTimer> unexpected = answerMessageBox(&asked, QMessageBox::Cancel);  // fails below, not hangs
         w.setFrame(2);
-        QVERIFY2(asked.contains("not been exported") && asked.contains("frame 2"), qPrintable(asked));
-        QCOMPARE(w.image().current, 0);
-        QCOMPARE(box->value(), 0);  // the box goes back to the frame shown
-        QCOMPARE(cv::countNonZero(mask->mask()), painted);
+        QVERIFY2(asked.isEmpty(), qPrintable(asked));
+        delete unexpected.data();
+        QCOMPARE(w.image().current, 2);
+        QCOMPARE(box->value(), 2);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);  // slice 2's own mask
+        QVERIFY2(info->text().contains("Frames with a mask: 0"), qPrintable(info->text()));
+        w.paintStroke({QPoint(20, 15), QPoint(28, 15)}, false);
+        w.paintStroke({QPoint(20, 20), QPoint(28, 20)}, false);
+        const cv::Mat third = w.maskModel()->mask().clone();
+        undo->trigger();  // slice 2's last stroke, not slice 0's
+        QVERIFY(cv::countNonZero(w.maskModel()->mask() != third) > 0);
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
+        redo->trigger();
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != third), 0);
+        QVERIFY2(info->text().contains("Frames with a mask: 0, 2"), qPrintable(info->text()));
+        w.setFrame(1);
+        QCOMPARE(w.maskModelsHeld(), 3);
+        w.setFrame(0);
+        QCOMPARE(w.maskModelsHeld(), 2);  // slice 1, left unedited, keeps no mask
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != first), 0);  // kept
+        undo->trigger();  // slice 0's stroke
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        redo->trigger();
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != first), 0);
 
         asked.clear();
         answerMessageBox(&asked, QMessageBox::Cancel);
         w.openFile(imagePath);
-        QVERIFY2(asked.contains("lesion.png"), qPrintable(asked));
+        QVERIFY2(asked.contains("2 frames (0, 2") && asked.contains("lesion.png"), qPrintable(asked));
         QVERIFY(!loaded.wait(300));
         QCOMPARE(w.image().frameCount(), 3);
-        QCOMPARE(cv::countNonZero(mask->mask()), painted);
-
         answerMessageBox(&asked, QMessageBox::Cancel);
         QVERIFY(!w.close());
 
-        // Export... cancels the move and opens the export dialog.
+        // Export... cancels and opens the export dialog, which suggests a name after both slices.
         answerMessageBox(&asked, QMessageBox::NoButton, "Export...");
-        bool dialogOpened = false;
-        whenModal([&dialogOpened](QWidget* modal) {
+        QString suggested;
+        whenModal([&suggested](QWidget* modal) {
             auto* dialog = qobject_cast<QFileDialog*>(modal);
             if (!dialog) return false;
-            dialogOpened = true;
+            suggested = dialog->selectedFiles().value(0);
             dialog->reject();
             return true;
         });
-        w.setFrame(1);
-        QCOMPARE(w.image().current, 0);
-        QTRY_VERIFY_WITH_TIMEOUT(dialogOpened, 10000);
+        w.openFile(imagePath);
+        QTRY_VERIFY_WITH_TIMEOUT(!suggested.isEmpty(), 10000);
+        QCOMPARE(QFileInfo(suggested).fileName(), QString("three_slices_frames0_2_mask.nii.gz"));
+        QCOMPARE(w.image().frameCount(), 3);
 
-        // Once exported, moving on asks nothing; an edit after the export asks again.
+        // PNG: the shown slice only; slice 2's mask is still unexported.
         QSignalSpy exported(&w, &MainWindow::exportFinished);
-        w.exportMask(dir.filePath("frame0.png"), true);
+        w.exportMask(dir.filePath("slice0.png"), true);
         QVERIFY(exported.wait(10000));
         QVERIFY(exported.last().at(0).toBool());
+        const cv::Mat png = cv::imread(dir.filePath("slice0.png").toStdString(), cv::IMREAD_UNCHANGED);
+        QCOMPARE(cv::countNonZero(png != first), 0);
         asked.clear();
-        QPointer<QTimer> unexpected = answerMessageBox(&asked, QMessageBox::Cancel);  // fails below, not hangs
-        w.setFrame(1);
-        QVERIFY2(asked.isEmpty(), qPrintable(asked));
-        delete unexpected.data();
-        QCOMPARE(w.image().current, 1);
-        QCOMPARE(cv::countNonZero(mask->mask()), 0);
-        w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
-        answerMessageBox(&asked, QMessageBox::Discard);
-        w.setFrame(2);
-        QVERIFY(!asked.isEmpty());
-        QCOMPARE(w.image().current, 2);
-        QCOMPARE(cv::countNonZero(mask->mask()), 0);
-        QVERIFY(w.close());  // nothing left to lose
+        answerMessageBox(&asked, QMessageBox::Cancel);
+        QVERIFY(!w.close());
+        QVERIFY2(asked.contains("The mask of frame 2"), qPrintable(asked));
+
+        // NIfTI: both slices in one volume, slice 1 empty; then nothing is left to lose.
+        const QString nii = dir.filePath("slices.nii.gz");
+        w.exportMask(nii, true);
+        QVERIFY(exported.wait(10000));
+        QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
+        const auto back = msf::io::readNifti(nii.toStdString());
+        QCOMPARE(back.frameCount(), 3);
+        QCOMPARE(cv::countNonZero((back.frames[0] > 0) != first), 0);
+        QCOMPARE(cv::countNonZero(back.frames[1]), 0);
+        QCOMPARE(cv::countNonZero((back.frames[2] > 0) != third), 0);
+        QFile sidecar(nii + ".provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QCOMPARE(prov["source"].toObject()["frames_in_mask"].toVariant().toList(), (QVariantList{0, 2}));
+        QCOMPARE(prov["method"].toString(), QString("none (drawn by hand)"));
+        QVERIFY2(prov["per_frame"].toArray().at(1).toObject()["chosen"].toString().contains("paint"),
+                 qPrintable(QJsonDocument(prov).toJson()));
+        QVERIFY(w.close());
     }
 
     void theExportDialogSuggestsAFolderAndAName() {

@@ -221,7 +221,9 @@ int runSegment(const QStringList& args) {
                 if (perFrame || !paths.empty()) paths["provenance"] = (stem + "_provenance.json").toStdString();
                 return paths;
             };
-            const QString volumeStem = QDir(outDir).filePath(item.stem + frames.tag() + "_" + method);
+            const QString volumeStem = QDir(outDir).filePath(
+                item.stem + (frames.all ? QString() : QString::fromStdString(msf::io::framesTag(chosenFrames))) + "_" +
+                method);
             const auto volumePaths = volume ? maskPathsOf(volumeStem, false) : std::map<std::string, std::string>{};
             // Every output is checked before the first run, and what the image itself rules out is refused, so
             // a refused target or format leaves no maps and no mask without its sidecar.

@@ -75,13 +75,6 @@ std::vector<int> FrameSelection::resolve(int count, const QString& path) const {
     return frames;
 }
 
-QString FrameSelection::tag() const {
-    if (all) return {};
-    QStringList parts;
-    for (const auto& [a, b] : ranges) parts << (a == b ? QString::number(a) : QString("%1-%2").arg(a).arg(b));
-    return "_frames" + parts.join('_');
-}
-
 void selectFrame(LoadedInput& in, int frame, const QString& path, const QCommandLineParser& p) {
     in.image.current = frame;
     in.image.meta.window =

@@ -29,8 +29,6 @@ struct FrameSelection {
     // The frames of an image of `count` frames, ascending, each once; throws
     // IoError naming `path` for a frame beyond the image.
     std::vector<int> resolve(int count, const QString& path) const;
-    // What output names add for these frames: "" for all, "_frames3-7_12" otherwise.
-    QString tag() const;
 };
 // Empty text: not set. An error message (for exit code 2) when the text is not such a list.
 QString parseFrameSelection(const QString& text, FrameSelection* selection);

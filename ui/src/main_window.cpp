@@ -18,6 +18,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPointer>
 #include <QPushButton>
 #include <QSettings>
 #include <QSlider>
@@ -26,6 +27,7 @@
 #include <QTimer>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QUndoGroup>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -86,7 +88,7 @@ void runInBackground(QObject* context, std::function<T()> work, std::function<vo
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), settings_(MethodSettings::load()), worker_(new WorkerThread(this)),
-      mask_(new MaskModel(this)) {
+      undoGroup_(new QUndoGroup(this)) {
     setWindowTitle("MS-Former Studio");
     setAcceptDrops(true);
     // The reference slice is read once the frame has stayed put: a slider
@@ -199,12 +201,7 @@ MainWindow::MainWindow(QWidget* parent)
             if (sideBySideAction_->isChecked()) twin->setView(zoom, offset, view->fitted());
         });
     }
-    connect(mask_, &MaskModel::changed, this, [this] {
-        const MaskLayers layers = ImageView::maskOverlay(toQImage(mask_->mask()));  // once for both halves
-        forBothViews([&layers](ImageView* view) { view->setMaskLayers(layers); });
-        refreshMaskInfo();
-        refreshMetrics();
-    });
+    showMaskOf(0);  // an empty mask until an image is open
     auto* w = worker_->worker();
     connect(w, &SegmentationWorker::previewReady, this, &MainWindow::onPreview, Qt::QueuedConnection);
     connect(w, &SegmentationWorker::finished, this, &MainWindow::onFinished, Qt::QueuedConnection);
@@ -251,9 +248,9 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Quit"), QKeySequence("Ctrl+Q"), this, &QWidget::close);  // as listed on every platform
 
     auto* edit = menuBar()->addMenu(tr("&Edit"));
-    auto* undo = mask_->undoStack()->createUndoAction(this);
+    auto* undo = undoGroup_->createUndoAction(this);
     undo->setShortcut(QKeySequence("Ctrl+Z"));  // the same keys on every platform theme (offscreen's Redo is Ctrl+Y)
-    auto* redo = mask_->undoStack()->createRedoAction(this);
+    auto* redo = undoGroup_->createRedoAction(this);
     redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")});
     edit->addAction(undo);
     edit->addAction(redo);
@@ -437,10 +434,15 @@ QString MainWindow::suggestedExportPath() const {
     QString folder = QSettings().value("export/folder").toString();
     if (folder.isEmpty() || !QFileInfo(folder).isDir())
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
-    // A mask belongs to one frame: a volume's or a cine's name says which, so
-    // the next slice's export does not offer to replace this one.
-    const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath) + io::frameTag(image_));
-    return QDir(folder).filePath(stem + suggestedFormat(image_).suffix);
+    // A volume's or a cine's name says which frame the mask is of, so the next slice's export does not offer
+    // to replace this one; NIfTI and SEG hold every frame's mask, and are named after the frames they hold.
+    const ExportFormat& format = suggestedFormat(image_);
+    const std::vector<int> frames = framesWithMask();
+    const std::string tag = holdsSeveralFrames(format.suffix) && frames.size() > 1 ? io::framesTag(frames)
+                            : holdsSeveralFrames(format.suffix) && frames.size() == 1 ? io::frameTag(image_, frames[0])
+                                                                                      : io::frameTag(image_);
+    const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath) + tag);
+    return QDir(folder).filePath(stem + format.suffix);
 }
 
 void MainWindow::exportWithDialog() {
@@ -472,11 +474,22 @@ void MainWindow::exportWithDialog() {
 }
 
 bool MainWindow::mayDropMask(const QString& action) {
-    if (!mask_->hasUnexportedChanges()) return true;
-    QMessageBox box(QMessageBox::Warning, tr("Unexported mask"),
-                    tr("The mask (%1 pixels) has not been exported. %2 discards it.")
-                        .arg(cv::countNonZero(mask_->mask())).arg(action),
-                    QMessageBox::Discard | QMessageBox::Cancel, this);
+    QStringList frames;
+    int pixels = 0;
+    for (const auto& [frame, model] : frameMasks_)
+        if (model->hasUnexportedChanges()) {
+            frames << QString::number(frame);
+            pixels += cv::countNonZero(model->mask());
+        }
+    if (frames.isEmpty()) return true;
+    const QString what = frames.size() > 1 ? tr("The masks of %1 frames (%2, %3 pixels) have not been exported. "
+                                                "%4 discards them.").arg(frames.size()).arg(frames.join(", "))
+                                                                   .arg(pixels).arg(action)
+                         : image_.frameCount() > 1 && frames.front().toInt() != image_.current
+                             ? tr("The mask of frame %1 (%2 pixels) has not been exported. %3 discards it.")
+                                   .arg(frames.front()).arg(pixels).arg(action)
+                             : tr("The mask (%1 pixels) has not been exported. %2 discards it.").arg(pixels).arg(action);
+    QMessageBox box(QMessageBox::Warning, tr("Unexported mask"), what, QMessageBox::Discard | QMessageBox::Cancel, this);
     QPushButton* exportButton = box.addButton(tr("Export..."), QMessageBox::AcceptRole);
     box.setDefaultButton(QMessageBox::Cancel);
     box.exec();
@@ -578,7 +591,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             const double aspect = io::pixelAspect(image_);  // drawn to scale
             forBothViews([aspect](ImageView* view) { view->setPixelAspect(aspect); });
             showFrame(l.frame.first, l.frame.second);
-            mask_->reset(image_.pixels().size());
+            dropFrameMasks();
+            showMaskOf(image_.current);
             resetRunDisplay(cancelled ? tr("cancelled: %1 opened").arg(name) : tr("idle"));
             QStringList letters;  // left, top, right, bottom
             for (const auto& l : io::edgeLetters(image_)) letters << QString::fromStdString(l);
@@ -613,7 +627,6 @@ void MainWindow::setFrame(int frame) {
         frameSlider_->setValue(f);
         frameBox_->setValue(f);
     };
-    if (!mayDropMask(tr("Moving to frame %1").arg(frame))) return showFrame(image_.current);
     const bool cancelled = stopRun();
     image_.current = frame;
     showFrame(frame);
@@ -621,10 +634,58 @@ void MainWindow::setFrame(int frame) {
     // The progress, the loss curves and "done: ..." were about the previous frame's map.
     resetRunDisplay(cancelled ? tr("cancelled: moved to frame %1").arg(frame) : tr("idle"));
     refreshBase();
-    mask_->reset(image_.pixels().size());
-    refreshMetrics();
+    showMaskOf(frame);  // this frame's own mask; the previous frame's stays for the export
     // The reference mask was the previous frame's slice: read this frame's.
     if (!referencePath_.isEmpty()) referenceTimer_->start();
+}
+
+std::vector<int> MainWindow::framesWithMask() const {
+    std::vector<int> frames;
+    for (const auto& [frame, model] : frameMasks_)
+        if (!model->mask().empty() && cv::countNonZero(model->mask()) > 0) frames.push_back(frame);
+    return frames;
+}
+
+void MainWindow::showMaskOf(int frame) {
+    // A frame left without an edit keeps no model: a slider drag across a volume would leave one mask per slice.
+    for (auto it = frameMasks_.begin(); it != frameMasks_.end();) {
+        if (it->first != frame && it->second->undoStack()->count() == 0) {
+            if (it->second == mask_) {
+                disconnect(maskChanged_);
+                mask_ = nullptr;
+            }
+            delete it->second;
+            it = frameMasks_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    MaskModel*& model = frameMasks_[frame];
+    if (!model) {
+        model = new MaskModel(this);
+        if (frame < image_.frameCount()) model->reset(image_.frames[frame].size());
+        undoGroup_->addStack(model->undoStack());
+    }
+    disconnect(maskChanged_);
+    mask_ = model;
+    maskChanged_ = connect(mask_, &MaskModel::changed, this, &MainWindow::onMaskChanged);
+    undoGroup_->setActiveStack(mask_->undoStack());
+    onMaskChanged();
+}
+
+void MainWindow::dropFrameMasks() {
+    disconnect(maskChanged_);
+    mask_ = nullptr;
+    for (auto& [frame, model] : frameMasks_) delete model;  // its undo stack leaves the group
+    frameMasks_.clear();
+}
+
+void MainWindow::onMaskChanged() {
+    const MaskLayers layers =
+        mask_->mask().empty() ? MaskLayers{} : ImageView::maskOverlay(toQImage(mask_->mask()));  // once for both halves
+    forBothViews([&layers](ImageView* view) { view->setMaskLayers(layers); });
+    refreshMaskInfo();
+    refreshMetrics();
 }
 
 void MainWindow::forgetShownResults() {
@@ -868,18 +929,37 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         emit exportFinished(false, path);
         return;
     }
-    const cv::Mat m = mask_->mask().clone();
+    // NIfTI and DICOM SEG hold every frame's mask (those of a volume's other slices too); PNG and COCO the
+    // shown frame's. Each model is told, once written, which of its steps the file holds.
+    std::vector<int> frames = holdsSeveralFrames(path) ? framesWithMask() : std::vector<int>{};
+    if (frames.empty()) frames = {image_.current};
+    std::vector<io::FrameMask> masks;
+    std::vector<std::pair<int, const MaskModel*>> models;
+    std::vector<std::pair<QPointer<MaskModel>, int>> written;  // a model (gone with another image) and its step
+    for (int f : frames) {
+        MaskModel* model = frameMasks_.at(f);
+        masks.push_back({f, model->mask().clone()});
+        models.push_back({f, model});
+        written.push_back({model, model->undoStack()->index()});
+    }
     const io::Image source = image_;
-    const io::Provenance prov = provenanceOf(*mask_, runtimeInfo().engineVersion);
-    const int exportedStep = mask_->undoStack()->index();
+    const std::string version = runtimeInfo().engineVersion;
+    const io::Provenance prov =
+        frames.size() > 1 ? provenanceOf(models, image_.meta.window, version) : provenanceOf(*models.front().second, version);
     runInBackground<bool>(
         this,
-        [m, source, path, overwrite, prov] {
-            writeMaskWithProvenance(path, m, source, prov, overwrite);
+        [masks, source, path, overwrite, prov] {
+            if (masks.size() > 1) writeMaskWithProvenance(path, masks, source, prov, overwrite);
+            else {
+                io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
+                shown.current = masks.front().frame;
+                writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
+            }
             return true;
         },
-        [this, path, exportedStep](bool) {
-            mask_->markExported(exportedStep);
+        [this, path, written](bool) {
+            for (const auto& [model, step] : written)
+                if (model) model->markExported(step);
             QSettings().setValue("export/folder", QFileInfo(path).absolutePath());
             statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
             emit exportFinished(true, path);
@@ -939,8 +1019,16 @@ void MainWindow::refreshMaskInfo() {
         return;
     }
     const std::string size = mask::sizeText(m, image_.meta.spacingX, image_.meta.spacingY);
-    maskInfoLabel_->setText(size == "empty" ? tr("Mask: empty (click a region, or paint with B)")
-                                            : tr("Mask: %1").arg(QString::fromStdString(size)));
+    QString text = size == "empty" ? tr("Mask: empty (click a region, or paint with B)")
+                                   : tr("Mask: %1").arg(QString::fromStdString(size));
+    // The other frames' masks stay (a NIfTI or SEG export writes them all): say where they are.
+    const std::vector<int> frames = framesWithMask();
+    if (!frames.empty() && (frames.size() > 1 || frames.front() != image_.current)) {
+        // "8-10, 14": the ranges of the export names' "_frames8-10_14".
+        const QString ranges = QString::fromStdString(io::framesTag(frames)).mid(QString("_frames").size());
+        text += "\n" + tr("Frames with a mask: %1").arg(QString(ranges).replace('_', ", "));
+    }
+    maskInfoLabel_->setText(text);
 }
 
 void MainWindow::refreshMetrics() {

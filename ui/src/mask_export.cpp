@@ -3,6 +3,8 @@
 #include <QFileInfo>
 #include <QStringList>
 
+#include <algorithm>
+
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/mask_writer.h"
 #include "msformer/io/nifti_io.h"
@@ -46,9 +48,9 @@ QString withExtension(QString name, const QString& extension) {
     return hadOne ? name + "." + extension : name;
 }
 
-io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVersion) {
-    io::Provenance prov;
-    const std::vector<PickSource> sources = mask.pickSources();
+namespace {
+// Method and parameters of the maps picked from: one map's own, several joined.
+void describeSources(const std::vector<PickSource>& sources, io::Provenance& prov) {
     if (sources.empty()) {
         prov.method = "none (drawn by hand)";
     } else if (sources.size() == 1) {
@@ -61,11 +63,48 @@ io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVe
                 prov.parameters[std::to_string(i + 1) + "." + key] = value;
         }
     }
+}
+}  // namespace
+
+io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVersion) {
+    io::Provenance prov;
+    describeSources(mask.pickSources(), prov);
     const QStringList steps = mask.steps(), picks = mask.steps(true);
     prov.clusters = picks.isEmpty() ? "none (drawn by hand)" : picks.join("; ").toStdString();
     prov.postProcessing = steps.isEmpty() ? "none" : steps.join("; ").toStdString();
     prov.softwareVersion = softwareVersion;
     return prov;
+}
+
+io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>& frames, const io::Window& window,
+                            const std::string& softwareVersion) {
+    std::vector<PickSource> sources;
+    for (const auto& [frame, mask] : frames)
+        for (const PickSource& s : mask->pickSources())
+            if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
+    io::Provenance prov;
+    describeSources(sources, prov);
+    prov.clusters = prov.postProcessing = "per frame";
+    prov.softwareVersion = softwareVersion;
+    for (const auto& [frame, mask] : frames) {
+        const io::Provenance one = provenanceOf(*mask, softwareVersion);
+        prov.frames.push_back({frame, window, "picks: " + one.clusters + "; steps: " + one.postProcessing});
+    }
+    return prov;
+}
+
+bool holdsSeveralFrames(const QString& path) {
+    for (const char* e : {".nii", ".nii.gz", ".dcm"})
+        if (path.endsWith(e, Qt::CaseInsensitive)) return true;
+    return false;
+}
+
+void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
+                             const io::Provenance& provenance, bool overwrite) {
+    const std::string p = path.toStdString();
+    if (path.endsWith(".dcm", Qt::CaseInsensitive)) io::writeDicomSeg(p, masks, source, {}, overwrite);
+    else io::writeNiftiMask(p, masks, source, overwrite);
+    io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
 }
 
 void writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,

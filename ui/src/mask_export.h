@@ -35,10 +35,20 @@ QString withExtension(QString name, const QString& extension);
 // prefixed "1.", "2.", ... in the order of the first pick on each), the picks,
 // then every edit, in order.
 io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVersion);
+// The same for several frames' masks in one file: the maps of all their picks
+// (each once), and per frame (`provenance.frames`) its picks and edits; the
+// window recorded is the one shown at the export.
+io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>& frames, const io::Window& window,
+                            const std::string& softwareVersion);
+// Whether the format `path` names holds several frames' masks (NIfTI, DICOM SEG).
+bool holdsSeveralFrames(const QString& path);
 
 // Writes `mask` to `path` in the format its extension names, then the
 // provenance sidecar `<path>.provenance.json`. Throws io::IoError.
 void writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
+                             const io::Provenance& provenance, bool overwrite);
+// Several frames' masks in one NIfTI volume or one DICOM SEG (holdsSeveralFrames).
+void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
                              const io::Provenance& provenance, bool overwrite);
 
 }  // namespace msf::ui

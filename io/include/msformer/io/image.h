@@ -123,6 +123,9 @@ double pixelAspect(const Image& image);
 // multi-frame image (counted from 0, as --frame), "" on a single frame.
 std::string frameTag(const Image& image);
 std::string frameTag(const Image& image, int frame);
+// What the name of a file holding several frames' masks adds: "_frames3-5_8"
+// for frames 3, 4, 5 and 8 (ascending, each once).
+std::string framesTag(const std::vector<int>& frames);
 // The default: CT -> "wide"; others -> the file's first window, else "auto";
 // 8-bit photos -> none (values / 255).
 Window defaultWindow(const Image& image);

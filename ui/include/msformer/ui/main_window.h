@@ -26,6 +26,7 @@ class QSpinBox;
 class QComboBox;
 class QAction;
 class QMenu;
+class QUndoGroup;
 
 namespace msf::ui {
 
@@ -49,9 +50,9 @@ public:
     void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);  // on the map shown (on the left)
     void paintStroke(const QList<QPoint>& points, bool erase);
     void exportMask(const QString& path, bool overwrite);
-    // Before `action` (opening another image, moving to another frame,
-    // closing) drops a mask that no export has written: asks Discard, Cancel
-    // or Export... (which opens the export dialog). True: go ahead.
+    // Before `action` (opening another image, closing) drops masks that no
+    // export has written (of any frame): asks Discard, Cancel or Export...
+    // (which opens the export dialog). True: go ahead.
     bool mayDropMask(const QString& action);
     // The ground truth the metrics compare with; on a multi-frame image the
     // slice of the current frame, read again when the frame changes.
@@ -66,7 +67,14 @@ public:
     // At the image's size (a run's latest preview is enlarged when first asked for).
     const LabelMap& msformerLabels() const;
     const LabelMap& kmeansLabels() const { return kmeansLabels_; }
+    // The shown frame's mask; each frame of a volume or multi-frame image keeps its own, with its own undo
+    // history, while the image is open.
     MaskModel* maskModel() const { return mask_; }
+    // The frames whose masks have pixels, ascending: what a NIfTI or DICOM SEG export writes (PNG and COCO
+    // write the shown frame's).
+    std::vector<int> framesWithMask() const;
+    // Masks held: the shown frame's and those of frames with an edit (a frame left unedited keeps none).
+    int maskModelsHeld() const { return static_cast<int>(frameMasks_.size()); }
     const io::Image& image() const { return image_; }
     // What a run is given: the shown frame through the shown window, CV_32F in
     // [0, 1]; made on demand (not on every step of a window drag).
@@ -110,6 +118,9 @@ private:
     void refreshOverlays();
     void refreshMetrics();
     void refreshMaskInfo();
+    void onMaskChanged();  // the shown frame's mask: overlay, size, metrics
+    void showMaskOf(int frame);  // makes that frame's mask (a new, empty one at first) the one shown and edited
+    void dropFrameMasks();       // another image: every frame's mask goes
     void refreshDeviceLabel();
     void onPreview(int job);
     void onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours);
@@ -148,7 +159,10 @@ private:
     bool showKMeans_ = false;
     MethodSettings settings_;
     WorkerThread* worker_;
-    MaskModel* mask_;
+    MaskModel* mask_ = nullptr;         // frameMasks_'s model of the shown frame
+    std::map<int, MaskModel*> frameMasks_;  // per frame, made when the frame is first shown
+    QUndoGroup* undoGroup_;             // Edit > Undo / Redo act on the shown frame's history
+    QMetaObject::Connection maskChanged_;
     ImageView *view_, *compareView_;
     LossPlot* plot_;
     QProgressBar* progress_;
