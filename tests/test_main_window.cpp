@@ -877,7 +877,7 @@ private slots:
         asked.clear();
         answerMessageBox(&asked, QMessageBox::Cancel);
         w.openFile(imagePath);
-        QVERIFY2(asked.contains("2 frames (0, 2") && asked.contains("lesion.png"), qPrintable(asked));
+        QVERIFY2(asked.contains("2 frames (0, 2;") && asked.contains("lesion.png"), qPrintable(asked));
         QVERIFY(!loaded.wait(300));
         QCOMPARE(w.image().frameCount(), 3);
         answerMessageBox(&asked, QMessageBox::Cancel);

@@ -84,6 +84,11 @@ void runInBackground(QObject* context, std::function<T()> work, std::function<vo
     }));
 }
 
+// "8-10, 14" for frames 8, 9, 10 and 14: the ranges of the export names' "_frames8-10_14".
+QString frameRanges(const std::vector<int>& frames) {
+    return QString::fromStdString(io::framesTag(frames)).mid(QString("_frames").size()).replace('_', ", ");
+}
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -474,18 +479,18 @@ void MainWindow::exportWithDialog() {
 }
 
 bool MainWindow::mayDropMask(const QString& action) {
-    QStringList frames;
+    std::vector<int> frames;
     int pixels = 0;
     for (const auto& [frame, model] : frameMasks_)
         if (model->hasUnexportedChanges()) {
-            frames << QString::number(frame);
+            frames.push_back(frame);
             pixels += cv::countNonZero(model->mask());
         }
-    if (frames.isEmpty()) return true;
-    const QString what = frames.size() > 1 ? tr("The masks of %1 frames (%2, %3 pixels) have not been exported. "
-                                                "%4 discards them.").arg(frames.size()).arg(frames.join(", "))
+    if (frames.empty()) return true;
+    const QString what = frames.size() > 1 ? tr("The masks of %1 frames (%2; %3 pixels) have not been exported. "
+                                                "%4 discards them.").arg(frames.size()).arg(frameRanges(frames))
                                                                    .arg(pixels).arg(action)
-                         : image_.frameCount() > 1 && frames.front().toInt() != image_.current
+                         : image_.frameCount() > 1 && frames.front() != image_.current
                              ? tr("The mask of frame %1 (%2 pixels) has not been exported. %3 discards it.")
                                    .arg(frames.front()).arg(pixels).arg(action)
                              : tr("The mask (%1 pixels) has not been exported. %2 discards it.").arg(pixels).arg(action);
@@ -1024,9 +1029,7 @@ void MainWindow::refreshMaskInfo() {
     // The other frames' masks stay (a NIfTI or SEG export writes them all): say where they are.
     const std::vector<int> frames = framesWithMask();
     if (!frames.empty() && (frames.size() > 1 || frames.front() != image_.current)) {
-        // "8-10, 14": the ranges of the export names' "_frames8-10_14".
-        const QString ranges = QString::fromStdString(io::framesTag(frames)).mid(QString("_frames").size());
-        text += "\n" + tr("Frames with a mask: %1").arg(QString(ranges).replace('_', ", "));
+        text += "\n" + tr("Frames with a mask: %1").arg(frameRanges(frames));
     }
     maskInfoLabel_->setText(text);
 }
