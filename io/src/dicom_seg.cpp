@@ -318,28 +318,40 @@ bool isDicomSeg(const std::string& path) {
 
 cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
                             const std::vector<std::string>& allSopInstanceUids) {
+    return readDicomSegMasksFor(path, {{sopInstanceUid, instanceFrameNumber}}, allSopInstanceUids).front();
+}
+
+std::vector<cv::Mat> readDicomSegMasksFor(const std::string& path,
+                                          const std::vector<std::pair<std::string, int>>& instances,
+                                          const std::vector<std::string>& allSopInstanceUids) {
     LoadedSeg s = loadSeg(path);
-    cv::Mat mask = cv::Mat::zeros(s.rows, s.cols, CV_8U);
+    std::vector<cv::Mat> masks;
+    for (size_t i = 0; i < instances.size(); ++i) masks.push_back(cv::Mat::zeros(s.rows, s.cols, CV_8U));
     bool anyReference = false, refersToTheImage = false;
     for (size_t frame = 0; frame < s.seg->getNumberOfFrames(); ++frame) {
         const auto sources = sourceImages(*s.seg, frame);
         anyReference = anyReference || !sources.empty();
-        for (const auto& source : sources) {
-            const bool ofTheImage = source.uid == sopInstanceUid ||
-                                    std::find(allSopInstanceUids.begin(), allSopInstanceUids.end(), source.uid) !=
-                                        allSopInstanceUids.end();
-            refersToTheImage = refersToTheImage || ofTheImage;
-            if (source.covers(sopInstanceUid, instanceFrameNumber)) {
-                mask |= frameMask(path, s, frame);
-                break;
+        cv::Mat pixels;  // unpacked once, for the first instance it covers
+        for (size_t i = 0; i < instances.size(); ++i) {
+            const auto& [sopInstanceUid, instanceFrameNumber] = instances[i];
+            for (const auto& source : sources) {
+                refersToTheImage = refersToTheImage || source.uid == sopInstanceUid;
+                if (source.covers(sopInstanceUid, instanceFrameNumber)) {
+                    if (pixels.empty()) pixels = frameMask(path, s, frame);
+                    masks[i] |= pixels;
+                    break;
+                }
             }
         }
+        for (const auto& source : sources)  // another slice of the image's series: refers to it, not to these
+            refersToTheImage = refersToTheImage || std::find(allSopInstanceUids.begin(), allSopInstanceUids.end(),
+                                                             source.uid) != allSopInstanceUids.end();
     }
     if (!anyReference)
         throw IoError(path, "the DICOM SEG does not say which images its frames belong to (no Derivation Image)");
     if (!refersToTheImage)
         throw IoError(path, "the DICOM SEG belongs to other images than this one (none of its frames refers to it)");
-    return mask;
+    return masks;
 }
 
 }  // namespace msf::io

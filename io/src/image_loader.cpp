@@ -66,15 +66,9 @@ cv::Mat loadMask(const std::string& path, int frame) {
     return loadMask(path, which);
 }
 
-cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
-    if (looksLikeDicom(path) && isDicomSeg(path)) {
-        if (which.sopInstanceUid.empty())
-            throw IoError(path, "a DICOM SEG is a reference only for the DICOM image it was made on");
-        return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids);
-    }
-    LoadOptions o;
-    o.frame = which.frame;
-    const Image img = loadImage(path, o);
+namespace {
+// The current frame of a mask file read as an image, as the mask of the image `which` describes.
+cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which) {
     cv::Mat grey = img.pixels();
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
     // A NIfTI mask was turned by its own header; it lies on its image's voxel
@@ -95,6 +89,47 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
                                     "% of the pixels (a mask is 0 outside and one or a few label values inside)");
     }
     return grey > 0;
+}
+}  // namespace
+
+cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
+    if (looksLikeDicom(path) && isDicomSeg(path)) {
+        if (which.sopInstanceUid.empty())
+            throw IoError(path, "a DICOM SEG is a reference only for the DICOM image it was made on");
+        return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids);
+    }
+    LoadOptions o;
+    o.frame = which.frame;
+    return maskOf(path, loadImage(path, o), which);
+}
+
+std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image) {
+    std::vector<MaskFrame> which;
+    for (int f = 0; f < image.frameCount(); ++f) {
+        Image at = image;  // the frames are shared, not copied
+        at.current = f;
+        which.push_back(maskFrameFor(at));
+    }
+    std::vector<cv::Mat> masks(image.frameCount());
+    if (looksLikeDicom(path) && isDicomSeg(path)) {
+        std::vector<std::pair<std::string, int>> instances;
+        for (const auto& w : which) instances.push_back({w.sopInstanceUid, w.instanceFrameNumber});
+        return readDicomSegMasksFor(path, instances, which.empty() ? std::vector<std::string>{}
+                                                                   : which.front().seriesSopInstanceUids);
+    }
+    Image file = loadImage(path, {});
+    if (file.frameCount() == 1 && image.frameCount() >= 1) {  // one slice (a PNG): the shown frame's
+        masks[image.current] = maskOf(path, file, which[image.current]);
+        return masks;
+    }
+    if (file.frameCount() != image.frameCount())
+        throw IoError(path, "the mask has " + std::to_string(file.frameCount()) + " frames, the image " +
+                                std::to_string(image.frameCount()));
+    for (int f = 0; f < file.frameCount(); ++f) {
+        file.current = f;
+        masks[f] = maskOf(path, file, which[f]);
+    }
+    return masks;
 }
 
 }  // namespace msf::io

@@ -248,6 +248,14 @@ void MainWindow::buildMenus() {
             tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
+    file->addAction(tr("Open mask for &editing..."), QKeySequence("Ctrl+Shift+M"), this, [this] {
+        const QString p = QFileDialog::getOpenFileName(  // an earlier export: the last export's folder
+            this, tr("Open mask for editing"),
+            QSettings().value("export/folder", QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath())
+                .toString(),
+            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
+        if (!p.isEmpty()) openMaskForEditing(p);
+    });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence("Ctrl+Q"), this, &QWidget::close);  // as listed on every platform
@@ -392,7 +400,8 @@ QString MainWindow::shortcutHelp() const {
     const QList<QPair<QString, QList<QPair<QString, QString>>>> groups = {
         {tr("File"),
          {{"Ctrl+O", tr("open an image")}, {"Ctrl+Shift+O", tr("open a DICOM folder")},
-          {"Ctrl+M", tr("load a reference mask")}, {"Ctrl+E", tr("export the mask")}, {"Ctrl+Q", tr("quit")}}},
+          {"Ctrl+M", tr("load a reference mask")}, {"Ctrl+Shift+M", tr("open a mask for editing")},
+          {"Ctrl+E", tr("export the mask")}, {"Ctrl+Q", tr("quit")}}},
         {tr("Segmentation"),
          {{"F5", tr("run MS-Former")}, {"K", tr("run k-means")}, {"Esc", tr("cancel the run")},
           {"Tab", tr("flip between the MS-Former and k-means maps")}, {"Ctrl+,", tr("method settings")}}},
@@ -597,6 +606,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             forBothViews([aspect](ImageView* view) { view->setPixelAspect(aspect); });
             showFrame(l.frame.first, l.frame.second);
             dropFrameMasks();
+            ++imagesOpened_;
             showMaskOf(image_.current);
             resetRunDisplay(cancelled ? tr("cancelled: %1 opened").arg(name) : tr("idle"));
             QStringList letters;  // left, top, right, bottom
@@ -651,6 +661,53 @@ std::vector<int> MainWindow::framesWithMask() const {
     return frames;
 }
 
+MaskModel* MainWindow::modelFor(int frame) {
+    MaskModel*& model = frameMasks_[frame];
+    if (!model) {
+        model = new MaskModel(this);
+        if (frame < image_.frameCount()) model->reset(image_.frames[frame].size());
+        undoGroup_->addStack(model->undoStack());
+    }
+    return model;
+}
+
+void MainWindow::openMaskForEditing(const QString& path) {
+    if (image_.frames.empty()) return showError(tr("Open an image first, then a mask of it to edit."));
+    const std::string p = path.toStdString();
+    const io::Image image = image_;  // (the frames are shared, not copied)
+    const int opened = imagesOpened_;
+    runInBackground<std::vector<cv::Mat>>(
+        this, [p, image] { return io::loadMaskFrames(p, image); },
+        [this, path, opened](std::vector<cv::Mat> masks) {
+            if (opened != imagesOpened_)
+                return showError(tr("%1: read for the previous image, not used; open it again for this one").arg(path));
+            for (int f = 0; f < int(masks.size()); ++f)
+                if (!masks[f].empty() && masks[f].size() != image_.frames[f].size())
+                    return showError(tr("%1: the mask is %2 x %3 pixels, the image %4 x %5; nothing was changed")
+                                         .arg(path).arg(masks[f].cols).arg(masks[f].rows)
+                                         .arg(image_.frames[f].cols).arg(image_.frames[f].rows));
+            // Each frame it holds a mask for (and the shown one) takes it as one undoable step, as written:
+            // closing without an edit asks nothing.
+            const QString name = QFileInfo(path).fileName();
+            const PickSource source{"mask file " + name.toStdString(), {}};
+            std::vector<int> frames;
+            for (int f = 0; f < int(masks.size()); ++f) {
+                if (masks[f].empty() || (f != image_.current && cv::countNonZero(masks[f]) == 0)) continue;
+                MaskModel* model = modelFor(f);
+                model->apply(masks[f], tr("open %1").arg(name), MaskStep::Pick, source);
+                model->markExported(model->undoStack()->index());
+                if (cv::countNonZero(masks[f])) frames.push_back(f);
+            }
+            refreshMaskInfo();
+            statusBar()->showMessage(
+                frames.empty() ? tr("%1: the mask is empty").arg(name)
+                : image_.frameCount() > 1 ? tr("Opened %1: masks on frames %2").arg(name, frameRanges(frames))
+                                          : tr("Opened %1").arg(name),
+                5000);
+        },
+        [this](const QString& e) { showError(e); });
+}
+
 void MainWindow::showMaskOf(int frame) {
     // A frame left without an edit keeps no model: a slider drag across a volume would leave one mask per slice.
     for (auto it = frameMasks_.begin(); it != frameMasks_.end();) {
@@ -665,12 +722,7 @@ void MainWindow::showMaskOf(int frame) {
             ++it;
         }
     }
-    MaskModel*& model = frameMasks_[frame];
-    if (!model) {
-        model = new MaskModel(this);
-        if (frame < image_.frameCount()) model->reset(image_.frames[frame].size());
-        undoGroup_->addStack(model->undoStack());
-    }
+    MaskModel* model = modelFor(frame);
     disconnect(maskChanged_);
     mask_ = model;
     maskChanged_ = connect(mask_, &MaskModel::changed, this, &MainWindow::onMaskChanged);

@@ -49,5 +49,10 @@ bool isDicomSeg(const std::string& path);
 // to none of them (a SEG of another image) or has no references.
 cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
                             const std::vector<std::string>& allSopInstanceUids);
+// The same for several instances (SOP Instance UID, frame number) from one
+// read of the file: one mask each, in their order.
+std::vector<cv::Mat> readDicomSegMasksFor(const std::string& path,
+                                          const std::vector<std::pair<std::string, int>>& instances,
+                                          const std::vector<std::string>& allSopInstanceUids);
 
 }  // namespace msf::io

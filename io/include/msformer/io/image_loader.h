@@ -37,5 +37,11 @@ MaskFrame maskFrameFor(const Image& image);
 // CV_8U 0 / 255 of the given frame.
 cv::Mat loadMask(const std::string& path, const MaskFrame& which);
 cv::Mat loadMask(const std::string& path, int frame = -1);
+// The mask of every frame of `image` from one read of the file, as loadMask
+// gives each: a DICOM SEG's frames referring to each frame, a volume's slices.
+// A file of one frame (PNG, a one-slice NIfTI) gives the current frame's
+// mask, the other entries empty. Throws IoError naming the file (another
+// number of frames, a SEG of other images, not a mask).
+std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image);
 
 }  // namespace msf::io

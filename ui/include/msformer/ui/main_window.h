@@ -57,6 +57,9 @@ public:
     // The ground truth the metrics compare with; on a multi-frame image the
     // slice of the current frame, read again when the frame changes.
     void loadReferenceMask(const QString& path);
+    // A mask written earlier (PNG, NIfTI, DICOM SEG of this image), to go on editing: each frame it holds
+    // a mask for takes it as one undoable step ("open <file>"); a one-slice file goes on the shown frame.
+    void openMaskForEditing(const QString& path);
     void setFrame(int frame);
     void setMethodSettings(const MethodSettings& s);
 
@@ -121,6 +124,7 @@ private:
     void onMaskChanged();  // the shown frame's mask: overlay, size, metrics
     void showMaskOf(int frame);  // makes that frame's mask (a new, empty one at first) the one shown and edited
     void dropFrameMasks();       // another image: every frame's mask goes
+    MaskModel* modelFor(int frame);  // that frame's mask, made (empty) if it has none
     void refreshDeviceLabel();
     void onPreview(int job);
     void onFinished(int job, const QString& method, const msf::SegmentationResult& r, const QImage& colours);
@@ -156,6 +160,7 @@ private:
     // Counts the images and frames shown: a reference mask read for an
     // earlier one is not used (it was the previous image's or frame's truth).
     int imageGeneration_ = 0;
+    int imagesOpened_ = 0;  // a mask opened for editing is used only on the image it was read for
     bool showKMeans_ = false;
     MethodSettings settings_;
     WorkerThread* worker_;
