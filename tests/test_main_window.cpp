@@ -1001,6 +1001,51 @@ private slots:
         QVERIFY(w.close());
     }
 
+    void aPickIsCarriedToTheNextSliceOfAVolume() {
+        // A disc drifting across three slices: picked on slice 0, carried to
+        // slice 1 by N on slice 1's own map (the disc there, not slice 0's
+        // outline), then to slice 2 from slice 1, the nearer.
+        const QString volume = dir.filePath("drifting_disc.nii");
+        std::vector<msf::io::FrameMask> discs;
+        for (int f = 0; f < 3; ++f) {
+            cv::Mat disc = cv::Mat::zeros(24, 32, CV_8U);
+            cv::circle(disc, {12 + 2 * f, 12}, 5 + f, 255, cv::FILLED);
+            discs.push_back({f, disc});
+        }
+        msf::io::writeNiftiMask(volume.toStdString(), discs, volumeGrid(32, 24, 3), true);
+        MainWindow w;
+        QVERIFY(openAndWait(w, volume, 10000));
+        std::vector<cv::Mat> expected;  // the discs as shown (turned as radiology viewers show the file)
+        for (const cv::Mat& slice : w.image().frames) expected.push_back(slice > 0);
+        const cv::Moments m = cv::moments(expected[0], true);
+        const QPoint centre(int(m.m10 / m.m00), int(m.m01 / m.m00));
+        w.setFrame(0);
+        QSignalSpy errors(&w, &MainWindow::errorShown);
+        w.pickLikeNearestFrame();  // no map yet
+        QVERIFY(errors.count() == 1 && errors.last().at(0).toString().contains("first"));
+        w.runKMeans();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.kmeansLabels().empty(), 20000);
+        w.pickLikeNearestFrame();  // no other slice has a mask
+        QVERIFY(errors.count() == 2 && errors.last().at(0).toString().contains("No other frame"));
+        w.pickAt(centre, Qt::NoModifier);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != expected[0]), 0);
+        for (int f : {1, 2}) {
+            w.setFrame(f);
+            w.runKMeans();
+            QTRY_VERIFY_WITH_TIMEOUT(!w.kmeansLabels().empty(), 20000);
+            w.pickLikeNearestFrame();
+            QVERIFY2(cv::countNonZero(w.maskModel()->mask() != expected[f]) == 0, qPrintable(QString("slice %1").arg(f)));
+            QVERIFY2(w.maskModel()->steps().join("; ").contains(QString("pick as on frame %1").arg(f - 1)),
+                     qPrintable(w.maskModel()->steps().join("; ")));
+        }
+        QCOMPARE(errors.count(), 2);
+        QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 1, 2}));
+        QString asked;
+        answerMessageBox(&asked, QMessageBox::Discard);
+        QVERIFY(w.close());
+        QVERIFY2(asked.contains("3 frames (0-2;"), qPrintable(asked));
+    }
+
     void theExportDialogSuggestsAFolderAndAName() {
         // Beside the image at first (not the process's working folder), then
         // where the last export went; named after the image, in its format.

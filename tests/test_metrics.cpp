@@ -213,6 +213,28 @@ private slots:
         }
         QCOMPARE(cv::countNonZero(msf::mask::fillHoles(cv::Mat::zeros(5, 5, CV_8U))), 0);
     }
+    void aPickIsCarriedOverFromTheNeighbouringSlicesMask() {
+        // Cluster 1 has two discs, A (with a cluster-2 hole) and B; the previous
+        // slice's mask covers A shifted by a pixel and under half of B: A and its
+        // hole (inside the mask too) are picked, B and the background it grazes are not.
+        cv::Mat labels(30, 40, CV_32S, cv::Scalar(0));
+        cv::circle(labels, {10, 15}, 6, 1, cv::FILLED);
+        cv::circle(labels, {10, 15}, 2, 2, cv::FILLED);
+        cv::circle(labels, {30, 15}, 6, 1, cv::FILLED);
+        cv::Mat prior = cv::Mat::zeros(labels.size(), CV_8U);
+        cv::circle(prior, {11, 15}, 6, 255, cv::FILLED);
+        prior(cv::Rect(24, 9, 6, 13)).setTo(255);  // the left 6 columns: under half of B
+        cv::Mat expected = cv::Mat::zeros(labels.size(), CV_8U);
+        cv::circle(expected, {10, 15}, 6, 255, cv::FILLED);
+        const auto s = msf::selectLikeMask(labels, prior);
+        QCOMPARE(cv::countNonZero(s.mask != expected), 0);
+        QCOMPARE(s.clusters, (std::vector<int>{1, 2}));
+        // Half inside is enough; nothing under an empty mask; sizes must agree.
+        const auto most = msf::selectLikeMask(labels, prior, 0.25);
+        QVERIFY(cv::countNonZero(most.mask(cv::Rect(24, 9, 13, 13))) > 100);  // B as well now
+        QCOMPARE(cv::countNonZero(msf::selectLikeMask(labels, cv::Mat::zeros(labels.size(), CV_8U)).mask), 0);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::selectLikeMask(labels, cv::Mat::zeros(5, 5, CV_8U)));
+    }
     void bestOverlapPicksOneCluster() {
         // Cluster 1: the target square plus a far corner blob (like a vignette).
         cv::Mat labels(40, 40, CV_32S, cv::Scalar(0));

@@ -322,6 +322,8 @@ void MainWindow::buildMenus() {
         const auto sel = selectAutomatic(viewOf(labels), toGrey(segmentationInput()));
         mask_->apply(sel.mask, tr("automatic suggestion"), MaskStep::Pick, sourceOf(showKMeans_));
     });
+    edit->addAction(tr("Pick as on the &nearest slice with a mask"), QKeySequence("N"), this,
+                    &MainWindow::pickLikeNearestFrame);
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
@@ -407,7 +409,8 @@ QString MainWindow::shortcutHelp() const {
           {"Tab", tr("flip between the MS-Former and k-means maps")}, {"Ctrl+,", tr("method settings")}}},
         {tr("Picking"),
          {{tr("Click"), tr("the region under the cursor")}, {tr("Ctrl+click"), tr("add a region")},
-          {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")}}},
+          {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")},
+          {"N", tr("the regions lying mostly inside the nearest slice's mask")}}},
         {tr("Mask"),
          {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
           {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
@@ -951,6 +954,23 @@ void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
                              : tr("region of cluster %1 at %2, %3").arg(cluster).arg(at.x).arg(at.y);
     mask_->apply(picked, (mods & Qt::ControlModifier ? tr("add %1") : tr("pick %1")).arg(what), MaskStep::Pick,
                  sourceOf(kmeans));
+}
+
+void MainWindow::pickLikeNearestFrame() {
+    const LabelMap& labels = labelsOf(showKMeans_);
+    if (labels.empty())
+        return showError(tr("Run MS-Former (F5) or k-means (K) on this frame first: the pick is made on its map."));
+    int from = -1;  // the nearest other frame with a mask; of two as near, the previous one
+    for (int f : framesWithMask())
+        if (f != image_.current && (from < 0 || std::abs(f - image_.current) < std::abs(from - image_.current))) from = f;
+    if (from < 0) return showError(tr("No other frame has a mask to pick as on."));
+    const cv::Mat l = viewOf(labels);
+    const cv::Mat& prior = frameMasks_.at(from)->mask();
+    if (prior.size() != l.size()) return showError(tr("Frame %1's mask is not this frame's size.").arg(from));
+    const TargetSelection sel = selectLikeMask(l, prior);
+    mask_->apply(sel.mask, tr("pick as on frame %1").arg(from), MaskStep::Pick, sourceOf(showKMeans_));
+    if (sel.clusters.empty())
+        statusBar()->showMessage(tr("No region of this map lies mostly inside frame %1's mask.").arg(from), 5000);
 }
 
 void MainWindow::paintStroke(const QList<QPoint>& points, bool erase) {

@@ -76,6 +76,31 @@ TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Po
     return s;
 }
 
+TargetSelection selectLikeMask(const cv::Mat& labels32, const cv::Mat& prior, double minInside) {
+    checkSizes(labels32, prior);
+    TargetSelection s;
+    s.mask = cv::Mat::zeros(labels32.size(), CV_8U);
+    const cv::Mat inside = prior > 0;
+    cv::Mat seen = cv::Mat::zeros(labels32.size(), CV_8U);  // regions already judged
+    cv::Rect bounds;
+    std::vector<cv::Point> touched;
+    cv::findNonZero(inside, touched);
+    for (const cv::Point& p : touched) {
+        if (seen.at<uchar>(p)) continue;
+        cv::Rect box;
+        const cv::Mat region = mask::regionAt(labels32, p, &box);
+        seen(box) |= region(box);
+        const double area = cv::countNonZero(region(box));
+        if (area == 0 || cv::countNonZero(region(box) & inside(box)) < minInside * area) continue;
+        s.mask(box) |= region(box);
+        bounds |= box;
+        const int c = labels32.at<int32_t>(p);
+        if (std::find(s.clusters.begin(), s.clusters.end(), c) == s.clusters.end()) s.clusters.push_back(c);
+    }
+    mask::fillHolesIn(s.mask, bounds);
+    return s;
+}
+
 TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& truth) {
     checkSizes(labels32, truth);
     std::vector<cv::Point> clicks;

@@ -27,6 +27,12 @@ TargetSelection selectBestOverlapDilatedTruth(const cv::Mat& labels32, const cv:
 // The connected regions of the clusters under these clicks, holes filled.
 TargetSelection selectByClicks(const cv::Mat& labels32, const std::vector<cv::Point>& clicks);
 
+// A pick carried over from another mask (the neighbouring slice's): the
+// connected regions (one cluster each, 8-connected) that `prior` touches and
+// that lie at least `minInside` inside it, holes filled. `prior` is CV_8U,
+// > 0 inside, the label map's size.
+TargetSelection selectLikeMask(const cv::Mat& labels32, const cv::Mat& prior, double minInside = 0.5);
+
 // Click protocol: one simulated click per connected component of the truth,
 // at its innermost point (maximum of its distance transform).
 TargetSelection selectByTruthClicks(const cv::Mat& labels32, const cv::Mat& truth);

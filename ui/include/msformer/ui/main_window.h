@@ -49,6 +49,9 @@ public:
     void cancelRun();
     void pickAt(QPoint imagePos, Qt::KeyboardModifiers modifiers);  // on the map shown (on the left)
     void paintStroke(const QList<QPoint>& points, bool erase);
+    // The regions of the shown map lying at least half inside the mask of the nearest other frame that has
+    // one (the previous of two as near): a volume's target carried to the next slice, one undoable pick.
+    void pickLikeNearestFrame();
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, closing) drops masks that no
     // export has written (of any frame): asks Discard, Cancel or Export...
