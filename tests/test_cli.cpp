@@ -10,6 +10,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/mask_ops.h"
 #include "msformer/runtime_info.h"
+#include "msformer/target_selection.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -252,6 +253,38 @@ private slots:
             QCOMPARE(u.code, 2);
             QVERIFY2(u.err.contains("--frame must be N, A-B"), qPrintable(u.err));
         }
+    }
+    void followCarriesTheFirstFramesTargetThroughTheFrames() {
+        // --follow: frame 30 by the click, frames 31 and 32 by the regions of their
+        // own maps lying mostly inside the frame before's mask.
+        const QString nii = QString(MSFORMER_TEST_DATA) +
+                            "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/"
+                            "KmeansTest_T1UCharRaw.nii.gz";
+        if (!QFile::exists(nii)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString out = dir.filePath("out_follow"), stem = out + "/KmeansTest_T1UCharRaw_frame";
+        const Run r = cli(QStringList{"segment", nii, "-o", out, "--frame", "30-32", "--target", "click:64,64",
+                                      "--follow"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("target: click at (64, 64)") && r.out.contains("target: as on frame 30:") &&
+                     r.out.contains("target: as on frame 31:"),
+                 qPrintable(r.out));
+        for (int f : {31, 32}) {
+            const cv::Mat previous = cv::imread((stem + QString("%1_msformer_mask.png").arg(f - 1)).toStdString(),
+                                                cv::IMREAD_UNCHANGED);
+            const cv::Mat mask = cv::imread((stem + QString("%1_msformer_mask.png").arg(f)).toStdString(),
+                                            cv::IMREAD_UNCHANGED);
+            cv::Mat labels = cv::imread((stem + QString("%1_msformer_labels.png").arg(f)).toStdString(),
+                                        cv::IMREAD_UNCHANGED);
+            QVERIFY(!previous.empty() && !mask.empty() && !labels.empty());
+            labels.convertTo(labels, CV_32S);
+            QVERIFY(cv::countNonZero(previous) > 0);
+            const cv::Mat expected = msf::selectLikeMask(labels, previous).mask;
+            QVERIFY2(cv::countNonZero(mask != expected) == 0, qPrintable(QString("frame %1").arg(f)));
+            QVERIFY(cv::countNonZero(mask) > 0);
+        }
+        const Run alone = cli(QStringList{"segment", nii, "-o", out, "--follow"} + fast);
+        QCOMPARE(alone.code, 2);
+        QVERIFY2(alone.err.contains("--follow needs several frames"), qPrintable(alone.err));
     }
     void aFolderOfImagesIsABatch() {
         // `segment photos/` segments each image in the folder (it used to be

@@ -155,6 +155,9 @@ int runSegment(const QStringList& args) {
         {"force", "Overwrite existing output files."},
         {"progress", "Print one line per iteration even when stderr is not a terminal."},
         {"quiet", "No per-iteration lines."},
+        {"follow", "With several frames: each frame after the first takes the regions of its map lying at least "
+                   "half inside the previous frame's mask (the app's N), so a target clicked on the first frame "
+                   "follows through the volume; where the previous mask is empty, --target chooses again."},
         {"export", "Mask formats besides the cluster and label maps: png, seg (DICOM SEG, DICOM input only), "
                    "nifti, coco (comma-separated; default png). A provenance JSON sidecar is written with every "
                    "mask.", "LIST"},
@@ -184,6 +187,9 @@ int runSegment(const QStringList& args) {
 
     FrameSelection frames;
     if (const QString e = parseFrameSelection(p.value("frame"), &frames); !e.isEmpty()) return fail("segment", e, 2);
+    const bool follow = p.isSet("follow");
+    if (follow && (frames.empty() || target.kind == TargetChoice::None))
+        return fail("segment", "--follow needs several frames (--frame A-B, a list or all) and a --target", 2);
 
     int failures = 0;
     const auto inputs = expandFolders(p.positionalArguments(), p.isSet("series"), &failures);
@@ -247,6 +253,8 @@ int runSegment(const QStringList& args) {
 
             std::vector<msf::io::FrameMask> volumeMasks;
             msf::io::Provenance volumeProvenance;
+            cv::Mat previousMask;  // --follow: the last frame's mask
+            int previousFrame = -1;
             for (const int frame : chosenFrames) {
                 if (!frames.empty()) selectFrame(input, frame, path, p);
                 const auto& buffer = input.buffer;
@@ -279,7 +287,10 @@ int runSegment(const QStringList& args) {
                 out << "  wrote " << QString::fromStdString(clustersPath) << "\n  wrote " << QString::fromStdString(labelsPath) << "\n";
                 if (target.kind == TargetChoice::None) continue;
                 msf::TargetSelection sel;
-                if (target.kind == TargetChoice::Auto) {
+                const bool following = follow && previousFrame >= 0 && cv::countNonZero(previousMask) > 0;
+                if (following) {
+                    sel = msf::selectLikeMask(labels, previousMask);
+                } else if (target.kind == TargetChoice::Auto) {
                     sel = msf::selectAutomatic(labels, msf::toGrey(buffer));
                 } else if (target.kind == TargetChoice::Click) {
                     sel = msf::selectByClicks(labels, {target.click});
@@ -292,7 +303,8 @@ int runSegment(const QStringList& args) {
                 }
                 cv::Mat mask = sel.mask;
                 std::string chosen = target.kind == TargetChoice::Auto ? "auto" : "";
-                if (target.kind == TargetChoice::Click)
+                if (following) chosen = "as on frame " + std::to_string(previousFrame) + ":";
+                else if (target.kind == TargetChoice::Click)
                     chosen = "click at (" + std::to_string(target.click.x) + ", " + std::to_string(target.click.y) + ")";
                 for (int c : sel.clusters) chosen += " cluster " + std::to_string(c);
                 for (const auto& [format, file] : maskPaths) {
@@ -319,6 +331,8 @@ int runSegment(const QStringList& args) {
                     << "\n";
                 for (const auto& [format, file] : maskPaths) out << "  wrote " << QString::fromStdString(file) << "\n";
                 out.flush();
+                previousMask = mask;
+                previousFrame = frame;
                 if (volumePaths.empty()) continue;
                 volumeMasks.push_back({frame, mask});
                 if (volumeProvenance.frames.empty()) {
