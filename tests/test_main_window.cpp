@@ -885,17 +885,26 @@ private slots:
 
         // Export... cancels and opens the export dialog, which suggests a name after both slices.
         answerMessageBox(&asked, QMessageBox::NoButton, "Export...");
-        QString suggested;
-        whenModal([&suggested](QWidget* modal) {
+        QString suggested, asPng;
+        whenModal([&suggested, &asPng](QWidget* modal) {
             auto* dialog = qobject_cast<QFileDialog*>(modal);
             if (!dialog) return false;
             suggested = dialog->selectedFiles().value(0);
+            // PNG holds the shown slice only: the untouched name follows (as the user picks the type).
+            auto* types = dialog->findChild<QComboBox*>("fileTypeCombo");
+            auto* edit = dialog->findChild<QLineEdit*>("fileNameEdit");
+            if (types && edit) {
+                types->setCurrentIndex(types->findText("PNG (*.png)"));
+                emit types->textActivated("PNG (*.png)");
+                asPng = edit->text();
+            }
             dialog->reject();
             return true;
         });
         w.openFile(imagePath);
         QTRY_VERIFY_WITH_TIMEOUT(!suggested.isEmpty(), 10000);
         QCOMPARE(QFileInfo(suggested).fileName(), QString("three_slices_frames0_2_mask.nii.gz"));
+        QCOMPARE(asPng, QString("three_slices_frame0_mask.png"));
         QCOMPARE(w.image().frameCount(), 3);
 
         // PNG: the shown slice only; slice 2's mask is still unexported.

@@ -34,6 +34,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <memory>
+
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/image_loader.h"
@@ -445,7 +447,9 @@ void MainWindow::showError(const QString& message) {
     emit errorShown(message);
 }
 
-QString MainWindow::suggestedExportPath() const {
+QString MainWindow::suggestedExportPath() const { return suggestedExportPath(suggestedFormat(image_).suffix); }
+
+QString MainWindow::suggestedExportPath(const QString& formatSuffix) const {
     // Into the folder of the last export, else beside the image (a DICOM
     // folder's parent: a SEG inside the series folder would join the series).
     QString folder = QSettings().value("export/folder").toString();
@@ -453,13 +457,13 @@ QString MainWindow::suggestedExportPath() const {
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
     // A volume's or a cine's name says which frame the mask is of, so the next slice's export does not offer
     // to replace this one; NIfTI and SEG hold every frame's mask, and are named after the frames they hold.
-    const ExportFormat& format = suggestedFormat(image_);
     const std::vector<int> frames = framesWithMask();
-    const std::string tag = holdsSeveralFrames(format.suffix) && frames.size() > 1 ? io::framesTag(frames)
-                            : holdsSeveralFrames(format.suffix) && frames.size() == 1 ? io::frameTag(image_, frames[0])
-                                                                                      : io::frameTag(image_);
+    const bool several = holdsSeveralFrames(formatSuffix);
+    const std::string tag = several && frames.size() > 1    ? io::framesTag(frames)
+                            : several && frames.size() == 1 ? io::frameTag(image_, frames[0])
+                                                            : io::frameTag(image_);
     const QString stem = QString::fromStdString(msf::io::fileStem(image_.meta.sourcePath) + tag);
-    return QDir(folder).filePath(stem + format.suffix);
+    return QDir(folder).filePath(stem + formatSuffix);
 }
 
 void MainWindow::exportWithDialog() {
@@ -471,20 +475,30 @@ void MainWindow::exportWithDialog() {
     dialog.setFileMode(QFileDialog::AnyFile);
     // A name typed without an extension gets the chosen format's (before the
     // dialog asks about replacing a file of that name).
-    auto extensionOf = [](const QString& filter) {
+    auto formatOf = [](const QString& filter) -> const ExportFormat* {
         for (const ExportFormat& f : exportFormats())
-            if (tr(f.filter) == filter) return QString(f.extension);
-        return QString();
+            if (tr(f.filter) == filter) return &f;
+        return nullptr;
     };
     const QString filter = tr(suggestedFormat(image_).filter);
     dialog.selectNameFilter(filter);
-    dialog.setDefaultSuffix(extensionOf(filter));
-    connect(&dialog, &QFileDialog::filterSelected, &dialog, [&dialog, extensionOf](const QString& f) {
-        const QString extension = extensionOf(f);
-        dialog.setDefaultSuffix(extension);
-        // The typed name gets the whole extension (Qt's own file dialog names its name field "fileNameEdit").
-        if (auto* edit = dialog.findChild<QLineEdit*>("fileNameEdit"); edit && !extension.isEmpty())
-            edit->setText(withExtension(edit->text(), extension));
+    dialog.setDefaultSuffix(suggestedFormat(image_).extension);
+    // The name suggested: while it is not edited, it follows the format (a NIfTI's "_frames8-10" would
+    // misname a PNG of the shown frame); a typed name only gets the format's extension.
+    auto suggested = std::make_shared<QString>(QFileInfo(suggestedExportPath()).fileName());
+    connect(&dialog, &QFileDialog::filterSelected, &dialog, [this, &dialog, formatOf, suggested](const QString& f) {
+        const ExportFormat* format = formatOf(f);
+        if (!format) return;
+        dialog.setDefaultSuffix(format->extension);
+        // Qt's own file dialog names its name field "fileNameEdit".
+        auto* edit = dialog.findChild<QLineEdit*>("fileNameEdit");
+        if (!edit) return;
+        if (edit->text() == *suggested) {
+            *suggested = QFileInfo(suggestedExportPath(format->suffix)).fileName();
+            edit->setText(*suggested);
+        } else {
+            edit->setText(withExtension(edit->text(), format->extension));
+        }
     });
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
     exportMask(dialog.selectedFiles().first(), true);  // the dialog has asked before overwriting

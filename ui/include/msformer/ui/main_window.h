@@ -91,6 +91,8 @@ public:
     QString maskInfoText() const;
     QString shortcutHelp() const;  // Help > Keyboard shortcuts
     QString suggestedExportPath() const;  // File > Export's first suggestion
+    // The name it suggests for a format (the dialog's name follows a change of format until one is typed).
+    QString suggestedExportPath(const QString& formatSuffix) const;
     const cv::Mat& referenceMask() const { return reference_; }
     ImageView* view() const { return view_; }
 
