@@ -1049,6 +1049,23 @@ private slots:
         }
         QCOMPARE(errors.count(), 2);
         QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 1, 2}));
+        // Shift+N from slice 0 (slice 1's mask cleared first): slice 1, a run there, then the pick as on slice 0.
+        w.setFrame(1);
+        actionWithShortcut(w, QKeySequence("Ctrl+Backspace"))->trigger();
+        w.setFrame(0);
+        w.setMethodSettings(fastSettings(3));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        actionWithShortcut(w, QKeySequence("Shift+N"))->trigger();
+        QCOMPARE(w.image().current, 1);
+        QVERIFY(w.isRunning());
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(w.maskModel()->steps().join("; ").endsWith("pick as on frame 0"), qPrintable(w.maskModel()->steps().join("; ")));
+        const double dsc = msf::scoreOverlap(w.maskModel()->mask(), expected[1]).dsc;
+        QVERIFY2(dsc > 0.9, qPrintable(QString::number(dsc)));  // slice 1's disc, on MS-Former's map
+        QVERIFY(!w.showingKMeans());
+        w.setFrame(2);
+        actionWithShortcut(w, QKeySequence("Shift+N"))->trigger();  // the last slice
+        QVERIFY(errors.count() == 3 && errors.last().at(0).toString().contains("last frame"));
         QString asked;
         answerMessageBox(&asked, QMessageBox::Discard);
         QVERIFY(w.close());

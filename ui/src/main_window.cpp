@@ -326,6 +326,7 @@ void MainWindow::buildMenus() {
     });
     edit->addAction(tr("Pick as on the &nearest slice with a mask"), QKeySequence("N"), this,
                     &MainWindow::pickLikeNearestFrame);
+    edit->addAction(tr("&Follow to the next slice"), QKeySequence("Shift+N"), this, &MainWindow::followToNextFrame);
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
@@ -412,7 +413,8 @@ QString MainWindow::shortcutHelp() const {
         {tr("Picking"),
          {{tr("Click"), tr("the region under the cursor")}, {tr("Ctrl+click"), tr("add a region")},
           {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")},
-          {"N", tr("the regions lying mostly inside the nearest slice's mask")}}},
+          {"N", tr("the regions lying mostly inside the nearest slice's mask")},
+          {"Shift+N", tr("next slice: run MS-Former, then N")}}},
         {tr("Mask"),
          {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
           {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
@@ -944,6 +946,10 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
                                      .arg(r.totalMilliseconds / 1000, 0, 'f', 1));
     }
     refreshOverlays();
+    if (method != "kmeans" && job == followJob_) {  // Shift+N's run: pick as on the frame it came from
+        followJob_ = 0;
+        pickLikeNearestFrameOn(false);
+    }
     emit runFinished(method);
 }
 
@@ -970,8 +976,22 @@ void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
                  sourceOf(kmeans));
 }
 
-void MainWindow::pickLikeNearestFrame() {
-    const LabelMap& labels = labelsOf(showKMeans_);
+void MainWindow::pickLikeNearestFrame() { pickLikeNearestFrameOn(showKMeans_); }
+
+void MainWindow::followToNextFrame() {
+    if (image_.frames.empty()) return showError(tr("Open an image first."));
+    if (image_.current + 1 >= image_.frameCount())
+        return showError(image_.frameCount() > 1 ? tr("This is the last frame: no next one to follow to.")
+                                                 : tr("One frame only: no next one to follow to."));
+    if (mask_->mask().empty() || cv::countNonZero(mask_->mask()) == 0)
+        return showError(tr("This frame has no mask to follow: pick or paint it first."));
+    setFrame(image_.current + 1);  // this frame's mask stays; N picks on the next frame's map as on it
+    runMsFormer();
+    followJob_ = runningJob_;
+}
+
+void MainWindow::pickLikeNearestFrameOn(bool kmeans) {
+    const LabelMap& labels = labelsOf(kmeans);
     if (labels.empty())
         return showError(tr("Run MS-Former (F5) or k-means (K) on this frame first: the pick is made on its map."));
     int from = -1;  // the nearest other frame with a mask; of two as near, the previous one
@@ -982,7 +1002,7 @@ void MainWindow::pickLikeNearestFrame() {
     const cv::Mat& prior = frameMasks_.at(from)->mask();
     if (prior.size() != l.size()) return showError(tr("Frame %1's mask is not this frame's size.").arg(from));
     const TargetSelection sel = selectLikeMask(l, prior);
-    mask_->apply(sel.mask, tr("pick as on frame %1").arg(from), MaskStep::Pick, sourceOf(showKMeans_));
+    mask_->apply(sel.mask, tr("pick as on frame %1").arg(from), MaskStep::Pick, sourceOf(kmeans));
     if (sel.clusters.empty())
         statusBar()->showMessage(tr("No region of this map lies mostly inside frame %1's mask.").arg(from), 5000);
 }

@@ -52,6 +52,8 @@ public:
     // The regions of the shown map lying at least half inside the mask of the nearest other frame that has
     // one (the previous of two as near): a volume's target carried to the next slice, one undoable pick.
     void pickLikeNearestFrame();
+    // Shift+N: to the next frame, run MS-Former there, and once it finishes pick as on the frame left (N).
+    void followToNextFrame();
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, closing) drops masks that no
     // export has written (of any frame): asks Discard, Cancel or Export...
@@ -126,6 +128,7 @@ private:
     void refreshOverlays();
     void refreshMetrics();
     void refreshMaskInfo();
+    void pickLikeNearestFrameOn(bool kmeans);
     void onMaskChanged();  // the shown frame's mask: overlay, size, metrics
     void showMaskOf(int frame);  // makes that frame's mask (a new, empty one at first) the one shown and edited
     void dropFrameMasks();       // another image: every frame's mask goes
@@ -188,6 +191,7 @@ private:
     int customWindowIndex_ = -1;  // the window box's entry for a right-drag window, once there is one
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
+    int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;
