@@ -285,6 +285,40 @@ private slots:
         const Run alone = cli(QStringList{"segment", nii, "-o", out, "--follow"} + fast);
         QCOMPARE(alone.code, 2);
         QVERIFY2(alone.err.contains("--follow needs several frames"), qPrintable(alone.err));
+
+        // eval --follow scores that protocol: the first slice's follow DSC is its click DSC, the others' the
+        // mask carried over (for both methods).
+        const QString set = dir.filePath("follow_set"), json = dir.filePath("follow.json");
+        QVERIFY(QDir().mkpath(set + "/images") && QDir().mkpath(set + "/masks"));
+        QVERIFY(QFile::link(nii, set + "/images/brain.nii.gz"));
+        QVERIFY(QFile::link(QFileInfo(nii).absolutePath() + "/KmeansTest_T1RawSkullStrip.nii.gz",
+                            set + "/masks/brain.nii.gz"));
+        const Run ev = cli(QStringList{"eval", "--images", set + "/images", "--masks", set + "/masks", "--slices",
+                                       "30,31,32", "--follow", "--json", json} + fast);
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        QVERIFY2(ev.out.contains("follow DSC (one truth click on the first slice)"), qPrintable(ev.out));
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject results = QJsonDocument::fromJson(f.readAll()).object();
+        int carried = 0;  // later slices whose follow mask is not their click mask
+        for (const QString method : {"msformer", "kmeans"}) {
+            const QJsonArray rows = results[method].toObject()["per_image"].toArray();
+            for (int i = 1; i < rows.size(); ++i)
+                carried += rows[i].toObject()["follow_dsc"].toDouble() != rows[i].toObject()["click_dsc"].toDouble();
+            QCOMPARE(rows.size(), 3);
+            QCOMPARE(rows[0].toObject()["image"].toString(), QString("brain@30"));
+            QCOMPARE(rows[0].toObject()["follow_dsc"].toDouble(), rows[0].toObject()["click_dsc"].toDouble());
+            for (const auto& row : rows) {
+                const double d = row.toObject()["follow_dsc"].toDouble(-1);
+                QVERIFY2(d > 0.3 && d <= 1.0, qPrintable(method + QString(": %1").arg(d)));
+            }
+            QVERIFY(results[method].toObject()["mean"].toObject().contains("follow_dsc"));
+        }
+        QVERIFY(carried > 0);
+        const Run noSlices = cli(QStringList{"eval", "--images", set + "/images", "--masks", set + "/masks",
+                                             "--follow"} + fast);
+        QCOMPARE(noSlices.code, 2);
+        QVERIFY2(noSlices.err.contains("--follow needs --slices"), qPrintable(noSlices.err));
     }
     void aFolderOfImagesIsABatch() {
         // `segment photos/` segments each image in the folder (it used to be

@@ -19,6 +19,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/mat_convert.h"
 #include "msformer/segmenter.h"
+#include "msformer/target_selection.h"
 #include "progress_printer.h"
 #include "wording.h"
 
@@ -30,16 +31,24 @@ struct Row {
     int clusters = 0;
     int iterations = 0;
     double seconds = 0;
+    double follow = 0;  // --follow: DSC of the mask carried from the slice before
+};
+
+// The columns besides the protocols every row has.
+struct Extras {
+    bool dilated = false;  // --with-dilated-gt
+    bool follow = false;   // --follow
 };
 
 // The figures of one row under the column names the CSV and JSON use.
-std::vector<std::pair<QString, double>> columns(const Row& r, bool dilated) {
+std::vector<std::pair<QString, double>> columns(const Row& r, const Extras& extras) {
     std::vector<std::pair<QString, double>> c = {
         {"dsc", r.s.bestOverlap.dsc},       {"hm", r.s.bestOverlap.hm},   {"xor", r.s.bestOverlap.xorRatio},
         {"hd95", r.s.bestOverlap.hd95},     {"click_dsc", r.s.click.dsc}, {"click_hd95", r.s.click.hd95},
         {"auto_dsc", r.s.automatic.dsc},    {"auto_hd95", r.s.automatic.hd95},
         {"clusters", double(r.clusters)},   {"iterations", double(r.iterations)}, {"seconds", r.seconds}};
-    if (dilated) c.push_back({"dsc_dilated_gt", r.s.dilatedTruth.dsc});
+    if (extras.dilated) c.push_back({"dsc_dilated_gt", r.s.dilatedTruth.dsc});
+    if (extras.follow) c.push_back({"follow_dsc", r.follow});
     return c;
 }
 
@@ -47,12 +56,12 @@ struct Summary {
     std::map<QString, double> mean, sd;
 };
 
-Summary summarize(const std::vector<Row>& rows, bool dilated) {
+Summary summarize(const std::vector<Row>& rows, const Extras& extras) {
     Summary s;
     if (rows.empty()) return s;
     std::map<QString, std::vector<double>> values;
     for (const auto& r : rows)
-        for (const auto& [k, v] : columns(r, dilated)) values[k].push_back(v);
+        for (const auto& [k, v] : columns(r, extras)) values[k].push_back(v);
     for (const auto& [k, vs] : values) {
         double m = 0;
         for (double v : vs) m += v;
@@ -91,6 +100,9 @@ int runEval(const QStringList& args) {
         {"progress", "Print one line per iteration."},
         {"slices", "Volumes (NIfTI, DICOM series, multi-frame): evaluate these slices, e.g. 20,31,40 "
                    "(default: the middle one; the mask must be a volume of the same size).", "LIST"},
+        {"follow", "With --slices: also score follow DSC, segment --follow's protocol: on the first slice the "
+                   "click protocol's mask, on each next slice (in --slices order) the regions of its map lying at "
+                   "least half inside the mask before (after an empty one, the click protocol again)."},
     });
     addMethodOptions(p);
     addImageInputOptions(p);
@@ -103,6 +115,8 @@ int runEval(const QStringList& args) {
     for (const QString& m : methods)
         if (m != "msformer" && m != "kmeans") return fail("eval", QString("unknown method '%1'").arg(m), 2);
     const bool dilated = p.isSet("with-dilated-gt");
+    const Extras extras{dilated, p.isSet("follow")};
+    if (extras.follow && !p.isSet("slices")) return fail("eval", "--follow needs --slices (two or more, in order)", 2);
     const bool force = p.isSet("force");
     try {
         if (p.isSet("csv")) msf::io::checkWritable(p.value("csv").toStdString(), force);
@@ -141,6 +155,7 @@ int runEval(const QStringList& args) {
         if (slices.empty()) jobs.push_back({pair, -2});
         for (int s : slices) jobs.push_back({{pair.stem + "@" + std::to_string(s), pair.image, pair.mask}, s});
     }
+    std::map<std::pair<std::string, QString>, cv::Mat> followed;  // (image, method) -> the last slice's mask
     for (const auto& [pair, frame] : jobs) {
         try {
             const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
@@ -162,12 +177,22 @@ int runEval(const QStringList& args) {
                     seg.setObserver(progressPrinter(p.isSet("progress"), opt.msformer.maxIterations));
                     r = seg.run(buffer);
                 }
-                Row row{QString::fromStdString(pair.stem), msf::evaluateAllProtocols(msf::toMat(r.original), truth, grey),
+                const cv::Mat labels = msf::toMat(r.original);
+                Row row{QString::fromStdString(pair.stem), msf::evaluateAllProtocols(labels, truth, grey),
                         r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0};
+                if (extras.follow) {
+                    cv::Mat& before = followed[{pair.image, m}];
+                    before = !before.empty() && before.size() == labels.size() && cv::countNonZero(before) > 0
+                                 ? msf::selectLikeMask(labels, before).mask
+                                 : msf::selectByTruthClicks(labels, truth).mask;
+                    row.follow = msf::scoreOverlap(before, truth).dsc;
+                }
                 out << QString("%1 %2: DSC %3  click %4  auto %5  (%6 clusters, %7 s)\n")
                            .arg(row.image, -24).arg(m, -8)
                            .arg(row.s.bestOverlap.dsc * 100, 5, 'f', 1).arg(row.s.click.dsc * 100, 5, 'f', 1)
                            .arg(row.s.automatic.dsc * 100, 5, 'f', 1).arg(row.clusters).arg(row.seconds, 0, 'f', 2);  // as segment does: k-means takes 0.01 s
+                if (extras.follow) out << QString("%1 %2: follow %3\n").arg(row.image, -24).arg(m, -8)
+                                              .arg(row.follow * 100, 5, 'f', 1);
                 out.flush();
                 rows[m].push_back(row);
                 parameters[m] = runParameters(opt, m, r);
@@ -189,18 +214,19 @@ int runEval(const QStringList& args) {
         const auto found = rows.find(m);
         if (found == rows.end()) continue;
         const auto& rs = found->second;
-        const Summary s = summarize(rs, dilated);
+        const Summary s = summarize(rs, extras);
         out << QString("%1 %2 %3 %4 %5 %6 %7 %8\n")
                    .arg(m, -9).arg(rs.size(), 3).arg(pm(s, "dsc"), 12).arg(pm(s, "hm"), 12).arg(pm(s, "xor"), 12)
                    .arg(pm(s, "hd95", 1.0), 12).arg(pm(s, "click_dsc"), 12).arg(pm(s, "auto_dsc"), 12);
         if (dilated) out << "          DSC with dilated ground truth (uses the truth): " << pm(s, "dsc_dilated_gt") << "\n";
+        if (extras.follow) out << "          follow DSC (one truth click on the first slice): " << pm(s, "follow_dsc") << "\n";
         QJsonObject mean, sd;
         for (const auto& [k, v] : s.mean) mean[k] = v;
         for (const auto& [k, v] : s.sd) sd[k] = v;
         QJsonArray per;
         for (const auto& r : rs) {
             QJsonObject o{{"image", r.image}};
-            for (const auto& [k, v] : columns(r, dilated)) o[k] = std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+            for (const auto& [k, v] : columns(r, extras)) o[k] = std::isfinite(v) ? QJsonValue(v) : QJsonValue();
             per.append(o);
         }
         QJsonObject settings;
@@ -213,19 +239,21 @@ int runEval(const QStringList& args) {
     try {
         if (p.isSet("json")) {
             json["protocol"] = "dsc/hm/xor/hd95: best-overlap cluster (paper Table 1); click_*: one simulated click "
-                               "per ground-truth component; auto_*: no ground truth";
+                               "per ground-truth component; auto_*: no ground truth; follow_dsc (--follow): the "
+                               "click protocol on the first slice, then each slice's regions at least half inside "
+                               "the slice before's mask";
             const QByteArray bytes = QJsonDocument(json).toJson();
             msf::io::writeFileAtomic(p.value("json").toStdString(), {bytes.begin(), bytes.end()}, force);
         }
         if (p.isSet("csv")) {
             QByteArray csv = "method,image";
-            const auto header = columns(Row{}, dilated);
+            const auto header = columns(Row{}, extras);
             for (const auto& [k, v] : header) csv += "," + k.toUtf8();
             csv += "\n";
             for (const QString& m : methods)
                 for (const auto& r : rows.count(m) ? rows.at(m) : std::vector<Row>{}) {
                     csv += (m + "," + r.image).toUtf8();
-                    for (const auto& [k, v] : columns(r, dilated)) csv += "," + QByteArray::number(v, 'g', 6);
+                    for (const auto& [k, v] : columns(r, extras)) csv += "," + QByteArray::number(v, 'g', 6);
                     csv += "\n";
                 }
             msf::io::writeFileAtomic(p.value("csv").toStdString(), {csv.begin(), csv.end()}, force);
