@@ -327,6 +327,7 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Pick as on the &nearest slice with a mask"), QKeySequence("N"), this,
                     &MainWindow::pickLikeNearestFrame);
     edit->addAction(tr("&Follow to the next slice"), QKeySequence("Shift+N"), this, &MainWindow::followToNextFrame);
+    edit->addAction(tr("Follow to the &last slice"), QKeySequence("Ctrl+Shift+N"), this, &MainWindow::followToLastFrame);
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
@@ -414,7 +415,8 @@ QString MainWindow::shortcutHelp() const {
          {{tr("Click"), tr("the region under the cursor")}, {tr("Ctrl+click"), tr("add a region")},
           {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")},
           {"N", tr("the regions lying mostly inside the nearest slice's mask")},
-          {"Shift+N", tr("next slice: run MS-Former, then N")}}},
+          {"Shift+N", tr("next slice: run MS-Former, then N")},
+          {"Ctrl+Shift+N", tr("the same to the last slice (Esc stops)")}}},
         {tr("Mask"),
          {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
           {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
@@ -866,6 +868,7 @@ void MainWindow::runKMeans() {
 }
 
 void MainWindow::cancelRun() {
+    followOn_ = false;
     if (stopRun()) iterationLabel_->setText(tr("cancelled"));
 }
 
@@ -949,6 +952,14 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
     if (method != "kmeans" && job == followJob_) {  // Shift+N's run: pick as on the frame it came from
         followJob_ = 0;
         pickLikeNearestFrameOn(false);
+        // Ctrl+Shift+N goes on while there is a next frame and something to follow.
+        const bool goOn = followOn_ && image_.current + 1 < image_.frameCount() && cv::countNonZero(mask_->mask()) > 0;
+        if (goOn)  // after this run's signals; Esc in between stops it
+            QTimer::singleShot(0, this, [this] {
+                if (followOn_) followToLastFrame();
+            });
+        else if (followOn_) statusBar()->showMessage(tr("Followed to frame %1").arg(image_.current), 8000);
+        followOn_ = goOn;
     }
     emit runFinished(method);
 }
@@ -978,7 +989,13 @@ void MainWindow::pickOn(bool kmeans, QPoint p, Qt::KeyboardModifiers mods) {
 
 void MainWindow::pickLikeNearestFrame() { pickLikeNearestFrameOn(showKMeans_); }
 
+void MainWindow::followToLastFrame() {
+    followToNextFrame();
+    followOn_ = followJob_ != 0 && followJob_ == runningJob_;
+}
+
 void MainWindow::followToNextFrame() {
+    followOn_ = false;
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     if (image_.current + 1 >= image_.frameCount())
         return showError(image_.frameCount() > 1 ? tr("This is the last frame: no next one to follow to.")

@@ -54,6 +54,9 @@ public:
     void pickLikeNearestFrame();
     // Shift+N: to the next frame, run MS-Former there, and once it finishes pick as on the frame left (N).
     void followToNextFrame();
+    // Ctrl+Shift+N: Shift+N again and again, to the last frame or until a frame's pick comes out empty;
+    // Esc (or moving to another frame) stops it.
+    void followToLastFrame();
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, closing) drops masks that no
     // export has written (of any frame): asks Discard, Cancel or Export...
@@ -192,6 +195,7 @@ private:
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
+    bool followOn_ = false;     // Ctrl+Shift+N: follow on to the next frame after that pick
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;
