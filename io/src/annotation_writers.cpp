@@ -111,11 +111,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
         for (const auto& f : p.frames) {
             j["source"]["frames_in_mask"].push_back(f.frame);
             json one{{"frame", f.frame}, {"window", windowJson(f.window)}, {"chosen", f.chosen}};
-            if (m.format == "DICOM") {
-                Image at = source;  // the frames are shared, not copied
-                at.current = f.frame;
-                one["sop_instance_uid"] = currentSopInstanceUid(at);
-            }
+            if (m.format == "DICOM") one["sop_instance_uid"] = sopInstanceUidOf(source, f.frame);
             j["per_frame"].push_back(one);
         }
     }

@@ -69,17 +69,7 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
     setUpDcmtk();
     const auto& m = source.meta;
     if (m.format != "DICOM") throw IoError(path, "DICOM SEG needs a DICOM source image (this one is " + m.format + ")");
-    if (masks.empty()) throw IoError(path, "DICOM SEG: no frame's mask to write");
-    std::vector<bool> given(source.frameCount(), false);
-    for (const auto& fm : masks) {
-        if (fm.frame < 0 || fm.frame >= source.frameCount())
-            throw IoError(path, "frame " + std::to_string(fm.frame) + " is not in the image (" +
-                                    std::to_string(source.frameCount()) + " frames)");
-        if (fm.mask.size() != source.frames[fm.frame].size())
-            throw IoError(path, "the mask of frame " + std::to_string(fm.frame) + " is not the frame's size");
-        if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
-        given[fm.frame] = true;
-    }
+    checkFrameMasks(path, masks, source);
     checkWritable(path, overwrite);
     const std::string sourceFile =
         std::filesystem::is_directory(m.sourcePath) || m.sopInstanceUids.size() > 1 ? std::string() : m.sourcePath;
@@ -154,10 +144,9 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
     std::map<std::string, OFVector<Uint32>> referenced;  // source instance -> its frames referenced (none: single-frame)
     std::vector<std::string> instanceOrder;
     for (size_t rank = 0; rank < ordered.size(); ++rank) {
-        Image at = source;  // the frames are shared, not copied
-        at.current = ordered[rank].frame;
-        const std::string sopInstance = currentSopInstanceUid(at);
-        const int sourceFrame = currentInstanceFrameNumber(at);  // 0: a single-frame instance
+        const int frame = ordered[rank].frame;
+        const std::string sopInstance = sopInstanceUidOf(source, frame);
+        const int sourceFrame = instanceFrameNumberOf(source, frame);  // 0: a single-frame instance
         if (!referenced.count(sopInstance)) instanceOrder.push_back(sopInstance);
         auto& frames = referenced[sopInstance];
         if (sourceFrame > 0) frames.push_back(static_cast<Uint32>(sourceFrame));
@@ -165,7 +154,7 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
         OFVector<FGBase*> perFrame;
         FGPlanePosPatient position;
         if (placed) {
-            const auto p = currentFramePosition(at);
+            const auto p = framePosition(source, frame);
             check(position.setImagePositionPatient(fmt(p[0]).c_str(), fmt(p[1]).c_str(), fmt(p[2]).c_str()), path,
                   "position");
             perFrame.push_back(&position);

@@ -9,6 +9,8 @@
 #include <tuple>
 #include <vector>
 
+#include "msformer/io/io_error.h"
+
 namespace msf::io {
 
 namespace {
@@ -41,12 +43,13 @@ std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
 }
 
-std::array<double, 3> currentFramePosition(const Image& image) {
+std::array<double, 3> currentFramePosition(const Image& image) { return framePosition(image, image.current); }
+
+std::array<double, 3> framePosition(const Image& image, int frame) {
     const auto& m = image.meta;
-    if (image.current >= 0 && static_cast<size_t>(image.current) < m.framePositions.size())
-        return m.framePositions[image.current];
+    if (frame >= 0 && static_cast<size_t>(frame) < m.framePositions.size()) return m.framePositions[frame];
     const auto n = sliceNormal(m.imageOrientation);
-    const double step = image.frameCount() > 1 ? image.current * std::max(0.0, m.sliceSpacing) : 0.0;
+    const double step = image.frameCount() > 1 ? frame * std::max(0.0, m.sliceSpacing) : 0.0;
     return {m.imagePosition[0] + step * n[0], m.imagePosition[1] + step * n[1], m.imagePosition[2] + step * n[2]};
 }
 
@@ -110,20 +113,36 @@ std::array<std::string, 4> edgeLetters(const Image& image) {
             directionLetters(d.down)};
 }
 
-std::string currentSopInstanceUid(const Image& image) {
+std::string currentSopInstanceUid(const Image& image) { return sopInstanceUidOf(image, image.current); }
+
+std::string sopInstanceUidOf(const Image& image, int frame) {
     const auto& m = image.meta;
-    return image.current >= 0 && static_cast<size_t>(image.current) < m.sopInstanceUids.size()
-               ? m.sopInstanceUids[image.current]
-               : m.sopInstanceUid;
+    return frame >= 0 && static_cast<size_t>(frame) < m.sopInstanceUids.size() ? m.sopInstanceUids[frame]
+                                                                                : m.sopInstanceUid;
 }
 
-int currentInstanceFrameNumber(const Image& image) {
+int currentInstanceFrameNumber(const Image& image) { return instanceFrameNumberOf(image, image.current); }
+
+int instanceFrameNumberOf(const Image& image, int frame) {
     const auto& m = image.meta;
-    if (m.format != "DICOM" || image.current < 0) return 0;
+    if (m.format != "DICOM" || frame < 0) return 0;
     if (!m.sopInstanceUids.empty())  // a series: each file's own frame numbers, if it has several frames
-        return static_cast<size_t>(image.current) < m.instanceFrameNumbers.size() ? m.instanceFrameNumbers[image.current]
-                                                                                  : 0;
-    return image.frameCount() > 1 ? image.current + 1 : 0;
+        return static_cast<size_t>(frame) < m.instanceFrameNumbers.size() ? m.instanceFrameNumbers[frame] : 0;
+    return image.frameCount() > 1 ? frame + 1 : 0;
+}
+
+void checkFrameMasks(const std::string& path, const std::vector<FrameMask>& masks, const Image& source) {
+    if (masks.empty()) throw IoError(path, "no frame's mask to write");
+    std::vector<bool> given(source.frameCount(), false);
+    for (const auto& fm : masks) {
+        if (fm.frame < 0 || fm.frame >= source.frameCount())
+            throw IoError(path, "frame " + std::to_string(fm.frame) + " is not in the image (" +
+                                    std::to_string(source.frameCount()) + " frames)");
+        if (fm.mask.size() != masks.front().mask.size() || fm.mask.size() != source.frames[fm.frame].size())
+            throw IoError(path, "the mask of frame " + std::to_string(fm.frame) + " is not the frame's size");
+        if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
+        given[fm.frame] = true;
+    }
 }
 
 std::vector<Window> ctPresets() {

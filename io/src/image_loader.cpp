@@ -104,22 +104,17 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
 }
 
 std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image) {
-    std::vector<MaskFrame> which;
-    for (int f = 0; f < image.frameCount(); ++f) {
-        Image at = image;  // the frames are shared, not copied
-        at.current = f;
-        which.push_back(maskFrameFor(at));
-    }
-    std::vector<cv::Mat> masks(image.frameCount());
+    const MaskFrame which = maskFrameFor(image);  // what maskOf reads of it is the same for every frame
     if (looksLikeDicom(path) && isDicomSeg(path)) {
         std::vector<std::pair<std::string, int>> instances;
-        for (const auto& w : which) instances.push_back({w.sopInstanceUid, w.instanceFrameNumber});
-        return readDicomSegMasksFor(path, instances, which.empty() ? std::vector<std::string>{}
-                                                                   : which.front().seriesSopInstanceUids);
+        for (int f = 0; f < image.frameCount(); ++f)
+            instances.push_back({sopInstanceUidOf(image, f), instanceFrameNumberOf(image, f)});
+        return readDicomSegMasksFor(path, instances, which.seriesSopInstanceUids);
     }
+    std::vector<cv::Mat> masks(image.frameCount());
     Image file = loadImage(path, {});
     if (file.frameCount() == 1 && image.frameCount() >= 1) {  // one slice (a PNG): the shown frame's
-        masks[image.current] = maskOf(path, file, which[image.current]);
+        masks[image.current] = maskOf(path, file, which);
         return masks;
     }
     if (file.frameCount() != image.frameCount())
@@ -127,7 +122,7 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image)
                                 std::to_string(image.frameCount()));
     for (int f = 0; f < file.frameCount(); ++f) {
         file.current = f;
-        masks[f] = maskOf(path, file, which[f]);
+        masks[f] = maskOf(path, file, which);
     }
     return masks;
 }

@@ -210,24 +210,13 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
 void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
                     bool overwrite) {
     if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
-    if (masks.empty()) throw IoError(path, "no frame's mask to write");
+    checkFrameMasks(path, masks, source);
     checkWritable(path, overwrite);
     const auto& m = source.meta;
     // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine; so do several
     // frames of any other source (a slice alone keeps a one-slice file at its own position).
     const bool niftiGrid = (m.format == "NIfTI" || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
     const bool volume = niftiGrid || masks.size() > 1;
-    const cv::Size shown = masks.front().mask.size();
-    std::vector<bool> given(source.frameCount(), false);
-    for (const auto& fm : masks) {
-        if (fm.frame < 0 || fm.frame >= source.frameCount())
-            throw IoError(path, "frame " + std::to_string(fm.frame) + " is not in the image (" +
-                                    std::to_string(source.frameCount()) + " frames)");
-        if (fm.mask.size() != shown || fm.mask.size() != source.frames[fm.frame].size())
-            throw IoError(path, "the mask of frame " + std::to_string(fm.frame) + " is not the frame's size");
-        if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
-        given[fm.frame] = true;
-    }
     const cv::Size stored = storedFromShown(masks.front().mask > 0, m.niftiTurn).size();  // the file's (i, j) grid
     const int64_t nx = stored.width, ny = stored.height, nz = volume ? source.frameCount() : 1;
     const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
@@ -240,9 +229,6 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
         for (int64_t j = 0; j < ny; ++j)
             for (int64_t i = 0; i < nx; ++i) data[(k * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
     }
-    // The affine's origin: the first voxel of slice 0 of a volume, else of the one slice written.
-    Image origin = source;  // (the frames are shared, not copied)
-    origin.current = volume ? 0 : masks.front().frame;
     nifti_dmat44 a{};
     if (m.hasNiftiAffine) {
         for (int r = 0; r < 4; ++r)
@@ -255,7 +241,7 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
         // DICOM: x = P + i dx row + j dy col + k step (LPS), P the position of the slice
         // written (of the first frame for a volume), step dz along the normal; RAS negates
         // the first two axes.
-        const auto p = currentFramePosition(origin);
+        const auto p = framePosition(source, volume ? 0 : masks.front().frame);
         const auto n = sliceNormal(m.imageOrientation);
         const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
         const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};

@@ -74,6 +74,10 @@ struct FrameMask {
     int frame = 0;
     cv::Mat mask;  // CV_8U, the frame's size as shown; > 0 is inside
 };
+// What a writer of several frames' masks to `path` refuses, as IoError naming
+// it: none given, a frame outside `source`, a mask not its frame's size (or not
+// the size of the others), a frame given twice.
+void checkFrameMasks(const std::string& path, const std::vector<FrameMask>& masks, const Image& source);
 
 // Normal of the image plane: row x column direction cosines (DICOM Image
 // Orientation (Patient), LPS).
@@ -81,6 +85,7 @@ std::array<double, 3> sliceNormal(const std::array<double, 6>& orientation);
 // LPS position of the current frame's first pixel: the slice's own in a
 // series, else the first frame's plus current x slice spacing along the normal.
 std::array<double, 3> currentFramePosition(const Image& image);
+std::array<double, 3> framePosition(const Image& image, int frame);  // the same for another frame
 
 // The patient directions (LPS unit vectors) that the shown slice's columns
 // (left to right) and rows (top to bottom) run along: DICOM's Image
@@ -103,10 +108,12 @@ std::array<std::string, 4> edgeLetters(const Image& image);
 
 // SOP Instance UID of the current frame: the slice's own in a series, else the file's.
 std::string currentSopInstanceUid(const Image& image);
+std::string sopInstanceUidOf(const Image& image, int frame);
 // DICOM Referenced Frame Number of the current frame within its SOP instance
 // (1-based) when that instance has several frames; 0 for a single-frame instance
 // or a non-DICOM image.
 int currentInstanceFrameNumber(const Image& image);
+int instanceFrameNumberOf(const Image& image, int frame);
 
 // Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
 // (-1000..400 HU), the default for CT.
