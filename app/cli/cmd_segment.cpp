@@ -124,9 +124,9 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
     return inputs;
 }
 
-msf::io::SegDescription segDescription() {
+msf::io::SegDescription segDescription(const std::string& softwareVersion) {
     msf::io::SegDescription d;
-    d.softwareVersion = msf::runtimeInfo().engineVersion;
+    d.softwareVersion = softwareVersion;
     return d;
 }
 
@@ -191,6 +191,8 @@ int runSegment(const QStringList& args) {
     if (follow && (frames.empty() || target.kind == TargetChoice::None))
         return fail("segment", "--follow needs several frames (--frame A-B, a list or all) and a --target", 2);
 
+    // Once, not per frame: runtimeInfo() also looks for the device and the BLAS.
+    const std::string version = msf::runtimeInfo().engineVersion;
     int failures = 0;
     const auto inputs = expandFolders(p.positionalArguments(), p.isSet("series"), &failures);
     QTextStream out(stdout);
@@ -310,7 +312,7 @@ int runSegment(const QStringList& args) {
                 for (const auto& [format, file] : maskPaths) {
                     if (format == "png") msf::io::writeMaskPng(file, mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
-                    else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(), force);
+                    else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(version), force);
                     else if (format == "coco")
                         msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force);
                 }
@@ -319,7 +321,7 @@ int runSegment(const QStringList& args) {
                 prov.parameters = runParameters(opt, method, r);
                 prov.clusters = chosen;
                 prov.postProcessing = target.kind == TargetChoice::Cluster ? "none" : "connected regions, holes filled";
-                prov.softwareVersion = msf::runtimeInfo().engineVersion;
+                prov.softwareVersion = version;
                 auto outputs = maskPaths;
                 outputs.erase("provenance");
                 outputs["clusters"] = clustersPath;
@@ -344,7 +346,7 @@ int runSegment(const QStringList& args) {
             if (!volumePaths.empty()) {
                 for (const auto& [format, file] : volumePaths) {
                     if (format == "nifti") msf::io::writeNiftiMask(file, volumeMasks, image, force);
-                    else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(), force);
+                    else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(version), force);
                 }
                 auto outputs = volumePaths;
                 outputs.erase("provenance");
