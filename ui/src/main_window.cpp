@@ -733,11 +733,7 @@ void MainWindow::showMaskOf(int frame) {
     // A frame left without an edit keeps no model: a slider drag across a volume would leave one mask per slice.
     for (auto it = frameMasks_.begin(); it != frameMasks_.end();) {
         if (it->first != frame && it->second->undoStack()->count() == 0) {
-            if (it->second == mask_) {
-                disconnect(maskChanged_);
-                mask_ = nullptr;
-            }
-            delete it->second;
+            delete it->second;  // (mask_ may be it: set below; a deleted object's connections go with it)
             it = frameMasks_.erase(it);
         } else {
             ++it;
@@ -1149,11 +1145,11 @@ void MainWindow::refreshMaskInfo() {
     const std::string size = mask::sizeText(m, image_.meta.spacingX, image_.meta.spacingY);
     QString text = size == "empty" ? tr("Mask: empty (click a region, or paint with B)")
                                    : tr("Mask: %1").arg(QString::fromStdString(size));
-    // The other frames' masks stay (a NIfTI or SEG export writes them all): say where they are.
-    const std::vector<int> frames = framesWithMask();
-    if (!frames.empty() && (frames.size() > 1 || frames.front() != image_.current)) {
+    // The other frames' masks stay (a NIfTI or SEG export writes them all): say where they are. Not counted
+    // for a single frame: this runs on every pick and stroke (a 24 MP mask takes milliseconds to count).
+    const std::vector<int> frames = image_.frameCount() > 1 ? framesWithMask() : std::vector<int>{};
+    if (!frames.empty() && (frames.size() > 1 || frames.front() != image_.current))
         text += "\n" + tr("Frames with a mask: %1").arg(frameRanges(frames));
-    }
     maskInfoLabel_->setText(text);
 }
 
