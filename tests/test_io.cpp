@@ -464,6 +464,8 @@ private slots:
         const auto img = msf::io::loadImage(fmri);
         QCOMPARE(img.frameCount(), 4);
         QCOMPARE(img.meta.niftiVolumes, 7);
+        QCOMPARE(img.meta.bitsAllocated, 32);  // float32 voxels: all 32 bits stored (info said "stored 8")
+        QCOMPARE(img.meta.bitsStored, 32);
         double lo, hi;
         cv::minMaxLoc(img.frames[3], &lo, &hi);
         QCOMPARE(hi, 345.0);  // k = 3, j = 4, i = 5 of volume 0, not of volume 6 (6345)

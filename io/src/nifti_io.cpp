@@ -146,7 +146,8 @@ Image readNifti(const std::string& path) {
     m.sourcePath = path;
     m.format = "NIfTI";
     m.photometric = "MONOCHROME2";
-    m.bitsAllocated = nim->nbyper * 8;
+    m.bitsAllocated = m.bitsStored = nim->nbyper * 8;  // a NIfTI voxel uses all its bits
+    m.isSigned = nim->datatype == DT_INT8 || nim->datatype == DT_INT16 || nim->datatype == DT_INT32;
     m.rescaleSlope = slope;
     m.rescaleIntercept = inter;
     m.spacingX = m.niftiTurn.transpose ? nim->dy : nim->dx;  // along the shown columns
