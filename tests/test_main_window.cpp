@@ -1010,6 +1010,63 @@ private slots:
         QVERIFY(w.close());
     }
 
+    void theSlicesBetweenTwoMaskedSlicesAreFilled() {
+        // Ctrl+I on a five-slice volume with a small square on slice 0 and a large one on slice 4: slices 1-3 get
+        // squares growing from one to the other, each one undoable step of its own; a slice painted by hand
+        // keeps its mask and splits the gap.
+        const QString volume = writeFlatVolume(dir.filePath("five_slices.nii"), 5);
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(volume);
+        QVERIFY(loaded.wait(10000));
+        QAction* fill = actionWithShortcut(w, QKeySequence("Ctrl+I"));
+        QVERIFY(fill);
+        QVERIFY(w.shortcutHelp().contains("Ctrl+I"));
+        auto square = [&w](int x0, int y0, int x1, int y1) {
+            for (int y = y0; y <= y1; ++y) w.paintStroke({QPoint(x0, y), QPoint(x1, y)}, false);
+        };
+        w.setFrame(0);
+        square(12, 10, 15, 13);
+        fill->trigger();  // one slice with a mask: nothing to fill between
+        QVERIFY2(w.lastError().contains("two slices"), qPrintable(w.lastError()));
+        const cv::Mat small = w.maskModel()->mask().clone();
+        w.setFrame(4);
+        square(4, 2, 27, 21);
+        const cv::Mat large = w.maskModel()->mask().clone();
+        QVERIFY(cv::countNonZero(small & ~large) == 0);
+        fill->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(w.framesWithMask(), (std::vector<int>{0, 1, 2, 3, 4}), 5000);
+        QVERIFY2(w.maskInfoText().contains("Frames with a mask: 0-4"), qPrintable(w.maskInfoText()));
+        int previous = cv::countNonZero(small);
+        for (int f = 1; f <= 3; ++f) {
+            w.setFrame(f);
+            const cv::Mat m = w.maskModel()->mask();
+            QCOMPARE(cv::countNonZero(small & ~m), 0);  // nested between the two
+            QCOMPARE(cv::countNonZero(m & ~large), 0);
+            QVERIFY(cv::countNonZero(m) > previous);
+            previous = cv::countNonZero(m);
+            QCOMPARE(w.maskModel()->steps(), QStringList{"fill between frames 0 and 4"});
+        }
+        QVERIFY(previous < cv::countNonZero(large));
+        w.maskModel()->undoStack()->undo();  // slice 3's fill only
+        QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 1, 2, 4}));
+        // Slice 2 cleared and painted by hand: Ctrl+I now fills slice 3 only (between 2 and 4), slice 2 kept.
+        w.setFrame(2);
+        w.maskModel()->undoStack()->undo();
+        square(20, 15, 22, 17);
+        const cv::Mat painted = w.maskModel()->mask().clone();
+        w.setFrame(1);
+        w.maskModel()->undoStack()->undo();  // slice 1 empty again: lies between 0 and 2
+        fill->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(w.framesWithMask(), (std::vector<int>{0, 1, 2, 3, 4}), 5000);
+        QCOMPARE(w.maskModel()->steps(), QStringList{"fill between frames 0 and 2"});  // the shown slice 1
+        w.setFrame(2);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != painted), 0);
+        w.setFrame(3);
+        QCOMPARE(w.maskModel()->steps(), QStringList{"fill between frames 2 and 4"});
+        fill->trigger();  // no slice left between two masked ones
+        QVERIFY2(w.lastError().contains("No slice lies between"), qPrintable(w.lastError()));
+    }
     void aPickIsCarriedToTheNextSliceOfAVolume() {
         // A disc drifting across three slices: picked on slice 0, carried to
         // slice 1 by N on slice 1's own map (the disc there, not slice 0's

@@ -8,6 +8,7 @@
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
+#include "msformer/slice_interpolation.h"
 #include "msformer/target_selection.h"
 
 namespace {
@@ -234,6 +235,55 @@ private slots:
         QVERIFY(cv::countNonZero(most.mask(cv::Rect(24, 9, 13, 13))) > 100);  // B as well now
         QCOMPARE(cv::countNonZero(msf::selectLikeMask(labels, cv::Mat::zeros(labels.size(), CV_8U)).mask), 0);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::selectLikeMask(labels, cv::Mat::zeros(5, 5, CV_8U)));
+    }
+    void theSlicesBetweenTwoMasksMorphFromOneToTheOther() {
+        // The signed distance is negative inside, positive outside, +-0.5 at the pixels either side of the outline.
+        const cv::Mat square = rect(20, 20, {5, 5, 10, 10});
+        const cv::Mat d = msf::mask::signedDistance(square);
+        QCOMPARE(d.at<float>(5, 5), -0.5f);
+        QCOMPARE(d.at<float>(5, 4), 0.5f);
+        QCOMPARE(d.at<float>(9, 9), -4.5f);    // 5 px from the nearest outside pixel (row 4)
+        QCOMPARE(d.at<float>(10, 0), 4.5f);
+        // A disc of radius 10 to one of radius 20 over three slices: radii about 12.5, 15, 17.5, in order.
+        cv::Mat small = cv::Mat::zeros(60, 60, CV_8U), large = small.clone();
+        cv::circle(small, {30, 30}, 10, 255, cv::FILLED);
+        cv::circle(large, {30, 30}, 20, 255, cv::FILLED);
+        const auto grown = msf::mask::masksBetween(small, large, 3);
+        QCOMPARE(int(grown.size()), 3);
+        int previous = cv::countNonZero(small);
+        for (int i = 0; i < 3; ++i) {
+            const double r = 10 + 2.5 * (i + 1), area = cv::countNonZero(grown[i]);
+            QVERIFY2(std::abs(area - CV_PI * r * r) < 0.05 * CV_PI * r * r,
+                     qPrintable(QString("slice %1: %2 px, a disc of radius %3 has %4").arg(i).arg(area).arg(r).arg(CV_PI * r * r)));
+            QCOMPARE(cv::countNonZero(grown[i] & ~large), 0);  // nested between the two
+            QCOMPARE(cv::countNonZero(small & ~grown[i]), 0);
+            QVERIFY(area > previous);
+            previous = int(area);
+        }
+        // The same mask either side gives it back on every slice between.
+        for (const cv::Mat& m : msf::mask::masksBetween(small, small, 4)) QCOMPARE(cv::countNonZero(m != small), 0);
+        // A disc of radius 10 moving by 8 px: half way, about that disc half way along (blending distances flattens a
+        // moving shape across its motion: 0.94 DSC here).
+        cv::Mat left = cv::Mat::zeros(40, 60, CV_8U), right = left.clone(), middle = left.clone();
+        cv::circle(left, {26, 20}, 10, 255, cv::FILLED);
+        cv::circle(right, {34, 20}, 10, 255, cv::FILLED);
+        cv::circle(middle, {30, 20}, 10, 255, cv::FILLED);
+        const cv::Mat moved = msf::mask::masksBetween(left, right, 1)[0];
+        QVERIFY2(msf::scoreMasks(moved, middle).dsc > 0.9, qPrintable(QString::number(msf::scoreMasks(moved, middle).dsc)));
+        const cv::Moments m = cv::moments(moved, true);
+        QVERIFY(std::abs(m.m10 / m.m00 - 30) < 0.5);
+        // A region in one mask only shrinks away towards the other slice; two regions joining
+        // make one between them.
+        cv::Mat one = left.clone(), two = left.clone();
+        cv::circle(two, {50, 20}, 6, 255, cv::FILLED);
+        const auto vanishing = msf::mask::masksBetween(two, one, 3);
+        QVERIFY(cv::countNonZero(vanishing[0](cv::Rect(40, 0, 20, 40))) > 0);
+        QVERIFY(cv::countNonZero(vanishing[0](cv::Rect(40, 0, 20, 40))) < cv::countNonZero(two(cv::Rect(40, 0, 20, 40))));
+        QCOMPARE(cv::countNonZero(vanishing[2](cv::Rect(40, 0, 20, 40))), 0);
+        // Nothing between neighbours; sizes must agree.
+        QVERIFY(msf::mask::masksBetween(small, large, 0).empty());
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::mask::masksBetween(small, left, 1));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::mask::masksBetween(small, large, -1));
     }
     void bestOverlapPicksOneCluster() {
         // Cluster 1: the target square plus a far corner blob (like a vignette).

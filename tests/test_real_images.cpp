@@ -9,7 +9,9 @@
 #include <dcmtk/dcmdata/dctk.h>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <numeric>
 
 #include <zlib.h>
 
@@ -19,6 +21,8 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/metrics.h"
+#include "msformer/slice_interpolation.h"
 
 namespace fs = std::filesystem;
 
@@ -660,6 +664,45 @@ private slots:
         for (int r = 0; r < 3; ++r)
             for (int c = 0; c < 4; ++c) QVERIFY(std::abs(back.meta.niftiAffine[r][c] - brain.meta.niftiAffine[r][c]) < 1e-4);
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeNiftiMask(out, mask, brain, false));
+    }
+    void slicesBetweenAnnotatedSlicesOfARealBrainMaskAreInterpolated() {
+        // The app's Fill between slices on real brain masks (the ITK skull strip, Colin27's BET mask): every g-th
+        // slice of the mask kept, the slices between interpolated, each scored against its own slice of the mask.
+        // Interpolating beats copying the nearer kept slice at every spacing; figures printed.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        const QString colin = dataDir() + "/mricron-data/usr/share/mricron/templates/";
+        REQUIRE_DATA(itk + "KmeansTest_T1RawSkullStrip.nii.gz");
+        REQUIRE_DATA(colin + "ch2bet.nii.gz");
+        const std::vector<std::pair<QString, QString>> sets = {{"ITK", itk + "KmeansTest_T1RawSkullStrip.nii.gz"},
+                                                               {"Colin27", colin + "ch2bet.nii.gz"}};
+        for (const auto& [name, path] : sets) {
+            const auto volume = msf::io::loadImage(s(path));
+            const std::vector<cv::Mat> truth = msf::io::loadMaskFrames(s(path), volume);
+            int first = -1, last = -1;
+            for (int f = 0; f < int(truth.size()); ++f)
+                if (cv::countNonZero(truth[f])) {
+                    if (first < 0) first = f;
+                    last = f;
+                }
+            QVERIFY(last - first > 40);
+            for (int gap : {2, 4, 8}) {
+                std::vector<double> interpolated, copied;
+                for (int a = first; a + gap <= last; a += gap) {
+                    const auto between = msf::mask::masksBetween(truth[a], truth[a + gap], gap - 1);
+                    for (int i = 1; i < gap; ++i) {
+                        interpolated.push_back(msf::scoreMasks(between[i - 1], truth[a + i]).dsc);
+                        copied.push_back(msf::scoreMasks(truth[2 * i < gap ? a : a + gap], truth[a + i]).dsc);
+                    }
+                }
+                auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
+                auto lowest = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+                qInfo("%s, slices %d-%d, one in %d kept: %zu slices filled, DSC mean %.3f (lowest %.3f); "
+                      "nearer kept slice copied: %.3f (%.3f)",
+                      qPrintable(name), first, last, gap, interpolated.size(), mean(interpolated), lowest(interpolated),
+                      mean(copied), lowest(copied));
+                QVERIFY2(mean(interpolated) > mean(copied), qPrintable(name + " every " + QString::number(gap)));
+            }
+        }
     }
     void dicomSegRoundTripAndValidation() {
         REQUIRE_DATA(pydicom("CT_small.dcm"));

@@ -43,6 +43,7 @@
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
 #include "msformer/runtime_info.h"
+#include "msformer/slice_interpolation.h"
 #include "msformer/target_selection.h"
 #include "msformer/ui/image_view.h"
 #include "msformer/ui/loss_plot.h"
@@ -328,6 +329,7 @@ void MainWindow::buildMenus() {
                     &MainWindow::pickLikeNearestFrame);
     edit->addAction(tr("&Follow to the next slice"), QKeySequence("Shift+N"), this, &MainWindow::followToNextFrame);
     edit->addAction(tr("Follow to the &last slice"), QKeySequence("Ctrl+Shift+N"), this, &MainWindow::followToLastFrame);
+    edit->addAction(tr("Fill &between slices"), QKeySequence("Ctrl+I"), this, &MainWindow::fillBetweenFrames);
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
@@ -416,7 +418,8 @@ QString MainWindow::shortcutHelp() const {
           {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")},
           {"N", tr("the regions lying mostly inside the nearest slice's mask")},
           {"Shift+N", tr("next slice: run MS-Former, then N")},
-          {"Ctrl+Shift+N", tr("the same to the last slice (Esc stops)")}}},
+          {"Ctrl+Shift+N", tr("the same to the last slice (Esc stops)")},
+          {"Ctrl+I", tr("fill the slices between slices with a mask")}}},
         {tr("Mask"),
          {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
           {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
@@ -1001,6 +1004,57 @@ void MainWindow::followToNextFrame() {
     setFrame(image_.current + 1);  // this frame's mask stays; N picks on the next frame's map as on it
     runMsFormer();
     followJob_ = runningJob_;
+}
+
+void MainWindow::fillBetweenFrames() {
+    if (image_.frames.empty()) return showError(tr("Open an image first."));
+    struct Gap {
+        int from, to;
+        cv::Mat first, last;
+    };
+    std::vector<Gap> gaps;  // the frames with a mask, each with the next, where frames lie between them
+    const std::vector<int> keys = framesWithMask();
+    for (size_t i = 1; i < keys.size(); ++i)
+        if (keys[i] - keys[i - 1] > 1)  // (copies: the models' masks change in place under a brush)
+            gaps.push_back({keys[i - 1], keys[i], frameMasks_.at(keys[i - 1])->mask().clone(),
+                            frameMasks_.at(keys[i])->mask().clone()});
+    if (gaps.empty())
+        return showError(keys.size() < 2 ? tr("Fill between slices needs masks on two slices with slices between them: "
+                                              "pick or paint a second slice first.")
+                                         : tr("No slice lies between two slices with a mask (masks on %1).")
+                                               .arg(frameRanges(keys)));
+    using Filled = std::vector<std::pair<int, cv::Mat>>;
+    const int opened = imagesOpened_;
+    runInBackground<Filled>(
+        this,
+        [gaps] {
+            Filled filled;
+            for (const Gap& g : gaps) {
+                std::vector<cv::Mat> masks = mask::masksBetween(g.first, g.last, g.to - g.from - 1);
+                for (size_t i = 0; i < masks.size(); ++i) filled.emplace_back(g.from + 1 + int(i), std::move(masks[i]));
+            }
+            return filled;
+        },
+        [this, opened, gaps](Filled filled) {
+            if (opened != imagesOpened_) return;  // computed for the image open before
+            const PickSource source{"interpolated between slices", {}};
+            std::vector<int> done;
+            for (auto& [frame, m] : filled) {
+                const auto held = frameMasks_.find(frame);
+                if (held != frameMasks_.end() && cv::countNonZero(held->second->mask()) > 0) continue;  // painted since
+                const auto gap = std::find_if(gaps.begin(), gaps.end(), [f = frame](const Gap& g) { return f < g.to; });
+                modelFor(frame)->apply(m, tr("fill between frames %1 and %2").arg(gap->from).arg(gap->to),
+                                       MaskStep::Pick, source);
+                done.push_back(frame);
+            }
+            refreshMaskInfo();
+            statusBar()->showMessage(
+                done.empty() ? tr("Fill between slices: every slice between got a mask of its own meanwhile")
+                             : tr("Filled frames %1 between the frames with a mask (Undo on a frame takes its fill back)")
+                                   .arg(frameRanges(done)),
+                8000);
+        },
+        [this](const QString& e) { showError(e); });
 }
 
 void MainWindow::pickLikeNearestFrameOn(bool kmeans) {

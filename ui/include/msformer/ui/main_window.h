@@ -57,6 +57,10 @@ public:
     // Ctrl+Shift+N: Shift+N again and again, to the last frame or until a frame's pick comes out empty;
     // Esc (or moving to another frame) stops it.
     void followToLastFrame();
+    // Ctrl+I: every frame between two frames with a mask, without one of its own, gets the shape interpolated
+    // between those two (msf::mask::masksBetween), computed off the UI thread; one undoable step on each
+    // frame filled ("fill between frames 10 and 14").
+    void fillBetweenFrames();
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, closing) drops masks that no
     // export has written (of any frame): asks Discard, Cancel or Export...
