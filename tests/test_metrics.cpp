@@ -280,6 +280,18 @@ private slots:
         QVERIFY(cv::countNonZero(vanishing[0](cv::Rect(40, 0, 20, 40))) > 0);
         QVERIFY(cv::countNonZero(vanishing[0](cv::Rect(40, 0, 20, 40))) < cv::countNonZero(two(cv::Rect(40, 0, 20, 40))));
         QCOMPARE(cv::countNonZero(vanishing[2](cv::Rect(40, 0, 20, 40))), 0);
+        // Which slices of a volume get filled: those between two slices with pixels (an empty mask is none),
+        // from the nearest such slice on each side; nothing beyond the last.
+        const cv::Mat none = cv::Mat::zeros(small.size(), CV_8U);
+        const auto filled = msf::mask::fillBetweenSlices({{0, small}, {1, none}, {3, large}, {4, small}, {7, none}});
+        QCOMPARE(int(filled.size()), 2);
+        for (int i = 0; i < 2; ++i) {
+            QCOMPARE(filled[i].frame, i + 1);
+            QCOMPARE(filled[i].from, 0);
+            QCOMPARE(filled[i].to, 3);
+            QCOMPARE(cv::countNonZero(filled[i].mask != msf::mask::masksBetween(small, large, 2)[i]), 0);
+        }
+        QVERIFY(msf::mask::fillBetweenSlices({{2, small}, {5, none}}).empty());
         // Nothing between neighbours; sizes must agree.
         QVERIFY(msf::mask::masksBetween(small, large, 0).empty());
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, msf::mask::masksBetween(small, left, 1));

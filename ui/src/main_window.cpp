@@ -1008,44 +1008,30 @@ void MainWindow::followToNextFrame() {
 
 void MainWindow::fillBetweenFrames() {
     if (image_.frames.empty()) return showError(tr("Open an image first."));
-    struct Gap {
-        int from, to;
-        cv::Mat first, last;
-    };
-    std::vector<Gap> gaps;  // the frames with a mask, each with the next, where frames lie between them
     const std::vector<int> keys = framesWithMask();
-    for (size_t i = 1; i < keys.size(); ++i)
-        if (keys[i] - keys[i - 1] > 1)  // (copies: the models' masks change in place under a brush)
-            gaps.push_back({keys[i - 1], keys[i], frameMasks_.at(keys[i - 1])->mask().clone(),
-                            frameMasks_.at(keys[i])->mask().clone()});
-    if (gaps.empty())
+    bool gap = false;
+    for (size_t i = 1; i < keys.size(); ++i) gap = gap || keys[i] - keys[i - 1] > 1;
+    if (!gap)
         return showError(keys.size() < 2 ? tr("Fill between slices needs masks on two slices with slices between them: "
                                               "pick or paint a second slice first.")
                                          : tr("No slice lies between two slices with a mask (masks on %1).")
                                                .arg(frameRanges(keys)));
-    using Filled = std::vector<std::pair<int, cv::Mat>>;
+    std::map<int, cv::Mat> masks;  // copies: the models' masks change in place under a brush
+    for (int f : keys) masks[f] = frameMasks_.at(f)->mask().clone();
+    using Filled = std::vector<mask::FilledSlice>;
     const int opened = imagesOpened_;
     runInBackground<Filled>(
-        this,
-        [gaps] {
-            Filled filled;
-            for (const Gap& g : gaps) {
-                std::vector<cv::Mat> masks = mask::masksBetween(g.first, g.last, g.to - g.from - 1);
-                for (size_t i = 0; i < masks.size(); ++i) filled.emplace_back(g.from + 1 + int(i), std::move(masks[i]));
-            }
-            return filled;
-        },
-        [this, opened, gaps](Filled filled) {
+        this, [masks] { return mask::fillBetweenSlices(masks); },
+        [this, opened](Filled filled) {
             if (opened != imagesOpened_) return;  // computed for the image open before
             const PickSource source{"interpolated between slices", {}};
             std::vector<int> done;
-            for (auto& [frame, m] : filled) {
-                const auto held = frameMasks_.find(frame);
+            for (const mask::FilledSlice& s : filled) {
+                const auto held = frameMasks_.find(s.frame);
                 if (held != frameMasks_.end() && cv::countNonZero(held->second->mask()) > 0) continue;  // painted since
-                const auto gap = std::find_if(gaps.begin(), gaps.end(), [f = frame](const Gap& g) { return f < g.to; });
-                modelFor(frame)->apply(m, tr("fill between frames %1 and %2").arg(gap->from).arg(gap->to),
-                                       MaskStep::Pick, source);
-                done.push_back(frame);
+                modelFor(s.frame)->apply(s.mask, tr("fill between frames %1 and %2").arg(s.from).arg(s.to),
+                                         MaskStep::Pick, source);
+                done.push_back(s.frame);
             }
             refreshMaskInfo();
             statusBar()->showMessage(

@@ -37,4 +37,19 @@ std::vector<cv::Mat> masksBetween(const cv::Mat& first, const cv::Mat& last, int
     return masks;
 }
 
+std::vector<FilledSlice> fillBetweenSlices(const std::map<int, cv::Mat>& masks) {
+    std::vector<FilledSlice> filled;
+    const std::pair<const int, cv::Mat>* previous = nullptr;
+    for (const auto& slice : masks) {
+        if (slice.second.empty() || cv::countNonZero(slice.second) == 0) continue;
+        if (previous && slice.first - previous->first > 1) {
+            std::vector<cv::Mat> between = masksBetween(previous->second, slice.second, slice.first - previous->first - 1);
+            for (size_t i = 0; i < between.size(); ++i)
+                filled.push_back({previous->first + 1 + int(i), previous->first, slice.first, std::move(between[i])});
+        }
+        previous = &slice;
+    }
+    return filled;
+}
+
 }  // namespace msf::mask

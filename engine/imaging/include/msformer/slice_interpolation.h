@@ -2,6 +2,7 @@
 // Masks for the slices between two annotated slices of a volume (shape-based interpolation).
 #include <opencv2/core.hpp>
 
+#include <map>
 #include <vector>
 
 namespace msf::mask {
@@ -16,5 +17,14 @@ cv::Mat signedDistance(const cv::Mat& mask);
 // of one mask that overlaps nothing in the other shrinks away towards the slice of the other. Throws
 // std::invalid_argument for masks of different sizes or a negative count.
 std::vector<cv::Mat> masksBetween(const cv::Mat& first, const cv::Mat& last, int count);
+
+// A slice filled by fillBetweenSlices: its mask, interpolated between slices `from` and `to`.
+struct FilledSlice {
+    int frame = 0, from = 0, to = 0;
+    cv::Mat mask;
+};
+// Every slice lying between two slices of `masks` (slice -> mask) whose masks have pixels, and not itself among
+// them, filled by masksBetween from the nearest such slice on either side; ascending. Empty masks count as none.
+std::vector<FilledSlice> fillBetweenSlices(const std::map<int, cv::Mat>& masks);
 
 }  // namespace msf::mask
