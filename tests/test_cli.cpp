@@ -8,8 +8,11 @@
 #include <QTemporaryDir>
 
 #include "msformer/io/image_loader.h"
+#include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
+#include "msformer/metrics.h"
 #include "msformer/runtime_info.h"
+#include "msformer/slice_interpolation.h"
 #include "msformer/target_selection.h"
 
 #include <opencv2/imgcodecs.hpp>
@@ -253,6 +256,61 @@ private slots:
             QCOMPARE(u.code, 2);
             QVERIFY2(u.err.contains("--frame must be N, A-B"), qPrintable(u.err));
         }
+    }
+    void fillInterpolatesTheSlicesBetweenAMasksAnnotatedSlices() {
+        // msformer fill: the ITK skull strip's slices 20, 24 and 28 as the annotation; slices 21-23 and 25-27
+        // come back interpolated (as masksBetween makes them), the annotated ones as they were, none beyond.
+        const QString data = QString(MSFORMER_TEST_DATA) +
+                             "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        const QString nii = data + "KmeansTest_T1UCharRaw.nii.gz";
+        if (!QFile::exists(nii)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const auto image = msf::io::loadImage(nii.toStdString());
+        const auto truth = msf::io::loadMaskFrames((data + "KmeansTest_T1RawSkullStrip.nii.gz").toStdString(), image);
+        const QString keys = dir.filePath("keys.nii.gz"), out = dir.filePath("filled.nii.gz");
+        msf::io::writeNiftiMask(keys.toStdString(), {{20, truth[20]}, {24, truth[24]}, {28, truth[28]}}, image, false);
+        const Run r = cli({"fill", nii, "--mask", keys, "-o", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("keys.nii.gz has masks on frames 20, 24, 28 (of 0-61)") &&
+                     r.out.contains("filled frames 21-23, 25-27 (6 frames)"),
+                 qPrintable(r.out));
+        const auto filled = msf::io::loadMaskFrames(out.toStdString(), image);
+        const auto between = msf::mask::masksBetween(truth[20], truth[24], 3);
+        for (int f = 0; f < 62; ++f) {
+            const int pixels = cv::countNonZero(filled[f]);
+            if (f < 20 || f > 28) QCOMPARE(pixels, 0);
+            else QVERIFY2(pixels > 1000, qPrintable(QString("frame %1").arg(f)));
+        }
+        for (int f : {20, 24, 28}) QCOMPARE(cv::countNonZero(filled[f] != truth[f]), 0);
+        for (int i = 0; i < 3; ++i) QCOMPARE(cv::countNonZero(filled[21 + i] != between[i]), 0);
+        QVERIFY(msf::scoreMasks(filled[22], truth[22]).dsc > 0.9);
+        QFile sidecar(out + ".provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(sidecar.readAll()).object();
+        QCOMPARE(prov["method"].toString(), QString("interpolated between slices"));
+        const QJsonArray perFrame = prov["per_frame"].toArray();
+        QCOMPARE(perFrame.size(), 9);
+        QCOMPARE(perFrame[2].toObject()["frame"].toInt(), 22);
+        QCOMPARE(perFrame[2].toObject()["chosen"].toString(), QString("filled between frames 20 and 24"));
+        QCOMPARE(perFrame[4].toObject()["chosen"].toString(), QString("kept from keys.nii.gz"));
+
+        // Not over an existing file without --force; one annotated slice, a PNG output or a SEG of a NIfTI
+        // image refused, naming the file, and nothing written.
+        const Run again = cli({"fill", nii, "--mask", keys, "-o", out});
+        QCOMPARE(again.code, 1);
+        QVERIFY2(again.err.contains(out) && again.err.contains("already exists"), qPrintable(again.err));
+        QCOMPARE(cli({"fill", nii, "--mask", keys, "-o", out, "--force"}).code, 0);
+        const QString one = dir.filePath("one.nii.gz");
+        msf::io::writeNiftiMask(one.toStdString(), {{20, truth[20]}}, image, false);
+        const Run single = cli({"fill", nii, "--mask", one, "-o", dir.filePath("never.nii.gz")});
+        QCOMPARE(single.code, 1);
+        QVERIFY2(single.err.contains(one) && single.err.contains("masks on 1 slice (20)"), qPrintable(single.err));
+        const Run png = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.png")});
+        QCOMPARE(png.code, 2);
+        const Run seg = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.dcm")});
+        QCOMPARE(seg.code, 1);
+        QVERIFY2(seg.err.contains("needs a DICOM image"), qPrintable(seg.err));
+        for (const char* never : {"never.nii.gz", "never.png", "never.dcm", "never.nii.gz.provenance.json"})
+            QVERIFY(!QFile::exists(dir.filePath(never)));
     }
     void followCarriesTheFirstFramesTargetThroughTheFrames() {
         // --follow: frame 30 by the click, frames 31 and 32 by the regions of their

@@ -335,6 +335,8 @@ private slots:
         QCOMPARE(msf::io::framesTag({0, 2}), std::string("_frames0_2"));
         QCOMPARE(msf::io::framesTag({7}), std::string("_frames7"));
         QCOMPARE(msf::io::framesTag({1, 2, 3, 10, 11, 20}), std::string("_frames1-3_10-11_20"));
+        QCOMPARE(msf::io::frameRanges({1, 2, 3, 10, 11, 20}), std::string("1-3, 10-11, 20"));  // for messages
+        QCOMPARE(msf::io::frameRanges({}), std::string());
     }
     void pairsByStemWithMaskSuffixes() {
         QTemporaryDir dir;

@@ -8,3 +8,4 @@ int runBench(const QStringList& args);
 int runSynth(const QStringList& args);
 int runInfo(const QStringList& args);
 int runLungMask(const QStringList& args);
+int runFill(const QStringList& args);

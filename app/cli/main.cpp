@@ -16,6 +16,7 @@ void printUsage(QTextStream& out) {
            "  synth -o DIR              write the synthetic test images with masks\n"
            "  info FILE|DIR             what the loader read: size, frames, modality, windows, UIDs\n"
            "  lungmask CT -o MASK       a derived (not expert) lung mask of a CT slice by HU threshold\n"
+           "  fill IMG --mask M -o OUT  the slices between a mask's annotated slices filled (interpolated)\n"
            "  --version                 versions, device, threads and the BLAS in use\n\n"
            "'msformer <command> --help' lists each command's options.\n";
 }
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     if (command == "synth") return runSynth(args);
     if (command == "info") return runInfo(args);
     if (command == "lungmask") return runLungMask(args);
+    if (command == "fill") return runFill(args);
     err << "msformer: unknown command '" << command << "'\n\n";
     printUsage(err);
     return 2;

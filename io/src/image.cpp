@@ -259,15 +259,17 @@ double pixelAspect(const Image& image) {
 
 std::string frameTag(const Image& image) { return frameTag(image, image.current); }
 
-std::string framesTag(const std::vector<int>& frames) {
-    std::string tag = "_frames";
+std::string framesTag(const std::vector<int>& frames) { return "_frames" + frameRanges(frames, "_"); }
+
+std::string frameRanges(const std::vector<int>& frames, const std::string& separator) {
+    std::string text;
     for (size_t i = 0; i < frames.size();) {
         size_t j = i;
         while (j + 1 < frames.size() && frames[j + 1] == frames[j] + 1) ++j;
-        tag += (i ? "_" : "") + std::to_string(frames[i]) + (j > i ? "-" + std::to_string(frames[j]) : "");
+        text += (i ? separator : "") + std::to_string(frames[i]) + (j > i ? "-" + std::to_string(frames[j]) : "");
         i = j + 1;
     }
-    return tag;
+    return text;
 }
 
 std::string frameTag(const Image& image, int frame) {

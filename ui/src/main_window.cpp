@@ -88,9 +88,7 @@ void runInBackground(QObject* context, std::function<T()> work, std::function<vo
 }
 
 // "8-10, 14" for frames 8, 9, 10 and 14: the ranges of the export names' "_frames8-10_14".
-QString frameRanges(const std::vector<int>& frames) {
-    return QString::fromStdString(io::framesTag(frames)).mid(QString("_frames").size()).replace('_', ", ");
-}
+QString frameRanges(const std::vector<int>& frames) { return QString::fromStdString(io::frameRanges(frames)); }
 
 }  // namespace
 

@@ -133,6 +133,8 @@ std::string frameTag(const Image& image, int frame);
 // What the name of a file holding several frames' masks adds: "_frames3-5_8"
 // for frames 3, 4, 5 and 8 (ascending, each once).
 std::string framesTag(const std::vector<int>& frames);
+// The same frames as ranges for people to read: "3-5, 8" (`separator` between ranges).
+std::string frameRanges(const std::vector<int>& frames, const std::string& separator = ", ");
 // The default: CT -> "wide"; others -> the file's first window, else "auto";
 // 8-bit photos -> none (values / 255).
 Window defaultWindow(const Image& image);

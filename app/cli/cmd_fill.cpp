@@ -1,0 +1,117 @@
+// msformer fill IMAGE --mask MASK -o OUT: the slices between a mask's annotated slices filled (the app's Ctrl+I).
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <algorithm>
+#include <map>
+
+#include "commands.h"
+#include "method_options.h"
+#include "msformer/io/annotation_writers.h"
+#include "msformer/io/atomic_write.h"
+#include "msformer/io/dicom_seg.h"
+#include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
+#include "msformer/io/nifti_io.h"
+#include "msformer/mask_ops.h"
+#include "msformer/runtime_info.h"
+#include "msformer/slice_interpolation.h"
+#include "wording.h"
+
+int runFill(const QStringList& args) {
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        "Fill the slices between the annotated slices of a mask: every slice lying between two slices with a mask, "
+        "and without one of its own, gets the shape interpolated between those two (their signed distance maps "
+        "blended), as the app's Edit > Fill between slices. Writes one NIfTI volume (.nii, .nii.gz) or DICOM SEG "
+        "(.dcm, DICOM images only) with the kept and the filled slices, and its provenance sidecar.");
+    p.addHelpOption();
+    p.addPositionalArgument("image", "The image the mask belongs to: a DICOM series folder, a NIfTI volume or a "
+                                     "multi-frame file.", "IMAGE");
+    p.addOptions({{"mask", "The mask with some slices annotated (NIfTI, DICOM SEG, multi-page TIFF).", "MASK"},
+                  {{"o", "output"}, "Output file: .nii, .nii.gz or .dcm (DICOM SEG).", "OUT"},
+                  {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
+                  {"force", "Overwrite existing output files."}});
+    if (!p.parse(QStringList{"msformer fill"} + args)) return fail("fill", p.errorText(), 2);
+    if (p.isSet("help")) return printHelp(p, "fill");
+    if (p.positionalArguments().size() != 1 || !p.isSet("mask") || !p.isSet("output"))
+        return fail("fill", "usage: fill IMAGE --mask MASK -o OUT", 2);
+    const QString imagePath = p.positionalArguments().front(), maskPath = p.value("mask"), outPath = p.value("output");
+    const bool seg = outPath.endsWith(".dcm", Qt::CaseInsensitive);
+    if (!seg && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
+        return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz) or a DICOM SEG (.dcm)", 2);
+    const bool force = p.isSet("force");
+    try {
+        const std::string out = outPath.toStdString(), provenancePath = out + ".provenance.json";
+        msf::io::checkWritable(out, force);
+        msf::io::checkWritable(provenancePath, force);
+        msf::io::LoadOptions options;
+        options.seriesUid = p.value("series").toStdString();
+        const msf::io::Image image = msf::io::loadImage(imagePath.toStdString(), options);
+        if (seg && image.meta.format != "DICOM")
+            throw msf::io::IoError(out, "a DICOM SEG needs a DICOM image (" + imagePath.toStdString() + " is " +
+                                            image.meta.format + ")");
+        if (image.frameCount() < 3)
+            throw msf::io::IoError(imagePath.toStdString(), "has " + counted(image.frameCount(), "frame").toStdString() +
+                                                                ": no slice can lie between two others");
+        const std::vector<cv::Mat> frames = msf::io::loadMaskFrames(maskPath.toStdString(), image);
+        std::map<int, cv::Mat> kept;
+        std::vector<int> keptFrames;
+        for (int f = 0; f < int(frames.size()); ++f)
+            if (!frames[f].empty() && cv::countNonZero(frames[f]) > 0) {
+                kept[f] = frames[f];
+                keptFrames.push_back(f);
+            }
+        if (kept.size() < 2)
+            throw msf::io::IoError(maskPath.toStdString(), "masks on " + counted(long(kept.size()), "slice").toStdString() +
+                                                               (kept.empty() ? "" : " (" + msf::io::frameRanges(keptFrames) + ")") +
+                                                               ": filling between slices needs two");
+        const std::vector<msf::mask::FilledSlice> filled = msf::mask::fillBetweenSlices(kept);
+        const std::string maskName = QFileInfo(maskPath).fileName().toStdString();
+        std::map<int, msf::io::Provenance::Frame> perFrame;
+        std::vector<msf::io::FrameMask> masks;
+        for (const auto& [f, m] : kept) perFrame[f] = {f, image.meta.window, "kept from " + maskName};
+        for (const auto& s : filled)
+            perFrame[s.frame] = {s.frame, image.meta.window,
+                                 "filled between frames " + std::to_string(s.from) + " and " + std::to_string(s.to)};
+        for (const auto& [f, m] : kept) masks.push_back({f, m});
+        std::vector<int> filledFrames;
+        for (const auto& s : filled) {
+            masks.push_back({s.frame, s.mask});
+            filledFrames.push_back(s.frame);
+        }
+        std::sort(masks.begin(), masks.end(), [](const auto& a, const auto& b) { return a.frame < b.frame; });
+
+        const std::string version = msf::runtimeInfo().engineVersion;
+        if (seg) {
+            msf::io::SegDescription d;
+            d.softwareVersion = version;
+            msf::io::writeDicomSeg(out, masks, image, d, force);
+        } else {
+            msf::io::writeNiftiMask(out, masks, image, force);
+        }
+        msf::io::Provenance prov;
+        prov.method = "interpolated between slices";
+        prov.parameters = {{"mask", maskPath.toStdString()}};
+        prov.clusters = "per frame";
+        prov.postProcessing = "the slices between annotated slices filled (signed distance maps blended)";
+        prov.softwareVersion = version;
+        for (const auto& [f, frame] : perFrame) prov.frames.push_back(frame);
+        msf::io::writeProvenanceJson(provenancePath, image, prov, {{"mask", out}}, force);
+
+        QTextStream(stdout) << imagePath << ": " << QFileInfo(maskPath).fileName() << " has masks on frames "
+                              << QString::fromStdString(msf::io::frameRanges(keptFrames)) << " (of 0-"
+                              << image.frameCount() - 1 << ")\n  filled "
+                              << (filledFrames.empty() ? QString("nothing: no slice lies between them")
+                                                       : "frames " + QString::fromStdString(msf::io::frameRanges(filledFrames)) +
+                                                             " (" + counted(long(filledFrames.size()), "frame") + ")")
+                              << "\n  wrote " << outPath << "\n  wrote " << QString::fromStdString(provenancePath) << "\n";
+    } catch (const std::exception& e) {
+        const QString what = QString::fromStdString(e.what());
+        return fail("fill", what.startsWith(imagePath) || what.startsWith(maskPath) || what.startsWith(outPath)
+                                ? what
+                                : imagePath + ": " + what);
+    }
+    return 0;
+}
