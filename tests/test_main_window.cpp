@@ -14,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMimeData>
 #include <QMessageBox>
 #include <QPointer>
@@ -1597,6 +1598,27 @@ private slots:
             }
         QVERIFY2(checked >= 20, qPrintable(QString::number(checked)));
     }
+    void noTwoEntriesOfAMenuShareAnAltKey() {
+        // Alt+F, then a letter: two entries with the same underlined letter make the letter only cycle between
+        // them ("Keep &largest region" and "Follow to the &last slice" did).
+        MainWindow w;
+        int menus = 0;
+        for (const QAction* top : w.menuBar()->actions()) {
+            if (!top->menu()) continue;
+            ++menus;
+            QMap<QChar, QString> taken;
+            for (const QAction* a : top->menu()->actions()) {
+                const QString text = a->text();
+                const int amp = text.indexOf(QRegularExpression("&[^&]"));
+                if (a->isSeparator() || amp < 0) continue;
+                const QChar key = text[amp + 1].toLower();
+                QVERIFY2(!taken.contains(key), qPrintable(QString("%1: '%2' and '%3' share Alt+%4")
+                                                              .arg(top->text(), taken.value(key), text, key)));
+                taken[key] = text;
+            }
+        }
+        QVERIFY(menus >= 4);
+    }
 
     void theImageGetsMostOfTheWindow() {
         // The panel's chart asks for half the window; the image is what the
@@ -1949,7 +1971,7 @@ private slots:
             if (QAction* a = actionNamed(w, action)) a->trigger();
             return filters;
         };
-        for (const char* action : {"&Open image...", "Load &reference mask..."}) {
+        for (const char* action : {"&Open image...", "Load reference &mask..."}) {
             const QStringList filters = filtersOf(action);
             QCOMPARE(filters.size(), 2);
             for (const char* pattern : {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.png", "*.tiff"})
@@ -1957,7 +1979,7 @@ private slots:
                          qPrintable(QString(action) + ": " + pattern));
             QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
         }
-        QVERIFY(filtersOf("Load &reference mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, PNG"));
+        QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, PNG"));
         const QString ct =
             QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");

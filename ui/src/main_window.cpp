@@ -243,13 +243,13 @@ void MainWindow::buildMenus() {
     recentMenu_ = file->addMenu(tr("Open &recent"));
     recentMenu_->setObjectName("recentMenu");
     rebuildRecentMenu();
-    file->addAction(tr("Load &reference mask..."), QKeySequence("Ctrl+M"), this, [this] {
+    file->addAction(tr("Load reference &mask..."), QKeySequence("Ctrl+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
             this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath(),
             tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
-    file->addAction(tr("Open mask for &editing..."), QKeySequence("Ctrl+Shift+M"), this, [this] {
+    file->addAction(tr("Open mask for e&diting..."), QKeySequence("Ctrl+Shift+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // an earlier export: the last export's folder
             this, tr("Open mask for editing"),
             QSettings().value("export/folder", QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath())
@@ -326,8 +326,8 @@ void MainWindow::buildMenus() {
     edit->addAction(tr("Pick as on the &nearest slice with a mask"), QKeySequence("N"), this,
                     &MainWindow::pickLikeNearestFrame);
     edit->addAction(tr("&Follow to the next slice"), QKeySequence("Shift+N"), this, &MainWindow::followToNextFrame);
-    edit->addAction(tr("Follow to the &last slice"), QKeySequence("Ctrl+Shift+N"), this, &MainWindow::followToLastFrame);
-    edit->addAction(tr("Fill &between slices"), QKeySequence("Ctrl+I"), this, &MainWindow::fillBetweenFrames);
+    edit->addAction(tr("Follow to the las&t slice"), QKeySequence("Ctrl+Shift+N"), this, &MainWindow::followToLastFrame);
+    edit->addAction(tr("Fill bet&ween slices"), QKeySequence("Ctrl+I"), this, &MainWindow::fillBetweenFrames);
 
     auto* seg = menuBar()->addMenu(tr("&Segmentation"));
     seg->addAction(tr("&Run MS-Former"), QKeySequence("F5"), this, &MainWindow::runMsFormer);
