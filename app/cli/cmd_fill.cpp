@@ -14,7 +14,6 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
-#include "msformer/mask_ops.h"
 #include "msformer/runtime_info.h"
 #include "msformer/slice_interpolation.h"
 #include "wording.h"
