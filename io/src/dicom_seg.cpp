@@ -216,6 +216,7 @@ struct LoadedSeg {
     std::unique_ptr<DcmSegmentation> seg;
     Uint16 rows = 0, cols = 0;
     Uint16 maxFractional = 0;  // FRACTIONAL: the value that means 100 % (probability or occupancy)
+    long frames = 0;           // Number of Frames: the pixel data's frames DCMTK holds
 };
 
 // The file is parsed once: DCMTK's segmentation object is built from the
@@ -234,10 +235,19 @@ LoadedSeg loadSeg(const std::string& path) {
     ds->findAndGetUint16(DCM_Columns, s.cols);
     ds->findAndGetUint16(DCM_MaximumFractionalValue, s.maxFractional);
     if (!s.rows || !s.cols) throw IoError(path, "DICOM SEG without rows and columns");
+    // DCMTK's getFrame reads past its frames when there are none (Number of Frames 0 crashed it), and its
+    // frame count is the functional groups', not the pixel data's: frames are asked for below this one.
+    Sint32 frames = 0;
+    ds->findAndGetSint32(DCM_NumberOfFrames, frames);
+    if (frames < 1) throw IoError(path, "DICOM SEG without frames (Number of Frames " + std::to_string(frames) + ")");
+    s.frames = frames;
     return s;
 }
 
 cv::Mat frameMask(const std::string& path, LoadedSeg& s, size_t frame) {
+    if (frame >= static_cast<size_t>(s.frames))
+        throw IoError(path, "DICOM SEG has no frame " + std::to_string(frame) + " (Number of Frames " +
+                                std::to_string(s.frames) + ")");
     const DcmIODTypes::Frame* f = s.seg->getFrame(frame);
     if (!f) throw IoError(path, "DICOM SEG has no frame " + std::to_string(frame));
     std::unique_ptr<DcmIODTypes::Frame> unpacked;
