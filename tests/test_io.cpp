@@ -176,6 +176,66 @@ private slots:
         QCOMPARE(n.at<float>(0, 0), 1.0f);
         QCOMPARE(n.at<float>(1, 1), 0.0f);
     }
+    void aLabelOfALabelMapIsReadOnItsOwn() {
+        // A label map (BraTS-like 1, 2, 4; a PNG of 0 / 1 / 2) read as a mask is every non-zero label; with a
+        // label, that label's pixels only. An intensity image holds no labels; an absent label is refused.
+        QTemporaryDir dir;
+        cv::Mat png = cv::Mat::zeros(20, 30, CV_8U);
+        png(cv::Rect(2, 2, 5, 5)).setTo(1);
+        png(cv::Rect(10, 10, 8, 4)).setTo(2);
+        const std::string labels = dir.filePath("labels.png").toStdString();
+        QVERIFY(cv::imwrite(labels, png));
+        const auto found = msf::io::maskLabels(labels);
+        QCOMPARE(int(found.size()), 2);
+        QCOMPARE(found[1].value, 2);
+        QCOMPARE(found[1].name, std::string("label 2"));
+        QCOMPARE(msf::io::labelsText(found), std::string("1, 2"));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(labels)), 25 + 32);
+        msf::io::MaskFrame two;
+        two.label = 2;
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(labels, two) != (png == 2)), 0);
+        msf::io::checkMaskLabel(labels, 2);
+        QString error;
+        try {
+            msf::io::checkMaskLabel(labels, 3);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.startsWith(QString::fromStdString(labels)) && error.contains("has no label 3 (its labels: 1, 2)"),
+                 qPrintable(error));
+        // A NIfTI volume of labels 1, 2 and 4 on its image's grid: each frame's label 4 only.
+        const std::array<double, 12> ras{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+        const std::string image = dir.filePath("t1.nii.gz").toStdString(), seg = dir.filePath("seg.nii.gz").toStdString();
+        writeTestNifti(image, 6, 5, 4, 1, ras);
+        writeTestNifti(seg, 6, 5, 4, 1, ras);  // values 100 k + 10 j + i: no label map
+        QVERIFY(msf::io::maskLabels(seg).empty());
+        try {
+            msf::io::checkMaskLabel(seg, 1);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.contains("not a label map"), qPrintable(error));
+        nifti_image* nim = nifti_image_read(seg.c_str(), 1);
+        QVERIFY(nim);
+        auto* v = static_cast<float*>(nim->data);
+        for (int64_t i = 0; i < int64_t(nim->nvox); ++i) v[i] = float(std::array<int, 4>{0, 1, 2, 4}[i % 4]);
+        nifti_image_write(nim);
+        nifti_image_free(nim);
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(seg)), std::string("1, 2, 4"));
+        const auto t1 = msf::io::loadImage(image);
+        const auto all = msf::io::loadMaskFrames(seg, t1), four = msf::io::loadMaskFrames(seg, t1, 4);
+        QCOMPARE(int(four.size()), 4);
+        for (int f = 0; f < 4; ++f) {
+            int labelled = 0, fours = 0;  // voxel i of slice f is 30 f + i in the file: label [0, 1, 2, 4][that % 4]
+            for (int i = 30 * f; i < 30 * f + 30; ++i) {
+                labelled += i % 4 != 0;
+                fours += i % 4 == 3;
+            }
+            QCOMPARE(cv::countNonZero(all[f]), labelled);
+            QCOMPARE(cv::countNonZero(four[f]), fours);
+            QCOMPARE(cv::countNonZero(four[f] & ~all[f]), 0);
+        }
+    }
     void aMultiPageTiffIsReadAsFrames() {
         // A TIFF stack was read as its first page only. Its pages of the first
         // page's size and type are the frames (a smaller preview page is not);

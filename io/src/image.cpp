@@ -259,6 +259,14 @@ double pixelAspect(const Image& image) {
 
 std::string frameTag(const Image& image) { return frameTag(image, image.current); }
 
+std::string labelsText(const std::vector<MaskLabel>& labels) {
+    std::string text;
+    for (const MaskLabel& l : labels)
+        text += (text.empty() ? "" : ", ") + std::to_string(l.value) +
+                (l.name.empty() || l.name == "label " + std::to_string(l.value) ? "" : " (" + l.name + ")");
+    return text;
+}
+
 std::string framesTag(const std::vector<int>& frames) { return "_frames" + frameRanges(frames, "_"); }
 
 std::string frameRanges(const std::vector<int>& frames, const std::string& separator) {

@@ -3,8 +3,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "msformer/io/dicom_reader.h"
@@ -88,6 +90,11 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
                                     std::to_string(static_cast<int>(100 * share)) +
                                     "% of the pixels (a mask is 0 outside and one or a few label values inside)");
     }
+    if (which.label > 0) {
+        cv::Mat inside;
+        cv::compare(grey, cv::Scalar(which.label), inside, cv::CMP_EQ);
+        return inside;
+    }
     return grey > 0;
 }
 }  // namespace
@@ -96,20 +103,22 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
     if (looksLikeDicom(path) && isDicomSeg(path)) {
         if (which.sopInstanceUid.empty())
             throw IoError(path, "a DICOM SEG is a reference only for the DICOM image it was made on");
-        return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids);
+        return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids,
+                                   which.label);
     }
     LoadOptions o;
     o.frame = which.frame;
     return maskOf(path, loadImage(path, o), which);
 }
 
-std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image) {
-    const MaskFrame which = maskFrameFor(image);  // what maskOf reads of it is the same for every frame
+std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label) {
+    MaskFrame which = maskFrameFor(image);  // what maskOf reads of it is the same for every frame
+    which.label = label;
     if (looksLikeDicom(path) && isDicomSeg(path)) {
         std::vector<std::pair<std::string, int>> instances;
         for (int f = 0; f < image.frameCount(); ++f)
             instances.push_back({sopInstanceUidOf(image, f), instanceFrameNumberOf(image, f)});
-        return readDicomSegMasksFor(path, instances, which.seriesSopInstanceUids);
+        return readDicomSegMasksFor(path, instances, which.seriesSopInstanceUids, label);
     }
     std::vector<cv::Mat> masks(image.frameCount());
     Image file = loadImage(path, {});
@@ -125,6 +134,37 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image)
         masks[f] = maskOf(path, file, which);
     }
     return masks;
+}
+
+std::vector<MaskLabel> maskLabels(const std::string& path) {
+    if (looksLikeDicom(path) && isDicomSeg(path)) return dicomSegSegments(path);
+    constexpr size_t kMostLabels = 64;
+    const Image file = loadImage(path, {});
+    std::set<int> values;
+    for (const cv::Mat& frame : file.frames) {
+        cv::Mat grey = frame;
+        if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
+        cv::Mat wide;
+        grey.convertTo(wide, CV_64F);
+        for (int y = 0; y < wide.rows; ++y)
+            for (const double *p = wide.ptr<double>(y), *end = p + wide.cols; p != end; ++p) {
+                if (*p == 0) continue;
+                if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};  // not a label map
+                if (values.insert(static_cast<int>(*p)).second && values.size() > kMostLabels) return {};
+            }
+    }
+    std::vector<MaskLabel> labels;
+    for (int v : values) labels.push_back({v, "label " + std::to_string(v)});
+    return labels;
+}
+
+void checkMaskLabel(const std::string& path, int label) {
+    if (label <= 0) return;
+    const std::vector<MaskLabel> labels = maskLabels(path);
+    if (std::none_of(labels.begin(), labels.end(), [label](const MaskLabel& l) { return l.value == label; }))
+        throw IoError(path, "has no label " + std::to_string(label) +
+                                (labels.empty() ? std::string(" (it is not a label map: every non-zero pixel is inside)")
+                                                : " (its labels: " + labelsText(labels) + ")"));
 }
 
 }  // namespace msf::io

@@ -40,19 +40,22 @@ bool isSegmentationObject(const std::string& modality, const std::string& sopCla
 // Whether the file is a DICOM Segmentation (reads the header only).
 bool isDicomSeg(const std::string& path);
 
+// The segments of a DICOM SEG, by segment number: number and Segment Label. Throws IoError.
+std::vector<MaskLabel> dicomSegSegments(const std::string& path);
+
 // A DICOM SEG as the reference for one image instance: the union of its
-// frames (any segment) whose Derivation Image refers to `sopInstanceUid`,
+// frames (any segment, or only segment `segment` when > 0) whose Derivation Image refers to `sopInstanceUid`,
 // CV_8U 0 / 255; for a multi-frame instance (`instanceFrameNumber` > 0, 1-based)
 // only the references that list that frame or no frame at all. All 0 when the
 // SEG refers to other instances of `allSopInstanceUids` (the image's series) or
 // other frames, but not this one. Throws IoError naming the file when it refers
-// to none of them (a SEG of another image) or has no references.
+// to none of them (a SEG of another image) or has no references, or has no segment `segment`.
 cv::Mat readDicomSegMaskFor(const std::string& path, const std::string& sopInstanceUid, int instanceFrameNumber,
-                            const std::vector<std::string>& allSopInstanceUids);
+                            const std::vector<std::string>& allSopInstanceUids, int segment = 0);
 // The same for several instances (SOP Instance UID, frame number) from one
 // read of the file: one mask each, in their order.
 std::vector<cv::Mat> readDicomSegMasksFor(const std::string& path,
                                           const std::vector<std::pair<std::string, int>>& instances,
-                                          const std::vector<std::string>& allSopInstanceUids);
+                                          const std::vector<std::string>& allSopInstanceUids, int segment = 0);
 
 }  // namespace msf::io

@@ -74,6 +74,15 @@ struct FrameMask {
     int frame = 0;
     cv::Mat mask;  // CV_8U, the frame's size as shown; > 0 is inside
 };
+// One label of a mask file that holds several: a DICOM SEG's segment (its number and label, "Left lung"), or a
+// label map's value (name "label 2").
+struct MaskLabel {
+    int value = 0;
+    std::string name;
+};
+// "1 (Left lung), 2 (Right lung)": the labels a file holds, for messages.
+std::string labelsText(const std::vector<MaskLabel>& labels);
+
 // What a writer of several frames' masks to `path` refuses, as IoError naming
 // it: none given, a frame outside `source`, a mask not its frame's size (or not
 // the size of the others), a frame given twice.

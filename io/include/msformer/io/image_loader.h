@@ -30,11 +30,12 @@ struct MaskFrame {
     // image is (as stored for DICOM), whatever its own header says.
     bool ofAnImage = false;             // set by maskFrameFor
     SliceTurn niftiTurn;                // the image's turn
+    int label = 0;                      // > 0: only this label's pixels (a label map's value, a SEG's segment)
 };
 MaskFrame maskFrameFor(const Image& image);
 
-// A binary mask file (any format above, or a DICOM SEG): non-zero = inside;
-// CV_8U 0 / 255 of the given frame.
+// A binary mask file (any format above, or a DICOM SEG): non-zero = inside (with `which.label`, that value or
+// segment only); CV_8U 0 / 255 of the given frame.
 cv::Mat loadMask(const std::string& path, const MaskFrame& which);
 cv::Mat loadMask(const std::string& path, int frame = -1);
 // The mask of every frame of `image` from one read of the file, as loadMask
@@ -42,6 +43,14 @@ cv::Mat loadMask(const std::string& path, int frame = -1);
 // A file of one frame (PNG, a one-slice NIfTI) gives the current frame's
 // mask, the other entries empty. Throws IoError naming the file (another
 // number of frames, a SEG of other images, not a mask).
-std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image);
+// `label` > 0: that label's pixels only, as MaskFrame::label.
+std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label = 0);
+
+// The labels a mask file holds, ascending: a DICOM SEG's segments; a label map's (PNG, TIFF, NIfTI, DICOM) distinct
+// non-zero whole values over every frame, named "label N", when there are at most 64 of them (an intensity image,
+// a skull-stripped brain, has none: every non-zero pixel is inside). Throws IoError naming the file.
+std::vector<MaskLabel> maskLabels(const std::string& path);
+// Throws IoError naming the file when `label` > 0 is not among its maskLabels.
+void checkMaskLabel(const std::string& path, int label);
 
 }  // namespace msf::io
