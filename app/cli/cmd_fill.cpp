@@ -30,6 +30,8 @@ int runFill(const QStringList& args) {
                                      "multi-frame file.", "IMAGE");
     p.addOptions({{"mask", "The mask with some slices annotated (NIfTI, DICOM SEG, multi-page TIFF).", "MASK"},
                   {{"o", "output"}, "Output file: .nii, .nii.gz or .dcm (DICOM SEG).", "OUT"},
+                  {"label", "A label map or a DICOM SEG of several segments: fill this label (value, or segment "
+                            "number) only, not every non-zero one.", "N"},
                   {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
                   {"force", "Overwrite existing output files."}});
     if (!p.parse(QStringList{"msformer fill"} + args)) return fail("fill", p.errorText(), 2);
@@ -40,6 +42,12 @@ int runFill(const QStringList& args) {
     const bool seg = outPath.endsWith(".dcm", Qt::CaseInsensitive);
     if (!seg && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
         return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz) or a DICOM SEG (.dcm)", 2);
+    int label = 0;
+    if (p.isSet("label")) {
+        bool ok = false;
+        label = p.value("label").toInt(&ok);
+        if (!ok || label < 1) return fail("fill", "--label needs a label value or segment number >= 1", 2);
+    }
     const bool force = p.isSet("force");
     try {
         const std::string out = outPath.toStdString(), provenancePath = out + ".provenance.json";
@@ -54,7 +62,8 @@ int runFill(const QStringList& args) {
         if (image.frameCount() < 3)
             throw msf::io::IoError(imagePath.toStdString(), "has " + counted(image.frameCount(), "frame").toStdString() +
                                                                 ": no slice can lie between two others");
-        const std::vector<cv::Mat> frames = msf::io::loadMaskFrames(maskPath.toStdString(), image);
+        msf::io::checkMaskLabel(maskPath.toStdString(), label);
+        const std::vector<cv::Mat> frames = msf::io::loadMaskFrames(maskPath.toStdString(), image, label);
         std::map<int, cv::Mat> kept;
         std::vector<int> keptFrames;
         for (int f = 0; f < int(frames.size()); ++f)
@@ -93,6 +102,7 @@ int runFill(const QStringList& args) {
         msf::io::Provenance prov;
         prov.method = "interpolated between slices";
         prov.parameters = {{"mask", maskPath.toStdString()}};
+        if (label > 0) prov.parameters["label"] = std::to_string(label);
         prov.clusters = "per frame";
         prov.postProcessing = "the slices between annotated slices filled (signed distance maps blended)";
         prov.softwareVersion = version;

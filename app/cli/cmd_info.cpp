@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "method_options.h"
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "wording.h"
 
@@ -101,6 +102,11 @@ int runInfo(const QStringList& args) {
                     if (series.empty()) throw std::runtime_error(path.toStdString() + ": no DICOM image files");
                     continue;
                 }
+            }
+            if (msf::io::isDicomSeg(path.toStdString())) {  // a mask, not an image: what a mask read would see
+                out << "format: DICOM SEG (a mask: msformer eval --masks, fill --mask, the app's reference mask)\n"
+                    << "segments: " << q(msf::io::labelsText(msf::io::dicomSegSegments(path.toStdString()))) << "\n";
+                continue;
             }
             msf::io::LoadOptions o;
             o.seriesUid = p.value("series").toStdString();
