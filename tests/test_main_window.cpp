@@ -656,6 +656,64 @@ private slots:
         QCOMPARE(w.msformerLabels().width, 30);
     }
 
+    void aLabelOfAMaskFileWithSeveralIsChosen() {
+        // A label map (1: the disc, 2: a box) as the reference: the app asks which label; the one chosen is the
+        // reference, "All labels" both, Cancel none. Open mask for editing asks the same. A file of one label
+        // asks nothing.
+        cv::Mat photo(60, 80, CV_8UC3, cv::Scalar(200, 190, 180)), labels = cv::Mat::zeros(60, 80, CV_8U);
+        cv::circle(photo, {30, 30}, 12, cv::Scalar(60, 40, 50), cv::FILLED);
+        cv::circle(labels, {30, 30}, 12, 1, cv::FILLED);
+        labels(cv::Rect(60, 5, 12, 8)).setTo(2);
+        const QString labelMap = dir.filePath("labels_of_two.png"), single = dir.filePath("label_of_one.png");
+        QVERIFY(cv::imwrite(labelMap.toStdString(), labels));
+        QVERIFY(cv::imwrite(single.toStdString(), (labels == 1) & 255));
+        MainWindow w;
+        QVERIFY(openWritten(w, dir.filePath("two_labels_photo.png"), photo));
+        auto answer = [](const QString& choice, QString* asked) {
+            return whenModal([choice, asked](QWidget* modal) {
+                auto* dialog = qobject_cast<QInputDialog*>(modal);
+                if (!dialog) return false;
+                *asked = dialog->labelText() + " | " + dialog->comboBoxItems().join(" | ");
+                if (choice.isEmpty()) {
+                    dialog->reject();
+                } else {
+                    dialog->setTextValue(choice);
+                    dialog->accept();
+                }
+                return true;
+            });
+        };
+        QString asked;
+        answer("2", &asked);
+        w.loadReferenceMask(labelMap);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 5000);
+        QVERIFY2(asked.contains("labels_of_two.png holds 2 labels") && asked.contains("All labels") &&
+                     asked.contains("| 1 |") && asked.endsWith("| 2"),
+                 qPrintable(asked));
+        QCOMPARE(cv::countNonZero(w.referenceMask() != (labels == 2)), 0);
+        answer("All labels (every non-zero pixel)", &asked);
+        w.loadReferenceMask(labelMap);
+        QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(w.referenceMask()), cv::countNonZero(labels), 5000);
+        const cv::Mat both = w.referenceMask().clone();
+        asked.clear();
+        answer("", &asked);  // cancelled: the reference stays as it was
+        w.loadReferenceMask(labelMap);
+        QTRY_VERIFY_WITH_TIMEOUT(!asked.isEmpty() && QApplication::activeModalWidget() == nullptr, 5000);
+        QTest::qWait(100);
+        QCOMPARE(cv::countNonZero(w.referenceMask() != both), 0);
+        // Open mask for editing: label 1 becomes the mask.
+        answer("1", &asked);
+        w.openMaskForEditing(labelMap);
+        QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(w.maskModel()->mask()), cv::countNonZero(labels == 1), 5000);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != (labels == 1)), 0);
+        // One label: no question.
+        asked.clear();
+        QPointer<QTimer> unexpected = answer("", &asked);
+        w.loadReferenceMask(single);
+        QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(w.referenceMask() != (labels == 1)), 0, 5000);
+        QVERIFY2(asked.isEmpty(), qPrintable(asked));
+        delete unexpected.data();
+    }
     void aReferenceMaskReadForThePreviousImageIsNotUsed() {
         // One background thread: the new image's load runs before the mask's,
         // as when a mask chosen for the image on screen is still being read

@@ -104,7 +104,7 @@ MainWindow::MainWindow(QWidget* parent)
     referenceTimer_->setSingleShot(true);
     referenceTimer_->setInterval(150);
     connect(referenceTimer_, &QTimer::timeout, this, [this] {
-        if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_);
+        if (!referencePath_.isEmpty()) loadReferenceMask(referencePath_, referenceLabel_);
     });
     // MS-Former's map on the left; k-means' beside it in the side-by-side
     // view (View > Side by side), which follows the left view's zoom and pan.
@@ -693,13 +693,14 @@ MaskModel* MainWindow::modelFor(int frame) {
     return model;
 }
 
-void MainWindow::openMaskForEditing(const QString& path) {
+void MainWindow::openMaskForEditing(const QString& path, int label) {
     if (image_.frames.empty()) return showError(tr("Open an image first, then a mask of it to edit."));
+    if (label < 0) return chooseMaskLabel(path, tr("Open mask for editing"), [this, path](int l) { openMaskForEditing(path, l); });
     const std::string p = path.toStdString();
     const io::Image image = image_;  // (the frames are shared, not copied)
     const int opened = imagesOpened_;
     runInBackground<std::vector<cv::Mat>>(
-        this, [p, image] { return io::loadMaskFrames(p, image); },
+        this, [p, image, label] { return io::loadMaskFrames(p, image, label); },
         [this, path, opened](std::vector<cv::Mat> masks) {
             if (opened != imagesOpened_)
                 return showError(tr("%1: read for the previous image, not used; open it again for this one").arg(path));
@@ -1132,11 +1133,37 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         });
 }
 
-void MainWindow::loadReferenceMask(const QString& path) {
+void MainWindow::chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use) {
     const std::string p = path.toStdString();
-    const io::MaskFrame which = io::maskFrameFor(image_);
+    const int opened = imagesOpened_;
+    runInBackground<std::vector<io::MaskLabel>>(
+        this, [p] { return io::maskLabels(p); },
+        [this, path, purpose, use, opened](std::vector<io::MaskLabel> labels) {
+            if (opened != imagesOpened_)  // listed for the image open before
+                return showError(tr("%1: read for the previous image, not used; load it again for this one").arg(path));
+            if (labels.size() < 2) return use(0);
+            QStringList items{tr("All labels (every non-zero pixel)")};
+            for (const io::MaskLabel& l : labels) items << QString::fromStdString(io::labelsText({l}));
+            bool ok = false;
+            const QString item =
+                QInputDialog::getItem(this, purpose, tr("%1 holds %2 labels. Which one?").arg(QFileInfo(path).fileName())
+                                                          .arg(labels.size()),
+                                      items, 0, false, &ok);
+            if (!ok) return;
+            const int index = int(items.indexOf(item));
+            use(index <= 0 ? 0 : labels[index - 1].value);
+        },
+        [use](const QString&) { use(0); });  // the read itself reports what is wrong with the file
+}
+
+void MainWindow::loadReferenceMask(const QString& path, int label) {
+    if (label < 0) return chooseMaskLabel(path, tr("Reference mask"), [this, path](int l) { loadReferenceMask(path, l); });
+    const std::string p = path.toStdString();
+    io::MaskFrame which = io::maskFrameFor(image_);
+    which.label = label;
     const int generation = imageGeneration_;
     referencePath_ = path;
+    referenceLabel_ = label;
     ++referenceReads_;
     using Reference = std::pair<cv::Mat, MaskLayers>;  // the mask and its outline to draw
     runInBackground<Reference>(

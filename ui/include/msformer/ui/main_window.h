@@ -67,11 +67,14 @@ public:
     // (which opens the export dialog). True: go ahead.
     bool mayDropMask(const QString& action);
     // The ground truth the metrics compare with; on a multi-frame image the
-    // slice of the current frame, read again when the frame changes.
-    void loadReferenceMask(const QString& path);
+    // slice of the current frame, read again when the frame changes. `label`: the
+    // label (value, or SEG segment) to read, 0 every one; -1 asks which when the file
+    // holds several (a label map, a SEG of several segments).
+    void loadReferenceMask(const QString& path, int label = -1);
     // A mask written earlier (PNG, NIfTI, DICOM SEG of this image), to go on editing: each frame it holds
     // a mask for takes it as one undoable step ("open <file>"); a one-slice file goes on the shown frame.
-    void openMaskForEditing(const QString& path);
+    // `label` as for loadReferenceMask.
+    void openMaskForEditing(const QString& path, int label = -1);
     void setFrame(int frame);
     void setMethodSettings(const MethodSettings& s);
 
@@ -118,6 +121,9 @@ protected:
 
 private:
     void buildMenus();
+    // Reads which labels the mask file holds (off the UI thread); with several, asks which one to use
+    // ("All labels" is 0), then calls `use` with it, unless cancelled or another image opened meanwhile.
+    void chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use);
     void loadFile(const QString& path, const QString& seriesUid);
     void exportWithDialog();
     void showError(const QString& message);
@@ -172,6 +178,7 @@ private:
     std::map<std::string, std::string> msformerParameters_, kmeansParameters_;
     cv::Mat reference_;
     QString referencePath_;  // the file reference_ comes from, read again for a new frame
+    int referenceLabel_ = 0;  // ... and the label read of it (0: every one)
     // Counts the images and frames shown: a reference mask read for an
     // earlier one is not used (it was the previous image's or frame's truth).
     int imageGeneration_ = 0;
