@@ -121,11 +121,7 @@ int runEval(const QStringList& args) {
     const Extras extras{dilated, p.isSet("follow")};
     if (extras.follow && !p.isSet("slices")) return fail("eval", "--follow needs --slices (two or more, in order)", 2);
     int maskLabel = 0;
-    if (p.isSet("mask-label")) {
-        bool ok = false;
-        maskLabel = p.value("mask-label").toInt(&ok);
-        if (!ok || maskLabel < 1) return fail("eval", "--mask-label needs a label value or segment number >= 1", 2);
-    }
+    if (const QString e = readMaskLabelOption(p, "mask-label", &maskLabel); !e.isEmpty()) return fail("eval", e, 2);
     const bool force = p.isSet("force");
     try {
         if (p.isSet("csv")) msf::io::checkWritable(p.value("csv").toStdString(), force);

@@ -43,11 +43,7 @@ int runFill(const QStringList& args) {
     if (!seg && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
         return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz) or a DICOM SEG (.dcm)", 2);
     int label = 0;
-    if (p.isSet("label")) {
-        bool ok = false;
-        label = p.value("label").toInt(&ok);
-        if (!ok || label < 1) return fail("fill", "--label needs a label value or segment number >= 1", 2);
-    }
+    if (const QString e = readMaskLabelOption(p, "label", &label); !e.isEmpty()) return fail("fill", e, 2);
     const bool force = p.isSet("force");
     try {
         const std::string out = outPath.toStdString(), provenancePath = out + ".provenance.json";

@@ -13,6 +13,14 @@ bool toInt(const QString& s, int* out) {
 }
 }  // namespace
 
+QString readMaskLabelOption(const QCommandLineParser& p, const QString& option, int* label) {
+    *label = 0;
+    if (!p.isSet(option)) return {};
+    bool ok = false;
+    *label = p.value(option).toInt(&ok);
+    return ok && *label >= 1 ? QString() : "--" + option + " needs a label value or segment number >= 1";
+}
+
 int fail(const QString& command, const QString& message, int code) {
     QTextStream(stderr) << "msformer " << command << ": " << message << "\n";
     return code;

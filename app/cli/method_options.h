@@ -26,6 +26,10 @@ void addMethodOptions(QCommandLineParser& parser, int defaultIterations = 50);
 // Fills `out` from the parser; returns an error sentence or an empty string.
 QString readMethodOptions(const QCommandLineParser& parser, MethodOptions* out);
 
+// A mask label option (eval --mask-label, fill --label): its value into `label` (0 when not set); returns an
+// error sentence or an empty string.
+QString readMaskLabelOption(const QCommandLineParser& parser, const QString& option, int* label);
+
 // Prints the parser's help to stdout, its usage line naming "msformer <command>"
 // (Qt names the program as it was started, without the command); returns 0.
 int printHelp(const QCommandLineParser& parser, const QString& command);
