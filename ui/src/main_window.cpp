@@ -38,6 +38,7 @@
 
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
@@ -1136,19 +1137,21 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
 void MainWindow::chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use) {
     const std::string p = path.toStdString();
     const int opened = imagesOpened_;
-    runInBackground<std::vector<io::MaskLabel>>(
-        this, [p] { return io::maskLabels(p); },
-        [this, path, purpose, use, opened](std::vector<io::MaskLabel> labels) {
+    using Labels = std::pair<std::vector<io::MaskLabel>, bool>;  // and whether they are a SEG's segments
+    runInBackground<Labels>(
+        this, [p] { return Labels{io::maskLabels(p), io::isDicomSeg(p)}; },
+        [this, path, purpose, use, opened](Labels found) {
+            const auto& [labels, segments] = found;
             if (opened != imagesOpened_)  // listed for the image open before
                 return showError(tr("%1: read for the previous image, not used; load it again for this one").arg(path));
             if (labels.size() < 2) return use(0);
-            QStringList items{tr("All labels (every non-zero pixel)")};
+            const QString kind = segments ? tr("segments") : tr("labels");
+            QStringList items{tr("All %1 (every non-zero pixel)").arg(kind)};
             for (const io::MaskLabel& l : labels) items << QString::fromStdString(io::labelsText({l}));
             bool ok = false;
-            const QString item =
-                QInputDialog::getItem(this, purpose, tr("%1 holds %2 labels. Which one?").arg(QFileInfo(path).fileName())
-                                                          .arg(labels.size()),
-                                      items, 0, false, &ok);
+            const QString item = QInputDialog::getItem(
+                this, purpose, tr("%1 holds %2 %3. Which one?").arg(QFileInfo(path).fileName()).arg(labels.size()).arg(kind),
+                items, 0, false, &ok);
             if (!ok) return;
             const int index = int(items.indexOf(item));
             use(index <= 0 ? 0 : labels[index - 1].value);
