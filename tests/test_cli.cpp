@@ -560,7 +560,9 @@ private slots:
                                           "--methods", "kmeans", "--json", json} + extra);
             QFile f(json);
             if (r.code != 0 || !f.open(QIODevice::ReadOnly)) return -1.0;
-            return QJsonDocument::fromJson(f.readAll()).object()["kmeans"].toObject()["mean"].toObject()["click_dsc"].toDouble();
+            const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+            if (o["mask_label"].toInt() != (extra.isEmpty() ? 0 : extra[1].toInt())) return -2.0;  // recorded
+            return o["kmeans"].toObject()["mean"].toObject()["click_dsc"].toDouble();
         };
         const double disc = clickDsc({"--mask-label", "1"}), box = clickDsc({"--mask-label", "2"}), both = clickDsc({});
         QVERIFY2(disc > 0.95, qPrintable(QString::number(disc)));

@@ -706,6 +706,7 @@ private slots:
         w.openMaskForEditing(labelMap);
         QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(w.maskModel()->mask()), cv::countNonZero(labels == 1), 5000);
         QCOMPARE(cv::countNonZero(w.maskModel()->mask() != (labels == 1)), 0);
+        QCOMPARE(w.maskModel()->pickSources().at(0).method, std::string("mask file labels_of_two.png (label 1)"));
         // One label: no question.
         asked.clear();
         QPointer<QTimer> unexpected = answer("", &asked);

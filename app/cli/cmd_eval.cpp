@@ -252,6 +252,7 @@ int runEval(const QStringList& args) {
                                "per ground-truth component; auto_*: no ground truth; follow_dsc (--follow): the "
                                "click protocol on the first slice, then each slice's regions at least half inside "
                                "the slice before's mask";
+            if (maskLabel > 0) json["mask_label"] = maskLabel;  // the truth: this label of each mask only
             const QByteArray bytes = QJsonDocument(json).toJson();
             msf::io::writeFileAtomic(p.value("json").toStdString(), {bytes.begin(), bytes.end()}, force);
         }

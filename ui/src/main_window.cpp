@@ -702,7 +702,7 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
     const int opened = imagesOpened_;
     runInBackground<std::vector<cv::Mat>>(
         this, [p, image, label] { return io::loadMaskFrames(p, image, label); },
-        [this, path, opened](std::vector<cv::Mat> masks) {
+        [this, path, opened, label](std::vector<cv::Mat> masks) {
             if (opened != imagesOpened_)
                 return showError(tr("%1: read for the previous image, not used; open it again for this one").arg(path));
             for (int f = 0; f < int(masks.size()); ++f)
@@ -713,7 +713,8 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
             // Each frame it holds a mask for (and the shown one) takes it as one undoable step, as written:
             // closing without an edit asks nothing.
             const QString name = QFileInfo(path).fileName();
-            const PickSource source{"mask file " + name.toStdString(), {}};
+            const PickSource source{"mask file " + name.toStdString() +
+                                        (label > 0 ? " (label " + std::to_string(label) + ")" : std::string()), {}};
             std::vector<int> frames;
             for (int f = 0; f < int(masks.size()); ++f) {
                 if (masks[f].empty() || (f != image_.current && cv::countNonZero(masks[f]) == 0)) continue;
