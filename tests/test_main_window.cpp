@@ -1126,6 +1126,13 @@ private slots:
         QCOMPARE(w.maskModel()->steps(), QStringList{"fill between frames 2 and 4"});
         fill->trigger();  // no slice left between two masked ones
         QVERIFY2(w.lastError().contains("No slice lies between"), qPrintable(w.lastError()));
+        QString asked;
+        answerMessageBox(&asked, QMessageBox::Discard);  // the volume's masks were never exported
+        QVERIFY(openWritten(w, dir.filePath("one_frame.png"), cv::Mat(20, 20, CV_8U, cv::Scalar(90))));
+        QVERIFY2(asked.contains("5 frames"), qPrintable(asked));
+        fill->trigger();
+        QVERIFY2(w.lastError().contains("works on a volume or a multi-frame image; this image has 1 frame"),
+                 qPrintable(w.lastError()));
     }
     void aPickIsCarriedToTheNextSliceOfAVolume() {
         // A disc drifting across three slices: picked on slice 0, carried to

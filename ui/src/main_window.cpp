@@ -1009,6 +1009,9 @@ void MainWindow::followToNextFrame() {
 
 void MainWindow::fillBetweenFrames() {
     if (image_.frames.empty()) return showError(tr("Open an image first."));
+    if (image_.frameCount() < 3)
+        return showError(tr("Fill between slices works on a volume or a multi-frame image; this image has %1.")
+                             .arg(image_.frameCount() == 1 ? tr("1 frame") : tr("%1 frames").arg(image_.frameCount())));
     const std::vector<int> keys = framesWithMask();
     bool gap = false;
     for (size_t i = 1; i < keys.size(); ++i) gap = gap || keys[i] - keys[i - 1] > 1;
