@@ -325,6 +325,18 @@ private slots:
         const Run label = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.nii.gz"), "--label", "7"});
         QCOMPARE(label.code, 1);
         QVERIFY2(label.err.contains(keys + ": has no label 7 (its labels: "), qPrintable(label.err));
+        const QString small = dir.filePath("small.nii.gz");  // the right number of slices, smaller ones
+        {
+            msf::io::Image grid = image;
+            for (auto& frame : grid.frames) frame = cv::Mat::zeros(100, 128, CV_8U);
+            grid.meta.volumeDims = {128, 100, 62};
+            msf::io::writeNiftiMask(small.toStdString(), {{20, truth[20](cv::Rect(0, 0, 128, 100))},
+                                                          {24, truth[24](cv::Rect(0, 0, 128, 100))}}, grid, false);
+        }
+        const Run smaller = cli({"fill", nii, "--mask", small, "-o", dir.filePath("never.nii.gz")});
+        QCOMPARE(smaller.code, 1);
+        QVERIFY2(smaller.err.contains(small + ": the mask is") && smaller.err.contains("the image 128 x 128"),
+                 qPrintable(smaller.err));
         const Run png = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.png")});
         QCOMPARE(png.code, 2);
         const Run seg = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.dcm")});
