@@ -140,19 +140,31 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (looksLikeDicom(path) && isDicomSeg(path)) return dicomSegSegments(path);
     constexpr size_t kMostLabels = 64;
     const Image file = loadImage(path, {});
-    std::set<int> values;
+    std::vector<size_t> counts(1 << 16, 0);  // 8- and 16-bit frames: a histogram, one pass
+    std::set<int> values;                    // others (float, 32-bit): whole values only
     for (const cv::Mat& frame : file.frames) {
         cv::Mat grey = frame;
         if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-        cv::Mat wide;
-        grey.convertTo(wide, CV_64F);
-        for (int y = 0; y < wide.rows; ++y)
-            for (const double *p = wide.ptr<double>(y), *end = p + wide.cols; p != end; ++p) {
+        if (grey.depth() == CV_8U || grey.depth() == CV_16U) {
+            cv::Mat wide;
+            grey.convertTo(wide, CV_16U);
+            for (int y = 0; y < wide.rows; ++y)
+                for (const uint16_t *p = wide.ptr<uint16_t>(y), *end = p + wide.cols; p != end; ++p) ++counts[*p];
+            continue;
+        }
+        cv::Mat row;  // a row at a time: a 24 MP frame as doubles would be 192 MB
+        for (int y = 0; y < grey.rows; ++y) {
+            grey.row(y).convertTo(row, CV_64F);
+            for (const double *p = row.ptr<double>(), *end = p + row.cols; p != end; ++p) {
                 if (*p == 0) continue;
                 if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};  // not a label map
                 if (values.insert(static_cast<int>(*p)).second && values.size() > kMostLabels) return {};
             }
+        }
     }
+    for (size_t v = 1; v < counts.size(); ++v)
+        if (counts[v]) values.insert(static_cast<int>(v));
+    if (values.size() > kMostLabels) return {};
     std::vector<MaskLabel> labels;
     for (int v : values) labels.push_back({v, "label " + std::to_string(v)});
     return labels;
