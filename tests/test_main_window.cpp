@@ -707,6 +707,29 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(cv::countNonZero(w.maskModel()->mask()), cv::countNonZero(labels == 1), 5000);
         QCOMPARE(cv::countNonZero(w.maskModel()->mask() != (labels == 1)), 0);
         QCOMPARE(w.maskModel()->pickSources().at(0).method, std::string("mask file labels_of_two.png (label 1)"));
+        // On a multi-frame image the label chosen stays when the reference is read again for another frame.
+        {
+            std::vector<cv::Mat> pages(3, cv::Mat(60, 80, CV_8U, cv::Scalar(120)));
+            std::vector<cv::Mat> maskPages{labels.clone(), labels.clone(), cv::Mat(60, 80, CV_8U, cv::Scalar(0))};
+            maskPages[2](cv::Rect(5, 40, 20, 10)).setTo(2);
+            maskPages[2](cv::Rect(40, 40, 10, 10)).setTo(1);  // label 1 there too: all labels would take it
+            const QString stack = dir.filePath("three_pages.tif"), stackLabels = dir.filePath("three_pages_labels.tif");
+            QVERIFY(cv::imwritemulti(stack.toStdString(), pages) && cv::imwritemulti(stackLabels.toStdString(), maskPages));
+            MainWindow v;
+            QVERIFY(openAndWait(v, stack));
+            answer("2", &asked);
+            v.loadReferenceMask(stackLabels);
+            QTRY_VERIFY_WITH_TIMEOUT(!v.referenceMask().empty(), 5000);
+            QVERIFY2(asked.contains("three_pages_labels.tif holds 2 labels"), qPrintable(asked));
+            QCOMPARE(cv::countNonZero(v.referenceMask() != (labels == 2)), 0);
+            v.setFrame(2);
+            auto isFrame2sLabel2 = [&v, &maskPages] {  // (empty while frame 2's slice is read)
+                return v.referenceMask().size() == maskPages[2].size() &&
+                       cv::countNonZero(v.referenceMask() != (maskPages[2] == 2)) == 0;
+            };
+            QTRY_VERIFY_WITH_TIMEOUT(isFrame2sLabel2(), 5000);
+            QCOMPARE(cv::countNonZero(v.referenceMask()), 200);
+        }
         // One label: no question.
         asked.clear();
         QPointer<QTimer> unexpected = answer("", &asked);
