@@ -203,6 +203,14 @@ private slots:
         }
         QVERIFY2(error.startsWith(QString::fromStdString(labels)) && error.contains("has no label 3 (its labels: 1, 2)"),
                  qPrintable(error));
+        // 117 labels in blocks (as TotalSegmentator writes) are a label map; 20 grey values in noise are not.
+        cv::Mat organs(60, 80, CV_16U, cv::Scalar(0)), noise(60, 80, CV_8U);
+        for (int i = 0; i < 117; ++i) organs(cv::Rect((i % 13) * 6, (i / 13) * 6, 5, 5)).setTo(i + 1);
+        cv::randu(noise, 1, 21);
+        const std::string organsPath = dir.filePath("organs.png").toStdString(), noisePath = dir.filePath("noise.png").toStdString();
+        QVERIFY(cv::imwrite(organsPath, organs) && cv::imwrite(noisePath, noise));
+        QCOMPARE(int(msf::io::maskLabels(organsPath).size()), 117);
+        QVERIFY(msf::io::maskLabels(noisePath).empty());
         // A NIfTI volume of labels 1, 2 and 4 on its image's grid: each frame's label 4 only.
         const std::array<double, 12> ras{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
         const std::string image = dir.filePath("t1.nii.gz").toStdString(), seg = dir.filePath("seg.nii.gz").toStdString();
@@ -218,7 +226,8 @@ private slots:
         nifti_image* nim = nifti_image_read(seg.c_str(), 1);
         QVERIFY(nim);
         auto* v = static_cast<float*>(nim->data);
-        for (int64_t i = 0; i < int64_t(nim->nvox); ++i) v[i] = float(std::array<int, 4>{0, 1, 2, 4}[i % 4]);
+        // Each 6-voxel row one label (a label map is piecewise constant): row r of the file is label [0, 1, 2, 4][r % 4].
+        for (int64_t i = 0; i < int64_t(nim->nvox); ++i) v[i] = float(std::array<int, 4>{0, 1, 2, 4}[(i / 6) % 4]);
         nifti_image_write(nim);
         nifti_image_free(nim);
         QCOMPARE(msf::io::labelsText(msf::io::maskLabels(seg)), std::string("1, 2, 4"));
@@ -226,10 +235,10 @@ private slots:
         const auto all = msf::io::loadMaskFrames(seg, t1), four = msf::io::loadMaskFrames(seg, t1, 4);
         QCOMPARE(int(four.size()), 4);
         for (int f = 0; f < 4; ++f) {
-            int labelled = 0, fours = 0;  // voxel i of slice f is 30 f + i in the file: label [0, 1, 2, 4][that % 4]
+            int labelled = 0, fours = 0;  // voxels 30 f .. 30 f + 29 of the file
             for (int i = 30 * f; i < 30 * f + 30; ++i) {
-                labelled += i % 4 != 0;
-                fours += i % 4 == 3;
+                labelled += (i / 6) % 4 != 0;
+                fours += (i / 6) % 4 == 3;
             }
             QCOMPARE(cv::countNonZero(all[f]), labelled);
             QCOMPARE(cv::countNonZero(four[f]), fours);

@@ -495,6 +495,17 @@ private slots:
                      error.contains("has no segment 3 (its segments: 1 (target), 2 (lesion))"),
                  qPrintable(error));
     }
+    void realLabelMapsAreToldFromIntensityImages() {
+        // The ITK skull strip holds tissue labels 4, 5, 6 (the app asks which, or all); Colin27's BET is a brain's
+        // intensities (127 grey values): no labels, every non-zero voxel inside.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        const QString colin = dataDir() + "/mricron-data/usr/share/mricron/templates/";
+        REQUIRE_DATA(itk + "KmeansTest_T1RawSkullStrip.nii.gz");
+        REQUIRE_DATA(colin + "ch2bet.nii.gz");
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(s(itk + "KmeansTest_T1RawSkullStrip.nii.gz"))), std::string("4, 5, 6"));
+        QVERIFY(msf::io::maskLabels(s(colin + "ch2bet.nii.gz")).empty());
+        QVERIFY(msf::io::maskLabels(s(itk + "KmeansTest_T1UCharRaw.nii.gz")).empty());
+    }
     void aDicomSegWithFewerFramesThanItsFrameGroupsIsRefused() {
         // Number of Frames 0 in a SEG whose functional groups list two frames crashed in DCMTK's getFrame
         // (reading, for a reference mask, eval, fill or Open mask for editing); 1 asked for a frame it lacks.

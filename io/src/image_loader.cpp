@@ -6,7 +6,6 @@
 #include <cmath>
 #include <functional>
 #include <filesystem>
-#include <set>
 #include <vector>
 
 #include "msformer/io/dicom_reader.h"
@@ -138,35 +137,37 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image,
 
 std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (looksLikeDicom(path) && isDicomSeg(path)) return dicomSegSegments(path);
-    constexpr size_t kMostLabels = 64;
+    // A label map is piecewise constant: most neighbours inside it have the same value. An intensity image (a
+    // skull-stripped brain, 127 grey values) is not: under a tenth of Colin27's BET neighbours agree, 95% of the
+    // ITK skull strip's (labels 4, 5, 6); TotalSegmentator's maps have over 100 labels.
+    constexpr size_t kMostLabels = 1024;
+    constexpr double kLeastAgreement = 0.5;
     const Image file = loadImage(path, {});
-    std::vector<size_t> counts(1 << 16, 0);  // 8- and 16-bit frames: a histogram, one pass
-    std::set<int> values;                    // others (float, 32-bit): whole values only
+    std::vector<size_t> counts(1 << 16, 0);  // whole values 1..65535; anything else is no label map
+    size_t pairs = 0, agreeing = 0;          // horizontal neighbours both inside, and of the same value
+    cv::Mat row;                             // a row at a time: a 24 MP frame as doubles would be 192 MB
     for (const cv::Mat& frame : file.frames) {
         cv::Mat grey = frame;
         if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-        if (grey.depth() == CV_8U || grey.depth() == CV_16U) {
-            cv::Mat wide;
-            grey.convertTo(wide, CV_16U);
-            for (int y = 0; y < wide.rows; ++y)
-                for (const uint16_t *p = wide.ptr<uint16_t>(y), *end = p + wide.cols; p != end; ++p) ++counts[*p];
-            continue;
-        }
-        cv::Mat row;  // a row at a time: a 24 MP frame as doubles would be 192 MB
         for (int y = 0; y < grey.rows; ++y) {
             grey.row(y).convertTo(row, CV_64F);
-            for (const double *p = row.ptr<double>(), *end = p + row.cols; p != end; ++p) {
+            double left = 0;
+            for (const double *p = row.ptr<double>(), *end = p + row.cols; p != end; left = *p++) {
                 if (*p == 0) continue;
-                if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};  // not a label map
-                if (values.insert(static_cast<int>(*p)).second && values.size() > kMostLabels) return {};
+                if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};
+                ++counts[static_cast<size_t>(*p)];
+                if (left != 0) {
+                    ++pairs;
+                    agreeing += left == *p;
+                }
             }
         }
     }
-    for (size_t v = 1; v < counts.size(); ++v)
-        if (counts[v]) values.insert(static_cast<int>(v));
-    if (values.size() > kMostLabels) return {};
+    if (pairs > 0 && agreeing < kLeastAgreement * pairs) return {};
     std::vector<MaskLabel> labels;
-    for (int v : values) labels.push_back({v, "label " + std::to_string(v)});
+    for (size_t v = 1; v < counts.size(); ++v)
+        if (counts[v]) labels.push_back({static_cast<int>(v), "label " + std::to_string(v)});
+    if (labels.size() > kMostLabels) return {};
     return labels;
 }
 

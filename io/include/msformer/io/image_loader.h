@@ -47,8 +47,9 @@ cv::Mat loadMask(const std::string& path, int frame = -1);
 std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label = 0);
 
 // The labels a mask file holds, ascending: a DICOM SEG's segments; a label map's (PNG, TIFF, NIfTI, DICOM) distinct
-// non-zero whole values over every frame, named "label N", when there are at most 64 of them (an intensity image,
-// a skull-stripped brain, has none: every non-zero pixel is inside). Throws IoError naming the file.
+// non-zero whole values over every frame, named "label N" (at most 1024, and at least half of the horizontal
+// neighbours inside agreeing). An intensity image, a skull-stripped brain, has none: every non-zero pixel is
+// inside. Throws IoError naming the file.
 std::vector<MaskLabel> maskLabels(const std::string& path);
 // Throws IoError naming the file when `label` > 0 is not among its maskLabels.
 void checkMaskLabel(const std::string& path, int label);
