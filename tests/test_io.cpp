@@ -211,6 +211,9 @@ private slots:
         QVERIFY(cv::imwrite(organsPath, organs) && cv::imwrite(noisePath, noise));
         QCOMPARE(int(msf::io::maskLabels(organsPath).size()), 117);
         QVERIFY(msf::io::maskLabels(noisePath).empty());
+        const std::string jpeg = dir.filePath("labels.jpg").toStdString();  // lossy: levels blur into their neighbours
+        QVERIFY(cv::imwrite(jpeg, cv::Mat(png * 100)));
+        QVERIFY(msf::io::maskLabels(jpeg).empty());
         // A NIfTI volume of labels 1, 2 and 4 on its image's grid: each frame's label 4 only.
         const std::array<double, 12> ras{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
         const std::string image = dir.filePath("t1.nii.gz").toStdString(), seg = dir.filePath("seg.nii.gz").toStdString();

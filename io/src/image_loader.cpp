@@ -143,6 +143,8 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
     constexpr size_t kMostLabels = 1024;
     constexpr double kLeastAgreement = 0.5;
     const Image file = loadImage(path, {});
+    const std::string& format = file.meta.format;
+    if (format == "JPG" || format == "JPEG" || format == "JPE") return {};  // lossy: its levels are noise, not labels
     std::vector<size_t> counts(1 << 16, 0);  // whole values 1..65535; anything else is no label map
     size_t pairs = 0, agreeing = 0;          // horizontal neighbours both inside, and of the same value
     cv::Mat row;                             // a row at a time: a 24 MP frame as doubles would be 192 MB
