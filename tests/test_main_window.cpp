@@ -1061,6 +1061,14 @@ private slots:
         QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
         w.maskModel()->undoStack()->redo();
         QCOMPARE(errors.count(), 0);
+        // Ctrl+Alt+Z takes the open back on both slices at once (the shown slice 1 got no step: empty there).
+        actionWithShortcut(w, QKeySequence("Ctrl+Alt+Z"))->trigger();
+        QCOMPARE(w.framesWithMask(), std::vector<int>{});
+        w.maskModel()->undoStack()->redo();
+        w.setFrame(0);
+        w.maskModel()->undoStack()->redo();
+        QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 2}));
+        w.setFrame(2);
 
         // A PNG (one slice) goes on the shown slice only; one of another size changes nothing.
         cv::Mat square = cv::Mat::zeros(24, 32, CV_8U);
@@ -1131,6 +1139,29 @@ private slots:
             QCOMPARE(w.maskModel()->steps(), QStringList{"fill between frames 0 and 4"});
         }
         QVERIFY(previous < cv::countNonZero(large));
+        // Ctrl+Alt+Z takes the fill back on every frame at once; with slice 2 painted since, on 1 and 3 only.
+        QAction* undoAll = actionWithShortcut(w, QKeySequence("Ctrl+Alt+Z"));
+        QVERIFY(undoAll && undoAll->isEnabled());
+        QVERIFY2(undoAll->text().contains("fill between slices"), qPrintable(undoAll->text()));
+        undoAll->trigger();
+        QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 4}));
+        QVERIFY(!undoAll->isEnabled());
+        fill->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(w.framesWithMask(), (std::vector<int>{0, 1, 2, 3, 4}), 5000);
+        w.setFrame(2);
+        w.paintStroke({QPoint(1, 1), QPoint(3, 1)}, false);
+        const cv::Mat touched = w.maskModel()->mask().clone();
+        undoAll->trigger();
+        QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 2, 4}));
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask() != touched), 0);
+        QVERIFY2(w.statusBar()->currentMessage().contains("on frames 1, 3; frame 2 was changed since and keeps it"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        w.maskModel()->undoStack()->undo();  // the stroke, then the fill, by hand
+        w.maskModel()->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 0);
+        fill->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(w.framesWithMask(), (std::vector<int>{0, 1, 2, 3, 4}), 5000);
+        w.setFrame(3);
         w.maskModel()->undoStack()->undo();  // slice 3's fill only
         QCOMPARE(w.framesWithMask(), (std::vector<int>{0, 1, 2, 4}));
         // Slice 2 cleared and painted by hand: Ctrl+I now fills slice 3 only (between 2 and 4), slice 2 kept.

@@ -269,6 +269,9 @@ void MainWindow::buildMenus() {
     redo->setShortcuts({QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")});
     edit->addAction(undo);
     edit->addAction(redo);
+    undoEveryFrameAction_ = edit->addAction(tr("Undo on ever&y frame"), QKeySequence("Ctrl+Alt+Z"), this,
+                                            &MainWindow::undoOnEveryFrame);
+    undoEveryFrameAction_->setEnabled(false);
     edit->addSeparator();
     brushAction_ = edit->addAction(tr("&Brush"));
     brushAction_->setShortcut(QKeySequence("B"));
@@ -422,7 +425,8 @@ QString MainWindow::shortcutHelp() const {
         {tr("Mask"),
          {{"B / E", tr("brush / eraser")}, {"[ / ]", tr("brush size down / up")}, {"H", tr("fill holes")},
           {"L", tr("keep the largest region")}, {"I", tr("remove islands")}, {"S", tr("smooth")},
-          {"Ctrl+Backspace", tr("clear the mask")}, {"Ctrl+Z", tr("undo")}, {"Ctrl+Shift+Z, Ctrl+Y", tr("redo")}}},
+          {"Ctrl+Backspace", tr("clear the mask")}, {"Ctrl+Z", tr("undo")}, {"Ctrl+Shift+Z, Ctrl+Y", tr("redo")},
+          {"Ctrl+Alt+Z", tr("undo a fill or an opened mask on every frame")}}},
         {tr("View"),
          {{"F", tr("fit the image")}, {"C", tr("hide / show the clusters")}, {"G", tr("hide / show the reference outline")},
           {"V", tr("side by side with k-means")}, {"PgDown / PgUp", tr("next / previous slice or frame")},
@@ -715,14 +719,17 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
             const QString name = QFileInfo(path).fileName();
             const PickSource source{"mask file " + name.toStdString() +
                                         (label > 0 ? " (label " + std::to_string(label) + ")" : std::string()), {}};
-            std::vector<int> frames;
+            std::vector<int> frames, applied;
             for (int f = 0; f < int(masks.size()); ++f) {
                 if (masks[f].empty() || (f != image_.current && cv::countNonZero(masks[f]) == 0)) continue;
                 MaskModel* model = modelFor(f);
+                const int before = model->undoStack()->index();
                 model->apply(masks[f], tr("open %1").arg(name), MaskStep::Pick, source);
                 model->markExported(model->undoStack()->index());
+                if (model->undoStack()->index() != before) applied.push_back(f);  // (the same mask adds no step)
                 if (cv::countNonZero(masks[f])) frames.push_back(f);
             }
+            recordSeveralFramesStep(tr("open %1").arg(name), applied);
             refreshMaskInfo();
             statusBar()->showMessage(
                 frames.empty() ? tr("%1: the mask is empty").arg(name)
@@ -751,7 +758,39 @@ void MainWindow::showMaskOf(int frame) {
     onMaskChanged();
 }
 
+void MainWindow::recordSeveralFramesStep(const QString& name, const std::vector<int>& frames) {
+    severalFramesStep_ = {name, {}};
+    for (int f : frames) severalFramesStep_.frames.push_back({f, frameMasks_.at(f)->undoStack()->index()});
+    undoEveryFrameAction_->setEnabled(!frames.empty());
+    undoEveryFrameAction_->setText(frames.empty() ? tr("Undo on ever&y frame") : tr("Undo on ever&y frame: %1").arg(name));
+}
+
+void MainWindow::undoOnEveryFrame() {
+    if (severalFramesStep_.frames.empty()) return showError(tr("No step made on several frames to undo."));
+    std::vector<int> undone, changed;
+    for (const auto& [frame, index] : severalFramesStep_.frames) {
+        const auto held = frameMasks_.find(frame);
+        if (held != frameMasks_.end() && index > 0 && held->second->undoStack()->index() == index) {
+            held->second->undoStack()->undo();
+            undone.push_back(frame);
+        } else {
+            changed.push_back(frame);  // edited (or undone) since: left as it is
+        }
+    }
+    const QString name = severalFramesStep_.name;
+    recordSeveralFramesStep({}, {});
+    refreshMaskInfo();
+    QString message = undone.empty() ? tr("Nothing undone: every frame of \"%1\" was changed since").arg(name)
+                                     : tr("Undid \"%1\" on frames %2").arg(name, frameRanges(undone));
+    if (!undone.empty() && !changed.empty())
+        message += (changed.size() == 1 ? tr("; frame %1 was changed since and keeps it")
+                                        : tr("; frames %1 were changed since and keep it"))
+                       .arg(frameRanges(changed));
+    statusBar()->showMessage(message, 8000);
+}
+
 void MainWindow::dropFrameMasks() {
+    recordSeveralFramesStep({}, {});
     disconnect(maskChanged_);
     mask_ = nullptr;
     for (auto& [frame, model] : frameMasks_) delete model;  // its undo stack leaves the group
@@ -1033,13 +1072,16 @@ void MainWindow::fillBetweenFrames() {
             for (const mask::FilledSlice& s : filled) {
                 const auto held = frameMasks_.find(s.frame);
                 if (held != frameMasks_.end() && cv::countNonZero(held->second->mask()) > 0) continue;  // painted since
-                modelFor(s.frame)->apply(s.mask, tr("fill between frames %1 and %2").arg(s.from).arg(s.to),
-                                         MaskStep::Pick, source);
-                done.push_back(s.frame);
+                MaskModel* model = modelFor(s.frame);
+                const int before = model->undoStack()->index();
+                model->apply(s.mask, tr("fill between frames %1 and %2").arg(s.from).arg(s.to), MaskStep::Pick, source);
+                if (model->undoStack()->index() != before) done.push_back(s.frame);  // (an empty blend adds no step)
             }
+            recordSeveralFramesStep(tr("fill between slices"), done);
             refreshMaskInfo();
             statusBar()->showMessage(
-                done.empty() ? tr("Fill between slices: every slice between got a mask of its own meanwhile")
+                done.empty() ? tr("Fill between slices: nothing filled (the slices between got masks of their own meanwhile, "
+                                  "or the blend is empty)")
                              : tr("Filled frames %1 between the frames with a mask (Undo on a frame takes its fill back)")
                                    .arg(frameRanges(done)),
                 8000);

@@ -61,6 +61,10 @@ public:
     // between those two (msf::mask::masksBetween), computed off the UI thread; one undoable step on each
     // frame filled ("fill between frames 10 and 14").
     void fillBetweenFrames();
+    // Ctrl+Alt+Z, Edit > Undo on every frame: takes back the last step made on several frames at once (Fill
+    // between slices, Open mask for editing) on each of them that has had nothing done since; Ctrl+Z undoes the
+    // shown frame's steps only.
+    void undoOnEveryFrame();
     void exportMask(const QString& path, bool overwrite);
     // Before `action` (opening another image, closing) drops masks that no
     // export has written (of any frame): asks Discard, Cancel or Export...
@@ -121,6 +125,8 @@ protected:
 
 private:
     void buildMenus();
+    // The step just made on these frames (each model's undo index after it) is what undoOnEveryFrame takes back.
+    void recordSeveralFramesStep(const QString& name, const std::vector<int>& frames);
     // Reads which labels the mask file holds (off the UI thread); with several, asks which one to use
     // ("All labels" is 0), then calls `use` with it, unless cancelled or another image opened meanwhile.
     void chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use);
@@ -188,6 +194,11 @@ private:
     WorkerThread* worker_;
     MaskModel* mask_ = nullptr;         // frameMasks_'s model of the shown frame
     std::map<int, MaskModel*> frameMasks_;  // per frame, made when the frame is first shown
+    struct SeveralFramesStep {
+        QString name;
+        std::vector<std::pair<int, int>> frames;  // a frame and its undo index just after the step
+    } severalFramesStep_;
+    QAction* undoEveryFrameAction_ = nullptr;
     QUndoGroup* undoGroup_;             // Edit > Undo / Redo act on the shown frame's history
     QMetaObject::Connection maskChanged_;
     ImageView *view_, *compareView_;
