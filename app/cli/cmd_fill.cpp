@@ -63,13 +63,7 @@ int runFill(const QStringList& args) {
         std::map<int, cv::Mat> kept;
         std::vector<int> keptFrames;
         for (int f = 0; f < int(frames.size()); ++f)
-            if (!frames[f].empty() && frames[f].size() != image.frames[f].size())
-                throw msf::io::IoError(maskPath.toStdString(),
-                                       "the mask is " + std::to_string(frames[f].cols) + " x " +
-                                           std::to_string(frames[f].rows) + " pixels, the image " +
-                                           std::to_string(image.frames[f].cols) + " x " +
-                                           std::to_string(image.frames[f].rows));
-            else if (!frames[f].empty() && cv::countNonZero(frames[f]) > 0) {
+            if (!frames[f].empty() && cv::countNonZero(frames[f]) > 0) {  // (sizes checked by loadMaskFrames)
                 kept[f] = frames[f];
                 keptFrames.push_back(f);
             }

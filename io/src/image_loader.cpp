@@ -110,7 +110,8 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
     return maskOf(path, loadImage(path, o), which);
 }
 
-std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label) {
+namespace {
+std::vector<cv::Mat> readMaskFrames(const std::string& path, const Image& image, int label) {
     MaskFrame which = maskFrameFor(image);  // what maskOf reads of it is the same for every frame
     which.label = label;
     if (looksLikeDicom(path) && isDicomSeg(path)) {
@@ -132,6 +133,17 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image,
         file.current = f;
         masks[f] = maskOf(path, file, which);
     }
+    return masks;
+}
+}  // namespace
+
+std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label) {
+    std::vector<cv::Mat> masks = readMaskFrames(path, image, label);
+    for (size_t f = 0; f < masks.size(); ++f)
+        if (!masks[f].empty() && masks[f].size() != image.frames[f].size())
+            throw IoError(path, "the mask is " + std::to_string(masks[f].cols) + " x " + std::to_string(masks[f].rows) +
+                                    " pixels, the image " + std::to_string(image.frames[f].cols) + " x " +
+                                    std::to_string(image.frames[f].rows));
     return masks;
 }
 

@@ -709,11 +709,6 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
         [this, path, opened, label](std::vector<cv::Mat> masks) {
             if (opened != imagesOpened_)
                 return showError(tr("%1: read for the previous image, not used; open it again for this one").arg(path));
-            for (int f = 0; f < int(masks.size()); ++f)
-                if (!masks[f].empty() && masks[f].size() != image_.frames[f].size())
-                    return showError(tr("%1: the mask is %2 x %3 pixels, the image %4 x %5; nothing was changed")
-                                         .arg(path).arg(masks[f].cols).arg(masks[f].rows)
-                                         .arg(image_.frames[f].cols).arg(image_.frames[f].rows));
             // Each frame it holds a mask for (and the shown one) takes it as one undoable step, as written:
             // closing without an edit asks nothing.
             const QString name = QFileInfo(path).fileName();
@@ -737,7 +732,7 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
                                           : tr("Opened %1").arg(name),
                 5000);
         },
-        [this](const QString& e) { showError(e); });
+        [this](const QString& e) { showError(tr("%1; nothing was changed").arg(e)); });  // (e.g. a mask of another size)
 }
 
 void MainWindow::showMaskOf(int frame) {

@@ -42,7 +42,7 @@ cv::Mat loadMask(const std::string& path, int frame = -1);
 // gives each: a DICOM SEG's frames referring to each frame, a volume's slices.
 // A file of one frame (PNG, a one-slice NIfTI) gives the current frame's
 // mask, the other entries empty. Throws IoError naming the file (another
-// number of frames, a SEG of other images, not a mask).
+// number of frames, masks of another size, a SEG of other images, not a mask).
 // `label` > 0: that label's pixels only, as MaskFrame::label.
 std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image, int label = 0);
 
