@@ -3,7 +3,6 @@
 #include <QFileInfo>
 #include <QTextStream>
 
-#include <algorithm>
 #include <map>
 
 #include "commands.h"
@@ -60,32 +59,29 @@ int runFill(const QStringList& args) {
                                                                 ": no slice can lie between two others");
         msf::io::checkMaskLabel(maskPath.toStdString(), label);
         const std::vector<cv::Mat> frames = msf::io::loadMaskFrames(maskPath.toStdString(), image, label);
-        std::map<int, cv::Mat> kept;
-        std::vector<int> keptFrames;
+        std::map<int, cv::Mat> kept;  // the annotated slices (loadMaskFrames has checked their sizes)
         for (int f = 0; f < int(frames.size()); ++f)
-            if (!frames[f].empty() && cv::countNonZero(frames[f]) > 0) {  // (sizes checked by loadMaskFrames)
-                kept[f] = frames[f];
-                keptFrames.push_back(f);
-            }
+            if (!frames[f].empty() && cv::countNonZero(frames[f]) > 0) kept[f] = frames[f];
+        std::vector<int> keptFrames, filledFrames;
+        for (const auto& entry : kept) keptFrames.push_back(entry.first);
         if (kept.size() < 2)
             throw msf::io::IoError(maskPath.toStdString(), "masks on " + counted(long(kept.size()), "slice").toStdString() +
                                                                (kept.empty() ? "" : " (" + msf::io::frameRanges(keptFrames) + ")") +
                                                                ": filling between slices needs two");
-        const std::vector<msf::mask::FilledSlice> filled = msf::mask::fillBetweenSlices(kept);
+        // Every frame of the output, in frame order: its mask and how it came.
         const std::string maskName = QFileInfo(maskPath).fileName().toStdString();
-        std::map<int, msf::io::Provenance::Frame> perFrame;
-        std::vector<msf::io::FrameMask> masks;
-        for (const auto& [f, m] : kept) perFrame[f] = {f, image.meta.window, "kept from " + maskName};
-        for (const auto& s : filled)
-            perFrame[s.frame] = {s.frame, image.meta.window,
-                                 "filled between frames " + std::to_string(s.from) + " and " + std::to_string(s.to)};
-        for (const auto& [f, m] : kept) masks.push_back({f, m});
-        std::vector<int> filledFrames;
-        for (const auto& s : filled) {
-            masks.push_back({s.frame, s.mask});
+        std::map<int, std::pair<cv::Mat, std::string>> written;
+        for (const auto& [f, m] : kept) written[f] = {m, "kept from " + maskName};
+        for (const msf::mask::FilledSlice& s : msf::mask::fillBetweenSlices(kept)) {
+            written[s.frame] = {s.mask, "filled between frames " + std::to_string(s.from) + " and " + std::to_string(s.to)};
             filledFrames.push_back(s.frame);
         }
-        std::sort(masks.begin(), masks.end(), [](const auto& a, const auto& b) { return a.frame < b.frame; });
+        std::vector<msf::io::FrameMask> masks;
+        std::vector<msf::io::Provenance::Frame> perFrame;
+        for (const auto& [f, entry] : written) {
+            masks.push_back({f, entry.first});
+            perFrame.push_back({f, image.meta.window, entry.second});
+        }
 
         const std::string version = msf::runtimeInfo().engineVersion;
         if (seg) {
@@ -102,7 +98,7 @@ int runFill(const QStringList& args) {
         prov.clusters = "per frame";
         prov.postProcessing = "the slices between annotated slices filled (signed distance maps blended)";
         prov.softwareVersion = version;
-        for (const auto& [f, frame] : perFrame) prov.frames.push_back(frame);
+        prov.frames = perFrame;
         msf::io::writeProvenanceJson(provenancePath, image, prov, {{"mask", out}}, force);
 
         QTextStream(stdout) << imagePath << ": " << QFileInfo(maskPath).fileName() << " has masks on frames "
