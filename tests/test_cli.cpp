@@ -103,8 +103,13 @@ private slots:
         r = cli(QStringList{"segment", img, "-o", out} + fast);
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("already exists"));
-        r = cli(QStringList{"segment", img, "-o", out, "--force", "--method", "kmeans", "--target", "0"} + fast);
+        r = cli(QStringList{"segment", img, "-o", out, "--force", "--method", "kmeans", "--target", "0", "--export",
+                            "png,coco"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("  target: cluster 0, "), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QRegularExpression("wrote [^\\n]*lesion_0_kmeans_coco.json \\((polygons|run-length "
+                                                   "encoded: the mask has \\d+ holes?, which COCO polygons cannot hold)\\)\\n")),
+                 qPrintable(r.out));
         r = cli(QStringList{"segment", img, "-o", out, "--force", "--target", "click:48,48"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         // More threads than cores: said, and the run uses the cores.

@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -599,25 +600,98 @@ private slots:
         QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
         QCOMPARE(QString::fromStdString(pairs[0].image).section('/', -1), QString("case.hdr"));
     }
-    void cocoJsonHoldsPolygonAndRleOfTheMask() {
+    void cocoJsonHoldsOneAnnotationWhosePolygonsGiveTheMaskBack() {
+        // COCO coordinates: pixel (x, y) covers [x, x+1] x [y, y+1]; a pixel is inside when its centre is.
+        const auto rasterise = [](const QJsonArray& polygons, cv::Size size) {
+            cv::Mat out = cv::Mat::zeros(size, CV_8U);
+            for (const auto& poly : polygons) {
+                const auto xy = poly.toArray();
+                std::vector<cv::Point2f> points;
+                for (int i = 0; i + 1 < xy.size(); i += 2) points.push_back(cv::Point2f(xy[i].toDouble(), xy[i + 1].toDouble()));
+                for (int y = 0; y < size.height; ++y)
+                    for (int x = 0; x < size.width; ++x)
+                        if (cv::pointPolygonTest(points, cv::Point2f(x + 0.5f, y + 0.5f), false) > 0) out.at<uchar>(y, x) = 255;
+            }
+            return out;
+        };
+        std::vector<std::pair<const char*, cv::Mat>> shapes;
+        const auto add = [&shapes](const char* name, const std::function<void(cv::Mat&)>& draw) {
+            cv::Mat m = cv::Mat::zeros(40, 50, CV_8U);
+            draw(m);
+            shapes.push_back({name, m});
+        };
+        add("square", [](cv::Mat& m) { m(cv::Rect(5, 5, 10, 10)).setTo(255); });
+        add("one pixel", [](cv::Mat& m) { m.at<uchar>(20, 20) = 255; });
+        add("one-pixel-wide line", [](cv::Mat& m) { m(cv::Rect(2, 10, 30, 1)).setTo(255); });
+        add("diagonal line", [](cv::Mat& m) { cv::line(m, {3, 3}, {30, 35}, 255, 1, cv::LINE_8); });
+        add("disc and square, one touching the edges",
+            [](cv::Mat& m) { cv::circle(m, {30, 20}, 9, 255, -1); m(cv::Rect(0, 30, 8, 10)).setTo(255); });
+        add("pixels touching at a corner", [](cv::Mat& m) { m.at<uchar>(10, 10) = m.at<uchar>(11, 11) = 255; });
+        for (const auto& [name, m] : shapes) {
+            QTemporaryDir dir;
+            const QString path = dir.filePath("a.json");
+            const auto written = msf::io::writeCocoJson(path.toStdString(), m, "a.png", "lesion", false);
+            QVERIFY2(written.polygons(), name);
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const auto doc = QJsonDocument::fromJson(f.readAll()).object();
+            const auto anns = doc["annotations"].toArray();
+            QCOMPARE(anns.size(), 1);  // one object, not a polygon and a crowd region of the same pixels
+            const auto ann = anns[0].toObject();
+            QCOMPARE(ann["iscrowd"].toInt(), 0);
+            QCOMPARE(ann["area"].toInt(), cv::countNonZero(m));
+            const cv::Rect box = cv::boundingRect(m);
+            QCOMPARE(ann["bbox"].toArray(), QJsonArray({box.x, box.y, box.width, box.height}));
+            const cv::Mat back = rasterise(ann["segmentation"].toArray(), m.size());
+            QVERIFY2(cv::countNonZero(back != m) == 0,
+                     qPrintable(QString("%1: %2 of %3 pixels differ").arg(name).arg(cv::countNonZero(back != m)).arg(cv::countNonZero(m))));
+            // Every vertex 1/4 px inside a pixel's edges, so no outside pixel is overlapped either.
+            for (const auto& poly : ann["segmentation"].toArray())
+                for (const auto& v : poly.toArray()) {
+                    const double frac = v.toDouble() - std::floor(v.toDouble());
+                    QVERIFY2(frac == 0.25 || frac == 0.75, name);
+                }
+        }
+    }
+    void aCocoMaskWithHolesIsWrittenAsRunLengths() {
         cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);
         m(cv::Rect(1, 2, 3, 2)).setTo(255);  // columns 1..3, rows 2..3
         // Column-major RLE: column 0 all background (6), then per column 2 zeros, 2 ones, 2 zeros...
         QCOMPARE(msf::io::rleCounts(m), (std::vector<int>{8, 2, 4, 2, 4, 2, 8}));
+        QCOMPARE(msf::io::holeCount(m), 0);
+        cv::Mat ring = cv::Mat::zeros(30, 40, CV_8U);
+        cv::circle(ring, {20, 15}, 10, 255, -1);
+        cv::circle(ring, {20, 15}, 4, 0, -1);
+        ring(cv::Rect(0, 0, 6, 6)).setTo(255);
+        ring.at<uchar>(2, 2) = 0;  // a hole in a region touching the image's corner
+        QCOMPARE(msf::io::holeCount(ring), 2);
         QTemporaryDir dir;
         const QString path = dir.filePath("a.json");
-        msf::io::writeCocoJson(path.toStdString(), m, "a.png", "lesion", false);
+        const auto written = msf::io::writeCocoJson(path.toStdString(), ring, "a.png", "lesion", false);
+        QVERIFY(!written.polygons());
+        QCOMPARE(QString::fromStdString(written.text()),
+                 QString("run-length encoded: the mask has 2 holes, which COCO polygons cannot hold"));
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const auto doc = QJsonDocument::fromJson(f.readAll()).object();
         const auto anns = doc["annotations"].toArray();
-        QCOMPARE(anns.size(), 2);
-        QCOMPARE(anns[0].toObject()["area"].toDouble(), 6.0);
-        QCOMPARE(anns[0].toObject()["bbox"].toArray()[2].toInt(), 3);
-        QVERIFY(anns[0].toObject()["segmentation"].toArray()[0].toArray().size() >= 8);  // >= 4 points
-        QCOMPARE(anns[1].toObject()["segmentation"].toObject()["counts"].toArray().size(), 7);
+        QCOMPARE(anns.size(), 1);
+        const auto seg = anns[0].toObject()["segmentation"].toObject();
+        QCOMPARE(seg["size"].toArray(), QJsonArray({30, 40}));
+        // Decoded column by column, the counts give the ring, its holes open.
+        cv::Mat back = cv::Mat::zeros(ring.size(), CV_8U);
+        int at = 0;
+        bool on = false;
+        for (const auto& c : seg["counts"].toArray()) {
+            for (int i = 0; i < c.toInt(); ++i, ++at)
+                if (on) back.at<uchar>(at % ring.rows, at / ring.rows) = 255;
+            on = !on;
+        }
+        QCOMPARE(at, ring.rows * ring.cols);
+        QCOMPARE(cv::countNonZero(back != ring), 0);
+        QCOMPARE(anns[0].toObject()["iscrowd"].toInt(), 0);
         QCOMPARE(doc["categories"].toArray()[0].toObject()["name"].toString(), QString("lesion"));
-        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeCocoJson(path.toStdString(), m, "a.png", "x", false));
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeCocoJson(path.toStdString(), ring, "a.png", "x", false));
     }
 };
 

@@ -491,6 +491,21 @@ private slots:
         const cv::Mat back = cv::imread(out.toStdString(), cv::IMREAD_GRAYSCALE);
         QCOMPARE(cv::countNonZero(back != mask->mask()), 0);
         QVERIFY(QFile::exists(out + ".provenance.json"));
+        {  // COCO: one annotation of the mask's pixels, the status saying how its shape was written.
+            const QString coco = dir.filePath("exported.json");
+            w.exportMask(coco, false);
+            QVERIFY(exported.wait(10000));
+            QCOMPARE(exported.last().at(0).toBool(), true);
+            QVERIFY2(w.statusBar()->currentMessage().contains(QRegularExpression(
+                         "^Exported .*exported.json \\(COCO (polygons|run-length encoded: the mask has \\d+ holes?, "
+                         "which COCO polygons cannot hold)\\)$")),
+                     qPrintable(w.statusBar()->currentMessage()));
+            QFile f(coco);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonArray anns = QJsonDocument::fromJson(f.readAll()).object()["annotations"].toArray();
+            QCOMPARE(anns.size(), 1);
+            QCOMPARE(anns[0].toObject()["area"].toInt(), cv::countNonZero(mask->mask()));
+        }
         // The sidecar describes the run that made the map: device and precision
         // as used, and settings changed after the run do not leak into it.
         auto provenance = [](const QString& file) {

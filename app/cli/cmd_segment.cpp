@@ -308,13 +308,15 @@ int runSegment(const QStringList& args) {
                 if (following) chosen = "as on frame " + std::to_string(previousFrame) + ":";
                 else if (target.kind == TargetChoice::Click)
                     chosen = "click at (" + std::to_string(target.click.x) + ", " + std::to_string(target.click.y) + ")";
-                for (int c : sel.clusters) chosen += " cluster " + std::to_string(c);
+                for (int c : sel.clusters) chosen += (chosen.empty() ? "cluster " : " cluster ") + std::to_string(c);
+                std::string cocoForm;
                 for (const auto& [format, file] : maskPaths) {
                     if (format == "png") msf::io::writeMaskPng(file, mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(version), force);
                     else if (format == "coco")
-                        msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force);
+                        cocoForm = msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force)
+                                       .text();
                 }
                 msf::io::Provenance prov;
                 prov.method = method == "kmeans" ? "kmeans" : std::string("msformer (") + (opt.mode) + " mode)";
@@ -331,7 +333,9 @@ int runSegment(const QStringList& args) {
                                                             : QString::fromStdString(chosen))
                     << ", " << QString::fromStdString(msf::mask::sizeText(mask, image.meta.spacingX, image.meta.spacingY))
                     << "\n";
-                for (const auto& [format, file] : maskPaths) out << "  wrote " << QString::fromStdString(file) << "\n";
+                for (const auto& [format, file] : maskPaths)
+                    out << "  wrote " << QString::fromStdString(file)
+                        << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
                 out.flush();
                 previousMask = mask;
                 previousFrame = frame;

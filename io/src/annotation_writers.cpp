@@ -38,35 +38,74 @@ std::vector<int> rleCounts(const cv::Mat& mask) {
     return counts;
 }
 
-void writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
-                   const std::string& label, bool overwrite) {
-    const cv::Mat m = mask > 0;
+int holeCount(const cv::Mat& mask) {
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(m.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    json polygons = json::array();
+    std::vector<cv::Vec4i> hierarchy;
+    cv::Mat padded;  // a region touching the image's edge keeps its holes' parents
+    cv::copyMakeBorder(mask > 0, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::findContours(padded, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+    int holes = 0;
+    for (const auto& h : hierarchy) holes += h[3] >= 0;
+    return holes;
+}
+
+std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask) {
+    const cv::Mat m = mask > 0;
+    if (!cv::countNonZero(m)) return {};
+    // Traced at twice the resolution: the half pixels' centres lie 1/4 px inside the pixels' edges.
+    const cv::Rect box = cv::boundingRect(m);
+    cv::Mat twice;
+    cv::resize(m(box), twice, {}, 2, 2, cv::INTER_NEAREST);
+    cv::copyMakeBorder(twice, twice, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(twice, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    std::vector<std::vector<cv::Point2d>> outlines;
     for (const auto& c : contours) {
-        if (c.size() < 3) continue;
-        json poly = json::array();
-        for (const auto& p : c) {
-            poly.push_back(p.x + 0.5);
-            poly.push_back(p.y + 0.5);
+        std::vector<cv::Point2d> outline;
+        for (const auto& p : c) outline.push_back({box.x + (p.x - 1 + 0.5) / 2, box.y + (p.y - 1 + 0.5) / 2});
+        outlines.push_back(std::move(outline));
+    }
+    return outlines;
+}
+
+CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
+                               const std::string& label, bool overwrite) {
+    const cv::Mat m = mask > 0;
+    const CocoSegmentation written{holeCount(m)};
+    json segmentation;
+    if (written.polygons()) {
+        segmentation = json::array();
+        for (const auto& outline : regionOutlines(m)) {
+            json poly = json::array();
+            for (const auto& p : outline) {
+                poly.push_back(p.x);
+                poly.push_back(p.y);
+            }
+            segmentation.push_back(poly);
         }
-        polygons.push_back(poly);
+    } else {
+        segmentation = {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}};
     }
     const cv::Rect box = cv::countNonZero(m) ? cv::boundingRect(m) : cv::Rect();
-    const double area = cv::countNonZero(m);
-    const json bbox = {box.x, box.y, box.width, box.height};
     json j;
     j["info"] = {{"description", "MS-Former Studio pre-annotation"}};
     j["images"] = json::array({{{"id", 1}, {"file_name", imageFileName}, {"width", m.cols}, {"height", m.rows}}});
     j["categories"] = json::array({{{"id", 1}, {"name", label}}});
-    j["annotations"] = json::array(
-        {{{"id", 1}, {"image_id", 1}, {"category_id", 1}, {"segmentation", polygons}, {"area", area},
-          {"bbox", bbox}, {"iscrowd", 0}},
-         {{"id", 2}, {"image_id", 1}, {"category_id", 1},
-          {"segmentation", {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}}}, {"area", area},
-          {"bbox", bbox}, {"iscrowd", 1}}});
+    j["annotations"] = json::array({{{"id", 1},
+                                     {"image_id", 1},
+                                     {"category_id", 1},
+                                     {"segmentation", segmentation},
+                                     {"area", cv::countNonZero(m)},
+                                     {"bbox", {box.x, box.y, box.width, box.height}},
+                                     {"iscrowd", 0}}});
     writeJson(path, j, overwrite);
+    return written;
+}
+
+std::string CocoSegmentation::text() const {
+    if (polygons()) return "polygons";
+    return "run-length encoded: the mask has " + std::to_string(holes) + (holes == 1 ? " hole" : " holes") +
+           ", which COCO polygons cannot hold";
 }
 
 void writeProvenanceJson(const std::string& path, const Image& source, const Provenance& p,

@@ -1151,22 +1151,24 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const std::string version = runtimeInfo().engineVersion;
     const io::Provenance prov =
         frames.size() > 1 ? provenanceOf(models, image_.meta.window, version) : provenanceOf(*models.front().second, version);
-    runInBackground<bool>(
+    runInBackground<QString>(
         this,
         [masks, source, path, overwrite, prov] {
-            if (masks.size() > 1) writeMaskWithProvenance(path, masks, source, prov, overwrite);
-            else {
-                io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
-                shown.current = masks.front().frame;
-                writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
+            if (masks.size() > 1) {
+                writeMaskWithProvenance(path, masks, source, prov, overwrite);
+                return QString();
             }
-            return true;
+            io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
+            shown.current = masks.front().frame;
+            return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
         },
-        [this, path, written](bool) {
+        [this, path, written](const QString& form) {
             for (const auto& [model, step] : written)
                 if (model) model->markExported(step);
             QSettings().setValue("export/folder", QFileInfo(path).absolutePath());
-            statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+            statusBar()->showMessage(form.isEmpty() ? tr("Exported %1").arg(path)
+                                                    : tr("Exported %1 (%2)").arg(path, form),
+                                     form.isEmpty() ? 5000 : 10000);
             emit exportFinished(true, path);
         },
         [this](const QString& e) {

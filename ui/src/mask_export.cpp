@@ -107,17 +107,22 @@ void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMas
     io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
 }
 
-void writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
-                             const io::Provenance& provenance, bool overwrite) {
+QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
+                                const io::Provenance& provenance, bool overwrite) {
     const std::string p = path.toStdString();
     auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
+    QString form;
     if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
     else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
     else if (is(".json"))
-        io::writeCocoJson(p, mask, QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
-                          "target", overwrite);
+        form = "COCO " + QString::fromStdString(
+                             io::writeCocoJson(p, mask,
+                                               QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
+                                               "target", overwrite)
+                                 .text());
     else io::writeMaskPng(p, mask, overwrite);
     io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
+    return form;
 }
 
 }  // namespace msf::ui

@@ -44,9 +44,11 @@ io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>&
 bool holdsSeveralFrames(const QString& path);
 
 // Writes `mask` to `path` in the format its extension names, then the
-// provenance sidecar `<path>.provenance.json`. Throws io::IoError.
-void writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
-                             const io::Provenance& provenance, bool overwrite);
+// provenance sidecar `<path>.provenance.json`. Throws io::IoError. Returns what the
+// user should know of the file's form: for COCO, how the shape was written ("COCO
+// polygons", "COCO run-length encoded: the mask has 2 holes, ..."), else empty.
+QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
+                                const io::Provenance& provenance, bool overwrite);
 // Several frames' masks in one NIfTI volume or one DICOM SEG (holdsSeveralFrames).
 void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
                              const io::Provenance& provenance, bool overwrite);

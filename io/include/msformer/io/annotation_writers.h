@@ -9,11 +9,24 @@
 
 namespace msf::io {
 
-// COCO instances JSON with one image, one category and two annotations of the
-// mask: polygons (outer contours, iscrowd 0) and uncompressed RLE (column-major
-// counts starting with background, iscrowd 1), as CVAT / Label Studio import.
-void writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
-                   const std::string& label, bool overwrite);
+// COCO instances JSON with one image, one category and one annotation (iscrowd 0) of the mask. Its
+// segmentation is polygons, one per region, each 1/4 px inside the region's outer pixel edges (COCO
+// coordinates: pixel (x, y) covers [x, x+1] x [y, y+1]), so that rasterising them by pixel centres or
+// by any overlap gives the mask back, one-pixel-wide parts included; a mask with holes, which polygons
+// cannot hold, is written as uncompressed RLE instead (column-major counts starting with background).
+struct CocoSegmentation {
+    int holes = 0;  // none: written as polygons
+    bool polygons() const { return holes == 0; }
+    // "polygons", or "run-length encoded: the mask has 2 holes, which COCO polygons cannot hold".
+    std::string text() const;
+};
+CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
+                               const std::string& label, bool overwrite);
+
+// The regions' outer outlines as written in COCO (above), and the number of holes in a mask
+// (background regions enclosed by it).
+std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask);
+int holeCount(const cv::Mat& mask);
 
 struct Provenance {
     std::string method;                          // "msformer (default mode)", "kmeans", ...
