@@ -9,6 +9,7 @@
 
 #include "msformer/evaluation.h"
 #include "msformer/mask_ops.h"
+#include "msformer/memory_check.h"
 #include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
 #include "synthetic_support.h"
@@ -280,6 +281,43 @@ private slots:
         c = smallConfig();
         c.useCe = c.useInter = c.useIntra = false;
         QVERIFY(!c.validate().empty());
+    }
+    void aWorkingSizeTooLargeForTheMemoryIsRefusedBeforeTheRun() {
+        // The estimate grows with S x S (a quarter at half the side), the faithful mode's recomputing
+        // blocks need less, and the default S = 129 needs about a gigabyte.
+        const auto interactive = msf::interactiveConfig();
+        auto big = interactive;
+        big.size = 1024;
+        const int64_t at129 = msf::estimatedRunBytes(interactive, 320, 320);
+        QVERIFY2(at129 > 0.5e9 && at129 < 1.5e9, qPrintable(QString::number(at129)));
+        QVERIFY(msf::estimatedRunBytes(big, 320, 320) > 50 * (at129 - int64_t(0.3e9)));
+        auto faithfulBig = msf::faithfulConfig();
+        faithfulBig.size = 1024;
+        QVERIFY(msf::estimatedRunBytes(faithfulBig, 320, 320) < msf::estimatedRunBytes(big, 320, 320));
+        QVERIFY(msf::estimatedRunBytes(interactive, 6000, 4000) > at129 + int64_t(0.5e9));  // the full-size map
+        QVERIFY(msf::memoryProblem(interactive, 320, 320, int64_t(8e9)).empty());
+        QVERIFY(msf::memoryProblem(big, 320, 320, -1).empty());  // unknown: not refused
+        const QString problem = QString::fromStdString(msf::memoryProblem(big, 320, 320, int64_t(8e9)));
+        QVERIFY2(problem.contains(QRegularExpression("^working size S = 1024 needs about \\d+\\.\\d GB of memory and "
+                                                     "8\\.0 GB is available: choose a smaller working size")),
+                 qPrintable(problem));
+        // This machine's figure, and a run that cannot fit it refused before its first iteration.
+        const int64_t available = msf::availableMemoryBytes();
+        QVERIFY2(available > 0, "no MemAvailable in /proc/meminfo");
+        auto huge = smallConfig(2048, 2);
+        huge.embedDim = huge.clusters = 1024;
+        const auto image = bufferOf(msf::phantom::lungCt(32, 1));
+        if (msf::estimatedRunBytes(huge, image.width, image.height) <= available) QSKIP("this machine has the memory");
+        msf::Segmenter s(huge);
+        int iterations = 0;
+        s.setObserver([&](const msf::IterationStats&, const msf::LabelMap&) { return ++iterations, true; });
+        try {
+            s.run(image);
+            QFAIL("the run was not refused");
+        } catch (const msf::SegmentationError& e) {
+            QVERIFY2(QString(e.what()).startsWith("working size S = 2048 needs about "), e.what());
+        }
+        QCOMPARE(iterations, 0);
     }
     void divergenceIsReportedNotDrawn() {
         auto c = smallConfig(40, 30);

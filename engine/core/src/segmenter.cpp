@@ -1,4 +1,5 @@
 #include "msformer/segmenter.h"
+#include "msformer/memory_check.h"
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "gpu_formulations.h"
@@ -40,9 +42,22 @@ Segmenter::Segmenter(MsFormerConfig config) : config_(std::move(config)) {}
 Segmenter::~Segmenter() = default;
 
 SegmentationResult Segmenter::run(const ImageBuffer& image, const CancelFlag* cancel) {
-    const auto start = Clock::now();
     if (const auto problem = config_.validate(); !problem.empty()) throw SegmentationError(problem);
+    try {
+        return runChecked(image, cancel);
+    } catch (const std::bad_alloc&) {  // an estimate is not a guarantee: other processes take memory too
+        throw SegmentationError("out of memory at working size S = " + std::to_string(config_.size) +
+                                ": choose a smaller working size");
+    }
+}
+
+SegmentationResult Segmenter::runChecked(const ImageBuffer& image, const CancelFlag* cancel) {
+    const auto start = Clock::now();
     const DeviceChoice resolved = resolveDevice(config_.device);
+    if (resolved == DeviceChoice::Cpu)
+        if (const auto problem = memoryProblem(config_, image.width, image.height, availableMemoryBytes());
+            !problem.empty())
+            throw SegmentationError(problem);
     const auto device = detail::torchDevice(resolved);
     setThreadCount(config_.threads);
     tuneAllocatorForLargeTensors();

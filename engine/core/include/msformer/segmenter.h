@@ -78,10 +78,13 @@ public:
     // the tests that check the order gives the same result.
     void setRunAhead(bool on) { runAhead_ = on; }
 
-    // Throws SegmentationError on bad config/input or a non-finite loss.
+    // Throws SegmentationError on bad config/input, a non-finite loss, or (on
+    // the CPU) a working size that needs more memory than is available
+    // (memory_check.h), said before the run starts.
     SegmentationResult run(const ImageBuffer& image, const CancelFlag* cancel = nullptr);
 
 private:
+    SegmentationResult runChecked(const ImageBuffer& image, const CancelFlag* cancel);
     MsFormerConfig config_;
     IterationObserver observer_;
     bool runAhead_ = false;

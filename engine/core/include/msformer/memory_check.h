@@ -1,0 +1,27 @@
+#pragma once
+// Whether a CPU run fits in memory, told before it starts: a working size too
+// large for the machine would otherwise end in std::bad_alloc mid-run or, as
+// Linux overcommits, in the kernel killing the process (and the app's masks).
+#include <cstdint>
+#include <string>
+
+#include "msformer/config.h"
+
+namespace msf {
+
+// The memory the system can give this process now: MemAvailable, capped by the
+// process's cgroup limit (v2 memory.max, v1 memory.limit_in_bytes) less its usage.
+// -1 when unknown (no /proc/meminfo).
+int64_t availableMemoryBytes();
+
+// The most memory a CPU run of `config` on a width x height image adds to the
+// process (tensors of the S x S optimisation, then the full-size map and its
+// refinement), from peak RSS measured here (docs/measurements/run_memory.log):
+// an upper bound within about 10%, e.g. 1.0 GB at the default S = 129, 8.3 GB at S = 513.
+int64_t estimatedRunBytes(const MsFormerConfig& config, int width, int height);
+
+// Empty when the run fits in `availableBytes` (or that is unknown, < 0); else why not:
+// "working size S = 1024 needs about 32.6 GB of memory, 21.3 GB is available: ...".
+std::string memoryProblem(const MsFormerConfig& config, int width, int height, int64_t availableBytes);
+
+}  // namespace msf
