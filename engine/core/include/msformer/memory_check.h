@@ -17,7 +17,7 @@ int64_t availableMemoryBytes();
 // The most memory a CPU run of `config` on a width x height image adds to the
 // process (tensors of the S x S optimisation, then the full-size map and its
 // refinement), from peak RSS measured here (docs/measurements/run_memory.log):
-// an upper bound within about 10%, e.g. 1.0 GB at the default S = 129, 8.3 GB at S = 513.
+// within -4% .. +20% of the measured peaks, e.g. 0.8 GB at the default S = 129, 8.4 GB at S = 513.
 int64_t estimatedRunBytes(const MsFormerConfig& config, int width, int height);
 
 // Empty when the run fits in `availableBytes` (or that is unknown, < 0); else why not:
