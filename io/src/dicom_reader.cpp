@@ -347,6 +347,7 @@ Image readDicomSeries(const DicomSeries& series) {
     addInstance(volume);
     bool everySliceHasGeometry = volume.meta.hasGeometry && volume.frameCount() == 1;
     std::vector<std::array<double, 3>> positions{volume.meta.imagePosition};
+    std::string geometryProblem;
     for (size_t i = 1; i < series.files.size(); ++i) {
         Image slice = readDicom(series.files[i]);
         if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
@@ -355,6 +356,23 @@ Image readDicomSeries(const DicomSeries& series) {
         addInstance(slice);
         everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
         positions.push_back(slice.meta.imagePosition);
+        if (!geometryProblem.empty() || !volume.meta.hasGeometry) continue;
+        const std::string name = fs::path(series.files[i]).filename().string();
+        if (!slice.meta.hasGeometry) {
+            geometryProblem = name + " has no Image Position / Orientation (Patient)";
+        } else {
+            double turn = 0;  // how far its row and column directions differ from the first slice's
+            for (int k = 0; k < 6; ++k) turn = std::max(turn, std::abs(slice.meta.imageOrientation[k] - volume.meta.imageOrientation[k]));
+            if (turn > 1e-3) geometryProblem = name + " lies in another plane than " +
+                                               fs::path(series.files.front()).filename().string();
+        }
+    }
+    if (!geometryProblem.empty()) {
+        // Neither one volume's grid nor each frame's place can be told from the first slice: the
+        // series is a stack of images (a SEG refers to each frame's instance; a NIfTI gets no affine).
+        volume.meta.hasGeometry = false;
+        volume.meta.geometryProblem = geometryProblem + ", so the series' slices are not placed in space";
+        everySliceHasGeometry = false;
     }
     if (everySliceHasGeometry && positions.size() > 1) {  // each slice's own position, and the spacing they show
         volume.meta.framePositions = positions;

@@ -183,6 +183,10 @@ std::array<double, 3> volumeSliceStep(const std::string& path, const Image& sour
     std::array<double, 3> step;
     for (int r = 0; r < 3; ++r) step[r] = (positions[last][r] - positions[0][r]) / double(last);
     const double length = std::sqrt(step[0] * step[0] + step[1] * step[1] + step[2] * step[2]);
+    if (length < 1e-3)  // a time series or repeated scan of one slice stored as a series
+        throw IoError(path, "the series' " + std::to_string(last + 1) + " slices all lie at one position (images of "
+                            "one slice over time or repeated, not a volume), so one NIfTI volume cannot place them; "
+                            "write a DICOM SEG, or one slice per file");
     for (size_t k = 0; k <= last; ++k) {
         double off = 0;
         for (int r = 0; r < 3; ++r) off += std::pow(positions[k][r] - positions[0][r] - double(k) * step[r], 2);

@@ -46,6 +46,9 @@ struct ImageMetadata {
     bool hasGeometry = false;
     std::array<double, 3> imagePosition{};     // of the first frame (LPS, mm)
     std::vector<std::array<double, 3>> framePositions;  // a series' per-slice positions, in frame order
+    // Why a series whose first file has geometry is read without (hasGeometry false): a slice without
+    // Image Position / Orientation (Patient), or one in another plane (a localizer in the series).
+    std::string geometryProblem;
     std::array<double, 6> imageOrientation{};  // row and column direction cosines
     // NIfTI geometry (kept for export on the same grid)
     bool hasNiftiAffine = false;
