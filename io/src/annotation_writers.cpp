@@ -69,7 +69,7 @@ std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask) {
 }
 
 CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
-                               const std::string& label, bool overwrite) {
+                               const std::string& label, bool overwrite, int frameInFile) {
     const cv::Mat m = mask > 0;
     const CocoSegmentation written{holeCount(m)};
     json segmentation;
@@ -90,6 +90,7 @@ CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, con
     json j;
     j["info"] = {{"description", "MS-Former Studio pre-annotation"}};
     j["images"] = json::array({{{"id", 1}, {"file_name", imageFileName}, {"width", m.cols}, {"height", m.rows}}});
+    if (frameInFile >= 0) j["images"][0]["frame"] = frameInFile;
     j["categories"] = json::array({{{"id", 1}, {"name", label}}});
     j["annotations"] = json::array({{{"id", 1},
                                      {"image_id", 1},

@@ -337,14 +337,16 @@ Image readDicomSeries(const DicomSeries& series) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
     Image volume = readDicom(series.files.front());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
-    // One UID per frame, and each frame's number in its file when a file holds several.
-    auto addInstance = [&volume](const Image& file) {
+    // One UID and file per frame, and each frame's number in its file when a file holds several.
+    auto addInstance = [&volume](const Image& file, const std::string& path) {
+        const std::string name = fs::path(path).filename().string();
         for (int f = 0; f < file.frameCount(); ++f) {
             volume.meta.sopInstanceUids.push_back(file.meta.sopInstanceUid);
+            volume.meta.frameFiles.push_back(name);
             volume.meta.instanceFrameNumbers.push_back(file.frameCount() > 1 ? f + 1 : 0);
         }
     };
-    addInstance(volume);
+    addInstance(volume, series.files.front());
     bool everySliceHasGeometry = volume.meta.hasGeometry && volume.frameCount() == 1;
     std::vector<std::array<double, 3>> positions{volume.meta.imagePosition};
     std::string geometryProblem;
@@ -353,7 +355,7 @@ Image readDicomSeries(const DicomSeries& series) {
         if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
             throw IoError(series.files[i], "slice size or type differs from the rest of the series");
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
-        addInstance(slice);
+        addInstance(slice, series.files[i]);
         everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
         positions.push_back(slice.meta.imagePosition);
         if (!geometryProblem.empty() || !volume.meta.hasGeometry) continue;

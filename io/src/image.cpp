@@ -121,6 +121,18 @@ std::string sopInstanceUidOf(const Image& image, int frame) {
                                                                                 : m.sopInstanceUid;
 }
 
+std::string frameFileName(const Image& image, int frame) {
+    const auto& m = image.meta;
+    if (frame >= 0 && static_cast<size_t>(frame) < m.frameFiles.size()) return m.frameFiles[frame];
+    const auto slash = m.sourcePath.find_last_of('/');
+    return slash == std::string::npos ? m.sourcePath : m.sourcePath.substr(slash + 1);
+}
+
+int frameInFile(const Image& image, int frame) {
+    if (!image.meta.frameFiles.empty()) return instanceFrameNumberOf(image, frame) - 1;  // 0: a single-frame file
+    return image.frameCount() > 1 ? frame : -1;
+}
+
 int currentInstanceFrameNumber(const Image& image) { return instanceFrameNumberOf(image, image.current); }
 
 int instanceFrameNumberOf(const Image& image, int frame) {

@@ -116,9 +116,8 @@ QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const 
     else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
     else if (is(".json"))
         form = "COCO " + QString::fromStdString(
-                             io::writeCocoJson(p, mask,
-                                               QFileInfo(QString::fromStdString(source.meta.sourcePath)).fileName().toStdString(),
-                                               "target", overwrite)
+                             io::writeCocoJson(p, mask, io::frameFileName(source, source.current), "target", overwrite,
+                                               io::frameInFile(source, source.current))
                                  .text());
     else io::writeMaskPng(p, mask, overwrite);
     io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);

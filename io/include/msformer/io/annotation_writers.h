@@ -20,8 +20,9 @@ struct CocoSegmentation {
     // "polygons", or "run-length encoded: the mask has 2 holes, which COCO polygons cannot hold".
     std::string text() const;
 };
+// `imageFileName` names the image (frameFileName), `frameInFile` >= 0 adds its "frame" in that file.
 CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
-                               const std::string& label, bool overwrite);
+                               const std::string& label, bool overwrite, int frameInFile = -1);
 
 // The regions' outer outlines as written in COCO (above), and the number of holes in a mask
 // (background regions enclosed by it).

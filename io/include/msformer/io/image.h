@@ -42,6 +42,7 @@ struct ImageMetadata {
     std::string patientId, patientName, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid,
         frameOfReferenceUid, studyId, seriesDescription;
     std::vector<std::string> sopInstanceUids;  // per frame of a series
+    std::vector<std::string> frameFiles;       // per frame of a series: its file's name (in the series' folders)
     std::vector<int> instanceFrameNumbers;     // per frame of a series of multi-frame files: its number in its file (1-based)
     bool hasGeometry = false;
     std::array<double, 3> imagePosition{};     // of the first frame (LPS, mm)
@@ -121,6 +122,12 @@ std::array<std::string, 4> edgeLetters(const Image& image);
 // SOP Instance UID of the current frame: the slice's own in a series, else the file's.
 std::string currentSopInstanceUid(const Image& image);
 std::string sopInstanceUidOf(const Image& image, int frame);
+// The name of the file a frame comes from, as an annotation's image: a series slice's own
+// file's name ("brain_011.dcm"), else the source file's name.
+std::string frameFileName(const Image& image, int frame);
+// Which frame of that file (0-based) a frame is, -1 when the file holds only one
+// (a NIfTI volume's slice, a multi-page TIFF's page, a multi-frame DICOM's frame).
+int frameInFile(const Image& image, int frame);
 // DICOM Referenced Frame Number of the current frame within its SOP instance
 // (1-based) when that instance has several frames; 0 for a single-frame instance
 // or a non-DICOM image.
