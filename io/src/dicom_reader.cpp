@@ -194,6 +194,51 @@ void readFunctionalGroups(DcmItem* ds, Image& img) {
     if (const double step = measuredSliceSpacing(positions, o); step > 0) m.sliceSpacing = step;
 }
 
+// A classic (not enhanced) multi-frame file gives one Image Position (Patient), the first
+// frame's. The others are placed by the vector of offsets it carries (RT Dose's Grid Frame
+// Offset Vector, a Slice Location Vector), at that one position when its frames are a time
+// series (the Frame Increment Pointer names Frame Time or the Frame Time Vector: a cine), else
+// not at all: before, each frame was put one Slice Thickness further along the normal.
+void placeClassicFrames(DcmDataset* ds, Image& img) {
+    auto& m = img.meta;
+    const int n = img.frameCount();
+    if (n < 2 || !m.hasGeometry) return;
+    const auto normal = sliceNormal(m.imageOrientation);
+    const auto placeBy = [&](const DcmTagKey& tag) {
+        std::vector<double> offsets;
+        for (int k = 0; k < n; ++k) {
+            const double v = num(ds, tag, k, NAN);
+            if (!std::isfinite(v)) return false;
+            offsets.push_back(v);
+        }
+        m.framePositions.clear();
+        for (int k = 0; k < n; ++k) {  // relative to the first frame (absolute offsets start at its z)
+            const double d = offsets[k] - offsets[0];
+            m.framePositions.push_back({m.imagePosition[0] + d * normal[0], m.imagePosition[1] + d * normal[1],
+                                        m.imagePosition[2] + d * normal[2]});
+        }
+        if (const double step = measuredSliceSpacing(m.framePositions, m.imageOrientation); step > 0)
+            m.sliceSpacing = step;
+        return true;
+    };
+    if (placeBy(DCM_GridFrameOffsetVector) || placeBy(DCM_SliceLocationVector)) return;
+    bool overTime = false;
+    DcmElement* pointer = nullptr;
+    if (ds->findAndGetElement(DCM_FrameIncrementPointer, pointer).good())
+        if (auto* tags = dynamic_cast<DcmAttributeTag*>(pointer))
+            for (unsigned long i = 0; i < tags->getVM(); ++i) {
+                DcmTagKey key;
+                if (tags->getTagVal(key, i).good() && (key == DCM_FrameTime || key == DCM_FrameTimeVector)) overTime = true;
+            }
+    if (overTime) {
+        m.framePositions.assign(n, m.imagePosition);
+        return;
+    }
+    m.hasGeometry = false;
+    m.geometryProblem = "its " + std::to_string(n) + " frames give no position of their own (neither offsets nor "
+                        "a Frame Time), so they are not placed in space";
+}
+
 }  // namespace
 
 bool looksLikeDicom(const std::string& path) {
@@ -302,6 +347,8 @@ Image readDicom(const std::string& path) {
     if (img.frames.empty()) throw IoError(path, "no frame could be decoded (" + xferText + ")");
     if (ds->tagExists(DCM_SharedFunctionalGroupsSequence) || ds->tagExists(DCM_PerFrameFunctionalGroupsSequence))
         readFunctionalGroups(ds, img);
+    else
+        placeClassicFrames(ds, img);
     m.window = defaultWindow(img);
     return img;
 }
@@ -347,8 +394,15 @@ Image readDicomSeries(const DicomSeries& series) {
         }
     };
     addInstance(volume, series.files.front());
-    bool everySliceHasGeometry = volume.meta.hasGeometry && volume.frameCount() == 1;
-    std::vector<std::array<double, 3>> positions{volume.meta.imagePosition};
+    // Every frame's position in a file (a multi-frame file's own list), empty when not known.
+    const auto placed = [](const Image& file) -> std::vector<std::array<double, 3>> {
+        if (!file.meta.hasGeometry) return {};
+        if (file.frameCount() == 1) return {file.meta.imagePosition};
+        return file.meta.framePositions.size() == size_t(file.frameCount()) ? file.meta.framePositions
+                                                                            : std::vector<std::array<double, 3>>{};
+    };
+    std::vector<std::array<double, 3>> positions = placed(volume);
+    bool everyFramePlaced = !positions.empty();
     std::string geometryProblem;
     for (size_t i = 1; i < series.files.size(); ++i) {
         Image slice = readDicom(series.files[i]);
@@ -356,12 +410,14 @@ Image readDicomSeries(const DicomSeries& series) {
             throw IoError(series.files[i], "slice size or type differs from the rest of the series");
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
         addInstance(slice, series.files[i]);
-        everySliceHasGeometry = everySliceHasGeometry && slice.meta.hasGeometry && slice.frameCount() == 1;
-        positions.push_back(slice.meta.imagePosition);
+        const auto own = placed(slice);
+        everyFramePlaced = everyFramePlaced && !own.empty();
+        positions.insert(positions.end(), own.begin(), own.end());
         if (!geometryProblem.empty() || !volume.meta.hasGeometry) continue;
         const std::string name = fs::path(series.files[i]).filename().string();
-        if (!slice.meta.hasGeometry) {
-            geometryProblem = name + " has no Image Position / Orientation (Patient)";
+        if (own.empty()) {
+            geometryProblem = slice.meta.geometryProblem.empty() ? name + " has no Image Position / Orientation (Patient)"
+                                                                 : name + ": " + slice.meta.geometryProblem;
         } else {
             double turn = 0;  // how far its row and column directions differ from the first slice's
             for (int k = 0; k < 6; ++k) turn = std::max(turn, std::abs(slice.meta.imageOrientation[k] - volume.meta.imageOrientation[k]));
@@ -374,9 +430,12 @@ Image readDicomSeries(const DicomSeries& series) {
         // series is a stack of images (a SEG refers to each frame's instance; a NIfTI gets no affine).
         volume.meta.hasGeometry = false;
         volume.meta.geometryProblem = geometryProblem + ", so the series' slices are not placed in space";
-        everySliceHasGeometry = false;
+        everyFramePlaced = false;
     }
-    if (everySliceHasGeometry && positions.size() > 1) {  // each slice's own position, and the spacing they show
+    if (!volume.meta.geometryProblem.empty() && geometryProblem.empty())  // the first file's own
+        volume.meta.geometryProblem = fs::path(series.files.front()).filename().string() + ": " + volume.meta.geometryProblem;
+    volume.meta.framePositions.clear();
+    if (everyFramePlaced && positions.size() > 1) {  // each frame's own position, and the spacing they show
         volume.meta.framePositions = positions;
         if (const double step = measuredSliceSpacing(positions, volume.meta.imageOrientation); step > 0)
             volume.meta.sliceSpacing = step;
