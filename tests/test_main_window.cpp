@@ -37,6 +37,7 @@
 
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
+#include "msformer/memory_check.h"
 #include "msformer/metrics.h"
 #include "msformer/runtime_info.h"
 #include "msformer/target_selection.h"
@@ -298,6 +299,24 @@ private slots:
         auto* preset = d.findChild<QComboBox*>("preset");
         auto* mode = d.findChild<QComboBox*>("mode");
         QVERIFY(preset && mode);
+        {  // Under the working size, what a CPU run of it needs, following the size and the mode.
+            auto* need = d.findChild<QLabel*>("memoryNeed");
+            auto* size = d.findChildren<QSpinBox*>().value(0);
+            QVERIFY(need && size && size->value() == 97);
+            const auto gigabytes = [need] {
+                const auto m = QRegularExpression("^CPU run: about (\\d+\\.\\d) GB of memory").match(need->text());
+                return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
+            };
+            const double at97 = gigabytes();
+            QVERIFY2(at97 > 0, qPrintable(need->text()));
+            size->setValue(1024);
+            QVERIFY2(gigabytes() > 20 * at97, qPrintable(need->text()));
+            const double available = msf::availableMemoryBytes() / 1e9;
+            if (available > 0 && gigabytes() > available)
+                QVERIFY2(need->text().endsWith("available: a CPU run is refused"), qPrintable(need->text()));
+            size->setValue(97);
+            QCOMPARE(gigabytes(), at97);
+        }
         preset->setCurrentText("lung CT");
         got = d.settings();
         QCOMPARE(got.msformer.weights.ce, 1.2);

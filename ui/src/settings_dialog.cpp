@@ -1,11 +1,13 @@
 #include "msformer/ui/settings_dialog.h"
 
+#include "msformer/memory_check.h"
 #include "msformer/runtime_info.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLabel>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -93,6 +95,9 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     form->addRow(tr("Preset"), preset_);
     form->addRow(tr("Mode"), mode_);
     form->addRow(tr("Working size S"), size_);
+    memoryNeed_ = new QLabel;
+    memoryNeed_->setObjectName("memoryNeed");
+    form->addRow(QString(), memoryNeed_);
     form->addRow(tr("Max iterations"), iterations_);
     form->addRow(tr("Stop at labels <="), minLabels_);
     form->addRow(tr("Seed"), seed_);
@@ -106,7 +111,11 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     connect(mode_, &QComboBox::currentTextChanged, this, [this](const QString& m) {
         const auto c = configFor(m);
         size_->setValue(c.size);
+        refreshMemoryNeed();
     });
+    availableMemory_ = availableMemoryBytes();
+    connect(size_, qOverload<int>(&QSpinBox::valueChanged), this, &SettingsDialog::refreshMemoryNeed);
+    refreshMemoryNeed();
     auto* buttons =
         new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel | QDialogButtonBox::RestoreDefaults);
     connect(buttons->button(QDialogButtonBox::RestoreDefaults), &QPushButton::clicked, this,
@@ -129,6 +138,17 @@ void SettingsDialog::restoreDefaults() {
     k_->setValue(d.kmeans.k);
     device_->setCurrentText(deviceChoiceName(d.msformer.device));
     threads_->setValue(d.msformer.threads);
+}
+
+void SettingsDialog::refreshMemoryNeed() {
+    auto c = configFor(mode_->currentText());
+    c.size = size_->value();
+    const double need = estimatedRunBytes(c, 0, 0) / 1e9, available = availableMemory_ / 1e9;
+    QString text = tr("CPU run: about %1 GB of memory").arg(need, 0, 'f', 1);
+    if (availableMemory_ >= 0)
+        text += need > available ? tr(", more than the %1 GB available: a CPU run is refused").arg(available, 0, 'f', 1)
+                                 : tr(" (%1 GB available)").arg(available, 0, 'f', 1);
+    memoryNeed_->setText(text);
 }
 
 void SettingsDialog::preset(const QString& name) {

@@ -7,6 +7,7 @@
 
 class QComboBox;
 class QSpinBox;
+class QLabel;
 class QDoubleSpinBox;
 
 namespace msf::ui {
@@ -29,7 +30,10 @@ public:
 
 private:
     void preset(const QString& name);
+    void refreshMemoryNeed();  // what the working size and mode need of the memory available
     QComboBox *mode_, *device_, *preset_;
+    QLabel* memoryNeed_;
+    int64_t availableMemory_ = -1;
     QSpinBox *size_, *iterations_, *minLabels_, *seed_, *k_, *threads_;
     QDoubleSpinBox *wCe_, *wInter_, *wIntra_;
 };
