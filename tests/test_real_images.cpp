@@ -764,6 +764,24 @@ private slots:
         if (ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).bad()) return {};
         return file;
     }
+    void anEnhancedFileWithFramesInSeveralPlanesIsNotPlaced() {
+        // An enhanced localizer holds three planes in one file; frame 0's orientation was taken for every frame.
+        QTemporaryDir tmp;
+        const std::string file = writeEnhancedCt(tmp.filePath("planes.dcm"), false);
+        QVERIFY(!file.empty());
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(file.c_str()).good());
+        DcmItem *own = nullptr, *orientation = nullptr;
+        QVERIFY(ff.getDataset()->findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, own, 1).good());
+        QVERIFY(own->findOrCreateSequenceItem(DCM_PlaneOrientationSequence, orientation, 0).good());
+        QVERIFY(orientation->putAndInsertString(DCM_ImageOrientationPatient, "0\\1\\0\\0\\0\\-1").good());
+        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const auto planes = msf::io::loadImage(file);
+        QCOMPARE(planes.frameCount(), 3);
+        QVERIFY(!planes.meta.hasGeometry);
+        QVERIFY2(planes.meta.geometryProblem.rfind("frame 1 lies in another plane than frame 0", 0) == 0,
+                 planes.meta.geometryProblem.c_str());
+    }
     void anEnhancedCtKeepsItsFunctionalGroupGeometry() {
         // Enhanced CT / MR keep spacing, positions and rescale in functional
         // groups: read, the pixels are HU, every frame has its own position,

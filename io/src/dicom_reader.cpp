@@ -186,6 +186,15 @@ void readFunctionalGroups(DcmItem* ds, Image& img) {
         if (!position || !position->tagExists(DCM_ImagePositionPatient)) return;  // a frame without: no geometry
         positions.push_back({num(position, DCM_ImagePositionPatient, 0, 0), num(position, DCM_ImagePositionPatient, 1, 0),
                              num(position, DCM_ImagePositionPatient, 2, 0)});
+        // A frame in another plane (an enhanced localizer's three planes): the frames are not one stack.
+        if (DcmItem* own = groups.find(f, DCM_PlaneOrientationSequence); f > 0 && own)
+            for (int i = 0; i < 6; ++i)
+                if (std::abs(num(own, DCM_ImageOrientationPatient, i, o[i]) - o[i]) > 1e-3) {
+                    m.hasGeometry = false;
+                    m.geometryProblem = "frame " + std::to_string(f) + " lies in another plane than frame 0, so the "
+                                        "frames are not placed in space";
+                    return;
+                }
     }
     m.hasGeometry = true;
     m.imageOrientation = o;
