@@ -236,14 +236,26 @@ private slots:
         const QString out = dir.filePath("out_frames"), alone = dir.filePath("out_frame40");
         const QString stem = out + "/KmeansTest_T1UCharRaw_";
         const Run r = cli(QStringList{"segment", nii, "-o", out, "--frame", "30-32,40", "--target", "0", "--export",
-                                      "png,nifti"} + fast);
+                                      "png,nifti,coco"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("frame 31 (of 0-61)"), qPrintable(r.out));
         QVERIFY2(r.out.contains("4 frames in one mask"), qPrintable(r.out));
         const Run one = cli(QStringList{"segment", nii, "-o", alone, "--frame", "40", "--target", "0"} + fast);
         QVERIFY2(one.code == 0, qPrintable(one.err));
-        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 4 * 4 + 2);  // 4 x (clusters, labels, mask, sidecar) + volume
+        // 4 x (clusters, labels, mask, sidecar) + the volume's NIfTI, COCO and sidecar
+        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 4 * 4 + 3);
         const auto volume = msf::io::loadImage((stem + "frames30-32_40_msformer_mask.nii.gz").toStdString());
+        {  // One COCO file for the four slices: an image entry per slice, naming its frame of the NIfTI file.
+            QFile f(stem + "frames30-32_40_msformer_coco.json");
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonObject coco = QJsonDocument::fromJson(f.readAll()).object();
+            const QJsonArray images = coco["images"].toArray(), anns = coco["annotations"].toArray();
+            QCOMPARE(images.size(), 4);
+            QCOMPARE(anns.size(), 4);
+            QCOMPARE(images[3].toObject()["frame"].toInt(), 40);
+            QCOMPARE(images[3].toObject()["file_name"].toString(), QString("KmeansTest_T1UCharRaw.nii.gz"));
+            QCOMPARE(anns[3].toObject()["area"].toInt(), cv::countNonZero(volume.frames[40]));
+        }
         QCOMPARE(volume.frameCount(), 62);
         for (int f = 0; f < 62; ++f) {
             const bool segmented = (f >= 30 && f <= 32) || f == 40;

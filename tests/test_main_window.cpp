@@ -1036,6 +1036,25 @@ private slots:
         QVERIFY(!w.close());
         QVERIFY2(asked.contains("The mask of frame 2"), qPrintable(asked));
 
+        {  // COCO: one image entry and one annotation per slice with a mask, each naming its frame.
+            const QString coco = dir.filePath("slices.json");
+            w.exportMask(coco, true);
+            QVERIFY(exported.wait(10000));
+            QVERIFY2(exported.last().at(0).toBool(), qPrintable(exported.last().at(1).toString()));
+            QFile f(coco);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+            const QJsonArray images = doc["images"].toArray(), anns = doc["annotations"].toArray();
+            QCOMPARE(images.size(), 2);
+            QCOMPARE(anns.size(), 2);
+            QCOMPARE(images[0].toObject()["frame"].toInt(), 0);
+            QCOMPARE(images[1].toObject()["frame"].toInt(), 2);
+            QCOMPARE(images[1].toObject()["file_name"].toString(), QFileInfo(volume).fileName());
+            QCOMPARE(anns[1].toObject()["image_id"].toInt(), images[1].toObject()["id"].toInt());
+            QCOMPARE(anns[1].toObject()["area"].toInt(), cv::countNonZero(third));
+            QCOMPARE(anns[0].toObject()["area"].toInt(), cv::countNonZero(first));
+        }
+
         // NIfTI: both slices in one volume, slice 1 empty; then nothing is left to lose.
         const QString nii = dir.filePath("slices.nii.gz");
         w.exportMask(nii, true);

@@ -139,7 +139,7 @@ int runSegment(const QStringList& args) {
         "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
         "(0/255), all at the image's original size. A volume's or multi-frame image's <stem> ends in "
         "_frame<N>, the frame segmented (counted from 0, as --frame). Several frames (--frame 3-7, all) also give "
-        "one NIfTI volume and one DICOM SEG holding every frame's mask (--export nifti, seg), named "
+        "one NIfTI volume, one DICOM SEG and one COCO file holding every frame's mask (--export nifti, seg, coco), named "
         "<stem>_frames3-7_<method>_... (<stem>_<method>_... for all).");
     p.addHelpOption();
     p.addPositionalArgument("images",
@@ -223,7 +223,7 @@ int runSegment(const QStringList& args) {
                 std::map<std::string, std::string> paths;  // format -> path
                 if (target.kind == TargetChoice::None) return paths;
                 if (perFrame && exports.contains("png")) paths["png"] = (stem + "_mask.png").toStdString();
-                if (perFrame && exports.contains("coco")) paths["coco"] = (stem + "_coco.json").toStdString();
+                if (perFrame == !volume && exports.contains("coco")) paths["coco"] = (stem + "_coco.json").toStdString();
                 if (perFrame == !volume && exports.contains("nifti")) paths["nifti"] = (stem + "_mask.nii.gz").toStdString();
                 if (perFrame == !volume && exports.contains("seg")) paths["seg"] = (stem + "_seg.dcm").toStdString();
                 if (perFrame || !paths.empty()) paths["provenance"] = (stem + "_provenance.json").toStdString();
@@ -253,6 +253,12 @@ int runSegment(const QStringList& args) {
                 throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
                                                                image.meta.format + ")");
 
+            // "  wrote FILE" for each output, the COCO file saying how its shapes were written.
+            const auto printWritten = [&out](const std::map<std::string, std::string>& paths, const std::string& cocoForm) {
+                for (const auto& [format, file] : paths)
+                    out << "  wrote " << QString::fromStdString(file)
+                        << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
+            };
             std::vector<msf::io::FrameMask> volumeMasks;
             msf::io::Provenance volumeProvenance;
             cv::Mat previousMask;  // --follow: the last frame's mask
@@ -334,9 +340,7 @@ int runSegment(const QStringList& args) {
                                                             : QString::fromStdString(chosen))
                     << ", " << QString::fromStdString(msf::mask::sizeText(mask, image.meta.spacingX, image.meta.spacingY))
                     << "\n";
-                for (const auto& [format, file] : maskPaths)
-                    out << "  wrote " << QString::fromStdString(file)
-                        << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
+                printWritten(maskPaths, cocoForm);
                 out.flush();
                 previousMask = mask;
                 previousFrame = frame;
@@ -349,16 +353,23 @@ int runSegment(const QStringList& args) {
                 volumeProvenance.frames.push_back({frame, image.meta.window, sel.clusters.empty() ? "none found" : chosen});
             }
             if (!volumePaths.empty()) {
+                std::string cocoForm;
                 for (const auto& [format, file] : volumePaths) {
                     if (format == "nifti") msf::io::writeNiftiMask(file, volumeMasks, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(version), force);
+                    else if (format == "coco") {
+                        std::vector<msf::io::CocoImage> images;
+                        for (const auto& fm : volumeMasks)
+                            images.push_back({msf::io::frameFileName(image, fm.frame), msf::io::frameInFile(image, fm.frame), fm.mask});
+                        cocoForm = msf::io::writeCocoJson(file, images, "target", force).text();
+                    }
                 }
                 auto outputs = volumePaths;
                 outputs.erase("provenance");
                 msf::io::writeProvenanceJson(volumePaths.at("provenance"), image, volumeProvenance, outputs, force);
                 out << item.label() << ": " << counted(static_cast<long long>(volumeMasks.size()), "frame")
                     << " in one mask\n";
-                for (const auto& [format, file] : volumePaths) out << "  wrote " << QString::fromStdString(file) << "\n";
+                printWritten(volumePaths, cocoForm);
             }
         } catch (const std::exception& e) {
             ++failures;

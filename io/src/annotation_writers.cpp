@@ -68,45 +68,66 @@ std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask) {
     return outlines;
 }
 
+namespace {
+// One mask's segmentation: polygons, or RLE when it has holes.
+json cocoSegmentation(const cv::Mat& m, int holes) {
+    if (holes > 0) return {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}};
+    json polygons = json::array();
+    for (const auto& outline : regionOutlines(m)) {
+        json poly = json::array();
+        for (const auto& p : outline) {
+            poly.push_back(p.x);
+            poly.push_back(p.y);
+        }
+        polygons.push_back(poly);
+    }
+    return polygons;
+}
+}  // namespace
+
 CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
                                const std::string& label, bool overwrite, int frameInFile) {
-    const cv::Mat m = mask > 0;
-    const CocoSegmentation written{holeCount(m)};
-    json segmentation;
-    if (written.polygons()) {
-        segmentation = json::array();
-        for (const auto& outline : regionOutlines(m)) {
-            json poly = json::array();
-            for (const auto& p : outline) {
-                poly.push_back(p.x);
-                poly.push_back(p.y);
-            }
-            segmentation.push_back(poly);
-        }
-    } else {
-        segmentation = {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}};
-    }
-    const cv::Rect box = cv::countNonZero(m) ? cv::boundingRect(m) : cv::Rect();
+    return writeCocoJson(path, std::vector<CocoImage>{{imageFileName, frameInFile, mask}}, label, overwrite);
+}
+
+CocoSegmentation writeCocoJson(const std::string& path, const std::vector<CocoImage>& images, const std::string& label,
+                               bool overwrite) {
+    CocoSegmentation written;
+    written.images = static_cast<int>(images.size());
     json j;
     j["info"] = {{"description", "MS-Former Studio pre-annotation"}};
-    j["images"] = json::array({{{"id", 1}, {"file_name", imageFileName}, {"width", m.cols}, {"height", m.rows}}});
-    if (frameInFile >= 0) j["images"][0]["frame"] = frameInFile;
+    j["images"] = json::array();
     j["categories"] = json::array({{{"id", 1}, {"name", label}}});
-    j["annotations"] = json::array({{{"id", 1},
-                                     {"image_id", 1},
-                                     {"category_id", 1},
-                                     {"segmentation", segmentation},
-                                     {"area", cv::countNonZero(m)},
-                                     {"bbox", {box.x, box.y, box.width, box.height}},
-                                     {"iscrowd", 0}}});
+    j["annotations"] = json::array();
+    for (size_t i = 0; i < images.size(); ++i) {
+        const cv::Mat m = images[i].mask > 0;
+        const int id = static_cast<int>(i) + 1, holes = holeCount(m);
+        written.holes += holes;
+        written.runLengthImages += holes > 0;
+        json image = {{"id", id}, {"file_name", images[i].fileName}, {"width", m.cols}, {"height", m.rows}};
+        if (images[i].frameInFile >= 0) image["frame"] = images[i].frameInFile;
+        j["images"].push_back(image);
+        const cv::Rect box = cv::countNonZero(m) ? cv::boundingRect(m) : cv::Rect();
+        j["annotations"].push_back({{"id", id},
+                                    {"image_id", id},
+                                    {"category_id", 1},
+                                    {"segmentation", cocoSegmentation(m, holes)},
+                                    {"area", cv::countNonZero(m)},
+                                    {"bbox", {box.x, box.y, box.width, box.height}},
+                                    {"iscrowd", 0}});
+    }
     writeJson(path, j, overwrite);
     return written;
 }
 
 std::string CocoSegmentation::text() const {
     if (polygons()) return "polygons";
-    return "run-length encoded: the mask has " + std::to_string(holes) + (holes == 1 ? " hole" : " holes") +
-           ", which COCO polygons cannot hold";
+    if (images == 1)
+        return "run-length encoded: the mask has " + std::to_string(holes) + (holes == 1 ? " hole" : " holes") +
+               ", which COCO polygons cannot hold";
+    return "run-length encoded for " + std::to_string(runLengthImages) + " of " + std::to_string(images) +
+           " images: " + (runLengthImages == 1 ? "its mask has" : "their masks have") +
+           " holes, which COCO polygons cannot hold" + (runLengthImages < images ? "; polygons for the others" : "");
 }
 
 void writeProvenanceJson(const std::string& path, const Image& source, const Provenance& p,

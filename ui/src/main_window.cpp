@@ -466,7 +466,7 @@ QString MainWindow::suggestedExportPath(const QString& formatSuffix) const {
     if (folder.isEmpty() || !QFileInfo(folder).isDir())
         folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
     // A volume's or a cine's name says which frame the mask is of, so the next slice's export does not offer
-    // to replace this one; NIfTI and SEG hold every frame's mask, and are named after the frames they hold.
+    // to replace this one; NIfTI, SEG and COCO hold every frame's mask, and are named after the frames they hold.
     const std::vector<int> frames = framesWithMask();
     const bool several = holdsSeveralFrames(formatSuffix);
     const std::string tag = several && frames.size() > 1    ? io::framesTag(frames)
@@ -1134,7 +1134,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         emit exportFinished(false, path);
         return;
     }
-    // NIfTI and DICOM SEG hold every frame's mask (those of a volume's other slices too); PNG and COCO the
+    // NIfTI, DICOM SEG and COCO hold every frame's mask (those of a volume's other slices too); PNG the
     // shown frame's. Each model is told, once written, which of its steps the file holds.
     std::vector<int> frames = holdsSeveralFrames(path) ? framesWithMask() : std::vector<int>{};
     if (frames.empty()) frames = {image_.current};
@@ -1154,10 +1154,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     runInBackground<QString>(
         this,
         [masks, source, path, overwrite, prov] {
-            if (masks.size() > 1) {
-                writeMaskWithProvenance(path, masks, source, prov, overwrite);
-                return QString();
-            }
+            if (masks.size() > 1) return writeMaskWithProvenance(path, masks, source, prov, overwrite);
             io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
             shown.current = masks.front().frame;
             return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);

@@ -94,17 +94,26 @@ io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>&
 }
 
 bool holdsSeveralFrames(const QString& path) {
-    for (const char* e : {".nii", ".nii.gz", ".dcm"})
+    for (const char* e : {".nii", ".nii.gz", ".dcm", ".json"})
         if (path.endsWith(e, Qt::CaseInsensitive)) return true;
     return false;
 }
 
-void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
-                             const io::Provenance& provenance, bool overwrite) {
+QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
+                                const io::Provenance& provenance, bool overwrite) {
     const std::string p = path.toStdString();
-    if (path.endsWith(".dcm", Qt::CaseInsensitive)) io::writeDicomSeg(p, masks, source, {}, overwrite);
-    else io::writeNiftiMask(p, masks, source, overwrite);
+    QString form;
+    if (path.endsWith(".dcm", Qt::CaseInsensitive)) {
+        io::writeDicomSeg(p, masks, source, {}, overwrite);
+    } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
+        std::vector<io::CocoImage> images;
+        for (const auto& fm : masks) images.push_back({io::frameFileName(source, fm.frame), io::frameInFile(source, fm.frame), fm.mask});
+        form = "COCO " + QString::fromStdString(io::writeCocoJson(p, images, "target", overwrite).text());
+    } else {
+        io::writeNiftiMask(p, masks, source, overwrite);
+    }
     io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
+    return form;
 }
 
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,

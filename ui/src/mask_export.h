@@ -40,7 +40,7 @@ io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVe
 // window recorded is the one shown at the export.
 io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>& frames, const io::Window& window,
                             const std::string& softwareVersion);
-// Whether the format `path` names holds several frames' masks (NIfTI, DICOM SEG).
+// Whether the format `path` names holds several frames' masks (NIfTI, DICOM SEG, COCO).
 bool holdsSeveralFrames(const QString& path);
 
 // Writes `mask` to `path` in the format its extension names, then the
@@ -49,8 +49,8 @@ bool holdsSeveralFrames(const QString& path);
 // polygons", "COCO run-length encoded: the mask has 2 holes, ..."), else empty.
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
                                 const io::Provenance& provenance, bool overwrite);
-// Several frames' masks in one NIfTI volume or one DICOM SEG (holdsSeveralFrames).
-void writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
+// Several frames' masks in one NIfTI volume, one DICOM SEG or one COCO file (holdsSeveralFrames).
+QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
                              const io::Provenance& provenance, bool overwrite);
 
 }  // namespace msf::ui

@@ -15,14 +15,25 @@ namespace msf::io {
 // by any overlap gives the mask back, one-pixel-wide parts included; a mask with holes, which polygons
 // cannot hold, is written as uncompressed RLE instead (column-major counts starting with background).
 struct CocoSegmentation {
-    int holes = 0;  // none: written as polygons
+    int holes = 0;             // in all masks; none: every mask written as polygons
+    int runLengthImages = 0;   // masks written as RLE (those with holes)
+    int images = 1;
     bool polygons() const { return holes == 0; }
-    // "polygons", or "run-length encoded: the mask has 2 holes, which COCO polygons cannot hold".
+    // "polygons", "run-length encoded: the mask has 2 holes, which COCO polygons cannot hold", or for
+    // several images "run-length encoded for 2 of 5 images: their masks have holes, which ...".
     std::string text() const;
 };
 // `imageFileName` names the image (frameFileName), `frameInFile` >= 0 adds its "frame" in that file.
 CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
                                const std::string& label, bool overwrite, int frameInFile = -1);
+// Several frames' masks in one file (a volume's slices): one image entry and one annotation per mask.
+struct CocoImage {
+    std::string fileName;
+    int frameInFile = -1;
+    cv::Mat mask;
+};
+CocoSegmentation writeCocoJson(const std::string& path, const std::vector<CocoImage>& images, const std::string& label,
+                               bool overwrite);
 
 // The regions' outer outlines as written in COCO (above), and the number of holes in a mask
 // (background regions enclosed by it).
