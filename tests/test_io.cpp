@@ -653,6 +653,33 @@ private slots:
                 }
         }
     }
+    void aCocoFileOfSeveralFramesHasAnImageEachAndNoEmptyAnnotation() {
+        cv::Mat disc = cv::Mat::zeros(20, 30, CV_8U), ring = disc.clone();
+        cv::circle(disc, {10, 10}, 5, 255, -1);
+        cv::circle(ring, {15, 10}, 8, 255, -1);
+        cv::circle(ring, {15, 10}, 3, 0, -1);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("frames.json");
+        const auto written = msf::io::writeCocoJson(
+            path.toStdString(), {{"a.nii.gz", 3, disc}, {"a.nii.gz", 4, cv::Mat::zeros(20, 30, CV_8U)}, {"a.nii.gz", 5, ring}},
+            "lesion", false);
+        QCOMPARE(QString::fromStdString(written.text()),
+                 QString("run-length encoded for 1 of 3 images: its mask has holes, which COCO polygons cannot hold; "
+                         "polygons for the others"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const auto doc = QJsonDocument::fromJson(f.readAll()).object();
+        const auto images = doc["images"].toArray(), anns = doc["annotations"].toArray();
+        QCOMPARE(images.size(), 3);
+        QCOMPARE(images[1].toObject()["frame"].toInt(), 4);
+        QCOMPARE(anns.size(), 2);  // frame 4's empty mask: an image without the target, no annotation
+        QCOMPARE(anns[0].toObject()["image_id"].toInt(), 1);
+        QCOMPARE(anns[1].toObject()["image_id"].toInt(), 3);
+        QCOMPARE(anns[1].toObject()["id"].toInt(), 2);
+        QVERIFY(anns[0].toObject()["segmentation"].isArray());
+        QVERIFY(anns[1].toObject()["segmentation"].isObject());
+        QCOMPARE(anns[1].toObject()["area"].toInt(), cv::countNonZero(ring));
+    }
     void aCocoMaskWithHolesIsWrittenAsRunLengths() {
         cv::Mat m = cv::Mat::zeros(6, 5, CV_8U);
         m(cv::Rect(1, 2, 3, 2)).setTo(255);  // columns 1..3, rows 2..3

@@ -101,18 +101,19 @@ CocoSegmentation writeCocoJson(const std::string& path, const std::vector<CocoIm
     j["annotations"] = json::array();
     for (size_t i = 0; i < images.size(); ++i) {
         const cv::Mat m = images[i].mask > 0;
-        const int id = static_cast<int>(i) + 1, holes = holeCount(m);
+        const int id = static_cast<int>(i) + 1, holes = holeCount(m), area = cv::countNonZero(m);
         written.holes += holes;
         written.runLengthImages += holes > 0;
         json image = {{"id", id}, {"file_name", images[i].fileName}, {"width", m.cols}, {"height", m.rows}};
         if (images[i].frameInFile >= 0) image["frame"] = images[i].frameInFile;
         j["images"].push_back(image);
-        const cv::Rect box = cv::countNonZero(m) ? cv::boundingRect(m) : cv::Rect();
-        j["annotations"].push_back({{"id", id},
+        if (area == 0) continue;  // an image without the target: no annotation (an empty polygon list breaks readers)
+        const cv::Rect box = cv::boundingRect(m);
+        j["annotations"].push_back({{"id", static_cast<int>(j["annotations"].size()) + 1},
                                     {"image_id", id},
                                     {"category_id", 1},
                                     {"segmentation", cocoSegmentation(m, holes)},
-                                    {"area", cv::countNonZero(m)},
+                                    {"area", area},
                                     {"bbox", {box.x, box.y, box.width, box.height}},
                                     {"iscrowd", 0}});
     }

@@ -26,7 +26,8 @@ struct CocoSegmentation {
 // `imageFileName` names the image (frameFileName), `frameInFile` >= 0 adds its "frame" in that file.
 CocoSegmentation writeCocoJson(const std::string& path, const cv::Mat& mask, const std::string& imageFileName,
                                const std::string& label, bool overwrite, int frameInFile = -1);
-// Several frames' masks in one file (a volume's slices): one image entry and one annotation per mask.
+// Several frames' masks in one file (a volume's slices): one image entry and one annotation per mask
+// (an empty mask gets its image entry only: an image without the target).
 struct CocoImage {
     std::string fileName;
     int frameInFile = -1;
