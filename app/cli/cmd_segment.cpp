@@ -321,9 +321,7 @@ int runSegment(const QStringList& args) {
                     else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(version), force);
                     else if (format == "coco")
-                        cocoForm = msf::io::writeCocoJson(file, mask, msf::io::frameFileName(image, image.current),
-                                                          "target", force, msf::io::frameInFile(image, image.current))
-                                       .text();
+                        cocoForm = msf::io::writeCocoJson(file, {{image.current, mask}}, image, "target", force).text();
                 }
                 msf::io::Provenance prov;
                 prov.method = method == "kmeans" ? "kmeans" : std::string("msformer (") + (opt.mode) + " mode)";
@@ -357,12 +355,7 @@ int runSegment(const QStringList& args) {
                 for (const auto& [format, file] : volumePaths) {
                     if (format == "nifti") msf::io::writeNiftiMask(file, volumeMasks, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(version), force);
-                    else if (format == "coco") {
-                        std::vector<msf::io::CocoImage> images;
-                        for (const auto& fm : volumeMasks)
-                            images.push_back({msf::io::frameFileName(image, fm.frame), msf::io::frameInFile(image, fm.frame), fm.mask});
-                        cocoForm = msf::io::writeCocoJson(file, images, "target", force).text();
-                    }
+                    else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, volumeMasks, image, "target", force).text();
                 }
                 auto outputs = volumePaths;
                 outputs.erase("provenance");

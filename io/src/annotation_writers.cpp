@@ -49,6 +49,8 @@ int holeCount(const cv::Mat& mask) {
     return holes;
 }
 
+namespace {
+// The regions' outer outlines, 1/4 px inside their outer pixel edges.
 std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask) {
     const cv::Mat m = mask > 0;
     if (!cv::countNonZero(m)) return {};
@@ -68,7 +70,6 @@ std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask) {
     return outlines;
 }
 
-namespace {
 // One mask's segmentation: polygons, or RLE when it has holes.
 json cocoSegmentation(const cv::Mat& m, int holes) {
     if (holes > 0) return {{"counts", rleCounts(m)}, {"size", {m.rows, m.cols}}};
@@ -119,6 +120,13 @@ CocoSegmentation writeCocoJson(const std::string& path, const std::vector<CocoIm
     }
     writeJson(path, j, overwrite);
     return written;
+}
+
+CocoSegmentation writeCocoJson(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                               const std::string& label, bool overwrite) {
+    std::vector<CocoImage> images;
+    for (const auto& fm : masks) images.push_back({frameFileName(source, fm.frame), frameInFile(source, fm.frame), fm.mask});
+    return writeCocoJson(path, images, label, overwrite);
 }
 
 std::string CocoSegmentation::text() const {

@@ -106,9 +106,7 @@ QString writeMaskWithProvenance(const QString& path, const std::vector<io::Frame
     if (path.endsWith(".dcm", Qt::CaseInsensitive)) {
         io::writeDicomSeg(p, masks, source, {}, overwrite);
     } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
-        std::vector<io::CocoImage> images;
-        for (const auto& fm : masks) images.push_back({io::frameFileName(source, fm.frame), io::frameInFile(source, fm.frame), fm.mask});
-        form = "COCO " + QString::fromStdString(io::writeCocoJson(p, images, "target", overwrite).text());
+        form = "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, "target", overwrite).text());
     } else {
         io::writeNiftiMask(p, masks, source, overwrite);
     }
@@ -125,9 +123,7 @@ QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const 
     else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
     else if (is(".json"))
         form = "COCO " + QString::fromStdString(
-                             io::writeCocoJson(p, mask, io::frameFileName(source, source.current), "target", overwrite,
-                                               io::frameInFile(source, source.current))
-                                 .text());
+                             io::writeCocoJson(p, {{source.current, mask}}, source, "target", overwrite).text());
     else io::writeMaskPng(p, mask, overwrite);
     io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
     return form;

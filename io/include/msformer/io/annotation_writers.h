@@ -35,10 +35,11 @@ struct CocoImage {
 };
 CocoSegmentation writeCocoJson(const std::string& path, const std::vector<CocoImage>& images, const std::string& label,
                                bool overwrite);
+// Frames of `source` with their masks, each image named by frameFileName and frameInFile.
+CocoSegmentation writeCocoJson(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                               const std::string& label, bool overwrite);
 
-// The regions' outer outlines as written in COCO (above), and the number of holes in a mask
-// (background regions enclosed by it).
-std::vector<std::vector<cv::Point2d>> regionOutlines(const cv::Mat& mask);
+// The number of holes in a mask (background regions enclosed by it).
 int holeCount(const cv::Mat& mask);
 
 struct Provenance {
