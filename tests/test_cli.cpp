@@ -125,6 +125,24 @@ private slots:
         QVERIFY2(r.out.contains("dimensions: 96 x 96, 1 frame,"), qPrintable(r.out));
         QVERIFY2(r.out.contains("spacing (mm): unknown (the file gives no pixel size)"), qPrintable(r.out));
     }
+    void nanValuesAreSaidAndRecorded() {
+        cv::Mat map(48, 48, CV_32F, cv::Scalar(200));
+        map(cv::Rect(0, 0, 48, 3)).setTo(NAN);
+        map(cv::Rect(16, 16, 16, 16)).setTo(40);
+        const QString path = dir.filePath("nan_map.tif");
+        QVERIFY(cv::imwrite(path.toStdString(), map));
+        const Run info = cli({"info", path});
+        QVERIFY2(info.out.contains("non-finite values: 144 (NaN or infinite, in all frames), read as 40"),
+                 qPrintable(info.out));
+        const Run r = cli(QStringList{"segment", path, "-o", dir.filePath("nan_out")} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("nan_map.tif: note: 144 values are NaN or infinite, read as 40"), qPrintable(r.out));
+        QFile sidecar(dir.filePath("nan_out/nan_map_msformer_provenance.json"));
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        const auto notes = QJsonDocument::fromJson(sidecar.readAll())["source"]["reader_notes"].toArray();
+        QCOMPARE(notes.size(), 1);
+        QVERIFY(notes[0].toString().startsWith("144 values are NaN or infinite"));
+    }
     void badAndMissingFilesAreReportedNotCrashes() {
         const QString bad = dir.filePath("bad.png");
         std::ofstream(bad.toStdString()) << "not an image";

@@ -550,6 +550,60 @@ private slots:
         QCOMPARE(two.frameCount(), 1);
         QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
     }
+    void nanAndInfiniteValuesAreCountedAndReadAsTheLowestFiniteValue() {
+        // A registered or masked volume holds NaN outside its data; nifticlib reads those as 0 and says nothing.
+        QTemporaryDir dir;
+        const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};  // shown as stored
+        const std::string path = dir.filePath("registered.nii.gz").toStdString();
+        writeTestNifti(path, 6, 5, 4, 2, lps);
+        nifti_image* nim = nifti_image_read(path.c_str(), 1);
+        QVERIFY(nim);
+        auto* v = static_cast<float*>(nim->data);
+        v[0] = NAN;                          // (0, 0, 0), the lowest value: the lowest finite one is now 1
+        v[3 * 30 + 2 * 6 + 1] = INFINITY;    // (1, 2, 3)
+        v[1 * 30 + 4 * 6 + 5] = -INFINITY;   // (5, 4, 1)
+        v[120 + 7] = NAN;                    // in the second volume, which is not read
+        nifti_image_write(nim);
+        nifti_image_free(nim);
+        const auto img = msf::io::loadImage(path);
+        QCOMPARE(img.meta.nonFiniteValues, size_t(3));
+        QCOMPARE(img.meta.nonFiniteReadAs, 1.0);
+        QCOMPARE(img.frames[0].at<float>(0, 0), 1.f);
+        QCOMPARE(img.frames[3].at<float>(2, 1), 1.f);
+        QCOMPARE(img.frames[1].at<float>(4, 5), 1.f);
+        QCOMPARE(img.frames[3].at<float>(2, 2), 322.f);  // its neighbour as stored
+        QCOMPARE(img.frames[0].at<float>(0, 2), 2.f);    // a stored 0 would stay 0; a stored 2 stays 2
+        std::string notes;
+        for (const auto& n : msf::io::loadNotes(img)) notes += n + "; ";
+        QVERIFY2(notes.find("3 values are NaN or infinite, read as 1 (the lowest finite value)") != std::string::npos,
+                 notes.c_str());
+        QVERIFY2(notes.find("the first of its 2 volumes is read") != std::string::npos, notes.c_str());
+        QVERIFY(msf::io::percentileWindow(img.pixels()).valid());
+
+        // A float TIFF the same way (OpenCV hands its NaN on as they are).
+        cv::Mat f(8, 8, CV_32F, cv::Scalar(50));
+        f.at<float>(1, 1) = NAN;
+        f.row(7).setTo(-INFINITY);
+        f.at<float>(3, 3) = 20;
+        const std::string tif = dir.filePath("map.tif").toStdString();
+        QVERIFY(cv::imwrite(tif, f));
+        const auto map = msf::io::loadImage(tif);
+        QCOMPARE(map.meta.nonFiniteValues, size_t(9));
+        QCOMPARE(map.pixels().at<float>(7, 0), 20.f);
+        QCOMPARE(map.pixels().at<float>(1, 1), 20.f);
+        QCOMPARE(map.pixels().at<float>(0, 0), 50.f);
+
+        // Nothing finite at all: refused, naming the file, not shown as a black image.
+        const std::string none = dir.filePath("none.tif").toStdString();
+        QVERIFY(cv::imwrite(none, cv::Mat(4, 4, CV_32F, cv::Scalar(NAN))));
+        const QString error = errorOf(none);
+        QVERIFY2(error.contains("none.tif") && error.contains("no finite value"), qPrintable(error));
+        // A float image without any has no note.
+        const std::string finite = dir.filePath("finite.tif").toStdString();
+        QVERIFY(cv::imwrite(finite, cv::Mat(4, 4, CV_32F, cv::Scalar(3))));
+        QVERIFY(msf::io::loadNotes(msf::io::loadImage(finite)).empty());
+    }
+
     void analyzeAndNiftiPairsAreRead() {
         // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and
         // NIfTI-1 pairs), opened by either file; masks exported on their grid.

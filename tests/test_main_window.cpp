@@ -2224,6 +2224,29 @@ private slots:
         QVERIFY(w.maskModel()->pickSources().empty());
     }
 
+    void whatTheReaderChangedIsSaidAsTheImageOpens() {
+        MainWindow w;
+        cv::Mat map(40, 40, CV_32F, cv::Scalar(100));
+        map(cv::Rect(0, 0, 40, 2)).setTo(NAN);  // two rows outside the data
+        map.at<float>(20, 20) = 10;
+        QVERIFY(openWritten(w, dir.filePath("nan_rows.tif"), map));
+        const QString said = w.statusBar()->currentMessage();
+        QVERIFY2(said.contains("nan_rows.tif: 80 values are NaN or infinite, read as 10 (the lowest finite value)"),
+                 qPrintable(said));
+        QVERIFY(openWritten(w, dir.filePath("finite.tif"), cv::Mat(40, 40, CV_32F, cv::Scalar(7))));
+        QVERIFY2(w.statusBar()->currentMessage().endsWith("Loaded " + dir.filePath("finite.tif")),
+                 qPrintable(w.statusBar()->currentMessage()));
+        // No finite value at all: an error naming the file, not a black picture.
+        QSignalSpy error(&w, &MainWindow::errorShown);
+        const QString none = dir.filePath("all_nan.tif");
+        QVERIFY(cv::imwrite(none.toStdString(), cv::Mat(40, 40, CV_32F, cv::Scalar(NAN))));
+        w.openFile(none);
+        QVERIFY(error.wait(10000));
+        QVERIFY2(error.last().at(0).toString().contains("all_nan.tif") &&
+                     error.last().at(0).toString().contains("no finite value"),
+                 qPrintable(error.last().at(0).toString()));
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");

@@ -31,6 +31,9 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     double lo, hi;
     cv::minMaxLoc(px.reshape(1), &lo, &hi);
     out << "value range (current frame, after rescale): " << lo << " .. " << hi << "\n";
+    if (m.nonFiniteValues > 0)
+        out << "non-finite values: " << m.nonFiniteValues << " (NaN or infinite, in all frames), read as "
+            << m.nonFiniteReadAs << ", the lowest finite value\n";
     for (const auto& w : m.fileWindows)
         out << "window in file: " << q(w.name) << " center " << w.center << " width " << w.width << "\n";
     out << "default window: "

@@ -259,6 +259,8 @@ int runSegment(const QStringList& args) {
                     out << "  wrote " << QString::fromStdString(file)
                         << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
             };
+            for (const std::string& note : msf::io::loadNotes(image))
+                out << item.label() << ": note: " << QString::fromStdString(note) << "\n";
             std::vector<msf::io::FrameMask> volumeMasks;
             msf::io::Provenance volumeProvenance;
             cv::Mat previousMask;  // --follow: the last frame's mask

@@ -167,6 +167,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                                        {"mirror_columns", m.niftiTurn.mirrorColumns},
                                                        {"mirror_rows", m.niftiTurn.mirrorRows},
                                                        {"order", "transpose (rows j, columns i), then mirror"}}}};
+    if (const auto notes = loadNotes(source); !notes.empty()) j["source"]["reader_notes"] = notes;
     const auto windowJson = [](const Window& w) {
         return w.valid() ? json{{"name", w.name}, {"center", w.center}, {"width", w.width}}
                          : json("none (8-bit values / 255)");

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <sstream>
 #include <tuple>
 #include <vector>
 
@@ -155,6 +156,21 @@ void checkFrameMasks(const std::string& path, const std::vector<FrameMask>& mask
         if (given[fm.frame]) throw IoError(path, "frame " + std::to_string(fm.frame) + " given twice");
         given[fm.frame] = true;
     }
+}
+
+std::vector<std::string> loadNotes(const Image& image) {
+    const auto& m = image.meta;
+    std::vector<std::string> notes;
+    if (m.niftiVolumes > 1)
+        notes.push_back("the first of its " + std::to_string(m.niftiVolumes) + " volumes is read");
+    if (!m.geometryProblem.empty()) notes.push_back("no geometry: " + m.geometryProblem);
+    if (m.nonFiniteValues > 0) {
+        std::ostringstream value;
+        value << m.nonFiniteReadAs;
+        notes.push_back(std::to_string(m.nonFiniteValues) + (m.nonFiniteValues == 1 ? " value is" : " values are") +
+                        " NaN or infinite, read as " + value.str() + " (the lowest finite value)");
+    }
+    return notes;
 }
 
 std::vector<Window> ctPresets() {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <filesystem>
 #include <vector>
 
@@ -15,6 +16,36 @@
 
 namespace msf::io {
 
+namespace {
+// NaN and infinite values of float data become the lowest finite value of the image: what "no data" is
+// (outside a registered volume's field of view, a masked map), shown dark rather than as whatever a NaN
+// turns into when windowed; percentiles and the model need finite values. An image with none is refused.
+void replaceNonFinite(const std::string& path, Image* img) {
+    if (img->frames.empty() || img->frames.front().depth() != CV_32F) return;
+    size_t count = 0;
+    float lowest = std::numeric_limits<float>::infinity();
+    for (const cv::Mat& frame : img->frames) {
+        const cv::Mat values = frame.reshape(1);
+        for (int y = 0; y < values.rows; ++y)
+            for (const float *p = values.ptr<float>(y), *end = p + values.cols; p != end; ++p) {
+                if (std::isfinite(*p)) lowest = std::min(lowest, *p);
+                else ++count;
+            }
+    }
+    if (count == 0) return;
+    if (!std::isfinite(lowest)) throw IoError(path, "holds no finite value (every value is NaN or infinite)");
+    for (cv::Mat& frame : img->frames) {
+        cv::Mat values = frame.reshape(1);
+        for (int y = 0; y < values.rows; ++y)
+            for (float *p = values.ptr<float>(y), *end = p + values.cols; p != end; ++p)
+                if (!std::isfinite(*p)) *p = lowest;
+    }
+    img->meta.nonFiniteValues = count;
+    img->meta.nonFiniteReadAs = lowest;
+    img->meta.window = defaultWindow(*img);  // the reader's came from the values before
+}
+}  // namespace
+
 Image loadImage(const std::string& path, const LoadOptions& options) {
     std::error_code ec;
     Image img;
@@ -22,6 +53,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else img = readRaster(path);
+    replaceNonFinite(path, &img);
     if (options.frame >= 0) {
         if (options.frame >= img.frameCount())
             throw IoError(path, "frame " + std::to_string(options.frame) + " requested, the image has " +

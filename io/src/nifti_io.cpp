@@ -30,6 +30,30 @@ bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// nifticlib sets NaN and infinite float values to 0 as it reads them, without a count or a position: its
+// own 0 and a stored 0 look alike. The first volume's raw values are read again to find them; per slice (as
+// stored) the places that were not finite, or an empty Mat where all were.
+template <typename T, void (*swap)(int64_t, void*)>
+std::vector<cv::Mat> nonFiniteInStored(const nifti_image* nim, int64_t nx, int64_t ny, int64_t nz) {
+    std::vector<cv::Mat> where(static_cast<size_t>(nz));
+    znzFile file = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+    if (znz_isnull(file)) return where;
+    const bool swapped = nim->byteorder != nifti_short_order();
+    std::vector<T> row(static_cast<size_t>(nx * ny));
+    if (znzseek(file, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0)
+        for (int64_t k = 0; k < nz; ++k) {
+            if (znzread(row.data(), sizeof(T), row.size(), file) != row.size()) break;
+            if (swapped) swap(static_cast<int64_t>(row.size()), row.data());
+            for (size_t i = 0; i < row.size(); ++i) {
+                if (std::isfinite(row[i])) continue;
+                if (where[k].empty()) where[k] = cv::Mat::zeros(static_cast<int>(ny), static_cast<int>(nx), CV_8U);
+                where[k].data[i] = 1;
+            }
+        }
+    znzclose(file);
+    return where;
+}
+
 template <typename T>
 void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, double inter) {
     const T* src = static_cast<const T*>(data) + offset;
@@ -126,6 +150,11 @@ Image readNifti(const std::string& path) {
         m.niftiTurn = o.turn;
         m.niftiAxes = o.axes;
     }
+    // Put back as NaN, the places nifticlib made 0: the loader counts them and reads them all one way.
+    const std::vector<cv::Mat> nonFinite =
+        nim->datatype == DT_FLOAT32   ? nonFiniteInStored<float, nifti_swap_4bytes>(nim.get(), nx, ny, nz)
+        : nim->datatype == DT_FLOAT64 ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), nx, ny, nz)
+                                      : std::vector<cv::Mat>(static_cast<size_t>(nz));
     for (int64_t k = 0; k < nz; ++k) {
         cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
         const size_t offset = static_cast<size_t>(k) * nx * ny;
@@ -141,6 +170,7 @@ Image readNifti(const std::string& path) {
             default:
                 throw IoError(path, std::string("unsupported NIfTI data type ") + nifti_datatype_string(nim->datatype));
         }
+        if (!nonFinite[k].empty()) slice.setTo(std::numeric_limits<float>::quiet_NaN(), nonFinite[k]);
         img.frames.push_back(shownFromStored(slice, m.niftiTurn));
     }
     m.sourcePath = path;

@@ -652,7 +652,12 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                                      .arg(spacing, plane.empty() ? QString() : ", " + QString::fromStdString(plane)));
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
-            statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
+            // What the reader left out or changed (the first of several volumes, no geometry, NaN values) is
+            // said as the image appears, and stays longer.
+            QStringList notes;
+            for (const std::string& note : io::loadNotes(image_)) notes << QString::fromStdString(note);
+            if (notes.isEmpty()) statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
+            else statusBar()->showMessage(tr("Loaded %1: %2").arg(path, notes.join("; ")), 30000);
             emit imageLoaded();
         },
         [this, path](const QString& e) {

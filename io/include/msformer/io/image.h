@@ -60,6 +60,10 @@ struct ImageMetadata {
     int niftiVolumes = 1;         // 4-D files: volumes in the file (the first is read)
     std::string niftiFileType;    // "NIfTI-1", "Analyze 7.5 (header and image pair)", ...
     std::array<int, 3> volumeDims{};          // NIfTI (as stored) / series: nx, ny, nz
+    // Float data (NIfTI, float TIFF): NaN or infinite values (outside a registered or masked volume's
+    // data, say), read as the lowest finite value of the image.
+    size_t nonFiniteValues = 0;
+    double nonFiniteReadAs = 0;
 };
 
 struct Image {
@@ -137,6 +141,10 @@ int instanceFrameNumberOf(const Image& image, int frame);
 // Standard CT windows (HU): lung, mediastinum, bone, brain, and "wide"
 // (-1000..400 HU), the default for CT.
 std::vector<Window> ctPresets();
+
+// What the reader changed or left out that a user should know when the image opens: the first of several
+// NIfTI volumes read, no geometry (and why), NaN / infinite values replaced. Empty when nothing.
+std::vector<std::string> loadNotes(const Image& image);
 // 0.5th..99.5th percentile window of a frame.
 Window percentileWindow(const cv::Mat& frame);
 // All windows offered for this image: the file's, the CT presets for CT, "auto".
