@@ -30,6 +30,8 @@
 #include <QWheelEvent>
 #include <QtCharts/QValueAxis>
 
+#include <dcmtk/dcmdata/dctk.h>
+
 #include <functional>
 
 #include <opencv2/imgcodecs.hpp>
@@ -2183,6 +2185,34 @@ private slots:
         QVERIFY(QFile::copy(ct, bare));
         QVERIFY(openAndWait(w, bare, 10000));
         QCOMPARE(w.image().meta.modality, std::string("CT"));
+    }
+
+    void aDicomFileASegCannotBeMadeOfSuggestsPngAndSaysWhy() {
+        const QString ct =
+            QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        MainWindow w;
+        QVERIFY(openAndWait(w, ct, 10000));
+        QVERIFY2(w.suggestedExportPath().endsWith("CT_small_seg.dcm"), qPrintable(w.suggestedExportPath()));
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(ct.toStdString().c_str()).good());
+        ff.getDataset()->findAndDeleteElement(DCM_StudyInstanceUID);  // a badly anonymised file
+        const QString bad = dir.filePath("no_study.dcm");
+        QVERIFY(ff.saveFile(bad.toStdString().c_str(), EXS_LittleEndianExplicit).good());
+        QVERIFY(openAndWait(w, bad, 10000));
+        QVERIFY2(w.suggestedExportPath().endsWith("no_study_mask.png"), qPrintable(w.suggestedExportPath()));
+        w.paintStroke({QPoint(30, 30), QPoint(60, 40)}, false);
+        QSignalSpy exported(&w, &MainWindow::exportFinished);
+        const QString seg = dir.filePath("no_study_seg.dcm");
+        w.exportMask(seg, false);  // chosen all the same: refused, saying why
+        QVERIFY(exported.wait(10000));
+        QVERIFY(!exported.last().at(0).toBool());
+        QVERIFY2(exported.last().at(1).toString().contains("needs the source's Study Instance UID (no_study.dcm has none)"),
+                 qPrintable(exported.last().at(1).toString()));
+        QVERIFY(!QFile::exists(seg));
+        w.exportMask(dir.filePath("no_study_mask.png"), false);
+        QVERIFY(exported.wait(10000));
+        QVERIFY(exported.last().at(0).toBool());
     }
 
     void aBrushStrokeChangesExactlyWhatItCovers() {

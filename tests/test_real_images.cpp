@@ -821,6 +821,76 @@ private slots:
             QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(ct)) != mask), 0);
         }
     }
+    void aParametricMapsFloatPixelsAreRead() {
+        // Parametric maps (ADC, T1, perfusion) store Float or Double Float Pixel Data, which DicomImage does not
+        // decode: they were refused as "has no pixel data: not an image".
+        QTemporaryDir tmp;
+        for (const bool doubles : {false, true}) {
+            const std::string file = writeEnhancedCt(tmp.filePath(doubles ? "adc64.dcm" : "adc32.dcm"), false);
+            QVERIFY(!file.empty());
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(file.c_str()).good());
+            DcmDataset* ds = ff.getDataset();
+            ds->putAndInsertString(DCM_SOPClassUID, UID_ParametricMapStorage);
+            ds->putAndInsertString(DCM_Modality, "MR");
+            for (const DcmTagKey& tag : {DCM_PixelData, DCM_BitsStored, DCM_HighBit, DCM_PixelRepresentation})
+                ds->findAndDeleteElement(tag);
+            DcmItem* shared = nullptr;
+            QVERIFY(ds->findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, shared, 0).good());
+            shared->findAndDeleteElement(DCM_PixelValueTransformationSequence);
+            std::vector<double> values(3 * 64);
+            for (size_t i = 0; i < values.size(); ++i) values[i] = 0.25 * double(i) - 7.5;  // mm^2/s x 1e-3, say
+            values[64 + 9] = NAN;  // frame 1, row 1, column 1
+            ds->putAndInsertUint16(DCM_BitsAllocated, doubles ? 64 : 32);
+            if (doubles) {
+                QVERIFY(ds->putAndInsertFloat64Array(DCM_DoubleFloatPixelData, values.data(), values.size()).good());
+            } else {
+                const std::vector<float> floats(values.begin(), values.end());
+                QVERIFY(ds->putAndInsertFloat32Array(DCM_FloatPixelData, floats.data(), floats.size()).good());
+            }
+            QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+            const auto map = msf::io::loadImage(file);
+            QCOMPARE(map.frameCount(), 3);
+            QCOMPARE(map.meta.bitsAllocated, doubles ? 64 : 32);
+            QCOMPARE(map.frames[2].at<float>(3, 5), float(0.25 * (128 + 3 * 8 + 5) - 7.5));
+            QCOMPARE(map.meta.nonFiniteValues, size_t(1));
+            QCOMPARE(map.frames[1].at<float>(1, 1), -7.5f);  // the lowest finite value, frame 0's first
+            QVERIFY(map.meta.hasGeometry);  // its functional groups, as an enhanced image's
+            QCOMPARE(map.meta.sliceSpacing, 3.0);
+            QCOMPARE(map.meta.spacingY, 0.5);
+            // and it exports: a SEG of frame 2 refers to it
+            cv::Mat mask = cv::Mat::zeros(8, 8, CV_8U);
+            mask(cv::Rect(1, 1, 4, 4)) = 255;
+            auto shown = map;
+            shown.current = 2;
+            const std::string seg = s(tmp.filePath(doubles ? "adc64_seg.dcm" : "adc32_seg.dcm"));
+            msf::io::writeDicomSeg(seg, mask, shown, {}, false);
+            QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(shown)) != mask), 0);
+        }
+    }
+    void aSegOfASourceWithoutItsUidsIsRefusedByName() {
+        // A SEG shares its source's study and refers to its series, class and instance: DCMTK refused to save
+        // one without them with "Invalid Value" or "Missing value", after the run.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir tmp;
+        for (const auto& [tag, name] : std::vector<std::pair<DcmTagKey, std::string>>{
+                 {DCM_StudyInstanceUID, "Study Instance UID"}, {DCM_SeriesInstanceUID, "Series Instance UID"},
+                 {DCM_SOPInstanceUID, "SOP Instance UID"}}) {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+            ff.getDataset()->findAndDeleteElement(tag);
+            const std::string file = s(tmp.filePath("without.dcm"));
+            QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+            const auto ct = msf::io::loadImage(file);
+            const std::string problem = msf::io::segSourceProblem(ct);
+            QVERIFY2(problem.find("needs the source's " + name + " (without.dcm has none)") == 0, problem.c_str());
+            const std::string seg = s(tmp.filePath("without_seg.dcm"));
+            const cv::Mat mask(ct.pixels().size(), CV_8U, cv::Scalar(255));
+            QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::writeDicomSeg(seg, mask, ct, {}, false));
+            QVERIFY(!QFile::exists(QString::fromStdString(seg)));
+        }
+        QVERIFY(msf::io::segSourceProblem(msf::io::loadImage(s(pydicom("CT_small.dcm")))).empty());
+    }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));

@@ -51,9 +51,8 @@ int runFill(const QStringList& args) {
         msf::io::LoadOptions options;
         options.seriesUid = p.value("series").toStdString();
         const msf::io::Image image = msf::io::loadImage(imagePath.toStdString(), options);
-        if (seg && image.meta.format != "DICOM")
-            throw msf::io::IoError(out, "a DICOM SEG needs a DICOM image (" + imagePath.toStdString() + " is " +
-                                            image.meta.format + ")");
+        if (const std::string problem = seg ? msf::io::segSourceProblem(image) : std::string(); !problem.empty())
+            throw msf::io::IoError(out, "a DICOM SEG " + problem);
         if (image.frameCount() < 3)
             throw msf::io::IoError(imagePath.toStdString(), "has " + counted(image.frameCount(), "frame").toStdString() +
                                                                 ": no slice can lie between two others");

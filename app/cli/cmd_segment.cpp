@@ -249,9 +249,9 @@ int runSegment(const QStringList& args) {
                                                                std::to_string(target.click.y) + ") is outside the " +
                                                                std::to_string(size.width) + " x " +
                                                                std::to_string(size.height) + " image");
-            if (exports.contains("seg") && target.kind != TargetChoice::None && image.meta.format != "DICOM")
-                throw msf::io::IoError(path.toStdString(), "--export seg needs a DICOM image (this one is " +
-                                                               image.meta.format + ")");
+            if (exports.contains("seg") && target.kind != TargetChoice::None)
+                if (const std::string problem = msf::io::segSourceProblem(image); !problem.empty())
+                    throw msf::io::IoError(path.toStdString(), "--export seg " + problem);
 
             // "  wrote FILE" for each output, the COCO file saying how its shapes were written.
             const auto printWritten = [&out](const std::map<std::string, std::string>& paths, const std::string& cocoForm) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 
 #include "dcmtk_setup.h"
 #include "msformer/io/dicom_seg.h"
@@ -43,6 +44,37 @@ bool isJpeg2000(E_TransferSyntax x) {
            x == EXS_JPEG2000Multicomponent;
 }
 
+// Pixel Data, or the Float / Double Float Pixel Data of a parametric map (ADC, T1, perfusion maps).
+bool hasFloatPixels(DcmItem* ds) {
+    return ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData);
+}
+bool hasPixels(DcmItem* ds) { return ds->tagExists(DCM_PixelData) || hasFloatPixels(ds); }
+
+// The frames of Float or Double Float Pixel Data, values as stored (never encapsulated; DicomImage does not
+// decode them).
+std::vector<cv::Mat> floatFrames(const std::string& path, DcmDataset* ds, int w, int h, int frames) {
+    const Float32* f32 = nullptr;
+    const Float64* f64 = nullptr;
+    unsigned long count = 0;
+    if (ds->tagExists(DCM_FloatPixelData)) ds->findAndGetFloat32Array(DCM_FloatPixelData, f32, &count);
+    else ds->findAndGetFloat64Array(DCM_DoubleFloatPixelData, f64, &count);
+    if (!f32 && !f64) throw IoError(path, "cannot read its float pixel data");
+    const size_t perFrame = static_cast<size_t>(w) * h;
+    if (count < perFrame * frames)
+        throw IoError(path, "its float pixel data holds " + std::to_string(count) + " values; " +
+                                std::to_string(frames) + " frames of " + std::to_string(w) + " x " + std::to_string(h) +
+                                " need " + std::to_string(perFrame * frames));
+    std::vector<cv::Mat> out;
+    for (int f = 0; f < frames; ++f) {
+        cv::Mat frame(h, w, CV_32F);
+        if (f32) std::copy_n(f32 + f * perFrame, perFrame, frame.ptr<float>());
+        else std::transform(f64 + f * perFrame, f64 + (f + 1) * perFrame, frame.ptr<float>(),
+                            [](Float64 v) { return static_cast<float>(v); });
+        out.push_back(frame);
+    }
+    return out;
+}
+
 // Header facts used for series grouping and sorting (no pixel decoding).
 struct DicomHeader {
     std::string path, seriesUid, description, modality;
@@ -57,7 +89,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     DcmFileFormat ff;
     if (ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) return false;
     DcmDataset* ds = ff.getDataset();
-    if (!ds->tagExists(DCM_PixelData)) return false;
+    if (!hasPixels(ds)) return false;
     // A SEG exported beside its images does not make the folder a second series.
     if (isSegmentationObject(str(ds, DCM_Modality), str(ds, DCM_SOPClassUID))) return false;
     h->path = path;
@@ -280,8 +312,7 @@ Image readDicom(const std::string& path) {
     const std::string what = sopText + (modality.empty() ? "" : ", modality " + modality);
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
-    if (!ds->tagExists(DCM_PixelData))
-        throw IoError(path, "has no pixel data (" + what + "): not an image");
+    if (!hasPixels(ds)) throw IoError(path, "has no pixel data (" + what + "): not an image");
     const E_TransferSyntax xfer = ds->getOriginalXfer();
     const DcmXfer xf(xfer);
     const std::string xferText = std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";
@@ -295,10 +326,16 @@ Image readDicom(const std::string& path) {
         throw IoError(path, "image too large (" + std::to_string(long(cols)) + " x " + std::to_string(long(rows)) +
                                 " x " + std::to_string(long(frames)) + " frames)");
 
-    DicomImage di(&ff, xfer, CIF_MayDetachPixelData, 0, 0);
-    if (di.getStatus() != EIS_Normal)
-        throw IoError(path, std::string("cannot decode pixel data (") + xferText + "): " +
-                                DicomImage::getString(di.getStatus()));
+    const bool floatPixels = hasFloatPixels(ds);
+    if (floatPixels && spp != 1)
+        throw IoError(path, "float pixel data of " + std::to_string(long(spp)) + " samples per pixel (1 is allowed)");
+    std::unique_ptr<DicomImage> decoded;
+    if (!floatPixels) {
+        decoded = std::make_unique<DicomImage>(&ff, xfer, CIF_MayDetachPixelData, 0, 0);
+        if (decoded->getStatus() != EIS_Normal)
+            throw IoError(path, std::string("cannot decode pixel data (") + xferText + "): " +
+                                    DicomImage::getString(decoded->getStatus()));
+    }
     Image img;
     auto& m = img.meta;
     m.sourcePath = path;
@@ -332,9 +369,14 @@ Image readDicom(const std::string& path) {
     for (int i = 0; i < 3; ++i) m.imagePosition[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) m.imageOrientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
 
-    const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
-    const int n = static_cast<int>(di.getFrameCount());
-    if (di.isMonochrome()) {
+    if (floatPixels) {
+        img.frames = floatFrames(path, ds, static_cast<int>(cols), static_cast<int>(rows), static_cast<int>(frames));
+        m.bitsStored = m.bitsAllocated;  // all of a float's bits (the attribute is not allowed there)
+        m.isSigned = true;
+        if (m.photometric.empty()) m.photometric = "MONOCHROME2";
+    } else if (const DicomImage& di = *decoded; di.isMonochrome()) {
+        const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
+        const int n = static_cast<int>(di.getFrameCount());
         const DiPixel* inter = di.getInterData();
         if (!inter || inter->getCount() < static_cast<unsigned long>(w) * h)
             throw IoError(path, "cannot decode pixel data (" + xferText + ")");
@@ -343,9 +385,11 @@ Image readDicom(const std::string& path) {
             img.frames.push_back(monoFrame(inter, static_cast<size_t>(f) * w * h, w, h));
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
     } else {
+        const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
+        const int n = static_cast<int>(di.getFrameCount());
         const int bits = m.bitsStored > 8 ? 16 : 8;
         for (int f = 0; f < n; ++f) {
-            const void* rgb = di.getOutputData(bits, f, 0);
+            const void* rgb = decoded->getOutputData(bits, f, 0);
             if (!rgb) throw IoError(path, "cannot decode colour frame " + std::to_string(f) + " (" + xferText + ")");
             cv::Mat view(h, w, bits == 16 ? CV_16UC3 : CV_8UC3, const_cast<void*>(rgb)), bgr;
             cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);

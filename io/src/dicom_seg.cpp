@@ -60,6 +60,27 @@ void modernizeDates(DcmSegmentation& seg) {
 
 }  // namespace
 
+std::string segSourceProblem(const Image& source) {
+    const auto& m = source.meta;
+    if (m.format != "DICOM") return "needs a DICOM image (this one is " + m.format + ")";
+    std::vector<std::string> missing;
+    if (m.studyInstanceUid.empty()) missing.push_back("Study Instance UID");
+    if (m.seriesInstanceUid.empty()) missing.push_back("Series Instance UID");
+    if (m.sopClassUid.empty()) missing.push_back("SOP Class UID");
+    std::string file = std::filesystem::path(m.sourcePath).filename().string();
+    for (int f = 0; f < source.frameCount(); ++f)
+        if (sopInstanceUidOf(source, f).empty()) {
+            missing.push_back("SOP Instance UID");
+            if (!frameFileName(source, f).empty()) file = frameFileName(source, f);
+            break;
+        }
+    if (missing.empty()) return {};
+    std::string names;
+    for (size_t i = 0; i < missing.size(); ++i) names += (i ? ", " : "") + missing[i];
+    return "needs the source's " + names + " (" + file + " has none): a SEG shares its source's study and refers to "
+           "its series and instances; export PNG, NIfTI or COCO instead";
+}
+
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
                    bool overwrite) {
     writeDicomSeg(path, std::vector<FrameMask>{{source.current, mask}}, source, d, overwrite);
@@ -69,7 +90,8 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
                    const SegDescription& d, bool overwrite) {
     setUpDcmtk();
     const auto& m = source.meta;
-    if (m.format != "DICOM") throw IoError(path, "DICOM SEG needs a DICOM source image (this one is " + m.format + ")");
+    if (const std::string problem = segSourceProblem(source); !problem.empty())
+        throw IoError(path, "DICOM SEG " + problem);
     checkFrameMasks(path, masks, source);
     checkWritable(path, overwrite);
     const std::string sourceFile =

@@ -30,6 +30,11 @@ void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& so
 void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
                    const SegDescription& d, bool overwrite);
 
+// Why no DICOM SEG can be made of `source`, as text that follows "DICOM SEG" or "--export seg": "needs a
+// DICOM image (this one is PNG)", "needs the source's Study Instance UID (ct.dcm has none) ...". Empty when
+// one can: a SEG shares its source's study and refers to its series, class and instances by UID.
+std::string segSourceProblem(const Image& source);
+
 // Frame `frame` of a DICOM SEG as a CV_8U 0 / 255 mask (binary segmentations
 // unpacked). Throws IoError.
 cv::Mat readDicomSegFrame(const std::string& path, int frame = 0);
