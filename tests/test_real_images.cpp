@@ -868,7 +868,7 @@ private slots:
             QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(shown)) != mask), 0);
         }
     }
-    void aSegOfASourceWithoutItsUidsIsRefusedByName() {
+    void aSegOfASourceWithoutValidUidsIsRefusedByName() {
         // A SEG shares its source's study and refers to its series, class and instance: DCMTK refused to save
         // one without them with "Invalid Value" or "Missing value", after the run.
         REQUIRE_DATA(pydicom("CT_small.dcm"));
@@ -890,6 +890,20 @@ private slots:
             QVERIFY(!QFile::exists(QString::fromStdString(seg)));
         }
         QVERIFY(msf::io::segSourceProblem(msf::io::loadImage(s(pydicom("CT_small.dcm")))).empty());
+        // A UID DCMTK will not write ("Value Representation violated" when saved): a component with a leading zero.
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+        ff.getDataset()->putAndInsertString(DCM_StudyInstanceUID, "1.2.03.4");
+        const std::string file = s(tmp.filePath("old_uid.dcm"));
+        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const auto old = msf::io::loadImage(file);
+        const std::string problem = msf::io::segSourceProblem(old);
+        QVERIFY2(problem.find("cannot copy the source's Study Instance UID \"1.2.03.4\" (old_uid.dcm): not a valid UID") == 0,
+                 problem.c_str());
+        const std::string seg = s(tmp.filePath("old_uid_seg.dcm"));
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
+                                 msf::io::writeDicomSeg(seg, cv::Mat(old.pixels().size(), CV_8U, cv::Scalar(255)), old, {}, false));
+        QVERIFY(!QFile::exists(QString::fromStdString(seg)));
     }
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));

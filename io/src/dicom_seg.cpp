@@ -74,7 +74,21 @@ std::string segSourceProblem(const Image& source) {
             if (!frameFileName(source, f).empty()) file = frameFileName(source, f);
             break;
         }
-    if (missing.empty()) return {};
+    if (missing.empty()) {
+        // A UID the SEG copies must be one DCMTK writes: old files have "1.2.03.4" (a component with a leading
+        // zero) or UIDs over 64 characters, refused when the SEG is saved ("Value Representation violated").
+        // (The Series Instance UID is copied into the references without a check.)
+        std::vector<std::pair<std::string, std::string>> uids = {{"Study Instance UID", m.studyInstanceUid},
+                                                                 {"SOP Class UID", m.sopClassUid}};
+        if (m.hasGeometry) uids.push_back({"Frame of Reference UID", m.frameOfReferenceUid});
+        for (int f = 0; f < source.frameCount(); ++f) uids.push_back({"SOP Instance UID", sopInstanceUidOf(source, f)});
+        for (const auto& [name, uid] : uids)
+            if (!uid.empty() && DcmUniqueIdentifier::checkStringValue(uid.c_str(), "1").bad())
+                return "cannot copy the source's " + name + " \"" + uid + "\" (" + file +
+                       "): not a valid UID (digits and dots, no component with a leading zero, at most 64 "
+                       "characters); export PNG, NIfTI or COCO instead";
+        return {};
+    }
     std::string names;
     for (size_t i = 0; i < missing.size(); ++i) names += (i ? ", " : "") + missing[i];
     return "needs the source's " + names + " (" + file + " has none): a SEG shares its source's study and refers to "
