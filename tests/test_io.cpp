@@ -604,6 +604,30 @@ private slots:
         QVERIFY(msf::io::loadNotes(msf::io::loadImage(finite)).empty());
     }
 
+    void aMaskVolumeOfAnotherSliceCountIsRefused() {
+        // Its slice of the same number is not the shown slice's mask: eval scored against it, the app drew it.
+        QTemporaryDir dir;
+        const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};
+        const std::string image = dir.filePath("t1.nii.gz").toStdString(), other = dir.filePath("other.nii.gz").toStdString(),
+                          same = dir.filePath("same.nii.gz").toStdString();
+        writeTestNifti(image, 6, 5, 4, 1, lps);
+        writeTestNifti(other, 6, 5, 3, 1, lps);
+        writeTestNifti(same, 6, 5, 4, 1, lps);
+        auto t1 = msf::io::loadImage(image);
+        t1.current = 1;
+        QString error;
+        try {
+            msf::io::loadMask(other, msf::io::maskFrameFor(t1));
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.contains("other.nii.gz") && error.contains("the mask has 3 slices or frames, the image 4"),
+                 qPrintable(error));
+        // The same slice count: the shown slice's (k = 1: 100 + 10 j + i, every voxel non-zero)
+        const cv::Mat mask = msf::io::loadMask(same, msf::io::maskFrameFor(t1));
+        QCOMPARE(cv::countNonZero(mask), 30);
+    }
+
     void analyzeAndNiftiPairsAreRead() {
         // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and
         // NIfTI-1 pairs), opened by either file; masks exported on their grid.

@@ -90,6 +90,7 @@ MaskFrame maskFrameFor(const Image& image) {
                                                             : m.sopInstanceUids;
     which.ofAnImage = true;
     which.niftiTurn = m.niftiTurn;
+    which.imageFrames = image.frameCount();
     return which;
 }
 
@@ -137,9 +138,19 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
         return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids,
                                    which.label);
     }
-    LoadOptions o;
-    o.frame = which.frame;
-    return maskOf(path, loadImage(path, o), which);
+    Image file = loadImage(path, {});
+    // A mask volume of another slice count is another image's: its slice of the same number is not this
+    // slice's mask.
+    if (which.imageFrames > 0 && file.frameCount() > 1 && file.frameCount() != which.imageFrames)
+        throw IoError(path, "the mask has " + std::to_string(file.frameCount()) + " slices or frames, the image " +
+                                std::to_string(which.imageFrames) + ": it is another image's mask");
+    if (which.frame >= 0) {
+        if (which.frame >= file.frameCount())
+            throw IoError(path, "frame " + std::to_string(which.frame) + " requested, the mask has " +
+                                    std::to_string(file.frameCount()));
+        file.current = which.frame;
+    }
+    return maskOf(path, file, which);
 }
 
 namespace {

@@ -31,6 +31,7 @@ struct MaskFrame {
     bool ofAnImage = false;             // set by maskFrameFor
     SliceTurn niftiTurn;                // the image's turn
     int label = 0;                      // > 0: only this label's pixels (a label map's value, a SEG's segment)
+    int imageFrames = 0;                // set by maskFrameFor: a mask file of several frames must have as many
 };
 MaskFrame maskFrameFor(const Image& image);
 
