@@ -2277,6 +2277,31 @@ private slots:
                  qPrintable(error.last().at(0).toString()));
     }
 
+    void aReferenceVolumeOfAnotherSliceCountIsRefused() {
+        MainWindow w;
+        const auto pages = [](int n, int value) {
+            std::vector<cv::Mat> p;
+            for (int i = 0; i < n; ++i) p.push_back(cv::Mat(40, 40, CV_8U, cv::Scalar(value + i)));
+            return p;
+        };
+        const QString stack = dir.filePath("stack4.tif"), three = dir.filePath("mask3.tif"), four = dir.filePath("mask4.tif");
+        QVERIFY(cv::imwritemulti(stack.toStdString(), pages(4, 50)));
+        QVERIFY(cv::imwritemulti(three.toStdString(), pages(3, 1)));
+        QVERIFY(cv::imwritemulti(four.toStdString(), pages(4, 1)));
+        QVERIFY(openAndWait(w, stack));
+        QCOMPARE(w.image().frameCount(), 4);
+        QSignalSpy error(&w, &MainWindow::errorShown);
+        w.loadReferenceMask(three, 0);
+        QVERIFY(error.wait(10000));
+        QVERIFY2(error.last().at(0).toString().contains("mask3.tif: the mask has 3 slices or frames, the image 4"),
+                 qPrintable(error.last().at(0).toString()));
+        QVERIFY(w.referenceMask().empty());
+        w.loadReferenceMask(four, 0);  // its own slice count: read, the shown frame's slice
+        QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 10000);
+        QCOMPARE(cv::countNonZero(w.referenceMask()), 40 * 40);
+        QCOMPARE(error.count(), 1);
+    }
+
     void badFileIsAnErrorNotACrash() {
         MainWindow w;
         const QString bad = dir.filePath("broken.png");
