@@ -592,6 +592,16 @@ private slots:
         QCOMPARE(map.pixels().at<float>(7, 0), 20.f);
         QCOMPARE(map.pixels().at<float>(1, 1), 20.f);
         QCOMPARE(map.pixels().at<float>(0, 0), 50.f);
+        // A double TIFF is read as float, and its NaN found the same way (it was left as it was).
+        cv::Mat d;
+        f.convertTo(d, CV_64F);
+        const std::string tif64 = dir.filePath("map64.tif").toStdString();
+        QVERIFY(cv::imwrite(tif64, d));
+        const auto map64 = msf::io::loadImage(tif64);
+        QCOMPARE(map64.pixels().type(), CV_32F);
+        QCOMPARE(map64.meta.bitsAllocated, 64);
+        QCOMPARE(map64.meta.nonFiniteValues, size_t(9));
+        QCOMPARE(map64.pixels().at<float>(1, 1), 20.f);
 
         // Nothing finite at all: refused, naming the file, not shown as a black image.
         const std::string none = dir.filePath("none.tif").toStdString();

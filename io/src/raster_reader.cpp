@@ -58,9 +58,14 @@ Image readRaster(const std::string& path) {
     for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     img.meta.format = ext.empty() ? "raster" : ext.substr(1);
     img.meta.modality = "photo";
-    const cv::Mat& first = img.frames.front();
-    img.meta.photometric = first.channels() == 1 ? "MONOCHROME2" : "RGB";
-    img.meta.bitsAllocated = img.meta.bitsStored = first.depth() == CV_8U ? 8 : first.depth() == CV_16U ? 16 : 32;
+    const int depth = img.frames.front().depth();
+    img.meta.photometric = img.frames.front().channels() == 1 ? "MONOCHROME2" : "RGB";
+    img.meta.bitsAllocated = img.meta.bitsStored = static_cast<int>(CV_ELEM_SIZE1(depth)) * 8;
+    img.meta.isSigned = depth != CV_8U && depth != CV_16U;
+    // Signed and 32-bit integer, and double TIFF pages (8S, 16S, 32S, 64F) are read as float, the frame
+    // types the rest reads (8U, 16U, 32F): NaN in a double page is then found and replaced as a float's.
+    if (depth != CV_8U && depth != CV_16U && depth != CV_32F)
+        for (cv::Mat& frame : img.frames) frame.convertTo(frame, CV_32F);
     img.meta.window = defaultWindow(img);
     return img;
 }
