@@ -369,15 +369,16 @@ Image readDicom(const std::string& path) {
     for (int i = 0; i < 3; ++i) m.imagePosition[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) m.imageOrientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
 
+    const int w = static_cast<int>(decoded ? decoded->getWidth() : cols);
+    const int h = static_cast<int>(decoded ? decoded->getHeight() : rows);
+    const int n = static_cast<int>(decoded ? decoded->getFrameCount() : frames);
     if (floatPixels) {
-        img.frames = floatFrames(path, ds, static_cast<int>(cols), static_cast<int>(rows), static_cast<int>(frames));
+        img.frames = floatFrames(path, ds, w, h, n);
         m.bitsStored = m.bitsAllocated;  // all of a float's bits (the attribute is not allowed there)
         m.isSigned = true;
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
-    } else if (const DicomImage& di = *decoded; di.isMonochrome()) {
-        const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
-        const int n = static_cast<int>(di.getFrameCount());
-        const DiPixel* inter = di.getInterData();
+    } else if (decoded->isMonochrome()) {
+        const DiPixel* inter = decoded->getInterData();
         if (!inter || inter->getCount() < static_cast<unsigned long>(w) * h)
             throw IoError(path, "cannot decode pixel data (" + xferText + ")");
         const int available = static_cast<int>(inter->getCount() / (static_cast<unsigned long>(w) * h));
@@ -385,8 +386,6 @@ Image readDicom(const std::string& path) {
             img.frames.push_back(monoFrame(inter, static_cast<size_t>(f) * w * h, w, h));
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
     } else {
-        const int w = static_cast<int>(di.getWidth()), h = static_cast<int>(di.getHeight());
-        const int n = static_cast<int>(di.getFrameCount());
         const int bits = m.bitsStored > 8 ? 16 : 8;
         for (int f = 0; f < n; ++f) {
             const void* rgb = decoded->getOutputData(bits, f, 0);
