@@ -150,11 +150,16 @@ Image readNifti(const std::string& path) {
         m.niftiTurn = o.turn;
         m.niftiAxes = o.axes;
     }
-    // Put back as NaN, the places nifticlib made 0: the loader counts them and reads them all one way.
+    // Put back as NaN, the places nifticlib made 0: the loader counts them and reads them all one way. Only
+    // a volume holding a 0 can have had one (a CT in HU rarely does): the second read decompresses the file
+    // again, `msformer info` on a 190 MB float .nii.gz without a 0 took 2.4-2.9 s with it, 1.2 s without.
+    const auto holdsZero = [&](auto* values) { return std::find(values, values + voxels3d, 0) != values + voxels3d; };
     const std::vector<cv::Mat> nonFinite =
-        nim->datatype == DT_FLOAT32   ? nonFiniteInStored<float, nifti_swap_4bytes>(nim.get(), nx, ny, nz)
-        : nim->datatype == DT_FLOAT64 ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), nx, ny, nz)
-                                      : std::vector<cv::Mat>(static_cast<size_t>(nz));
+        nim->datatype == DT_FLOAT32 && holdsZero(static_cast<const float*>(data))
+            ? nonFiniteInStored<float, nifti_swap_4bytes>(nim.get(), nx, ny, nz)
+        : nim->datatype == DT_FLOAT64 && holdsZero(static_cast<const double*>(data))
+            ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), nx, ny, nz)
+            : std::vector<cv::Mat>(static_cast<size_t>(nz));
     for (int64_t k = 0; k < nz; ++k) {
         cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
         const size_t offset = static_cast<size_t>(k) * nx * ny;
