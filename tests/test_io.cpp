@@ -603,6 +603,13 @@ private slots:
         QCOMPARE(map64.meta.nonFiniteValues, size_t(9));
         QCOMPARE(map64.pixels().at<float>(1, 1), 20.f);
 
+        // Read as a mask, NaN is outside: a probability map's lowest value (0.5) would have made it inside.
+        cv::Mat probability(8, 8, CV_32F, cv::Scalar(NAN));
+        probability(cv::Rect(2, 2, 3, 3)).setTo(0.5);
+        const std::string maskTif = dir.filePath("probability.tif").toStdString();
+        QVERIFY(cv::imwrite(maskTif, probability));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(maskTif)), 9);
+
         // Nothing finite at all: refused, naming the file, not shown as a black image.
         const std::string none = dir.filePath("none.tif").toStdString();
         QVERIFY(cv::imwrite(none, cv::Mat(4, 4, CV_32F, cv::Scalar(NAN))));

@@ -20,7 +20,8 @@ namespace {
 // NaN and infinite values of float data become the lowest finite value of the image: what "no data" is
 // (outside a registered volume's field of view, a masked map), shown dark rather than as whatever a NaN
 // turns into when windowed; percentiles and the model need finite values. An image with none is refused.
-void replaceNonFinite(const std::string& path, Image* img) {
+// In a mask they are 0, outside.
+void replaceNonFinite(const std::string& path, Image* img, bool asMask) {
     if (img->frames.empty() || img->frames.front().depth() != CV_32F) return;
     size_t count = 0;
     float lowest = std::numeric_limits<float>::infinity();
@@ -33,7 +34,8 @@ void replaceNonFinite(const std::string& path, Image* img) {
             }
     }
     if (count == 0) return;
-    if (!std::isfinite(lowest)) throw IoError(path, "holds no finite value (every value is NaN or infinite)");
+    if (asMask) lowest = 0;
+    else if (!std::isfinite(lowest)) throw IoError(path, "holds no finite value (every value is NaN or infinite)");
     for (cv::Mat& frame : img->frames) {
         cv::Mat values = frame.reshape(1);
         for (int y = 0; y < values.rows; ++y)
@@ -53,7 +55,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else img = readRaster(path);
-    replaceNonFinite(path, &img);
+    replaceNonFinite(path, &img, options.asMask);
     if (options.frame >= 0) {
         if (options.frame >= img.frameCount())
             throw IoError(path, "frame " + std::to_string(options.frame) + " requested, the image has " +
@@ -65,6 +67,12 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
 }
 
 namespace {
+const LoadOptions kAsMask = [] {
+    LoadOptions o;
+    o.asMask = true;
+    return o;
+}();
+
 // The share of the pixels that the `levels` most frequent grey levels cover.
 double shareOfCommonestLevels(const cv::Mat& grey, size_t levels) {
     cv::Mat wide;
@@ -138,7 +146,7 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
         return readDicomSegMaskFor(path, which.sopInstanceUid, which.instanceFrameNumber, which.seriesSopInstanceUids,
                                    which.label);
     }
-    Image file = loadImage(path, {});
+    Image file = loadImage(path, kAsMask);
     // A mask volume of another slice count is another image's: its slice of the same number is not this
     // slice's mask.
     if (which.imageFrames > 0 && file.frameCount() > 1 && file.frameCount() != which.imageFrames)
@@ -164,7 +172,7 @@ std::vector<cv::Mat> readMaskFrames(const std::string& path, const Image& image,
         return readDicomSegMasksFor(path, instances, which.seriesSopInstanceUids, label);
     }
     std::vector<cv::Mat> masks(image.frameCount());
-    Image file = loadImage(path, {});
+    Image file = loadImage(path, kAsMask);
     if (file.frameCount() == 1 && image.frameCount() >= 1) {  // one slice (a PNG): the shown frame's
         masks[image.current] = maskOf(path, file, which);
         return masks;
@@ -197,7 +205,7 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
     // ITK skull strip's (labels 4, 5, 6); TotalSegmentator's maps have over 100 labels.
     constexpr size_t kMostLabels = 1024;
     constexpr double kLeastAgreement = 0.5;
-    const Image file = loadImage(path, {});
+    const Image file = loadImage(path, kAsMask);
     const std::string& format = file.meta.format;
     if (format == "JPG" || format == "JPEG" || format == "JPE") return {};  // lossy: its levels are noise, not labels
     std::vector<size_t> counts(1 << 16, 0);  // whole values 1..65535; anything else is no label map

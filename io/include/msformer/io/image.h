@@ -61,7 +61,7 @@ struct ImageMetadata {
     std::string niftiFileType;    // "NIfTI-1", "Analyze 7.5 (header and image pair)", ...
     std::array<int, 3> volumeDims{};          // NIfTI (as stored) / series: nx, ny, nz
     // Float data (NIfTI, float TIFF): NaN or infinite values (outside a registered or masked volume's
-    // data, say), read as the lowest finite value of the image.
+    // data, say), read as the lowest finite value of the image (as 0, outside, when read as a mask).
     size_t nonFiniteValues = 0;
     double nonFiniteReadAs = 0;
 };

@@ -10,6 +10,9 @@ namespace msf::io {
 struct LoadOptions {
     std::string seriesUid;  // DICOM folder with several series: which one
     int frame = -1;         // frame / slice to make current (-1: the reader's default)
+    // Read as a mask: NaN and infinite values are 0 (outside), not the lowest finite value (a probability
+    // map's 0.5 would be inside).
+    bool asMask = false;
 };
 
 // By content: a folder -> DICOM series; .nii/.nii.gz -> NIfTI; DICOM (extension
