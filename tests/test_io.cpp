@@ -61,8 +61,19 @@ void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, con
     nim->dy = nim->pixdim[2] = std::hypot(ras[1], ras[5], ras[9]);
     nim->dz = nim->pixdim[3] = std::hypot(ras[2], ras[6], ras[10]);
     nim->nifti_type = niftiType;  // the file names follow it (.hdr and .img for a pair)
-    nifti_set_filenames(nim, path.c_str(), 0, 1);
-    nifti_image_write(nim);
+    if (niftiType == NIFTI_FTYPE_NIFTI2_1) {
+        // nifticlib's writer leaves a NIfTI-2 file's header out: header, no extension, voxels (an uncompressed .nii).
+        nifti_2_header header;
+        nifti_convert_nim2n2hdr(nim, &header);
+        header.vox_offset = sizeof header + 4;
+        std::ofstream file(path, std::ios::binary);
+        const char noExtension[4] = {0, 0, 0, 0};
+        file.write(reinterpret_cast<const char*>(&header), sizeof header).write(noExtension, 4);
+        file.write(static_cast<const char*>(nim->data), std::streamsize(nim->nvox * nim->nbyper));
+    } else {
+        nifti_set_filenames(nim, path.c_str(), 0, 1);
+        nifti_image_write(nim);
+    }
     nifti_image_free(nim);
 }
 }  // namespace
@@ -680,6 +691,13 @@ private slots:
         const auto turned = msf::io::loadImage(pair);
         QCOMPARE(msf::io::slicePlane(turned), std::string("axial"));
         QCOMPARE(turned.frames[1].at<float>(0, 0), 145.f);
+        QCOMPARE(turned.meta.niftiFileType, std::string("NIfTI-1 (header and image pair)"));
+        // NIfTI-2 (64-bit dimensions): nifticlib calls it NIfTI-1; info said so.
+        const std::string two = dir.filePath("two.nii").toStdString();
+        writeTestNifti(two, 6, 5, 4, 1, ras, NIFTI_FTYPE_NIFTI2_1);
+        const auto twoImage = msf::io::loadImage(two);
+        QCOMPARE(twoImage.meta.niftiFileType, std::string("NIfTI-2"));
+        QCOMPARE(twoImage.frames[1].at<float>(0, 0), 145.f);
 
         // An .img without a header is some other file; pairs are one image when pairing a data set.
         touch(dir.filePath("disk.img"));

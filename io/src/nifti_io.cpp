@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -190,11 +191,13 @@ Image readNifti(const std::string& path) {
     m.sliceSpacing = nim->dz;
     m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
     m.niftiVolumes = static_cast<int>(std::min<int64_t>(nim->nvox / voxels3d, std::numeric_limits<int>::max()));
-    m.niftiFileType = nim->nifti_type == NIFTI_FTYPE_ANALYZE  ? "Analyze 7.5 (header and image pair)"
-                      : nim->nifti_type == NIFTI_FTYPE_NIFTI1_2 ? "NIfTI-1 (header and image pair)"
-                      : nim->nifti_type == NIFTI_FTYPE_NIFTI2_2 ? "NIfTI-2 (header and image pair)"
-                      : nim->nifti_type == NIFTI_FTYPE_NIFTI2_1 ? "NIfTI-2"
-                                                                : "NIfTI-1";
+    // nifticlib gives a NIfTI-2 file's nifti_type as NIfTI-1's: the header's own version says.
+    int version = 1;
+    if (void* header = nifti_read_header(nim->fname, &version, 0)) free(header);
+    const bool pair = nim->nifti_type == NIFTI_FTYPE_NIFTI1_2 || nim->nifti_type == NIFTI_FTYPE_NIFTI2_2;
+    m.niftiFileType = nim->nifti_type == NIFTI_FTYPE_ANALYZE
+                          ? "Analyze 7.5 (header and image pair)"
+                          : std::string(version == 2 ? "NIfTI-2" : "NIfTI-1") + (pair ? " (header and image pair)" : "");
     m.niftiSformCode = nim->sform_code;
     m.niftiQformCode = nim->qform_code;
     for (int r = 0; r < 4; ++r)
