@@ -142,6 +142,17 @@ private slots:
         const auto notes = QJsonDocument::fromJson(sidecar.readAll())["source"]["reader_notes"].toArray();
         QCOMPARE(notes.size(), 1);
         QVERIFY(notes[0].toString().startsWith("144 values are NaN or infinite"));
+        // eval says it too, once per image
+        QDir(dir.path()).mkpath("nan_eval/images");
+        QDir(dir.path()).mkpath("nan_eval/masks");
+        QVERIFY(QFile::copy(path, dir.filePath("nan_eval/images/nan_map.tif")));
+        cv::Mat truth = cv::Mat::zeros(48, 48, CV_8U);
+        truth(cv::Rect(16, 16, 16, 16)).setTo(255);
+        QVERIFY(cv::imwrite(dir.filePath("nan_eval/masks/nan_map.png").toStdString(), truth));
+        const Run e = cli(QStringList{"eval", "--images", dir.filePath("nan_eval/images"), "--masks",
+                                      dir.filePath("nan_eval/masks"), "--methods", "kmeans"} + fast);
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QCOMPARE(e.out.count("nan_map.tif: note: 144 values are NaN or infinite"), 1);
     }
     void badAndMissingFilesAreReportedNotCrashes() {
         const QString bad = dir.filePath("bad.png");

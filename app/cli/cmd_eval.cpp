@@ -162,12 +162,16 @@ int runEval(const QStringList& args) {
     }
     std::map<std::pair<std::string, QString>, cv::Mat> followed;  // (image, method) -> the last slice's mask
     std::set<std::string> labelChecked;                           // mask files known to hold --mask-label
+    std::set<std::string> noted;                                  // images whose reader notes are printed
     if (maskLabel > 0) out << "masks: label " << maskLabel << " only\n";
     for (const auto& [pair, frame] : jobs) {
         try {
             if (maskLabel > 0 && labelChecked.insert(pair.mask).second) msf::io::checkMaskLabel(pair.mask, maskLabel);
             const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
             const auto& image = input.image;
+            if (noted.insert(pair.image).second)  // once per file, not per slice scored
+                for (const std::string& note : msf::io::loadNotes(image))
+                    out << QString::fromStdString(pair.image) << ": note: " << QString::fromStdString(note) << "\n";
             msf::io::MaskFrame which = msf::io::maskFrameFor(image);
             which.label = maskLabel;
             const cv::Mat truth = msf::io::loadMask(pair.mask, which);
