@@ -821,6 +821,21 @@ private slots:
             QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(ct)) != mask), 0);
         }
     }
+    void attributesStoredAsUnknownAreReadByTheirDictionaryVr() {
+        // pydicom's RLE RT Dose holds its standard attributes with VR UN: read as bytes, Pixel Spacing
+        // "10.0\10.0" gave 30 x 31 mm, an oblique plane and a position of 31, 38, 39.
+        REQUIRE_DATA(pydicom("rtdose_rle.dcm"));
+        const auto plain = msf::io::loadImage(s(pydicom("rtdose.dcm")));
+        for (const char* name : {"rtdose_rle.dcm", "rtdose_rle_1frame.dcm"}) {
+            const auto dose = msf::io::loadImage(s(pydicom(name)));
+            QCOMPARE(dose.meta.spacingX, 10.0);
+            QCOMPARE(dose.meta.spacingY, 10.0);
+            QCOMPARE(msf::io::slicePlane(dose), std::string("axial"));
+            QVERIFY(dose.meta.imageOrientation == plain.meta.imageOrientation);
+            QVERIFY(dose.meta.imagePosition == plain.meta.imagePosition);
+            QCOMPARE(cv::norm(dose.frames[0], plain.frames[0], cv::NORM_INF), 0.0);  // and the same dose
+        }
+    }
     void aParametricMapsFloatPixelsAreRead() {
         // Parametric maps (ADC, T1, perfusion) store Float or Double Float Pixel Data, which DicomImage does not
         // decode: they were refused as "has no pixel data: not an image".

@@ -1,6 +1,7 @@
 #include "dcmtk_setup.h"
 
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
@@ -15,6 +16,10 @@ void setUpDcmtk() {
         // A malformed file can make the parser warn once per element (over a
         // million lines for one 20-file series); the caller reports the failure.
         OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        // A standard attribute stored as UN (explicit VR "UN": a tool or archive that lost its VR) is read
+        // with its dictionary VR: kept as UN, Pixel Spacing "10.0\10.0" read as bytes gave 30 x 31 mm, an
+        // orientation of 31\2\30 and the position 31, 38, 39 (pydicom's rtdose_rle_1frame.dcm).
+        dcmEnableUnknownVRConversion.set(OFTrue);
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
