@@ -821,6 +821,29 @@ private slots:
             QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, msf::io::maskFrameFor(ct)) != mask), 0);
         }
     }
+    void aDegenerateOrientationPlacesNothing() {
+        // 0\0\0\0\0\0, or one direction twice: taken as geometry, it gave a NIfTI mask a singular affine and a
+        // SEG with "Orientation vectors are not orthogonal".
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir tmp;
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+        ff.getDataset()->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\1\\0\\0");
+        const std::string file = s(tmp.filePath("twice.dcm"));
+        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const auto ct = msf::io::loadImage(file);
+        QVERIFY(!ct.meta.hasGeometry);
+        QVERIFY2(ct.meta.geometryProblem.rfind("its Image Orientation (Patient) 1\\0\\0\\1\\0\\0 is not two perpendicular "
+                                               "unit vectors", 0) == 0,
+                 ct.meta.geometryProblem.c_str());
+        QVERIFY(msf::io::loadImage(s(pydicom("CT_small.dcm"))).meta.hasGeometry);  // a proper one still places
+        const std::string seg = s(tmp.filePath("twice_seg.dcm"));
+        msf::io::writeDicomSeg(seg, cv::Mat(ct.pixels().size(), CV_8U, cv::Scalar(255)), ct, {}, false);
+        if (!QStandardPaths::findExecutable("dciodvfy").isEmpty()) {
+            const QString report = dciodvfyReport(seg);
+            QVERIFY2(!report.contains("Error"), qPrintable(report));
+        }
+    }
     void attributesStoredAsUnknownAreReadByTheirDictionaryVr() {
         // pydicom's RLE RT Dose holds its standard attributes with VR UN: read as bytes, Pixel Spacing
         // "10.0\10.0" gave 30 x 31 mm, an oblique plane and a position of 31, 38, 39.

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "dcmtk_setup.h"
 #include "msformer/io/dicom_seg.h"
@@ -73,6 +74,20 @@ std::vector<cv::Mat> floatFrames(const std::string& path, DcmDataset* ds, int w,
         out.push_back(frame);
     }
     return out;
+}
+
+// Why an Image Orientation (Patient) places nothing: its row and column directions must be unit vectors at
+// right angles (files hold 0\0\0\0\0\0, or one direction twice, which gave a NIfTI mask a singular affine and
+// a SEG that dciodvfy rejects). Empty when they are.
+std::string orientationProblem(const std::array<double, 6>& o) {
+    const double row = std::hypot(o[0], o[1], o[2]), column = std::hypot(o[3], o[4], o[5]);
+    const double dot = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
+    if (std::abs(row - 1) < 1e-2 && std::abs(column - 1) < 1e-2 && std::abs(dot) < 1e-2) return {};
+    std::ostringstream text;
+    text << "its Image Orientation (Patient) " << o[0];
+    for (int i = 1; i < 6; ++i) text << "\\" << o[i];
+    text << " is not two perpendicular unit vectors, so it is not placed in space";
+    return text.str();
 }
 
 // Header facts used for series grouping and sorting (no pixel decoding).
@@ -401,6 +416,11 @@ Image readDicom(const std::string& path) {
         readFunctionalGroups(ds, img);
     else
         placeClassicFrames(ds, img);
+    if (const std::string problem = m.hasGeometry ? orientationProblem(m.imageOrientation) : ""; !problem.empty()) {
+        m.hasGeometry = false;
+        m.geometryProblem = problem;
+        m.framePositions.clear();
+    }
     m.window = defaultWindow(img);
     return img;
 }
