@@ -844,6 +844,22 @@ private slots:
             QVERIFY2(!report.contains("Error"), qPrintable(report));
         }
     }
+    void aRescaleSlopeOfZeroIsReadAsOne() {
+        // Invalid, and DCMTK then leaves the modality LUT out altogether: the CT came out in stored values.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir tmp;
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+        ff.getDataset()->putAndInsertString(DCM_RescaleSlope, "0");
+        const std::string file = s(tmp.filePath("slope0.dcm"));
+        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const auto ct = msf::io::loadImage(file), plain = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        QCOMPARE(cv::norm(ct.pixels(), plain.pixels(), cv::NORM_INF), 0.0);  // HU, intercept -1024 applied
+        const auto notes = msf::io::loadNotes(ct);
+        QCOMPARE(int(notes.size()), 1);
+        QCOMPARE(notes[0], std::string("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, -1024)"));
+        QVERIFY(msf::io::loadNotes(plain).empty());
+    }
     void attributesStoredAsUnknownAreReadByTheirDictionaryVr() {
         // pydicom's RLE RT Dose holds its standard attributes with VR UN: read as bytes, Pixel Spacing
         // "10.0\10.0" gave 30 x 31 mm, an oblique plane and a position of 31, 38, 39.

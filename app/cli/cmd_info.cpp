@@ -76,6 +76,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         out << "shown as: stored (rows j, columns i; the file has no affine)\n";
     }
     if (m.niftiVolumes > 1) out << "volumes: " << m.niftiVolumes << " in the file, the first is read\n";
+    for (const std::string& note : m.readerNotes) out << "note: " << q(note) << "\n";
 }
 
 }  // namespace

@@ -400,6 +400,14 @@ Image readDicom(const std::string& path) {
         for (int f = 0; f < std::min(n, available); ++f)
             img.frames.push_back(monoFrame(inter, static_cast<size_t>(f) * w * h, w, h));
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
+        // A Rescale Slope of 0 is invalid, and DCMTK then leaves the modality LUT out, intercept and all (a
+        // CT read as stored values, 128..2191 instead of -896..1167 HU): read as slope 1, and said.
+        if (ds->tagExists(DCM_RescaleSlope) && m.rescaleSlope == 0) {
+            for (cv::Mat& frame : img.frames) frame.convertTo(frame, CV_32F, 1.0, m.rescaleIntercept);
+            m.rescaleSlope = 1;
+            m.readerNotes.push_back("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, " +
+                                    [&] { std::ostringstream t; t << m.rescaleIntercept; return t.str(); }() + ")");
+        }
     } else {
         const int bits = m.bitsStored > 8 ? 16 : 8;
         for (int f = 0; f < n; ++f) {

@@ -164,6 +164,7 @@ std::vector<std::string> loadNotes(const Image& image) {
     if (m.niftiVolumes > 1)
         notes.push_back("the first of its " + std::to_string(m.niftiVolumes) + " volumes is read");
     if (!m.geometryProblem.empty()) notes.push_back("no geometry: " + m.geometryProblem);
+    notes.insert(notes.end(), m.readerNotes.begin(), m.readerNotes.end());
     if (m.nonFiniteValues > 0) {
         std::ostringstream value;
         value << m.nonFiniteReadAs;

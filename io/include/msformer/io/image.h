@@ -64,6 +64,7 @@ struct ImageMetadata {
     // data, say), read as the lowest finite value of the image (as 0, outside, when read as a mask).
     size_t nonFiniteValues = 0;
     double nonFiniteReadAs = 0;
+    std::vector<std::string> readerNotes;  // other departures from the file as it is written, said on opening
 };
 
 struct Image {
