@@ -844,7 +844,7 @@ private slots:
             QVERIFY2(!report.contains("Error"), qPrintable(report));
         }
     }
-    void aRescaleSlopeOfZeroIsReadAsOne() {
+    void aZeroRescaleSlopeAndAOneValuePixelSpacingAreReadAsMeantAndSaid() {
         // Invalid, and DCMTK then leaves the modality LUT out altogether: the CT came out in stored values.
         REQUIRE_DATA(pydicom("CT_small.dcm"));
         QTemporaryDir tmp;
@@ -859,6 +859,16 @@ private slots:
         QCOMPARE(int(notes.size()), 1);
         QCOMPARE(notes[0], std::string("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, -1024)"));
         QVERIFY(msf::io::loadNotes(plain).empty());
+        // A Pixel Spacing of one value (VM 1): square pixels, said (it was "pixel size unknown").
+        ff.getDataset()->putAndInsertString(DCM_RescaleSlope, "1");
+        ff.getDataset()->putAndInsertString(DCM_PixelSpacing, "0.5");
+        const std::string one = s(tmp.filePath("one_spacing.dcm"));
+        QVERIFY(ff.saveFile(one.c_str(), EXS_LittleEndianExplicit).good());
+        const auto square = msf::io::loadImage(one);
+        QCOMPARE(square.meta.spacingX, 0.5);
+        QCOMPARE(square.meta.spacingY, 0.5);
+        QCOMPARE(msf::io::loadNotes(square).at(0),
+                 std::string("its Pixel Spacing has one value, 0.5: read as square pixels of 0.5 mm"));
     }
     void attributesStoredAsUnknownAreReadByTheirDictionaryVr() {
         // pydicom's RLE RT Dose holds its standard attributes with VR UN: read as bytes, Pixel Spacing

@@ -364,8 +364,19 @@ Image readDicom(const std::string& path) {
     m.rescaleSlope = num(ds, DCM_RescaleSlope, 0, 1);
     m.rescaleIntercept = num(ds, DCM_RescaleIntercept, 0, 0);
     m.fileWindows = voiWindows(ds);
-    m.spacingY = num(ds, DCM_PixelSpacing, 0, num(ds, DCM_ImagerPixelSpacing, 0, 0));
-    m.spacingX = num(ds, DCM_PixelSpacing, 1, num(ds, DCM_ImagerPixelSpacing, 1, 0));
+    // Pixel Spacing, else Imager Pixel Spacing (a projection radiograph's), "row\column". One value alone
+    // (not valid; before, the other came from the other attribute, or the size was unknown) is square pixels.
+    for (const auto& [tag, name] : {std::pair{DCM_PixelSpacing, "Pixel Spacing"},
+                                     std::pair{DCM_ImagerPixelSpacing, "Imager Pixel Spacing"}}) {
+        const double y = num(ds, tag, 0, 0), x = num(ds, tag, 1, -1);  // -1: no second value
+        if (y <= 0 || (x <= 0 && x != -1)) continue;
+        m.spacingY = y;
+        m.spacingX = x > 0 ? x : y;
+        if (x == -1)
+            m.readerNotes.push_back("its " + std::string(name) + " has one value, " + str(ds, tag) +
+                                    ": read as square pixels of " + str(ds, tag) + " mm");
+        break;
+    }
     m.sliceSpacing = num(ds, DCM_SpacingBetweenSlices, 0, num(ds, DCM_SliceThickness, 0, 0));
     // Pixel Aspect Ratio: "vertical\horizontal" size of a pixel (given where Pixel Spacing is not).
     if (const double v = num(ds, DCM_PixelAspectRatio, 0, 0), h = num(ds, DCM_PixelAspectRatio, 1, 0);
