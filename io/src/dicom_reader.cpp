@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "dcmtk_setup.h"
@@ -96,7 +97,7 @@ struct DicomHeader {
     std::array<double, 3> position{};
     std::array<double, 6> orientation{};
     bool hasPosition = false;
-    long instance = 0, seriesNumber = -1;
+    long instance = 0, seriesNumber = -1, echo = 0;
 };
 
 bool readHeader(const std::string& path, DicomHeader* h) {
@@ -113,6 +114,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     h->modality = str(ds, DCM_Modality);
     h->instance = static_cast<long>(num(ds, DCM_InstanceNumber, 0, 0));
     h->seriesNumber = static_cast<long>(num(ds, DCM_SeriesNumber, 0, -1));  // -1: none
+    h->echo = static_cast<long>(num(ds, DCM_EchoNumbers, 0, 0));
     h->hasPosition = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
     for (int i = 0; i < 3; ++i) h->position[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) h->orientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
@@ -453,14 +455,29 @@ std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
         DicomHeader h;
         if (readHeader(e.path().string(), &h)) bySeries[h.seriesUid].push_back(h);
     }
-    std::vector<DicomSeries> out;
+    // A series whose images carry several Echo Numbers holds each echo at every position (interleaved, it
+    // read as one stack alternating between echoes, which no NIfTI could hold): one series per echo.
+    std::map<std::pair<std::string, long>, std::vector<DicomHeader>> byEcho;
     for (auto& [uid, headers] : bySeries) {
+        std::set<long> echoes;
+        for (const auto& h : headers) echoes.insert(h.echo);
+        for (auto& h : headers) byEcho[{uid, echoes.size() > 1 ? h.echo : 0}].push_back(std::move(h));
+    }
+    std::map<std::string, long> echoCount;
+    for (const auto& [key, headers] : byEcho) ++echoCount[key.first];
+    std::vector<DicomSeries> out;
+    for (auto& [key, headers] : byEcho) {
         const bool byPosition = std::all_of(headers.begin(), headers.end(), [](const auto& h) { return h.hasPosition; });
         std::sort(headers.begin(), headers.end(), [&](const DicomHeader& a, const DicomHeader& b) {
             if (byPosition && std::abs(alongNormal(a) - alongNormal(b)) > 1e-4) return alongNormal(a) < alongNormal(b);
             return a.instance < b.instance;
         });
-        DicomSeries s{uid, headers.front().description, headers.front().modality, {}, headers.front().seriesNumber};
+        const auto& [uid, echo] = key;
+        const long echoes = echoCount[uid];
+        DicomSeries s{echoes > 1 ? uid + "/echo" + std::to_string(echo) : uid, headers.front().description,
+                      headers.front().modality, {}, headers.front().seriesNumber, echoes > 1 ? echo : 0, echoes};
+        if (echoes > 1) s.description += (s.description.empty() ? "echo " : " (echo ") + std::to_string(echo) +
+                                         (s.description.empty() ? "" : ")");
         for (const auto& h : headers) s.files.push_back(h.path);
         out.push_back(std::move(s));
     }
@@ -531,6 +548,9 @@ Image readDicomSeries(const DicomSeries& series) {
         if (const double step = measuredSliceSpacing(positions, volume.meta.imageOrientation); step > 0)
             volume.meta.sliceSpacing = step;
     }
+    if (series.echoes > 1)
+        volume.meta.readerNotes.push_back("echo " + std::to_string(series.echo) + " only: its series holds " +
+                                          std::to_string(series.echoes) + " echoes, each opened as a series of its own");
     volume.current = volume.frameCount() / 2;
     volume.meta.window = defaultWindow(volume);
     return volume;
@@ -540,8 +560,12 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
     const auto all = listDicomSeries(dir);
     if (all.empty()) throw IoError(dir, "no DICOM image files in this folder");
     if (!seriesUid.empty()) {
-        for (const auto& s : all)
+        std::string echoes;
+        for (const auto& s : all) {
             if (s.uid == seriesUid) return readDicomSeries(s);
+            if (s.uid.rfind(seriesUid + "/echo", 0) == 0) echoes += (echoes.empty() ? "" : ", ") + s.uid;
+        }
+        if (!echoes.empty()) throw IoError(dir, "series " + seriesUid + " holds several echoes, each a series: " + echoes);
         throw IoError(dir, "no series with UID " + seriesUid);
     }
     if (all.size() > 1) {
