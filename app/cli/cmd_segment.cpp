@@ -71,13 +71,15 @@ QString stemOf(const std::string& path) { return QString::fromStdString(msf::io:
 
 // A folder holding several DICOM series is a batch of them (unless --series
 // picks one): a single-file series is named after its file, a larger one after
-// its folder; names that would repeat get _s1, _s2, ... in listing order.
+// its folder (one echo of a multi-echo series: _echo1, ...); names that would repeat get _s1, _s2, ... in
+// listing order.
 std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io::DicomSeries>& series) {
     std::vector<Input> inputs;
     std::map<QString, int> uses;
     for (const auto& s : series) {
-        const QString stem = s.files.size() == 1 ? stemOf(s.files.front())
-                                                 : stemOf(std::filesystem::path(s.files.front()).parent_path().string());
+        QString stem = s.files.size() == 1 ? stemOf(s.files.front())
+                                           : stemOf(std::filesystem::path(s.files.front()).parent_path().string());
+        if (s.echoes > 1) stem += QString("_echo%1").arg(s.echo);  // one echo of a series that holds several
         inputs.push_back({folder, s.uid, stem});
         ++uses[stem];
     }
