@@ -626,6 +626,13 @@ private slots:
         QVERIFY(cv::imwrite(none, cv::Mat(4, 4, CV_32F, cv::Scalar(NAN))));
         const QString error = errorOf(none);
         QVERIFY2(error.contains("none.tif") && error.contains("no finite value"), qPrintable(error));
+        // Counts are grouped as the mask panel's are.
+        cv::Mat mostlyNan(50, 50, CV_32F, cv::Scalar(NAN));
+        mostlyNan.at<float>(0, 0) = 4;
+        const std::string sparse = dir.filePath("sparse.tif").toStdString();
+        QVERIFY(cv::imwrite(sparse, mostlyNan));
+        QCOMPARE(msf::io::loadNotes(msf::io::loadImage(sparse)).at(0),
+                 std::string("2,499 values are NaN or infinite, read as 4 (the lowest finite value)"));
         // A float image without any has no note.
         const std::string finite = dir.filePath("finite.tif").toStdString();
         QVERIFY(cv::imwrite(finite, cv::Mat(4, 4, CV_32F, cv::Scalar(3))));

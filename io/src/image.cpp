@@ -158,6 +158,15 @@ void checkFrameMasks(const std::string& path, const std::vector<FrameMask>& mask
     }
 }
 
+namespace {
+// 5371944 -> "5,371,944", as the mask panel and the CLI write counts.
+std::string grouped(size_t n) {
+    std::string digits = std::to_string(n);
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+    return digits;
+}
+}  // namespace
+
 std::vector<std::string> loadNotes(const Image& image) {
     const auto& m = image.meta;
     std::vector<std::string> notes;
@@ -168,7 +177,7 @@ std::vector<std::string> loadNotes(const Image& image) {
     if (m.nonFiniteValues > 0) {
         std::ostringstream value;
         value << m.nonFiniteReadAs;
-        notes.push_back(std::to_string(m.nonFiniteValues) + (m.nonFiniteValues == 1 ? " value is" : " values are") +
+        notes.push_back(grouped(m.nonFiniteValues) + (m.nonFiniteValues == 1 ? " value is" : " values are") +
                         " NaN or infinite, read as " + value.str() + " (the lowest finite value)");
     }
     return notes;
