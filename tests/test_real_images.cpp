@@ -750,6 +750,13 @@ private slots:
             QVERIFY2(!report.contains("Error"), qPrintable(file + ": " + report));
         }
     }
+    // `from` saved as `to` with its data set edited; empty when either fails.
+    static std::string editedCopy(const QString& from, const QString& to, const std::function<void(DcmDataset*)>& edit) {
+        DcmFileFormat ff;
+        if (ff.loadFile(s(from).c_str()).bad()) return {};
+        edit(ff.getDataset());
+        return ff.saveFile(s(to).c_str(), EXS_LittleEndianExplicit).good() ? s(to) : std::string();
+    }
     // An Enhanced CT written with DCMTK: 3 frames of 8 x 8, stored value 1000 + 10 f,
     // spacing, orientation and (shared or per-frame) rescale in functional groups,
     // positions 3 mm apart in per-frame groups only.
@@ -868,11 +875,10 @@ private slots:
         // SEG with "Orientation vectors are not orthogonal".
         REQUIRE_DATA(pydicom("CT_small.dcm"));
         QTemporaryDir tmp;
-        DcmFileFormat ff;
-        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
-        ff.getDataset()->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\1\\0\\0");
-        const std::string file = s(tmp.filePath("twice.dcm"));
-        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const std::string file = editedCopy(pydicom("CT_small.dcm"), tmp.filePath("twice.dcm"), [](DcmDataset* ds) {
+            ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\1\\0\\0");
+        });
+        QVERIFY(!file.empty());
         const auto ct = msf::io::loadImage(file);
         QVERIFY(!ct.meta.hasGeometry);
         QVERIFY2(ct.meta.geometryProblem.rfind("its Image Orientation (Patient) 1\\0\\0\\1\\0\\0 is not two perpendicular "
@@ -890,11 +896,9 @@ private slots:
         // Invalid, and DCMTK then leaves the modality LUT out altogether: the CT came out in stored values.
         REQUIRE_DATA(pydicom("CT_small.dcm"));
         QTemporaryDir tmp;
-        DcmFileFormat ff;
-        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
-        ff.getDataset()->putAndInsertString(DCM_RescaleSlope, "0");
-        const std::string file = s(tmp.filePath("slope0.dcm"));
-        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const std::string file = editedCopy(pydicom("CT_small.dcm"), tmp.filePath("slope0.dcm"),
+                                            [](DcmDataset* ds) { ds->putAndInsertString(DCM_RescaleSlope, "0"); });
+        QVERIFY(!file.empty());
         const auto ct = msf::io::loadImage(file), plain = msf::io::loadImage(s(pydicom("CT_small.dcm")));
         QCOMPARE(cv::norm(ct.pixels(), plain.pixels(), cv::NORM_INF), 0.0);  // HU, intercept -1024 applied
         const auto notes = msf::io::loadNotes(ct);
@@ -902,10 +906,9 @@ private slots:
         QCOMPARE(notes[0], std::string("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, -1024)"));
         QVERIFY(msf::io::loadNotes(plain).empty());
         // A Pixel Spacing of one value (VM 1): square pixels, said (it was "pixel size unknown").
-        ff.getDataset()->putAndInsertString(DCM_RescaleSlope, "1");
-        ff.getDataset()->putAndInsertString(DCM_PixelSpacing, "0.5");
-        const std::string one = s(tmp.filePath("one_spacing.dcm"));
-        QVERIFY(ff.saveFile(one.c_str(), EXS_LittleEndianExplicit).good());
+        const std::string one = editedCopy(pydicom("CT_small.dcm"), tmp.filePath("one_spacing.dcm"),
+                                           [](DcmDataset* ds) { ds->putAndInsertString(DCM_PixelSpacing, "0.5"); });
+        QVERIFY(!one.empty());
         const auto square = msf::io::loadImage(one);
         QCOMPARE(square.meta.spacingX, 0.5);
         QCOMPARE(square.meta.spacingY, 0.5);
@@ -982,11 +985,9 @@ private slots:
         for (const auto& [tag, name] : std::vector<std::pair<DcmTagKey, std::string>>{
                  {DCM_StudyInstanceUID, "Study Instance UID"}, {DCM_SeriesInstanceUID, "Series Instance UID"},
                  {DCM_SOPInstanceUID, "SOP Instance UID"}}) {
-            DcmFileFormat ff;
-            QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
-            ff.getDataset()->findAndDeleteElement(tag);
-            const std::string file = s(tmp.filePath("without.dcm"));
-            QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+            const std::string file = editedCopy(pydicom("CT_small.dcm"), tmp.filePath("without.dcm"),
+                                                [tag = tag](DcmDataset* ds) { ds->findAndDeleteElement(tag); });
+            QVERIFY(!file.empty());
             const auto ct = msf::io::loadImage(file);
             const std::string problem = msf::io::segSourceProblem(ct);
             QVERIFY2(problem.find("needs the source's " + name + " (without.dcm has none)") == 0, problem.c_str());
@@ -997,11 +998,10 @@ private slots:
         }
         QVERIFY(msf::io::segSourceProblem(msf::io::loadImage(s(pydicom("CT_small.dcm")))).empty());
         // A UID DCMTK will not write ("Value Representation violated" when saved): a component with a leading zero.
-        DcmFileFormat ff;
-        QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
-        ff.getDataset()->putAndInsertString(DCM_StudyInstanceUID, "1.2.03.4");
-        const std::string file = s(tmp.filePath("old_uid.dcm"));
-        QVERIFY(ff.saveFile(file.c_str(), EXS_LittleEndianExplicit).good());
+        const std::string file = editedCopy(pydicom("CT_small.dcm"), tmp.filePath("old_uid.dcm"), [](DcmDataset* ds) {
+            ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.03.4");
+        });
+        QVERIFY(!file.empty());
         const auto old = msf::io::loadImage(file);
         const std::string problem = msf::io::segSourceProblem(old);
         QVERIFY2(problem.find("cannot copy the source's Study Instance UID \"1.2.03.4\" (old_uid.dcm): not a valid UID") == 0,
