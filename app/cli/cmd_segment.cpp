@@ -71,7 +71,7 @@ QString stemOf(const std::string& path) { return QString::fromStdString(msf::io:
 
 // A folder holding several DICOM series is a batch of them (unless --series
 // picks one): a single-file series is named after its file, a larger one after
-// its folder (one echo of a multi-echo series: _echo1, ...); names that would repeat get _s1, _s2, ... in
+// its folder (one echo or time point of a series split so: _echo1, _time3, ...); names that would repeat get _s1, _s2, ... in
 // listing order.
 std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io::DicomSeries>& series) {
     std::vector<Input> inputs;
@@ -80,6 +80,7 @@ std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io
         QString stem = s.files.size() == 1 ? stemOf(s.files.front())
                                            : stemOf(std::filesystem::path(s.files.front()).parent_path().string());
         if (s.echoes > 1) stem += QString("_echo%1").arg(s.echo);  // one echo of a series that holds several
+        if (s.timePoints > 1) stem += QString("_time%1").arg(s.timePoint);  // ... or one time point
         inputs.push_back({folder, s.uid, stem});
         ++uses[stem];
     }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "dcmtk_setup.h"
@@ -97,7 +98,7 @@ struct DicomHeader {
     std::array<double, 3> position{};
     std::array<double, 6> orientation{};
     bool hasPosition = false;
-    long instance = 0, seriesNumber = -1, echo = 0;
+    long instance = 0, seriesNumber = -1, echo = 0, timePoint = 0;
 };
 
 bool readHeader(const std::string& path, DicomHeader* h) {
@@ -115,6 +116,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     h->instance = static_cast<long>(num(ds, DCM_InstanceNumber, 0, 0));
     h->seriesNumber = static_cast<long>(num(ds, DCM_SeriesNumber, 0, -1));  // -1: none
     h->echo = static_cast<long>(num(ds, DCM_EchoNumbers, 0, 0));
+    h->timePoint = static_cast<long>(num(ds, DCM_TemporalPositionIdentifier, 0, 0));
     h->hasPosition = ds->tagExists(DCM_ImagePositionPatient) && ds->tagExists(DCM_ImageOrientationPatient);
     for (int i = 0; i < 3; ++i) h->position[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) h->orientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
@@ -455,29 +457,44 @@ std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
         DicomHeader h;
         if (readHeader(e.path().string(), &h)) bySeries[h.seriesUid].push_back(h);
     }
-    // A series whose images carry several Echo Numbers holds each echo at every position (interleaved, it
-    // read as one stack alternating between echoes, which no NIfTI could hold): one series per echo.
-    std::map<std::pair<std::string, long>, std::vector<DicomHeader>> byEcho;
+    // A series whose images carry several Echo Numbers (a dual-echo MR) or Temporal Position Identifiers (a
+    // DCE or perfusion series) holds each echo or time point at every position: read as one stack it
+    // alternated between them, which no NIfTI could hold. One series per echo and time point.
+    using Part = std::tuple<std::string, long, long>;  // UID, echo, time point (0 where the series is not split)
+    std::map<Part, std::vector<DicomHeader>> byPart;
+    std::map<std::string, std::pair<long, long>> parts;  // UID -> how many echoes, time points
     for (auto& [uid, headers] : bySeries) {
-        std::set<long> echoes;
-        for (const auto& h : headers) echoes.insert(h.echo);
-        for (auto& h : headers) byEcho[{uid, echoes.size() > 1 ? h.echo : 0}].push_back(std::move(h));
+        std::set<long> echoes, times;
+        for (const auto& h : headers) echoes.insert(h.echo), times.insert(h.timePoint);
+        parts[uid] = {long(echoes.size()), long(times.size())};
+        for (auto& h : headers)
+            byPart[{uid, echoes.size() > 1 ? h.echo : 0, times.size() > 1 ? h.timePoint : 0}].push_back(std::move(h));
     }
-    std::map<std::string, long> echoCount;
-    for (const auto& [key, headers] : byEcho) ++echoCount[key.first];
     std::vector<DicomSeries> out;
-    for (auto& [key, headers] : byEcho) {
+    for (auto& [key, headers] : byPart) {
         const bool byPosition = std::all_of(headers.begin(), headers.end(), [](const auto& h) { return h.hasPosition; });
         std::sort(headers.begin(), headers.end(), [&](const DicomHeader& a, const DicomHeader& b) {
             if (byPosition && std::abs(alongNormal(a) - alongNormal(b)) > 1e-4) return alongNormal(a) < alongNormal(b);
             return a.instance < b.instance;
         });
-        const auto& [uid, echo] = key;
-        const long echoes = echoCount[uid];
-        DicomSeries s{echoes > 1 ? uid + "/echo" + std::to_string(echo) : uid, headers.front().description,
-                      headers.front().modality, {}, headers.front().seriesNumber, echoes > 1 ? echo : 0, echoes};
-        if (echoes > 1) s.description += (s.description.empty() ? "echo " : " (echo ") + std::to_string(echo) +
-                                         (s.description.empty() ? "" : ")");
+        const auto& [uid, echo, timePoint] = key;
+        const auto [echoes, timePoints] = parts[uid];
+        DicomSeries s{uid, headers.front().description, headers.front().modality, {}, headers.front().seriesNumber};
+        std::vector<std::string> which;
+        if (echoes > 1) {
+            s.uid += "/echo" + std::to_string(echo);
+            s.echo = echo, s.echoes = echoes;
+            which.push_back("echo " + std::to_string(echo));
+        }
+        if (timePoints > 1) {
+            s.uid += "/time" + std::to_string(timePoint);
+            s.timePoint = timePoint, s.timePoints = timePoints;
+            which.push_back("time point " + std::to_string(timePoint));
+        }
+        if (!which.empty()) {
+            std::string part = which.front() + (which.size() > 1 ? ", " + which.back() : "");
+            s.description = s.description.empty() ? part : s.description + " (" + part + ")";
+        }
         for (const auto& h : headers) s.files.push_back(h.path);
         out.push_back(std::move(s));
     }
@@ -551,6 +568,10 @@ Image readDicomSeries(const DicomSeries& series) {
     if (series.echoes > 1)
         volume.meta.readerNotes.push_back("echo " + std::to_string(series.echo) + " only: its series holds " +
                                           std::to_string(series.echoes) + " echoes, each opened as a series of its own");
+    if (series.timePoints > 1)
+        volume.meta.readerNotes.push_back("time point " + std::to_string(series.timePoint) + " only: its series holds " +
+                                          std::to_string(series.timePoints) + " time points (Temporal Position "
+                                          "Identifiers), each opened as a series of its own");
     volume.current = volume.frameCount() / 2;
     volume.meta.window = defaultWindow(volume);
     return volume;
@@ -560,12 +581,13 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
     const auto all = listDicomSeries(dir);
     if (all.empty()) throw IoError(dir, "no DICOM image files in this folder");
     if (!seriesUid.empty()) {
-        std::string echoes;
+        std::string parts;
         for (const auto& s : all) {
             if (s.uid == seriesUid) return readDicomSeries(s);
-            if (s.uid.rfind(seriesUid + "/echo", 0) == 0) echoes += (echoes.empty() ? "" : ", ") + s.uid;
+            if (s.uid.rfind(seriesUid + "/", 0) == 0) parts += (parts.empty() ? "" : ", ") + s.uid;
         }
-        if (!echoes.empty()) throw IoError(dir, "series " + seriesUid + " holds several echoes, each a series: " + echoes);
+        if (!parts.empty())
+            throw IoError(dir, "series " + seriesUid + " holds several echoes or time points, each a series: " + parts);
         throw IoError(dir, "no series with UID " + seriesUid);
     }
     if (all.size() > 1) {

@@ -14,11 +14,13 @@ Image readDicom(const std::string& path);
 
 struct DicomSeries {
     // The Series Instance UID; "<UID>/echo2" for one echo of a series whose images have several Echo Numbers
-    // (a dual-echo MR filed as one series: its echoes at each position), each echo listed as a series.
+    // (a dual-echo MR filed as one series: its echoes at each position), "<UID>/time3" for one time point of
+    // one with several Temporal Position Identifiers (DCE, perfusion), each listed as a series.
     std::string uid, description, modality;
     std::vector<std::string> files;  // sorted along the slice normal, then instance number
     long number = -1;                // Series Number; -1 when the files carry none
     long echo = 0, echoes = 1;       // which echo of how many, when a series is split by echo
+    long timePoint = 0, timePoints = 1;  // ... and by time point
 };
 
 // Every image series under `dir` (recursively), told apart by Series Instance UID,
