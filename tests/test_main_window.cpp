@@ -2263,9 +2263,16 @@ private slots:
         const QString said = w.statusBar()->currentMessage();
         QVERIFY2(said.contains("nan_rows.tif: 80 values are NaN or infinite, read as 10 (the lowest finite value)"),
                  qPrintable(said));
+        // and the image's facts keep it once the message has gone
+        auto* facts = w.findChild<QLabel*>("imageInfo");
+        QVERIFY(facts);
+        QVERIFY2(facts->text().endsWith(", 1 reader note"), qPrintable(facts->text()));
+        QCOMPARE(facts->toolTip(), QString("80 values are NaN or infinite, read as 10 (the lowest finite value)"));
         QVERIFY(openWritten(w, dir.filePath("finite.tif"), cv::Mat(40, 40, CV_32F, cv::Scalar(7))));
         QVERIFY2(w.statusBar()->currentMessage().endsWith("Loaded " + dir.filePath("finite.tif")),
                  qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(!facts->text().contains("note"));
+        QVERIFY(facts->toolTip().isEmpty());
         // No finite value at all: an error naming the file, not a black picture.
         QSignalSpy error(&w, &MainWindow::errorShown);
         const QString none = dir.filePath("all_nan.tif");

@@ -653,11 +653,15 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             setWindowTitle(QString("MS-Former Studio - %1").arg(path));
             addRecent(path);
             // What the reader left out or changed (the first of several volumes, no geometry, NaN values) is
-            // said as the image appears, and stays longer.
+            // said as the image appears, and stays longer; the image's facts keep it, as a count and a tooltip.
             QStringList notes;
             for (const std::string& note : io::loadNotes(image_)) notes << QString::fromStdString(note);
             if (notes.isEmpty()) statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
             else statusBar()->showMessage(tr("Loaded %1: %2").arg(path, notes.join("; ")), 30000);
+            if (!notes.isEmpty())
+                imageLabel_->setText(imageLabel_->text() +
+                                     (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));
+            imageLabel_->setToolTip(notes.join("\n"));
             emit imageLoaded();
         },
         [this, path](const QString& e) {
