@@ -170,8 +170,7 @@ int runEval(const QStringList& args) {
             const auto input = loadInput(QString::fromStdString(pair.image), p, frame);
             const auto& image = input.image;
             if (noted.insert(pair.image).second)  // once per file, not per slice scored
-                for (const std::string& note : msf::io::loadNotes(image))
-                    out << QString::fromStdString(pair.image) << ": note: " << QString::fromStdString(note) << "\n";
+                printReaderNotes(out, QString::fromStdString(pair.image), image);
             msf::io::MaskFrame which = msf::io::maskFrameFor(image);
             which.label = maskLabel;
             const cv::Mat truth = msf::io::loadMask(pair.mask, which);

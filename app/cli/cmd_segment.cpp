@@ -262,8 +262,7 @@ int runSegment(const QStringList& args) {
                     out << "  wrote " << QString::fromStdString(file)
                         << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
             };
-            for (const std::string& note : msf::io::loadNotes(image))
-                out << item.label() << ": note: " << QString::fromStdString(note) << "\n";
+            printReaderNotes(out, item.label(), image);
             std::vector<msf::io::FrameMask> volumeMasks;
             msf::io::Provenance volumeProvenance;
             cv::Mat previousMask;  // --follow: the last frame's mask

@@ -96,3 +96,7 @@ LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int fram
     in.buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(in.image));
     return in;
 }
+
+void printReaderNotes(QTextStream& out, const QString& label, const msf::io::Image& image) {
+    for (const std::string& note : msf::io::loadNotes(image)) out << label << ": note: " << QString::fromStdString(note) << "\n";
+}

@@ -2,6 +2,7 @@
 // Loading an input image the way the CLI options say (frame, series, window).
 #include <QCommandLineParser>
 #include <QString>
+#include <QTextStream>
 
 #include "msformer/image_buffer.h"
 #include "msformer/io/image.h"
@@ -20,6 +21,9 @@ struct LoadedInput {
 // given, is the series of a DICOM folder to read instead of --series.
 LoadedInput loadInput(const QString& path, const QCommandLineParser& parser, int frame = -2,
                       const std::string& seriesUid = {});
+
+// "LABEL: note: ..." for each thing the reader changed or left out (io::loadNotes), as segment and eval say it.
+void printReaderNotes(QTextStream& out, const QString& label, const msf::io::Image& image);
 
 // The frames --frame names when it takes lists: "all", N, A-B, or a comma-separated list of them.
 struct FrameSelection {
