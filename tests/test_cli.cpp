@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "dicom_edit.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/nifti_io.h"
@@ -15,8 +16,6 @@
 #include "msformer/runtime_info.h"
 #include "msformer/slice_interpolation.h"
 #include "msformer/target_selection.h"
-
-#include <dcmtk/dcmdata/dctk.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -563,16 +562,7 @@ private slots:
         if (!QFile::exists(volume)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString folder = dir.filePath("dual_echo"), out = dir.filePath("out_dual_echo");
         QVERIFY(QDir().mkpath(folder));
-        for (int i = 1; i <= 3; ++i)
-            for (int echo = 1; echo <= 2; ++echo) {
-                DcmFileFormat ff;
-                QVERIFY(ff.loadFile(QString("%1/brain_%2.dcm").arg(volume).arg(i, 3, 10, QChar('0')).toStdString().c_str()).good());
-                ff.getDataset()->putAndInsertString(DCM_EchoNumbers, std::to_string(echo).c_str());
-                ff.getDataset()->putAndInsertString(DCM_SOPInstanceUID,
-                                                    ("1.2.826.0.1.3680043.9.9999.9." + std::to_string(10 * i + echo)).c_str());
-                QVERIFY(ff.saveFile(QString("%1/e%2_%3.dcm").arg(folder).arg(echo).arg(i).toStdString().c_str(),
-                                    EXS_LittleEndianExplicit).good());
-            }
+        QVERIFY(writeSeriesParts(volume.toStdString(), folder.toStdString(), 3, 2, DCM_EchoNumbers, "e"));
         const Run r = cli(QStringList{"segment", folder, "-o", out} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count("only: its series holds 2 echoes"), 2);

