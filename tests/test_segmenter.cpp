@@ -301,6 +301,28 @@ private slots:
         QVERIFY2(problem.contains(QRegularExpression("^working size S = 1024 needs about \\d+\\.\\d GB of memory and "
                                                      "8\\.0 GB is available: choose a smaller working size")),
                  qPrintable(problem));
+        // The working size it offers is the largest that fits.
+        const auto offered = QRegularExpression("S = (\\d+) fits, about (\\d+\\.\\d) GB\\)$").match(problem);
+        QVERIFY2(offered.hasMatch(), qPrintable(problem));
+        auto fits = big;
+        fits.size = offered.captured(1).toInt();
+        QVERIFY(fits.size > 129 && fits.size < 1024);
+        QVERIFY(msf::estimatedRunBytes(fits, 320, 320) <= int64_t(8e9));
+        ++fits.size;
+        QVERIFY(msf::estimatedRunBytes(fits, 320, 320) > int64_t(8e9));
+        QVERIFY(offered.captured(2).toDouble() <= 8.0);
+        // Where the full-size map of a huge image alone does not fit, no working size helps: it says so.
+        const QString tooLarge = QString::fromStdString(msf::memoryProblem(interactive, 30000, 30000, int64_t(20e9)));
+        QVERIFY2(tooLarge.contains(QRegularExpression("^the 30000 x 30000 image needs about 3\\d\\.\\d GB of memory for "
+                                                      "its full-size label map alone and 20\\.0 GB is available: "
+                                                      "downscale or crop the image")),
+                 qPrintable(tooLarge));
+        QVERIFY(!tooLarge.contains("working size"));
+        // Where not even the smallest S fits a small image, it asks for memory, not for a smaller image.
+        const QString noRoom = QString::fromStdString(msf::memoryProblem(interactive, 320, 320, int64_t(0.2e9)));
+        QVERIFY2(noRoom.endsWith("0.2 GB is available: even S = 16 does not fit; free memory (close other programs) "
+                                 "and run again"),
+                 qPrintable(noRoom));
         // This machine's figure, and a run that cannot fit it refused before its first iteration.
         const int64_t available = msf::availableMemoryBytes();
         QVERIFY2(available > 0, "no MemAvailable in /proc/meminfo");

@@ -82,9 +82,28 @@ std::string memoryProblem(const MsFormerConfig& c, int width, int height, int64_
     const int64_t needed = estimatedRunBytes(c, width, height);
     if (availableBytes < 0 || needed <= availableBytes) return {};
     std::ostringstream s;
+    // What no working size changes: the full-size map and its refinement (and
+    // the libraries' buffers). Where that alone does not fit, a smaller S cannot help.
+    auto smallest = c;
+    smallest.size = 0;
+    const int64_t fullSize = estimatedRunBytes(smallest, width, height), base = estimatedRunBytes(smallest, 0, 0);
+    if (fullSize > availableBytes && fullSize - base > base) {
+        s << "the " << width << " x " << height << " image needs about " << gigabytes(fullSize)
+          << " of memory for its full-size label map alone and " << gigabytes(availableBytes)
+          << " is available: downscale or crop the image (the memory grows with its pixel count, about 40 B each)";
+        return s.str();
+    }
+    // The largest working size that fits (the estimate grows with S).
+    auto smaller = c;
+    for (smaller.size = c.size - 1; smaller.size >= 16; --smaller.size)
+        if (estimatedRunBytes(smaller, width, height) <= availableBytes) break;
     s << "working size S = " << c.size << " needs about " << gigabytes(needed) << " of memory and "
-      << gigabytes(availableBytes) << " is available: choose a smaller working size (the memory grows with S x S; S = "
-      << c.size / 2 + 1 << " needs about a quarter)";
+      << gigabytes(availableBytes) << " is available: ";
+    if (smaller.size >= 16)
+        s << "choose a smaller working size (the memory grows with S x S; S = " << smaller.size << " fits, about "
+          << gigabytes(estimatedRunBytes(smaller, width, height)) << ")";
+    else
+        s << "even S = 16 does not fit; free memory (close other programs) and run again";
     return s.str();
 }
 

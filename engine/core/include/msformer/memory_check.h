@@ -21,7 +21,9 @@ int64_t availableMemoryBytes();
 int64_t estimatedRunBytes(const MsFormerConfig& config, int width, int height);
 
 // Empty when the run fits in `availableBytes` (or that is unknown, < 0); else why not:
-// "working size S = 1024 needs about 32.6 GB of memory, 21.3 GB is available: ...".
+// "working size S = 1024 needs about 32.6 GB of memory and 21.3 GB is available: choose a smaller
+// working size (...; S = 917 fits, about 21.2 GB)", or, where the image's full-size map alone does
+// not fit whatever S, "the 30000 x 30000 image needs about 36.3 GB ...: downscale or crop the image".
 std::string memoryProblem(const MsFormerConfig& config, int width, int height, int64_t availableBytes);
 
 }  // namespace msf
