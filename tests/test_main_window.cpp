@@ -440,26 +440,73 @@ private slots:
                  qPrintable(w.metricsText()));
     }
 
-    void aRunStartedWhileAnImageLoadsIsNotDrawnOnIt() {
-        // Run pressed while the next image is still loading: that run is on
-        // the previous image, so it is cancelled when the new one is shown.
+    void aRunPressedWhileAnImageLoadsStartsOnItOnceShown() {
+        // Run pressed just after opening the next image, while it is still loading: the run is meant for
+        // that image, not the one still shown. Nothing runs on the old one; the run starts once the new one
+        // is shown, and its map is the new image's.
         MainWindow w;
-        w.setMethodSettings(fastSettings(50));
+        w.setMethodSettings(fastSettings(3));
         QVERIFY(openAndWait(w, imagePath));
         const QString other = dir.filePath("other_size.png");
         QVERIFY(cv::imwrite(other.toStdString(), cv::Mat(90, 130, CV_8UC3, cv::Scalar(90, 120, 200))));
-        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded), finished(&w, &MainWindow::runFinished);
+        auto* status = w.findChild<QLabel*>("runStatus");
         w.openFile(other);
         w.runMsFormer();  // the 160 x 160 image is still the one shown
-        QVERIFY(w.isRunning());
-        QVERIFY(loaded.wait(10000));
         QVERIFY(!w.isRunning());
-        QCOMPARE(w.findChild<QLabel*>("runStatus")->text(), QString("cancelled: other_size.png opened"));
-        QCOMPARE(w.findChild<msf::ui::LossPlot*>()->points(), 0);
-        const int drawn = w.previewsDrawn();
-        QTest::qWait(1000);
-        QCOMPARE(w.previewsDrawn(), drawn);  // no preview of the old image's run on the new one
-        QVERIFY(w.msformerLabels().empty());
+        QCOMPARE(status->text(), QString("Run starts once other_size.png has loaded"));
+        QVERIFY(w.lastError().isEmpty());
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(w.isRunning());
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(w.msformerLabels().width, 130);
+        QCOMPARE(w.msformerLabels().height, 90);
+        QVERIFY2(status->text().startsWith("done: "), qPrintable(status->text()));
+        // k-means asked for while loading runs on the new image too.
+        QVERIFY(openAndWait(w, imagePath));
+        finished.clear();
+        w.openFile(other);
+        w.runKMeans();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.first().first().toString(), QString("kmeans"));
+        QCOMPARE(w.kmeansLabels().width, 130);
+        // A file that does not open drops the run asked for and says so.
+        const QString broken = dir.filePath("broken.png");
+        {
+            QFile f(broken);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a png");
+        }
+        QSignalSpy errors(&w, &MainWindow::errorShown);
+        w.openFile(broken);
+        w.runMsFormer();
+        QVERIFY(errors.wait(10000));
+        QCOMPARE(status->text(), QString("not run: broken.png did not open"));
+        QVERIFY(!w.isRunning());
+    }
+
+    void theLastFileOpenedIsShownEvenIfAnEarlierOneLoadsLonger() {
+        // File > Open of a large photo, then at once of a small one: the small one appears first and stays;
+        // the photo, read later, is dropped (it used to replace the small image and its masks unasked).
+        MainWindow w;
+        const QString large = dir.filePath("large_first.png"), small = dir.filePath("small_second.png");
+        cv::Mat photo(3000, 4000, CV_8UC3);
+        cv::randu(photo, cv::Scalar::all(0), cv::Scalar::all(255));  // noise: slow to decode
+        QVERIFY(cv::imwrite(large.toStdString(), photo));
+        QVERIFY(cv::imwrite(small.toStdString(), cv::Mat(40, 60, CV_8UC3, cv::Scalar(20, 200, 40))));
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        w.openFile(large);
+        w.openFile(small);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(w.image().pixels().cols, 60);
+        w.paintStroke({QPoint(10, 10), QPoint(30, 20)}, false);
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
+        QThreadPool::globalInstance()->waitForDone();  // the photo's read has ended
+        QTest::qWait(200);
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(w.image().pixels().cols, 60);
+        QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
+        QVERIFY2(w.windowTitle().endsWith("small_second.png"), qPrintable(w.windowTitle()));
     }
 
     void pickPaintUndoRedoExportAndMetrics() {

@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
     }
     msf::ui::MainWindow window;
     window.show();
-    if (p.isSet("run"))
-        QObject::connect(&window, &msf::ui::MainWindow::imageLoaded, &window, &msf::ui::MainWindow::runMsFormer);
-    if (!p.positionalArguments().isEmpty()) window.openFile(p.positionalArguments().first());
+    if (!p.positionalArguments().isEmpty()) {
+        window.openFile(p.positionalArguments().first());
+        if (p.isSet("run")) window.runMsFormer();  // starts once the image is shown (a Run pressed while loading does too)
+    }
     return app.exec();
 }

@@ -543,7 +543,15 @@ bool MainWindow::mayDropMask(const QString& action) {
 
 void MainWindow::openFile(const QString& path, const QString& seriesUid) {
     if (!mayDropMask(tr("Opening %1").arg(QFileInfo(path).fileName()))) return;
+    runWhenLoaded_ = kmeansWhenLoaded_ = false;  // asked for on the image being opened before this one
     loadFile(path, seriesUid);
+}
+
+void MainWindow::loadEnded(const QString& why) {
+    loadPending_ = false;
+    if (!runWhenLoaded_ && !kmeansWhenLoaded_) return;
+    runWhenLoaded_ = kmeansWhenLoaded_ = false;
+    iterationLabel_->setText(why);
 }
 
 void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
@@ -551,6 +559,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
     const bool stoppedToOpen = stopRun();
     if (stoppedToOpen) iterationLabel_->setText(tr("cancelled: opening %1").arg(name));
     statusBar()->showMessage(tr("Loading %1...").arg(path));
+    const int generation = ++loadGeneration_;
+    loadPending_ = true;
+    loadingName_ = name;
     const std::string p = path.toStdString(), uid = seriesUid.toStdString();
     struct Loaded {
         io::Image image;
@@ -574,7 +585,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
             l.frame = renderFrame(l.image);
             return l;
         },
-        [this, path, name, stoppedToOpen](Loaded l) {
+        [this, path, name, stoppedToOpen, generation](Loaded l) {
+            // Another file was opened since this one: that one is what the user wants to see.
+            if (generation != loadGeneration_) return;
             if (l.image.frames.empty() && l.series.size() > 1) {
                 // What a clinician tells series apart by first: modality, description, size; the UID last.
                 QStringList items;
@@ -594,6 +607,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 statusBar()->clearMessage();
                 const qsizetype index = items.indexOf(choice);
                 if (ok && index >= 0) loadFile(path, QString::fromStdString(l.series[size_t(index)].uid));
+                else loadEnded(tr("not run: no series of %1 chosen").arg(name));
                 return;
             }
             // A run started while this was loading was on the previous image.
@@ -662,10 +676,16 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
                 imageLabel_->setText(imageLabel_->text() +
                                      (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));
             imageLabel_->setToolTip(notes.join("\n"));
+            loadPending_ = false;
+            const bool run = std::exchange(runWhenLoaded_, false), kmeans = std::exchange(kmeansWhenLoaded_, false);
             emit imageLoaded();
+            if (run) runMsFormer();
+            if (kmeans) runKMeans();  // after that run, on the one worker thread
         },
-        [this, path](const QString& e) {
+        [this, path, name, generation](const QString& e) {
             forgetRecent(path);  // moved, deleted or damaged since: not offered again
+            if (generation != loadGeneration_) return;  // and not said over the file opened since
+            loadEnded(tr("not run: %1 did not open").arg(name));
             showError(e);
         });
 }
@@ -883,6 +903,12 @@ void MainWindow::refreshOverlays() {
 }
 
 void MainWindow::runMsFormer() {
+    if (loadPending_) {  // pressed just after opening: meant for the image on its way, not the one shown
+        stopRun();
+        runWhenLoaded_ = true;
+        iterationLabel_->setText(tr("Run starts once %1 has loaded").arg(loadingName_));
+        return;
+    }
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
     setRunningJob(nextJob_++);
@@ -901,6 +927,11 @@ void MainWindow::runMsFormer() {
 }
 
 void MainWindow::runKMeans() {
+    if (loadPending_) {
+        kmeansWhenLoaded_ = true;
+        statusBar()->showMessage(tr("k-means runs once %1 has loaded").arg(loadingName_));
+        return;
+    }
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     kmeansJob_ = nextJob_++;
     // One worker thread: k-means waits for the MS-Former run in progress (seconds), so say why nothing shows yet.

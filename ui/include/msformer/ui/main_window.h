@@ -131,6 +131,7 @@ private:
     // ("All labels" is 0), then calls `use` with it, unless cancelled or another image opened meanwhile.
     void chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use);
     void loadFile(const QString& path, const QString& seriesUid);
+    void loadEnded(const QString& why);  // the open failed or was called off: a Run asked for meanwhile is dropped
     void exportWithDialog();
     void showError(const QString& message);
     void refreshBase();  // renders the shown frame through its window
@@ -218,6 +219,12 @@ private:
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
     bool followOn_ = false;     // Ctrl+Shift+N: follow on to the next frame after that pick
+    // Opening: the latest open's number (a slower earlier one that finishes after it is dropped, not
+    // shown over it), whether it is still being read, and Run or k-means asked for meanwhile (they start
+    // on it once it is shown).
+    int loadGeneration_ = 0;
+    bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
+    QString loadingName_;
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;
