@@ -509,6 +509,29 @@ private slots:
         QVERIFY2(w.windowTitle().endsWith("small_second.png"), qPrintable(w.windowTitle()));
     }
 
+    void theLastReferenceMaskLoadedIsTheOneScoredAgainst() {
+        // Two reference masks loaded in quick succession, the first slower to read (noise): the metrics
+        // use the second, not whichever read ends last.
+        MainWindow w;
+        const QString photo = dir.filePath("reference_photo.png");
+        QVERIFY(openWritten(w, photo, cv::Mat(3000, 4000, CV_8UC3, cv::Scalar(90, 120, 200))));
+        cv::Mat noise(3000, 4000, CV_8U);
+        cv::randu(noise, 0, 2);
+        noise *= 255;
+        cv::Mat box = cv::Mat::zeros(3000, 4000, CV_8U);
+        box(cv::Rect(1000, 1000, 500, 400)).setTo(255);
+        const QString slow = dir.filePath("reference_noise.png"), fast = dir.filePath("reference_box.png");
+        QVERIFY(cv::imwrite(slow.toStdString(), noise));
+        QVERIFY(cv::imwrite(fast.toStdString(), box));
+        w.loadReferenceMask(slow, 0);
+        w.loadReferenceMask(fast, 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 30000);
+        QThreadPool::globalInstance()->waitForDone();  // the noise's read has ended too
+        QTest::qWait(200);
+        QCOMPARE(cv::countNonZero(w.referenceMask()), 500 * 400);
+        QVERIFY(w.lastError().isEmpty());
+    }
+
     void pickPaintUndoRedoExportAndMetrics() {
         MainWindow w;
         w.setMethodSettings(fastSettings(8));

@@ -1247,7 +1247,7 @@ void MainWindow::loadReferenceMask(const QString& path, int label) {
     const int generation = imageGeneration_;
     referencePath_ = path;
     referenceLabel_ = label;
-    ++referenceReads_;
+    const int read = ++referenceReads_;
     using Reference = std::pair<cv::Mat, MaskLayers>;  // the mask and its outline to draw
     runInBackground<Reference>(
         this,
@@ -1256,8 +1256,8 @@ void MainWindow::loadReferenceMask(const QString& path, int label) {
             const QImage grey(m.data, m.cols, m.rows, static_cast<qsizetype>(m.step), QImage::Format_Grayscale8);
             return Reference{m, maskLayers(grey, 0, qRgba(0, 255, 255, 255))};
         },
-        [this, path, generation](Reference read) {
-            auto& [m, outline] = read;
+        [this, path, generation, read](Reference result) {
+            auto& [m, outline] = result;
             if (generation != imageGeneration_) {
                 // Read for an image or frame no longer shown. A frame change
                 // reads the same file again for the new frame; otherwise say so.
@@ -1265,6 +1265,9 @@ void MainWindow::loadReferenceMask(const QString& path, int label) {
                     showError(tr("%1: read for the previous image, not used; load it again for this one").arg(path));
                 return;
             }
+            // A reference loaded after this one (or the same again) was asked for: the later one is the truth,
+            // even when this slower read ends after it.
+            if (read != referenceReads_) return;
             if (image_.frames.empty() || m.size() != image_.pixels().size()) {
                 referencePath_.clear();
                 return showError(tr("%1: the mask's size does not match the image").arg(path));
