@@ -451,7 +451,16 @@ private slots:
                 QVERIFY2(d > 0.3 && d <= 1.0, qPrintable(method + QString(": %1").arg(d)));
             }
             QVERIFY(results[method].toObject()["mean"].toObject().contains("follow_dsc"));
+            // 2 x 2 mm pixels: the HD95s in mm are twice those in pixels.
+            for (const auto& row : rows)
+                for (const QString key : {"hd95", "click_hd95", "auto_hd95"}) {
+                    const QJsonObject o = row.toObject();
+                    QVERIFY2(std::abs(o[key + "_mm"].toDouble(-1) - 2 * o[key].toDouble()) < 1e-3,
+                             qPrintable(method + " " + key));
+                }
+            QVERIFY(results[method].toObject()["mean"].toObject()["hd95_mm"].toDouble() > 0);
         }
+        QVERIFY2(ev.out.contains(QRegularExpression("HD95 px +HD95 mm")), qPrintable(ev.out));
         QVERIFY(carried > 0);
         const Run noSlices = cli(QStringList{"eval", "--images", set + "/images", "--masks", set + "/masks",
                                              "--follow"} + fast);
@@ -669,6 +678,10 @@ private slots:
             }
             QVERIFY(mean["dsc"].toDouble() <= 1.0);
             QCOMPARE(o[method].toObject()["per_image"].toArray().size(), 4);
+            // PNGs have no pixel size: no HD95 in mm (null, not 0 or NaN), and none in the means.
+            for (const auto& row : o[method].toObject()["per_image"].toArray())
+                QVERIFY(row.toObject()["hd95_mm"].isNull() && row.toObject().contains("hd95_mm"));
+            QVERIFY(!mean.contains("hd95_mm"));
             // What the runs used: the device resolved from auto, not the option's value.
             const QJsonObject used = o[method].toObject()["parameters"].toObject();
             QVERIFY2(used["device"].toString() == "cpu" || used["device"].toString() == "cuda",
@@ -679,7 +692,11 @@ private slots:
         QVERIFY2(QStringList({"fp32", "tf32", "bf16"}).contains(precision), qPrintable(precision));
         QFile c(csv);
         QVERIFY(c.open(QIODevice::ReadOnly));
-        QCOMPARE(QString(c.readAll()).count('\n'), 1 + 8);
+        const QStringList lines = QString(c.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1 + 8);
+        const int mmColumn = lines[0].split(',').indexOf("hd95_mm");
+        QVERIFY(mmColumn > 0);
+        QCOMPARE(lines[1].split(',')[mmColumn], QString());  // unknown: an empty field
         // A second run refuses to overwrite the JSON.
         QCOMPARE(cli(QStringList{"eval", "--images", dir.filePath("set/images"), "--masks", dir.filePath("set/masks"),
                                  "--json", json}).code, 1);

@@ -99,6 +99,38 @@ private slots:
         pred.at<uchar>(0, 199) = 255;  // one far-away speck
         QVERIFY(msf::scoreMasks(pred, truth).hd95 < 2.0);
     }
+    void hd95InMillimetresFollowsThePixelSize() {
+        // No pixel size: no mm figure. Square pixels: the pixel figure scaled.
+        const cv::Mat a = rect(60, 40, {10, 10, 40, 20});
+        QVERIFY(std::isnan(msf::scoreMasks(a, a).hd95Mm));
+        const cv::Mat right = rect(60, 40, {14, 10, 40, 20}), down = rect(60, 40, {10, 13, 40, 20});
+        auto s = msf::scoreMasks(a, right, 0.7, 0.7);
+        QVERIFY(std::abs(s.hd95 - 4.0) < 1e-6);
+        QVERIFY(std::abs(s.hd95Mm - 2.8) < 1e-5);
+        // Pixels 0.5 mm across and 2 mm down: a box moved 4 columns is 2 mm off, one moved 3 rows 6 mm (every
+        // point of the leading and trailing edges), though both are 3-4 px off.
+        s = msf::scoreMasks(a, right, 0.5, 2.0);
+        QVERIFY2(std::abs(s.hd95Mm - 2.0) < 1e-5, qPrintable(QString::number(s.hd95Mm)));
+        s = msf::scoreMasks(a, down, 0.5, 2.0);
+        QVERIFY(std::abs(s.hd95 - 3.0) < 1e-6);
+        QVERIFY2(std::abs(s.hd95Mm - 6.0) < 1e-5, qPrintable(QString::number(s.hd95Mm)));
+        // Turning the masks and their spacings a quarter turn changes nothing.
+        cv::RNG rng(3);
+        for (int trial = 0; trial < 5; ++trial) {
+            cv::Mat p = cv::Mat::zeros(50, 70, CV_8U), t = cv::Mat::zeros(50, 70, CV_8U);
+            for (int i = 0; i < 3; ++i) {
+                cv::circle(p, {rng.uniform(10, 60), rng.uniform(10, 40)}, rng.uniform(3, 12), 255, cv::FILLED);
+                cv::circle(t, {rng.uniform(10, 60), rng.uniform(10, 40)}, rng.uniform(3, 12), 255, cv::FILLED);
+            }
+            const double mm = msf::scoreMasks(p, t, 0.4, 1.7).hd95Mm;
+            QVERIFY(mm > 0);
+            QVERIFY(std::abs(msf::scoreMasks(p.t(), t.t(), 1.7, 0.4).hd95Mm - mm) < 1e-4);
+        }
+        // One empty: the image's diagonal in mm.
+        s = msf::scoreMasks(cv::Mat::zeros(40, 60, CV_8U), a, 0.5, 2.0);
+        QVERIFY(std::abs(s.hd95Mm - std::hypot(30.0, 80.0)) < 1e-9);
+        QCOMPARE(msf::scoreMasks(cv::Mat::zeros(40, 60, CV_8U), cv::Mat::zeros(40, 60, CV_8U), 0.5, 2.0).hd95Mm, 0.0);
+    }
     void fillHolesAndComponents() {
         cv::Mat ring = rect(20, 20, {2, 2, 10, 10});
         ring(cv::Rect(4, 4, 6, 6)).setTo(0);

@@ -45,16 +45,19 @@ struct Extras {
 std::vector<std::pair<QString, double>> columns(const Row& r, const Extras& extras) {
     std::vector<std::pair<QString, double>> c = {
         {"dsc", r.s.bestOverlap.dsc},       {"hm", r.s.bestOverlap.hm},   {"xor", r.s.bestOverlap.xorRatio},
-        {"hd95", r.s.bestOverlap.hd95},     {"click_dsc", r.s.click.dsc}, {"click_hd95", r.s.click.hd95},
-        {"auto_dsc", r.s.automatic.dsc},    {"auto_hd95", r.s.automatic.hd95},
+        {"hd95", r.s.bestOverlap.hd95},     {"hd95_mm", r.s.bestOverlap.hd95Mm},
+        {"click_dsc", r.s.click.dsc},       {"click_hd95", r.s.click.hd95}, {"click_hd95_mm", r.s.click.hd95Mm},
+        {"auto_dsc", r.s.automatic.dsc},    {"auto_hd95", r.s.automatic.hd95}, {"auto_hd95_mm", r.s.automatic.hd95Mm},
         {"clusters", double(r.clusters)},   {"iterations", double(r.iterations)}, {"seconds", r.seconds}};
     if (extras.dilated) c.push_back({"dsc_dilated_gt", r.s.dilatedTruth.dsc});
     if (extras.follow) c.push_back({"follow_dsc", r.follow});
     return c;
 }
 
+// Mean and sd of each column over the rows that have it (hd95_mm: those whose image has a pixel size).
 struct Summary {
     std::map<QString, double> mean, sd;
+    std::map<QString, size_t> n;
 };
 
 Summary summarize(const std::vector<Row>& rows, const Extras& extras) {
@@ -62,8 +65,10 @@ Summary summarize(const std::vector<Row>& rows, const Extras& extras) {
     if (rows.empty()) return s;
     std::map<QString, std::vector<double>> values;
     for (const auto& r : rows)
-        for (const auto& [k, v] : columns(r, extras)) values[k].push_back(v);
+        for (const auto& [k, v] : columns(r, extras))
+            if (!std::isnan(v)) values[k].push_back(v);
     for (const auto& [k, vs] : values) {
+        s.n[k] = vs.size();
         double m = 0;
         for (double v : vs) m += v;
         m /= vs.size();
@@ -76,6 +81,7 @@ Summary summarize(const std::vector<Row>& rows, const Extras& extras) {
 }
 
 QString pm(const Summary& s, const QString& key, double scale = 100.0, int prec = 1) {
+    if (!s.mean.count(key)) return "-";  // no row has it
     return QString("%1 ± %2").arg(s.mean.at(key) * scale, 0, 'f', prec).arg(s.sd.at(key) * scale, 0, 'f', prec);
 }
 
@@ -85,7 +91,8 @@ int runEval(const QStringList& args) {
     QCommandLineParser p;
     p.setApplicationDescription(
         "Evaluate against ground-truth masks. Columns (x100 in the table): DSC, HM (1 - IoU) and XOR of the "
-        "cluster with the largest overlap with the truth (the paper's protocol), HD95 in pixels; click DSC "
+        "cluster with the largest overlap with the truth (the paper's protocol), HD95 in pixels and, for images with a "
+        "pixel size, in mm; click DSC "
         "(the regions under one simulated click per truth component, holes filled) and auto DSC (no ground "
         "truth used).");
     p.addHelpOption();
@@ -191,7 +198,8 @@ int runEval(const QStringList& args) {
                     r = seg.run(buffer);
                 }
                 const cv::Mat labels = msf::toMat(r.original);
-                Row row{QString::fromStdString(pair.stem), msf::evaluateAllProtocols(labels, truth, grey),
+                Row row{QString::fromStdString(pair.stem),
+                        msf::evaluateAllProtocols(labels, truth, grey, image.meta.spacingX, image.meta.spacingY),
                         r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0};
                 if (extras.follow) {
                     cv::Mat& before = followed[{pair.image, m}];
@@ -219,18 +227,21 @@ int runEval(const QStringList& args) {
     if (rows.empty())  // every pair failed: no table, no result files, and a failing exit code
         return fail("eval", QString("no image/mask pair could be scored (%1 skipped)").arg(skipped));
 
-    out << "\n" << QString("%1 %2 %3 %4 %5 %6 %7 %8\n")
+    out << "\n" << QString("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                        .arg("method", -9).arg("n", 3).arg("DSC", 12).arg("HM", 12).arg("XOR", 12)
-                       .arg("HD95 px", 12).arg("click DSC", 12).arg("auto DSC", 12);
+                       .arg("HD95 px", 12).arg("HD95 mm", 12).arg("click DSC", 12).arg("auto DSC", 12);
     QJsonObject json;
     for (const QString& m : methods) {
         const auto found = rows.find(m);
         if (found == rows.end()) continue;
         const auto& rs = found->second;
         const Summary s = summarize(rs, extras);
-        out << QString("%1 %2 %3 %4 %5 %6 %7 %8\n")
+        out << QString("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                    .arg(m, -9).arg(rs.size(), 3).arg(pm(s, "dsc"), 12).arg(pm(s, "hm"), 12).arg(pm(s, "xor"), 12)
-                   .arg(pm(s, "hd95", 1.0), 12).arg(pm(s, "click_dsc"), 12).arg(pm(s, "auto_dsc"), 12);
+                   .arg(pm(s, "hd95", 1.0), 12).arg(pm(s, "hd95_mm", 1.0), 12).arg(pm(s, "click_dsc"), 12)
+                   .arg(pm(s, "auto_dsc"), 12);
+        if (s.n.count("hd95_mm") && s.n.at("hd95_mm") < rs.size())
+            out << "          HD95 mm of the " << counted(int(s.n.at("hd95_mm")), "image") << " with a pixel size only\n";
         if (dilated) out << "          DSC with dilated ground truth (uses the truth): " << pm(s, "dsc_dilated_gt") << "\n";
         if (extras.follow) out << "          follow DSC (one truth click on the first slice): " << pm(s, "follow_dsc") << "\n";
         QJsonObject mean, sd;
@@ -251,7 +262,8 @@ int runEval(const QStringList& args) {
 
     try {
         if (p.isSet("json")) {
-            json["protocol"] = "dsc/hm/xor/hd95: best-overlap cluster (paper Table 1); click_*: one simulated click "
+            json["protocol"] = "dsc/hm/xor/hd95: best-overlap cluster (paper Table 1); hd95 in pixels, hd95_mm in "
+                               "millimetres (null without a pixel size); click_*: one simulated click "
                                "per ground-truth component; auto_*: no ground truth; follow_dsc (--follow): the "
                                "click protocol on the first slice, then each slice's regions at least half inside "
                                "the slice before's mask";
@@ -267,7 +279,8 @@ int runEval(const QStringList& args) {
             for (const QString& m : methods)
                 for (const auto& r : rows.count(m) ? rows.at(m) : std::vector<Row>{}) {
                     csv += (m + "," + r.image).toUtf8();
-                    for (const auto& [k, v] : columns(r, extras)) csv += "," + QByteArray::number(v, 'g', 6);
+                    for (const auto& [k, v] : columns(r, extras))  // an unknown figure (hd95_mm): empty
+                        csv += "," + (std::isnan(v) ? QByteArray() : QByteArray::number(v, 'g', 6));
                     csv += "\n";
                 }
             msf::io::writeFileAtomic(p.value("csv").toStdString(), {csv.begin(), csv.end()}, force);

@@ -29,6 +29,34 @@ void boundaryDistances(const cv::Mat& from, const cv::Mat& to, std::vector<float
             if (b.at<uchar>(y, x)) out->push_back(dist.at<float>(y, x));
 }
 
+// The boundary pixels' centres in millimetres, one row (x, y) each.
+cv::Mat boundaryPoints(const cv::Mat& mask, double spacingX, double spacingY) {
+    std::vector<cv::Point> at;
+    cv::findNonZero(boundary(mask), at);
+    cv::Mat points(static_cast<int>(at.size()), 2, CV_32F);
+    for (int i = 0; i < points.rows; ++i) {
+        points.at<float>(i, 0) = static_cast<float>(at[size_t(i)].x * spacingX);
+        points.at<float>(i, 1) = static_cast<float>(at[size_t(i)].y * spacingY);
+    }
+    return points;
+}
+
+// Distances in mm from every boundary pixel of `from` to the nearest of `to`, on a grid of non-square
+// pixels (no distance transform takes two spacings): each pair measured, as batchDistance does.
+void boundaryDistancesMm(const cv::Mat& from, const cv::Mat& to, double spacingX, double spacingY,
+                         std::vector<float>* out) {
+    cv::Mat nearest, index;
+    cv::batchDistance(boundaryPoints(from, spacingX, spacingY), boundaryPoints(to, spacingX, spacingY), nearest,
+                      CV_32F, index, cv::NORM_L2, 1);
+    out->insert(out->end(), nearest.begin<float>(), nearest.end<float>());
+}
+
+float percentile95(std::vector<float>& d) {
+    const size_t k = static_cast<size_t>(std::ceil(0.95 * d.size())) - 1;
+    std::nth_element(d.begin(), d.begin() + k, d.end());
+    return d[k];
+}
+
 // The overlap scores, and the binary masks and their areas they came from.
 struct Overlap {
     cv::Mat pred, truth;
@@ -81,20 +109,29 @@ MaskScores scoreOverlap(const cv::Mat& pred, const cv::Mat& truth) {
     return scoresOf(static_cast<double>(a), static_cast<double>(b), static_cast<double>(inter));
 }
 
-MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn) {
+MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn, double spacingX, double spacingY) {
     const Overlap o = overlap(predIn, truthIn);
     MaskScores s = o.scores;
+    const bool spaced = spacingX > 0 && spacingY > 0;
     if (o.a == 0 && o.b == 0) {
         s.hd95 = 0;
+        if (spaced) s.hd95Mm = 0;
     } else if (o.a == 0 || o.b == 0) {
         s.hd95 = std::hypot(o.pred.cols, o.pred.rows);
+        if (spaced) s.hd95Mm = std::hypot(o.pred.cols * spacingX, o.pred.rows * spacingY);
     } else {
         std::vector<float> d;
         boundaryDistances(o.pred, o.truth, &d);
         boundaryDistances(o.truth, o.pred, &d);
-        const size_t k = static_cast<size_t>(std::ceil(0.95 * d.size())) - 1;
-        std::nth_element(d.begin(), d.begin() + k, d.end());
-        s.hd95 = d[k];
+        s.hd95 = percentile95(d);
+        if (spaced && std::abs(spacingX - spacingY) <= 1e-6 * spacingX) {
+            s.hd95Mm = s.hd95 * spacingX;  // square pixels: the same distances, scaled
+        } else if (spaced) {
+            d.clear();
+            boundaryDistancesMm(o.pred, o.truth, spacingX, spacingY, &d);
+            boundaryDistancesMm(o.truth, o.pred, spacingX, spacingY, &d);
+            s.hd95Mm = percentile95(d);
+        }
     }
     return s;
 }

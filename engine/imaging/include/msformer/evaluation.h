@@ -13,7 +13,9 @@ struct ProtocolScores {
     MaskScores dilatedTruth;  // published code's variant (uses the truth in the prediction)
 };
 
-// labels32 and truth at the same size; grey: the image in [0, 1] at that size.
-ProtocolScores evaluateAllProtocols(const cv::Mat& labels32, const cv::Mat& truth, const cv::Mat& grey);
+// labels32 and truth at the same size; grey: the image in [0, 1] at that size; spacingX, spacingY: its
+// pixel size in mm, 0 where unknown (for the scores' hd95Mm).
+ProtocolScores evaluateAllProtocols(const cv::Mat& labels32, const cv::Mat& truth, const cv::Mat& grey,
+                                    double spacingX = 0, double spacingY = 0);
 
 }  // namespace msf
