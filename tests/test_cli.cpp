@@ -201,6 +201,17 @@ private slots:
         QVERIFY2(r.err.contains(img + ": cluster 1 does not exist (0..0)"), qPrintable(r.err));
         QVERIFY2(r.out.contains(QRegularExpression("  1 cluster after 3 iterations, ")), qPrintable(r.out));
         QVERIFY(!QFile::exists(out + "/uniform_msformer_mask.png"));
+        // The maps it had written before the refusal are removed, and said so: a second try needs no --force.
+        QVERIFY2(r.err.contains("what it had written for it is removed:\n  removed " + out + "/uniform_msformer_clusters.png"),
+                 qPrintable(r.err));
+        QVERIFY2(QDir(out).isEmpty(), qPrintable(QDir(out).entryList(QDir::Files).join(", ")));
+        r = cli(QStringList{"segment", img, "-o", out, "--target", "0"} + fast);
+        QCOMPARE(r.code, 0);
+        // Files there before a failed --force run are not removed (only the run's new ones are).
+        r = cli(QStringList{"segment", img, "-o", out, "--target", "1", "--force"} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY(!r.err.contains("removed"));
+        QVERIFY(QFile::exists(out + "/uniform_msformer_clusters.png") && QFile::exists(out + "/uniform_msformer_mask.png"));
         r = cli(QStringList{"segment", img, "-o", out, "--method", "kmeans", "--target", "0"});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains(QRegularExpression("  1 cluster, [0-9.]+ s on ")), qPrintable(r.out));  // no iterations
@@ -364,6 +375,14 @@ private slots:
         QCOMPARE(again.code, 1);
         QVERIFY2(again.err.contains(out) && again.err.contains("already exists"), qPrintable(again.err));
         QCOMPARE(cli({"fill", nii, "--mask", keys, "-o", out, "--force"}).code, 0);
+        // A sidecar that cannot be written (its name taken by a folder) takes the new mask with it: no mask
+        // is left without its provenance.
+        const QString orphan = dir.filePath("orphan_fill.nii.gz");
+        QVERIFY(QDir().mkpath(orphan + ".provenance.json/inside"));
+        const Run noSidecar = cli({"fill", nii, "--mask", keys, "-o", orphan, "--force"});
+        QCOMPARE(noSidecar.code, 1);
+        QVERIFY2(noSidecar.err.contains(orphan + ", written without it, is removed"), qPrintable(noSidecar.err));
+        QVERIFY(!QFile::exists(orphan));
         const QString one = dir.filePath("one.nii.gz");
         msf::io::writeNiftiMask(one.toStdString(), {{20, truth[20]}}, image, false);
         const Run single = cli({"fill", nii, "--mask", one, "-o", dir.filePath("never.nii.gz")});

@@ -581,6 +581,17 @@ private slots:
         const cv::Mat back = cv::imread(out.toStdString(), cv::IMREAD_GRAYSCALE);
         QCOMPARE(cv::countNonZero(back != mask->mask()), 0);
         QVERIFY(QFile::exists(out + ".provenance.json"));
+        {  // A sidecar that cannot be written (a folder has its name): the export fails, saying so, and the new
+           // mask file goes with it.
+            const QString orphan = dir.filePath("orphan_export.png");
+            QVERIFY(QDir().mkpath(orphan + ".provenance.json/inside"));
+            w.exportMask(orphan, false);
+            QVERIFY(exported.wait(10000));
+            QCOMPARE(exported.last().at(0).toBool(), false);
+            QVERIFY2(exported.last().at(1).toString().contains(orphan + ", written without it, is removed"),
+                     qPrintable(exported.last().at(1).toString()));
+            QVERIFY(!QFile::exists(orphan));
+        }
         {  // COCO: one annotation of the mask's pixels, the status saying how its shape was written.
             const QString coco = dir.filePath("exported.json");
             w.exportMask(coco, false);

@@ -1,5 +1,6 @@
 // msformer fill IMAGE --mask MASK -o OUT: the slices between a mask's annotated slices filled (the app's Ctrl+I).
 #include <QCommandLineParser>
+#include <QFile>
 #include <QFileInfo>
 #include <QTextStream>
 
@@ -44,6 +45,7 @@ int runFill(const QStringList& args) {
     int label = 0;
     if (const QString e = readMaskLabelOption(p, "label", &label); !e.isEmpty()) return fail("fill", e, 2);
     const bool force = p.isSet("force");
+    bool newMaskWritten = false;  // the mask file is this run's own: removed if its sidecar then fails
     try {
         const std::string out = outPath.toStdString(), provenancePath = out + ".provenance.json";
         msf::io::checkWritable(out, force);
@@ -83,6 +85,7 @@ int runFill(const QStringList& args) {
         }
 
         const std::string version = msf::runtimeInfo().engineVersion;
+        const bool maskExisted = QFileInfo::exists(outPath);
         if (seg) {
             msf::io::SegDescription d;
             d.softwareVersion = version;
@@ -90,6 +93,7 @@ int runFill(const QStringList& args) {
         } else {
             msf::io::writeNiftiMask(out, masks, image, force);
         }
+        newMaskWritten = !maskExisted;
         msf::io::Provenance prov;
         prov.method = "interpolated between slices";
         prov.parameters = {{"mask", maskPath.toStdString()}};
@@ -108,7 +112,8 @@ int runFill(const QStringList& args) {
                                                              " (" + counted(long(filledFrames.size()), "frame") + ")")
                               << "\n  wrote " << outPath << "\n  wrote " << QString::fromStdString(provenancePath) << "\n";
     } catch (const std::exception& e) {
-        const QString what = QString::fromStdString(e.what());
+        QString what = QString::fromStdString(e.what());
+        if (newMaskWritten && QFile::remove(outPath)) what += "; " + outPath + ", written without it, is removed";
         return fail("fill", what.startsWith(imagePath) || what.startsWith(maskPath) || what.startsWith(outPath)
                                 ? what
                                 : imagePath + ": " + what);

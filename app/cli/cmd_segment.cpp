@@ -209,6 +209,13 @@ int runSegment(const QStringList& args) {
                                 " (" + base + "_*); segment it into another --output folder");
             continue;
         }
+        // The outputs this input may write that were not there before: a failure part-way removes those
+        // written, so no half set is left (and a second try needs no --force).
+        std::vector<std::string> newOutputs;
+        const auto plan = [&newOutputs, force](const std::string& file) {
+            msf::io::checkWritable(file, force);
+            if (!QFileInfo::exists(QString::fromStdString(file))) newOutputs.push_back(file);
+        };
         try {
             LoadedInput input = loadInput(path, p, frames.empty() ? -2 : -1, item.seriesUid);
             msf::io::Image& image = input.image;
@@ -238,13 +245,13 @@ int runSegment(const QStringList& args) {
             const auto volumePaths = volume ? maskPathsOf(volumeStem, false) : std::map<std::string, std::string>{};
             // Every output is checked before the first run, and what the image itself rules out is refused, so
             // a refused target or format leaves no maps and no mask without its sidecar.
-            for (const auto& [format, file] : volumePaths) msf::io::checkWritable(file, force);
+            for (const auto& [format, file] : volumePaths) plan(file);
             if (volumePaths.count("nifti")) msf::io::checkNiftiVolume(volumePaths.at("nifti"), image);
             for (const int frame : chosenFrames) {
                 const QString stem = frameStem(frame);
-                msf::io::checkWritable((stem + "_clusters.png").toStdString(), force);
-                msf::io::checkWritable((stem + "_labels.png").toStdString(), force);
-                for (const auto& [format, file] : maskPathsOf(stem, true)) msf::io::checkWritable(file, force);
+                plan((stem + "_clusters.png").toStdString());
+                plan((stem + "_labels.png").toStdString());
+                for (const auto& [format, file] : maskPathsOf(stem, true)) plan(file);
             }
             const cv::Size size = image.frames.front().size();
             if (target.kind == TargetChoice::Click && !cv::Rect({0, 0}, size).contains(target.click))
@@ -370,8 +377,12 @@ int runSegment(const QStringList& args) {
             }
         } catch (const std::exception& e) {
             ++failures;
-            fail("segment", QString::fromStdString(e.what()).startsWith(path) ? QString::fromStdString(e.what())
-                                                                              : path + ": " + e.what());
+            QString removed;
+            for (const std::string& file : newOutputs)
+                if (std::error_code ec; std::filesystem::remove(file, ec)) removed += "\n  removed " + QString::fromStdString(file);
+            fail("segment", (QString::fromStdString(e.what()).startsWith(path) ? QString::fromStdString(e.what())
+                                                                               : path + ": " + e.what()) +
+                                (removed.isEmpty() ? QString() : "; what it had written for it is removed:" + removed));
         }
         out.flush();
     }

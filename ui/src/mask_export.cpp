@@ -1,9 +1,12 @@
 #include "mask_export.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QStringList>
 
 #include <algorithm>
+#include <functional>
+#include <stdexcept>
 
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/mask_writer.h"
@@ -101,34 +104,53 @@ bool holdsSeveralFrames(const QString& path) {
     return false;
 }
 
+namespace {
+// Writes the mask (`writeMask` returns how a COCO file's shapes were written, else empty), then its sidecar.
+// A sidecar that fails takes a mask file new to the disk with it: no export without its provenance.
+QString writeThenSidecar(const QString& path, const std::function<QString()>& writeMask, const io::Image& source,
+                         const io::Provenance& provenance) {
+    const bool existed = QFileInfo::exists(path);
+    const QString form = writeMask();
+    const std::string p = path.toStdString();
+    try {
+        io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
+    } catch (const std::exception& e) {
+        if (!existed && QFile::remove(path))
+            throw std::runtime_error(std::string(e.what()) + "; " + p + ", written without it, is removed");
+        throw;
+    }
+    return form;
+}
+}  // namespace
+
 QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
                                 const io::Provenance& provenance, bool overwrite) {
     const std::string p = path.toStdString();
-    QString form;
-    if (path.endsWith(".dcm", Qt::CaseInsensitive)) {
-        io::writeDicomSeg(p, masks, source, {}, overwrite);
-    } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
-        form = "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, "target", overwrite).text());
-    } else {
-        io::writeNiftiMask(p, masks, source, overwrite);
-    }
-    io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
-    return form;
+    return writeThenSidecar(path, [&]() -> QString {
+        if (path.endsWith(".dcm", Qt::CaseInsensitive)) {
+            io::writeDicomSeg(p, masks, source, {}, overwrite);
+        } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
+            return "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, "target", overwrite).text());
+        } else {
+            io::writeNiftiMask(p, masks, source, overwrite);
+        }
+        return {};
+    }, source, provenance);
 }
 
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
                                 const io::Provenance& provenance, bool overwrite) {
     const std::string p = path.toStdString();
     auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
-    QString form;
-    if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
-    else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
-    else if (is(".json"))
-        form = "COCO " + QString::fromStdString(
-                             io::writeCocoJson(p, {{source.current, mask}}, source, "target", overwrite).text());
-    else io::writeMaskPng(p, mask, overwrite);
-    io::writeProvenanceJson(p + ".provenance.json", source, provenance, {{"mask", p}}, true);
-    return form;
+    return writeThenSidecar(path, [&]() -> QString {
+        if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
+        else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
+        else if (is(".json"))
+            return "COCO " + QString::fromStdString(
+                                 io::writeCocoJson(p, {{source.current, mask}}, source, "target", overwrite).text());
+        else io::writeMaskPng(p, mask, overwrite);
+        return {};
+    }, source, provenance);
 }
 
 }  // namespace msf::ui
