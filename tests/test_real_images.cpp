@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <numeric>
+#include <tuple>
 
 #include <zlib.h>
 
@@ -26,6 +27,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/mask_ops.h"
 #include "msformer/metrics.h"
 #include "msformer/slice_interpolation.h"
 
@@ -914,6 +916,51 @@ private slots:
         QCOMPARE(square.meta.spacingY, 0.5);
         QCOMPARE(msf::io::loadNotes(square).at(0),
                  std::string("its Pixel Spacing has one value, 0.5: read as square pixels of 0.5 mm"));
+    }
+    void anUltrasoundImagesPixelSizeComesFromItsRegionCalibration() {
+        // Ultrasound has no Pixel Spacing; its calibration is the Physical Delta X / Y (cm) of its Sequence of
+        // Ultrasound Regions. It was "pixel size unknown": no mm² for a lesion measured on ultrasound.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir tmp;
+        using Region = std::tuple<Uint16, Uint16, double, double>;  // spatial format, units (x and y), dx, dy (cm)
+        const auto ultrasound = [&](const QString& name, const std::vector<Region>& regions, bool keepSpacing) {
+            return editedCopy(pydicom("CT_small.dcm"), tmp.filePath(name), [&](DcmDataset* ds) {
+                ds->putAndInsertString(DCM_Modality, "US");
+                if (!keepSpacing) ds->findAndDeleteElement(DCM_PixelSpacing);
+                for (const auto& [format, units, dx, dy] : regions) {
+                    DcmItem* item = nullptr;
+                    ds->findOrCreateSequenceItem(DCM_SequenceOfUltrasoundRegions, item, -2);
+                    item->putAndInsertUint16(DCM_RegionSpatialFormat, format);
+                    item->putAndInsertUint16(DCM_PhysicalUnitsXDirection, units);
+                    item->putAndInsertUint16(DCM_PhysicalUnitsYDirection, units);
+                    item->putAndInsertFloat64(DCM_PhysicalDeltaX, dx);
+                    item->putAndInsertFloat64(DCM_PhysicalDeltaY, dy);
+                }
+            });
+        };
+        // A 2D region in cm, and a spectral Doppler region (format 3, cm/s down) that does not count.
+        const std::string calibrated = ultrasound("us.dcm", {{1, 3, 0.025, 0.03}, {3, 4, 0.5, 2.0}}, false);
+        QVERIFY(!calibrated.empty());
+        const auto us = msf::io::loadImage(calibrated);
+        QVERIFY(std::abs(us.meta.spacingX - 0.25) < 1e-12 && std::abs(us.meta.spacingY - 0.3) < 1e-12);
+        QCOMPARE(msf::io::loadNotes(us).at(0),
+                 std::string("pixel size 0.25 x 0.3 mm from its ultrasound region calibration (Sequence of Ultrasound "
+                             "Regions; it has no Pixel Spacing), true inside the imaged region"));
+        QCOMPARE(QString::fromStdString(msf::mask::sizeText(cv::Mat(10, 10, CV_8U, cv::Scalar(255)), us.meta.spacingX,
+                                                            us.meta.spacingY)),
+                 QString("1 region, 100 px, 7.5 mm²"));
+        // Two 2D regions calibrated differently: which one a mask lies in is not known, so no pixel size.
+        const auto mixed = msf::io::loadImage(ultrasound("us_mixed.dcm", {{1, 3, 0.025, 0.025}, {1, 3, 0.05, 0.05}}, false));
+        QCOMPARE(mixed.meta.spacingX, 0.0);
+        QCOMPARE(msf::io::loadNotes(mixed).at(0),
+                 std::string("its 2 calibrated ultrasound regions give different pixel sizes (0.25 x 0.25 mm, "
+                             "0.5 x 0.5 mm): pixel size unknown"));
+        // Regions in other units (no cm), and a file with a Pixel Spacing of its own: that one, nothing said.
+        QCOMPARE(msf::io::loadImage(ultrasound("us_seconds.dcm", {{1, 4, 0.01, 0.01}}, false)).meta.spacingX, 0.0);
+        const auto spaced = msf::io::loadImage(ultrasound("us_spaced.dcm", {{1, 3, 0.025, 0.025}}, true));
+        const auto plain = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        QCOMPARE(spaced.meta.spacingX, plain.meta.spacingX);
+        QVERIFY(msf::io::loadNotes(spaced).empty());
     }
     void attributesStoredAsUnknownAreReadByTheirDictionaryVr() {
         // pydicom's RLE RT Dose holds its standard attributes with VR UN: read as bytes, Pixel Spacing

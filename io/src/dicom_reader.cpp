@@ -301,6 +301,45 @@ void placeClassicFrames(DcmDataset* ds, Image& img) {
 
 }  // namespace
 
+// An ultrasound image has no Pixel Spacing: its calibration is in its Sequence of Ultrasound Regions, as the
+// Physical Delta X / Y of each region. Those of the 2D regions (Region Spatial Format 1) measured in cm (Physical
+// Units 3) give the pixel size when they agree; regions that disagree leave it unknown. Either way it is said.
+void readUltrasoundCalibration(DcmItem* ds, ImageMetadata& m) {
+    DcmSequenceOfItems* regions = nullptr;
+    if (ds->findAndGetSequence(DCM_SequenceOfUltrasoundRegions, regions).bad() || !regions) return;
+    std::vector<std::pair<double, double>> sizes;  // mm across, mm down
+    for (unsigned long i = 0; i < regions->card(); ++i) {
+        DcmItem* region = regions->getItem(i);
+        if (num(region, DCM_RegionSpatialFormat, 0, 0) != 1 || num(region, DCM_PhysicalUnitsXDirection, 0, 0) != 3 ||
+            num(region, DCM_PhysicalUnitsYDirection, 0, 0) != 3)
+            continue;
+        const double x = std::abs(num(region, DCM_PhysicalDeltaX, 0, 0)) * 10,
+                     y = std::abs(num(region, DCM_PhysicalDeltaY, 0, 0)) * 10;
+        if (x > 0 && y > 0 && std::isfinite(x) && std::isfinite(y)) sizes.push_back({x, y});
+    }
+    if (sizes.empty()) return;
+    const auto text = [](const std::pair<double, double>& size) {
+        std::ostringstream s;
+        s << size.first << " x " << size.second << " mm";
+        return s.str();
+    };
+    const auto differs = [&sizes](const std::pair<double, double>& size) {
+        return std::abs(size.first - sizes[0].first) > 1e-6 * sizes[0].first ||
+               std::abs(size.second - sizes[0].second) > 1e-6 * sizes[0].second;
+    };
+    if (std::any_of(sizes.begin(), sizes.end(), differs)) {
+        std::string list;
+        for (const auto& size : sizes) list += (list.empty() ? "" : ", ") + text(size);
+        m.readerNotes.push_back("its " + std::to_string(sizes.size()) + " calibrated ultrasound regions give different "
+                                "pixel sizes (" + list + "): pixel size unknown");
+        return;
+    }
+    m.spacingX = sizes[0].first;
+    m.spacingY = sizes[0].second;
+    m.readerNotes.push_back("pixel size " + text(sizes[0]) + " from its ultrasound region calibration (Sequence of "
+                            "Ultrasound Regions; it has no Pixel Spacing), true inside the imaged region");
+}
+
 bool looksLikeDicom(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
@@ -381,6 +420,7 @@ Image readDicom(const std::string& path) {
                                     ": read as square pixels of " + str(ds, tag) + " mm");
         break;
     }
+    if (m.spacingX <= 0) readUltrasoundCalibration(ds, m);
     m.sliceSpacing = num(ds, DCM_SpacingBetweenSlices, 0, num(ds, DCM_SliceThickness, 0, 0));
     // Pixel Aspect Ratio: "vertical\horizontal" size of a pixel (given where Pixel Spacing is not).
     if (const double v = num(ds, DCM_PixelAspectRatio, 0, 0), h = num(ds, DCM_PixelAspectRatio, 1, 0);
