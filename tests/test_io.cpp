@@ -663,6 +663,45 @@ private slots:
         QCOMPARE(cv::countNonZero(mask), 30);
     }
 
+    void aNiftiInMetresIsMeasuredInMillimetresAndItsMaskKeepsItsUnit() {
+        // NIfTI voxel sizes may be in metres or microns (xyz_units): read as they were, a 2 mm voxel of a metre
+        // file was 0.002 mm, its areas a millionth. Read in mm now, said; a mask written for it keeps the file's
+        // unit and affine (in mm, a viewer would have put it a thousandth the size).
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("metres.nii").toStdString(), maskPath = dir.filePath("mask.nii.gz").toStdString();
+        writeTestNifti(path, 6, 5, 4, 1, {0.002, 0, 0, 0.1, 0, 0.002, 0, -0.05, 0, 0, 0.003, 0.02});
+        {
+            nifti_image* nim = nifti_image_read(path.c_str(), 1);
+            QVERIFY(nim);
+            nim->xyz_units = NIFTI_UNITS_METER;
+            nifti_image_write(nim);
+            nifti_image_free(nim);
+        }
+        const auto image = msf::io::loadImage(path);
+        QVERIFY(std::abs(image.meta.spacingX - 2.0) < 1e-6 && std::abs(image.meta.spacingY - 2.0) < 1e-6);  // (float32)
+        QVERIFY(std::abs(image.meta.sliceSpacing - 3.0) < 1e-6);
+        const auto notes = msf::io::loadNotes(image);
+        QVERIFY2(std::find(notes.begin(), notes.end(),
+                           "its voxel sizes are in metres (NIfTI xyz units): read in mm, x 1000") != notes.end(),
+                 notes.empty() ? "no note" : notes.front().c_str());
+        msf::io::writeNiftiMask(maskPath, cv::Mat(5, 6, CV_8U, cv::Scalar(255)), image, false);
+        nifti_image* back = nifti_image_read(maskPath.c_str(), 0);
+        QVERIFY(back);
+        QCOMPARE(back->xyz_units, NIFTI_UNITS_METER);
+        QVERIFY(std::abs(back->dx - 0.002) < 1e-9 && std::abs(back->dz - 0.003) < 1e-9);
+        QVERIFY(std::abs(back->sto_xyz.m[0][0] - 0.002) < 1e-9 && std::abs(back->sto_xyz.m[1][3] + 0.05) < 1e-9);
+        nifti_image_free(back);
+        // An image without a NIfTI grid (a photo) gets its mask in mm, said in the header (it was "unknown").
+        msf::io::Image photo;
+        photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
+        photo.meta.format = "PNG";
+        const std::string photoMask = dir.filePath("photo.nii.gz").toStdString();
+        msf::io::writeNiftiMask(photoMask, cv::Mat(5, 6, CV_8U, cv::Scalar(255)), photo, false);
+        back = nifti_image_read(photoMask.c_str(), 0);
+        QVERIFY(back);
+        QCOMPARE(back->xyz_units, NIFTI_UNITS_MM);
+        nifti_image_free(back);
+    }
     void analyzeAndNiftiPairsAreRead() {
         // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and
         // NIfTI-1 pairs), opened by either file; masks exported on their grid.

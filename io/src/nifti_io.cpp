@@ -98,6 +98,13 @@ NiftiOrientation niftiOrientation(const nifti_dmat44& affine) {
     return o;
 }
 
+// NIfTI xyz_units to mm: metres and microns converted, mm and "unknown" (read as mm, as tools do) kept.
+double millimetresPerUnit(int xyzUnits) {
+    if (xyzUnits == NIFTI_UNITS_METER) return 1000.0;
+    if (xyzUnits == NIFTI_UNITS_MICRON) return 0.001;
+    return 1.0;
+}
+
 }  // namespace
 
 bool looksLikeNifti(const std::string& path) { return endsWith(path, ".nii") || endsWith(path, ".nii.gz"); }
@@ -186,9 +193,15 @@ Image readNifti(const std::string& path) {
     m.isSigned = nim->datatype == DT_INT8 || nim->datatype == DT_INT16 || nim->datatype == DT_INT32;
     m.rescaleSlope = slope;
     m.rescaleIntercept = inter;
-    m.spacingX = m.niftiTurn.transpose ? nim->dy : nim->dx;  // along the shown columns
-    m.spacingY = m.niftiTurn.transpose ? nim->dx : nim->dy;
-    m.sliceSpacing = nim->dz;
+    // Voxel sizes in mm: a file in metres or microns (NIfTI xyz units) is converted, and said.
+    const double toMm = millimetresPerUnit(nim->xyz_units);
+    m.niftiXyzUnits = nim->xyz_units;
+    if (toMm != 1)
+        m.readerNotes.push_back(std::string("its voxel sizes are in ") + (nim->xyz_units == NIFTI_UNITS_METER ? "metres" : "microns") +
+                                " (NIfTI xyz units): read in mm, x " + (toMm > 1 ? "1000" : "0.001"));
+    m.spacingX = toMm * (m.niftiTurn.transpose ? nim->dy : nim->dx);  // along the shown columns
+    m.spacingY = toMm * (m.niftiTurn.transpose ? nim->dx : nim->dy);
+    m.sliceSpacing = toMm * nim->dz;
     m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
     m.niftiVolumes = static_cast<int>(std::min<int64_t>(nim->nvox / voxels3d, std::numeric_limits<int>::max()));
     // nifticlib gives a NIfTI-2 file's nifti_type as NIfTI-1's: the header's own version says.
@@ -305,10 +318,14 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
         nim->dy = dy;
         nim->dz = dz;
     }
-    if (m.hasNiftiAffine) {
-        nim->dx = m.niftiTurn.transpose ? m.spacingY : m.spacingX;
-        nim->dy = m.niftiTurn.transpose ? m.spacingX : m.spacingY;
-        nim->dz = m.sliceSpacing;
+    if (m.hasNiftiAffine) {  // the source's grid and unit: its affine as it is, the voxel sizes back in its unit
+        const double toMm = millimetresPerUnit(m.niftiXyzUnits);
+        nim->dx = (m.niftiTurn.transpose ? m.spacingY : m.spacingX) / toMm;
+        nim->dy = (m.niftiTurn.transpose ? m.spacingX : m.spacingY) / toMm;
+        nim->dz = m.sliceSpacing / toMm;
+        nim->xyz_units = m.niftiXyzUnits;
+    } else {
+        nim->xyz_units = NIFTI_UNITS_MM;  // DICOM's and the photos' sizes are mm
     }
     nim->pixdim[1] = nim->dx;
     nim->pixdim[2] = nim->dy;

@@ -1278,8 +1278,8 @@ void MainWindow::loadReferenceMask(const QString& path, int label) {
             kmeansScores_.clear();
             refreshMetrics();
         },
-        [this, path, generation](const QString& e) {
-            if (generation == imageGeneration_ && path == referencePath_) referencePath_.clear();
+        [this, path, generation, read](const QString& e) {
+            if (generation == imageGeneration_ && read == referenceReads_) referencePath_.clear();
             showError(e);
         });
 }

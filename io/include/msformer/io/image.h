@@ -53,8 +53,11 @@ struct ImageMetadata {
     std::array<double, 6> imageOrientation{};  // row and column direction cosines
     // NIfTI geometry (kept for export on the same grid)
     bool hasNiftiAffine = false;
-    std::array<std::array<double, 4>, 4> niftiAffine{};  // voxel (i, j, k) -> RAS mm
+    std::array<std::array<double, 4>, 4> niftiAffine{};  // voxel (i, j, k) -> RAS, in niftiXyzUnits
     int niftiSformCode = 0, niftiQformCode = 0;
+    // The file's spatial unit (NIfTI xyz_units: 0 unknown, 1 metre, 2 mm, 3 micron); spacingX, spacingY and
+    // sliceSpacing are in mm whatever it is (a metre file's 0.001 is 1 mm), the affine as the file has it.
+    int niftiXyzUnits = 0;
     SliceTurn niftiTurn;          // stored slice -> shown slice
     std::string niftiAxes;        // "i Right-to-Left, ..." from the affine; empty: none, or a degenerate one
     int niftiVolumes = 1;         // 4-D files: volumes in the file (the first is read)
