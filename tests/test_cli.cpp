@@ -514,6 +514,13 @@ private slots:
         r = cli(QStringList{"segment", empty, "-o", out} + fast);
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(empty + ": no image files in this folder"), qPrintable(r.err));
+        // `info` (and the app) on such a folder: not a DICOM series, but what it holds and what opens it.
+        r = cli({"info", batch});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains(batch + ": no DICOM image files in this folder, but 3 other image files (lesion_0.png, "
+                                "lung_0.JPG, lung_0.png): open one of them, or segment them all with msformer segment " +
+                                batch),
+                 qPrintable(r.out));
     }
     void lungmaskWritesAPngOnlyUnderAPngName() {
         // The derived lung mask of a chest CT; a name of another format (or

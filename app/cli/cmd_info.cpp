@@ -103,10 +103,7 @@ int runInfo(const QStringList& args) {
                         << (s.number < 0 ? QString() : QString(", series number %1").arg(s.number)) << ", "
                         << counted(static_cast<long long>(s.files.size()), "file")
                         << (s.description.empty() ? "" : ", " + q(s.description)) << "\n";
-                if (series.size() != 1) {
-                    if (series.empty()) throw std::runtime_error(path.toStdString() + ": no DICOM image files");
-                    continue;
-                }
+                if (series.size() > 1) continue;  // (none: the reader says what the folder holds instead)
             }
             if (msf::io::isDicomSeg(path.toStdString())) {  // a mask, not an image: what a mask read would see
                 out << "format: DICOM SEG (a mask: msformer eval --masks, fill --mask, the app's reference mask)\n"

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 
@@ -619,7 +620,18 @@ Image readDicomSeries(const DicomSeries& series) {
 
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
     const auto all = listDicomSeries(dir);
-    if (all.empty()) throw IoError(dir, "no DICOM image files in this folder");
+    if (all.empty()) {
+        // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
+        std::vector<std::string> others;
+        const auto images = imageFilesIn(dir, &others);
+        if (images.empty()) throw IoError(dir, "no DICOM image files in this folder");
+        std::string names;
+        for (size_t i = 0; i < std::min<size_t>(images.size(), 3); ++i)
+            names += (i ? ", " : "") + fs::path(images[i]).filename().string();
+        throw IoError(dir, "no DICOM image files in this folder, but " + std::to_string(images.size()) + " other image " +
+                               (images.size() == 1 ? "file" : "files") + " (" + names + (images.size() > 3 ? ", ..." : "") +
+                               "): open one of them, or segment them all with msformer segment " + dir);
+    }
     if (!seriesUid.empty()) {
         std::string parts;
         for (const auto& s : all) {
