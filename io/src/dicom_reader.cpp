@@ -572,8 +572,17 @@ Image readDicomSeries(const DicomSeries& series) {
     std::string geometryProblem;
     for (size_t i = 1; i < series.files.size(); ++i) {
         Image slice = readDicom(series.files[i]);
-        if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type())
-            throw IoError(series.files[i], "slice size or type differs from the rest of the series");
+        if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type()) {
+            // Which way, and against which file: a slice re-sampled or re-exported on its own is found by it.
+            const auto describe = [](const Image& i) {
+                return std::to_string(i.pixels().cols) + " x " + std::to_string(i.pixels().rows) + " " +
+                       i.meta.photometric + " " + std::to_string(i.meta.bitsAllocated) + "-bit";
+            };
+            throw IoError(series.files[i], "slice size or type differs from the rest of the series (" + describe(slice) +
+                                               "; " + fs::path(series.files[0]).filename().string() +
+                                               ", the series' first slice, " + describe(volume) +
+                                               "): open the slice on its own, or the series without it");
+        }
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
         addInstance(slice, series.files[i]);
         const auto own = placed(slice);
