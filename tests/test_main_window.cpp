@@ -387,6 +387,66 @@ private slots:
         MethodSettings{}.save();  // the other tests start from the defaults
     }
 
+    void damagedSavedSettingsGiveTheDefaultsAndSaySo() {
+        // A hand-edited or damaged settings file: values that are no number, out of range or unknown were
+        // taken as they were (size 5000, iterations -3) and failed every run. They give the defaults now,
+        // listed in the status bar when the app starts.
+        using msf::ui::MethodSettings;
+        {
+            QSettings q;
+            q.setValue("method/mode", "weird");
+            q.setValue("method/size", 5000);
+            q.setValue("method/iterations", -3);
+            q.setValue("method/w_ce", "abc");
+            q.setValue("method/device", "tpu");
+            q.setValue("kmeans/k", 4);  // a good one is kept
+        }
+        const MethodSettings loaded = MethodSettings::load();
+        QCOMPARE(loaded.mode, QString("default"));
+        QCOMPARE(loaded.msformer.size, msf::interactiveConfig().size);
+        QCOMPARE(loaded.msformer.maxIterations, msf::interactiveConfig().maxIterations);
+        QCOMPARE(loaded.msformer.weights.ce, msf::interactiveConfig().weights.ce);
+        QCOMPARE(loaded.kmeans.k, 4);
+        QVERIFY(loaded.msformer.validate().empty());
+        QCOMPARE(loaded.problems, QStringList({"method/mode = weird (expected default or faithful)",
+                                               "method/size = 5000 (expected 16..1024)",
+                                               "method/iterations = -3 (expected 1..500)",
+                                               "method/w_ce = abc (expected 0..10)",
+                                               "method/device = tpu (expected auto, cpu or cuda)"}));
+        {
+            MainWindow w;
+            QVERIFY2(w.statusBar()->currentMessage().startsWith(
+                         "Saved method settings not valid, the defaults used instead: method/mode = weird"),
+                     qPrintable(w.statusBar()->currentMessage()));
+        }
+        MethodSettings{}.save();
+        QVERIFY(MethodSettings::load().problems.isEmpty());
+    }
+
+    void aFailedRunIsSaidAndLeavesTheRunPanel() {
+        // A run the engine refuses (here an invalid working size, as a refused memory estimate is): the error is
+        // shown and the panel says so. It was lost: the panel said "starting..." for good.
+        MainWindow w;
+        QVERIFY(openAndWait(w, imagePath));
+        auto settings = fastSettings(3);
+        settings.msformer.size = 5;
+        w.setMethodSettings(settings);
+        QSignalSpy errors(&w, &MainWindow::errorShown);
+        w.runMsFormer();
+        QVERIFY(errors.wait(10000));
+        QVERIFY2(errors.last().first().toString().startsWith("msformer failed: size = 5 is invalid"),
+                 qPrintable(errors.last().first().toString()));
+        QVERIFY(!w.isRunning());
+        QVERIFY(!w.findChild<QAbstractButton*>("cancelRun")->isEnabled());
+        QVERIFY2(w.findChild<QLabel*>("runStatus")->text().startsWith("failed: size = 5 is invalid"),
+                 qPrintable(w.findChild<QLabel*>("runStatus")->text()));
+        w.setMethodSettings(fastSettings(3));  // and the next run works
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.runMsFormer();
+        QVERIFY(finished.wait(60000));
+        msf::ui::MethodSettings{}.save();
+    }
+
     void cancelStopsAndANewRunStillWorks() {
         MainWindow w;
         w.setMethodSettings(fastSettings(50));

@@ -218,6 +218,10 @@ MainWindow::MainWindow(QWidget* parent)
     resizeDocks({dock}, {360}, Qt::Horizontal);
     restoreGeometry(QSettings().value("window/geometry").toByteArray());
     restoreState(QSettings().value("window/state").toByteArray());
+    if (!settings_.problems.isEmpty())
+        statusBar()->showMessage(tr("Saved method settings not valid, the defaults used instead: %1 (Ctrl+, to review)")
+                                     .arg(settings_.problems.join("; ")),
+                                 30000);
 }
 
 MainWindow::~MainWindow() = default;
@@ -1039,8 +1043,15 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
 }
 
 void MainWindow::onFailed(int job, const QString& method, const QString& message) {
-    if (method == "msformer" && job == runningJob_) setRunningJob(0);
-    if (job != runningJob_ && job != kmeansJob_) return;
+    // Only the run asked for last is reported (a cancelled or replaced one's failure is not news). The MS-Former
+    // run's failure was lost: its job was cleared before the check, and the panel said "starting..." for good.
+    if (job != (method == "kmeans" ? kmeansJob_ : runningJob_)) return;
+    if (method != "kmeans") {
+        setRunningJob(0);
+        followJob_ = 0;
+        followOn_ = false;
+        resetRunDisplay(tr("failed: %1").arg(message));
+    }
     showError(tr("%1 failed: %2").arg(method, message));
 }
 

@@ -17,24 +17,54 @@ namespace msf::ui {
 namespace {
 // The engine's parameters of a mode: "faithful" or "default".
 MsFormerConfig configFor(const QString& mode) { return mode == "faithful" ? faithfulConfig() : interactiveConfig(); }
+
+// What the dialog offers, and so what a stored setting may be.
+struct Range {
+    int lo, hi;
+};
+constexpr Range kSize{16, 1024}, kIterations{1, 500}, kMinLabels{0, 100}, kSeed{0, 1 << 30}, kK{2, 16}, kThreads{0, 1024};
+constexpr double kMaxWeight = 10;
 }  // namespace
 
 MethodSettings MethodSettings::load() {
     QSettings q;
     MethodSettings s;
+    // A value that is there but not usable is replaced by the default and said, not passed on to fail each run.
+    const auto integer = [&](const char* key, Range r, int fallback) {
+        if (!q.contains(key)) return fallback;
+        bool ok = false;
+        const int v = q.value(key).toInt(&ok);
+        if (ok && v >= r.lo && v <= r.hi) return v;
+        s.problems << QString("%1 = %2 (expected %3..%4)").arg(key, q.value(key).toString()).arg(r.lo).arg(r.hi);
+        return fallback;
+    };
+    const auto weight = [&](const char* key, double fallback) {
+        if (!q.contains(key)) return fallback;
+        bool ok = false;
+        const double v = q.value(key).toDouble(&ok);
+        if (ok && v >= 0 && v <= kMaxWeight) return v;
+        s.problems << QString("%1 = %2 (expected 0..%3)").arg(key, q.value(key).toString()).arg(kMaxWeight);
+        return fallback;
+    };
     s.mode = q.value("method/mode", "default").toString();
+    if (s.mode != "default" && s.mode != "faithful") {
+        s.problems << QString("method/mode = %1 (expected default or faithful)").arg(s.mode);
+        s.mode = "default";
+    }
     s.msformer = configFor(s.mode);
     auto& m = s.msformer;
-    m.size = q.value("method/size", m.size).toInt();
-    m.maxIterations = q.value("method/iterations", m.maxIterations).toInt();
-    m.minLabels = q.value("method/min_labels", m.minLabels).toInt();
-    m.seed = q.value("method/seed", 0).toULongLong();
-    m.weights.ce = q.value("method/w_ce", m.weights.ce).toDouble();
-    m.weights.inter = q.value("method/w_inter", m.weights.inter).toDouble();
-    m.weights.intra = q.value("method/w_intra", m.weights.intra).toDouble();
-    m.threads = q.value("method/threads", 0).toInt();
-    parseDeviceChoice(q.value("method/device", "auto").toString().toStdString(), &m.device);
-    s.kmeans.k = q.value("kmeans/k", 3).toInt();
+    m.size = integer("method/size", kSize, m.size);
+    m.maxIterations = integer("method/iterations", kIterations, m.maxIterations);
+    m.minLabels = integer("method/min_labels", kMinLabels, m.minLabels);
+    m.seed = static_cast<uint64_t>(integer("method/seed", kSeed, 0));
+    m.weights.ce = weight("method/w_ce", m.weights.ce);
+    m.weights.inter = weight("method/w_inter", m.weights.inter);
+    m.weights.intra = weight("method/w_intra", m.weights.intra);
+    m.threads = integer("method/threads", kThreads, 0);
+    const QString device = q.value("method/device", "auto").toString();
+    if (!parseDeviceChoice(device.toStdString(), &m.device))
+        s.problems << QString("method/device = %1 (expected auto, cpu or cuda)").arg(device);
+    s.kmeans.k = integer("kmeans/k", kK, 3);
     s.kmeans.size = m.size;
     s.kmeans.seed = m.seed;
     s.kmeans.device = m.device;
@@ -78,17 +108,17 @@ SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDial
     };
     auto dspin = [](double v) {
         auto* b = new QDoubleSpinBox;
-        b->setRange(0, 10);
+        b->setRange(0, kMaxWeight);
         b->setSingleStep(0.1);
         b->setValue(v);
         return b;
     };
-    size_ = spin(16, 1024, s.msformer.size);
-    iterations_ = spin(1, 500, s.msformer.maxIterations);
-    minLabels_ = spin(0, 100, s.msformer.minLabels);
-    seed_ = spin(0, 1 << 30, static_cast<int>(s.msformer.seed));
+    size_ = spin(kSize.lo, kSize.hi, s.msformer.size);
+    iterations_ = spin(kIterations.lo, kIterations.hi, s.msformer.maxIterations);
+    minLabels_ = spin(kMinLabels.lo, kMinLabels.hi, s.msformer.minLabels);
+    seed_ = spin(kSeed.lo, kSeed.hi, static_cast<int>(s.msformer.seed));
     threads_ = spin(0, availableCores(), s.msformer.threads);  // more would spin (runtime_info.h)
-    k_ = spin(2, 16, s.kmeans.k);
+    k_ = spin(kK.lo, kK.hi, s.kmeans.k);
     wCe_ = dspin(s.msformer.weights.ce);
     wInter_ = dspin(s.msformer.weights.inter);
     wIntra_ = dspin(s.msformer.weights.intra);

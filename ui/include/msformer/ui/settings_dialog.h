@@ -2,6 +2,7 @@
 // Method parameters (engine defaults), presets, device and working size;
 // persisted with QSettings.
 #include <QDialog>
+#include <QStringList>
 
 #include "msformer/config.h"
 
@@ -17,8 +18,11 @@ struct MethodSettings {
     MsFormerConfig msformer = interactiveConfig();
     KMeansConfig kmeans;
 
-    static MethodSettings load();  // from QSettings
+    // From QSettings. A stored value that is not a number or out of the dialog's range (a hand-edited or
+    // damaged file) gives the mode's default, and is listed in `problems` ("size = 5000 (expected 16..1024)").
+    static MethodSettings load();
     void save() const;
+    QStringList problems;
 };
 
 class SettingsDialog : public QDialog {
