@@ -440,6 +440,20 @@ private slots:
         QVERIFY(!w.findChild<QAbstractButton*>("cancelRun")->isEnabled());
         QVERIFY2(w.findChild<QLabel*>("runStatus")->text().startsWith("failed: size = 5 is invalid"),
                  qPrintable(w.findChild<QLabel*>("runStatus")->text()));
+        // A long reason (the memory refusal's) is wrapped in the panel, not widening it over the image.
+        w.show();
+        QTest::qWait(50);
+        auto* panel = w.findChild<QLabel*>("runStatus")->parentWidget();
+        const int width = panel->width();
+        settings.msformer.size = 2048;
+        w.setMethodSettings(settings);
+        if (msf::estimatedRunBytes(settings.msformer, 160, 160) > msf::availableMemoryBytes()) {
+            w.runMsFormer();
+            QVERIFY(errors.wait(10000));
+            QVERIFY2(errors.last().first().toString().contains("needs about"), qPrintable(errors.last().first().toString()));
+            QTest::qWait(50);
+            QCOMPARE(panel->width(), width);
+        }
         w.setMethodSettings(fastSettings(3));  // and the next run works
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runMsFormer();

@@ -128,6 +128,7 @@ MainWindow::MainWindow(QWidget* parent)
     progress_ = new QProgressBar;
     iterationLabel_ = new QLabel(tr("idle"));
     iterationLabel_->setObjectName("runStatus");
+    iterationLabel_->setWordWrap(true);  // a failure's reason is a sentence: wrapped, not widening the panel
     plot_ = new LossPlot;
     maskInfoLabel_ = new QLabel;
     maskInfoLabel_->setObjectName("maskInfo");
