@@ -131,6 +131,7 @@ MainWindow::MainWindow(QWidget* parent)
     iterationLabel_->setWordWrap(true);  // a failure's reason is a sentence: wrapped, not widening the panel
     plot_ = new LossPlot;
     maskInfoLabel_ = new QLabel;
+    maskInfoLabel_->setWordWrap(true);  // "Frames with a mask: 0, 2, 4, ..." of a long series
     maskInfoLabel_->setObjectName("maskInfo");
     maskInfoLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     metricsLabel_ = new QLabel;
