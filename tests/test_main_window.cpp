@@ -461,6 +461,26 @@ private slots:
         msf::ui::MethodSettings{}.save();
     }
 
+    void aLongListOfFramesWithAMaskDoesNotWidenThePanel() {
+        // Masks on every other frame of a 60-frame stack: "Frames with a mask: 0, 2, 4, ..., 58" is wrapped.
+        MainWindow w;
+        w.show();
+        const QString stack = dir.filePath("stack60.tif");
+        QVERIFY(cv::imwritemulti(stack.toStdString(), std::vector<cv::Mat>(60, cv::Mat(24, 24, CV_8U, cv::Scalar(90)))));
+        QVERIFY(openAndWait(w, stack));
+        QTest::qWait(50);
+        auto* panel = w.findChild<QLabel*>("runStatus")->parentWidget();
+        const int width = panel->width();
+        for (int f = 0; f < 60; f += 2) {
+            w.setFrame(f);
+            w.paintStroke({QPoint(5, 5), QPoint(10, 10)}, false);
+        }
+        w.setFrame(1);
+        QTest::qWait(50);
+        QVERIFY2(w.maskInfoText().contains("Frames with a mask: 0, 2, 4, 6"), qPrintable(w.maskInfoText()));
+        QCOMPARE(panel->width(), width);
+    }
+
     void cancelStopsAndANewRunStillWorks() {
         MainWindow w;
         w.setMethodSettings(fastSettings(50));
