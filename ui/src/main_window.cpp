@@ -34,12 +34,15 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
+#include "msformer/io/io_error.h"
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
@@ -560,7 +563,25 @@ void MainWindow::loadEnded(const QString& why) {
     iterationLabel_->setText(why);
 }
 
-void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
+void MainWindow::openFiles(const QStringList& paths) {
+    if (paths.isEmpty()) return;
+    const QFileInfo first(paths.front());
+    if (paths.size() == 1 || first.isDir()) return openFile(paths.front());
+    const bool oneFolder = std::all_of(paths.begin(), paths.end(), [&first](const QString& p) {
+        const QFileInfo f(p);
+        return f.isFile() && f.absolutePath() == first.absolutePath();
+    });
+    if (oneFolder && io::looksLikeDicom(paths.front().toStdString())) {
+        if (!mayDropMask(tr("Opening %1").arg(first.absolutePath()))) return;
+        runWhenLoaded_ = kmeansWhenLoaded_ = false;
+        return loadFile(first.absolutePath(), {}, first.absoluteFilePath());
+    }
+    openFile(paths.front());
+    statusBar()->showMessage(tr("%1 files dropped: opening the first, %2 (one image at a time; msformer segment "
+                                "segments several)").arg(paths.size()).arg(first.fileName()), 15000);
+}
+
+void MainWindow::loadFile(const QString& path, const QString& seriesUid, const QString& seriesOf) {
     const QString name = QFileInfo(path).fileName();
     const bool stoppedToOpen = stopRun();
     if (stoppedToOpen) iterationLabel_->setText(tr("cancelled: opening %1").arg(name));
@@ -568,7 +589,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
     const int generation = ++loadGeneration_;
     loadPending_ = true;
     loadingName_ = name;
-    const std::string p = path.toStdString(), uid = seriesUid.toStdString();
+    const std::string p = path.toStdString(), uid = seriesUid.toStdString(), ofFile = seriesOf.toStdString();
     struct Loaded {
         io::Image image;
         std::vector<io::DicomSeries> series;
@@ -578,14 +599,20 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid) {
     };
     runInBackground<Loaded>(
         this,
-        [p, uid] {
+        [p, uid, ofFile] {
             Loaded l;
-            if (QFileInfo(QString::fromStdString(p)).isDir() && uid.empty()) {
+            io::LoadOptions o;
+            o.seriesUid = uid;
+            if (!ofFile.empty()) {  // the series of that file, not a choice among the folder's
+                for (const auto& s : io::listDicomSeries(p))
+                    for (const auto& f : s.files)
+                        if (std::error_code ec; std::filesystem::equivalent(f, ofFile, ec)) o.seriesUid = s.uid;
+                if (o.seriesUid.empty()) throw io::IoError(ofFile, "is not in an image series of its folder");
+            }
+            if (QFileInfo(QString::fromStdString(p)).isDir() && o.seriesUid.empty()) {
                 l.series = io::listDicomSeries(p);
                 if (l.series.size() > 1) return l;  // ask which one
             }
-            io::LoadOptions o;
-            o.seriesUid = uid;
             l.image = io::loadImage(p, o);
             l.windows = windowChoicesFor(l.image);
             l.frame = renderFrame(l.image);
@@ -1454,8 +1481,10 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
-    const auto urls = e->mimeData()->urls();
-    if (!urls.isEmpty() && urls.first().isLocalFile()) openFile(urls.first().toLocalFile());
+    QStringList paths;
+    for (const QUrl& url : e->mimeData()->urls())
+        if (url.isLocalFile()) paths << url.toLocalFile();
+    openFiles(paths);
 }
 
 }  // namespace msf::ui
