@@ -1080,6 +1080,15 @@ private slots:
     void nonImagesAndDamagedFilesGiveSpecificErrors() {
         REQUIRE_DATA(pydicom("liver_1frame.dcm"));
         QVERIFY(errorOf(pydicom("liver_1frame.dcm")).contains("is a DICOM Segmentation"));
+        // Read as a mask, the cut-down SEG lacks its Number of Frames: named (DCMTK says "Invalid Value" only).
+        QString segError;
+        try {
+            msf::io::dicomSegSegments(s(pydicom("liver_1frame.dcm")));
+        } catch (const msf::io::IoError& e) {
+            segError = e.what();
+        }
+        QVERIFY2(segError.endsWith("not a readable DICOM SEG: Invalid Value (it has no Number of Frames)"),
+                 qPrintable(segError));
         QVERIFY(errorOf(pydicom("reportsi.dcm")).contains("has no pixel data"));
         QVERIFY(errorOf(pydicom("rtplan.dcm")).contains("has no pixel data"));
         // No SOP Class UID at all: said so, not an empty "(SOP class )".

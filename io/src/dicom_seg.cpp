@@ -266,7 +266,20 @@ LoadedSeg loadSeg(const std::string& path) {
     DcmSegmentation* raw = nullptr;
     if (c.good()) c = DcmSegmentation::loadDataset(*file.getDataset(), raw);
     LoadedSeg s{std::unique_ptr<DcmSegmentation>(raw)};
-    if (c.bad() || !s.seg) throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text());
+    if (c.bad() || !s.seg) {
+        // DCMTK says "Invalid Value" and not which: name the attributes a SEG must have that this file lacks.
+        std::string lacks;
+        if (file.getDataset())
+            for (const auto& [tag, name] : {std::pair{DCM_NumberOfFrames, "Number of Frames"}, {DCM_Rows, "Rows"},
+                                            {DCM_Columns, "Columns"}, {DCM_SegmentationType, "Segmentation Type"},
+                                            {DCM_SegmentSequence, "Segment Sequence"},
+                                            {DCM_SharedFunctionalGroupsSequence, "Shared Functional Groups Sequence"},
+                                            {DCM_PerFrameFunctionalGroupsSequence, "Per-frame Functional Groups Sequence"},
+                                            {DCM_PixelData, "Pixel Data"}})
+                if (!file.getDataset()->tagExists(tag)) lacks += (lacks.empty() ? "" : ", ") + std::string(name);
+        throw IoError(path, std::string("not a readable DICOM SEG: ") + c.text() +
+                                (lacks.empty() ? std::string() : " (it has no " + lacks + ")"));
+    }
     DcmDataset* ds = file.getDataset();
     ds->findAndGetUint16(DCM_Rows, s.rows);
     ds->findAndGetUint16(DCM_Columns, s.cols);
