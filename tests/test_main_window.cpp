@@ -564,6 +564,20 @@ private slots:
         QVERIFY(finished.wait(30000));
         QCOMPARE(finished.first().first().toString(), QString("kmeans"));
         QCOMPARE(w.kmeansLabels().width, 130);
+        // Esc while it waits calls the run off (Cancel is offered for it).
+        QVERIFY(openAndWait(w, imagePath));
+        auto* cancel = w.findChild<QAbstractButton*>("cancelRun");
+        finished.clear();
+        w.openFile(other);
+        w.runMsFormer();
+        QVERIFY(cancel->isEnabled());
+        w.cancelRun();
+        QCOMPARE(status->text(), QString("cancelled"));
+        QVERIFY(loaded.wait(10000));
+        QTest::qWait(300);
+        QVERIFY(!w.isRunning());
+        QCOMPARE(finished.count(), 0);
+        QVERIFY(!cancel->isEnabled());
         // A file that does not open drops the run asked for and says so.
         const QString broken = dir.filePath("broken.png");
         {
@@ -577,6 +591,7 @@ private slots:
         QVERIFY(errors.wait(10000));
         QCOMPARE(status->text(), QString("not run: broken.png did not open"));
         QVERIFY(!w.isRunning());
+        QVERIFY(!cancel->isEnabled());
     }
 
     void severalDroppedFilesOfASeriesOpenTheSeries() {

@@ -560,6 +560,7 @@ void MainWindow::loadEnded(const QString& why) {
     loadPending_ = false;
     if (!runWhenLoaded_ && !kmeansWhenLoaded_) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;
+    setRunningJob(0);  // (Cancel was offered for the Run waiting on it)
     iterationLabel_->setText(why);
 }
 
@@ -939,6 +940,8 @@ void MainWindow::runMsFormer() {
     if (loadPending_) {  // pressed just after opening: meant for the image on its way, not the one shown
         stopRun();
         runWhenLoaded_ = true;
+        cancelButton_->setEnabled(true);  // Esc calls it off
+        cancelAction_->setEnabled(true);
         iterationLabel_->setText(tr("Run starts once %1 has loaded").arg(loadingName_));
         return;
     }
@@ -976,7 +979,8 @@ void MainWindow::runKMeans() {
 
 void MainWindow::cancelRun() {
     followOn_ = false;
-    if (stopRun()) iterationLabel_->setText(tr("cancelled"));
+    const bool waiting = std::exchange(runWhenLoaded_, false);  // a Run asked for while the image loads
+    if (stopRun() || waiting) iterationLabel_->setText(tr("cancelled"));
 }
 
 bool MainWindow::stopRun() {
