@@ -664,6 +664,26 @@ private slots:
         QVERIFY(w.lastError().isEmpty());
     }
 
+    void theLastMaskOpenedForEditingIsTheOneKept() {
+        // Open mask for editing twice in quick succession, the first slower to read: the second is the mask
+        // left to edit (the first, ending last, replaced it).
+        MainWindow w;
+        QVERIFY(openWritten(w, dir.filePath("edit_photo.png"), cv::Mat(3000, 4000, CV_8UC3, cv::Scalar(90, 120, 200))));
+        cv::Mat noise(3000, 4000, CV_8U);
+        cv::randu(noise, 0, 2);
+        noise *= 255;
+        cv::Mat box = cv::Mat::zeros(3000, 4000, CV_8U);
+        box(cv::Rect(1000, 1000, 500, 400)).setTo(255);
+        const QString slow = dir.filePath("edit_noise.png"), fast = dir.filePath("edit_box.png");
+        QVERIFY(cv::imwrite(slow.toStdString(), noise));
+        QVERIFY(cv::imwrite(fast.toStdString(), box));
+        w.openMaskForEditing(slow, 0);
+        w.openMaskForEditing(fast, 0);
+        QThreadPool::globalInstance()->waitForDone();
+        QTest::qWait(200);
+        QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 500 * 400);
+    }
+
     void pickPaintUndoRedoExportAndMetrics() {
         MainWindow w;
         w.setMethodSettings(fastSettings(8));

@@ -766,12 +766,17 @@ void MainWindow::openMaskForEditing(const QString& path, int label) {
     if (label < 0) return chooseMaskLabel(path, tr("Open mask for editing"), [this, path](int l) { openMaskForEditing(path, l); });
     const std::string p = path.toStdString();
     const io::Image image = image_;  // (the frames are shared, not copied)
-    const int opened = imagesOpened_;
+    const int opened = imagesOpened_, request = ++maskOpens_;
     runInBackground<std::vector<cv::Mat>>(
         this, [p, image, label] { return io::loadMaskFrames(p, image, label); },
-        [this, path, opened, label](std::vector<cv::Mat> masks) {
+        [this, path, opened, label, request](std::vector<cv::Mat> masks) {
             if (opened != imagesOpened_)
                 return showError(tr("%1: read for the previous image, not used; open it again for this one").arg(path));
+            // A mask opened after this one is what the user wants to edit, even when this slower read ends after it.
+            if (request != maskOpens_) {
+                statusBar()->showMessage(tr("%1: not applied, another mask was opened since").arg(QFileInfo(path).fileName()), 8000);
+                return;
+            }
             // Each frame it holds a mask for (and the shown one) takes it as one undoable step, as written:
             // closing without an edit asks nothing.
             const QString name = QFileInfo(path).fileName();

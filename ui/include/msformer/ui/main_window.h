@@ -194,6 +194,7 @@ private:
     // earlier one is not used (it was the previous image's or frame's truth).
     int imageGeneration_ = 0;
     int imagesOpened_ = 0;  // a mask opened for editing is used only on the image it was read for
+    int maskOpens_ = 0;     // ... and only if no mask was opened for editing after it
     bool showKMeans_ = false;
     MethodSettings settings_;
     WorkerThread* worker_;
