@@ -131,6 +131,29 @@ private slots:
         QVERIFY(std::abs(s.hd95Mm - std::hypot(30.0, 80.0)) < 1e-9);
         QCOMPARE(msf::scoreMasks(cv::Mat::zeros(40, 60, CV_8U), cv::Mat::zeros(40, 60, CV_8U), 0.5, 2.0).hd95Mm, 0.0);
     }
+    void benchmarkHd95InMillimetres() {
+        // Figures only: scoreMasks with a pixel size on a disc against a tilted ellipse, square pixels (the
+        // distance transform's distances, scaled) and 0.5 x 2 mm ones (every boundary pair measured), median of 3.
+        for (int n : {512, 1024, 2048}) {
+            cv::Mat a = cv::Mat::zeros(n, n, CV_8U), b = a.clone();
+            cv::circle(a, {n / 2, n / 2}, n / 3, 255, cv::FILLED);
+            cv::ellipse(b, {n / 2 + n / 50, n / 2}, {n / 3, n / 4}, 10, 0, 360, 255, cv::FILLED);
+            for (const auto& [sx, sy] : {std::pair{0.5, 0.5}, std::pair{0.5, 2.0}}) {
+                std::vector<qint64> ms;
+                double mm = 0;
+                for (int r = 0; r < 3; ++r) {
+                    QElapsedTimer t;
+                    t.start();
+                    mm = msf::scoreMasks(a, b, sx, sy).hd95Mm;
+                    ms.push_back(t.elapsed());
+                }
+                std::sort(ms.begin(), ms.end());
+                QVERIFY(mm > 0);
+                qInfo("%d x %d, %.1f x %.1f mm pixels: HD95 %.1f mm in %lld ms", n, n, sx, sy, mm,
+                      static_cast<long long>(ms[1]));
+            }
+        }
+    }
     void fillHolesAndComponents() {
         cv::Mat ring = rect(20, 20, {2, 2, 10, 10});
         ring(cv::Rect(4, 4, 6, 6)).setTo(0);
