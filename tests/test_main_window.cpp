@@ -611,10 +611,15 @@ private slots:
         QVERIFY(cv::imwrite(a.toStdString(), cv::Mat(30, 40, CV_8UC3, cv::Scalar(10, 20, 30))));
         QVERIFY(cv::imwrite(b.toStdString(), cv::Mat(50, 40, CV_8UC3, cv::Scalar(10, 20, 30))));
         w.openFiles({a, b});
-        QVERIFY2(w.statusBar()->currentMessage().startsWith("2 files dropped: opening the first, drop_a.png"),
-                 qPrintable(w.statusBar()->currentMessage()));
         QVERIFY(loaded.wait(10000));
         QCOMPARE(w.image().pixels().rows, 30);
+        QVERIFY2(w.statusBar()->currentMessage() ==
+                     "Loaded " + a + ": 2 files dropped, the first opened (one image at a time; msformer segment "
+                                     "segments several)",
+                 qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY2(!w.findChild<QLabel*>("imageInfo")->text().contains("note"), qPrintable(w.findChild<QLabel*>("imageInfo")->text()));
+        QVERIFY(openAndWait(w, b));  // an open of its own says nothing of them
+        QCOMPARE(w.statusBar()->currentMessage(), "Loaded " + b);
     }
 
     void theLastFileOpenedIsShownEvenIfAnEarlierOneLoadsLonger() {

@@ -551,6 +551,7 @@ bool MainWindow::mayDropMask(const QString& action) {
 }
 
 void MainWindow::openFile(const QString& path, const QString& seriesUid) {
+    openNote_.clear();
     if (!mayDropMask(tr("Opening %1").arg(QFileInfo(path).fileName()))) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;  // asked for on the image being opened before this one
     loadFile(path, seriesUid);
@@ -578,8 +579,8 @@ void MainWindow::openFiles(const QStringList& paths) {
         return loadFile(first.absolutePath(), {}, first.absoluteFilePath());
     }
     openFile(paths.front());
-    statusBar()->showMessage(tr("%1 files dropped: opening the first, %2 (one image at a time; msformer segment "
-                                "segments several)").arg(paths.size()).arg(first.fileName()), 15000);
+    openNote_ = tr("%1 files dropped, the first opened (one image at a time; msformer segment segments several)")
+                    .arg(paths.size());
 }
 
 void MainWindow::loadFile(const QString& path, const QString& seriesUid, const QString& seriesOf) {
@@ -704,8 +705,12 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
             // said as the image appears, and stays longer; the image's facts keep it, as a count and a tooltip.
             QStringList notes;
             for (const std::string& note : io::loadNotes(image_)) notes << QString::fromStdString(note);
-            if (notes.isEmpty()) statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
-            else statusBar()->showMessage(tr("Loaded %1: %2").arg(path, notes.join("; ")), 30000);
+            // What the open itself left out (the other dropped files) is said with it, not overwritten by it;
+            // it is no reader note.
+            QStringList said = notes;
+            if (!openNote_.isEmpty()) said.prepend(std::exchange(openNote_, QString()));
+            if (said.isEmpty()) statusBar()->showMessage(tr("Loaded %1").arg(path), 5000);
+            else statusBar()->showMessage(tr("Loaded %1: %2").arg(path, said.join("; ")), 30000);
             if (!notes.isEmpty())
                 imageLabel_->setText(imageLabel_->text() +
                                      (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));

@@ -230,6 +230,7 @@ private:
     int loadGeneration_ = 0;
     bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
     QString loadingName_;
+    QString openNote_;  // said with "Loaded X" (openFiles: the dropped files not opened)
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
     cv::Mat strokeBase_;
