@@ -317,6 +317,13 @@ private slots:
                 QVERIFY2(need->text().endsWith("available: a CPU run is refused"), qPrintable(need->text()));
             size->setValue(97);
             QCOMPARE(gigabytes(), at97);
+            // With an image open, its full-size map counts: a 30000 x 30000 one is refused whatever S.
+            SettingsDialog huge(custom, nullptr, 30000, 30000);
+            auto* hugeNeed = huge.findChild<QLabel*>("memoryNeed");
+            QVERIFY2(hugeNeed->text().startsWith("CPU run: about 3") && hugeNeed->text().contains(" on this 30000 x 30000 image"),
+                     qPrintable(hugeNeed->text()));
+            if (available > 0 && available < 36)
+                QVERIFY2(hugeNeed->text().endsWith("available: a CPU run is refused"), qPrintable(hugeNeed->text()));
         }
         preset->setCurrentText("lung CT");
         got = d.settings();

@@ -356,7 +356,8 @@ void MainWindow::buildMenus() {
         refreshOverlays();
     });
     seg->addAction(tr("&Settings..."), QKeySequence("Ctrl+,"), this, [this] {
-        SettingsDialog d(settings_, this);
+        SettingsDialog d(settings_, this, image_.frames.empty() ? 0 : image_.pixels().cols,
+                         image_.frames.empty() ? 0 : image_.pixels().rows);
         if (d.exec() == QDialog::Accepted) setMethodSettings(d.settings());
     });
 

@@ -87,7 +87,8 @@ void MethodSettings::save() const {
     q.setValue("kmeans/k", kmeans.k);
 }
 
-SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent) : QDialog(parent) {
+SettingsDialog::SettingsDialog(const MethodSettings& s, QWidget* parent, int imageWidth, int imageHeight)
+    : QDialog(parent), imageWidth_(imageWidth), imageHeight_(imageHeight) {
     setWindowTitle(tr("Method settings"));
     auto* form = new QFormLayout(this);
     preset_ = new QComboBox;
@@ -173,8 +174,9 @@ void SettingsDialog::restoreDefaults() {
 void SettingsDialog::refreshMemoryNeed() {
     auto c = configFor(mode_->currentText());
     c.size = size_->value();
-    const double need = estimatedRunBytes(c, 0, 0) / 1e9, available = availableMemory_ / 1e9;
+    const double need = estimatedRunBytes(c, imageWidth_, imageHeight_) / 1e9, available = availableMemory_ / 1e9;
     QString text = tr("CPU run: about %1 GB of memory").arg(need, 0, 'f', 1);
+    if (imageWidth_ > 0) text += tr(" on this %1 x %2 image").arg(imageWidth_).arg(imageHeight_);
     if (availableMemory_ >= 0)
         text += need > available ? tr(", more than the %1 GB available: a CPU run is refused").arg(available, 0, 'f', 1)
                                  : tr(" (%1 GB available)").arg(available, 0, 'f', 1);

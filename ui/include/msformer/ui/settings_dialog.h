@@ -28,7 +28,9 @@ struct MethodSettings {
 class SettingsDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit SettingsDialog(const MethodSettings& s, QWidget* parent = nullptr);
+    // imageWidth x imageHeight: the open image's, counted in the memory a run needs (its full-size map);
+    // 0 x 0 without one.
+    explicit SettingsDialog(const MethodSettings& s, QWidget* parent = nullptr, int imageWidth = 0, int imageHeight = 0);
     MethodSettings settings() const;
     void restoreDefaults();  // the Restore Defaults button: the chosen mode's defaults
 
@@ -38,6 +40,7 @@ private:
     QComboBox *mode_, *device_, *preset_;
     QLabel* memoryNeed_;
     int64_t availableMemory_ = -1;
+    int imageWidth_ = 0, imageHeight_ = 0;
     QSpinBox *size_, *iterations_, *minLabels_, *seed_, *k_, *threads_;
     QDoubleSpinBox *wCe_, *wInter_, *wIntra_;
 };
