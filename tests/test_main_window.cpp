@@ -144,6 +144,19 @@ bool openAndWait(MainWindow& w, const QString& path, int timeoutMs = 30000) {
     return loaded.wait(timeoutMs);
 }
 
+// Two masks of a 4000 x 3000 image, `prefix`_noise.png (pixel noise: slow to decode) and `prefix`_box.png
+// (a 500 x 400 box: fast), for reads that end in the other order than they were asked for; empty on failure.
+std::pair<QString, QString> slowAndFastMasks(const QString& prefix) {
+    cv::Mat noise(3000, 4000, CV_8U);
+    cv::randu(noise, 0, 2);
+    noise *= 255;
+    cv::Mat box = cv::Mat::zeros(3000, 4000, CV_8U);
+    box(cv::Rect(1000, 1000, 500, 400)).setTo(255);
+    const QString slow = prefix + "_noise.png", fast = prefix + "_box.png";
+    if (!cv::imwrite(slow.toStdString(), noise) || !cv::imwrite(fast.toStdString(), box)) return {};
+    return {slow, fast};
+}
+
 // Writes `image` to `path` and opens it in `w`.
 bool openWritten(MainWindow& w, const QString& path, const cv::Mat& image) {
     return cv::imwrite(path.toStdString(), image) && openAndWait(w, path);
@@ -659,14 +672,8 @@ private slots:
         MainWindow w;
         const QString photo = dir.filePath("reference_photo.png");
         QVERIFY(openWritten(w, photo, cv::Mat(3000, 4000, CV_8UC3, cv::Scalar(90, 120, 200))));
-        cv::Mat noise(3000, 4000, CV_8U);
-        cv::randu(noise, 0, 2);
-        noise *= 255;
-        cv::Mat box = cv::Mat::zeros(3000, 4000, CV_8U);
-        box(cv::Rect(1000, 1000, 500, 400)).setTo(255);
-        const QString slow = dir.filePath("reference_noise.png"), fast = dir.filePath("reference_box.png");
-        QVERIFY(cv::imwrite(slow.toStdString(), noise));
-        QVERIFY(cv::imwrite(fast.toStdString(), box));
+        const auto [slow, fast] = slowAndFastMasks(dir.filePath("reference"));
+        QVERIFY(!slow.isEmpty());
         w.loadReferenceMask(slow, 0);
         w.loadReferenceMask(fast, 0);
         QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 30000);
@@ -681,14 +688,8 @@ private slots:
         // left to edit (the first, ending last, replaced it).
         MainWindow w;
         QVERIFY(openWritten(w, dir.filePath("edit_photo.png"), cv::Mat(3000, 4000, CV_8UC3, cv::Scalar(90, 120, 200))));
-        cv::Mat noise(3000, 4000, CV_8U);
-        cv::randu(noise, 0, 2);
-        noise *= 255;
-        cv::Mat box = cv::Mat::zeros(3000, 4000, CV_8U);
-        box(cv::Rect(1000, 1000, 500, 400)).setTo(255);
-        const QString slow = dir.filePath("edit_noise.png"), fast = dir.filePath("edit_box.png");
-        QVERIFY(cv::imwrite(slow.toStdString(), noise));
-        QVERIFY(cv::imwrite(fast.toStdString(), box));
+        const auto [slow, fast] = slowAndFastMasks(dir.filePath("edit"));
+        QVERIFY(!slow.isEmpty());
         w.openMaskForEditing(slow, 0);
         w.openMaskForEditing(fast, 0);
         QThreadPool::globalInstance()->waitForDone();
