@@ -41,13 +41,11 @@ cv::Mat boundaryPoints(const cv::Mat& mask, double spacingX, double spacingY) {
     return points;
 }
 
-// Distances in mm from every boundary pixel of `from` to the nearest of `to`, on a grid of non-square
-// pixels (no distance transform takes two spacings): each pair measured, as batchDistance does.
-void boundaryDistancesMm(const cv::Mat& from, const cv::Mat& to, double spacingX, double spacingY,
-                         std::vector<float>* out) {
+// Distances in mm from every boundary point of `from` to the nearest of `to` (boundaryPoints), for a grid of
+// non-square pixels (no distance transform takes two spacings): each pair measured, as batchDistance does.
+void nearestDistances(const cv::Mat& from, const cv::Mat& to, std::vector<float>* out) {
     cv::Mat nearest, index;
-    cv::batchDistance(boundaryPoints(from, spacingX, spacingY), boundaryPoints(to, spacingX, spacingY), nearest,
-                      CV_32F, index, cv::NORM_L2, 1);
+    cv::batchDistance(from, to, nearest, CV_32F, index, cv::NORM_L2, 1);
     out->insert(out->end(), nearest.begin<float>(), nearest.end<float>());
 }
 
@@ -127,9 +125,11 @@ MaskScores scoreMasks(const cv::Mat& predIn, const cv::Mat& truthIn, double spac
         if (spaced && std::abs(spacingX - spacingY) <= 1e-6 * spacingX) {
             s.hd95Mm = s.hd95 * spacingX;  // square pixels: the same distances, scaled
         } else if (spaced) {
+            const cv::Mat pred = boundaryPoints(o.pred, spacingX, spacingY),
+                          truth = boundaryPoints(o.truth, spacingX, spacingY);
             d.clear();
-            boundaryDistancesMm(o.pred, o.truth, spacingX, spacingY, &d);
-            boundaryDistancesMm(o.truth, o.pred, spacingX, spacingY, &d);
+            nearestDistances(pred, truth, &d);
+            nearestDistances(truth, pred, &d);
             s.hd95Mm = percentile95(d);
         }
     }
