@@ -43,6 +43,13 @@ double num(DcmItem* ds, const DcmTagKey& tag, long pos, double fallback) {
     return end != v.c_str() ? d : fallback;
 }
 
+// A number as the reader's notes write it: 0.25, -1024, 1e-05 (the default six significant digits).
+std::string numberText(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
 bool isJpeg2000(E_TransferSyntax x) {
     return x == EXS_JPEG2000LosslessOnly || x == EXS_JPEG2000 || x == EXS_JPEG2000MulticomponentLosslessOnly ||
            x == EXS_JPEG2000Multicomponent;
@@ -86,11 +93,9 @@ std::string orientationProblem(const std::array<double, 6>& o) {
     const double row = std::hypot(o[0], o[1], o[2]), column = std::hypot(o[3], o[4], o[5]);
     const double dot = o[0] * o[3] + o[1] * o[4] + o[2] * o[5];
     if (std::abs(row - 1) < 1e-2 && std::abs(column - 1) < 1e-2 && std::abs(dot) < 1e-2) return {};
-    std::ostringstream text;
-    text << "its Image Orientation (Patient) " << o[0];
-    for (int i = 1; i < 6; ++i) text << "\\" << o[i];
-    text << " is not two perpendicular unit vectors, so it is not placed in space";
-    return text.str();
+    std::string values = numberText(o[0]);
+    for (int i = 1; i < 6; ++i) values += "\\" + numberText(o[i]);
+    return "its Image Orientation (Patient) " + values + " is not two perpendicular unit vectors, so it is not placed in space";
 }
 
 // Header facts used for series grouping and sorting (no pixel decoding).
@@ -300,8 +305,6 @@ void placeClassicFrames(DcmDataset* ds, Image& img) {
                         "a Frame Time), so they are not placed in space";
 }
 
-}  // namespace
-
 // An ultrasound image has no Pixel Spacing: its calibration is in its Sequence of Ultrasound Regions, as the
 // Physical Delta X / Y of each region. Those of the 2D regions (Region Spatial Format 1) measured in cm (Physical
 // Units 3) give the pixel size when they agree; regions that disagree leave it unknown. Either way it is said.
@@ -320,9 +323,7 @@ void readUltrasoundCalibration(DcmItem* ds, ImageMetadata& m) {
     }
     if (sizes.empty()) return;
     const auto text = [](const std::pair<double, double>& size) {
-        std::ostringstream s;
-        s << size.first << " x " << size.second << " mm";
-        return s.str();
+        return numberText(size.first) + " x " + numberText(size.second) + " mm";
     };
     const auto differs = [&sizes](const std::pair<double, double>& size) {
         return std::abs(size.first - sizes[0].first) > 1e-6 * sizes[0].first ||
@@ -340,6 +341,8 @@ void readUltrasoundCalibration(DcmItem* ds, ImageMetadata& m) {
     m.readerNotes.push_back("pixel size " + text(sizes[0]) + " from its ultrasound region calibration (Sequence of "
                             "Ultrasound Regions; it has no Pixel Spacing), true inside the imaged region");
 }
+
+}  // namespace
 
 bool looksLikeDicom(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
@@ -462,7 +465,7 @@ Image readDicom(const std::string& path) {
             for (cv::Mat& frame : img.frames) frame.convertTo(frame, CV_32F, 1.0, m.rescaleIntercept);
             m.rescaleSlope = 1;
             m.readerNotes.push_back("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, " +
-                                    [&] { std::ostringstream t; t << m.rescaleIntercept; return t.str(); }() + ")");
+                                    numberText(m.rescaleIntercept) + ")");
         }
     } else {
         const int bits = m.bitsStored > 8 ? 16 : 8;
