@@ -587,6 +587,12 @@ private slots:
         for (auto stem : {"CT_small", "MR_small", "mr_s1_frame10", "mr_s2_frame10"})  // a volume's names say the slice
             QVERIFY2(QFile::exists(QString("%1/%2_msformer_mask.png").arg(out, stem)),
                      qPrintable(QDir(out).entryList().join(", ")));
+        // The study's DICOMDIR (a CD's index) stands for its folder.
+        QVERIFY(QFile::copy(pydicom + "dicomdirtests/DICOMDIR", study + "/DICOMDIR"));
+        r = cli(QStringList{"segment", study + "/DICOMDIR", "-o", out + "_dicomdir"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out.count(" (series "), 4);
+        QCOMPARE(QDir(out + "_dicomdir").entryList({"*_msformer_mask.png"}).size(), 4);
         r = cli(QStringList{"segment", study, "-o", out + "_one", "--series", QString(other)} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count("256x256"), 1);

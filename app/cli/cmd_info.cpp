@@ -95,9 +95,8 @@ int runInfo(const QStringList& args) {
     for (const QString& path : p.positionalArguments()) {
         out << "== " << path << "\n";
         try {
-            std::error_code ec;
-            if (std::filesystem::is_directory(path.toStdString(), ec) && !p.isSet("series")) {
-                const auto series = msf::io::listDicomSeries(path.toStdString());
+            if (const std::string folder = msf::io::dicomFolderOf(path.toStdString()); !folder.empty() && !p.isSet("series")) {
+                const auto series = msf::io::listDicomSeries(folder);
                 for (const auto& s : series)
                     out << "series " << q(s.uid) << ": " << q(s.modality)
                         << (s.number < 0 ? QString() : QString(", series number %1").arg(s.number)) << ", "

@@ -91,14 +91,16 @@ std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io
 }
 
 // Folders that hold no DICOM image stand for the image files in them; folders
-// with several series for each series.
+// with several series for each series; a DICOMDIR for its folder.
 std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, int* failures) {
     std::vector<Input> inputs;
-    for (const QString& path : paths) {
-        if (!QFileInfo(path).isDir()) {
-            inputs.push_back({path, {}, stemOf(path.toStdString())});
+    for (const QString& given : paths) {
+        const std::string folder = msf::io::dicomFolderOf(given.toStdString());  // a folder, or a DICOMDIR's
+        if (folder.empty()) {
+            inputs.push_back({given, {}, stemOf(given.toStdString())});
             continue;
         }
+        const QString path = QString::fromStdString(folder);
         try {
             const auto series = msf::io::listDicomSeries(path.toStdString());
             if (series.size() == 1 || (!series.empty() && seriesChosen)) {

@@ -356,6 +356,18 @@ bool looksLikeDicom(const std::string& path) {
     return ok && std::string(magic, 4) == "DICM";
 }
 
+std::string dicomFolderOf(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return path;
+    if (!fs::is_regular_file(path, ec) || !looksLikeDicom(path)) return {};
+    setUpDcmtk();
+    DcmMetaInfo meta;  // the file meta information alone: a large CD's DICOMDIR is megabytes of records
+    if (meta.loadFile(path.c_str()).bad() || str(&meta, DCM_MediaStorageSOPClassUID) != UID_MediaStorageDirectoryStorage)
+        return {};
+    const fs::path folder = fs::absolute(path, ec).parent_path();
+    return ec ? fs::path(path).parent_path().string() : folder.string();
+}
+
 Image readDicom(const std::string& path) {
     setUpDcmtk();
     std::error_code ec;

@@ -49,9 +49,9 @@ void replaceNonFinite(const std::string& path, Image* img, bool asMask) {
 }  // namespace
 
 Image loadImage(const std::string& path, const LoadOptions& options) {
-    std::error_code ec;
     Image img;
-    if (std::filesystem::is_directory(path, ec)) img = readDicomFolder(path, options.seriesUid, options.seriesOfFile);
+    if (const std::string folder = dicomFolderOf(path); !folder.empty())  // a folder, or a DICOMDIR's
+        img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile);
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else img = readRaster(path);

@@ -240,8 +240,8 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), QSettings().value("open/folder").toString(),
-                                                       tr("Images (%1);;%2").arg(kReadableFiles, allFilesFilter()));
-        if (!p.isEmpty()) openFile(p);
+                                                       tr("Images (%1 DICOMDIR);;%2").arg(kReadableFiles, allFilesFilter()));
+        if (!p.isEmpty()) openFile(p);  // (a CD's DICOMDIR: the series under its folder)
     });
     file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
         const QString d = QFileDialog::getExistingDirectory(this, tr("Open DICOM folder"),
@@ -602,8 +602,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
             io::LoadOptions o;
             o.seriesUid = uid;
             o.seriesOfFile = ofFile;  // the series of that file, not a choice among the folder's
-            if (QFileInfo(QString::fromStdString(p)).isDir() && uid.empty() && ofFile.empty()) {
-                l.series = io::listDicomSeries(p);
+            if (const std::string folder = io::dicomFolderOf(p); !folder.empty() && uid.empty() && ofFile.empty()) {
+                l.series = io::listDicomSeries(folder);
                 if (l.series.size() > 1) return l;  // ask which one
             }
             l.image = io::loadImage(p, o);

@@ -34,4 +34,9 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {},
 // .dcm/.dicom extension or the "DICM" preamble magic.
 bool looksLikeDicom(const std::string& path);
 
+// The folder whose series `path` stands for: `path` itself when it is a folder; for a DICOMDIR (the index a CD
+// or USB stick of DICOM files carries, its Media Storage SOP Class "Media Storage Directory"), the folder it lies
+// in, under which the files it lists are; empty for any other file.
+std::string dicomFolderOf(const std::string& path);
+
 }  // namespace msf::io
