@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 
 #include <dcmtk/dcmdata/dctk.h>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -375,6 +376,38 @@ private slots:
         QCOMPARE(series[1].number, 7L);
         QCOMPARE(series[2].number, -1L);
         QCOMPARE(series[2].uid, std::string("1.2.826.0.1.3680043.9.9999.1"));
+    }
+
+    void aDataSetWithoutPreambleOrFileMetaIsReadAsDicom() {
+        // Old ACR-NEMA style files and some archives' exports: the data set alone, under a name without an
+        // extension. A folder of them was read; such a file opened alone was "not a supported image format".
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        const auto ct = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        QTemporaryDir tmp;
+        for (const E_TransferSyntax xfer : {EXS_LittleEndianImplicit, EXS_LittleEndianExplicit}) {
+            const QString bare = tmp.filePath(xfer == EXS_LittleEndianImplicit ? "IM000001" : "IM000002");
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(pydicom("CT_small.dcm")).c_str()).good());
+            QVERIFY(ff.saveFile(s(bare).c_str(), xfer, EET_UndefinedLength, EGL_recalcGL, EPD_noChange, 0, 0,
+                                EWM_dataset).good());
+            QFile written(bare);
+            QVERIFY(written.open(QIODevice::ReadOnly));
+            QCOMPARE(written.read(2), QByteArray("\x08\x00", 2));  // no preamble: the data set's first tag
+            QVERIFY(msf::io::looksLikeDicom(s(bare)));
+            const auto read = msf::io::loadImage(s(bare));
+            QCOMPARE(read.meta.format, std::string("DICOM"));
+            QCOMPARE(cv::norm(read.pixels(), ct.pixels(), cv::NORM_INF), 0.0);
+        }
+        for (const char* raster : {"png", "tif", "bmp", "jpg", "pgm"}) {  // and no raster file looks like one
+            const QString path = tmp.filePath(QString("IM000003_%1").arg(raster));
+            std::vector<uchar> bytes;
+            QVERIFY(cv::imencode(std::string(".") + raster, cv::Mat(8, 8, CV_8U, cv::Scalar(8)), bytes));
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            QCOMPARE(file.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size())), qint64(bytes.size()));
+            file.close();
+            QVERIFY2(!msf::io::looksLikeDicom(s(path)), raster);
+        }
     }
 
     void aDicomdirStandsForTheSeriesUnderItsFolder() {

@@ -350,10 +350,17 @@ bool looksLikeDicom(const std::string& path) {
     if (ext == ".dcm" || ext == ".dicom") return true;
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) return false;
+    unsigned char start[4] = {};
     char magic[4] = {};
+    const bool begun = std::fread(start, 1, 4, f) == 4;
     const bool ok = std::fseek(f, 128, SEEK_SET) == 0 && std::fread(magic, 1, 4, f) == 4;
     std::fclose(f);
-    return ok && std::string(magic, 4) == "DICM";
+    if (ok && std::string(magic, 4) == "DICM") return true;
+    // A data set without the preamble and file meta (old ACR-NEMA style files, some archives' and CDs' exports):
+    // it begins with a tag of group 0002 or 0008, little endian (02 00 or 08 00 then a small element number),
+    // which no raster format begins with (PNG 89 50, JPEG FF D8, BMP 42 4D, TIFF 49 49 / 4D 4D, PNM 50).
+    const unsigned group = start[0] | start[1] << 8, element = start[2] | start[3] << 8;
+    return begun && (group == 0x0002 || group == 0x0008) && element < 0x1000;
 }
 
 std::string dicomFolderOf(const std::string& path) {

@@ -31,7 +31,8 @@ Image readDicomSeries(const DicomSeries& series);
 // series without either is an error that lists them.
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {});
 
-// .dcm/.dicom extension or the "DICM" preamble magic.
+// .dcm/.dicom extension, the "DICM" preamble magic, or a data set stored without preamble and file meta
+// (its first tag of group 0002 or 0008).
 bool looksLikeDicom(const std::string& path);
 
 // The folder whose series `path` stands for: `path` itself when it is a folder; for a DICOMDIR (the index a CD
