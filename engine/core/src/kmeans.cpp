@@ -5,6 +5,7 @@
 #include <chrono>
 #include <random>
 
+#include "msformer/memory_check.h"
 #include "msformer/runtime_info.h"
 #include "msformer/segmenter.h"
 #include "preprocess.h"
@@ -42,6 +43,11 @@ at::Tensor kmeansPlusPlus(const at::Tensor& x, int k, std::mt19937_64& rng) {
 SegmentationResult runKMeans(const ImageBuffer& image, const KMeansConfig& config) {
     const auto start = std::chrono::steady_clock::now();
     if (const auto problem = config.validate(); !problem.empty()) throw SegmentationError(problem);
+    // Before any full-size work (it is on the CPU whatever the device): an image too large for the memory
+    // would otherwise end with the kernel killing the process, and the app's masks with it.
+    if (const auto problem = kmeansMemoryProblem(image.width, image.height, image.channels, availableMemoryBytes());
+        !problem.empty())
+        throw SegmentationError(problem);
     const DeviceChoice resolved = resolveDevice(config.device);
     const auto input = detail::toWorkingTensor(image, config.size, detail::torchDevice(resolved));
     const int64_t c = input.size(1);

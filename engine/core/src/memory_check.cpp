@@ -107,4 +107,25 @@ std::string memoryProblem(const MsFormerConfig& c, int width, int height, int64_
     return s.str();
 }
 
+namespace {
+// Per pixel: the label map at full size and its renumbered copy (8 B), the finiteness mask (1 B a channel),
+// and for colour the planar copy of the interleaved input and the resampler's own (8 B a channel).
+int kmeansBytesPerPixel(int channels) { return 8 + channels + (channels > 1 ? 8 * channels : 0); }
+}  // namespace
+
+int64_t estimatedKMeansBytes(int width, int height, int channels) {
+    return static_cast<int64_t>(double(kmeansBytesPerPixel(channels)) * width * height + 0.1e9);
+}
+
+std::string kmeansMemoryProblem(int width, int height, int channels, int64_t availableBytes) {
+    const int64_t needed = estimatedKMeansBytes(width, height, channels);
+    if (availableBytes < 0 || needed <= availableBytes) return {};
+    std::ostringstream s;
+    s << "k-means on the " << width << " x " << height << " image needs about " << gigabytes(needed)
+      << " of memory and " << gigabytes(availableBytes)
+      << " is available: downscale or crop the image (the memory grows with its pixel count, about "
+      << kmeansBytesPerPixel(channels) << " B each), or free memory";
+    return s.str();
+}
+
 }  // namespace msf

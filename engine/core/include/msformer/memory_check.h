@@ -26,4 +26,13 @@ int64_t estimatedRunBytes(const MsFormerConfig& config, int width, int height);
 // not fit whatever S, "the 30000 x 30000 image needs about 36.3 GB ...: downscale or crop the image".
 std::string memoryProblem(const MsFormerConfig& config, int width, int height, int64_t availableBytes);
 
+// The most memory a k-means run on a width x height image of `channels` channels adds: the full-size work
+// before the working-size clustering (the input's planar copy, its finiteness check) and the full-size label
+// map after it, measured here (test_kmeans theMemoryEstimateCoversARunsPeak): about 9 B per pixel grey, 33 B RGB.
+int64_t estimatedKMeansBytes(int width, int height, int channels);
+
+// Empty when a k-means run fits in `availableBytes` (or that is unknown, < 0); else why not: "k-means on the
+// 30000 x 30000 image needs about 31.6 GB of memory and 12.1 GB is available: downscale or crop the image ...".
+std::string kmeansMemoryProblem(int width, int height, int channels, int64_t availableBytes);
+
 }  // namespace msf
