@@ -631,6 +631,15 @@ private slots:
         QVERIFY(openAndWait(w, media + "/DICOMDIR"));
         QCOMPARE(w.image().frameCount(), 20);
         QVERIFY(w.image().meta.hasGeometry);
+        // A selection of a folder's files dropped, its DICOMDIR first among them: the slices' series.
+        QVERIFY(QFile::copy(dicomdir, media + "/DICOM/DICOMDIR"));
+        QStringList dropped{media + "/DICOM/DICOMDIR"};
+        for (const QString& name : QDir(volume).entryList(QDir::Files).mid(0, 3)) dropped << media + "/DICOM/" + name;
+        QSignalSpy loaded(&w, &MainWindow::imageLoaded), errors(&w, &MainWindow::errorShown);
+        w.openFiles(dropped);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(w.image().frameCount(), 20);
     }
 
     void severalDroppedFilesOfASeriesOpenTheSeries() {

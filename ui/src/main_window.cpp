@@ -572,8 +572,12 @@ void MainWindow::openFiles(const QStringList& paths) {
         const QFileInfo f(p);
         return f.isFile() && f.absolutePath() == first.absolutePath();
     });
-    if (oneFolder && io::looksLikeDicom(paths.front().toStdString()))
-        return openFile(first.absolutePath(), {}, first.absoluteFilePath());
+    // The series of a dropped slice (a CD folder's selection may hold its DICOMDIR too, which is in no series).
+    const auto slice = std::find_if(paths.begin(), paths.end(), [](const QString& p) {
+        return QFileInfo(p).fileName().compare("DICOMDIR", Qt::CaseInsensitive) != 0;
+    });
+    if (oneFolder && slice != paths.end() && io::looksLikeDicom(slice->toStdString()))
+        return openFile(first.absolutePath(), {}, QFileInfo(*slice).absoluteFilePath());
     openFile(paths.front());
     openNote_ = tr("%1 files dropped, the first opened (one image at a time; msformer segment segments several)")
                     .arg(paths.size());
