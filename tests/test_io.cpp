@@ -561,6 +561,63 @@ private slots:
         QCOMPARE(two.frameCount(), 1);
         QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
     }
+    void colourAndSixtyFourBitNiftiVolumesAreRead() {
+        // RGB24 (ITK-SNAP's and Slicer's colour volumes), RGBA32 and 64-bit integer voxels were "unsupported NIfTI
+        // data type". A colour volume is turned as a grey one of the same header is: voxel (i, j, k) stored as
+        // R = i, G = j, B = k lies where the grey twin's 100 k + 10 j + i does, on every slice.
+        QTemporaryDir dir;
+        const std::array<double, 12> oblique{0, -1, 0, 10, -1, 0, 0, 20, 0, 0, 2, 30};  // rows and columns swapped
+        const std::string grey = dir.filePath("grey.nii.gz").toStdString();
+        writeTestNifti(grey, 6, 5, 4, 1, oblique);
+        const auto reference = msf::io::loadImage(grey);
+        for (const int type : {DT_RGB24, DT_RGBA32, DT_INT64}) {
+            const std::string path = dir.filePath(QString("voxels%1.nii.gz").arg(type)).toStdString();
+            const int64_t dims[8] = {3, 6, 5, 4, 1, 1, 1, 1};
+            nifti_image* nim = nifti_make_new_nim(dims, type, 1);
+            for (int k = 0, n = 0; k < 4; ++k)
+                for (int j = 0; j < 5; ++j)
+                    for (int i = 0; i < 6; ++i, ++n) {
+                        if (type == DT_INT64) {
+                            static_cast<int64_t*>(nim->data)[n] = 100 * k + 10 * j + i;
+                            continue;
+                        }
+                        uint8_t* v = static_cast<uint8_t*>(nim->data) + n * nim->nbyper;
+                        v[0] = uint8_t(i), v[1] = uint8_t(j), v[2] = uint8_t(k);
+                        if (type == DT_RGBA32) v[3] = 128;
+                    }
+            nifti_dmat44 a{};
+            for (int r = 0; r < 3; ++r)
+                for (int c = 0; c < 4; ++c) a.m[r][c] = oblique[4 * r + c];
+            a.m[3][3] = 1;
+            nim->sto_xyz = a;
+            nim->sform_code = NIFTI_XFORM_SCANNER_ANAT;
+            nim->dx = nim->pixdim[1] = 1, nim->dy = nim->pixdim[2] = 1, nim->dz = nim->pixdim[3] = 2;
+            nifti_set_filenames(nim, path.c_str(), 0, 1);
+            nifti_image_write(nim);
+            nifti_image_free(nim);
+            const auto read = msf::io::loadImage(path);
+            QCOMPARE(read.frameCount(), reference.frameCount());
+            QCOMPARE(read.pixels().channels(), type == DT_INT64 ? 1 : 3);
+            QCOMPARE(read.meta.photometric, std::string(type == DT_INT64 ? "MONOCHROME2" : "RGB"));
+            QCOMPARE(read.meta.readerNotes.size(), size_t(type == DT_RGBA32 ? 1 : 0));  // the alpha left out, said
+            for (int f = 0; f < read.frameCount(); ++f) {
+                QCOMPARE(read.frames[f].size(), reference.frames[f].size());
+                for (int y = 0; y < read.frames[f].rows; ++y)
+                    for (int x = 0; x < read.frames[f].cols; ++x) {
+                        const float expected = reference.frames[f].at<float>(y, x);
+                        float got = 0;
+                        if (type == DT_INT64) {
+                            got = read.frames[f].at<float>(y, x);
+                        } else {
+                            const cv::Vec3b bgr = read.frames[f].at<cv::Vec3b>(y, x);
+                            got = float(100 * bgr[0] + 10 * bgr[1] + bgr[2]);
+                        }
+                        QVERIFY2(got == expected, qPrintable(QString("type %1, frame %2 (%3, %4): %5, expected %6")
+                                                                 .arg(type).arg(f).arg(x).arg(y).arg(got).arg(expected)));
+                    }
+            }
+        }
+    }
     void nanAndInfiniteValuesAreCountedAndReadAsTheLowestFiniteValue() {
         // A registered or masked volume holds NaN outside its data; nifticlib reads those as 0 and says nothing.
         QTemporaryDir dir;

@@ -1,6 +1,7 @@
 #include "msformer/io/nifti_io.h"
 
 #include <nifti2_io.h>
+#include <opencv2/imgproc.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -168,9 +169,21 @@ Image readNifti(const std::string& path) {
         : nim->datatype == DT_FLOAT64 && holdsZero(static_cast<const double*>(data))
             ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), nx, ny, nz)
             : std::vector<cv::Mat>(static_cast<size_t>(nz));
+    // Colour volumes (ITK-SNAP's and Slicer's RGB, a photo converted): 8 bits a channel, interleaved per voxel,
+    // read as a photo is (BGR); alpha is left out and the scaling does not apply to them.
+    const bool colour = nim->datatype == DT_RGB24 || nim->datatype == DT_RGBA32;
     for (int64_t k = 0; k < nz; ++k) {
-        cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
         const size_t offset = static_cast<size_t>(k) * nx * ny;
+        if (colour) {
+            const bool alpha = nim->datatype == DT_RGBA32;
+            const cv::Mat stored(static_cast<int>(ny), static_cast<int>(nx), alpha ? CV_8UC4 : CV_8UC3,
+                                 const_cast<uint8_t*>(static_cast<const uint8_t*>(data) + offset * (alpha ? 4 : 3)));
+            cv::Mat bgr;
+            cv::cvtColor(stored, bgr, alpha ? cv::COLOR_RGBA2BGR : cv::COLOR_RGB2BGR);
+            img.frames.push_back(shownFromStored(bgr, m.niftiTurn));
+            continue;
+        }
+        cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), CV_32F);
         switch (nim->datatype) {
             case DT_UINT8: copySlice<uint8_t>(data, offset, &slice, slope, inter); break;
             case DT_INT8: copySlice<int8_t>(data, offset, &slice, slope, inter); break;
@@ -178,6 +191,8 @@ Image readNifti(const std::string& path) {
             case DT_INT16: copySlice<int16_t>(data, offset, &slice, slope, inter); break;
             case DT_UINT32: copySlice<uint32_t>(data, offset, &slice, slope, inter); break;
             case DT_INT32: copySlice<int32_t>(data, offset, &slice, slope, inter); break;
+            case DT_UINT64: copySlice<uint64_t>(data, offset, &slice, slope, inter); break;
+            case DT_INT64: copySlice<int64_t>(data, offset, &slice, slope, inter); break;
             case DT_FLOAT32: copySlice<float>(data, offset, &slice, slope, inter); break;
             case DT_FLOAT64: copySlice<double>(data, offset, &slice, slope, inter); break;
             default:
@@ -188,11 +203,13 @@ Image readNifti(const std::string& path) {
     }
     m.sourcePath = path;
     m.format = "NIfTI";
-    m.photometric = "MONOCHROME2";
-    m.bitsAllocated = m.bitsStored = nim->nbyper * 8;  // a NIfTI voxel uses all its bits
-    m.isSigned = nim->datatype == DT_INT8 || nim->datatype == DT_INT16 || nim->datatype == DT_INT32;
-    m.rescaleSlope = slope;
-    m.rescaleIntercept = inter;
+    m.photometric = colour ? "RGB" : "MONOCHROME2";
+    m.bitsAllocated = m.bitsStored = colour ? 8 : nim->nbyper * 8;  // a NIfTI voxel uses all its bits
+    m.isSigned = nim->datatype == DT_INT8 || nim->datatype == DT_INT16 || nim->datatype == DT_INT32 ||
+                 nim->datatype == DT_INT64;
+    m.rescaleSlope = colour ? 1 : slope;
+    m.rescaleIntercept = colour ? 0 : inter;
+    if (nim->datatype == DT_RGBA32) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
     // Voxel sizes in mm: a file in metres or microns (NIfTI xyz units) is converted, and said.
     const double toMm = millimetresPerUnit(nim->xyz_units);
     m.niftiXyzUnits = nim->xyz_units;
