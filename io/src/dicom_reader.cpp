@@ -153,6 +153,42 @@ cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
     return out;
 }
 
+// Pixel Padding Value (0028,0120), with Pixel Padding Range Limit (0028,0121) where given: the stored values of
+// the pixels outside the scanned area (outside a CT's reconstruction circle, an MR's masked background). Kept as
+// the modality values the frames hold, for the automatic window to leave out, and counted for the notes. Not
+// where a Modality LUT Sequence (not a straight line) turns stored values into modality values.
+void readPixelPadding(DcmItem* ds, Image& img) {
+    auto& m = img.meta;
+    if (!ds->tagExists(DCM_PixelPaddingValue) || ds->tagExists(DCM_ModalityLUTSequence)) return;
+    const auto stored = [&](const DcmTagKey& tag) {
+        double v = num(ds, tag, 0, NAN);
+        // Its VR is US or SS as the pixels are; an implicit-VR file's value is read as US: -32768 comes as 32768.
+        if (m.isSigned && v >= 32768 && v < 65536) v -= 65536;
+        return v;
+    };
+    const double value = stored(DCM_PixelPaddingValue);
+    if (std::isnan(value)) return;
+    const double limit = ds->tagExists(DCM_PixelPaddingRangeLimit) ? stored(DCM_PixelPaddingRangeLimit) : NAN;
+    const double a = m.rescaleSlope * value + m.rescaleIntercept;
+    const double b = std::isnan(limit) ? a : m.rescaleSlope * limit + m.rescaleIntercept;
+    // DCMTK's rescaled values are whole numbers, cut towards zero: within 1 of the line's unless it is a shift.
+    const double tolerance = m.rescaleSlope == 1 && m.rescaleIntercept == std::round(m.rescaleIntercept) ? 0 : 1;
+    m.paddingLow = std::min(a, b) - tolerance;
+    m.paddingHigh = std::max(a, b) + tolerance;
+    m.paddingText = std::isnan(limit) || limit == value
+                        ? "Pixel Padding Value " + numberText(value)
+                        : "Pixel Padding Value and Range Limit, " + numberText(std::min(value, limit)) + " to " +
+                              numberText(std::max(value, limit));
+    if (m.rescaleSlope != 1 || m.rescaleIntercept != 0)  // the frames hold rescaled values: say those too
+        m.paddingText += " (" + numberText(std::min(a, b)) +
+                         (a == b ? "" : " to " + numberText(std::max(a, b))) + " after the rescale)";
+    for (const cv::Mat& frame : img.frames) {
+        cv::Mat padded;
+        cv::inRange(frame, m.paddingLow, m.paddingHigh, padded);
+        m.paddedPixels += static_cast<size_t>(cv::countNonZero(padded));
+    }
+}
+
 // The VOI windows (Window Center / Width pairs) of a dataset or functional group.
 std::vector<Window> voiWindows(DcmItem* item) {
     std::vector<Window> windows;
@@ -486,6 +522,7 @@ Image readDicom(const std::string& path) {
             m.readerNotes.push_back("its Rescale Slope is 0, which is not valid: read as 1 (with the intercept, " +
                                     numberText(m.rescaleIntercept) + ")");
         }
+        readPixelPadding(ds, img);
     } else {
         const int bits = m.bitsStored > 8 ? 16 : 8;
         for (int f = 0; f < n; ++f) {
@@ -607,6 +644,11 @@ Image readDicomSeries(const DicomSeries& series) {
         }
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
         addInstance(slice, series.files[i]);
+        if (std::isnan(volume.meta.paddingLow)) {  // the first slice's padding, else the first that has one
+            volume.meta.paddingLow = slice.meta.paddingLow, volume.meta.paddingHigh = slice.meta.paddingHigh;
+            volume.meta.paddingText = slice.meta.paddingText;
+        }
+        volume.meta.paddedPixels += slice.meta.paddedPixels;
         const auto own = placed(slice);
         everyFramePlaced = everyFramePlaced && !own.empty();
         positions.insert(positions.end(), own.begin(), own.end());

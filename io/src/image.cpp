@@ -173,6 +173,16 @@ std::vector<std::string> loadNotes(const Image& image) {
     if (m.niftiVolumes > 1)
         notes.push_back("the first of its " + std::to_string(m.niftiVolumes) + " volumes is read");
     if (!m.geometryProblem.empty()) notes.push_back("no geometry: " + m.geometryProblem);
+    if (m.paddedPixels > 0) {
+        size_t total = 0;
+        for (const cv::Mat& f : image.frames) total += f.total();
+        std::ostringstream share;
+        share.precision(2);
+        share << 100.0 * double(m.paddedPixels) / double(std::max<size_t>(total, 1));
+        notes.push_back(grouped(m.paddedPixels) + (m.paddedPixels == 1 ? " pixel (" : " pixels (") + share.str() +
+                        "%) hold its " + m.paddingText +
+                        ": outside the scanned area, left out of the automatic window");
+    }
     notes.insert(notes.end(), m.readerNotes.begin(), m.readerNotes.end());
     if (m.nonFiniteValues > 0) {
         std::ostringstream value;
@@ -233,13 +243,31 @@ Window percentileWindow(const cv::Mat& frame) {
     return {(a + b) / 2.0, static_cast<double>(b - a), "auto"};
 }
 
+Window autoWindow(const Image& image) {
+    if (image.frames.empty()) return {};
+    const cv::Mat& px = image.pixels();
+    const auto& m = image.meta;
+    if (std::isnan(m.paddingLow) || px.channels() != 1) return percentileWindow(px);
+    cv::Mat values;
+    px.convertTo(values, CV_32F);
+    std::vector<float> kept;
+    kept.reserve(values.total());
+    for (int r = 0; r < values.rows; ++r) {
+        const float* row = values.ptr<float>(r);
+        for (int c = 0; c < values.cols; ++c)
+            if (row[c] < m.paddingLow || row[c] > m.paddingHigh) kept.push_back(row[c]);
+    }
+    if (kept.empty()) return percentileWindow(px);  // all padding: nothing else to go by
+    return percentileWindow(cv::Mat(1, static_cast<int>(kept.size()), CV_32F, kept.data()));
+}
+
 std::vector<Window> availableWindows(const Image& image) {
     std::vector<Window> out = image.meta.fileWindows;
     if (image.meta.modality == "CT") {
         const auto presets = ctPresets();
         out.insert(out.end(), presets.begin(), presets.end());
     }
-    if (!image.frames.empty()) out.push_back(percentileWindow(image.pixels()));
+    if (!image.frames.empty()) out.push_back(autoWindow(image));
     return out;
 }
 
@@ -247,7 +275,7 @@ Window defaultWindow(const Image& image) {
     if (image.meta.modality == "CT") return ctPresets().front();
     if (!image.frames.empty() && image.pixels().depth() == CV_8U && image.meta.fileWindows.empty()) return {};
     if (!image.meta.fileWindows.empty()) return image.meta.fileWindows.front();
-    return image.frames.empty() ? Window{} : percentileWindow(image.pixels());
+    return autoWindow(image);
 }
 
 cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
@@ -261,7 +289,7 @@ cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
     } else if (px.depth() == CV_8U) {
         px.convertTo(out, CV_32F, 1.0 / 255.0);
     } else {
-        return normalizedForSegmentation(image, percentileWindow(px));
+        return normalizedForSegmentation(image, autoWindow(image));
     }
     if (image.meta.photometric == "MONOCHROME1") out = 1.0 - out;
     return out;
@@ -281,7 +309,7 @@ cv::Mat displayedFrame(const Image& image, const Window& w) {
     } else if (px.depth() == CV_8U) {
         out = px.clone();
     } else {
-        return displayedFrame(image, percentileWindow(px));
+        return displayedFrame(image, autoWindow(image));
     }
     if (image.meta.photometric == "MONOCHROME1") cv::bitwise_not(out, out);
     return out;

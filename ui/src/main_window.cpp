@@ -1402,7 +1402,7 @@ void MainWindow::refreshDeviceLabel() {
 void MainWindow::adjustWindow(int dx, int dy) {
     if (image_.frames.empty() || !image_.isMonochrome()) return;
     auto& w = image_.meta.window;
-    if (!w.valid()) w = io::percentileWindow(image_.pixels());
+    if (!w.valid()) w = io::autoWindow(image_);
     // 1/200 of the width per screen pixel, whole units for the usual windows
     // of tens to thousands; a float map's window of 0..1 (FA, a probability map)
     // moves in fractions (a floor of 1 made its first pixel of drag double it).

@@ -67,6 +67,11 @@ struct ImageMetadata {
     // data, say), read as the lowest finite value of the image (as 0, outside, when read as a mask).
     size_t nonFiniteValues = 0;
     double nonFiniteReadAs = 0;
+    // DICOM Pixel Padding Value (with Pixel Padding Range Limit, where given) as modality values, both ends
+    // inclusive: the pixels outside the scanned area, left out of the automatic window. NaN where none.
+    double paddingLow = NAN, paddingHigh = NAN;
+    size_t paddedPixels = 0;   // how many pixels of the frames read hold it
+    std::string paddingText;   // "Pixel Padding Value -2000 (-3024 after the rescale)"
     std::vector<std::string> readerNotes;  // other departures from the file as it is written, said on opening
 };
 
@@ -151,6 +156,9 @@ std::vector<Window> ctPresets();
 std::vector<std::string> loadNotes(const Image& image);
 // 0.5th..99.5th percentile window of a frame.
 Window percentileWindow(const cv::Mat& frame);
+// The "auto" window of the current frame: its percentile window, the DICOM Pixel Padding (meta.paddingLow
+// .. paddingHigh) left out. (A 40% padding of -32768 made it -32768..1300: the anatomy squashed to white.)
+Window autoWindow(const Image& image);
 // All windows offered for this image: the file's, the CT presets for CT, "auto".
 std::vector<Window> availableWindows(const Image& image);
 // A pixel's height over its width, to draw the image to scale: from the row and
