@@ -10,6 +10,7 @@
 #include <QStandardPaths>
 
 #include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmimgle/dcmimage.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -465,6 +466,98 @@ private slots:
                                                            "out of the automatic window"));
         QVERIFY(msf::io::autoWindow(ct).center - msf::io::autoWindow(ct).width / 2 > -3024);
         QVERIFY(msf::io::loadNotes(plain).empty());  // no Pixel Padding Value, no note
+    }
+
+    void aFilesVoiLutIsOfferedAndShownAsDcmtkRendersIt() {
+        // A CR's or DX's tone curve often comes as a VOI LUT Sequence (0028,3010) and no window: it was not read,
+        // and the image opened in the automatic window. Each LUT is now a window of its own (the default where
+        // the file has no Window Center / Width), shown as DCMTK's own rendering of that LUT shows it.
+        REQUIRE_DATA(pydicom("MR_small.dcm"));
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir tmp;
+        struct Case {
+            const char* from;
+            Uint16 entries, first, bits;  // the descriptor as stored (US): CT's first value -1024 as 64512
+            bool packed;                  // 8-bit entries two to a word (OW)
+            const char* explanation;
+        };
+        for (const Case& c : {Case{"MR_small.dcm", 4096, 0, 12, false, "GAMMA"},
+                              Case{"CT_small.dcm", 2048, 64512, 16, false, nullptr},
+                              Case{"MR_small.dcm", 4096, 0, 8, true, "PACKED"}}) {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(pydicom(c.from)).c_str()).good());
+            DcmDataset* ds = ff.getDataset();
+            ds->findAndDeleteElement(DCM_WindowCenter);
+            ds->findAndDeleteElement(DCM_WindowWidth);
+            DcmItem* item = nullptr;
+            QVERIFY(ds->findOrCreateSequenceItem(DCM_VOILUTSequence, item, -2).good() && item);
+            const Uint16 descriptor[3] = {c.entries, c.first, c.bits};
+            auto* d = new DcmUnsignedShort(DcmTag(DCM_LUTDescriptor, EVR_US));
+            QVERIFY(d->putUint16Array(descriptor, 3).good());
+            QVERIFY(item->insert(d).good());
+            const double top = std::ldexp(1.0, c.bits) - 1;
+            std::vector<Uint16> table(c.entries);  // an S curve: unlike any straight window
+            for (size_t i = 0; i < table.size(); ++i)
+                table[i] = Uint16(std::lround(top / (1 + std::exp(-8.0 * (double(i) / (c.entries - 1) - 0.4)))));
+            std::vector<Uint16> words = table;
+            if (c.packed) {
+                words.assign(table.size() / 2, 0);
+                for (size_t i = 0; i < table.size(); ++i) words[i / 2] |= Uint16(table[i] << (i % 2 ? 8 : 0));
+            }
+            DcmElement* data = c.packed ? static_cast<DcmElement*>(new DcmOtherByteOtherWord(DcmTag(DCM_LUTData, EVR_OW)))
+                                        : new DcmUnsignedShort(DcmTag(DCM_LUTData, EVR_US));
+            QVERIFY(data->putUint16Array(words.data(), Uint32(words.size())).good());
+            QVERIFY(item->insert(data).good());
+            if (c.explanation) QVERIFY(item->putAndInsertString(DCM_LUTExplanation, c.explanation).good());
+            const QString path = tmp.filePath(QString("lut_%1_%2.dcm").arg(c.from).arg(c.bits));
+            QVERIFY(ff.saveFile(s(path).c_str(), EXS_LittleEndianExplicit).good());
+
+            const auto read = msf::io::loadImage(s(path));
+            QCOMPARE(int(read.meta.fileWindows.size()), 1);
+            const auto lut = read.meta.fileWindows.front();
+            QVERIFY(lut.lut);
+            QCOMPARE(lut.name, std::string(c.explanation ? c.explanation : "file LUT 1"));
+            QCOMPARE(lut.lutFirst, c.first > 32767 ? double(c.first) - 65536 : double(c.first));
+            QCOMPARE(int(lut.lut->size()), int(c.entries));
+            // The default where the file has no window (a CT keeps its preset, the LUT one choice away).
+            QCOMPARE(read.meta.window.name, std::string(std::string(c.from) == "CT_small.dcm" ? "wide" : lut.name));
+            const auto offered = msf::io::availableWindows(read);
+            QVERIFY(std::any_of(offered.begin(), offered.end(), [&](const auto& w) { return w.lut && w.name == lut.name; }));
+            // DCMTK renders the same file through the same LUT: every pixel within one grey level.
+            DicomImage dcmtk(s(path).c_str());
+            QCOMPARE(int(dcmtk.getStatus()), int(EIS_Normal));
+            QVERIFY(dcmtk.setVoiLut(0));
+            const auto* rendered = static_cast<const Uint8*>(dcmtk.getOutputData(8));
+            QVERIFY(rendered);
+            const cv::Mat reference(read.pixels().rows, read.pixels().cols, CV_8U, const_cast<Uint8*>(rendered));
+            const cv::Mat shown = msf::io::displayedFrame(read, lut);
+            QVERIFY2(cv::norm(shown, reference, cv::NORM_INF) <= 1,
+                     qPrintable(QString("%1: %2 grey levels off DCMTK's rendering").arg(c.from)
+                                    .arg(cv::norm(shown, reference, cv::NORM_INF))));
+            QVERIFY(cv::norm(reference, msf::io::displayedFrame(read, msf::io::autoWindow(read)), cv::NORM_INF) > 10);
+            cv::Mat segmented;  // and the segmenter sees what is shown
+            msf::io::normalizedForSegmentation(read, lut).convertTo(segmented, CV_8U, 255);
+            QVERIFY(cv::norm(segmented, shown, cv::NORM_INF) <= 1);
+        }
+        // A LUT shorter than its descriptor says is left out, and said.
+        const std::string shortLut = editedCopy(pydicom("MR_small.dcm"), tmp.filePath("short_lut.dcm"), [](DcmDataset* ds) {
+            DcmItem* item = nullptr;
+            ds->findOrCreateSequenceItem(DCM_VOILUTSequence, item, -2);
+            const Uint16 descriptor[3] = {4096, 0, 12};
+            auto* d = new DcmUnsignedShort(DcmTag(DCM_LUTDescriptor, EVR_US));
+            d->putUint16Array(descriptor, 3);
+            item->insert(d);
+            const std::vector<Uint16> few(100, 7);
+            auto* data = new DcmUnsignedShort(DcmTag(DCM_LUTData, EVR_US));
+            data->putUint16Array(few.data(), Uint32(few.size()));
+            item->insert(data);
+        });
+        QVERIFY(!shortLut.empty());
+        const auto shortRead = msf::io::loadImage(shortLut);
+        QCOMPARE(int(shortRead.meta.fileWindows.size()), 1);  // MR_small's own window only
+        QVERIFY(!shortRead.meta.fileWindows.front().lut);
+        QCOMPARE(msf::io::loadNotes(shortRead).back(),
+                 std::string("its VOI LUT 1 is left out: its LUT Data has 100 entries, its descriptor names 4096"));
     }
 
     void aDicomdirStandsForTheSeriesUnderItsFolder() {

@@ -37,12 +37,15 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     if (!m.paddingText.empty())
         out << "pixel padding: " << q(m.paddingText) << ", " << m.paddedPixels
             << " pixels in all frames (outside the scanned area, left out of the automatic window)\n";
-    for (const auto& w : m.fileWindows)
-        out << "window in file: " << q(w.name) << " center " << w.center << " width " << w.width << "\n";
-    out << "default window: "
-        << (m.window.valid() ? QString("%1 center %2 width %3").arg(q(m.window.name)).arg(m.window.center).arg(m.window.width)
-                             : QString("none (8-bit values / 255)"))
-        << "\n";
+    // "lung center -600 width 1500", or a file's VOI LUT: "NAME, a VOI LUT of 4096 entries for values 0 .. 4095".
+    const auto described = [](const msf::io::Window& w) {
+        if (w.lut)
+            return QString("%1, a VOI LUT of %2 entries for values %3 .. %4").arg(q(w.name)).arg(w.lut->size())
+                .arg(w.lutFirst).arg(w.lutFirst + double(w.lut->size()) - 1);
+        return QString("%1 center %2 width %3").arg(q(w.name)).arg(w.center).arg(w.width);
+    };
+    for (const auto& w : m.fileWindows) out << "window in file: " << described(w) << "\n";
+    out << "default window: " << (m.window.valid() ? described(m.window) : QString("none (8-bit values / 255)")) << "\n";
     if (m.spacingX > 0 && m.spacingY > 0) {
         out << "spacing (mm): " << m.spacingX << " x " << m.spacingY;
         if (m.sliceSpacing > 0) out << " x " << m.sliceSpacing;

@@ -169,6 +169,8 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                                        {"order", "transpose (rows j, columns i), then mirror"}}}};
     if (const auto notes = loadNotes(source); !notes.empty()) j["source"]["reader_notes"] = notes;
     const auto windowJson = [](const Window& w) {
+        if (w.lut)  // a file's VOI LUT: which values it maps (its entries are in the file)
+            return json{{"name", w.name}, {"voi_lut_entries", w.lut->size()}, {"voi_lut_first_value", w.lutFirst}};
         return w.valid() ? json{{"name", w.name}, {"center", w.center}, {"width", w.width}}
                          : json("none (8-bit values / 255)");
     };

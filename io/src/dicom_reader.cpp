@@ -189,6 +189,59 @@ void readPixelPadding(DcmItem* ds, Image& img) {
     }
 }
 
+// The VOI LUTs (VOI LUT Sequence, 0028,3010) of a data set, after its windows: each a table from the modality
+// values the frames hold to what is shown (a CR's or DX's own tone curve, often given instead of a window). The
+// descriptor's first value mapped is read as negative (two's complement) where the image has negative values; a
+// table with fewer entries than its descriptor names, or of 0 or more than 16 bits, is left out and said.
+void readVoiLuts(DcmItem* ds, Image& img) {
+    DcmSequenceOfItems* seq = nullptr;
+    if (ds->findAndGetSequence(DCM_VOILUTSequence, seq).bad() || !seq) return;
+    auto& m = img.meta;
+    double lowest = 0;
+    for (const cv::Mat& frame : img.frames) {
+        double lo = 0;
+        cv::minMaxLoc(frame, &lo);
+        lowest = std::min(lowest, lo);
+    }
+    for (unsigned long i = 0; i < seq->card(); ++i) {
+        DcmItem* item = seq->getItem(i);
+        const std::string which = "VOI LUT " + std::to_string(i + 1);
+        const double entries = num(item, DCM_LUTDescriptor, 0, -1) == 0 ? 65536 : num(item, DCM_LUTDescriptor, 0, -1);
+        double first = num(item, DCM_LUTDescriptor, 1, NAN);
+        const int bits = static_cast<int>(num(item, DCM_LUTDescriptor, 2, 0));
+        if (first >= 32768 && lowest < 0) first -= 65536;
+        const Uint16* data = nullptr;
+        unsigned long count = 0;
+        if (entries < 1 || std::isnan(first) || bits < 1 || bits > 16 ||
+            item->findAndGetUint16Array(DCM_LUTData, data, &count).bad() || !data) {
+            m.readerNotes.push_back("its " + which + " is left out: its LUT Descriptor (" + str(item, DCM_LUTDescriptor) +
+                                    ") or LUT Data is not valid");
+            continue;
+        }
+        std::vector<double> table;
+        if (count >= entries) {
+            table.assign(data, data + static_cast<size_t>(entries));
+        } else if (bits <= 8 && count * 2 >= entries) {  // 8-bit entries packed two to a word, low byte first
+            for (size_t k = 0; k < static_cast<size_t>(entries); ++k) table.push_back((data[k / 2] >> (k % 2 ? 8 : 0)) & 0xFF);
+        } else {
+            m.readerNotes.push_back("its " + which + " is left out: its LUT Data has " + std::to_string(count) +
+                                    " entries, its descriptor names " + numberText(entries));
+            continue;
+        }
+        // Entries above the descriptor's bits (a table said to be 12-bit holding 16-bit values) set the top.
+        double top = std::ldexp(1.0, bits) - 1;
+        if (const double most = *std::max_element(table.begin(), table.end()); most > top)
+            top = std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(most + 1)))) - 1;
+        auto lut = std::make_shared<std::vector<float>>(table.size());
+        for (size_t k = 0; k < table.size(); ++k) (*lut)[k] = static_cast<float>(table[k] / top);
+        const std::string explanation = str(item, DCM_LUTExplanation);
+        Window w{first + (entries - 1) / 2, std::max(1.0, entries - 1), explanation.empty() ? "file LUT " + std::to_string(i + 1) : explanation};
+        w.lut = std::move(lut);
+        w.lutFirst = first;
+        m.fileWindows.push_back(std::move(w));
+    }
+}
+
 // The VOI windows (Window Center / Width pairs) of a dataset or functional group.
 std::vector<Window> voiWindows(DcmItem* item) {
     std::vector<Window> windows;
@@ -523,6 +576,7 @@ Image readDicom(const std::string& path) {
                                     numberText(m.rescaleIntercept) + ")");
         }
         readPixelPadding(ds, img);
+        readVoiLuts(ds, img);
     } else {
         const int bits = m.bitsStored > 8 ? 16 : 8;
         for (int f = 0; f < n; ++f) {

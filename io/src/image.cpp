@@ -278,10 +278,26 @@ Window defaultWindow(const Image& image) {
     return autoWindow(image);
 }
 
+namespace {
+// A frame through a VOI LUT: CV_32F in [0, 1].
+cv::Mat throughLut(const cv::Mat& px, const Window& w) {
+    cv::Mat values;
+    px.convertTo(values, CV_32F);
+    const std::vector<float>& lut = *w.lut;
+    const double last = double(lut.size()) - 1;
+    for (int r = 0; r < values.rows; ++r)
+        for (float *p = values.ptr<float>(r), *end = p + values.cols; p != end; ++p)
+            *p = lut[size_t(std::clamp(std::floor(double(*p) - w.lutFirst), 0.0, last))];
+    return values;
+}
+}  // namespace
+
 cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
     const cv::Mat& px = image.pixels();
     cv::Mat out;
-    if (w.valid()) {
+    if (w.lut && px.channels() == 1) {
+        out = throughLut(px, w);
+    } else if (w.valid()) {
         const double lo = w.center - w.width / 2.0;
         px.convertTo(out, CV_32F, 1.0 / w.width, -lo / w.width);
         cv::max(out, 0.0, out);  // in place: no temporaries
@@ -302,7 +318,9 @@ cv::Mat normalizedForSegmentation(const Image& image) {
 cv::Mat displayedFrame(const Image& image, const Window& w) {
     const cv::Mat& px = image.pixels();
     cv::Mat out;
-    if (w.valid()) {
+    if (w.lut && px.channels() == 1) {
+        throughLut(px, w).convertTo(out, CV_8U, 255.0);
+    } else if (w.valid()) {
         // convertTo saturates to 0..255: the window's clamping comes free.
         const double lo = w.center - w.width / 2.0;
         px.convertTo(out, CV_8U, 255.0 / w.width, -lo * 255.0 / w.width);

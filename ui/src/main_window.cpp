@@ -1410,6 +1410,7 @@ void MainWindow::adjustWindow(int dx, int dy) {
     w.width = std::max(step, w.width + dx * step);
     w.center += dy * step;
     w.name = "custom";
+    w.lut = nullptr;  // a file's VOI LUT dragged: a straight window over its range, moved
     // The box shows the window in use: one "custom" entry, kept up to date and
     // chosen again from the box after trying a preset.
     if (customWindowIndex_ < 0) {
@@ -1424,6 +1425,9 @@ void MainWindow::adjustWindow(int dx, int dy) {
 }
 
 QString MainWindow::windowText(const io::Window& w) const {
+    if (w.lut)
+        return QString("%1 (LUT %2..%3)").arg(QString::fromStdString(w.name)).arg(w.lutFirst)
+            .arg(w.lutFirst + double(w.lut->size()) - 1);
     return w.valid() ? QString("%1 (%2/%3)").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width)
                      : tr("full range (8-bit)");
 }

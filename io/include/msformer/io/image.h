@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ struct Window {
     double center = 0;
     double width = 0;  // > 0 when set; both finite
     std::string name;  // "file 1", "lung", "auto", ...
+    // A DICOM VOI LUT (0028,3010) in place of the straight line: value lutFirst + i shows as lut[i], in [0, 1]
+    // (below lutFirst as the first entry, past the end as the last); center and width then span its input.
+    std::shared_ptr<const std::vector<float>> lut = nullptr;
+    double lutFirst = 0;
     bool valid() const { return std::isfinite(center) && std::isfinite(width) && width > 0; }
 };
 
@@ -34,7 +39,7 @@ struct ImageMetadata {
     int bitsAllocated = 8, bitsStored = 8;
     bool isSigned = false;
     double rescaleSlope = 1, rescaleIntercept = 0;  // already applied to the pixels
-    std::vector<Window> fileWindows;  // VOI windows stored in the file
+    std::vector<Window> fileWindows;  // VOI windows stored in the file, then its VOI LUTs
     Window window;                    // what the segmenter and viewer use by default
     double spacingX = 0, spacingY = 0, sliceSpacing = 0;  // mm; 0 when unknown
     double aspectRatio = 0;  // DICOM Pixel Aspect Ratio, a pixel's height over its width; 0 when not given
