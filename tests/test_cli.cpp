@@ -600,6 +600,18 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(results(r.out), 4);
         QCOMPARE(QDir(out + "_dicomdir").entryList({"*_msformer_mask.png"}).size(), 4);
+        // `segment study/*` and a slice besides: the DICOMDIR, the files beside it and the folder below it
+        // name the same four series, and each is segmented once (the repeats were segmented again, or failed
+        // for outputs named alike).
+        QStringList everything;
+        for (const QString& e : QDir(study).entryList(QDir::AllEntries | QDir::NoDotAndDotDot)) everything << study + "/" + e;
+        everything << study + "/mr/" + QDir(study + "/mr").entryList(QDir::Files).front();
+        QCOMPARE(everything.size(), 5);
+        r = cli(QStringList{"segment"} + everything + QStringList{"-o", out + "_all"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(results(r.out), 4);
+        QCOMPARE(QDir(out + "_all").entryList({"*_msformer_mask.png"}).size(), 4);
+        QVERIFY2(r.err.contains("left out 5 inputs already in the batch"), qPrintable(r.err));
         r = cli(QStringList{"segment", study, "-o", out + "_one", "--series", QString(other)} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count("256x256"), 1);

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "commands.h"
 #include "image_input.h"
@@ -62,6 +64,7 @@ struct Input {
     QString path;
     std::string seriesUid;  // one series of a folder that holds several
     QString stem;
+    bool file = false;  // an image file, left out if the batch holds it already
     QString label() const {
         return seriesUid.empty() ? path : QString("%1 (series %2)").arg(path, QString::fromStdString(seriesUid));
     }
@@ -90,33 +93,71 @@ std::vector<Input> seriesInputs(const QString& folder, const std::vector<msf::io
     return inputs;
 }
 
+std::string canonical(const std::string& path) {
+    std::error_code ec;
+    const auto c = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : c.string();
+}
+
+// What the batch already holds: a series is segmented once, however often it was named (a CD's DICOMDIR and
+// its DICOM folder both stand for its series, `segment CD/*` names both), and a file is not segmented on its
+// own when it is a slice of a series in the batch.
+class BatchContents {
+public:
+    bool addSeries(const msf::io::DicomSeries& s) {
+        std::vector<std::string> files;
+        for (const auto& f : s.files) files.push_back(canonical(f));
+        std::sort(files.begin(), files.end());
+        if (!series_.insert(files).second) return !++repeats_;
+        slices_.insert(files.begin(), files.end());
+        return true;
+    }
+    // Whether the file is new to the batch; called once every series is in.
+    bool addFile(const QString& path) {
+        const std::string c = canonical(path.toStdString());
+        if (slices_.count(c) || !files_.insert(c).second) return !++repeats_;
+        return true;
+    }
+    int repeats() const { return repeats_; }
+
+private:
+    std::set<std::vector<std::string>> series_;
+    std::set<std::string> slices_, files_;
+    int repeats_ = 0;
+};
+
 // Folders that hold no DICOM image stand for the image files in them; folders
 // with several series for each series; a DICOMDIR for its folder.
 std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, int* failures) {
     std::vector<Input> inputs;
+    BatchContents batch;
     for (const QString& given : paths) {
         const std::string folder = msf::io::dicomFolderOf(given.toStdString());  // a folder, or a DICOMDIR's
         if (folder.empty()) {
-            inputs.push_back({given, {}, stemOf(given.toStdString())});
+            inputs.push_back({given, {}, stemOf(given.toStdString()), true});
             continue;
         }
         const QString path = QString::fromStdString(folder);
         try {
             const auto series = msf::io::listDicomSeries(path.toStdString());
             if (series.size() == 1 || (!series.empty() && seriesChosen)) {
-                inputs.push_back({path, {}, stemOf(path.toStdString())});
+                // --series picks its series later: the folder is kept once, whichever series it holds.
+                if (seriesChosen ? batch.addFile(path) : batch.addSeries(series.front()))
+                    inputs.push_back({path, {}, stemOf(path.toStdString())});
                 continue;
             }
             if (series.size() > 1) {
+                // Numbered over the folder's whole listing, so a series is named alike however it was reached.
                 const auto each = seriesInputs(path, series);
-                inputs.insert(inputs.end(), each.begin(), each.end());
+                for (size_t i = 0; i < series.size(); ++i)
+                    if (batch.addSeries(series[i])) inputs.push_back(each[i]);
                 continue;
             }
             std::vector<std::string> others;
             const auto files = msf::io::imageFilesIn(path.toStdString(), &others);
             if (files.empty()) throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, "
                                                                           "BMP, TIFF, NIfTI or DICOM)");
-            for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f)});
+            for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f), true});
             if (!others.empty())
                 QTextStream(stderr) << "msformer segment: " << path << ": skipped "
                                     << counted(static_cast<long long>(others.size()), "non-image file") << ", e.g. "
@@ -126,7 +167,14 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
             fail("segment", QString::fromStdString(e.what()));
         }
     }
-    return inputs;
+    std::vector<Input> kept;
+    for (Input& in : inputs)
+        if (!in.file || batch.addFile(in.path)) kept.push_back(std::move(in));
+    if (batch.repeats())
+        QTextStream(stderr) << "msformer segment: left out " << counted(batch.repeats(), "input")
+                            << " already in the batch (a series named again, or a slice of a series segmented "
+                               "whole); each is segmented once\n";
+    return kept;
 }
 
 msf::io::SegDescription segDescription(const std::string& softwareVersion) {
