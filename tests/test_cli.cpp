@@ -522,6 +522,30 @@ private slots:
                                 batch),
                  qPrintable(r.out));
     }
+    void aFolderOfDicomFilesWithoutImagesSaysWhatTheyHold() {
+        // A folder of DICOM objects that are no images (a CT stripped of its pixels, a SEG beside it) said
+        // "no image files in this folder (... DICOM)" as if it held no DICOM file at all.
+        const QString ct = QString(MSFORMER_TEST_DATA) +
+                           "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString folder = dir.filePath("no_images"), out = dir.filePath("out_no_images");
+        QVERIFY(QDir().mkpath(folder + "/sub"));
+        for (const QString name : {"a.dcm", "sub/b.dcm"})
+            QVERIFY(!editedCopy(ct.toStdString(), (folder + "/" + name).toStdString(),
+                                [](DcmDataset* ds) { delete ds->remove(DCM_PixelData); }).empty());
+        Run r = cli(QStringList{"segment", ct, "-o", out, "--export", "seg"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFile::copy(out + "/CT_small_msformer_seg.dcm", folder + "/sub/seg.dcm"));
+        const QString what = "only 3 DICOM files that hold no image: 2 CTImageStorage without pixel data, "
+                             "1 SegmentationStorage (a mask)";
+        r = cli(QStringList{"segment", folder, "-o", out} + fast);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(folder + ": no image files in this folder (PNG, JPEG, BMP, TIFF, NIfTI or DICOM), " + what),
+                 qPrintable(r.err));
+        r = cli({"info", folder});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.contains(folder + ": no DICOM image files in this folder, " + what), qPrintable(r.out));
+    }
     void lungmaskWritesAPngOnlyUnderAPngName() {
         // The derived lung mask of a chest CT; a name of another format (or
         // none) is refused rather than given PNG bytes.

@@ -155,8 +155,11 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
             }
             std::vector<std::string> others;
             const auto files = msf::io::imageFilesIn(path.toStdString(), &others);
-            if (files.empty()) throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, "
-                                                                          "BMP, TIFF, NIfTI or DICOM)");
+            if (files.empty()) {
+                const std::string dicom = msf::io::dicomFilesWithoutImage(path.toStdString());
+                throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, BMP, TIFF, NIfTI or "
+                                                           "DICOM)" + (dicom.empty() ? "" : ", only " + dicom));
+            }
             for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f), true});
             if (!others.empty())
                 QTextStream(stderr) << "msformer segment: " << path << ": skipped "

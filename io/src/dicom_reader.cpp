@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -659,6 +660,32 @@ std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
     return out;
 }
 
+std::string dicomFilesWithoutImage(const std::string& dir) {
+    setUpDcmtk();
+    std::map<std::string, long> byClass;  // what each holds, as DCMTK names its SOP class
+    long n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+        if (!e.is_regular_file()) continue;
+        DcmFileFormat ff;
+        if (ff.loadFile(e.path().string().c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) continue;
+        DcmDataset* ds = ff.getDataset();
+        std::string sopClass = str(ds, DCM_SOPClassUID);
+        if (sopClass.empty()) sopClass = str(ff.getMetaInfo(), DCM_MediaStorageSOPClassUID);
+        if (sopClass == UID_MediaStorageDirectoryStorage) continue;  // a DICOMDIR: the index, not a file it lists
+        const bool seg = isSegmentationObject(str(ds, DCM_Modality), sopClass);
+        if (!seg && hasPixels(ds)) continue;
+        const char* name = dcmFindNameOfUID(sopClass.c_str(), nullptr);
+        ++byClass[(name ? std::string(name) : sopClass.empty() ? "no SOP class" : sopClass) +
+                  (seg ? " (a mask)" : hasPixels(ds) ? "" : name && std::strstr(name, "Image") ? " without pixel data" : "")];
+        ++n;
+    }
+    if (n == 0) return {};
+    std::string kinds;
+    for (const auto& [what, count] : byClass) kinds += (kinds.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+    return std::to_string(n) + (n == 1 ? " DICOM file that holds" : " DICOM files that hold") + " no image: " + kinds;
+}
+
 Image readDicomSeries(const DicomSeries& series) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
     Image volume = readDicom(series.files.front());
@@ -750,7 +777,10 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid, cons
     if (all.empty()) {
         // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
         const auto images = imageFilesIn(dir, nullptr);
-        if (images.empty()) throw IoError(dir, "no DICOM image files in this folder");
+        if (images.empty()) {
+            const std::string others = dicomFilesWithoutImage(dir);
+            throw IoError(dir, "no DICOM image files in this folder" + (others.empty() ? "" : ", only " + others));
+        }
         std::string names;
         for (size_t i = 0; i < std::min<size_t>(images.size(), 3); ++i)
             names += (i ? ", " : "") + fs::path(images[i]).filename().string();

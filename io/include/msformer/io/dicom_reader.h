@@ -27,6 +27,9 @@ struct DicomSeries {
 // in Series Number order (as viewers list them; series without one last).
 std::vector<DicomSeries> listDicomSeries(const std::string& dir);
 Image readDicomSeries(const DicomSeries& series);
+// What the DICOM files under `dir` that hold no image are ("26 DICOM files that hold no image: 20
+// BasicTextSRStorage, 6 RTStructureSetStorage"; a SEG counts as a mask); empty where there are none.
+std::string dicomFilesWithoutImage(const std::string& dir);
 // The folder's only series, or the one with this UID, or the one holding the file `seriesOfFile`; several
 // series without either is an error that lists them.
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {});
