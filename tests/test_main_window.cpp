@@ -1126,6 +1126,17 @@ private slots:
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame3_mask.nii.gz"));
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
         QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
+        // The image's folder gone (a CD ejected, a share unmounted) or read-only: the user's documents (or
+        // home) instead, not a folder the export can only fail in.
+        const QString gone = dir.filePath("gone");
+        QVERIFY(QDir().mkpath(gone) && QFile::copy(imagePath, gone + "/photo.png"));
+        QVERIFY(openAndWait(w, gone + "/photo.png", 10000));
+        QCOMPARE(w.suggestedExportPath(), gone + "/photo_mask.png");
+        QVERIFY(QDir(gone).removeRecursively());
+        QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+        if (!QFileInfo(documents).isDir()) documents = QDir::homePath();
+        QCOMPARE(w.suggestedExportPath(), QDir(documents).filePath("photo_mask.png"));
+        QVERIFY(QFileInfo(w.suggestedExportPath()).dir().exists());
     }
 
     void movingToAnotherFrameCancelsTheRunAndClearsItsDisplay() {

@@ -8,6 +8,7 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
+#include <QStandardPaths>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -469,10 +470,14 @@ QString MainWindow::suggestedExportPath() const { return suggestedExportPath(sug
 
 QString MainWindow::suggestedExportPath(const QString& formatSuffix) const {
     // Into the folder of the last export, else beside the image (a DICOM
-    // folder's parent: a SEG inside the series folder would join the series).
+    // folder's parent: a SEG inside the series folder would join the series),
+    // else, where neither can be written (a CD, a read-only PACS share, a
+    // folder removed since), into the user's documents.
+    const auto writable = [](const QString& f) { return !f.isEmpty() && QFileInfo(f).isDir() && QFileInfo(f).isWritable(); };
     QString folder = QSettings().value("export/folder").toString();
-    if (folder.isEmpty() || !QFileInfo(folder).isDir())
-        folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
+    if (!writable(folder)) folder = QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath();
+    if (!writable(folder)) folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (!writable(folder)) folder = QDir::homePath();
     // A volume's or a cine's name says which frame the mask is of, so the next slice's export does not offer
     // to replace this one; NIfTI, SEG and COCO hold every frame's mask, and are named after the frames they hold.
     const std::vector<int> frames = framesWithMask();
