@@ -832,6 +832,17 @@ private slots:
         QVERIFY(exported.wait(10000));
         QVERIFY2(!provenance(unpainted + ".provenance.json")["post_processing"].toString().contains("paint"),
                  qPrintable(provenance(unpainted + ".provenance.json")["post_processing"].toString()));
+        QCOMPARE(w.statusBar()->currentMessage(), "Exported " + unpainted);
+        // Nothing picked (the pick undone too): written, as a "no finding" is, but the status says it is empty.
+        mask->undoStack()->undo();
+        QCOMPARE(cv::countNonZero(mask->mask()), 0);
+        const QString empty = dir.filePath("exported_empty.png");
+        w.exportMask(empty, false);
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.last().at(0).toBool(), true);
+        QCOMPARE(w.statusBar()->currentMessage(), "Exported an empty mask (nothing picked or painted) to " + empty);
+        QCOMPARE(cv::countNonZero(cv::imread(empty.toStdString(), cv::IMREAD_GRAYSCALE)), 0);
+        mask->undoStack()->redo();
         mask->undoStack()->redo();
         w.exportMask(out, false);
         QVERIFY(exported.wait(10000));

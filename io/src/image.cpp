@@ -286,8 +286,10 @@ cv::Mat throughLut(const cv::Mat& px, const Window& w) {
     const std::vector<float>& lut = *w.lut;
     const double last = double(lut.size()) - 1;
     for (int r = 0; r < values.rows; ++r)
-        for (float *p = values.ptr<float>(r), *end = p + values.cols; p != end; ++p)
-            *p = lut[size_t(std::clamp(std::floor(double(*p) - w.lutFirst), 0.0, last))];
+        for (float *p = values.ptr<float>(r), *end = p + values.cols; p != end; ++p) {
+            const double i = std::floor(double(*p) - w.lutFirst);
+            *p = lut[i > 0 ? size_t(std::min(i, last)) : 0];  // NaN to the first entry, not to an index of 2^63
+        }
     return values;
 }
 }  // namespace

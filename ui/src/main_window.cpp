@@ -1241,6 +1241,7 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
         models.push_back({f, model});
         written.push_back({model, model->undoStack()->index()});
     }
+    const bool empty = std::all_of(masks.begin(), masks.end(), [](const io::FrameMask& m) { return !cv::countNonZero(m.mask); });
     const io::Image source = image_;
     const std::string version = runtimeInfo().engineVersion;
     const io::Provenance prov =
@@ -1253,13 +1254,15 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
             shown.current = masks.front().frame;
             return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
         },
-        [this, path, written](const QString& form) {
+        [this, path, written, empty](const QString& form) {
             for (const auto& [model, step] : written)
                 if (model) model->markExported(step);
             QSettings().setValue("export/folder", QFileInfo(path).absolutePath());
-            statusBar()->showMessage(form.isEmpty() ? tr("Exported %1").arg(path)
-                                                    : tr("Exported %1 (%2)").arg(path, form),
-                                     form.isEmpty() ? 5000 : 10000);
+            // An empty file is a valid "no finding", but more often an export before any pick: say which.
+            const QString what = empty ? tr("Exported an empty mask (nothing picked or painted) to %1").arg(path)
+                                       : tr("Exported %1").arg(path);
+            statusBar()->showMessage(form.isEmpty() ? what : tr("%1 (%2)").arg(what, form),
+                                     form.isEmpty() && !empty ? 5000 : 10000);
             emit exportFinished(true, path);
         },
         [this](const QString& e) {
