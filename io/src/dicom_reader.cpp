@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "jpeg2000_pixels.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
@@ -484,11 +485,9 @@ Image readDicom(const std::string& path) {
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!hasPixels(ds)) throw IoError(path, "has no pixel data (" + what + "): not an image");
-    const E_TransferSyntax xfer = ds->getOriginalXfer();
+    E_TransferSyntax xfer = ds->getOriginalXfer();
     const DcmXfer xf(xfer);
     const std::string xferText = std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";
-    if (isJpeg2000(xfer))
-        throw IoError(path, "unsupported transfer syntax " + xferText + ": JPEG 2000 is not among DCMTK's free codecs");
     const double rows = num(ds, DCM_Rows, 0, 0), cols = num(ds, DCM_Columns, 0, 0);
     const double frames = std::max(1.0, num(ds, DCM_NumberOfFrames, 0, 1));
     const double spp = std::max(1.0, num(ds, DCM_SamplesPerPixel, 0, 1));
@@ -497,6 +496,13 @@ Image readDicom(const std::string& path) {
         throw IoError(path, "image too large (" + std::to_string(long(cols)) + " x " + std::to_string(long(rows)) +
                                 " x " + std::to_string(long(frames)) + " frames)");
 
+    // JPEG 2000, which none of DCMTK's free codecs reads: decoded with OpenJPEG into native pixels first.
+    std::vector<std::string> decoderNotes;
+    const std::string photometric = str(ds, DCM_PhotometricInterpretation);  // as the file says (YBR_RCT)
+    if (isJpeg2000(xfer)) {
+        decodeJpeg2000Pixels(path, ds, &decoderNotes);
+        xfer = EXS_LittleEndianExplicit;
+    }
     const bool floatPixels = hasFloatPixels(ds);
     if (floatPixels && spp != 1)
         throw IoError(path, "float pixel data of " + std::to_string(long(spp)) + " samples per pixel (1 is allowed)");
@@ -512,7 +518,7 @@ Image readDicom(const std::string& path) {
     m.sourcePath = path;
     m.format = "DICOM";
     m.modality = modality;
-    m.photometric = str(ds, DCM_PhotometricInterpretation);
+    m.photometric = photometric;
     m.transferSyntax = xferText;
     m.bitsAllocated = static_cast<int>(num(ds, DCM_BitsAllocated, 0, 0));
     m.bitsStored = static_cast<int>(num(ds, DCM_BitsStored, 0, 0));
@@ -520,6 +526,7 @@ Image readDicom(const std::string& path) {
     m.rescaleSlope = num(ds, DCM_RescaleSlope, 0, 1);
     m.rescaleIntercept = num(ds, DCM_RescaleIntercept, 0, 0);
     m.fileWindows = voiWindows(ds);
+    m.readerNotes.insert(m.readerNotes.end(), decoderNotes.begin(), decoderNotes.end());
     // Pixel Spacing, else Imager Pixel Spacing (a projection radiograph's), "row\column". One value alone
     // (not valid; before, the other came from the other attribute, or the size was unknown) is square pixels.
     for (const auto& [tag, name] : {std::pair{DCM_PixelSpacing, "Pixel Spacing"},
