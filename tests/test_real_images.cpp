@@ -196,6 +196,12 @@ private slots:
         // As many fragments as frames is one fragment per frame: a part of a codestream fails to decode, said so.
         const QString e4 = errorOf(writeFrames("four.dcm", 4, {codestream, head, tail, codestream}));
         QVERIFY2(e4.contains("four.dcm: its JPEG 2000 frame 1 cannot be decoded"), qPrintable(e4));
+        // A codestream of another size than Rows x Columns: refused from its header, before it is decoded.
+        QVERIFY(original.getDataset()->putAndInsertUint16(DCM_Rows, 32).good());
+        const QString shorter = tmp.filePath("rows32.dcm");
+        QVERIFY(original.saveFile(s(shorter).c_str(), EXS_JPEG2000LosslessOnly).good());
+        const QString e32 = errorOf(shorter);
+        QVERIFY2(e32.contains("rows32.dcm: its JPEG 2000 frame 0 is 64 x 64, the image 64 x 32"), qPrintable(e32));
     }
     void ctSmallHasHounsfieldUnitsAndWindows() {
         REQUIRE_DATA(pydicom("CT_small.dcm"));

@@ -95,7 +95,10 @@ struct ImageDeleter {
 };
 using DecodedImage = std::unique_ptr<opj_image_t, ImageDeleter>;
 
-DecodedImage decodeCodestream(const std::string& path, const Bytes& bytes, long frame) {
+// The header is checked against the image's attributes before anything is decoded: a codestream that
+// declares another size (a damaged or hostile one: 60000 x 60000) is refused before OpenJPEG allocates it.
+DecodedImage decodeCodestream(const std::string& path, const Bytes& bytes, long frame, unsigned cols, unsigned rows,
+                              unsigned spp) {
     const std::string which = "its JPEG 2000 frame " + std::to_string(frame);
     if (!startsCodestream(bytes)) throw IoError(path, which + " is not a JPEG 2000 codestream");
     const bool jp2 = bytes[0] == 0x00;
@@ -119,6 +122,18 @@ DecodedImage decodeCodestream(const std::string& path, const Bytes& bytes, long 
     opj_image_t* raw = nullptr;
     const bool ok = opj_setup_decoder(codec.get(), &parameters) && opj_read_header(stream.get(), codec.get(), &raw);
     DecodedImage image(raw);
+    if (ok && image) {
+        if (image->numcomps < spp)
+            throw IoError(path, which + " holds " + std::to_string(image->numcomps) + " components, Samples per Pixel says " +
+                                    std::to_string(spp));
+        for (unsigned c = 0; c < spp; ++c) {
+            const opj_image_comp_t& comp = image->comps[c];
+            if (comp.w != cols || comp.h != rows || comp.dx != 1 || comp.dy != 1)
+                throw IoError(path, which + " is " + std::to_string(comp.w) + " x " + std::to_string(comp.h) +
+                                        (comp.dx != 1 || comp.dy != 1 ? " (subsampled)" : "") + ", the image " +
+                                        std::to_string(cols) + " x " + std::to_string(rows));
+        }
+    }
     if (!ok || !image || !opj_decode(codec.get(), stream.get(), image.get()) ||
         !opj_end_decompress(codec.get(), stream.get()))
         throw IoError(path, which + " cannot be decoded" + (error.empty() ? "" : ": " + error));
@@ -153,17 +168,11 @@ void decodeJpeg2000Pixels(const std::string& path, DcmDataset* ds, std::vector<s
     std::vector<Uint8> bytes(allocated == 8 ? perFrame * frameCount : 0);
     int precision = 0;
     for (long f = 0; f < frameCount; ++f) {
-        const DecodedImage image = decodeCodestream(path, codestreams[size_t(f)], f);
+        const DecodedImage image = decodeCodestream(path, codestreams[size_t(f)], f, cols, rows, spp);
         const std::string which = "its JPEG 2000 frame " + std::to_string(f);
-        if (image->numcomps < spp)
-            throw IoError(path, which + " holds " + std::to_string(image->numcomps) + " components, Samples per Pixel says " +
-                                    std::to_string(spp));
         for (Uint16 c = 0; c < spp; ++c) {
             const opj_image_comp_t& comp = image->comps[c];
-            if (comp.w != cols || comp.h != rows || comp.dx != 1 || comp.dy != 1 || !comp.data)
-                throw IoError(path, which + " is " + std::to_string(comp.w) + " x " + std::to_string(comp.h) +
-                                        (comp.dx != 1 || comp.dy != 1 ? " (subsampled)" : "") + ", the image " +
-                                        std::to_string(cols) + " x " + std::to_string(rows));
+            if (!comp.data || comp.w != cols || comp.h != rows) throw IoError(path, which + " decoded to no pixels");
             if (comp.prec > allocated)
                 throw IoError(path, which + " holds " + std::to_string(comp.prec) + "-bit values in " +
                                         std::to_string(allocated) + " bits allocated");
