@@ -155,12 +155,18 @@ private slots:
         REQUIRE_DATA(pydicom("MR_small_jp2klossless.dcm"));
         const auto ref = msf::io::loadImage(s(pydicom("MR_small.dcm")));
         QTemporaryDir tmp;
-        const auto writeFrames = [&](const QString& name, int frames, const std::vector<std::vector<Uint8>>& fragments) {
+        const auto writeFrames = [&](const QString& name, int frames, const std::vector<std::vector<Uint8>>& fragments,
+                                     const std::vector<Uint32>& offsetTable = {}) {
             DcmFileFormat ff;
             if (ff.loadFile(s(pydicom("MR_small_jp2klossless.dcm")).c_str()).bad()) return QString();
             DcmDataset* ds = ff.getDataset();
             auto* seq = new DcmPixelSequence(DCM_PixelSequenceTag);
-            seq->insert(new DcmPixelItem(DCM_PixelItemTag));  // an empty Basic Offset Table
+            auto* table = new DcmPixelItem(DCM_PixelItemTag);  // the Basic Offset Table, empty unless given
+            std::vector<Uint8> tableBytes;
+            for (Uint32 o : offsetTable)
+                for (int b = 0; b < 4; ++b) tableBytes.push_back(Uint8(o >> (8 * b)));
+            if (!tableBytes.empty()) table->putUint8Array(tableBytes.data(), Uint32(tableBytes.size()));
+            seq->insert(table);
             for (const auto& f : fragments) {
                 auto* item = new DcmPixelItem(DCM_PixelItemTag);
                 item->putUint8Array(f.data(), Uint32(f.size()));
@@ -190,6 +196,27 @@ private slots:
         const auto volume = msf::io::loadImage(s(three));
         QCOMPARE(volume.frameCount(), 3);
         for (int f = 0; f < 3; ++f) QCOMPARE(cv::norm(volume.frames[size_t(f)], ref.pixels(), cv::NORM_INF), 0.0);
+        // With a Basic Offset Table (each frame's first fragment, counted from the first fragment's item; items
+        // are padded to an even length), and with one that points nowhere (its frames then found by their
+        // codestreams' start).
+        const auto itemSize = [](const std::vector<Uint8>& f) { return Uint32(8 + ((f.size() + 1) & ~size_t(1))); };
+        const std::vector<Uint32> offsets{0, itemSize(codestream), itemSize(codestream) + itemSize(head) + itemSize(tail)};
+        for (const auto& [name, table] : {std::pair{QString("table.dcm"), offsets}, {QString("bad_table.dcm"), std::vector<Uint32>{0, 3, 5}}}) {
+            const auto tabled = msf::io::loadImage(s(writeFrames(name, 3, {codestream, head, tail, codestream}, table)));
+            QCOMPARE(tabled.frameCount(), 3);
+            for (int f = 0; f < 3; ++f) QCOMPARE(cv::norm(tabled.frames[size_t(f)], ref.pixels(), cv::NORM_INF), 0.0);
+        }
+        // Where the table and the codestream starts disagree (a frame's second fragment that happens to begin
+        // with the bytes of a codestream's start, FF 4F FF 51), the table decides: read by the starts alone, this
+        // is three codestreams for two frames.
+        const std::vector<Uint8> lookalike{0xFF, 0x4F, 0xFF, 0x51, 0, 0, 0, 0};
+        const QString trailing = writeFrames("lookalike.dcm", 2, {codestream, lookalike, codestream},
+                                             {0, itemSize(codestream) + itemSize(lookalike)});
+        const auto byTable = msf::io::loadImage(s(trailing));
+        QCOMPARE(byTable.frameCount(), 2);
+        QCOMPARE(cv::norm(byTable.frames[1], ref.pixels(), cv::NORM_INF), 0.0);
+        const QString noTable = errorOf(writeFrames("lookalike_no_table.dcm", 2, {codestream, lookalike, codestream}));
+        QVERIFY2(noTable.contains("holds 3 codestreams in 3 fragments for 2 frames"), qPrintable(noTable));
         const QString e5 = errorOf(writeFrames("five.dcm", 5, {codestream, head, tail, codestream}));
         QVERIFY2(e5.contains("five.dcm: its JPEG 2000 Pixel Data holds 3 codestreams in 4 fragments for 5 frames"),
                  qPrintable(e5));

@@ -25,31 +25,44 @@ bool startsCodestream(const Bytes& b) {
     return (b.size() >= 4 && std::memcmp(b.data(), soc, 4) == 0) || (b.size() >= 8 && std::memcmp(b.data(), jp2, 8) == 0);
 }
 
-// Each frame's bytes: one fragment per frame, or a frame over several fragments (each frame's first
-// fragment starts a codestream), or a single frame over all of them.
+// Each frame's bytes: where the Basic Offset Table says each frame starts, else one fragment per frame,
+// or a frame over several fragments (each frame's first fragment starts a codestream), or a single frame
+// over all of them.
 std::vector<Bytes> frameCodestreams(const std::string& path, DcmPixelSequence* seq, long frames) {
     std::vector<Bytes> fragments;
-    for (unsigned long i = 1; i < seq->card(); ++i) {  // item 0 is the Basic Offset Table
+    std::vector<Uint32> offsets;  // of each fragment's item, from the first fragment's (as the table counts)
+    Uint32 offset = 0;
+    std::vector<Uint32> table;
+    for (unsigned long i = 0; i < seq->card(); ++i) {
         DcmPixelItem* item = nullptr;
         Uint8* bytes = nullptr;
         if (seq->getItem(item, i).bad() || !item) continue;
         const Uint32 length = item->getLength();
-        if (length == 0) continue;
-        if (item->getUint8Array(bytes).bad() || !bytes) throw IoError(path, "its JPEG 2000 fragment " + std::to_string(i) + " cannot be read");
+        if (length > 0 && (item->getUint8Array(bytes).bad() || !bytes))
+            throw IoError(path, "its JPEG 2000 fragment " + std::to_string(i) + " cannot be read");
+        if (i == 0) {  // the Basic Offset Table: little-endian 32-bit offsets, one per frame, or empty
+            for (Uint32 k = 0; k + 4 <= length; k += 4)
+                table.push_back(Uint32(bytes[k]) | Uint32(bytes[k + 1]) << 8 | Uint32(bytes[k + 2]) << 16 | Uint32(bytes[k + 3]) << 24);
+            continue;
+        }
+        offsets.push_back(offset);
+        offset += 8 + length;  // the item's tag and length, then its bytes
         fragments.emplace_back(bytes, bytes + length);
     }
     if (fragments.empty()) throw IoError(path, "its JPEG 2000 Pixel Data holds no fragment");
+    std::vector<bool> starts(fragments.size(), false);
+    bool fromTable = long(table.size()) == frames && table.front() == 0;
+    for (size_t f = 0; fromTable && f < table.size(); ++f) {
+        const auto at = std::find(offsets.begin(), offsets.end(), table[f]);
+        fromTable = at != offsets.end() && (f == 0 || table[f] > table[f - 1]);
+        if (fromTable) starts[size_t(at - offsets.begin())] = true;
+    }
+    for (size_t k = 0; !fromTable && k < fragments.size(); ++k)
+        starts[k] = k == 0 || (frames > 1 && (long(fragments.size()) == frames || startsCodestream(fragments[k])));
     std::vector<Bytes> out;
-    if (frames == 1 || long(fragments.size()) == frames) {
-        for (Bytes& f : fragments) {
-            if (frames == 1 && !out.empty()) out.front().insert(out.front().end(), f.begin(), f.end());
-            else out.push_back(std::move(f));
-        }
-    } else {
-        for (Bytes& f : fragments) {
-            if (out.empty() || startsCodestream(f)) out.push_back(std::move(f));
-            else out.back().insert(out.back().end(), f.begin(), f.end());
-        }
+    for (size_t k = 0; k < fragments.size(); ++k) {
+        if (starts[k]) out.push_back(std::move(fragments[k]));
+        else out.back().insert(out.back().end(), fragments[k].begin(), fragments[k].end());
     }
     if (long(out.size()) != frames)
         throw IoError(path, "its JPEG 2000 Pixel Data holds " + std::to_string(out.size()) + " codestreams in " +
