@@ -145,6 +145,21 @@ private slots:
         QCOMPARE(cv::norm(colour.pixels(), bgr, cv::NORM_INF), 0.0);
         QVERIFY(cv::norm(cv::mean(bgr) - cv::mean(colour.pixels())) == 0 && bgr.at<cv::Vec3b>(0, 0) != cv::Vec3b());
         QCOMPARE(QString::fromStdString(colour.meta.photometric), QString("YBR_RCT (as RGB)"));
+        // A transfer syntax the DICOM library does not know (HTJ2K is newer than DCMTK 3.6.7): named as such,
+        // not "cannot decode pixel data (Little Endian Explicit ...): Missing attribute" as it was parsed.
+        QTemporaryDir tmp;
+        for (const auto& [uid, said] : {std::pair{"1.2.840.10008.1.2.4.201", " (High-Throughput JPEG 2000, HTJ2K)"},
+                                        {"1.2.840.10008.1.2.4.99", ""}}) {
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(pydicom("MR_small_jp2klossless.dcm")).c_str()).good());
+            QVERIFY(ff.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, uid).good());
+            const QString path = tmp.filePath(QString(uid) + ".dcm");
+            QVERIFY(ff.saveFile(s(path).c_str(), EXS_JPEG2000LosslessOnly, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+                                0, 0, EWM_dontUpdateMeta).good());
+            const QString e = errorOf(path);
+            QVERIFY2(e.contains(QString("%1: unsupported transfer syntax %2%3: not one the DICOM library (DCMTK ").arg(path, uid, said)),
+                     qPrintable(e));
+        }
         // A damaged codestream: an error naming the file and OpenJPEG's reason, never a picture.
         const QString e = errorOf(pydicom("JPEG2000-embedded-sequence-delimiter.dcm"));
         QVERIFY2(e.contains("JPEG2000-embedded-sequence-delimiter.dcm: its JPEG 2000 frame 0 cannot be decoded: "), qPrintable(e));

@@ -485,6 +485,15 @@ Image readDicom(const std::string& path) {
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!hasPixels(ds)) throw IoError(path, "has no pixel data (" + what + "): not an image");
+    // A transfer syntax DCMTK does not know (HTJ2K, newer than DCMTK 3.6.7) was parsed as Little Endian
+    // Explicit and then failed as "cannot decode pixel data (Little Endian Explicit ...): Missing attribute".
+    if (OFString uid; ff.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid).good() && !uid.empty() &&
+                      DcmXfer(uid.c_str()).getXfer() == EXS_Unknown) {
+        const std::string id = uid.c_str();
+        const bool ht = id == "1.2.840.10008.1.2.4.201" || id == "1.2.840.10008.1.2.4.202" || id == "1.2.840.10008.1.2.4.203";
+        throw IoError(path, "unsupported transfer syntax " + id + (ht ? " (High-Throughput JPEG 2000, HTJ2K)" : "") +
+                                ": not one the DICOM library (DCMTK " + OFFIS_DCMTK_VERSION_STRING + ") knows");
+    }
     E_TransferSyntax xfer = ds->getOriginalXfer();
     const DcmXfer xf(xfer);
     const std::string xferText = std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";

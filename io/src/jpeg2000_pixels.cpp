@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "msformer/io/io_error.h"
 
@@ -133,7 +134,11 @@ DecodedImage decodeCodestream(const std::string& path, const Bytes& bytes, long 
     opj_dparameters_t parameters;
     opj_set_default_decoder_parameters(&parameters);
     opj_image_t* raw = nullptr;
-    const bool ok = opj_setup_decoder(codec.get(), &parameters) && opj_read_header(stream.get(), codec.get(), &raw);
+    bool ok = opj_setup_decoder(codec.get(), &parameters);
+    // Code-blocks decoded on every core (a large radiograph's one frame), where OpenJPEG has threads; between
+    // the set-up and the header, as OpenJPEG asks.
+    if (ok && opj_has_thread_support()) opj_codec_set_threads(codec.get(), std::max(1, int(std::thread::hardware_concurrency())));
+    ok = ok && opj_read_header(stream.get(), codec.get(), &raw);
     DecodedImage image(raw);
     if (ok && image) {
         if (image->numcomps < spp)
