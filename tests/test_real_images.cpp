@@ -54,6 +54,46 @@ QString errorOf(const QString& path) {
     return {};
 }
 
+// `base` (a JPEG 2000 file) saved as `to` with its pixels replaced by these fragments (after a Basic Offset
+// Table of these offsets, empty unless given) and its data set edited; with `metaUid`, that transfer syntax
+// UID in its file meta (one DCMTK does not know: HTJ2K). Empty when it cannot be written.
+QString withFragments(const QString& base, const QString& to, const std::vector<std::vector<Uint8>>& fragments,
+                      const std::function<void(DcmDataset*)>& edit, const char* metaUid = nullptr,
+                      const std::vector<Uint32>& offsetTable = {}) {
+    DcmFileFormat ff;
+    if (ff.loadFile(base.toStdString().c_str()).bad()) return {};
+    DcmDataset* ds = ff.getDataset();
+    auto* seq = new DcmPixelSequence(DCM_PixelSequenceTag);
+    auto* table = new DcmPixelItem(DCM_PixelItemTag);
+    std::vector<Uint8> tableBytes;
+    for (Uint32 o : offsetTable)
+        for (int b = 0; b < 4; ++b) tableBytes.push_back(Uint8(o >> (8 * b)));
+    if (!tableBytes.empty()) table->putUint8Array(tableBytes.data(), Uint32(tableBytes.size()));
+    seq->insert(table);
+    for (const auto& f : fragments) {
+        auto* item = new DcmPixelItem(DCM_PixelItemTag);
+        item->putUint8Array(f.data(), Uint32(f.size()));
+        seq->insert(item);
+    }
+    auto* pixels = new DcmPixelData(DCM_PixelData);
+    pixels->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, seq);
+    ds->insert(pixels, true);
+    edit(ds);
+    if (metaUid && ff.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, metaUid).bad()) return {};
+    return ff.saveFile(to.toStdString().c_str(), EXS_JPEG2000LosslessOnly, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+                       0, 0, metaUid ? EWM_dontUpdateMeta : EWM_fileformat)
+                   .good()
+               ? to
+               : QString();
+}
+
+std::vector<Uint8> fileBytes(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    const QByteArray b = f.readAll();
+    return std::vector<Uint8>(b.begin(), b.end());
+}
+
 #define REQUIRE_DATA(path) \
     if (!QFile::exists(path)) QSKIP(qPrintable("test data not fetched (scripts/fetch_test_data.sh): " + path))
 }  // namespace
@@ -145,24 +185,63 @@ private slots:
         QCOMPARE(cv::norm(colour.pixels(), bgr, cv::NORM_INF), 0.0);
         QVERIFY(cv::norm(cv::mean(bgr) - cv::mean(colour.pixels())) == 0 && bgr.at<cv::Vec3b>(0, 0) != cv::Vec3b());
         QCOMPARE(QString::fromStdString(colour.meta.photometric), QString("YBR_RCT (as RGB)"));
-        // A transfer syntax the DICOM library does not know (HTJ2K is newer than DCMTK 3.6.7): named as such,
-        // not "cannot decode pixel data (Little Endian Explicit ...): Missing attribute" as it was parsed.
+        // A transfer syntax the DICOM library does not know: refused by its UID, not as "cannot decode pixel
+        // data (Little Endian Explicit ...): Missing attribute", as DCMTK parsed it.
         QTemporaryDir tmp;
-        for (const auto& [uid, said] : {std::pair{"1.2.840.10008.1.2.4.201", " (High-Throughput JPEG 2000, HTJ2K)"},
-                                        {"1.2.840.10008.1.2.4.99", ""}}) {
-            DcmFileFormat ff;
-            QVERIFY(ff.loadFile(s(pydicom("MR_small_jp2klossless.dcm")).c_str()).good());
-            QVERIFY(ff.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, uid).good());
-            const QString path = tmp.filePath(QString(uid) + ".dcm");
-            QVERIFY(ff.saveFile(s(path).c_str(), EXS_JPEG2000LosslessOnly, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
-                                0, 0, EWM_dontUpdateMeta).good());
-            const QString e = errorOf(path);
-            QVERIFY2(e.contains(QString("%1: unsupported transfer syntax %2%3: not one the DICOM library (DCMTK ").arg(path, uid, said)),
-                     qPrintable(e));
-        }
+        const QString unknown = withFragments(pydicom("MR_small_jp2klossless.dcm"), tmp.filePath("unknown.dcm"),
+                                              {firstCodestream(pydicom("MR_small_jp2klossless.dcm"))}, [](DcmDataset*) {},
+                                              "1.2.840.10008.1.2.4.99");
+        QVERIFY(!unknown.isEmpty());
+        QVERIFY2(errorOf(unknown).contains(unknown + ": unsupported transfer syntax 1.2.840.10008.1.2.4.99: not one the "
+                                                     "DICOM library (DCMTK "),
+                 qPrintable(errorOf(unknown)));
         // A damaged codestream: an error naming the file and OpenJPEG's reason, never a picture.
         const QString e = errorOf(pydicom("JPEG2000-embedded-sequence-delimiter.dcm"));
         QVERIFY2(e.contains("JPEG2000-embedded-sequence-delimiter.dcm: its JPEG 2000 frame 0 cannot be decoded: "), qPrintable(e));
+    }
+    void highThroughputJpeg2000IsDecodedLikeJpeg2000() {
+        // HTJ2K (1.2.840.10008.1.2.4.201-203), newer than DCMTK 3.6.7, which parses such a file as Little Endian
+        // Explicit: its codestreams decoded by OpenJPEG as JPEG 2000's are. The codestreams are OpenJPH's
+        // (ojph_compress -reversible true, tests/data/htj2k/README.md) of a CT-like image stored as HU + 1024
+        // and a 12-bit MR-like one, kept beside them.
+        REQUIRE_DATA(pydicom("MR_small_jp2klossless.dcm"));
+        const QString data = QString(MSFORMER_TEST_FIXTURES) + "/htj2k/";
+        QTemporaryDir tmp;
+        const auto pgm16 = [](const std::vector<Uint8>& bytes) {  // 96 x 80, maxval 4095, big-endian
+            const size_t header = std::string("P5\n96 80\n4095\n").size();
+            cv::Mat m(80, 96, CV_32F, cv::Scalar(-1));
+            if (bytes.size() != header + 96 * 80 * 2) return m;
+            for (int i = 0; i < 96 * 80; ++i) m.at<float>(i / 96, i % 96) = float(bytes[header + 2 * i] << 8 | bytes[header + 2 * i + 1]);
+            return m;
+        };
+        struct Case { const char* name; const char* uid; double intercept; const char* syntax; };
+        for (const Case& c : {Case{"ct_12bit_96x80", "1.2.840.10008.1.2.4.201", -1024,
+                                   "High-Throughput JPEG 2000 (Lossless Only) (1.2.840.10008.1.2.4.201)"},
+                              Case{"mr_12bit_96x80", "1.2.840.10008.1.2.4.203", 0,
+                                   "High-Throughput JPEG 2000 (1.2.840.10008.1.2.4.203)"}}) {
+            const cv::Mat stored = pgm16(fileBytes(data + c.name + ".pgm"));
+            QVERIFY(stored.at<float>(0, 0) >= 0);
+            const QString path = withFragments(
+                pydicom("MR_small_jp2klossless.dcm"), tmp.filePath(QString(c.name) + ".dcm"), {fileBytes(data + c.name + ".j2c")},
+                [&c](DcmDataset* ds) {
+                    ds->putAndInsertUint16(DCM_Rows, 80);
+                    ds->putAndInsertUint16(DCM_Columns, 96);
+                    ds->putAndInsertUint16(DCM_BitsStored, 12);
+                    ds->putAndInsertUint16(DCM_HighBit, 11);
+                    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+                    if (c.intercept != 0) {
+                        ds->putAndInsertString(DCM_Modality, "CT");
+                        ds->putAndInsertString(DCM_RescaleIntercept, "-1024");
+                        ds->putAndInsertString(DCM_RescaleSlope, "1");
+                    }
+                },
+                c.uid);
+            QVERIFY(!path.isEmpty());
+            const auto image = msf::io::loadImage(s(path));
+            QCOMPARE(image.pixels().size(), stored.size());
+            QCOMPARE(cv::norm(image.pixels(), stored + c.intercept, cv::NORM_INF), 0.0);
+            QCOMPARE(QString::fromStdString(image.meta.transferSyntax), QString(c.syntax));
+        }
     }
     void multiFrameJpeg2000SplitsItsFragmentsIntoFrames() {
         // A multi-frame file: one codestream per frame, a frame over several fragments (its first fragment starts
@@ -172,27 +251,9 @@ private slots:
         QTemporaryDir tmp;
         const auto writeFrames = [&](const QString& name, int frames, const std::vector<std::vector<Uint8>>& fragments,
                                      const std::vector<Uint32>& offsetTable = {}) {
-            DcmFileFormat ff;
-            if (ff.loadFile(s(pydicom("MR_small_jp2klossless.dcm")).c_str()).bad()) return QString();
-            DcmDataset* ds = ff.getDataset();
-            auto* seq = new DcmPixelSequence(DCM_PixelSequenceTag);
-            auto* table = new DcmPixelItem(DCM_PixelItemTag);  // the Basic Offset Table, empty unless given
-            std::vector<Uint8> tableBytes;
-            for (Uint32 o : offsetTable)
-                for (int b = 0; b < 4; ++b) tableBytes.push_back(Uint8(o >> (8 * b)));
-            if (!tableBytes.empty()) table->putUint8Array(tableBytes.data(), Uint32(tableBytes.size()));
-            seq->insert(table);
-            for (const auto& f : fragments) {
-                auto* item = new DcmPixelItem(DCM_PixelItemTag);
-                item->putUint8Array(f.data(), Uint32(f.size()));
-                seq->insert(item);
-            }
-            auto* pixels = new DcmPixelData(DCM_PixelData);
-            pixels->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, seq);
-            ds->insert(pixels, true);
-            ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
-            const QString path = tmp.filePath(name);
-            return ff.saveFile(s(path).c_str(), EXS_JPEG2000LosslessOnly).good() ? path : QString();
+            return withFragments(pydicom("MR_small_jp2klossless.dcm"), tmp.filePath(name), fragments, [frames](DcmDataset* ds) {
+                ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(frames).c_str());
+            }, nullptr, offsetTable);
         };
         DcmFileFormat original;
         QVERIFY(original.loadFile(s(pydicom("MR_small_jp2klossless.dcm")).c_str()).good());

@@ -485,18 +485,26 @@ Image readDicom(const std::string& path) {
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!hasPixels(ds)) throw IoError(path, "has no pixel data (" + what + "): not an image");
-    // A transfer syntax DCMTK does not know (HTJ2K, newer than DCMTK 3.6.7) was parsed as Little Endian
-    // Explicit and then failed as "cannot decode pixel data (Little Endian Explicit ...): Missing attribute".
+    // A transfer syntax DCMTK does not know is parsed as Little Endian Explicit: High-Throughput JPEG 2000
+    // (newer than DCMTK 3.6.7; explicit VR little endian, encapsulated) is decoded as JPEG 2000 is, by
+    // OpenJPEG; any other is refused by its UID (it failed as "cannot decode pixel data (Little Endian
+    // Explicit ...): Missing attribute").
+    std::string htj2k;  // the HTJ2K transfer syntax's name, where it is one
     if (OFString uid; ff.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid).good() && !uid.empty() &&
                       DcmXfer(uid.c_str()).getXfer() == EXS_Unknown) {
         const std::string id = uid.c_str();
-        const bool ht = id == "1.2.840.10008.1.2.4.201" || id == "1.2.840.10008.1.2.4.202" || id == "1.2.840.10008.1.2.4.203";
-        throw IoError(path, "unsupported transfer syntax " + id + (ht ? " (High-Throughput JPEG 2000, HTJ2K)" : "") +
-                                ": not one the DICOM library (DCMTK " + OFFIS_DCMTK_VERSION_STRING + ") knows");
+        htj2k = id == "1.2.840.10008.1.2.4.201"   ? "High-Throughput JPEG 2000 (Lossless Only)"
+                : id == "1.2.840.10008.1.2.4.202" ? "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)"
+                : id == "1.2.840.10008.1.2.4.203" ? "High-Throughput JPEG 2000"
+                                                  : "";
+        if (htj2k.empty())
+            throw IoError(path, "unsupported transfer syntax " + id + ": not one the DICOM library (DCMTK " +
+                                    OFFIS_DCMTK_VERSION_STRING + ") knows");
+        htj2k += " (" + id + ")";
     }
     E_TransferSyntax xfer = ds->getOriginalXfer();
     const DcmXfer xf(xfer);
-    const std::string xferText = std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";
+    const std::string xferText = !htj2k.empty() ? htj2k : std::string(xf.getXferName()) + " (" + xf.getXferID() + ")";
     const double rows = num(ds, DCM_Rows, 0, 0), cols = num(ds, DCM_Columns, 0, 0);
     const double frames = std::max(1.0, num(ds, DCM_NumberOfFrames, 0, 1));
     const double spp = std::max(1.0, num(ds, DCM_SamplesPerPixel, 0, 1));
@@ -508,7 +516,7 @@ Image readDicom(const std::string& path) {
     // JPEG 2000, which none of DCMTK's free codecs reads: decoded with OpenJPEG into native pixels first.
     std::vector<std::string> decoderNotes;
     const std::string photometric = str(ds, DCM_PhotometricInterpretation);  // as the file says (YBR_RCT)
-    if (isJpeg2000(xfer)) {
+    if (isJpeg2000(xfer) || !htj2k.empty()) {
         decodeJpeg2000Pixels(path, ds, &decoderNotes);
         xfer = EXS_LittleEndianExplicit;
     }

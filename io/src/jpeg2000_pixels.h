@@ -1,7 +1,8 @@
 #pragma once
-// JPEG 2000 pixel data (transfer syntaxes 1.2.840.10008.1.2.4.90 to .93), which none of DCMTK's free codecs
-// decodes: each frame's codestream is decoded with OpenJPEG and the data set's Pixel Data replaced by the
-// native (uncompressed) pixels, so the reader goes on as for an uncompressed file.
+// JPEG 2000 pixel data (transfer syntaxes 1.2.840.10008.1.2.4.90 to .93, and High-Throughput JPEG 2000,
+// .201 to .203), which none of DCMTK's free codecs decodes: each frame's codestream is decoded with OpenJPEG
+// and the data set's Pixel Data replaced by the native (uncompressed) pixels, so the reader goes on as for an
+// uncompressed file.
 #include <string>
 #include <vector>
 
