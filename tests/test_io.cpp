@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "flood_count.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/dataset_pairs.h"
@@ -908,6 +909,15 @@ private slots:
         ring(cv::Rect(0, 0, 6, 6)).setTo(255);
         ring.at<uchar>(2, 2) = 0;  // a hole in a region touching the image's corner
         QCOMPARE(msf::io::holeCount(ring), 2);
+        // Holes of a noise mask: the zero pixels' 4-connected parts away from the edge, as a plain flood finds
+        // them (border following took minutes on a 12-MP one).
+        cv::Mat noise(120, 160, CV_8U);
+        cv::theRNG().state = 11;
+        cv::randu(noise, 0, 255);
+        noise = noise > 80;
+        const int holes = floodCount(noise, false, 4, true);
+        QVERIFY2(holes > 50, qPrintable(QString::number(holes)));
+        QCOMPARE(msf::io::holeCount(noise), holes);
         QTemporaryDir dir;
         const QString path = dir.filePath("a.json");
         const auto written = msf::io::writeCocoJson(path.toStdString(), ring, "a.png", "lesion", false);

@@ -39,14 +39,11 @@ std::vector<int> rleCounts(const cv::Mat& mask) {
 }
 
 int holeCount(const cv::Mat& mask) {
-    std::vector<std::vector<cv::Point>> contours;
-    std::vector<cv::Vec4i> hierarchy;
-    cv::Mat padded;  // a region touching the image's edge keeps its holes' parents
+    // The background's 4-connected parts (the regions' pixels are 8-connected) but the one around the
+    // image: linear in the pixels (border following took minutes on a noise mask).
+    cv::Mat padded, labels;  // a region touching the image's edge keeps its holes' parents
     cv::copyMakeBorder(mask > 0, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::findContours(padded, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
-    int holes = 0;
-    for (const auto& h : hierarchy) holes += h[3] >= 0;
-    return holes;
+    return cv::connectedComponents(padded == 0, labels, 4, CV_32S) - 2;  // less the label of the regions, the outside
 }
 
 namespace {

@@ -131,12 +131,12 @@ int area(const cv::Mat& mask) { return cv::countNonZero(mask); }
 int regionCount(const cv::Mat& mask) {
     const cv::Rect box = cv::boundingRect(mask);  // of the non-zero pixels: no labelling of the rest
     if (box.empty()) return 0;
-    // Outer borders (Suzuki's border following sees the non-zero pixels 8-connected): with two
-    // levels, a region inside another's hole is an outer border too. 4-5x faster than labelling.
-    std::vector<std::vector<cv::Point>> borders;
-    std::vector<cv::Vec4i> hierarchy;
-    cv::findContours(mask(box), borders, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
-    return static_cast<int>(std::count_if(hierarchy.begin(), hierarchy.end(), [](const cv::Vec4i& h) { return h[3] < 0; }));
+    // 8-connected labelling, linear in the pixels whatever the mask holds. Border following (findContours
+    // with a two-level hierarchy) was 5x faster on a 24-MP photo's mask of a few regions (3 vs 17 ms) but
+    // grows with the square of the borders: 143 s on a 12-MP noise mask (an imported probability map),
+    // which labelling counts in 54 ms. The mask panel counts on the UI thread.
+    cv::Mat labels;
+    return cv::connectedComponents(mask(box) > 0, labels, 8, CV_32S) - 1;
 }
 
 namespace {
