@@ -493,10 +493,7 @@ Image readDicom(const std::string& path) {
     if (OFString uid; ff.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid).good() && !uid.empty() &&
                       DcmXfer(uid.c_str()).getXfer() == EXS_Unknown) {
         const std::string id = uid.c_str();
-        htj2k = id == "1.2.840.10008.1.2.4.201"   ? "High-Throughput JPEG 2000 (Lossless Only)"
-                : id == "1.2.840.10008.1.2.4.202" ? "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)"
-                : id == "1.2.840.10008.1.2.4.203" ? "High-Throughput JPEG 2000"
-                                                  : "";
+        htj2k = highThroughputJpeg2000Name(id);
         if (htj2k.empty())
             throw IoError(path, "unsupported transfer syntax " + id + ": not one the DICOM library (DCMTK " +
                                     OFFIS_DCMTK_VERSION_STRING + ") knows");

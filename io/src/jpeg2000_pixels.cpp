@@ -160,6 +160,13 @@ DecodedImage decodeCodestream(const std::string& path, const Bytes& bytes, long 
 
 }  // namespace
 
+std::string highThroughputJpeg2000Name(const std::string& uid) {
+    if (uid == "1.2.840.10008.1.2.4.201") return "High-Throughput JPEG 2000 (Lossless Only)";
+    if (uid == "1.2.840.10008.1.2.4.202") return "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)";
+    if (uid == "1.2.840.10008.1.2.4.203") return "High-Throughput JPEG 2000";
+    return {};
+}
+
 void decodeJpeg2000Pixels(const std::string& path, DcmDataset* ds, std::vector<std::string>* notes) {
     DcmElement* element = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element) throw IoError(path, "has no Pixel Data");

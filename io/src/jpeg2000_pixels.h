@@ -16,4 +16,7 @@ namespace msf::io {
 // What the reader should tell the user goes to `notes`.
 void decodeJpeg2000Pixels(const std::string& path, DcmDataset* ds, std::vector<std::string>* notes);
 
+// The name of a High-Throughput JPEG 2000 transfer syntax UID (DCMTK 3.6.7 knows none); empty for any other.
+std::string highThroughputJpeg2000Name(const std::string& uid);
+
 }  // namespace msf::io
