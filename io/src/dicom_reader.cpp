@@ -7,7 +7,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -30,6 +29,12 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kMaxPixels = 1u << 28;  // 268 M pixels: larger headers are refused before decoding
+
+// What an error says a file is: DCMTK's name of its SOP class ("CTImageStorage"), else its UID.
+std::string sopClassText(const std::string& uid) {
+    const char* name = dcmFindNameOfUID(uid.c_str(), nullptr);
+    return name ? std::string(name) : uid.empty() ? std::string("no SOP Class UID") : "SOP class " + uid;
+}
 
 std::string str(DcmItem* ds, const DcmTagKey& tag, long pos = 0) {
     OFString v;
@@ -477,11 +482,7 @@ Image readDicom(const std::string& path) {
     DcmDataset* ds = ff.getDataset();
     const std::string sopClass = str(ds, DCM_SOPClassUID);
     const std::string modality = str(ds, DCM_Modality);
-    const char* sopName = dcmFindNameOfUID(sopClass.c_str(), nullptr);
-    const std::string sopText = sopName            ? std::string(sopName)
-                                : sopClass.empty() ? std::string("no SOP Class UID")
-                                                   : "SOP class " + sopClass;
-    const std::string what = sopText + (modality.empty() ? "" : ", modality " + modality);
+    const std::string what = sopClassText(sopClass) + (modality.empty() ? "" : ", modality " + modality);
     if (isSegmentationObject(modality, sopClass))
         throw IoError(path, "is a DICOM Segmentation (" + what + "), not an image to segment");
     if (!hasPixels(ds)) throw IoError(path, "has no pixel data (" + what + "): not an image");
@@ -696,9 +697,8 @@ std::string dicomFilesWithoutImage(const std::string& dir) {
         if (sopClass == UID_MediaStorageDirectoryStorage) continue;  // a DICOMDIR: the index, not a file it lists
         const bool seg = isSegmentationObject(str(ds, DCM_Modality), sopClass);
         if (!seg && hasPixels(ds)) continue;
-        const char* name = dcmFindNameOfUID(sopClass.c_str(), nullptr);
-        ++byClass[(name ? std::string(name) : sopClass.empty() ? "no SOP class" : sopClass) +
-                  (seg ? " (a mask)" : hasPixels(ds) ? "" : name && std::strstr(name, "Image") ? " without pixel data" : "")];
+        const std::string kind = sopClassText(sopClass);
+        ++byClass[kind + (seg ? " (a mask)" : kind.find("Image") != std::string::npos ? " without pixel data" : "")];
         ++n;
     }
     if (n == 0) return {};
