@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "flood_count.h"
+#include "png_bytes.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/dataset_pairs.h"
@@ -175,6 +176,100 @@ private slots:
         // Rotated clockwise: the dark left edge is now the top rows.
         QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 0, 20, 8)))[0] < 60);
         QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 30, 20, 10)))[0] > 150);
+    }
+    void aPngsTransparentPixelsAreReadOverBlack() {
+        // OpenCV's decoder leaves the alpha channel out and shows the colour kept under a transparent pixel: a
+        // mask exported as white on a transparent white background was read as all inside.
+        QTemporaryDir dir;
+        const auto read = [&dir](const std::string& name, const std::string& bytes) {
+            const QString path = dir.filePath(QString::fromStdString(name));
+            touch(path, bytes);
+            return msf::io::loadImage(path.toStdString());
+        };
+        const auto notesOf = [](const msf::io::Image& img) {
+            QString all;
+            for (const auto& n : msf::io::loadNotes(img)) all += QString::fromStdString(n) + "\n";
+            return all;
+        };
+        {
+            cv::Mat rgba(4, 6, CV_8UC4, cv::Scalar(255, 255, 255, 0));     // transparent white
+            rgba(cv::Rect(1, 1, 2, 2)).setTo(cv::Scalar(30, 60, 250, 255));  // an opaque red square
+            rgba.at<cv::Vec4b>(3, 5) = {200, 100, 50, 128};                 // half transparent
+            const std::string path = dir.filePath("rgba.png").toStdString();
+            QVERIFY(cv::imwrite(path, rgba));
+            const auto img = msf::io::loadImage(path);
+            QCOMPARE(img.pixels().type(), CV_8UC3);
+            QCOMPARE(img.pixels().at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 0));
+            QCOMPARE(img.pixels().at<cv::Vec3b>(1, 1), cv::Vec3b(30, 60, 250));
+            QCOMPARE(img.pixels().at<cv::Vec3b>(3, 5), cv::Vec3b(100, 50, 25));  // 200 x 128 / 255 = 100.4
+            QCOMPARE(img.meta.transparentPixels, size_t(20));
+            QVERIFY2(notesOf(img).contains("20 pixels (83%) are transparent or partly so (its alpha channel): "
+                                           "read over black"), qPrintable(notesOf(img)));
+            // The same file as a mask: the square and the half-covered pixel are inside, nothing else.
+            const cv::Mat mask = msf::io::loadMask(path);
+            QCOMPARE(cv::countNonZero(mask), 5);
+            QVERIFY(mask.at<uchar>(1, 2) != 0 && mask.at<uchar>(0, 0) == 0);
+        }
+        {
+            cv::Mat opaque(3, 3, CV_8UC4, cv::Scalar(10, 20, 30, 255));  // alpha everywhere 255: nothing said
+            const std::string path = dir.filePath("opaque.png").toStdString();
+            QVERIFY(cv::imwrite(path, opaque));
+            const auto img = msf::io::loadImage(path);
+            QCOMPARE(img.pixels().at<cv::Vec3b>(2, 2), cv::Vec3b(10, 20, 30));
+            QCOMPARE(img.meta.transparentPixels, size_t(0));
+            QVERIFY(notesOf(img).isEmpty());
+        }
+        {
+            cv::Mat deep(2, 2, CV_16UC4, cv::Scalar(40000, 40000, 40000, 65535));
+            deep.at<cv::Vec4w>(0, 1) = {40000, 20000, 0, 32768};
+            const std::string path = dir.filePath("deep.png").toStdString();
+            QVERIFY(cv::imwrite(path, deep));
+            const auto img = msf::io::loadImage(path);
+            QCOMPARE(img.pixels().type(), CV_16UC3);
+            QCOMPARE(img.pixels().at<cv::Vec3w>(0, 1), cv::Vec3w(20000, 10000, 0));  // x 32768 / 65535
+            QCOMPARE(img.pixels().at<cv::Vec3w>(1, 1), cv::Vec3w(40000, 40000, 40000));
+        }
+        {
+            // Grey with alpha (colour type 4), as GIMP writes a grey layer: two bytes per pixel.
+            const auto img = read("grey_alpha.png", png_bytes::file(3, 2, 8, 4, {std::string("\xff\x00\xff\xff\x80\x00", 6),
+                                                                                std::string("\xc8\xff\xc8\x00\xc8\xff", 6)}));
+            QCOMPARE(img.pixels().channels(), 1);
+            QCOMPARE(int(img.pixels().at<uchar>(0, 0)), 0);
+            QCOMPARE(int(img.pixels().at<uchar>(0, 1)), 255);
+            QCOMPARE(int(img.pixels().at<uchar>(0, 2)), 0);
+            QCOMPARE(int(img.pixels().at<uchar>(1, 0)), 200);
+            QCOMPARE(int(img.pixels().at<uchar>(1, 1)), 0);
+            QCOMPARE(img.meta.transparentPixels, size_t(3));
+        }
+        {
+            // A palette whose entry 0 (white) is transparent (a tRNS chunk), entry 1 opaque.
+            const std::string palette("\xff\xff\xff\x0a\x14\x1e", 6), alpha("\x00", 1);
+            const auto img = read("palette.png", png_bytes::file(2, 2, 8, 3, {std::string("\x00\x01", 2),
+                                                                             std::string("\x01\x00", 2)},
+                                                                {{"PLTE", palette}, {"tRNS", alpha}}));
+            QCOMPARE(img.pixels().at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 0));
+            QCOMPARE(img.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(30, 20, 10));  // BGR of (10, 20, 30)
+            QCOMPARE(img.meta.transparentPixels, size_t(2));
+        }
+        {
+            // With an eXIf chunk saying "rotate 90 degrees clockwise" the decoder turns the colours; the alpha
+            // channel is turned with them. 3 x 2 stored: an opaque grey left column, the rest transparent white.
+            const std::string exif = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
+                                     std::string("\x12\x01\x03\0\x01\0\0\0\x06\0\0\0", 12) + std::string("\0\0\0\0", 4);
+            const std::string opaqueGrey("\x50\x50\x50\xff", 4), clearWhite("\xff\xff\xff\x00", 4);
+            const auto img = read("exif.png", png_bytes::file(3, 2, 8, 6, {opaqueGrey + clearWhite + clearWhite,
+                                                                          opaqueGrey + clearWhite + clearWhite},
+                                                             {{"eXIf", exif}}));
+            QCOMPARE(img.meta.transparentPixels, size_t(4));
+            const cv::Mat& px = img.pixels();
+            QCOMPARE(px.cols, 2);  // turned: 2 x 3
+            QCOMPARE(px.rows, 3);
+            // The opaque left column is now the top row; the transparent white below it is black.
+            QCOMPARE(px.at<cv::Vec3b>(0, 0), cv::Vec3b(80, 80, 80));
+            QCOMPARE(px.at<cv::Vec3b>(0, 1), cv::Vec3b(80, 80, 80));
+            for (int y = 1; y < 3; ++y)
+                for (int x = 0; x < 2; ++x) QCOMPARE(px.at<cv::Vec3b>(y, x), cv::Vec3b(0, 0, 0));
+        }
     }
     void sixteenBitPngKeepsDepthAndNormalises() {
         QTemporaryDir dir;

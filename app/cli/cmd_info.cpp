@@ -34,6 +34,9 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
     if (m.nonFiniteValues > 0)
         out << "non-finite values: " << m.nonFiniteValues << " (NaN or infinite, in all frames), read as "
             << m.nonFiniteReadAs << ", the lowest finite value\n";
+    if (m.transparentPixels > 0)
+        out << "transparency: " << m.transparentPixels
+            << " pixels transparent or partly so (alpha channel), read over black\n";
     if (!m.paddingText.empty())
         out << "pixel padding: " << q(m.paddingText) << ", " << m.paddedPixels
             << " pixels in all frames (outside the scanned area, left out of the automatic window)\n";

@@ -173,16 +173,21 @@ std::vector<std::string> loadNotes(const Image& image) {
     if (m.niftiVolumes > 1)
         notes.push_back("the first of its " + std::to_string(m.niftiVolumes) + " volumes is read");
     if (!m.geometryProblem.empty()) notes.push_back("no geometry: " + m.geometryProblem);
-    if (m.paddedPixels > 0) {
+    // "17,601 pixels (27%)": a count of the frames' pixels with its share.
+    const auto pixelsAndShare = [&image](size_t n) {
         size_t total = 0;
         for (const cv::Mat& f : image.frames) total += f.total();
         std::ostringstream share;
         share.precision(2);
-        share << 100.0 * double(m.paddedPixels) / double(std::max<size_t>(total, 1));
-        notes.push_back(grouped(m.paddedPixels) + (m.paddedPixels == 1 ? " pixel (" : " pixels (") + share.str() +
-                        "%) hold its " + m.paddingText +
+        share << 100.0 * double(n) / double(std::max<size_t>(total, 1));
+        return grouped(n) + (n == 1 ? " pixel (" : " pixels (") + share.str() + "%)";
+    };
+    if (m.paddedPixels > 0)
+        notes.push_back(pixelsAndShare(m.paddedPixels) + " hold its " + m.paddingText +
                         ": outside the scanned area, left out of the automatic window");
-    }
+    if (m.transparentPixels > 0)
+        notes.push_back(pixelsAndShare(m.transparentPixels) + (m.transparentPixels == 1 ? " is" : " are") +
+                        " transparent or partly so (its alpha channel): read over black");
     notes.insert(notes.end(), m.readerNotes.begin(), m.readerNotes.end());
     if (m.nonFiniteValues > 0) {
         std::ostringstream value;

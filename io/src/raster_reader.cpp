@@ -1,4 +1,5 @@
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -6,6 +7,7 @@
 
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
+#include "png_transparency.h"
 
 namespace msf::io {
 
@@ -18,6 +20,8 @@ Image readRaster(const std::string& path) {
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
     cv::Mat pixels;
     std::vector<cv::Mat> pages;
+    size_t transparent = 0;
+    bool transparencyLeftOut = false;
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
                                 "PNG, JPEG, BMP, TIFF, PNM; convert MetaImage or NRRD to NIfTI first)");
@@ -40,6 +44,11 @@ Image readRaster(const std::string& path) {
         } else {
             pages.clear();
             pixels = cv::imread(path, flags);
+            // The decoder leaves a PNG's alpha channel out, showing the colours kept under transparent
+            // pixels: a mask with a transparent background over white read as all inside.
+            const PngTransparency png = pngTransparency(path);
+            if (png.hasAlpha && !pixels.empty()) transparencyLeftOut = !overBlack(pixels, path, png, transparent);
+            if (png.grey && pixels.channels() == 3) cv::cvtColor(pixels, pixels, cv::COLOR_BGR2GRAY);
         }
     } catch (const cv::Exception& e) {
         // OpenCV refuses a header over its size limits with an assertion text ("pixels <=
@@ -54,6 +63,9 @@ Image readRaster(const std::string& path) {
     if (pages.empty()) img.frames = {pixels};
     else img.frames = std::move(pages);
     img.meta.sourcePath = path;
+    img.meta.transparentPixels = transparent;
+    if (transparencyLeftOut)
+        img.meta.readerNotes.push_back("its transparency is left out (the colours under transparent pixels are read)");
     std::string ext = fs::path(path).extension().string();
     for (auto& ch : ext) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     img.meta.format = ext.empty() ? "raster" : ext.substr(1);

@@ -77,6 +77,8 @@ struct ImageMetadata {
     double paddingLow = NAN, paddingHigh = NAN;
     size_t paddedPixels = 0;   // how many pixels of the frames read hold it
     std::string paddingText;   // "Pixel Padding Value -2000 (-3024 after the rescale)"
+    // A PNG's pixels that its alpha channel leaves wholly or partly transparent, read over black.
+    size_t transparentPixels = 0;
     std::vector<std::string> readerNotes;  // other departures from the file as it is written, said on opening
 };
 

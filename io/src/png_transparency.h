@@ -1,0 +1,26 @@
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <string>
+
+namespace msf::io {
+
+// What a PNG's chunks before its pixel data say about transparency and orientation.
+struct PngTransparency {
+    bool hasAlpha = false;  // an alpha channel (colour types 4, 6) or a tRNS chunk (transparent colours)
+    bool exif = false;      // an eXIf chunk, whose orientation the decoder applies
+    bool grey = false;      // colour types 0 and 4 (the decoder gives grey with alpha as three channels)
+};
+
+// Reads the chunk headers of the PNG at `path` up to its first IDAT; all false for a file that is not a PNG.
+PngTransparency pngTransparency(const std::string& path);
+
+// `shown`, the PNG at `path` as decoded without its alpha channel (and turned by its EXIF orientation), with
+// the alpha channel applied over black: a transparent pixel is 0 whatever colour the file keeps under it
+// (a mask exported with a transparent background over white, a cut-out photo). `transparent` is set to the
+// number of pixels not wholly opaque; `shown` is returned as it is when there are none, and also when the
+// alpha channel cannot be lined up with it (`transparent` then stays 0 and false is returned).
+bool overBlack(cv::Mat& shown, const std::string& path, const PngTransparency& png, size_t& transparent);
+
+}  // namespace msf::io
