@@ -59,36 +59,44 @@ bool same(const cv::Mat& a, const cv::Mat& b) {
 }
 }  // namespace
 
-bool overBlack(cv::Mat& shown, const std::string& path, const PngTransparency& png, size_t& transparent) {
+cv::Mat decodedOverBlack(const std::string& path, const PngTransparency& png, int flags, size_t& transparent,
+                         bool& leftOut) {
     transparent = 0;
+    leftOut = false;
     const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
-    // OpenCV gives the alpha channel as a fourth (or, for grey, a second) channel; a grey image's tRNS
-    // colour it does not turn into alpha.
-    if (raw.empty() || (raw.channels() != 2 && raw.channels() != 4) || raw.depth() != shown.depth()) return false;
+    // OpenCV gives the alpha channel as a fourth (grey: a second) channel; a grey image's tRNS colour it does
+    // not turn into alpha.
+    if (raw.channels() != 2 && raw.channels() != 4) {
+        leftOut = !raw.empty();
+        return cv::imread(path, flags);
+    }
     std::vector<cv::Mat> planes;
     cv::split(raw, planes);
     const cv::Mat alpha = planes.back();
     planes.pop_back();
-    cv::Mat colour;
-    cv::merge(planes, colour);
-    if (colour.channels() == 3 && shown.channels() == 1) cv::cvtColor(colour, colour, cv::COLOR_BGR2GRAY);
-    if (colour.channels() == 1 && shown.channels() == 3) cv::cvtColor(colour, colour, cv::COLOR_GRAY2BGR);
-    // `shown` was turned by the file's EXIF orientation, `raw` was not: the turn that lines them up.
+    cv::Mat shown;
+    cv::merge(planes, shown);
     int turn = 0;
-    while (turn < (png.exif ? 8 : 1) && !same(turned(colour, turn), shown)) ++turn;
-    if (turn == (png.exif ? 8 : 1)) return false;
+    if (png.exif) {
+        // The decoder turns the colours by the EXIF orientation when it leaves alpha out, and not otherwise:
+        // the turn that lines the two up.
+        cv::Mat colour = shown;
+        shown = cv::imread(path, flags);
+        if (colour.channels() == 1 && shown.channels() == 3) cv::cvtColor(colour, colour, cv::COLOR_GRAY2BGR);
+        while (turn < 8 && !same(turned(colour, turn), shown)) ++turn;
+        if (turn == 8) {
+            leftOut = true;
+            return shown;
+        }
+    }
     const cv::Mat a = turned(alpha, turn);
-    const double opaque = shown.depth() == CV_16U ? 65535 : 255;
+    const double opaque = a.depth() == CV_16U ? 65535 : 255;
     transparent = a.total() - static_cast<size_t>(cv::countNonZero(a == opaque));
-    if (transparent == 0) return true;
-    cv::Mat weight;
-    a.convertTo(weight, CV_32F, 1.0 / opaque);
-    if (shown.channels() == 3) cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight);
-    cv::Mat values;
-    shown.convertTo(values, CV_32F);
-    cv::multiply(values, weight, values);
-    values.convertTo(shown, shown.depth());  // rounded
-    return true;
+    if (transparent == 0) return shown;
+    cv::Mat weight = a;
+    if (shown.channels() == 3) cv::merge(std::vector<cv::Mat>{a, a, a}, weight);
+    cv::multiply(shown, weight, shown, 1.0 / opaque);  // value x alpha / opaque, rounded
+    return shown;
 }
 
 }  // namespace msf::io

@@ -16,11 +16,12 @@ struct PngTransparency {
 // Reads the chunk headers of the PNG at `path` up to its first IDAT; all false for a file that is not a PNG.
 PngTransparency pngTransparency(const std::string& path);
 
-// `shown`, the PNG at `path` as decoded without its alpha channel (and turned by its EXIF orientation), with
-// the alpha channel applied over black: a transparent pixel is 0 whatever colour the file keeps under it
-// (a mask exported with a transparent background over white, a cut-out photo). `transparent` is set to the
-// number of pixels not wholly opaque; `shown` is returned as it is when there are none, and also when the
-// alpha channel cannot be lined up with it (`transparent` then stays 0 and false is returned).
-bool overBlack(cv::Mat& shown, const std::string& path, const PngTransparency& png, size_t& transparent);
+// The PNG at `path` decoded with its alpha channel applied over black: a transparent pixel is 0 whatever
+// colour the file keeps under it (a mask exported with a transparent background over white, a cut-out photo),
+// grey or BGR, turned by its EXIF orientation as `cv::imread(path, flags)` turns it. `transparent` is set to the
+// number of pixels not wholly opaque; `leftOut` where the alpha channel could not be read or lined up with the
+// colours (these are then returned as `flags` decodes them).
+cv::Mat decodedOverBlack(const std::string& path, const PngTransparency& png, int flags, size_t& transparent,
+                         bool& leftOut);
 
 }  // namespace msf::io

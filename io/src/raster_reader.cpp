@@ -43,11 +43,11 @@ Image readRaster(const std::string& path) {
             pixels = pages.front();
         } else {
             pages.clear();
-            pixels = cv::imread(path, flags);
             // The decoder leaves a PNG's alpha channel out, showing the colours kept under transparent
             // pixels: a mask with a transparent background over white read as all inside.
             const PngTransparency png = pngTransparency(path);
-            if (png.hasAlpha && !pixels.empty()) transparencyLeftOut = !overBlack(pixels, path, png, transparent);
+            pixels = png.hasAlpha ? decodedOverBlack(path, png, flags, transparent, transparencyLeftOut)
+                                  : cv::imread(path, flags);
             if (png.grey && pixels.channels() == 3) cv::cvtColor(pixels, pixels, cv::COLOR_BGR2GRAY);
         }
     } catch (const cv::Exception& e) {
