@@ -391,6 +391,32 @@ private slots:
         const Run label = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.nii.gz"), "--label", "7"});
         QCOMPARE(label.code, 1);
         QVERIFY2(label.err.contains(keys + ": has no label 7 (its labels: "), qPrintable(label.err));
+        {
+            // A label map of two labels (a multi-page TIFF, 1 and 2 side by side on slices 20 and 24): without
+            // --label both are filled as one mask, and said; --label 2 fills label 2 alone.
+            std::vector<cv::Mat> pages;
+            for (int f = 0; f < 62; ++f) pages.push_back(cv::Mat::zeros(128, 128, CV_8U));  // each its own pixels
+            for (int f : {20, 24}) {
+                pages[f](cv::Rect(10, 40, 30, 30 + f - 20)).setTo(1);
+                pages[f](cv::Rect(70, 40, 30, 30)).setTo(2);
+            }
+            const QString labels = dir.filePath("two_labels.tif");
+            QVERIFY(cv::imwritemulti(labels.toStdString(), pages));
+            const Run both = cli({"fill", nii, "--mask", labels, "-o", dir.filePath("both.nii.gz")});
+            QVERIFY2(both.code == 0, qPrintable(both.err));
+            QVERIFY2(both.out.contains("two_labels.tif: note: holds labels 1, 2: filled as one mask, all of them "
+                                       "together (--label N fills one)"),
+                     qPrintable(both.out));
+            const Run first = cli({"fill", nii, "--mask", labels, "-o", dir.filePath("label1.nii.gz"), "--label", "1"});
+            const Run second = cli({"fill", nii, "--mask", labels, "-o", dir.filePath("label2.nii.gz"), "--label", "2"});
+            QVERIFY2(first.code == 0 && second.code == 0 && !second.out.contains("note:"), qPrintable(first.err + second.out + second.err));
+            const auto slice22 = [&](const char* name) {
+                return cv::countNonZero(msf::io::loadMaskFrames(dir.filePath(name).toStdString(), image)[22]);
+            };
+            QCOMPARE(slice22("label2.nii.gz"), 30 * 30);  // the same square on both slices
+            QVERIFY(slice22("label1.nii.gz") > 30 * 30 && slice22("label1.nii.gz") < 30 * 34);  // between 30 and 34 rows
+            QCOMPARE(slice22("both.nii.gz"), slice22("label1.nii.gz") + slice22("label2.nii.gz"));
+        }
         const QString small = dir.filePath("small.nii.gz");  // the right number of slices, smaller ones
         {
             msf::io::Image grid = image;

@@ -59,6 +59,12 @@ int runFill(const QStringList& args) {
             throw msf::io::IoError(imagePath.toStdString(), "has " + counted(image.frameCount(), "frame").toStdString() +
                                                                 ": no slice can lie between two others");
         msf::io::checkMaskLabel(maskPath.toStdString(), label);
+        // Without --label a file of several labels is filled as one mask (every non-zero pixel): say so.
+        if (const auto labels = label > 0 ? std::vector<msf::io::MaskLabel>{} : msf::io::maskLabels(maskPath.toStdString());
+            labels.size() > 1)
+            QTextStream(stdout) << QFileInfo(maskPath).fileName() << ": note: holds labels "
+                                << QString::fromStdString(msf::io::labelsText(labels))
+                                << ": filled as one mask, all of them together (--label N fills one)\n";
         const std::vector<cv::Mat> frames = msf::io::loadMaskFrames(maskPath.toStdString(), image, label);
         std::map<int, cv::Mat> kept;  // the annotated slices (loadMaskFrames has checked their sizes)
         for (int f = 0; f < int(frames.size()); ++f)
