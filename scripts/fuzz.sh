@@ -3,7 +3,7 @@
 # (or only the kinds named after it: scripts/fuzz.sh 600 dicom),
 # seeded from the test files (scripts/fetch_test_data.sh) and generated images.
 # Crashing inputs land in build-fuzz/crashes/<kind>/ (copy them to
-# tests/fuzz-regressions/<kind>/ once fixed: test_fuzz_regressions replays them).
+# the tests once fixed, as a case of the test of what they broke).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-600}"
@@ -18,7 +18,7 @@ mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti"
 find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
 find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
 for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
-cp "$root/packaging/samples/"*.png "$seeds/raster/"
+cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"*.png "$seeds/raster/"  # + PNGs with alpha
 [ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
   cp "$seeds"/synth/images/*.png "$seeds/raster/"
 for kind in $kinds; do

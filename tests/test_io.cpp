@@ -270,6 +270,15 @@ private slots:
             for (int y = 1; y < 3; ++y)
                 for (int x = 0; x < 2; ++x) QCOMPARE(px.at<cv::Vec3b>(y, x), cv::Vec3b(0, 0, 0));
         }
+        {
+            // An RGBA file whose pixel data stops after two of its four rows (found by scripts/fuzz.sh): the
+            // decoder's empty result keeps its four channels, and was split as if it held pixels (a crash).
+            const std::string row(4 * 8, '\x7f');
+            const QString damaged = dir.filePath("damaged.png");
+            touch(damaged, png_bytes::file(4, 4, 16, 6, {row, row}));
+            QVERIFY2(errorOf(damaged.toStdString()).startsWith(damaged + ": cannot decode image"),
+                     qPrintable(errorOf(damaged.toStdString())));
+        }
     }
     void sixteenBitPngKeepsDepthAndNormalises() {
         QTemporaryDir dir;

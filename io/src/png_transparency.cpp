@@ -65,8 +65,8 @@ cv::Mat decodedOverBlack(const std::string& path, const PngTransparency& png, in
     leftOut = false;
     const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
     // OpenCV gives the alpha channel as a fourth (grey: a second) channel; a grey image's tRNS colour it does
-    // not turn into alpha.
-    if (raw.channels() != 2 && raw.channels() != 4) {
+    // not turn into alpha. (A failed decode is empty but may keep its type.)
+    if (raw.empty() || (raw.channels() != 2 && raw.channels() != 4)) {
         leftOut = !raw.empty();
         return cv::imread(path, flags);
     }
