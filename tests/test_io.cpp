@@ -177,9 +177,9 @@ private slots:
         QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 0, 20, 8)))[0] < 60);
         QVERIFY(cv::mean(loaded.pixels()(cv::Rect(0, 30, 20, 10)))[0] > 150);
     }
-    void aPngsTransparentPixelsAreReadOverBlack() {
+    void transparentPixelsAreReadOverBlack() {
         // OpenCV's decoder leaves the alpha channel out and shows the colour kept under a transparent pixel: a
-        // mask exported as white on a transparent white background was read as all inside.
+        // mask exported as white on a transparent white background was read as all inside. PNG first.
         QTemporaryDir dir;
         const auto read = [&dir](const std::string& name, const std::string& bytes) {
             const QString path = dir.filePath(QString::fromStdString(name));
@@ -269,6 +269,43 @@ private slots:
             QCOMPARE(px.at<cv::Vec3b>(0, 1), cv::Vec3b(80, 80, 80));
             for (int y = 1; y < 3; ++y)
                 for (int x = 0; x < 2; ++x) QCOMPARE(px.at<cv::Vec3b>(y, x), cv::Vec3b(0, 0, 0));
+        }
+        {
+            // TIFF and WebP (lossless) with alpha, as OpenCV writes them: the same, over black.
+            cv::Mat rgba(3, 4, CV_8UC4, cv::Scalar(255, 255, 255, 0));
+            rgba(cv::Rect(0, 0, 2, 3)).setTo(cv::Scalar(30, 60, 90, 255));
+            for (const char* name : {"rgba.tif", "rgba.webp"}) {
+                const std::string path = dir.filePath(name).toStdString();
+                QVERIFY(cv::imwrite(path, rgba, {cv::IMWRITE_WEBP_QUALITY, 101}));  // > 100: lossless
+                const auto img = msf::io::loadImage(path);
+                QCOMPARE(img.pixels().at<cv::Vec3b>(1, 1), cv::Vec3b(30, 60, 90));
+                QCOMPARE(img.pixels().at<cv::Vec3b>(1, 3), cv::Vec3b(0, 0, 0));
+                QCOMPARE(img.meta.transparentPixels, size_t(6));
+            }
+            // A TIFF of associated alpha (ExtraSamples 1) stores its colours over black already: kept as they
+            // are. Two RGBA pixels, uncompressed: (200, 100, 50) opaque and (100, 50, 25) half covered.
+            const auto le16 = [](int v) { return std::string{char(v & 0xff), char(v >> 8)}; };
+            const auto le32 = [&le16](int v) { return le16(v & 0xffff) + le16(v >> 16); };
+            const auto entry = [&](int tag, int type, int count, int value) {
+                return le16(tag) + le16(type) + le32(count) + (type == 3 && count == 1 ? le16(value) + le16(0) : le32(value));
+            };
+            const int entries = 10, ifd = 8, bitsAt = ifd + 2 + 12 * entries + 4, pixelsAt = bitsAt + 8;
+            std::string tiff = std::string("II*\0", 4) + le32(ifd) + le16(entries) + entry(256, 3, 1, 2) +
+                               entry(257, 3, 1, 1) + entry(258, 3, 4, bitsAt) + entry(259, 3, 1, 1) +
+                               entry(262, 3, 1, 2) + entry(273, 4, 1, pixelsAt) + entry(277, 3, 1, 4) +
+                               entry(278, 3, 1, 1) + entry(279, 4, 1, 8) + entry(338, 3, 1, 1) + le32(0);
+            tiff += le16(8) + le16(8) + le16(8) + le16(8);
+            tiff += std::string("\xc8\x64\x32\xff\x64\x32\x19\x80", 8);
+            const auto associated = read("associated.tif", tiff);
+            QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 0), cv::Vec3b(50, 100, 200));
+            QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(25, 50, 100));
+            QCOMPARE(associated.meta.transparentPixels, size_t(1));
+            // A stack of pages with alpha: not applied, and said.
+            const std::string stack = dir.filePath("stack.tif").toStdString();
+            QVERIFY(cv::imwritemulti(stack, std::vector<cv::Mat>{rgba, rgba.clone()}));
+            const auto pages = msf::io::loadImage(stack);
+            QCOMPARE(pages.frameCount(), 2);
+            QVERIFY2(notesOf(pages).contains("its transparency is left out"), qPrintable(notesOf(pages)));
         }
         {
             // An RGBA file whose pixel data stops after two of its four rows (found by scripts/fuzz.sh): the

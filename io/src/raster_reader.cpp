@@ -7,7 +7,7 @@
 
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
-#include "png_transparency.h"
+#include "raster_transparency.h"
 
 namespace msf::io {
 
@@ -39,16 +39,17 @@ Image readRaster(const std::string& path) {
                         pages.end());
         }
         // One frame: without IGNORE_ORIENTATION, imread applies the EXIF orientation.
+        // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under
+        // transparent pixels: a mask with a transparent background over white read as all inside.
+        const Transparency t = transparencyOf(path);
         if (pages.size() > 1) {
             pixels = pages.front();
+            transparencyLeftOut = t.hasAlpha;  // a stack's pages: not applied
         } else {
             pages.clear();
-            // The decoder leaves a PNG's alpha channel out, showing the colours kept under transparent
-            // pixels: a mask with a transparent background over white read as all inside.
-            const PngTransparency png = pngTransparency(path);
-            pixels = png.hasAlpha ? decodedOverBlack(path, png, flags, transparent, transparencyLeftOut)
-                                  : cv::imread(path, flags);
-            if (png.grey && pixels.channels() == 3) cv::cvtColor(pixels, pixels, cv::COLOR_BGR2GRAY);
+            pixels = t.hasAlpha ? decodedOverBlack(path, t, flags, transparent, transparencyLeftOut)
+                                : cv::imread(path, flags);
+            if (t.grey && pixels.channels() == 3) cv::cvtColor(pixels, pixels, cv::COLOR_BGR2GRAY);
         }
     } catch (const cv::Exception& e) {
         // OpenCV refuses a header over its size limits with an assertion text ("pixels <=

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <string>
+
+namespace msf::io {
+
+// What a PNG's chunks before its pixel data, a TIFF's first directory or a WebP's header say about
+// transparency and orientation.
+struct Transparency {
+    bool hasAlpha = false;       // an alpha channel (PNG: colour types 4, 6, or a tRNS chunk of transparent colours)
+    bool premultiplied = false;  // TIFF associated alpha: the colours are stored already over black
+    bool turned = false;         // an orientation the decoder may apply (PNG eXIf, TIFF Orientation, WebP EXIF)
+    bool grey = false;           // grey samples (the decoder gives grey with alpha as three channels)
+};
+
+// Reads the headers of the PNG, TIFF or WebP file at `path`; all false for other files.
+Transparency transparencyOf(const std::string& path);
+
+// The file at `path` decoded with its alpha channel applied over black: a transparent pixel is 0 whatever
+// colour the file keeps under it (a mask exported with a transparent background over white, a cut-out photo),
+// grey or BGR, turned by its orientation as `cv::imread(path, flags)` turns it. `transparent` is set to the
+// number of pixels not wholly opaque; `leftOut` where the alpha channel could not be read or lined up with the
+// colours (these are then returned as `flags` decodes them).
+cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int flags, size_t& transparent,
+                         bool& leftOut);
+
+}  // namespace msf::io
