@@ -18,7 +18,7 @@ mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti"
 find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
 find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
 for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
-cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"*.png "$seeds/raster/"  # + PNGs with alpha
+cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"* "$seeds/raster/"  # + PNG, TIFF, WebP with alpha
 [ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
   cp "$seeds"/synth/images/*.png "$seeds/raster/"
 for kind in $kinds; do
