@@ -522,11 +522,17 @@ private slots:
         QVERIFY(QFile::copy(dir.filePath("set/images/lesion_0.png"), batch + "/lesion_0.png"));
         QVERIFY(cv::imwrite((batch + "/lung_0.JPG").toStdString(),
                             cv::imread(dir.filePath("set/images/lung_0.png").toStdString())));
+        // WebP and PNM, which OpenCV reads, are images of a batch too (they were skipped as non-image files).
+        const cv::Mat lesion1 = cv::imread(dir.filePath("set/images/lesion_0.png").toStdString());
+        QVERIFY(cv::imwrite((batch + "/lesion_1.webp").toStdString(), lesion1, {cv::IMWRITE_WEBP_QUALITY, 101}));
+        cv::Mat grey;
+        cv::cvtColor(lesion1, grey, cv::COLOR_BGR2GRAY);
+        QVERIFY(cv::imwrite((batch + "/lesion_grey.pgm").toStdString(), grey));
         std::ofstream((batch + "/notes.txt").toStdString()) << "not an image";
         Run r = cli(QStringList{"segment", batch, "-o", out} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains(batch + ": skipped 1 non-image file, e.g. notes.txt"), qPrintable(r.err));
-        for (auto stem : {"lesion_0", "lung_0"})
+        for (auto stem : {"lesion_0", "lung_0", "lesion_1", "lesion_grey"})
             QVERIFY2(QFile::exists(QString("%1/%2_msformer_mask.png").arg(out, stem)),
                      qPrintable(QDir(out).entryList().join(", ")));
         QVERIFY(QFile::copy(dir.filePath("set/images/lesion_0.png"), batch + "/lung_0.png"));
@@ -534,7 +540,7 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(batch + "/lung_0.png: its outputs would have the same names as those of " + batch +
                                 "/lung_0.JPG"), qPrintable(r.err));
-        QCOMPARE(r.out.count(": 96x96, 3 channels"), 2);  // lesion_0 and lung_0.JPG, not the clash
+        QCOMPARE(r.out.count(": 96x96, 3 channels"), 3);  // lesion_0, lung_0.JPG and lesion_1.webp, not the clash
         const QString empty = dir.filePath("empty");
         QVERIFY(QDir().mkpath(empty));
         r = cli(QStringList{"segment", empty, "-o", out} + fast);
@@ -543,9 +549,9 @@ private slots:
         // `info` (and the app) on such a folder: not a DICOM series, but what it holds and what opens it.
         r = cli({"info", batch});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.out.contains(batch + ": no DICOM image files in this folder, but 3 other image files (lesion_0.png, "
-                                "lung_0.JPG, lung_0.png): open one of them, or segment them all with msformer segment " +
-                                batch),
+        QVERIFY2(r.out.contains(batch + ": no DICOM image files in this folder, but 5 other image files (lesion_0.png, "
+                                "lesion_1.webp, lesion_grey.pgm, ...): open one of them, or segment them all with "
+                                "msformer segment " + batch),
                  qPrintable(r.out));
     }
     void aFolderOfDicomFilesWithoutImagesSaysWhatTheyHold() {

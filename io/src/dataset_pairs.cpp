@@ -38,7 +38,8 @@ std::string lowerCase(std::string s) {
 }  // namespace
 
 std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::string>* notImages) {
-    static const std::set<std::string> rasterExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
+    static const std::set<std::string> rasterExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp",
+                                                              ".pgm", ".ppm", ".pnm", ".pbm"};
     std::vector<std::string> images;
     for (const auto& f : listFiles(dir)) {
         if (isNiftiInput(f.string()) || rasterExtensions.count(lowerCase(f.extension().string())))

@@ -24,7 +24,7 @@ Image readRaster(const std::string& path) {
     bool transparencyLeftOut = false;
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
-                                "PNG, JPEG, BMP, TIFF, PNM; convert MetaImage or NRRD to NIfTI first)");
+                                "PNG, JPEG, BMP, TIFF, WebP, PNM; convert MetaImage or NRRD to NIfTI first)");
         // ANYDEPTH keeps 16 bit.
         constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
         // A multi-page TIFF (a stack, a cine, a series of views) is read as frames, each page decoded

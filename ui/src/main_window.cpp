@@ -233,7 +233,7 @@ MainWindow::~MainWindow() = default;
 namespace {
 // What the loaders read, as an open dialog's filter (images and reference masks alike).
 constexpr const char* kReadableFiles =
-    "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.png *.jpg *.jpeg *.bmp *.tif *.tiff";
+    "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.ppm *.pnm";
 QString allFilesFilter() { return MainWindow::tr("All files, e.g. DICOM files without an extension (*)"); }
 }  // namespace
 
