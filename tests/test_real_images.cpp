@@ -243,6 +243,54 @@ private slots:
             QCOMPARE(QString::fromStdString(image.meta.transferSyntax), QString(c.syntax));
         }
     }
+    void dicomTextsAreReadInTheirCharacterSet() {
+        // pydicom's character set files with pixel data (David Clunie's examples): their Patient's Names as
+        // pydicom's own tests decode them (test_charset.py), read from the file's Specific Character Set into
+        // UTF-8. chrH31's kanji (ISO 2022 IR 87), which DCMTK's conversion refuses, by the C library's iconv.
+        const QString charsets = dataDir() + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/charset_files/";
+        REQUIRE_DATA(charsets + "chrGerm.dcm");
+        const std::vector<std::pair<const char*, const char*>> names = {
+            {"chrArab", "قباني^لنزار"}, {"chrFren", "Buc^Jérôme"}, {"chrGerm", "Äneas^Rüdiger"},
+            {"chrGreek", "Διονυσιος"}, {"chrH31", "Yamada^Tarou=山田^太郎=やまだ^たろう"},
+            {"chrHbrw", "שרון^דבורה"},
+            {"chrI2", "Hong^Gildong=洪^吉洞=홍^길동"}, {"chrRuss", "Люкceмбypг"},
+            // with the empty third component group these two store (pydicom's PN value drops it)
+            {"chrX1", "Wang^XiaoDong=王^小東="}, {"chrX2", "Wang^XiaoDong=王^小东="}};
+        for (const auto& [file, name] : names)
+            QCOMPARE(QString::fromStdString(msf::io::loadImage(s(charsets + file + ".dcm")).meta.patientName),
+                     QString::fromUtf8(name));
+        // chrH32 mixes half-width katakana (ISO 2022 IR 13) into its kanji, which no conversion here knows: its
+        // texts stay as stored (and a sidecar writes their bytes that are not UTF-8 as U+FFFD).
+        QVERIFY(msf::io::loadImage(s(charsets + "chrH32.dcm")).meta.patientName.find("\x1b$B") != std::string::npos);
+        // Latin-1 texts, declared (ISO_IR 100) and not (as old exports write them; read as Latin-1, as pydicom
+        // does): the series description the series chooser lists and the window name the sidecar records. The
+        // undeclared one showed U+FFFD, and its sidecar failed the export ("invalid UTF-8 byte").
+        QTemporaryDir dir;
+        for (const char* charset : {"ISO_IR 100", ""}) {
+            const QString copy = dir.filePath(QString("latin1_%1.dcm").arg(*charset ? "declared" : "undeclared"));
+            QVERIFY(!editedCopy(pydicom("MR_small.dcm"), copy, [charset](DcmDataset* ds) {
+                         ds->putAndInsertString(DCM_SpecificCharacterSet, charset);
+                         ds->putAndInsertString(DCM_SeriesDescription, "Sch\xe4" "del nativ");
+                         ds->putAndInsertString(DCM_WindowCenter, "600");
+                         ds->putAndInsertString(DCM_WindowWidth, "1200");
+                         ds->putAndInsertString(DCM_WindowCenterWidthExplanation, "Gro\xdf" "hirn");
+                     }).empty());
+            const auto img = msf::io::loadImage(s(copy));
+            QCOMPARE(QString::fromStdString(img.meta.window.name), QString::fromUtf8("Großhirn"));
+            QCOMPARE(QString::fromStdString(img.meta.seriesDescription), QString::fromUtf8("Schädel nativ"));
+            const QString sidecar = copy + ".provenance.json";
+            msf::io::Provenance prov;
+            prov.method = "kmeans";
+            msf::io::writeProvenanceJson(s(sidecar), img, prov, {}, false);
+            QFile f(sidecar);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            QCOMPARE(QJsonDocument::fromJson(f.readAll()).object()["window"].toObject()["name"].toString(),
+                     QString::fromUtf8("Großhirn"));
+        }
+        const auto series = msf::io::listDicomSeries(s(dir.path()));
+        QCOMPARE(series.size(), size_t(1));  // both copies are of one series
+        QCOMPARE(QString::fromStdString(series.front().description), QString::fromUtf8("Schädel nativ"));
+    }
     void multiFrameJpeg2000SplitsItsFragmentsIntoFrames() {
         // A multi-frame file: one codestream per frame, a frame over several fragments (its first fragment starts
         // the codestream), and a fragment count that fits no frame count is refused.

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 void writeJson(const std::string& path, const json& j, bool overwrite) {
-    const std::string text = j.dump(2) + "\n";
+    // A text that is not UTF-8 (a file path of other bytes, a DICOM text of a character set the reader could
+    // not convert) is written with U+FFFD in place of its bad bytes: it failed the whole export.
+    const std::string text = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
     writeFileAtomic(path, {text.begin(), text.end()}, overwrite);
 }
 }  // namespace

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "dicom_text.h"
 #include "jpeg2000_pixels.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_seg.h"
@@ -120,6 +121,7 @@ bool readHeader(const std::string& path, DicomHeader* h) {
     if (ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).bad()) return false;
     DcmDataset* ds = ff.getDataset();
     if (!hasPixels(ds)) return false;
+    textsToUtf8(*ds);  // the series description
     // A SEG exported beside its images does not make the folder a second series.
     if (isSegmentationObject(str(ds, DCM_Modality), str(ds, DCM_SOPClassUID))) return false;
     h->path = path;
@@ -480,6 +482,7 @@ Image readDicom(const std::string& path) {
     const OFCondition st = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
     if (st.bad()) throw IoError(path, std::string("not a readable DICOM file: ") + st.text());
     DcmDataset* ds = ff.getDataset();
+    textsToUtf8(*ds);
     const std::string sopClass = str(ds, DCM_SOPClassUID);
     const std::string modality = str(ds, DCM_Modality);
     const std::string what = sopClassText(sopClass) + (modality.empty() ? "" : ", modality " + modality);

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "dicom_text.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
 
@@ -264,6 +265,7 @@ LoadedSeg loadSeg(const std::string& path) {
     DcmFileFormat file;
     OFCondition c = file.loadFile(path.c_str());
     DcmSegmentation* raw = nullptr;
+    if (c.good()) textsToUtf8(*file.getDataset());  // its segment labels
     if (c.good()) c = DcmSegmentation::loadDataset(*file.getDataset(), raw);
     LoadedSeg s{std::unique_ptr<DcmSegmentation>(raw)};
     if (c.bad() || !s.seg) {

@@ -1,0 +1,67 @@
+#include "dicom_text.h"
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcelem.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcstack.h>
+
+#include <iconv.h>
+
+#include <string>
+
+namespace msf::io {
+
+namespace {
+// Japanese kanji and kana by code extension (ISO 2022 IR 87, IR 159: JIS X 0208 and 0212 after their escape
+// sequences, back to ASCII before each delimiter) is the C library's ISO-2022-JP-2, which DCMTK does not map
+// it to ("not supported by the utilized character set conversion library"): converted here, text by text.
+// Half-width katakana (ISO 2022 IR 13, in the upper half of the bytes) has no such encoding and is left out.
+bool japaneseToUtf8(DcmItem& ds) {
+    iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP-2");
+    if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+    bool all = true;
+    DcmStack stack;
+    while (ds.nextObject(stack, OFTrue).good()) {
+        DcmObject* object = stack.top();
+        const DcmEVR vr = object->ident();
+        if (vr != EVR_PN && vr != EVR_LO && vr != EVR_SH && vr != EVR_ST && vr != EVR_LT && vr != EVR_UT &&
+            vr != EVR_UC)
+            continue;
+        auto* element = static_cast<DcmElement*>(object);
+        OFString value;
+        if (element->getOFStringArray(value).bad() || value.empty()) continue;
+        std::string in(value.c_str(), value.length()), out(4 * in.size() + 16, '\0');
+        char* from = in.data();
+        char* to = out.data();
+        size_t left = in.size(), room = out.size();
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);  // the initial (ASCII) state for each text
+        if (iconv(cd, &from, &left, &to, &room) == static_cast<size_t>(-1) ||
+            iconv(cd, nullptr, nullptr, &to, &room) == static_cast<size_t>(-1)) {
+            all = false;
+            continue;
+        }
+        out.resize(out.size() - room);
+        element->putOFStringArray(OFString(out.c_str(), out.size()));
+    }
+    iconv_close(cd);
+    if (all) ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+    return all;
+}
+}  // namespace
+
+void textsToUtf8(DcmItem& ds) {
+    OFString charset;
+    ds.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
+    if (charset == "ISO_IR 192") return;  // UTF-8 already
+    // The default repertoire (none named, or ISO_IR 6) is ASCII, which Latin-1 leaves as it is.
+    const OFString from = charset.empty() || charset == "ISO_IR 6" ? OFString("ISO_IR 100") : charset;
+    // Debian's DCMTK converts through the C library's iconv, which takes no flags (leaving out or
+    // transliterating what it cannot map): a text it cannot convert stays as stored.
+    if (ds.convertCharacterSet(from, "ISO_IR 192", 0, OFTrue).good()) return;
+    const std::string named = charset.c_str();
+    if ((named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos) &&
+        named.find("IR 13") == std::string::npos)
+        japaneseToUtf8(ds);
+}
+
+}  // namespace msf::io
