@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "msformer/io/image_loader.h"
@@ -18,6 +19,10 @@ Image readRaster(const std::string& path) {
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not an image file");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    // OpenCV hands a file with DICOM's magic to GDCM, which aborts the process on some damaged ones (an
+    // assertion, found by fuzzing this reader): DICOM is DCMTK's to read (loadImage sends it there).
+    if (char magic[4]; std::ifstream(path, std::ios::binary).seekg(128).read(magic, 4) && std::string(magic, 4) == "DICM")
+        throw IoError(path, "is a DICOM file (\"DICM\" at byte 128), not a raster image: read it as DICOM");
     cv::Mat pixels;
     std::vector<cv::Mat> pages;
     size_t transparent = 0;
