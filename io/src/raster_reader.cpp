@@ -43,7 +43,6 @@ Image readRaster(const std::string& path) {
                                        }),
                         pages.end());
         }
-        // One frame: without IGNORE_ORIENTATION, imread applies the EXIF orientation.
         // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under
         // transparent pixels: a mask with a transparent background over white read as all inside.
         const Transparency t = transparencyOf(path);
@@ -51,6 +50,7 @@ Image readRaster(const std::string& path) {
             pixels = pages.front();
             transparencyLeftOut = t.hasAlpha;  // a stack's pages: not applied
         } else {
+            // One frame: without IGNORE_ORIENTATION, imread applies the EXIF orientation.
             pages.clear();
             pixels = t.hasAlpha ? decodedOverBlack(path, t, flags, transparent, transparencyLeftOut)
                                 : cv::imread(path, flags);
