@@ -300,12 +300,20 @@ private slots:
             QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 0), cv::Vec3b(50, 100, 200));
             QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(25, 50, 100));
             QCOMPARE(associated.meta.transparentPixels, size_t(1));
-            // A stack of pages with alpha: not applied, and said.
+            // A stack of pages with alpha: each page over black (the second page's transparent half on the
+            // other side), counted over both.
             const std::string stack = dir.filePath("stack.tif").toStdString();
-            QVERIFY(cv::imwritemulti(stack, std::vector<cv::Mat>{rgba, rgba.clone()}));
+            cv::Mat flipped;
+            cv::flip(rgba, flipped, 1);
+            QVERIFY(cv::imwritemulti(stack, std::vector<cv::Mat>{rgba, flipped}));
             const auto pages = msf::io::loadImage(stack);
             QCOMPARE(pages.frameCount(), 2);
-            QVERIFY2(notesOf(pages).contains("its transparency is left out"), qPrintable(notesOf(pages)));
+            QCOMPARE(pages.frames[0].at<cv::Vec3b>(1, 3), cv::Vec3b(0, 0, 0));
+            QCOMPARE(pages.frames[0].at<cv::Vec3b>(1, 0), cv::Vec3b(30, 60, 90));
+            QCOMPARE(pages.frames[1].at<cv::Vec3b>(1, 0), cv::Vec3b(0, 0, 0));
+            QCOMPARE(pages.frames[1].at<cv::Vec3b>(1, 3), cv::Vec3b(30, 60, 90));
+            QCOMPARE(pages.meta.transparentPixels, size_t(12));
+            QVERIFY2(notesOf(pages).contains("12 pixels (50%) are transparent"), qPrintable(notesOf(pages)));
         }
         {
             // A file with DICOM's magic given to the raster reader (as the raster fuzzer does) is refused before

@@ -1,7 +1,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -32,23 +31,34 @@ Image readRaster(const std::string& path) {
                                 "PNG, JPEG, BMP, TIFF, WebP, PNM; convert MetaImage or NRRD to NIfTI first)");
         // ANYDEPTH keeps 16 bit.
         constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
-        // A multi-page TIFF (a stack, a cine, a series of views) is read as frames, each page decoded
-        // once: all its pages of the first page's size and type (a scanner's reduced-size preview page
-        // is not a frame).
-        if (cv::imcount(path, flags) > 1 && cv::imreadmulti(path, pages, flags) && !pages.empty()) {
-            const cv::Mat first = pages.front();
-            pages.erase(std::remove_if(pages.begin(), pages.end(),
-                                       [&first](const cv::Mat& m) {
-                                           return m.size() != first.size() || m.type() != first.type();
-                                       }),
-                        pages.end());
-        }
         // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under
         // transparent pixels: a mask with a transparent background over white read as all inside.
         const Transparency t = transparencyOf(path);
+        // A multi-page TIFF (a stack, a cine, a series of views) is read as frames, each page decoded
+        // once (twice with alpha): all its pages of the first page's size and type (a scanner's
+        // reduced-size preview page is not a frame).
+        if (cv::imcount(path, flags) > 1 && cv::imreadmulti(path, pages, flags) && !pages.empty()) {
+            std::vector<cv::Mat> raw;  // with their alpha channels
+            if (t.hasAlpha && !(cv::imreadmulti(path, raw, cv::IMREAD_UNCHANGED) && raw.size() == pages.size())) {
+                raw.clear();
+                transparencyLeftOut = true;
+            }
+            std::vector<cv::Mat> frames;
+            Transparency eachPage = t;
+            eachPage.turned = true;  // each page's own orientation: the turn is found page by page
+            for (size_t i = 0; i < pages.size(); ++i) {
+                if (pages[i].size() != pages.front().size() || pages[i].type() != pages.front().type()) continue;
+                size_t n = 0;
+                bool leftOut = false;
+                frames.push_back(raw.empty() ? pages[i] : overBlack(raw[i], pages[i], eachPage, n, leftOut));
+                if (t.grey && frames.back().channels() == 3) cv::cvtColor(frames.back(), frames.back(), cv::COLOR_BGR2GRAY);
+                transparent += n;
+                transparencyLeftOut = transparencyLeftOut || leftOut;
+            }
+            pages = std::move(frames);
+        }
         if (pages.size() > 1) {
             pixels = pages.front();
-            transparencyLeftOut = t.hasAlpha;  // a stack's pages: not applied
         } else {
             // One frame: without IGNORE_ORIENTATION, imread applies the EXIF orientation.
             pages.clear();

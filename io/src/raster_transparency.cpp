@@ -120,29 +120,26 @@ bool same(const cv::Mat& a, const cv::Mat& b) {
 }
 }  // namespace
 
-cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int flags, size_t& transparent,
-                         bool& leftOut) {
+cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size_t& transparent, bool& leftOut) {
     transparent = 0;
     leftOut = false;
-    const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
     // OpenCV gives the alpha channel as a fourth (grey: a second) channel; a grey image's tRNS colour it does
     // not turn into alpha. (A failed decode is empty but may keep its type.)
     if (raw.empty() || (raw.channels() != 2 && raw.channels() != 4)) {
         leftOut = !raw.empty();
-        return cv::imread(path, flags);
+        return shown;
     }
     std::vector<cv::Mat> planes;
     cv::split(raw, planes);
     const cv::Mat alpha = planes.back();
     planes.pop_back();
-    cv::Mat shown;
-    cv::merge(planes, shown);
+    cv::Mat colour;
+    cv::merge(planes, colour);
+    if (shown.empty()) shown = colour;
     int turn = 0;
     if (t.turned) {
-        // The decoder turns the colours by the EXIF orientation when it leaves alpha out, and not otherwise:
+        // The decoder turns the colours by the file's orientation when it leaves alpha out, and not otherwise:
         // the turn that lines the two up.
-        cv::Mat colour = shown;
-        shown = cv::imread(path, flags);
         if (colour.channels() == 1 && shown.channels() == 3) cv::cvtColor(colour, colour, cv::COLOR_GRAY2BGR);
         while (turn < 8 && !same(turned(colour, turn), shown)) ++turn;
         if (turn == 8) {
@@ -154,7 +151,7 @@ cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int fla
     const int depth = a.depth();
     if (depth != CV_8U && depth != CV_16U && depth != CV_32F && depth != CV_64F) {  // a signed integer TIFF
         leftOut = true;
-        return t.turned ? shown : cv::imread(path, flags);
+        return shown;
     }
     const double opaque = depth == CV_8U ? 255 : depth == CV_16U ? 65535 : 1.0;
     transparent = a.total() - static_cast<size_t>(cv::countNonZero(a == opaque));
@@ -163,6 +160,15 @@ cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int fla
     if (shown.channels() == 3) cv::merge(std::vector<cv::Mat>{a, a, a}, weight);
     cv::multiply(shown, weight, shown, 1.0 / opaque);  // value x alpha / opaque, rounded
     return shown;
+}
+
+cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int flags, size_t& transparent,
+                         bool& leftOut) {
+    const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+    const bool withAlpha = !raw.empty() && (raw.channels() == 2 || raw.channels() == 4);
+    // Without a turn the colours are the raw decode's: no second decode.
+    const cv::Mat shown = t.turned || !withAlpha ? cv::imread(path, flags) : cv::Mat();
+    return overBlack(raw, shown, t, transparent, leftOut);
 }
 
 }  // namespace msf::io

@@ -23,6 +23,9 @@ Transparency transparencyOf(const std::string& path);
 // grey or BGR, turned by its orientation as `cv::imread(path, flags)` turns it. `transparent` is set to the
 // number of pixels not wholly opaque; `leftOut` where the alpha channel could not be read or lined up with the
 // colours (these are then returned as `flags` decodes them).
+// The same for an image already decoded both ways: `raw` with its alpha channel (cv::IMREAD_UNCHANGED), `shown`
+// without it (and turned by the file's orientation, where `t.turned`; empty: `raw`'s colours).
+cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size_t& transparent, bool& leftOut);
 cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int flags, size_t& transparent,
                          bool& leftOut);
 
