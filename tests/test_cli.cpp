@@ -554,6 +554,33 @@ private slots:
                                 "msformer segment " + batch),
                  qPrintable(r.out));
     }
+    void latin1DicomTextsAreShownAndExported() {
+        // An MR whose window name and series description are Latin-1 (declared as ISO_IR 100): `info` shows them
+        // in UTF-8, and the export, whose sidecar records the window, is written (it failed: "[json.exception.
+        // type_error.316] invalid UTF-8 byte", and removed what it had written).
+        const QString mr = QString(MSFORMER_TEST_DATA) +
+                           "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small.dcm";
+        if (!QFile::exists(mr)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString latin = dir.filePath("latin1_mr.dcm"), out = dir.filePath("out_latin1");
+        QVERIFY(!editedCopy(mr.toStdString(), latin.toStdString(), [](DcmDataset* ds) {
+                     ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100");
+                     ds->putAndInsertString(DCM_SeriesDescription, "Sch\xe4" "del nativ");
+                     ds->putAndInsertString(DCM_WindowCenter, "600");
+                     ds->putAndInsertString(DCM_WindowWidth, "1200");
+                     ds->putAndInsertString(DCM_WindowCenterWidthExplanation, "Gro\xdf" "hirn");
+                 }).empty());
+        Run r = cli({"info", latin});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QString::fromUtf8("series description: Schädel nativ\n")) &&
+                     r.out.contains(QString::fromUtf8("default window: Großhirn center 600 width 1200")),
+                 qPrintable(r.out));
+        r = cli(QStringList{"segment", latin, "-o", out, "--export", "seg"} + fast);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile sidecar(out + "/latin1_mr_msformer_provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(sidecar.readAll()).object()["window"].toObject()["name"].toString(),
+                 QString::fromUtf8("Großhirn"));
+    }
     void aFolderOfDicomFilesWithoutImagesSaysWhatTheyHold() {
         // A folder of DICOM objects that are no images (a CT stripped of its pixels, a SEG beside it) said
         // "no image files in this folder (... DICOM)" as if it held no DICOM file at all.
@@ -572,7 +599,7 @@ private slots:
                              "1 SegmentationStorage (a mask)";
         r = cli(QStringList{"segment", folder, "-o", out} + fast);
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains(folder + ": no image files in this folder (PNG, JPEG, BMP, TIFF, NIfTI or DICOM), " + what),
+        QVERIFY2(r.err.contains(folder + ": no image files in this folder (PNG, JPEG, BMP, TIFF, WebP, PNM, NIfTI or DICOM), " + what),
                  qPrintable(r.err));
         r = cli({"info", folder});
         QCOMPARE(r.code, 1);

@@ -67,6 +67,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         const auto pos = msf::io::currentFramePosition(img);
         out << "position of the current frame (LPS, mm): " << pos[0] << ", " << pos[1] << ", " << pos[2] << "\n";
     }
+    if (!m.seriesDescription.empty()) out << "series description: " << q(m.seriesDescription) << "\n";
     if (!m.studyInstanceUid.empty())
         out << "study UID: " << q(m.studyInstanceUid) << "\nseries UID: " << q(m.seriesInstanceUid)
             << "\nSOP instance UID (current frame): " << q(msf::io::currentSopInstanceUid(img)) << "\nframe of reference UID: "
