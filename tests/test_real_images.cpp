@@ -290,6 +290,34 @@ private slots:
         const auto series = msf::io::listDicomSeries(s(dir.path()));
         QCOMPARE(series.size(), size_t(1));  // both copies are of one series
         QCOMPARE(QString::fromStdString(series.front().description), QString::fromUtf8("Schädel nativ"));
+
+        // A SEG of a source whose Latin-1 name is undeclared (Specific Character Set empty, or absent) copies
+        // the name's bytes and declares them ISO_IR 100: DCMTK refused to save it ("Invalid character").
+        for (const bool absent : {false, true}) {
+            const QString source = dir.filePath(absent ? "no_charset.dcm" : "empty_charset.dcm");
+            QVERIFY(!editedCopy(pydicom("CT_small.dcm"), source, [absent](DcmDataset* ds) {
+                         if (absent) delete ds->remove(DCM_SpecificCharacterSet);
+                         else ds->putAndInsertString(DCM_SpecificCharacterSet, "");
+                         ds->putAndInsertString(DCM_PatientName, "M\xfcller^J\xfcrgen");
+                     }).empty());
+            const auto ct = msf::io::loadImage(s(source));
+            QCOMPARE(QString::fromStdString(ct.meta.patientName), QString::fromUtf8("Müller^Jürgen"));
+            const QString seg = source + ".seg.dcm";
+            cv::Mat mask = cv::Mat::zeros(ct.pixels().size(), CV_8U);
+            mask(cv::Rect(10, 10, 20, 20)).setTo(255);
+            msf::io::writeDicomSeg(s(seg), mask, ct, {}, false);
+            DcmFileFormat written;
+            QVERIFY(written.loadFile(s(seg).c_str()).good());
+            OFString charset, name;
+            written.getDataset()->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
+            written.getDataset()->findAndGetOFString(DCM_PatientName, name);
+            QCOMPARE(QString(charset.c_str()), QString("ISO_IR 100"));
+            QCOMPARE(std::string(name.c_str()), std::string("M\xfcller^J\xfcrgen"));
+            if (!QStandardPaths::findExecutable("dciodvfy").isEmpty()) {
+                const QStringList errors = dciodvfyReport(s(seg)).split('\n').filter("Error");
+                QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
+            }
+        }
     }
     void multiFrameJpeg2000SplitsItsFragmentsIntoFrames() {
         // A multi-frame file: one codestream per frame, a frame over several fragments (its first fragment starts

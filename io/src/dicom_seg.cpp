@@ -140,10 +140,25 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
     if (!sourceFile.empty()) {
         check(seg->importFromSourceImage(sourceFile.c_str()), path, "reading patient/study from " + sourceFile);
         modernizeDates(*seg);
+        // A source naming no character set whose texts (a name, a description) go beyond ASCII, as old
+        // exports write Latin-1: its texts, copied as they are, are declared Latin-1, as the reader takes them
+        // (DCMTK refused to save the SEG: "Invalid character").
+        OFString first, second;
+        seg->getSOPCommon().getSpecificCharacterSet(first, 0);
+        seg->getSOPCommon().getSpecificCharacterSet(second, 1);
+        if (first.empty() && second.empty()) {
+            DcmFileFormat header;
+            if (header.loadFile(sourceFile.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect).good() &&
+                hasTextBeyondAscii(*header.getDataset()))
+                seg->getSOPCommon().setSpecificCharacterSet("ISO_IR 100");
+        }
         if (!placed) seg->getFrameOfReference().setFrameOfReferenceUID("", OFFalse);
     } else {
         seg->getPatient().setPatientID(m.patientId.c_str());
         seg->getPatient().setPatientName(m.patientName.c_str());
+        // The reader gives texts in UTF-8.
+        if (std::any_of(m.patientName.begin(), m.patientName.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+            seg->getSOPCommon().setSpecificCharacterSet("ISO_IR 192");
         seg->getStudy().setStudyInstanceUID(m.studyInstanceUid.c_str());
         seg->getStudy().setStudyID(m.studyId.c_str());
         if (placed) seg->getFrameOfReference().setFrameOfReferenceUID(m.frameOfReferenceUid.c_str());

@@ -12,6 +12,10 @@
 namespace msf::io {
 
 namespace {
+bool isText(DcmEVR vr) {
+    return vr == EVR_PN || vr == EVR_LO || vr == EVR_SH || vr == EVR_ST || vr == EVR_LT || vr == EVR_UT || vr == EVR_UC;
+}
+
 // Japanese kanji and kana by code extension (ISO 2022 IR 87, IR 159: JIS X 0208 and 0212 after their escape
 // sequences, back to ASCII before each delimiter) is the C library's ISO-2022-JP-2, which DCMTK does not map
 // it to ("not supported by the utilized character set conversion library"): converted here, text by text.
@@ -23,10 +27,7 @@ bool japaneseToUtf8(DcmItem& ds) {
     DcmStack stack;
     while (ds.nextObject(stack, OFTrue).good()) {
         DcmObject* object = stack.top();
-        const DcmEVR vr = object->ident();
-        if (vr != EVR_PN && vr != EVR_LO && vr != EVR_SH && vr != EVR_ST && vr != EVR_LT && vr != EVR_UT &&
-            vr != EVR_UC)
-            continue;
+        if (!isText(object->ident())) continue;
         auto* element = static_cast<DcmElement*>(object);
         OFString value;
         if (element->getOFStringArray(value).bad() || value.empty()) continue;
@@ -62,6 +63,18 @@ void textsToUtf8(DcmItem& ds) {
     if ((named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos) &&
         named.find("IR 13") == std::string::npos)
         japaneseToUtf8(ds);
+}
+
+bool hasTextBeyondAscii(DcmItem& ds) {
+    DcmStack stack;
+    while (ds.nextObject(stack, OFTrue).good()) {
+        if (!isText(stack.top()->ident())) continue;
+        OFString value;
+        if (static_cast<DcmElement*>(stack.top())->getOFStringArray(value).bad()) continue;
+        for (size_t i = 0; i < value.length(); ++i)
+            if (static_cast<unsigned char>(value[i]) >= 0x80) return true;
+    }
+    return false;
 }
 
 }  // namespace msf::io

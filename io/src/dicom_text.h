@@ -10,4 +10,8 @@ namespace msf::io {
 // not know, bytes that are not of the one named), the texts stay as stored.
 void textsToUtf8(DcmItem& ds);
 
+// Whether any text of `ds` holds a byte beyond ASCII (which, without a Specific Character Set, a DICOM writer
+// refuses as "Invalid character").
+bool hasTextBeyondAscii(DcmItem& ds);
+
 }  // namespace msf::io
