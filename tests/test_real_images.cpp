@@ -287,6 +287,23 @@ private slots:
             QCOMPARE(QJsonDocument::fromJson(f.readAll()).object()["window"].toObject()["name"].toString(),
                      QString::fromUtf8("Großhirn"));
         }
+        // Terms that are not DICOM's, as vendors write them: the one meant, else Latin-1 (as pydicom), and said.
+        for (const auto& [term, note] : std::vector<std::pair<const char*, const char*>>{
+                 {"ISO-8859-1", "is not a DICOM term: read as ISO_IR 100"},
+                 {"ISO_IR100", "is not a DICOM term: read as ISO_IR 100"},
+                 {"ISO_IR 999", "is not one the reader knows: its texts read as Latin-1"}}) {
+            const QString copy = dir.filePath("misnamed.dcm.tmp");
+            QVERIFY(!editedCopy(pydicom("MR_small.dcm"), copy, [term = term](DcmDataset* ds) {
+                         ds->putAndInsertString(DCM_SpecificCharacterSet, term);
+                         ds->putAndInsertString(DCM_SeriesDescription, "Sch\xe4" "del nativ");
+                     }).empty());
+            const auto img = msf::io::loadImage(s(copy));
+            QCOMPARE(QString::fromStdString(img.meta.seriesDescription), QString::fromUtf8("Schädel nativ"));
+            const auto notes = msf::io::loadNotes(img);
+            QVERIFY2(notes.size() == 1 && notes[0] == "its Specific Character Set \"" + std::string(term) + "\" " + note,
+                     notes.empty() ? "no note" : notes[0].c_str());
+            QVERIFY(QFile::remove(copy));
+        }
         const auto series = msf::io::listDicomSeries(s(dir.path()));
         QCOMPARE(series.size(), size_t(1));  // both copies are of one series
         QCOMPARE(QString::fromStdString(series.front().description), QString::fromUtf8("Schädel nativ"));

@@ -482,7 +482,7 @@ Image readDicom(const std::string& path) {
     const OFCondition st = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
     if (st.bad()) throw IoError(path, std::string("not a readable DICOM file: ") + st.text());
     DcmDataset* ds = ff.getDataset();
-    textsToUtf8(*ds);
+    const std::string charsetNote = textsToUtf8(*ds);
     const std::string sopClass = str(ds, DCM_SOPClassUID);
     const std::string modality = str(ds, DCM_Modality);
     const std::string what = sopClassText(sopClass) + (modality.empty() ? "" : ", modality " + modality);
@@ -533,6 +533,7 @@ Image readDicom(const std::string& path) {
     }
     Image img;
     auto& m = img.meta;
+    if (!charsetNote.empty()) m.readerNotes.push_back(charsetNote);
     m.sourcePath = path;
     m.format = "DICOM";
     m.modality = modality;

@@ -3,10 +3,14 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcelem.h>
 #include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcspchrs.h>
 #include <dcmtk/dcmdata/dcstack.h>
 
 #include <iconv.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
 #include <string>
 
 namespace msf::io {
@@ -50,19 +54,58 @@ bool japaneseToUtf8(DcmItem& ds) {
 }
 }  // namespace
 
-void textsToUtf8(DcmItem& ds) {
-    OFString charset;
-    ds.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
-    if (charset == "ISO_IR 192") return;  // UTF-8 already
-    // The default repertoire (none named, or ISO_IR 6) is ASCII, which Latin-1 leaves as it is.
-    const OFString from = charset.empty() || charset == "ISO_IR 6" ? OFString("ISO_IR 100") : charset;
+namespace {
+// Converts every text of `ds` from `from` to UTF-8; false, with nothing converted, where the conversion does not
+// know `from`.
+bool converted(DcmItem& ds, const OFString& from) {
+    DcmSpecificCharacterSet converter;
+    if (converter.selectCharacterSet(from, "ISO_IR 192").bad()) return false;
     // Debian's DCMTK converts through the C library's iconv, which takes no flags (leaving out or
     // transliterating what it cannot map): a text it cannot convert stays as stored.
-    if (ds.convertCharacterSet(from, "ISO_IR 192", 0, OFTrue).good()) return;
+    if (ds.convertCharacterSet(converter).good()) ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+    return true;
+}
+
+// The DICOM term meant by a Specific Character Set that is not one ("ISO-8859-1", "ISO_IR100", "UTF-8"), as
+// vendors write them; empty when there is none.
+OFString correctedCharset(const std::string& named) {
+    std::string key;  // upper case, without spaces, dashes and underscores
+    for (char c : named)
+        if (c != ' ' && c != '-' && c != '_') key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (key == "UTF8") return "ISO_IR 192";
+    if (key == "LATIN1") return "ISO_IR 100";
+    static const std::map<std::string, std::string> iso8859 = {
+        {"1", "100"}, {"2", "101"}, {"3", "109"}, {"4", "110"}, {"5", "144"}, {"6", "127"},
+        {"7", "126"}, {"8", "138"}, {"9", "148"}, {"11", "166"}, {"15", "203"}};
+    if (key.rfind("ISO8859", 0) == 0)
+        if (const auto it = iso8859.find(key.substr(7)); it != iso8859.end()) return ("ISO_IR " + it->second).c_str();
+    if (key.rfind("ISOIR", 0) == 0 && key.size() > 5 && std::all_of(key.begin() + 5, key.end(), ::isdigit))
+        return ("ISO_IR " + key.substr(5)).c_str();
+    return "";
+}
+}  // namespace
+
+std::string textsToUtf8(DcmItem& ds) {
+    OFString charset;
+    ds.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
+    if (charset == "ISO_IR 192") return {};  // UTF-8 already
+    // The default repertoire (none named, or ISO_IR 6) is ASCII, which Latin-1 leaves as it is.
+    if (converted(ds, charset.empty() || charset == "ISO_IR 6" ? OFString("ISO_IR 100") : charset)) return {};
     const std::string named = charset.c_str();
-    if ((named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos) &&
-        named.find("IR 13") == std::string::npos)
-        japaneseToUtf8(ds);
+    if (named.find('\\') != std::string::npos) {  // code extensions
+        if ((named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos) &&
+            named.find("IR 13") == std::string::npos)
+            japaneseToUtf8(ds);
+        return {};
+    }
+    // A term that is not DICOM's: the one it means, else Latin-1 (as pydicom reads it). Said where a text
+    // depends on it.
+    if (!hasTextBeyondAscii(ds)) return {};
+    const OFString meant = correctedCharset(named);
+    if (!meant.empty() && converted(ds, meant))
+        return "its Specific Character Set \"" + named + "\" is not a DICOM term: read as " + meant.c_str();
+    converted(ds, "ISO_IR 100");
+    return "its Specific Character Set \"" + named + "\" is not one the reader knows: its texts read as Latin-1";
 }
 
 bool hasTextBeyondAscii(DcmItem& ds) {

@@ -1,5 +1,7 @@
 #pragma once
 // DICOM texts as the rest of the program takes them: UTF-8.
+#include <string>
+
 class DcmItem;
 
 namespace msf::io {
@@ -7,8 +9,10 @@ namespace msf::io {
 // Converts the texts of `ds` (names, descriptions, explanations, labels: PN, LO, SH, ST, LT, UT, UC), in
 // place, from its Specific Character Set to UTF-8 (Latin-1 where it names none, as old exports write accented
 // names without declaring them and as pydicom reads them). Where the conversion fails (a character set it does
-// not know, bytes that are not of the one named), the texts stay as stored.
-void textsToUtf8(DcmItem& ds);
+// not know, bytes that are not of the one named), the texts stay as stored. A single character set named by a
+// term that is not DICOM's ("ISO-8859-1", "ISO_IR100") is read as the term it means, else as Latin-1, and the
+// returned note says so (empty otherwise).
+std::string textsToUtf8(DcmItem& ds);
 
 // Whether any text of `ds` holds a byte beyond ASCII (which, without a Specific Character Set, a DICOM writer
 // refuses as "Invalid character").
