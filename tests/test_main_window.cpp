@@ -2591,6 +2591,13 @@ private slots:
         QVERIFY(facts);
         QVERIFY2(facts->text().endsWith(", 1 reader note"), qPrintable(facts->text()));
         QCOMPARE(facts->toolTip(), QString("80 values are NaN or infinite, read as 10 (the lowest finite value)"));
+        // A cut-out photo with a transparent background: said, and shown over black.
+        cv::Mat cutout(40, 40, CV_8UC4, cv::Scalar(255, 255, 255, 0));
+        cutout(cv::Rect(10, 10, 20, 20)).setTo(cv::Scalar(40, 80, 160, 255));
+        QVERIFY(openWritten(w, dir.filePath("cutout.png"), cutout));
+        QVERIFY2(w.statusBar()->currentMessage().contains(
+                     "cutout.png: 1,200 pixels (75%) are transparent or partly so (its alpha channel): read over black"),
+                 qPrintable(w.statusBar()->currentMessage()));
         QVERIFY(openWritten(w, dir.filePath("finite.tif"), cv::Mat(40, 40, CV_32F, cv::Scalar(7))));
         QVERIFY2(w.statusBar()->currentMessage().endsWith("Loaded " + dir.filePath("finite.tif")),
                  qPrintable(w.statusBar()->currentMessage()));
