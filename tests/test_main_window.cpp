@@ -2415,7 +2415,12 @@ private slots:
         const QString study = dir.filePath("two_series");
         QVERIFY(QDir().mkpath(study));
         QVERIFY(QFile::copy(files + "CT_small.dcm", study + "/CT_small.dcm"));
-        QVERIFY(QFile::copy(files + "MR_small.dcm", study + "/MR_small.dcm"));
+        // The MR's description in Latin-1 (ISO_IR 100): offered as text, not as "Sch\ufffddel".
+        QVERIFY(!editedCopy((files + "MR_small.dcm").toStdString(), (study + "/MR_small.dcm").toStdString(),
+                            [](DcmDataset* ds) {
+                                ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100");
+                                ds->putAndInsertString(DCM_SeriesDescription, "Sch\xe4" "del nativ");
+                            }).empty());
         MainWindow w;
         QStringList offered;
         QString question;
@@ -2436,6 +2441,8 @@ private slots:
             QVERIFY2(QRegularExpression("^(CT|MR) series 1: .+, 1 file \\(UID [0-9.]+\\)$").match(item).hasMatch(),
                      qPrintable(item));
         QCOMPARE(w.image().meta.modality, std::string("MR"));
+        QVERIFY2(offered.filter("MR series 1: ").join("").contains(QString::fromUtf8("Schädel nativ, 1 file")),
+                 qPrintable(offered.join(" | ")));
     }
 
     void removeIslandsSuggestsASizeForTheImage() {
