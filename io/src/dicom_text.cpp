@@ -52,9 +52,7 @@ bool japaneseToUtf8(DcmItem& ds) {
     if (all) ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
     return all;
 }
-}  // namespace
 
-namespace {
 // Converts every text of `ds` from `from` to UTF-8; false, with nothing converted, where the conversion does not
 // know `from`.
 bool converted(DcmItem& ds, const OFString& from) {
@@ -92,12 +90,12 @@ std::string textsToUtf8(DcmItem& ds) {
     // The default repertoire (none named, or ISO_IR 6) is ASCII, which Latin-1 leaves as it is.
     if (converted(ds, charset.empty() || charset == "ISO_IR 6" ? OFString("ISO_IR 100") : charset)) return {};
     const std::string named = charset.c_str();
-    if (named.find('\\') != std::string::npos) {  // code extensions
-        if ((named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos) &&
-            named.find("IR 13") == std::string::npos)
-            japaneseToUtf8(ds);
+    const bool japanese = named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos;
+    if (japanese && named.find("IR 13") == std::string::npos) {
+        japaneseToUtf8(ds);
         return {};
     }
+    if (japanese || named.find('\\') != std::string::npos) return {};  // code extensions: as stored
     // A term that is not DICOM's: the one it means, else Latin-1 (as pydicom reads it). Said where a text
     // depends on it.
     if (!hasTextBeyondAscii(ds)) return {};
