@@ -252,6 +252,20 @@ private slots:
             QCOMPARE(img.meta.transparentPixels, size_t(2));
         }
         {
+            // Grey PNGs whose tRNS names one transparent grey (8-bit: 255; 1-bit: 1, which the decoder gives as
+            // 255), for which the decoder gives no alpha channel at all.
+            const auto grey8 = read("grey_trns.png", png_bytes::file(3, 1, 8, 0, {std::string("\xff\x10\xff", 3)},
+                                                                    {{"tRNS", std::string("\x00\xff", 2)}}));
+            QCOMPARE(grey8.pixels().channels(), 1);
+            QCOMPARE(int(grey8.pixels().at<uchar>(0, 0)), 0);
+            QCOMPARE(int(grey8.pixels().at<uchar>(0, 1)), 16);
+            QCOMPARE(grey8.meta.transparentPixels, size_t(2));
+            const auto grey1 = read("bits_trns.png", png_bytes::file(4, 1, 1, 0, {std::string("\xa0", 1)},  // 1 0 1 0
+                                                                    {{"tRNS", std::string("\x00\x01", 2)}}));
+            QCOMPARE(cv::countNonZero(grey1.pixels()), 0);
+            QCOMPARE(grey1.meta.transparentPixels, size_t(2));
+        }
+        {
             // With an eXIf chunk saying "rotate 90 degrees clockwise" the decoder turns the colours; the alpha
             // channel is turned with them. 3 x 2 stored: an opaque grey left column, the rest transparent white.
             const std::string exif = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +

@@ -18,6 +18,7 @@ uint32_t bigEndian(const unsigned char* b) { return uint32_t(b[0]) << 24 | uint3
 // where present, come before the first IDAT.
 Transparency pngTransparency(std::ifstream& in) {
     Transparency t;
+    int colourType = -1, bitDepth = 8;
     for (int chunk = 0; chunk < 100000; ++chunk) {
         unsigned char head[8];
         if (!in.read(reinterpret_cast<char*>(head), 8)) break;
@@ -27,12 +28,21 @@ Transparency pngTransparency(std::ifstream& in) {
         if (type == "IHDR" && skip >= 13) {
             unsigned char ihdr[13];
             if (!in.read(reinterpret_cast<char*>(ihdr), 13)) break;
-            const int colourType = ihdr[9];
+            bitDepth = ihdr[8];
+            colourType = ihdr[9];
             t.hasAlpha = t.hasAlpha || colourType == 4 || colourType == 6;
             t.grey = colourType == 0 || colourType == 4;
             skip -= 13;
         }
         t.hasAlpha = t.hasAlpha || type == "tRNS";
+        if (type == "tRNS" && colourType == 0 && skip >= 2 && bitDepth >= 1 && bitDepth <= 16) {
+            // One grey value, of the image's bit depth; the decoder spreads 1-4-bit values over 0..255.
+            unsigned char key[2];
+            if (!in.read(reinterpret_cast<char*>(key), 2)) break;
+            const int value = key[0] << 8 | key[1];
+            t.greyKey = bitDepth < 8 ? value * 255 / ((1 << bitDepth) - 1) : value;
+            skip -= 2;
+        }
         t.turned = t.turned || type == "eXIf";
         if (!in.seekg(std::streamoff(skip) + 4, std::ios::cur)) break;
     }
@@ -123,8 +133,8 @@ bool same(const cv::Mat& a, const cv::Mat& b) {
 cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size_t& transparent, bool& leftOut) {
     transparent = 0;
     leftOut = false;
-    // OpenCV gives the alpha channel as a fourth (grey: a second) channel; a grey image's tRNS colour it does
-    // not turn into alpha. (A failed decode is empty but may keep its type.)
+    // OpenCV gives the alpha channel as a fourth (grey: a second) channel. (A failed decode is empty but may
+    // keep its type.)
     if (raw.empty() || (raw.channels() != 2 && raw.channels() != 4)) {
         leftOut = !raw.empty();
         return shown;
@@ -164,6 +174,17 @@ cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size
 
 cv::Mat decodedOverBlack(const std::string& path, const Transparency& t, int flags, size_t& transparent,
                          bool& leftOut) {
+    if (t.greyKey >= 0) {  // a grey PNG's one transparent value, which the decoder gives no alpha for
+        cv::Mat shown = cv::imread(path, flags);
+        transparent = 0;
+        leftOut = false;
+        if (shown.channels() == 1 && !shown.empty()) {
+            const cv::Mat key = shown == t.greyKey;
+            transparent = static_cast<size_t>(cv::countNonZero(key));
+            shown.setTo(0, key);
+        }
+        return shown;
+    }
     const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
     const bool withAlpha = !raw.empty() && (raw.channels() == 2 || raw.channels() == 4);
     // Without a turn the colours are the raw decode's: no second decode.

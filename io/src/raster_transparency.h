@@ -13,6 +13,7 @@ struct Transparency {
     bool premultiplied = false;  // TIFF associated alpha: the colours are stored already over black
     bool turned = false;         // an orientation the decoder may apply (PNG eXIf, TIFF Orientation, WebP EXIF)
     bool grey = false;           // grey samples (the decoder gives grey with alpha as three channels)
+    int greyKey = -1;            // a grey PNG's tRNS value (the one transparent grey), as the decoder gives it
 };
 
 // Reads the headers of the PNG, TIFF or WebP file at `path`; all false for other files.
