@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -442,18 +443,18 @@ void readUltrasoundCalibration(DcmItem* ds, ImageMetadata& m) {
 
 }  // namespace
 
+bool hasDicomMagic(const std::string& path) {
+    char magic[4];
+    return std::ifstream(path, std::ios::binary).seekg(128).read(magic, 4) && std::string(magic, 4) == "DICM";
+}
+
 bool looksLikeDicom(const std::string& path) {
     std::string ext = fs::path(path).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
     if (ext == ".dcm" || ext == ".dicom") return true;
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return false;
+    if (hasDicomMagic(path)) return true;
     unsigned char start[4] = {};
-    char magic[4] = {};
-    const bool begun = std::fread(start, 1, 4, f) == 4;
-    const bool ok = std::fseek(f, 128, SEEK_SET) == 0 && std::fread(magic, 1, 4, f) == 4;
-    std::fclose(f);
-    if (ok && std::string(magic, 4) == "DICM") return true;
+    const bool begun = static_cast<bool>(std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(start), 4));
     // A data set without the preamble and file meta (old ACR-NEMA style files, some archives' and CDs' exports):
     // it begins with a tag of group 0002 or 0008, little endian (02 00 or 08 00 then a small element number),
     // which no raster format begins with (PNG 89 50, JPEG FF D8, BMP 42 4D, TIFF 49 49 / 4D 4D, PNM 50).

@@ -2,9 +2,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "raster_transparency.h"
@@ -20,7 +20,7 @@ Image readRaster(const std::string& path) {
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
     // OpenCV hands a file with DICOM's magic to GDCM, which aborts the process on some damaged ones (an
     // assertion, found by fuzzing this reader): DICOM is DCMTK's to read (loadImage sends it there).
-    if (char magic[4]; std::ifstream(path, std::ios::binary).seekg(128).read(magic, 4) && std::string(magic, 4) == "DICM")
+    if (hasDicomMagic(path))
         throw IoError(path, "is a DICOM file (\"DICM\" at byte 128), not a raster image: read it as DICOM");
     cv::Mat pixels;
     std::vector<cv::Mat> pages;

@@ -34,6 +34,8 @@ std::string dicomFilesWithoutImage(const std::string& dir);
 // series without either is an error that lists them.
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {});
 
+// "DICM" after the 128-byte preamble: a DICOM file (Part 10), whatever its name.
+bool hasDicomMagic(const std::string& path);
 // .dcm/.dicom extension, the "DICM" preamble magic, or a data set stored without preamble and file meta
 // (its first tag of group 0002 or 0008).
 bool looksLikeDicom(const std::string& path);
