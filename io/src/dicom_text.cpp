@@ -16,8 +16,19 @@
 namespace msf::io {
 
 namespace {
-bool isText(DcmEVR vr) {
-    return vr == EVR_PN || vr == EVR_LO || vr == EVR_SH || vr == EVR_ST || vr == EVR_LT || vr == EVR_UT || vr == EVR_UC;
+// Calls `f(element, value)` for every text element of `ds` (those Specific Character Set applies to: PN, LO,
+// SH, ST, LT, UT, UC), sequence items included, until it returns false.
+template <class F>
+void forEachText(DcmItem& ds, F f) {
+    DcmStack stack;
+    while (ds.nextObject(stack, OFTrue).good()) {
+        const DcmEVR vr = stack.top()->ident();
+        if (vr != EVR_PN && vr != EVR_LO && vr != EVR_SH && vr != EVR_ST && vr != EVR_LT && vr != EVR_UT && vr != EVR_UC)
+            continue;
+        auto* element = static_cast<DcmElement*>(stack.top());
+        OFString value;
+        if (element->getOFStringArray(value).good() && !f(*element, value)) return;
+    }
 }
 
 // Japanese kanji and kana by code extension (ISO 2022 IR 87, IR 159: JIS X 0208 and 0212 after their escape
@@ -28,13 +39,8 @@ bool japaneseToUtf8(DcmItem& ds) {
     iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP-2");
     if (cd == reinterpret_cast<iconv_t>(-1)) return false;
     bool all = true;
-    DcmStack stack;
-    while (ds.nextObject(stack, OFTrue).good()) {
-        DcmObject* object = stack.top();
-        if (!isText(object->ident())) continue;
-        auto* element = static_cast<DcmElement*>(object);
-        OFString value;
-        if (element->getOFStringArray(value).bad() || value.empty()) continue;
+    forEachText(ds, [&](DcmElement& element, const OFString& value) {
+        if (value.empty()) return true;
         std::string in(value.c_str(), value.length()), out(4 * in.size() + 16, '\0');
         char* from = in.data();
         char* to = out.data();
@@ -43,11 +49,12 @@ bool japaneseToUtf8(DcmItem& ds) {
         if (iconv(cd, &from, &left, &to, &room) == static_cast<size_t>(-1) ||
             iconv(cd, nullptr, nullptr, &to, &room) == static_cast<size_t>(-1)) {
             all = false;
-            continue;
+            return true;
         }
         out.resize(out.size() - room);
-        element->putOFStringArray(OFString(out.c_str(), out.size()));
-    }
+        element.putOFStringArray(OFString(out.c_str(), out.size()));
+        return true;
+    });
     iconv_close(cd);
     if (all) ds.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
     return all;
@@ -107,15 +114,12 @@ std::string textsToUtf8(DcmItem& ds) {
 }
 
 bool hasTextBeyondAscii(DcmItem& ds) {
-    DcmStack stack;
-    while (ds.nextObject(stack, OFTrue).good()) {
-        if (!isText(stack.top()->ident())) continue;
-        OFString value;
-        if (static_cast<DcmElement*>(stack.top())->getOFStringArray(value).bad()) continue;
-        for (size_t i = 0; i < value.length(); ++i)
-            if (static_cast<unsigned char>(value[i]) >= 0x80) return true;
-    }
-    return false;
+    bool beyond = false;
+    forEachText(ds, [&beyond](DcmElement&, const OFString& value) {
+        beyond = std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        return !beyond;
+    });
+    return beyond;
 }
 
 }  // namespace msf::io
