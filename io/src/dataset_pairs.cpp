@@ -4,7 +4,6 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
-#include <set>
 
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
@@ -37,12 +36,17 @@ std::string lowerCase(std::string s) {
 
 }  // namespace
 
+const std::vector<std::string>& rasterImageExtensions() {
+    static const std::vector<std::string> extensions = {".png", ".jpg",  ".jpeg", ".bmp", ".tif", ".tiff",
+                                                        ".webp", ".pgm", ".ppm",  ".pnm", ".pbm"};
+    return extensions;
+}
+
 std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::string>* notImages) {
-    static const std::set<std::string> rasterExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp",
-                                                              ".pgm", ".ppm", ".pnm", ".pbm"};
+    const std::vector<std::string>& raster = rasterImageExtensions();
     std::vector<std::string> images;
     for (const auto& f : listFiles(dir)) {
-        if (isNiftiInput(f.string()) || rasterExtensions.count(lowerCase(f.extension().string())))
+        if (isNiftiInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
             images.push_back(f.string());
         else if (notImages)
             notImages->push_back(f.string());

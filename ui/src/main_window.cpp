@@ -232,8 +232,11 @@ MainWindow::~MainWindow() = default;
 
 namespace {
 // What the loaders read, as an open dialog's filter (images and reference masks alike).
-constexpr const char* kReadableFiles =
-    "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp *.pgm *.ppm *.pnm";
+QString readableFiles() {
+    QString patterns = "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img";
+    for (const std::string& ext : msf::io::rasterImageExtensions()) patterns += " *" + QString::fromStdString(ext);
+    return patterns;
+}
 QString allFilesFilter() { return MainWindow::tr("All files, e.g. DICOM files without an extension (*)"); }
 }  // namespace
 
@@ -241,7 +244,7 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open image..."), QKeySequence::Open, this, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Open image"), QSettings().value("open/folder").toString(),
-                                                       tr("Images (%1 DICOMDIR);;%2").arg(kReadableFiles, allFilesFilter()));
+                                                       tr("Images (%1 DICOMDIR);;%2").arg(readableFiles(), allFilesFilter()));
         if (!p.isEmpty()) openFile(p);  // (a CD's DICOMDIR: the series under its folder)
     });
     file->addAction(tr("Open DICOM &folder..."), QKeySequence("Ctrl+Shift+O"), this, [this] {
@@ -255,7 +258,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Load reference &mask..."), QKeySequence("Ctrl+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
             this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath(),
-            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
+            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
     file->addAction(tr("Open mask for e&diting..."), QKeySequence("Ctrl+Shift+M"), this, [this] {
@@ -263,7 +266,7 @@ void MainWindow::buildMenus() {
             this, tr("Open mask for editing"),
             QSettings().value("export/folder", QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath())
                 .toString(),
-            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(kReadableFiles, allFilesFilter()));
+            tr("Masks: DICOM SEG, NIfTI, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
         if (!p.isEmpty()) openMaskForEditing(p);
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);

@@ -17,8 +17,12 @@ struct ImageMaskPair {
 std::vector<ImageMaskPair> pairImagesWithMasks(const std::string& imageDir, const std::string& maskDir,
                                                std::vector<std::string>* problems);
 
+// The raster image extensions the loader reads, lower case with the dot: ".png", ".jpg", ... (PNG, JPEG, BMP,
+// TIFF, WebP, PNM).
+const std::vector<std::string>& rasterImageExtensions();
+
 // The image files directly in `dir` (not its sub-folders), sorted by name:
-// PNG, JPEG, BMP, TIFF (extension in any case), NIfTI and Analyze/NIfTI-1
+// PNG, JPEG, BMP, TIFF, WebP, PNM (extension in any case), NIfTI and Analyze/NIfTI-1
 // pairs (listed by the .hdr), by name as the loader tells them apart. Other
 // files are listed in `notImages`. The folder of a batch of photos or volumes;
 // a DICOM series folder is one image instead.
