@@ -367,6 +367,70 @@ private slots:
         QCOMPARE(n.at<float>(0, 0), 1.0f);
         QCOMPARE(n.at<float>(1, 1), 0.0f);
     }
+    void aPaletteLabelMapIsReadByItsIndices() {
+        // Pascal VOC's and LabelMe's label PNGs are palette images: index 1 dark red (128, 0, 0), 16 dark green
+        // (0, 64, 0), both grey 38, so read by colour they were one label "38". Read as a mask, the indices are
+        // the labels; read as an image, the colours are shown.
+        QTemporaryDir dir;
+        std::string palette(17 * 3, '\0');
+        palette[1 * 3] = char(128);
+        palette[2 * 3 + 1] = char(128);
+        palette[16 * 3 + 1] = char(64);
+        const std::vector<std::string> rows{std::string("\x00\x01\x01\x10", 4), std::string("\x00\x02\x10\x10", 4),
+                                            std::string("\x00\x00\x00\x00", 4)};
+        const std::string voc = dir.filePath("voc.png").toStdString();
+        touch(QString::fromStdString(voc), png_bytes::file(4, 3, 8, 3, rows, {{"PLTE", palette}}));
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(voc)), std::string("1, 2, 16"));
+        msf::io::MaskFrame which;
+        which.label = 16;
+        const cv::Mat sixteen = msf::io::loadMask(voc, which);
+        QCOMPARE(cv::countNonZero(sixteen), 3);
+        QCOMPARE(int(sixteen.at<uchar>(0, 3)), 255);
+        QCOMPARE(int(sixteen.at<uchar>(0, 1)), 0);  // label 1, of the same grey
+        which.label = 1;
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(voc, which)), 2);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(voc)), 6);
+        const auto asMask = msf::io::loadImage(voc, [] {
+            msf::io::LoadOptions o;
+            o.asMask = true;
+            return o;
+        }());
+        QVERIFY(std::find(asMask.meta.readerNotes.begin(), asMask.meta.readerNotes.end(),
+                          "a palette image: its colour indices are read as the labels") != asMask.meta.readerNotes.end());
+        const auto asImage = msf::io::loadImage(voc);
+        QCOMPARE(asImage.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(0, 0, 128));  // BGR of the palette's colour
+        // 4-bit indices, packed two to a byte: the same values.
+        const std::string packed = dir.filePath("packed.png").toStdString();
+        touch(QString::fromStdString(packed),
+              png_bytes::file(8, 2, 4, 3, {std::string("\x11\x22\x00\x00", 4), std::string("\x33\x30\x00\x00", 4)},
+                              {{"PLTE", palette.substr(0, 4 * 3)}}));  // at most 16 entries at 4 bits
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(packed)), std::string("1, 2, 3"));
+        which.label = 2;
+        QCOMPARE(int(msf::io::loadMask(packed, which).at<uchar>(0, 2)), 255);
+        // A palette whose entry 0 is not black (white paper, black ink at index 1): index 0 and "outside" are not
+        // the same, so its colours are read as any image's (the white is the inside), as before.
+        std::string inked("\xff\xff\xff\x00\x00\x00", 6);
+        const std::string ink = dir.filePath("ink.png").toStdString();
+        touch(QString::fromStdString(ink), png_bytes::file(4, 3, 8, 3, {std::string("\x00\x01\x01\x00", 4),
+                                                                       std::string("\x00\x00\x00\x00", 4),
+                                                                       std::string("\x00\x00\x00\x00", 4)},
+                                                          {{"PLTE", inked}}));
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(ink)), 10);
+        // A palette PNG with an eXIf chunk ("rotate 90 degrees clockwise"): the indices turned as the colours are.
+        const std::string exif = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
+                                 std::string("\x12\x01\x03\0\x01\0\0\0\x06\0\0\0", 12) + std::string("\0\0\0\0", 4);
+        const std::string turned = dir.filePath("turned.png").toStdString();
+        touch(QString::fromStdString(turned), png_bytes::file(4, 3, 8, 3, rows, {{"PLTE", palette}, {"eXIf", exif}}));
+        const cv::Mat shown = msf::io::loadImage(turned).pixels();
+        QCOMPARE(shown.cols, 3);
+        which.label = 16;
+        const cv::Mat turnedSixteen = msf::io::loadMask(turned, which);
+        QCOMPARE(turnedSixteen.size(), shown.size());
+        QCOMPARE(cv::countNonZero(turnedSixteen), 3);
+        for (int y = 0; y < shown.rows; ++y)
+            for (int x = 0; x < shown.cols; ++x)
+                QCOMPARE(turnedSixteen.at<uchar>(y, x) != 0, shown.at<cv::Vec3b>(y, x) == cv::Vec3b(0, 64, 0));
+    }
     void aLabelOfALabelMapIsReadOnItsOwn() {
         // A label map (BraTS-like 1, 2, 4; a PNG of 0 / 1 / 2) read as a mask is every non-zero label; with a
         // label, that label's pixels only. An intensity image holds no labels; an absent label is refused.

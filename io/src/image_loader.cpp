@@ -13,6 +13,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "palette_indices.h"
 
 namespace msf::io {
 
@@ -54,7 +55,10 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
         img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile);
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
-    else img = readRaster(path);
+    else {
+        img = readRaster(path);
+        if (options.asMask) readPaletteIndicesAsLabels(path, img);
+    }
     replaceNonFinite(path, &img, options.asMask);
     if (options.frame >= 0) {
         if (options.frame >= img.frameCount())

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <vector>
 
+#include "image_turns.h"
+
 namespace msf::io {
 
 namespace {
@@ -111,25 +113,6 @@ Transparency transparencyOf(const std::string& path) {
     return {};
 }
 
-namespace {
-// The 8 ways of turning an image by quarter turns and mirroring (EXIF orientations 1-8): transposed or not,
-// then flipped about neither, one or both axes.
-cv::Mat turned(const cv::Mat& m, int turn) {
-    cv::Mat out = m;
-    if (turn & 4) cv::transpose(m, out);
-    if ((turn & 3) != 0) {
-        cv::Mat flipped;
-        cv::flip(out, flipped, (turn & 3) == 1 ? 0 : (turn & 3) == 2 ? 1 : -1);
-        out = flipped;
-    }
-    return out;
-}
-
-bool same(const cv::Mat& a, const cv::Mat& b) {
-    return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
-}
-}  // namespace
-
 cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size_t& transparent, bool& leftOut) {
     transparent = 0;
     leftOut = false;
@@ -151,13 +134,13 @@ cv::Mat overBlack(const cv::Mat& raw, cv::Mat shown, const Transparency& t, size
         // The decoder turns the colours by the file's orientation when it leaves alpha out, and not otherwise:
         // the turn that lines the two up.
         if (colour.channels() == 1 && shown.channels() == 3) cv::cvtColor(colour, colour, cv::COLOR_GRAY2BGR);
-        while (turn < 8 && !same(turned(colour, turn), shown)) ++turn;
-        if (turn == 8) {
+        turn = turnBetween(colour, shown);
+        if (turn < 0) {
             leftOut = true;
             return shown;
         }
     }
-    const cv::Mat a = turned(alpha, turn);
+    const cv::Mat a = turnedBy(alpha, turn);
     const int depth = a.depth();
     if (depth != CV_8U && depth != CV_16U && depth != CV_32F && depth != CV_64F) {  // a signed integer TIFF
         leftOut = true;
