@@ -7,6 +7,17 @@
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
 
+namespace {
+// The mask readers: a label map's labels, a palette PNG's indices, a mask of the whole file.
+[[maybe_unused]] msf::io::Image readAsMask(const std::string& path) {
+    (void)msf::io::maskLabels(path);
+    (void)msf::io::loadMask(path);
+    msf::io::LoadOptions o;
+    o.asMask = true;
+    return msf::io::loadImage(path, o);
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string path = writeFuzzInput(data, size, FUZZ_EXTENSION);
     try {

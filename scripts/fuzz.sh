@@ -8,19 +8,20 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-600}"
 shift || true
-kinds="${*:-dicom raster nifti}"
+kinds="${*:-dicom raster nifti mask}"
 CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DMSFORMER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build-fuzz" -j "$(nproc)" >/dev/null || exit 1
 data="$root/build/test-data"
 "$root/scripts/fetch_test_data.sh" "$data" >/dev/null
 seeds="$root/build-fuzz/seeds"
-mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti"
+mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti" "$seeds/mask"
 find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
 find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
 for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
 cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"* "$seeds/raster/"  # + PNG, TIFF, WebP with alpha
 [ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
-  cp "$seeds"/synth/images/*.png "$seeds/raster/"
+  cp "$seeds"/synth/images/*.png "$seeds/raster/" && cp "$seeds"/synth/masks/*.png "$seeds/mask/"
+cp "$seeds"/raster/* "$seeds/mask/"  # + palette label maps
 for kind in $kinds; do
   mkdir -p "$root/build-fuzz/corpus/$kind" "$root/build-fuzz/crashes/$kind"
   echo "== fuzz_$kind for $seconds s"
