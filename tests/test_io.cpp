@@ -431,6 +431,38 @@ private slots:
             for (int x = 0; x < shown.cols; ++x)
                 QCOMPARE(turnedSixteen.at<uchar>(y, x) != 0, shown.at<cv::Vec3b>(y, x) == cv::Vec3b(0, 64, 0));
     }
+    void aColourLabelMapNamesItsLabelsByColour() {
+        // An RGB label map is read by its colours' grey: each label is named by its colour, and a grey that two
+        // colours share (dark red and dark green, both 38) says so and cannot be chosen on its own. An edge pixel
+        // of a blended colour (under 1% of its grey's) is no other class.
+        QTemporaryDir dir;
+        cv::Mat map(20, 40, CV_8UC3, cv::Scalar(0, 0, 0));
+        map(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(0, 0, 128));   // BGR of #800000
+        map(cv::Rect(10, 0, 10, 10)).setTo(cv::Scalar(0, 64, 0));   // #004000
+        map(cv::Rect(20, 0, 10, 10)).setTo(cv::Scalar(0, 128, 0));  // #008000, grey 75
+        map.at<cv::Vec3b>(5, 30) = cv::Vec3b(0, 127, 1);           // grey 75 too
+        const std::string path = dir.filePath("colours.png").toStdString();
+        QVERIFY(cv::imwrite(path, map));
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(path)),
+                 std::string("38 (#800000 and #004000, 2 colours of one grey), 75 (#008000)"));
+        msf::io::checkMaskLabel(path, 75);
+        QString error;
+        try {
+            msf::io::checkMaskLabel(path, 38);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.startsWith(QString::fromStdString(path)) &&
+                     error.contains("label 38 is #800000 and #004000, 2 colours of one grey: their classes cannot be told apart"),
+                 qPrintable(error));
+        // A grey label map saved as RGB names no colours.
+        cv::Mat grey(20, 40, CV_8UC3, cv::Scalar(0, 0, 0));
+        grey(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(1, 1, 1));
+        grey(cv::Rect(10, 0, 10, 10)).setTo(cv::Scalar(2, 2, 2));
+        const std::string greyPath = dir.filePath("grey_rgb.png").toStdString();
+        QVERIFY(cv::imwrite(greyPath, grey));
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(greyPath)), std::string("1, 2"));
+    }
     void aLabelOfALabelMapIsReadOnItsOwn() {
         // A label map (BraTS-like 1, 2, 4; a PNG of 0 / 1 / 2) read as a mask is every non-zero label; with a
         // label, that label's pixels only. An intensity image holds no labels; an absent label is refused.

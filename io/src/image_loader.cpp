@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <filesystem>
@@ -202,6 +203,51 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image,
     return masks;
 }
 
+namespace {
+// A colour label map is read by its colours' grey (0.299 R + 0.587 G + 0.114 B): its labels are named by their
+// colours, and a grey that stands for several colours (Pascal VOC's dark red and dark green, both 38) says so: its
+// classes cannot be told apart, and checkMaskLabel refuses it. A colour of under 1% of its grey's pixels (an antialiased edge's blend) is
+// not counted as another.
+class ColoursOfGreys {
+public:
+    void add(int grey, const cv::Vec3b& bgr) {
+        std::vector<std::pair<cv::Vec3b, size_t>>& seen = byGrey_[grey];
+        for (auto& [c, n] : seen)
+            if (c == bgr) {
+                ++n;
+                return;
+            }
+        if (seen.size() < 8) seen.push_back({bgr, 1});
+    }
+    MaskLabel label(int grey, size_t pixels) const {
+        MaskLabel l{grey, "label " + std::to_string(grey)};
+        if (byGrey_[grey].empty()) return l;
+        std::vector<std::string> names;
+        bool neutral = true;  // a grey map saved as RGB: no colour to name
+        for (const auto& [c, n] : byGrey_[grey])
+            if (100 * n >= pixels) {
+                names.push_back(hex(c));
+                neutral = neutral && c[0] == c[1] && c[1] == c[2];
+            }
+        l.colours = static_cast<int>(names.size());
+        if (names.size() == 1 && !neutral) l.name = names.front();
+        if (names.size() < 2) return l;
+        l.name.clear();
+        for (size_t i = 0; i < names.size(); ++i) l.name += (i ? i + 1 == names.size() ? " and " : ", " : "") + names[i];
+        l.name += ", " + std::to_string(names.size()) + " colours of one grey";
+        return l;
+    }
+
+private:
+    static std::string hex(const cv::Vec3b& bgr) {
+        char text[8];
+        std::snprintf(text, sizeof text, "#%02x%02x%02x", bgr[2], bgr[1], bgr[0]);
+        return text;
+    }
+    std::vector<std::vector<std::pair<cv::Vec3b, size_t>>> byGrey_ = decltype(byGrey_)(256);  // 8-bit colours' greys
+};
+}  // namespace
+
 std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (looksLikeDicom(path) && isDicomSeg(path)) return dicomSegSegments(path);
     // A label map is piecewise constant: most neighbours inside it have the same value. An intensity image (a
@@ -214,17 +260,21 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (format == "JPG" || format == "JPEG" || format == "JPE") return {};  // lossy: its levels are noise, not labels
     std::vector<size_t> counts(1 << 16, 0);  // whole values 1..65535; anything else is no label map
     size_t pairs = 0, agreeing = 0;          // horizontal neighbours both inside, and of the same value
+    ColoursOfGreys colours;                  // a colour map's: which colours each label's grey stands for
     cv::Mat row;                             // a row at a time: a 24 MP frame as doubles would be 192 MB
     for (const cv::Mat& frame : file.frames) {
         cv::Mat grey = frame;
         if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
+        const bool colour = frame.type() == CV_8UC3;
         for (int y = 0; y < grey.rows; ++y) {
             grey.row(y).convertTo(row, CV_64F);
             double left = 0;
+            const cv::Vec3b* bgr = colour ? frame.ptr<cv::Vec3b>(y) : nullptr;
             for (const double *p = row.ptr<double>(), *end = p + row.cols; p != end; left = *p++) {
                 if (*p == 0) continue;
                 if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};
                 ++counts[static_cast<size_t>(*p)];
+                if (colour) colours.add(static_cast<int>(*p), bgr[p - row.ptr<double>()]);
                 if (left != 0) {
                     ++pairs;
                     agreeing += left == *p;
@@ -235,7 +285,7 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (pairs > 0 && agreeing < kLeastAgreement * pairs) return {};
     std::vector<MaskLabel> labels;
     for (size_t v = 1; v < counts.size(); ++v)
-        if (counts[v]) labels.push_back({static_cast<int>(v), "label " + std::to_string(v)});
+        if (counts[v]) labels.push_back(colours.label(static_cast<int>(v), counts[v]));
     if (labels.size() > kMostLabels) return {};
     return labels;
 }
@@ -243,7 +293,12 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
 void checkMaskLabel(const std::string& path, int label) {
     if (label <= 0) return;
     const std::vector<MaskLabel> labels = maskLabels(path);
-    if (std::none_of(labels.begin(), labels.end(), [label](const MaskLabel& l) { return l.value == label; }))
+    const auto found = std::find_if(labels.begin(), labels.end(), [label](const MaskLabel& l) { return l.value == label; });
+    if (found != labels.end() && found->colours > 1)
+        throw IoError(path, "label " + std::to_string(label) + " is " + found->name +
+                                ": their classes cannot be told apart (save the map with one value or palette index "
+                                "per label)");
+    if (found == labels.end())
         throw IoError(path, "has no label " + std::to_string(label) +
                                 (labels.empty() ? std::string(" (it is not a label map: every non-zero pixel is inside)")
                                                 : " (its labels: " + labelsText(labels) + ")"));

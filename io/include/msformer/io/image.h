@@ -103,6 +103,7 @@ struct FrameMask {
 struct MaskLabel {
     int value = 0;
     std::string name;
+    int colours = 0;  // a colour label map's (read by grey): the colours of this grey; over 1, classes merged
 };
 // "1 (Left lung), 2 (Right lung)": the labels a file holds, for messages.
 std::string labelsText(const std::vector<MaskLabel>& labels);
