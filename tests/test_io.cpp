@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <nifti2_io.h>
+#include <tiffio.h>
 
 #include <algorithm>
 #include <array>
@@ -368,7 +369,7 @@ private slots:
         QCOMPARE(n.at<float>(1, 1), 0.0f);
     }
     void aPaletteLabelMapIsReadByItsIndices() {
-        // Pascal VOC's and LabelMe's label PNGs are palette images: index 1 dark red (128, 0, 0), 16 dark green
+        // Pascal VOC's and LabelMe's label PNGs (and ImageJ's label TIFFs) are palette images: index 1 dark red (128, 0, 0), 16 dark green
         // (0, 64, 0), both grey 38, so read by colour they were one label "38". Read as a mask, the indices are
         // the labels; read as an image, the colours are shown.
         QTemporaryDir dir;
@@ -416,6 +417,37 @@ private slots:
                                                                        std::string("\x00\x00\x00\x00", 4)},
                                                           {{"PLTE", inked}}));
         QCOMPARE(cv::countNonZero(msf::io::loadMask(ink)), 10);
+        // A two-page 8-bit palette TIFF (an ImageJ label stack with a LUT): each page's indices.
+        const std::string stack = dir.filePath("labels.tif").toStdString();
+        {
+            TIFF* tif = TIFFOpen(stack.c_str(), "w");
+            QVERIFY(tif);
+            std::vector<uint16_t> red(256, 0), green(256, 0), blue(256, 0);
+            red[1] = 128 * 257;
+            green[16] = 64 * 257;
+            green[2] = 128 * 257;
+            const std::vector<std::vector<uint8_t>> pages{{0, 1, 1, 16, 0, 1, 16, 16}, {2, 2, 0, 0, 2, 2, 0, 0}};
+            for (const auto& page : pages) {
+                TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, 4);
+                TIFFSetField(tif, TIFFTAG_IMAGELENGTH, 2);
+                TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+                TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+                TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_PALETTE);
+                TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+                TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+                TIFFSetField(tif, TIFFTAG_COLORMAP, red.data(), green.data(), blue.data());
+                for (uint32_t y = 0; y < 2; ++y) TIFFWriteScanline(tif, const_cast<uint8_t*>(page.data() + 4 * y), y, 0);
+                TIFFWriteDirectory(tif);
+            }
+            TIFFClose(tif);
+        }
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(stack)), std::string("1, 2, 16"));
+        const auto stackImage = msf::io::loadImage(stack);
+        QCOMPARE(stackImage.frameCount(), 2);
+        QCOMPARE(stackImage.frames[0].at<cv::Vec3b>(0, 1), cv::Vec3b(0, 0, 128));  // as an image: its colours
+        QCOMPARE(cv::countNonZero(msf::io::loadMaskFrames(stack, stackImage, 16)[0]), 3);
+        QCOMPARE(cv::countNonZero(msf::io::loadMaskFrames(stack, stackImage, 1)[0]), 3);
+        QCOMPARE(cv::countNonZero(msf::io::loadMaskFrames(stack, stackImage, 2)[1]), 4);
         // A palette PNG with an eXIf chunk ("rotate 90 degrees clockwise"): the indices turned as the colours are.
         const std::string exif = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
                                  std::string("\x12\x01\x03\0\x01\0\0\0\x06\0\0\0", 12) + std::string("\0\0\0\0", 4);

@@ -1,10 +1,16 @@
 #include "palette_indices.h"
 
 #include <png.h>
+#include <tiffio.h>
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -59,9 +65,8 @@ bool readIndices(FILE* file, cv::Mat& indices, std::vector<png_color>& palette) 
     png_destroy_read_struct(&png, &info, nullptr);
     return true;
 }
-}  // namespace
 
-cv::Mat paletteIndices(const std::string& path, bool turned) {
+cv::Mat pngPaletteIndices(const std::string& path, bool turned) {
     const std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
     if (!file) return {};
     png_byte signature[8];
@@ -86,13 +91,73 @@ cv::Mat paletteIndices(const std::string& path, bool turned) {
     return turn < 0 ? cv::Mat() : turnedBy(indices, turn);
 }
 
+int quietTiff(TIFF*, void*, const char*, const char*, va_list) { return 1; }  // handled: not printed
+
+struct TiffCloser {
+    void operator()(TIFF* t) const { TIFFClose(t); }
+};
+
+// A TIFF's pages of 8- or 16-bit palette indices (ImageJ's and Fiji's label images with a LUT), each page's
+// colour map starting with black; stripped and unturned (Orientation 1): others are read by colour.
+std::vector<cv::Mat> tiffPaletteIndices(const std::string& path) {
+    TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
+    if (!options) return {};
+    TIFFOpenOptionsSetErrorHandlerExtR(options, quietTiff, nullptr);
+    TIFFOpenOptionsSetWarningHandlerExtR(options, quietTiff, nullptr);
+    const std::unique_ptr<TIFF, TiffCloser> tif(TIFFOpenExt(path.c_str(), "r", options));
+    TIFFOpenOptionsFree(options);
+    if (!tif) return {};
+    std::vector<cv::Mat> pages;
+    do {
+        uint16_t photometric = 0, bits = 0, samples = 0, orientation = 0;
+        uint32_t width = 0, height = 0;
+        uint16_t *red = nullptr, *green = nullptr, *blue = nullptr;
+        if (!TIFFGetField(tif.get(), TIFFTAG_PHOTOMETRIC, &photometric) || photometric != PHOTOMETRIC_PALETTE ||
+            !TIFFGetField(tif.get(), TIFFTAG_IMAGEWIDTH, &width) || !TIFFGetField(tif.get(), TIFFTAG_IMAGELENGTH, &height) ||
+            !TIFFGetFieldDefaulted(tif.get(), TIFFTAG_BITSPERSAMPLE, &bits) ||
+            !TIFFGetFieldDefaulted(tif.get(), TIFFTAG_SAMPLESPERPIXEL, &samples) ||
+            !TIFFGetFieldDefaulted(tif.get(), TIFFTAG_ORIENTATION, &orientation) ||
+            !TIFFGetField(tif.get(), TIFFTAG_COLORMAP, &red, &green, &blue))
+            return {};
+        if ((bits != 8 && bits != 16) || samples != 1 || orientation != ORIENTATION_TOPLEFT || TIFFIsTiled(tif.get()) ||
+            width == 0 || height == 0 || width > (1u << 20) || height > (1u << 20) ||
+            uint64_t(width) * height > (uint64_t(1) << 30) || red[0] != 0 || green[0] != 0 || blue[0] != 0)
+            return {};
+        cv::Mat page(static_cast<int>(height), static_cast<int>(width), bits == 8 ? CV_8U : CV_16U);
+        if (TIFFScanlineSize64(tif.get()) != static_cast<tmsize_t>(page.cols * page.elemSize())) return {};
+        for (uint32_t y = 0; y < height; ++y)
+            if (TIFFReadScanline(tif.get(), page.ptr(static_cast<int>(y)), y, 0) < 0) return {};
+        pages.push_back(page);
+    } while (TIFFReadDirectory(tif.get()));
+    return pages;
+}
+}  // namespace
+
+std::vector<cv::Mat> paletteIndices(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    if (!in.read(magic, 4)) return {};
+    if (std::memcmp(magic, "\x89PNG", 4) == 0) {
+        cv::Mat indices = pngPaletteIndices(path, transparencyOf(path).turned);
+        if (indices.empty()) return {};
+        return {indices};
+    }
+    if (std::memcmp(magic, "II*\0", 4) == 0 || std::memcmp(magic, "MM\0*", 4) == 0) return tiffPaletteIndices(path);
+    return {};
+}
+
 void readPaletteIndicesAsLabels(const std::string& path, Image& img) {
-    if (img.frames.size() != 1) return;
-    cv::Mat indices = paletteIndices(path, transparencyOf(path).turned);
-    if (indices.empty() || indices.size() != img.frames.front().size()) return;
-    img.frames.front() = indices;
+    if (img.frames.empty()) return;
+    std::vector<cv::Mat> indices = paletteIndices(path);
+    if (indices.empty()) return;
+    // readRaster keeps a multi-page file's pages of its first page's size: the same pages.
+    const cv::Size first = indices.front().size();
+    indices.erase(std::remove_if(indices.begin(), indices.end(), [first](const cv::Mat& page) { return page.size() != first; }),
+                  indices.end());
+    if (indices.size() != img.frames.size() || first != img.frames.front().size()) return;
+    img.frames = std::move(indices);
     img.meta.photometric = "MONOCHROME2";
-    img.meta.bitsAllocated = img.meta.bitsStored = 8;
+    img.meta.bitsAllocated = img.meta.bitsStored = static_cast<int>(img.frames.front().elemSize()) * 8;
     img.meta.transparentPixels = 0;  // an index is its label, transparent or not
     img.meta.readerNotes.push_back("a palette image: its colour indices are read as the labels");
     img.meta.window = defaultWindow(img);
