@@ -32,9 +32,10 @@ void forEachText(DcmItem& ds, F f) {
 }
 
 // Japanese kanji and kana by code extension (ISO 2022 IR 87, IR 159: JIS X 0208 and 0212 after their escape
-// sequences, back to ASCII before each delimiter) is the C library's ISO-2022-JP-2, which DCMTK does not map
-// it to ("not supported by the utilized character set conversion library"): converted here, text by text.
-// Half-width katakana (ISO 2022 IR 13, in the upper half of the bytes) has no such encoding and is left out.
+// sequences, back to ASCII or JIS X 0201 Roman before each delimiter) is the C library's ISO-2022-JP-2, which
+// DCMTK does not map it to ("not supported by the utilized character set conversion library"): converted here,
+// text by text. Half-width katakana (ISO 2022 IR 13: JIS X 0201's upper half, bytes A1-DF with no escape), which
+// ISO-2022-JP-2 lacks, is U+FF61-U+FF9F in the same order, put between the runs the C library converts.
 bool japaneseToUtf8(DcmItem& ds) {
     iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP-2");
     if (cd == reinterpret_cast<iconv_t>(-1)) return false;
@@ -42,12 +43,30 @@ bool japaneseToUtf8(DcmItem& ds) {
     forEachText(ds, [&](DcmElement& element, const OFString& value) {
         if (value.empty()) return true;
         std::string in(value.c_str(), value.length()), out(4 * in.size() + 16, '\0');
-        char* from = in.data();
         char* to = out.data();
-        size_t left = in.size(), room = out.size();
+        size_t room = out.size();
         iconv(cd, nullptr, nullptr, nullptr, nullptr);  // the initial (ASCII) state for each text
-        if (iconv(cd, &from, &left, &to, &room) == static_cast<size_t>(-1) ||
-            iconv(cd, nullptr, nullptr, &to, &room) == static_cast<size_t>(-1)) {
+        bool ok = true;
+        for (size_t i = 0; ok && i < in.size();) {
+            const auto byte = static_cast<unsigned char>(in[i]);
+            if (byte >= 0xa1 && byte <= 0xdf) {  // a half-width katakana: 3 UTF-8 bytes of U+FF61 + (byte - A1)
+                const unsigned code = 0xff61 + (byte - 0xa1);
+                *to++ = static_cast<char>(0xe0 | code >> 12);
+                *to++ = static_cast<char>(0x80 | (code >> 6 & 0x3f));
+                *to++ = static_cast<char>(0x80 | (code & 0x3f));
+                room -= 3;
+                ++i;
+                continue;
+            }
+            size_t run = i;  // up to the next katakana byte, in the shift state the run before left
+            while (run < in.size() && !(static_cast<unsigned char>(in[run]) >= 0xa1 && static_cast<unsigned char>(in[run]) <= 0xdf))
+                ++run;
+            char* from = in.data() + i;
+            size_t left = run - i;
+            ok = iconv(cd, &from, &left, &to, &room) != static_cast<size_t>(-1);
+            i = run;
+        }
+        if (!ok || iconv(cd, nullptr, nullptr, &to, &room) == static_cast<size_t>(-1)) {
             all = false;
             return true;
         }
@@ -98,11 +117,11 @@ std::string textsToUtf8(DcmItem& ds) {
     if (converted(ds, charset.empty() || charset == "ISO_IR 6" ? OFString("ISO_IR 100") : charset)) return {};
     const std::string named = charset.c_str();
     const bool japanese = named.find("ISO 2022 IR 87") != std::string::npos || named.find("ISO 2022 IR 159") != std::string::npos;
-    if (japanese && named.find("IR 13") == std::string::npos) {
+    if (japanese) {
         japaneseToUtf8(ds);
         return {};
     }
-    if (japanese || named.find('\\') != std::string::npos) return {};  // code extensions: as stored
+    if (named.find('\\') != std::string::npos) return {};  // other code extensions: as stored
     // A term that is not DICOM's: the one it means, else Latin-1 (as pydicom reads it). Said where a text
     // depends on it.
     if (!hasTextBeyondAscii(ds)) return {};
