@@ -487,6 +487,18 @@ private slots:
         QVERIFY2(error.startsWith(QString::fromStdString(path)) &&
                      error.contains("label 38 is #800000 and #004000, 2 colours of one grey: their classes cannot be told apart"),
                  qPrintable(error));
+        // Read with that label (as the app's label chooser does), the same refusal; label 75 reads as its pixels.
+        error.clear();
+        msf::io::MaskFrame which;
+        which.label = 38;
+        try {
+            msf::io::loadMask(path, which);
+        } catch (const msf::io::IoError& e) {
+            error = e.what();
+        }
+        QVERIFY2(error.contains("2 colours of one grey: their classes cannot be told apart"), qPrintable(error));
+        which.label = 75;
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(path, which)), 101);
         // A grey label map saved as RGB names no colours.
         cv::Mat grey(20, 40, CV_8UC3, cv::Scalar(0, 0, 0));
         grey(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar(1, 1, 1));
@@ -529,6 +541,14 @@ private slots:
         const std::string organsPath = dir.filePath("organs.png").toStdString(), noisePath = dir.filePath("noise.png").toStdString();
         QVERIFY(cv::imwrite(organsPath, organs) && cv::imwrite(noisePath, noise));
         QCOMPARE(int(msf::io::maskLabels(organsPath).size()), 117);
+        // Labels beyond 255 (FreeSurfer's cortical parcels, 1000-2035), in a 16-bit map (found by fuzzing: the
+        // colour names' table was read past its end).
+        cv::Mat parcels(20, 40, CV_16U, cv::Scalar(0));
+        parcels(cv::Rect(0, 0, 10, 10)).setTo(1000);
+        parcels(cv::Rect(20, 0, 10, 10)).setTo(2035);
+        const std::string parcelsPath = dir.filePath("parcels.png").toStdString();
+        QVERIFY(cv::imwrite(parcelsPath, parcels));
+        QCOMPARE(msf::io::labelsText(msf::io::maskLabels(parcelsPath)), std::string("1000, 2035"));
         QVERIFY(msf::io::maskLabels(noisePath).empty());
         const std::string jpeg = dir.filePath("labels.jpg").toStdString();  // lossy: levels blur into their neighbours
         QVERIFY(cv::imwrite(jpeg, cv::Mat(png * 100)));

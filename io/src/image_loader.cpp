@@ -114,9 +114,62 @@ cv::Mat loadMask(const std::string& path, int frame) {
 }
 
 namespace {
+// A colour label map is read by its colours' grey (0.299 R + 0.587 G + 0.114 B): its labels are named by their
+// colours, and a grey that stands for several colours (Pascal VOC's dark red and dark green, both 38) says so: its
+// classes cannot be told apart, and checkMaskLabel and loadMask refuse it. A colour of under 1% of its grey's pixels (an antialiased edge's blend) is
+// not counted as another.
+class ColoursOfGreys {
+public:
+    void add(int grey, const cv::Vec3b& bgr) {
+        if (grey < 0 || grey >= static_cast<int>(byGrey_.size())) return;
+        std::vector<std::pair<cv::Vec3b, size_t>>& seen = byGrey_[static_cast<size_t>(grey)];
+        for (auto& [c, n] : seen)
+            if (c == bgr) {
+                ++n;
+                return;
+            }
+        if (seen.size() < 8) seen.push_back({bgr, 1});
+    }
+    MaskLabel label(int grey, size_t pixels) const {
+        MaskLabel l{grey, "label " + std::to_string(grey)};
+        if (grey < 0 || grey >= static_cast<int>(byGrey_.size()) || byGrey_[static_cast<size_t>(grey)].empty()) return l;
+        std::vector<std::string> names;
+        bool neutral = true;  // a grey map saved as RGB: no colour to name
+        for (const auto& [c, n] : byGrey_[static_cast<size_t>(grey)])
+            if (100 * n >= pixels) {
+                names.push_back(hex(c));
+                neutral = neutral && c[0] == c[1] && c[1] == c[2];
+            }
+        l.colours = static_cast<int>(names.size());
+        if (names.size() == 1 && !neutral) l.name = names.front();
+        if (names.size() < 2) return l;
+        l.name.clear();
+        for (size_t i = 0; i < names.size(); ++i) l.name += (i ? i + 1 == names.size() ? " and " : ", " : "") + names[i];
+        l.name += ", " + std::to_string(names.size()) + " colours of one grey";
+        return l;
+    }
+
+private:
+    static std::string hex(const cv::Vec3b& bgr) {
+        char text[8];
+        std::snprintf(text, sizeof text, "#%02x%02x%02x", bgr[2], bgr[1], bgr[0]);
+        return text;
+    }
+    std::vector<std::vector<std::pair<cv::Vec3b, size_t>>> byGrey_ = decltype(byGrey_)(256);  // 8-bit colours' greys
+};
+
+// A label that stands for several colours of one grey is no one class's: refused, naming them.
+void refuseMergedClasses(const std::string& path, const MaskLabel& label) {
+    if (label.colours > 1)
+        throw IoError(path, "label " + std::to_string(label.value) + " is " + label.name +
+                                ": their classes cannot be told apart (save the map with one value or palette index "
+                                "per label)");
+}
+
 // The current frame of a mask file read as an image, as the mask of the image `which` describes.
 cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which) {
-    cv::Mat grey = img.pixels();
+    const cv::Mat colour = img.pixels();
+    cv::Mat grey = colour;
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
     // A NIfTI mask was turned by its own header; it lies on its image's voxel
     // grid, so it is shown as the image is (its header may lack the affine,
@@ -138,6 +191,13 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     if (which.label > 0) {
         cv::Mat inside;
         cv::compare(grey, cv::Scalar(which.label), inside, cv::CMP_EQ);
+        if (colour.type() == CV_8UC3 && colour.size() == inside.size() && which.label < 256) {
+            ColoursOfGreys colours;
+            for (int y = 0; y < inside.rows; ++y)
+                for (int x = 0; x < inside.cols; ++x)
+                    if (inside.at<uchar>(y, x)) colours.add(which.label, colour.at<cv::Vec3b>(y, x));
+            refuseMergedClasses(path, colours.label(which.label, static_cast<size_t>(cv::countNonZero(inside))));
+        }
         return inside;
     }
     return grey > 0;
@@ -203,51 +263,6 @@ std::vector<cv::Mat> loadMaskFrames(const std::string& path, const Image& image,
     return masks;
 }
 
-namespace {
-// A colour label map is read by its colours' grey (0.299 R + 0.587 G + 0.114 B): its labels are named by their
-// colours, and a grey that stands for several colours (Pascal VOC's dark red and dark green, both 38) says so: its
-// classes cannot be told apart, and checkMaskLabel refuses it. A colour of under 1% of its grey's pixels (an antialiased edge's blend) is
-// not counted as another.
-class ColoursOfGreys {
-public:
-    void add(int grey, const cv::Vec3b& bgr) {
-        std::vector<std::pair<cv::Vec3b, size_t>>& seen = byGrey_[grey];
-        for (auto& [c, n] : seen)
-            if (c == bgr) {
-                ++n;
-                return;
-            }
-        if (seen.size() < 8) seen.push_back({bgr, 1});
-    }
-    MaskLabel label(int grey, size_t pixels) const {
-        MaskLabel l{grey, "label " + std::to_string(grey)};
-        if (byGrey_[grey].empty()) return l;
-        std::vector<std::string> names;
-        bool neutral = true;  // a grey map saved as RGB: no colour to name
-        for (const auto& [c, n] : byGrey_[grey])
-            if (100 * n >= pixels) {
-                names.push_back(hex(c));
-                neutral = neutral && c[0] == c[1] && c[1] == c[2];
-            }
-        l.colours = static_cast<int>(names.size());
-        if (names.size() == 1 && !neutral) l.name = names.front();
-        if (names.size() < 2) return l;
-        l.name.clear();
-        for (size_t i = 0; i < names.size(); ++i) l.name += (i ? i + 1 == names.size() ? " and " : ", " : "") + names[i];
-        l.name += ", " + std::to_string(names.size()) + " colours of one grey";
-        return l;
-    }
-
-private:
-    static std::string hex(const cv::Vec3b& bgr) {
-        char text[8];
-        std::snprintf(text, sizeof text, "#%02x%02x%02x", bgr[2], bgr[1], bgr[0]);
-        return text;
-    }
-    std::vector<std::vector<std::pair<cv::Vec3b, size_t>>> byGrey_ = decltype(byGrey_)(256);  // 8-bit colours' greys
-};
-}  // namespace
-
 std::vector<MaskLabel> maskLabels(const std::string& path) {
     if (looksLikeDicom(path) && isDicomSeg(path)) return dicomSegSegments(path);
     // A label map is piecewise constant: most neighbours inside it have the same value. An intensity image (a
@@ -294,14 +309,10 @@ void checkMaskLabel(const std::string& path, int label) {
     if (label <= 0) return;
     const std::vector<MaskLabel> labels = maskLabels(path);
     const auto found = std::find_if(labels.begin(), labels.end(), [label](const MaskLabel& l) { return l.value == label; });
-    if (found != labels.end() && found->colours > 1)
-        throw IoError(path, "label " + std::to_string(label) + " is " + found->name +
-                                ": their classes cannot be told apart (save the map with one value or palette index "
-                                "per label)");
-    if (found == labels.end())
-        throw IoError(path, "has no label " + std::to_string(label) +
-                                (labels.empty() ? std::string(" (it is not a label map: every non-zero pixel is inside)")
-                                                : " (its labels: " + labelsText(labels) + ")"));
+    if (found != labels.end()) return refuseMergedClasses(path, *found);
+    throw IoError(path, "has no label " + std::to_string(label) +
+                            (labels.empty() ? std::string(" (it is not a label map: every non-zero pixel is inside)")
+                                            : " (its labels: " + labelsText(labels) + ")"));
 }
 
 }  // namespace msf::io

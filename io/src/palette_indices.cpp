@@ -124,7 +124,7 @@ std::vector<cv::Mat> tiffPaletteIndices(const std::string& path) {
             uint64_t(width) * height > (uint64_t(1) << 30) || red[0] != 0 || green[0] != 0 || blue[0] != 0)
             return {};
         cv::Mat page(static_cast<int>(height), static_cast<int>(width), bits == 8 ? CV_8U : CV_16U);
-        if (TIFFScanlineSize64(tif.get()) != static_cast<tmsize_t>(page.cols * page.elemSize())) return {};
+        if (TIFFScanlineSize64(tif.get()) != uint64_t(page.cols) * page.elemSize()) return {};
         for (uint32_t y = 0; y < height; ++y)
             if (TIFFReadScanline(tif.get(), page.ptr(static_cast<int>(y)), y, 0) < 0) return {};
         pages.push_back(page);
