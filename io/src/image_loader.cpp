@@ -116,8 +116,8 @@ cv::Mat loadMask(const std::string& path, int frame) {
 namespace {
 // A colour label map is read by its colours' grey (0.299 R + 0.587 G + 0.114 B): its labels are named by their
 // colours, and a grey that stands for several colours (Pascal VOC's dark red and dark green, both 38) says so: its
-// classes cannot be told apart, and checkMaskLabel and loadMask refuse it. A colour of under 1% of its grey's pixels (an antialiased edge's blend) is
-// not counted as another.
+// classes cannot be told apart, and checkMaskLabel and loadMask refuse it. A colour of under 1% of its grey's
+// pixels (an antialiased edge's blend) is not counted as another.
 class ColoursOfGreys {
 public:
     void add(int grey, const cv::Vec3b& bgr) {
@@ -191,7 +191,8 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     if (which.label > 0) {
         cv::Mat inside;
         cv::compare(grey, cv::Scalar(which.label), inside, cv::CMP_EQ);
-        if (colour.type() == CV_8UC3 && colour.size() == inside.size() && which.label < 256) {
+        // (A NIfTI mask's grey was turned above, its colours not.)
+        if (colour.type() == CV_8UC3 && img.meta.format != "NIfTI" && which.label < 256) {
             ColoursOfGreys colours;
             for (int y = 0; y < inside.rows; ++y)
                 for (int x = 0; x < inside.cols; ++x)
