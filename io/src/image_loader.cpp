@@ -116,29 +116,33 @@ cv::Mat loadMask(const std::string& path, int frame) {
 namespace {
 // A colour label map is read by its colours' grey (0.299 R + 0.587 G + 0.114 B): its labels are named by their
 // colours, and a grey that stands for several colours (Pascal VOC's dark red and dark green, both 38) says so: its
-// classes cannot be told apart, and checkMaskLabel and loadMask refuse it. A colour of under 1% of its grey's
-// pixels (an antialiased edge's blend) is not counted as another.
+// classes cannot be told apart, and checkMaskLabel and loadMask refuse it. A colour counts as a class where it
+// has 1% of its grey's pixels and half of them continue a run of it (its left neighbour is of the same colour): an
+// antialiased edge's blends are thin, so they are not.
 class ColoursOfGreys {
 public:
-    void add(int grey, const cv::Vec3b& bgr) {
+    // The pixels of `bgr` along a row, from `x` of which `left` is the one before (null at a row's start).
+    void add(int grey, const cv::Vec3b& bgr, const cv::Vec3b* left) {
         if (grey < 0 || grey >= static_cast<int>(byGrey_.size())) return;
-        std::vector<std::pair<cv::Vec3b, size_t>>& seen = byGrey_[static_cast<size_t>(grey)];
-        for (auto& [c, n] : seen)
-            if (c == bgr) {
-                ++n;
+        std::vector<Colour>& seen = byGrey_[static_cast<size_t>(grey)];
+        const bool run = left && *left == bgr;
+        for (Colour& c : seen)
+            if (c.bgr == bgr) {
+                ++c.pixels;
+                c.inRuns += run;
                 return;
             }
-        if (seen.size() < 8) seen.push_back({bgr, 1});
+        if (seen.size() < 8) seen.push_back({bgr, 1, run ? size_t(1) : 0});
     }
     MaskLabel label(int grey, size_t pixels) const {
         MaskLabel l{grey, "label " + std::to_string(grey)};
         if (grey < 0 || grey >= static_cast<int>(byGrey_.size()) || byGrey_[static_cast<size_t>(grey)].empty()) return l;
         std::vector<std::string> names;
         bool neutral = true;  // a grey map saved as RGB: no colour to name
-        for (const auto& [c, n] : byGrey_[static_cast<size_t>(grey)])
-            if (100 * n >= pixels) {
-                names.push_back(hex(c));
-                neutral = neutral && c[0] == c[1] && c[1] == c[2];
+        for (const Colour& c : byGrey_[static_cast<size_t>(grey)])
+            if (100 * c.pixels >= pixels && 2 * c.inRuns >= c.pixels) {
+                names.push_back(hex(c.bgr));
+                neutral = neutral && c.bgr[0] == c.bgr[1] && c.bgr[1] == c.bgr[2];
             }
         l.colours = static_cast<int>(names.size());
         if (names.size() == 1 && !neutral) l.name = names.front();
@@ -155,7 +159,11 @@ private:
         std::snprintf(text, sizeof text, "#%02x%02x%02x", bgr[2], bgr[1], bgr[0]);
         return text;
     }
-    std::vector<std::vector<std::pair<cv::Vec3b, size_t>>> byGrey_ = decltype(byGrey_)(256);  // 8-bit colours' greys
+    struct Colour {
+        cv::Vec3b bgr;
+        size_t pixels = 0, inRuns = 0;
+    };
+    std::vector<std::vector<Colour>> byGrey_ = decltype(byGrey_)(256);  // 8-bit colours' greys
 };
 
 // A label that stands for several colours of one grey is no one class's: refused, naming them.
@@ -196,7 +204,8 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
             ColoursOfGreys colours;
             for (int y = 0; y < inside.rows; ++y)
                 for (int x = 0; x < inside.cols; ++x)
-                    if (inside.at<uchar>(y, x)) colours.add(which.label, colour.at<cv::Vec3b>(y, x));
+                    if (inside.at<uchar>(y, x))
+                        colours.add(which.label, colour.at<cv::Vec3b>(y, x), x ? &colour.at<cv::Vec3b>(y, x - 1) : nullptr);
             refuseMergedClasses(path, colours.label(which.label, static_cast<size_t>(cv::countNonZero(inside))));
         }
         return inside;
@@ -290,7 +299,10 @@ std::vector<MaskLabel> maskLabels(const std::string& path) {
                 if (*p == 0) continue;
                 if (*p != std::floor(*p) || *p < 1 || *p > 65535) return {};
                 ++counts[static_cast<size_t>(*p)];
-                if (colour) colours.add(static_cast<int>(*p), bgr[p - row.ptr<double>()]);
+                if (colour) {
+                    const auto x = p - row.ptr<double>();
+                    colours.add(static_cast<int>(*p), bgr[x], x ? &bgr[x - 1] : nullptr);
+                }
                 if (left != 0) {
                     ++pairs;
                     agreeing += left == *p;
