@@ -52,6 +52,11 @@ bool readIndices(FILE* file, cv::Mat& indices, std::vector<png_color>& palette) 
         png_destroy_read_struct(&png, &info, nullptr);
         return false;
     }
+    const uint64_t pixels = uint64_t(png_get_image_width(png, info)) * png_get_image_height(png, info);
+    if (pixels == 0 || pixels > (uint64_t(1) << 30)) {  // the decoder's own limit
+        png_destroy_read_struct(&png, &info, nullptr);
+        return false;
+    }
     palette.assign(entries, entries + count);
     png_set_packing(png);  // 1-, 2-, 4-bit indices one byte each, their values kept
     png_set_interlace_handling(png);
