@@ -48,6 +48,7 @@ MsFormerConfig interactiveConfig() {
     c.minLabelAreaFraction = 0.002;
     c.mergeRegionsBelowFraction = 0.001;
     c.standardizeInput = true;
+    c.replicateEdges = true;
     c.refineRadius = 8;
     c.stableIterations = 3;
     c.recomputeActivations = false;  // S = 129 needs under 1 GB anyway; speed first
@@ -116,6 +117,7 @@ std::map<std::string, std::string> parameterMap(const MsFormerConfig& c) {
             {"min_label_area_fraction", text(c.minLabelAreaFraction)},
             {"merge_regions_below_fraction", text(c.mergeRegionsBelowFraction)},
             {"standardize_input", flag(c.standardizeInput)},
+            {"replicate_edges", flag(c.replicateEdges)},
             {"stable_iterations", text(c.stableIterations)},
             {"stable_change_fraction", text(c.stableChangeFraction)},
             {"refine_radius", text(c.refineRadius)},

@@ -256,8 +256,10 @@ std::pair<torch::Tensor, torch::Tensor> TransformerBlockImpl::forwardTokens(torc
     return {out[0], out[1]};
 }
 
-BranchImpl::BranchImpl(int64_t inChannels, int64_t dim, int64_t hidden, int64_t stride, int blocks) {
-    embed = register_module("embed", torch::nn::Conv2d(Conv2dOptions(inChannels, dim, 3).stride(stride).padding(1)));
+BranchImpl::BranchImpl(int64_t inChannels, int64_t dim, int64_t hidden, int64_t stride, int blocks, bool replicateEdges) {
+    auto options = Conv2dOptions(inChannels, dim, 3).stride(stride).padding(1);
+    if (replicateEdges) options.padding_mode(torch::kReplicate);
+    embed = register_module("embed", torch::nn::Conv2d(options));
     embedNorm = register_module("embed_norm", torch::nn::BatchNorm2d(dim));
     for (int i = 0; i < blocks; ++i) {
         blockList.push_back(register_module("block" + std::to_string(i), TransformerBlock(dim, hidden)));
@@ -306,8 +308,8 @@ int64_t intraPatchFor(int64_t size, int64_t shift, int64_t configured) {
 MsFormerNetImpl::MsFormerNetImpl(const MsFormerConfig& c, int64_t inChannels)
     : size_(c.size), stride_(c.largeStride), shift_(c.intraShift), temperature_(c.intraTemperature) {
     const int64_t d = c.embedDim, hidden = c.ffnRatio * c.embedDim, k = c.clusters;
-    small = register_module("small", Branch(inChannels, d, hidden, 1, c.blocks));
-    large = register_module("large", Branch(inChannels, d, hidden, stride_, c.blocks));
+    small = register_module("small", Branch(inChannels, d, hidden, 1, c.blocks, c.replicateEdges));
+    large = register_module("large", Branch(inChannels, d, hidden, stride_, c.blocks, c.replicateEdges));
     for (auto* branch : {&small, &large})
         for (auto& block : (*branch)->blockList) block->checkpoint = c.recomputeActivations && branch == &small;
     interpolate_ = c.interpolateUpsampling;

@@ -70,7 +70,7 @@ TORCH_MODULE(TransformerBlock);
 
 // Patch embedding (conv 3x3, given stride, + BN), then blocks each followed by BN.
 struct BranchImpl : torch::nn::Module {
-    BranchImpl(int64_t inChannels, int64_t dim, int64_t hidden, int64_t stride, int blocks);
+    BranchImpl(int64_t inChannels, int64_t dim, int64_t hidden, int64_t stride, int blocks, bool replicateEdges);
     std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);  // NCHW tokens, G of last block
     // n x D tokens (row-major pixels), G of last block; height/width of the grid.
     std::pair<torch::Tensor, torch::Tensor> forwardTokens(const torch::Tensor& x, int64_t* height, int64_t* width);

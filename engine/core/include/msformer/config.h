@@ -81,6 +81,11 @@ struct MsFormerConfig {
     // Input scaled to zero mean and unit variance (over all pixels and channels)
     // instead of [0, 1], so CT windows and photos look alike to the network.
     bool standardizeInput = false;
+    // The patch embeddings pad the image by repeating its edge pixels instead
+    // of with zeros: a standardised input's 0 is its mean grey, so zero padding
+    // draws a bright frame around a dark background, which the network learns
+    // as a label of its own along the image's edges.
+    bool replicateEdges = false;
     // Also stop once the pseudo-labels have changed on fewer than
     // `stableChangeFraction` of the pixels for `stableIterations` consecutive
     // iterations (0 = off): the map has settled even if it keeps > minLabels labels.
