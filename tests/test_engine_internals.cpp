@@ -97,8 +97,12 @@ private Q_SLOTS:
     void tokenLayoutMatchesTheLiteralNchwNetwork() {
         // forward() (token layout) and forwardReference() (literal NCHW) share
         // parameters: same logits, contexts, intra attention and gradients.
-        for (int s : {33, 40}) {
+        // Published network at two sizes, and the default mode's (interpolated
+        // upsampling, embeddings padded by edge repetition).
+        for (int s : {33, 40, -33}) {
             msf::MsFormerConfig c;
+            c.interpolateUpsampling = c.replicateEdges = s < 0;
+            s = std::abs(s);
             c.size = s;
             c.embedDim = c.clusters = 12;
             auto a = makeNet(c, 3), b = makeNet(c, 3);
@@ -225,16 +229,20 @@ private Q_SLOTS:
     }
     void float32GradientsMatchFloat64_data() {
         QTest::addColumn<bool>("checkpoint");
-        QTest::newRow("blocks kept") << false;
-        QTest::newRow("blocks checkpointed") << true;
+        QTest::addColumn<bool>("defaultModeNetwork");
+        QTest::newRow("blocks kept") << false << false;
+        QTest::newRow("blocks checkpointed") << true << false;
+        QTest::newRow("default mode's network") << false << true;
     }
     void float32GradientsMatchFloat64() {
         // Guards the GELU-backward bug of LibTorch 1.13 (pytorch#112006) and layout mistakes.
         QFETCH(bool, checkpoint);
+        QFETCH(bool, defaultModeNetwork);
         msf::MsFormerConfig c;
         c.size = 33;
         c.embedDim = c.clusters = 16;
         c.recomputeActivations = checkpoint;
+        c.interpolateUpsampling = c.replicateEdges = defaultModeNetwork;
         auto net32 = makeNet(c, 3);
         auto net64 = makeNet(c, 3);
         net64->to(at::kDouble);
