@@ -6,6 +6,7 @@
 #include <torch/optim/sgd.h>
 
 #include <cmath>
+#include <utility>
 
 #include "gpu_formulations.h"
 #include "losses.h"
@@ -99,10 +100,9 @@ private Q_SLOTS:
         // parameters: same logits, contexts, intra attention and gradients.
         // Published network at two sizes, and the default mode's (interpolated
         // upsampling, embeddings padded by edge repetition).
-        for (int s : {33, 40, -33}) {
+        for (const auto& [s, defaultModeNetwork] : {std::pair{33, false}, std::pair{40, false}, std::pair{33, true}}) {
             msf::MsFormerConfig c;
-            c.interpolateUpsampling = c.replicateEdges = s < 0;
-            s = std::abs(s);
+            c.interpolateUpsampling = c.replicateEdges = defaultModeNetwork;
             c.size = s;
             c.embedDim = c.clusters = 12;
             auto a = makeNet(c, 3), b = makeNet(c, 3);
