@@ -6,6 +6,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/nrrd_reader.h"
 
 namespace {
 // The mask readers: a label map's labels, a palette PNG's indices, a mask of the whole file.

@@ -8,16 +8,17 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-600}"
 shift || true
-kinds="${*:-dicom raster nifti mask}"
+kinds="${*:-dicom raster nifti nrrd mask}"
 CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DMSFORMER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build-fuzz" -j "$(nproc)" >/dev/null || exit 1
 data="$root/build/test-data"
 "$root/scripts/fetch_test_data.sh" "$data" >/dev/null
 seeds="$root/build-fuzz/seeds"
-mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti" "$seeds/mask"
+mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti" "$seeds/nrrd" "$seeds/mask"
 find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
 find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
 for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
+cp "$root/fuzz/seeds/nrrd/"* "$seeds/nrrd/"  # attached NRRDs: raw, gzip, hex, ascii; colour and list axes
 cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"* "$seeds/raster/"  # + PNG, TIFF, WebP with alpha
 [ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
   cp "$seeds"/synth/images/*.png "$seeds/raster/" && cp "$seeds"/synth/masks/*.png "$seeds/mask/"
@@ -25,10 +26,14 @@ cp "$seeds"/raster/* "$seeds/mask/"  # + palette label maps
 for kind in $kinds; do
   mkdir -p "$root/build-fuzz/corpus/$kind" "$root/build-fuzz/crashes/$kind"
   echo "== fuzz_$kind for $seconds s"
+  # Teem leaks a few bytes on some malformed NRRD headers (an airArray of a bad "space units" line, 90 bytes,
+  # in its error path): leaks are not reported for that target, so that its fuzzing goes on past them.
+  leaks=1
+  [ "$kind" = nrrd ] && leaks=0
   (cd "$root/build-fuzz/crashes/$kind" &&
    # DCMTK's parser makes one nothrow allocation of a malformed element's declared
    # length (3 GB seen) and fails cleanly when it is refused: allow it up to 4 GB.
-   "$root/build-fuzz/fuzz/fuzz_$kind" -max_total_time="$seconds" -malloc_limit_mb=4096 -rss_limit_mb=6144 \
+   "$root/build-fuzz/fuzz/fuzz_$kind" -max_total_time="$seconds" -malloc_limit_mb=4096 -rss_limit_mb=6144 -detect_leaks=$leaks \
      -print_final_stats=1 \
      "$root/build-fuzz/corpus/$kind" "$seeds/$kind" 2>&1 | grep -E "stat::|cov:|ERROR|SUMMARY|Done" | tail -8) &
 done

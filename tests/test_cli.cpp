@@ -417,17 +417,25 @@ private slots:
             QVERIFY(slice22("label1.nii.gz") > 30 * 30 && slice22("label1.nii.gz") < 30 * 34);  // between 30 and 34 rows
             QCOMPARE(slice22("both.nii.gz"), slice22("label1.nii.gz") + slice22("label2.nii.gz"));
         }
-        const QString small = dir.filePath("small.nii.gz");  // the right number of slices, smaller ones
-        {
+        // The right number of slices, smaller ones: on a box of the image's grid (its affine the image's), the
+        // mask is placed there and filled; a quarter of a voxel off that grid, it is another image's, refused.
+        const auto writeSmaller = [&](const QString& path, double shiftMm) {
             msf::io::Image grid = image;
             for (auto& frame : grid.frames) frame = cv::Mat::zeros(100, 128, CV_8U);
             grid.meta.volumeDims = {128, 100, 62};
-            msf::io::writeNiftiMask(small.toStdString(), {{20, truth[20](cv::Rect(0, 0, 128, 100))},
-                                                          {24, truth[24](cv::Rect(0, 0, 128, 100))}}, grid, false);
-        }
+            grid.meta.niftiAffine[0][3] += shiftMm;
+            msf::io::writeNiftiMask(path.toStdString(), {{20, truth[20](cv::Rect(0, 0, 128, 100))},
+                                                         {24, truth[24](cv::Rect(0, 0, 128, 100))}}, grid, false);
+        };
+        const QString box = dir.filePath("box.nii.gz"), small = dir.filePath("small.nii.gz");
+        writeSmaller(box, 0);
+        writeSmaller(small, 0.25 * image.meta.spacingX);
+        const Run placed = cli({"fill", nii, "--mask", box, "-o", dir.filePath("placed.nii.gz")});
+        QVERIFY2(placed.code == 0, qPrintable(placed.err));
+        QVERIFY(cv::countNonZero(msf::io::loadMaskFrames(dir.filePath("placed.nii.gz").toStdString(), image)[22]) > 0);
         const Run smaller = cli({"fill", nii, "--mask", small, "-o", dir.filePath("never.nii.gz")});
         QCOMPARE(smaller.code, 1);
-        QVERIFY2(smaller.err.contains(small + ": the mask is") && smaller.err.contains("the image 128 x 128"),
+        QVERIFY2(smaller.err.contains(small + ": the mask's voxel grid (128 x 100 x 62) is not its image's (128 x 128 x 62)"),
                  qPrintable(smaller.err));
         const Run png = cli({"fill", nii, "--mask", keys, "-o", dir.filePath("never.png")});
         QCOMPARE(png.code, 2);

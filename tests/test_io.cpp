@@ -9,6 +9,7 @@
 
 #include <nifti2_io.h>
 #include <tiffio.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,42 @@ void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, con
         nifti_image_write(nim);
     }
     nifti_image_free(nim);
+}
+// How writeTestNrrd stores its voxels.
+struct NrrdLayout {
+    bool lps = true;        // space left-posterior-superior (Slicer's, DICOM's), else right-anterior-superior
+    bool gzip = false;      // gzip encoding, else raw
+    bool detached = false;  // the header in a .nhdr, the voxels in a data file beside it
+};
+// The voxels of writeTestNifti (float, 100 k + 10 j + i) as a NRRD whose space directions and origin are the
+// given voxel -> RAS affine, written in the layout's space and encoding.
+void writeTestNrrd(const std::string& path, int nx, int ny, int nz, const std::array<double, 12>& ras,
+                   const NrrdLayout& layout) {
+    std::vector<float> values;
+    for (int k = 0; k < nz; ++k)
+        for (int j = 0; j < ny; ++j)
+            for (int i = 0; i < nx; ++i) values.push_back(float(100 * k + 10 * j + i));
+    const double sign[3] = {layout.lps ? -1.0 : 1.0, layout.lps ? -1.0 : 1.0, 1.0};
+    std::ostringstream header;
+    header << "NRRD0004\n# written by test_io\ntype: float\ndimension: 3\nspace: "
+           << (layout.lps ? "left-posterior-superior" : "right-anterior-superior") << "\nsizes: " << nx << " " << ny
+           << " " << nz << "\nspace directions:";
+    for (int c = 0; c < 3; ++c)
+        header << " (" << sign[0] * ras[c] << "," << sign[1] * ras[4 + c] << "," << sign[2] * ras[8 + c] << ")";
+    header << "\nkinds: domain domain domain\nendian: little\nencoding: " << (layout.gzip ? "gzip" : "raw")
+           << "\nspace origin: (" << sign[0] * ras[3] << "," << sign[1] * ras[7] << "," << sign[2] * ras[11] << ")\n";
+    const std::string data = layout.detached ? path.substr(0, path.rfind('.')) + (layout.gzip ? ".raw.gz" : ".raw") : path;
+    if (layout.detached) header << "data file: " << data.substr(data.rfind('/') + 1) << "\n";
+    std::ofstream(path, std::ios::binary) << header.str() << (layout.detached ? "" : "\n");
+    const auto* bytes = reinterpret_cast<const char*>(values.data());
+    const size_t n = values.size() * sizeof(float);
+    if (layout.gzip) {
+        gzFile gz = gzopen(data.c_str(), layout.detached ? "wb" : "ab");
+        gzwrite(gz, bytes, unsigned(n));
+        gzclose(gz);
+    } else {
+        std::ofstream(data, layout.detached ? std::ios::binary : std::ios::binary | std::ios::app).write(bytes, std::streamsize(n));
+    }
 }
 }  // namespace
 
@@ -153,6 +191,19 @@ private slots:
         const auto flat = msf::io::percentileWindow(cv::Mat(8, 8, CV_16UC1, cv::Scalar(40)));
         QCOMPARE(flat.center, 40.5);  // a flat frame: width 1
         QCOMPARE(flat.width, 1.0);
+        // NaN values (a reader's, before the loader replaces them) are left out, not sorted: the window of the
+        // finite values. An image with none gave no window, and the normalisation asked for one again and again
+        // (a stack overflow, found by fuzzing the NRRD reader): it is flat.
+        cv::Mat withNan(10, 20, CV_32F);
+        for (int i = 0; i < int(withNan.total()); ++i) withNan.at<float>(i) = i % 3 ? float(i) : NAN;
+        const auto finite = msf::io::percentileWindow(withNan);
+        QVERIFY(std::isfinite(finite.center) && finite.width > 150 && finite.width < 200);
+        msf::io::Image nan;
+        nan.frames = {cv::Mat(4, 4, CV_32F, cv::Scalar(NAN))};
+        nan.meta.photometric = "MONOCHROME2";
+        QVERIFY(!msf::io::percentileWindow(nan.frames[0]).valid());
+        const cv::Mat normalised = msf::io::normalizedForSegmentation(nan, msf::io::Window{});
+        QCOMPARE(cv::countNonZero(normalised), 0);
     }
     void exifOrientationIsApplied() {
         // A 40 x 20 JPEG with an EXIF APP1 segment saying "rotate 90 degrees clockwise" (orientation 6).
@@ -754,14 +805,16 @@ private slots:
         QTemporaryDir dir;
         QDir(dir.path()).mkdir("img");
         QDir(dir.path()).mkdir("msk");
-        for (auto n : {"a.dcm", "b.png", "c.jpg", "d.nii.gz", "e.png"}) touch(dir.filePath(QString("img/") + n));
-        for (auto n : {"a.png", "b_mask.png", "c_lesion.png", "d_segmentation.nii.gz", "z.png"})
+        for (auto n : {"a.dcm", "b.png", "c.jpg", "d.nii.gz", "e.png", "f.nrrd"}) touch(dir.filePath(QString("img/") + n));
+        // (f.seg.nrrd: 3D Slicer's name for the segmentation of f.nrrd)
+        for (auto n : {"a.png", "b_mask.png", "c_lesion.png", "d_segmentation.nii.gz", "f.seg.nrrd", "z.png"})
             touch(dir.filePath(QString("msk/") + n));
         std::vector<std::string> problems;
         const auto pairs = msf::io::pairImagesWithMasks(dir.filePath("img").toStdString(),
                                                         dir.filePath("msk").toStdString(), &problems);
-        QCOMPARE(int(pairs.size()), 4);
+        QCOMPARE(int(pairs.size()), 5);
         QCOMPARE(QString::fromStdString(pairs[3].stem), QString("d"));
+        QCOMPARE(QString::fromStdString(pairs[4].stem), QString("f"));
         QCOMPARE(int(problems.size()), 2);  // e has no mask, z has no image
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
                                  msf::io::pairImagesWithMasks(dir.filePath("none").toStdString(), "", nullptr));
@@ -776,6 +829,7 @@ private slots:
     // (sagittal: anterior on the left). Shown as stored, the ITK brain's
     // coronal slices were upside down and Colin27's axial ones rotated 180°.
     void niftiSlicesAreShownAsRadiologyViewersShowThem_data() {
+        QTest::addColumn<QString>("container");  // "nifti", or a NRRD layout: "nrrd lps gzip", "nrrd ras detached"
         QTest::addColumn<QString>("plane");
         QTest::addColumn<int>("dx");
         QTest::addColumn<int>("dy");
@@ -783,18 +837,28 @@ private slots:
         QTest::addColumn<int>("shownCorner");  // stored voxel (0, 0) shown at 0 top left, 1 top right, 2 bottom left, 3 bottom right
         // voxel -> RAS, row by row: +x toward the patient's right, +y anterior, +z superior.
         QTest::addColumn<QVector<double>>("ras");
+        // Each case as NIfTI and as NRRD (3D Slicer's volumes: space directions in LPS or RAS): read alike.
+        const auto row = [](const char* name, const char* plane, int dx, int dy, bool transposed, int corner,
+                            const QVector<double>& ras) {
+            for (const char* container : {"nifti", "nrrd lps gzip", "nrrd ras detached"})
+                QTest::newRow(qPrintable(QString("%1, %2").arg(name, container)))
+                    << container << plane << dx << dy << transposed << corner << ras;
+        };
         // RAS+ as written by nibabel/FSL (Colin27): i to the right, j to anterior: voxel (0, 0) is left-posterior.
-        QTest::newRow("axial RAS") << "axial" << 2 << 3 << false << 3 << QVector<double>{2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0};
+        row("axial RAS", "axial", 2, 3, false, 3, {2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 4, 0});
         // LPS as DICOM stores it: i to the left, j to posterior: shown as stored.
-        QTest::newRow("axial LPS") << "axial" << 2 << 3 << false << 0 << QVector<double>{-2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 4, 0};
+        row("axial LPS", "axial", 2, 3, false, 0, {-2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 4, 0});
         // The ITK brain: i to the left, j to superior, k to anterior: coronal, j upside down as stored.
-        QTest::newRow("coronal ITK") << "coronal" << 2 << 3 << false << 2 << QVector<double>{-2, 0, 0, 0, 0, 0, 4, 0, 0, 3, 0, 0};
+        row("coronal ITK", "coronal", 2, 3, false, 2, {-2, 0, 0, 0, 0, 0, 4, 0, 0, 3, 0, 0});
         // i to posterior, j to the left: the slice is shown transposed.
-        QTest::newRow("axial transposed") << "axial" << 2 << 3 << true << 0 << QVector<double>{0, -3, 0, 0, -2, 0, 0, 0, 0, 0, 4, 0};
+        row("axial transposed", "axial", 2, 3, true, 0, {0, -3, 0, 0, -2, 0, 0, 0, 0, 0, 4, 0});
         // Sagittal: k to the right, i to anterior, j to superior: anterior on the left, superior at the top.
-        QTest::newRow("sagittal") << "sagittal" << 2 << 3 << false << 3 << QVector<double>{0, 0, 4, 0, 2, 0, 0, 0, 0, 3, 0, 0};
+        row("sagittal", "sagittal", 2, 3, false, 3, {0, 0, 4, 0, 2, 0, 0, 0, 0, 3, 0, 0});
+        // An origin away from 0 (the translation column) is kept as well.
+        row("axial RAS, origin", "axial", 2, 3, false, 3, {2, 0, 0, -90.5, 0, 3, 0, 126, 0, 0, 4, -72});
     }
     void niftiSlicesAreShownAsRadiologyViewersShowThem() {
+        QFETCH(QString, container);
         QFETCH(QString, plane);
         QFETCH(int, dx);
         QFETCH(int, dy);
@@ -804,10 +868,18 @@ private slots:
         std::array<double, 12> affine{};
         std::copy(ras.begin(), ras.end(), affine.begin());
         QTemporaryDir dir;
-        const std::string path = dir.filePath("v.nii.gz").toStdString();
         const int nx = 5, ny = 4, nz = 3;
-        writeTestNifti(path, nx, ny, nz, 1, affine);
+        const bool nrrd = container.startsWith("nrrd");
+        const std::string path =
+            dir.filePath(nrrd ? (container.contains("detached") ? "v.nhdr" : "v.nrrd") : "v.nii.gz").toStdString();
+        if (nrrd)
+            writeTestNrrd(path, nx, ny, nz, affine,
+                          {container.contains("lps"), container.contains("gzip"), container.contains("detached")});
+        else
+            writeTestNifti(path, nx, ny, nz, 1, affine);
         const auto img = msf::io::loadImage(path);
+        QCOMPARE(QString::fromStdString(img.meta.format), QString(nrrd ? "NRRD" : "NIfTI"));
+        QCOMPARE(img.meta.sliceSpacing, 4.0);
         QCOMPARE(QString::fromStdString(msf::io::slicePlane(img)), plane);
         QCOMPARE(img.frameCount(), nz);  // slices stay along k, in file order
         const cv::Mat& shown = img.frames[1];
@@ -869,6 +941,133 @@ private slots:
             nifti_image_free(other);
         }
         QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+    }
+    void nrrdReadErrorsNameTheFileAndTheProblem() {
+        QTemporaryDir dir;
+        const auto error = [&dir](const char* name, const std::string& content) {
+            const QString path = dir.filePath(name);
+            touch(path, content);
+            const QString e = errorOf(path.toStdString());
+            return e.startsWith(path + ": ") ? e.mid(path.size() + 2) : "(not named after the file) " + e;
+        };
+        const std::string header = "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 4 4\nendian: little\n";
+        // Teem reads plain text numbers as a table: a .nrrd without the magic is refused, not read so.
+        QVERIFY(error("table.nrrd", "1 2 3\n4 5 6\n").contains("not a NRRD file"));
+        QVERIFY(error("short.nrrd", header + "encoding: raw\n\nabc").contains("cannot read the NRRD data"));
+        QVERIFY(error("gone.nhdr", header + "encoding: raw\ndata file: gone.raw\n").contains("gone.raw"));
+        QVERIFY(error("sizes.nrrd", "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 4 x\nencoding: raw\n\n0123456789abcdef")
+                    .contains("not a readable NRRD header"));
+        // zlib would read bytes that are not gzip as they are, a wrong picture: refused.
+        QVERIFY(error("notgzip.nrrd", header + "encoding: gzip\n\n0123456789abcdef").contains("not gzip-compressed"));
+        QVERIFY(error("line.nrrd", "NRRD0004\ntype: uchar\ndimension: 1\nsizes: 16\nencoding: raw\n\n0123456789abcdef")
+                    .contains("1 spatial axes"));
+        // A header claiming 10^15 voxels is refused before anything is allocated for them.
+        QVERIFY(error("huge.nrrd", "NRRD0004\ntype: float\ndimension: 3\nsizes: 100000 100000 100000\nendian: little\n"
+                                   "encoding: raw\n\n").contains("too large"));
+        QVERIFY(error("empty.nrrd", "").contains("file is empty"));
+        // The bytes of a good file as a raw NRRD's: read as written.
+        touch(dir.filePath("good.nrrd"), header + "encoding: raw\n\n0123456789abcdef");
+        const auto good = msf::io::loadImage(dir.filePath("good.nrrd").toStdString());
+        QCOMPARE(good.pixels().size(), cv::Size(4, 4));
+        QCOMPARE(good.pixels().at<float>(3, 1), float('d'));  // row j = 3, column i = 1: byte 13
+        QCOMPARE(good.meta.spacingX, 0.0);  // no spacing given: unknown, not 1 mm
+    }
+    void nrrdColourListAxesAndLabelMapsAreRead() {
+        QTemporaryDir dir;
+        // An RGB-color axis (Slicer's colour volumes): read as colour, BGR as photos are.
+        const std::string rgb = dir.filePath("rgb.nrrd").toStdString();
+        touch(QString::fromStdString(rgb), std::string("NRRD0004\ntype: uchar\ndimension: 3\nsizes: 3 2 1\nkinds: RGB-color "
+                                                       "domain domain\nencoding: raw\n\n") + "\x0a\x14\x1e\x28\x32\x3c");
+        const auto colour = msf::io::loadImage(rgb);
+        QCOMPARE(colour.pixels().type(), CV_8UC3);
+        QCOMPARE(colour.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(60, 50, 40));
+        // A segmentation with overlapping layers (Slicer's 4-D .seg.nrrd: a "list" axis first, then i, j, k): the
+        // first layer is read, the others said; as a mask, a label of it is its voxels of that value.
+        const std::string seg = dir.filePath("case.seg.nrrd").toStdString();
+        std::string voxels(2 * 4 * 3 * 2, '\0');
+        for (int k = 0; k < 2; ++k)
+            for (int j = 0; j < 3; ++j)
+                for (int i = 0; i < 4; ++i) {
+                    voxels[2 * ((k * 3 + j) * 4 + i)] = char(i == 1 ? 2 : j == 2 ? 1 : 0);  // layer 0
+                    voxels[2 * ((k * 3 + j) * 4 + i) + 1] = 7;                              // layer 1
+                }
+        touch(QString::fromStdString(seg), "NRRD0004\ntype: uchar\ndimension: 4\nspace: left-posterior-superior\n"
+                                           "sizes: 2 4 3 2\nspace directions: none (0.5,0,0) (0,0.5,0) (0,0,2)\n"
+                                           "kinds: list domain domain domain\nencoding: raw\nspace origin: (10,20,30)\n\n" +
+                                               voxels);
+        const auto layers = msf::io::loadImage(seg);
+        QCOMPARE(layers.frameCount(), 2);
+        QCOMPARE(layers.meta.niftiVolumes, 2);
+        QCOMPARE(layers.meta.spacingX, 0.5);
+        QCOMPARE(layers.meta.sliceSpacing, 2.0);
+        QCOMPARE(layers.meta.niftiAffine[0][3], -10.0);  // LPS origin as RAS
+        QCOMPARE(layers.meta.niftiAffine[1][1], -0.5);
+        QVERIFY(std::any_of(layers.meta.readerNotes.begin(), layers.meta.readerNotes.end(),
+                            [](const std::string& n) { return n.find("axis 0 (list") != std::string::npos; }));
+        double lo, hi;
+        cv::minMaxLoc(layers.pixels(), &lo, &hi);
+        QCOMPARE(hi, 2.0);  // layer 0's values, not layer 1's 7
+        // LPS i (to the left) and j (to posterior): shown as stored. Label 2 is column 1, label 1 row 2.
+        msf::io::MaskFrame which = msf::io::maskFrameFor(layers);
+        which.label = 2;
+        const cv::Mat two = msf::io::loadMask(seg, which);
+        QCOMPARE(cv::countNonZero(two), 3);
+        QCOMPARE(cv::countNonZero(two.col(1)), 3);
+        which.label = 0;
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(seg, which)), 6);  // any label: column 1 and row 2
+    }
+    void aCroppedSlicerSegmentationLiesOnItsImage() {
+        // 3D Slicer saves a .seg.nrrd cropped to its segments' extent, its origin at the box's first voxel: the
+        // mask is put on the image's grid (it was "another image's mask"). Image: LPS-aligned, shown as stored.
+        QTemporaryDir dir;
+        const std::string image = dir.filePath("ct.nrrd").toStdString();
+        writeTestNrrd(image, 5, 4, 3, {-2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 4, 0}, {});
+        const auto ct = msf::io::loadImage(image);
+        // A 2 x 2 x 1 box from voxel (1, 2, 1): LPS origin (2, 6, 4); label 1 in three voxels, 0 in one.
+        const auto writeSeg = [&dir](const char* name, const std::string& origin, const std::string& extra,
+                                     const std::string& sizes = "2 2 1", const std::string& voxels = std::string("\x01\x01\x00\x01", 4)) {
+            const std::string path = dir.filePath(name).toStdString();
+            touch(QString::fromStdString(path),
+                  "NRRD0004\ntype: unsigned char\ndimension: " + std::to_string(extra.empty() ? 3 : 4) +
+                      "\nspace: left-posterior-superior\nsizes: " + sizes + "\nspace directions: " +
+                      (extra.empty() ? "" : "none ") + "(2,0,0) (0,3,0) (0,0,4)\nkinds: " + (extra.empty() ? "" : "list ") +
+                      "domain domain domain\nencoding: raw\nspace origin: " + origin +
+                      "\nSegmentation_MasterRepresentation:=Binary labelmap\nSegmentation_ReferenceImageExtentOffset:=1 2 1\n"
+                      "Segment0_ID:=Segment_1\nSegment0_Name:=tumour\nSegment0_LabelValue:=1\nSegment0_Layer:=0\n\n" + voxels);
+            return path;
+        };
+        const std::string seg = writeSeg("ct.seg.nrrd", "(2,6,4)", "");
+        msf::io::MaskFrame which = msf::io::maskFrameFor(ct);
+        which.frame = 1;
+        const cv::Mat inside = msf::io::loadMask(seg, which);
+        QCOMPARE(inside.size(), cv::Size(5, 4));
+        QCOMPARE(cv::countNonZero(inside), 3);
+        QVERIFY(inside.at<uchar>(2, 1) && inside.at<uchar>(2, 2) && !inside.at<uchar>(3, 1) && inside.at<uchar>(3, 2));
+        const auto frames = msf::io::loadMaskFrames(seg, ct);
+        QCOMPARE(cv::countNonZero(frames[0]) + cv::countNonZero(frames[2]), 0);
+        QCOMPARE(cv::countNonZero(frames[1] != inside), 0);
+        // The segment names are said, for --label.
+        const auto segImage = msf::io::loadImage(seg);
+        QVERIFY(std::any_of(segImage.meta.readerNotes.begin(), segImage.meta.readerNotes.end(), [](const std::string& n) {
+            return n.find("3D Slicer segmentation; its segments (label value, name): 1 tumour") != std::string::npos;
+        }));
+        // Half a voxel off the grid, or reaching past the image: another image's mask.
+        const auto refused = [&which](const std::string& path) {
+            try {
+                msf::io::loadMask(path, which);
+            } catch (const msf::io::IoError& e) {
+                return QString(e.what()).contains("nor a box inside it");
+            }
+            return false;
+        };
+        QVERIFY(refused(writeSeg("half.seg.nrrd", "(3,6,4)", "")));
+        QVERIFY(refused(writeSeg("past.seg.nrrd", "(8,6,4)", "")));
+        // Overlapping segments in two layers: one layer alone would be a partial mask; refused, saying what to do.
+        const std::string layered = writeSeg("layers.seg.nrrd", "(2,6,4)", "layers", "2 2 2 1", std::string(8, '\x01'));
+        const QString e = errorOf(layered);
+        QVERIFY2(e.contains("layers.seg.nrrd") && e.contains("segments overlap, stored as 2 layers") &&
+                     e.contains("export it from Slicer as one label map"),
+                 qPrintable(e));
     }
     void niftiFourDReadsTheFirstVolumeAndTwoDLoads() {
         QTemporaryDir dir;
@@ -1031,18 +1230,40 @@ private slots:
         const std::string image = dir.filePath("t1.nii.gz").toStdString(), other = dir.filePath("other.nii.gz").toStdString(),
                           same = dir.filePath("same.nii.gz").toStdString();
         writeTestNifti(image, 6, 5, 4, 1, lps);
-        writeTestNifti(other, 6, 5, 3, 1, lps);
+        // 3 slices 1.5 mm apart where the image's 4 are 1 mm apart: no slice of it is one of the image's.
+        writeTestNifti(other, 6, 5, 3, 1, {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1.5, 0});
         writeTestNifti(same, 6, 5, 4, 1, lps);
         auto t1 = msf::io::loadImage(image);
         t1.current = 1;
-        QString error;
+        const auto errorOfMask = [](const std::string& path, msf::io::MaskFrame which) {
+            try {
+                msf::io::loadMask(path, which);
+            } catch (const msf::io::IoError& e) {
+                return QString(e.what());
+            }
+            return QString();
+        };
+        QString error = errorOfMask(other, msf::io::maskFrameFor(t1));
+        QVERIFY2(error.contains("other.nii.gz") && error.contains("is not its image's (6 x 5 x 4) nor a box inside it"),
+                 qPrintable(error));
+        // Without the image's affine (a DICOM series, say), the slice counts alone say it.
+        msf::io::MaskFrame noAffine = msf::io::maskFrameFor(t1);
+        noAffine.imageHasAffine = false;
+        error = errorOfMask(other, noAffine);
+        QVERIFY2(error.contains("other.nii.gz") && error.contains("the mask has 3 slices or frames, the image 4"),
+                 qPrintable(error));
+        // ... and the slices' sizes, for all its slices at once.
+        const std::string narrow = dir.filePath("narrow.nii.gz").toStdString();
+        writeTestNifti(narrow, 5, 5, 4, 1, lps);
+        msf::io::Image withoutAffine = t1;
+        withoutAffine.meta.hasNiftiAffine = false;
+        error.clear();
         try {
-            msf::io::loadMask(other, msf::io::maskFrameFor(t1));
+            msf::io::loadMaskFrames(narrow, withoutAffine);
         } catch (const msf::io::IoError& e) {
             error = e.what();
         }
-        QVERIFY2(error.contains("other.nii.gz") && error.contains("the mask has 3 slices or frames, the image 4"),
-                 qPrintable(error));
+        QVERIFY2(error.contains("narrow.nii.gz: the mask is 5 x 5 pixels, the image 6 x 5"), qPrintable(error));
         // The same slice count: the shown slice's (k = 1: 100 + 10 j + i, every voxel non-zero)
         const cv::Mat mask = msf::io::loadMask(same, msf::io::maskFrameFor(t1));
         QCOMPARE(cv::countNonZero(mask), 30);

@@ -1135,6 +1135,18 @@ private slots:
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame2_mask.nii.gz"));
         w.setFrame(3);
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame3_mask.nii.gz"));
+        // A NRRD volume (3D Slicer's) is exported as NIfTI as well, the format that keeps its grid.
+        const QString nrrd = dir.filePath("slicer_volume.nrrd");
+        {
+            QFile f(nrrd);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("NRRD0004\ntype: uchar\ndimension: 3\nspace: left-posterior-superior\nsizes: 8 6 3\n"
+                    "space directions: (1,0,0) (0,1,0) (0,0,2)\nencoding: raw\nspace origin: (0,0,0)\n\n");
+            f.write(QByteArray(8 * 6 * 3, 50));
+        }
+        QVERIFY(openAndWait(w, nrrd, 10000));
+        QCOMPARE(w.image().frameCount(), 3);
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("slicer_volume_frame1_mask.nii.gz"));
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
         QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
         // The image's folder gone (a CD ejected, a share unmounted) or read-only: the user's documents (or
@@ -2504,12 +2516,13 @@ private slots:
         for (const char* action : {"&Open image...", "Load reference &mask..."}) {
             const QStringList filters = filtersOf(action);
             QCOMPARE(filters.size(), 2);
-            for (const char* pattern : {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.png", "*.tiff"})
+            for (const char* pattern :
+                 {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.nrrd", "*.nhdr", "*.png", "*.tiff"})
                 QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"),
                          qPrintable(QString(action) + ": " + pattern));
             QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
         }
-        QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, PNG"));
+        QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, NRRD, PNG"));
         const QString ct =
             QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");

@@ -17,9 +17,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <numeric>
+#include <sstream>
 #include <tuple>
 
 #include <zlib.h>
@@ -1691,6 +1694,68 @@ private slots:
         }
         qInfo("%d files loaded, %d refused with a named error", loaded, refused);
         QVERIFY(loaded >= 40);
+    }
+    void itkNrrdSliceReadsAsItsPngTwin() {
+        // ITK's example data ships one slice as a PNG and as a NRRD header with its raw voxels beside it.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        REQUIRE_DATA(itk + "BrainProtonDensitySliceBorder20.nhdr");
+        const auto nrrd = msf::io::loadImage(s(itk + "BrainProtonDensitySliceBorder20.nhdr"));
+        const auto png = msf::io::loadImage(s(itk + "BrainProtonDensitySliceBorder20.png"));
+        QCOMPARE(QString::fromStdString(nrrd.meta.format), QString("NRRD"));
+        QCOMPARE(nrrd.pixels().size(), cv::Size(221, 257));
+        cv::Mat grey = png.pixels();  // stored as RGB with R = G = B
+        if (grey.channels() == 3) cv::extractChannel(grey, grey, 1);
+        grey.convertTo(grey, CV_32F);
+        QCOMPARE(cv::countNonZero(nrrd.pixels() != grey), 0);
+        QCOMPARE(nrrd.meta.spacingX, 1.0);
+        QVERIFY(!nrrd.meta.hasNiftiAffine);  // a 2-D space names no patient directions
+    }
+    void theItkBrainAsSlicerWouldSaveItReadsAsItsNifti() {
+        // The ITK brain volume (NIfTI-1, int16, coronal) rewritten as 3D Slicer saves a NRRD: its sform's columns
+        // as LPS space directions and origin, the voxels gzip-compressed. It is read as the NIfTI is: the same
+        // slices, turned alike, the same voxel -> RAS affine and spacing, the same orientation letters.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        REQUIRE_DATA(itk + "KmeansTest_T1UCharRaw.nii.gz");
+        const std::string nii = s(itk + "KmeansTest_T1UCharRaw.nii.gz");
+        std::string file;
+        {
+            gzFile gz = gzopen(nii.c_str(), "rb");
+            QVERIFY(gz);
+            char buffer[1 << 16];
+            for (int n; (n = gzread(gz, buffer, sizeof buffer)) > 0;) file.append(buffer, size_t(n));
+            gzclose(gz);
+        }
+        const auto at = [&file](size_t offset, auto value) {
+            std::memcpy(&value, file.data() + offset, sizeof value);
+            return value;
+        };
+        const int nx = at(42, int16_t()), ny = at(44, int16_t()), nz = at(46, int16_t());
+        QCOMPARE(at(70, int16_t()), int16_t(4));  // DT_INT16
+        const size_t voxels = size_t(at(108, float()));
+        double srow[3][4];
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c) srow[r][c] = at(280 + 16 * r + 4 * c, float());
+        std::ostringstream header;
+        header << "NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\nsizes: " << nx << " " << ny << " "
+               << nz << "\nspace directions:";
+        for (int c = 0; c < 3; ++c) header << " (" << -srow[0][c] << "," << -srow[1][c] << "," << srow[2][c] << ")";
+        header << "\nkinds: domain domain domain\nendian: little\nencoding: gzip\nspace origin: (" << -srow[0][3] << ","
+               << -srow[1][3] << "," << srow[2][3] << ")\n\n";
+        QTemporaryDir tmp;
+        const std::string nrrd = s(tmp.filePath("t1.nrrd"));
+        std::ofstream(nrrd, std::ios::binary) << header.str();
+        gzFile out = gzopen(nrrd.c_str(), "ab");
+        gzwrite(out, file.data() + voxels, unsigned(size_t(nx) * ny * nz * 2));
+        gzclose(out);
+        const auto a = msf::io::loadImage(nii), b = msf::io::loadImage(nrrd);
+        QCOMPARE(b.frameCount(), a.frameCount());
+        for (int f = 0; f < a.frameCount(); ++f) QCOMPARE(cv::countNonZero(a.frames[f] != b.frames[f]), 0);
+        for (int r = 0; r < 4; ++r)
+            for (int c = 0; c < 4; ++c) QVERIFY(std::abs(a.meta.niftiAffine[r][c] - b.meta.niftiAffine[r][c]) < 1e-5);
+        QCOMPARE(b.meta.spacingX, a.meta.spacingX);
+        QCOMPARE(b.meta.sliceSpacing, a.meta.sliceSpacing);
+        QCOMPARE(QString::fromStdString(msf::io::slicePlane(b)), QString("coronal"));
+        QCOMPARE(msf::io::edgeLetters(b), msf::io::edgeLetters(a));
     }
     void niftiVolumesAndMaskRoundTrip() {
         const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";

@@ -73,17 +73,18 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
             << "\nSOP instance UID (current frame): " << q(msf::io::currentSopInstanceUid(img)) << "\nframe of reference UID: "
             << q(m.frameOfReferenceUid) << "\n";
     if (!m.niftiFileType.empty()) out << "file type: " << q(m.niftiFileType) << "\n";
-    if (m.hasNiftiAffine) out << "NIfTI sform code " << m.niftiSformCode << ", qform code " << m.niftiQformCode << "\n";
+    if (m.hasNiftiAffine && m.format == "NIfTI") out << "NIfTI sform code " << m.niftiSformCode << ", qform code " << m.niftiQformCode << "\n";
     if (!m.niftiAxes.empty()) {
         QStringList turned;
         if (m.niftiTurn.transpose) turned << "transposed";
         if (m.niftiTurn.mirrorColumns) turned << "columns mirrored";
         if (m.niftiTurn.mirrorRows) turned << "rows mirrored";
-        out << "NIfTI axes: " << q(m.niftiAxes) << "\n"
+        out << (m.format == "NRRD" ? "NRRD axes (as RAS): " : "NIfTI axes: ") << q(m.niftiAxes) << "\n"
             << "shown as: " << q(msf::io::slicePlane(img)) << " slices along k, "
             << (turned.isEmpty() ? QString("as stored") : turned.join(", ")) << "\n";
-    } else if (m.format == "NIfTI") {
-        out << "shown as: stored (rows j, columns i; the file has no affine)\n";
+    } else if (msf::io::isVoxelVolume(m)) {
+        out << "shown as: stored (rows j, columns i; the file has no "
+            << (m.format == "NRRD" ? "patient space" : "affine") << ")\n";
     }
     if (m.niftiVolumes > 1) out << "volumes: " << m.niftiVolumes << " in the file, the first is read\n";
     for (const std::string& note : m.readerNotes) out << "note: " << q(note) << "\n";

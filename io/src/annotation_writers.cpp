@@ -159,7 +159,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"sop_instance_uid", currentSopInstanceUid(source)},
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
-    if (m.format == "NIfTI")  // PNG outputs are on the shown slice: how to map them back to the voxels
+    if (isVoxelVolume(m))  // PNG outputs are on the shown slice: how to map them back to the voxels
         j["source"]["nifti"] = {{"axes", m.niftiAxes.empty() ? "none (no affine)" : m.niftiAxes},
                                 {"plane", slicePlane(source)},
                                 {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},

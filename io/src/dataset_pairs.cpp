@@ -7,6 +7,7 @@
 
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/nrrd_reader.h"
 
 namespace msf::io {
 
@@ -46,7 +47,7 @@ std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::s
     const std::vector<std::string>& raster = rasterImageExtensions();
     std::vector<std::string> images;
     for (const auto& f : listFiles(dir)) {
-        if (isNiftiInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
+        if (isNiftiInput(f.string()) || isNrrdInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
             images.push_back(f.string());
         else if (notImages)
             notImages->push_back(f.string());
@@ -57,7 +58,8 @@ std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::s
 std::string fileStem(const std::string& path) {
     const fs::path p(path);
     const std::string name = p.filename().string();
-    for (const std::string e : {".nii.gz", ".hdr.gz", ".img.gz"}) {
+    // (Slicer's segmentation of case1.nrrd is case1.seg.nrrd: the stem case1 pairs them.)
+    for (const std::string e : {".nii.gz", ".hdr.gz", ".img.gz", ".seg.nrrd"}) {
         if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
             return name.substr(0, name.size() - e.size());
     }

@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -40,6 +41,8 @@ cv::Mat storedFromShown(const cv::Mat& shown, const SliceTurn& turn) {
     return stored;
 }
 
+bool isVoxelVolume(const ImageMetadata& meta) { return meta.format == "NIfTI" || meta.format == "NRRD"; }
+
 std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
 }
@@ -60,7 +63,7 @@ ShownDirections shownDirections(const Image& image) {
     if (m.format == "DICOM" && m.hasGeometry) {
         d.right = {m.imageOrientation[0], m.imageOrientation[1], m.imageOrientation[2]};
         d.down = {m.imageOrientation[3], m.imageOrientation[4], m.imageOrientation[5]};
-    } else if (m.format == "NIfTI" && m.hasNiftiAffine && !m.niftiAxes.empty()) {
+    } else if (isVoxelVolume(m) && m.hasNiftiAffine && !m.niftiAxes.empty()) {
         // Affine columns i and j in RAS; LPS negates x and y.
         auto axis = [&m](int c, bool mirrored) {
             const double s = mirrored ? -1.0 : 1.0;
@@ -238,11 +241,15 @@ Window percentileWindow(const cv::Mat& frame) {
     } else {
         cv::Mat values;
         samples.convertTo(values, CV_32F);
-        std::vector<float> v(values.begin<float>(), values.end<float>());
-        std::nth_element(v.begin(), v.begin() + lo, v.end());
-        a = v[lo];
-        std::nth_element(v.begin(), v.begin() + hi, v.end());
-        b = v[hi];
+        std::vector<float> v;  // the finite values (the loader has replaced the others; a reader's own may not)
+        v.reserve(values.total());
+        std::copy_if(values.begin<float>(), values.end<float>(), std::back_inserter(v), [](float x) { return std::isfinite(x); });
+        if (v.empty()) return {};
+        const size_t first = v.size() / 200, last = v.size() - 1 - v.size() / 200;
+        std::nth_element(v.begin(), v.begin() + first, v.end());
+        a = v[first];
+        std::nth_element(v.begin(), v.begin() + last, v.end());
+        b = v[last];
     }
     if (b <= a) b = a + 1;
     return {(a + b) / 2.0, static_cast<double>(b - a), "auto"};
@@ -311,8 +318,10 @@ cv::Mat normalizedForSegmentation(const Image& image, const Window& w) {
         cv::min(out, 1.0, out);
     } else if (px.depth() == CV_8U) {
         px.convertTo(out, CV_32F, 1.0 / 255.0);
-    } else {
-        return normalizedForSegmentation(image, autoWindow(image));
+    } else if (const Window automatic = autoWindow(image); automatic.valid()) {
+        return normalizedForSegmentation(image, automatic);
+    } else {  // no finite value to window by (the loader refuses such an image): flat
+        out = cv::Mat::zeros(px.size(), CV_32FC(px.channels()));
     }
     if (image.meta.photometric == "MONOCHROME1") out = 1.0 - out;
     return out;

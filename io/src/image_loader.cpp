@@ -14,6 +14,8 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/nrrd_reader.h"
+#include "mask_grid.h"
 #include "palette_indices.h"
 
 namespace msf::io {
@@ -55,6 +57,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     if (const std::string folder = dicomFolderOf(path); !folder.empty())  // a folder, or a DICOMDIR's
         img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile);
     else if (isNiftiInput(path)) img = readNifti(path);
+    else if (isNrrdInput(path)) img = readNrrd(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else {
         img = readRaster(path);
@@ -104,6 +107,12 @@ MaskFrame maskFrameFor(const Image& image) {
     which.ofAnImage = true;
     which.niftiTurn = m.niftiTurn;
     which.imageFrames = image.frameCount();
+    if (isVoxelVolume(m) && m.hasNiftiAffine) {
+        which.imageHasAffine = true;
+        which.imageAffine = m.niftiAffine;
+        which.imageXyzUnits = m.niftiXyzUnits;
+        which.imageDims = m.volumeDims;
+    }
     return which;
 }
 
@@ -179,17 +188,17 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     const cv::Mat colour = img.pixels();
     cv::Mat grey = colour;
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-    // A NIfTI mask was turned by its own header; it lies on its image's voxel
+    // A NIfTI or NRRD mask was turned by its own header; it lies on its image's voxel
     // grid, so it is shown as the image is (its header may lack the affine,
     // or hold another: a mask exported from a DICOM image carries LPS axes).
-    if (img.meta.format == "NIfTI" && which.ofAnImage)
+    if (isVoxelVolume(img.meta) && which.ofAnImage)
         grey = shownFromStored(storedFromShown(grey, img.meta.niftiTurn), which.niftiTurn);
     // A raster mask is 0 outside and one or a few label values inside (JPEG
     // noise spreads thin over many levels). A photo or scan given as the mask,
     // say with the image and mask folders swapped, would make nearly every
-    // pixel "inside": refuse it. DICOM and NIfTI masks may be intensity images
+    // pixel "inside": refuse it. DICOM, NIfTI and NRRD masks may be intensity images
     // (a skull-stripped brain), read as non-zero = inside.
-    if (img.meta.format != "DICOM" && img.meta.format != "NIfTI") {
+    if (img.meta.format != "DICOM" && !isVoxelVolume(img.meta)) {
         const double share = shareOfCommonestLevels(grey, 16);
         if (share < 0.8)
             throw IoError(path, "not a mask: its 16 commonest grey levels cover only " +
@@ -199,8 +208,8 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     if (which.label > 0) {
         cv::Mat inside;
         cv::compare(grey, cv::Scalar(which.label), inside, cv::CMP_EQ);
-        // (A NIfTI mask's grey was turned above, its colours not.)
-        if (colour.type() == CV_8UC3 && img.meta.format != "NIfTI" && which.label < 256) {
+        // (A NIfTI or NRRD mask's grey was turned above, its colours not.)
+        if (colour.type() == CV_8UC3 && !isVoxelVolume(img.meta) && which.label < 256) {
             ColoursOfGreys colours;
             for (int y = 0; y < inside.rows; ++y)
                 for (int x = 0; x < inside.cols; ++x)
@@ -222,6 +231,7 @@ cv::Mat loadMask(const std::string& path, const MaskFrame& which) {
                                    which.label);
     }
     Image file = loadImage(path, kAsMask);
+    placeOnImageGrid(path, &file, which);
     // A mask volume of another slice count is another image's: its slice of the same number is not this
     // slice's mask.
     if (which.imageFrames > 0 && file.frameCount() > 1 && file.frameCount() != which.imageFrames)
@@ -248,6 +258,7 @@ std::vector<cv::Mat> readMaskFrames(const std::string& path, const Image& image,
     }
     std::vector<cv::Mat> masks(image.frameCount());
     Image file = loadImage(path, kAsMask);
+    placeOnImageGrid(path, &file, which);
     if (file.frameCount() == 1 && image.frameCount() >= 1) {  // one slice (a PNG): the shown frame's
         masks[image.current] = maskOf(path, file, which);
         return masks;

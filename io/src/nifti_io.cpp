@@ -16,6 +16,7 @@
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
+#include "nifti_orientation.h"
 
 namespace msf::io {
 
@@ -61,49 +62,6 @@ void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, doub
     const T* src = static_cast<const T*>(data) + offset;
     float* dst = out->ptr<float>();
     for (size_t i = 0; i < out->total(); ++i) dst[i] = static_cast<float>(src[i] * slope + inter);
-}
-
-struct NiftiOrientation {
-    SliceTurn turn;
-    std::string axes;
-};
-
-// The slices (along k) are shown as DICOM and radiology viewers show them:
-// axial with the patient's left on the right and posterior at the bottom,
-// coronal with left on the right and inferior at the bottom, sagittal with
-// posterior on the right and inferior at the bottom. nifticlib names the
-// patient direction each voxel axis points to most closely.
-NiftiOrientation niftiOrientation(const nifti_dmat44& affine) {
-    int code[3] = {0, 0, 0};  // NIFTI_L2R .. NIFTI_S2I for i, j, k
-    nifti_dmat44_to_orientation(affine, &code[0], &code[1], &code[2]);
-    NiftiOrientation o;
-    for (int c : code)
-        if (c < NIFTI_L2R || c > NIFTI_S2I) return o;  // a degenerate affine: shown as stored
-    const auto axis = [](int c) { return (c - 1) / 2; };  // 0 left-right, 1 posterior-anterior, 2 inferior-superior
-    int wantColumns = NIFTI_R2L, wantRows = NIFTI_A2P;     // axial
-    if (axis(code[2]) == 1) {                              // coronal
-        wantRows = NIFTI_S2I;
-    } else if (axis(code[2]) == 0) {                       // sagittal
-        wantColumns = NIFTI_A2P;
-        wantRows = NIFTI_S2I;
-    }
-    int columns = code[0], rows = code[1];
-    if (axis(columns) == axis(wantRows)) {
-        o.turn.transpose = true;
-        std::swap(columns, rows);
-    }
-    o.turn.mirrorColumns = columns != wantColumns;
-    o.turn.mirrorRows = rows != wantRows;
-    o.axes = std::string("i ") + nifti_orientation_string(code[0]) + ", j " + nifti_orientation_string(code[1]) +
-             ", k " + nifti_orientation_string(code[2]);
-    return o;
-}
-
-// NIfTI xyz_units to mm: metres and microns converted, mm and "unknown" (read as mm, as tools do) kept.
-double millimetresPerUnit(int xyzUnits) {
-    if (xyzUnits == NIFTI_UNITS_METER) return 1000.0;
-    if (xyzUnits == NIFTI_UNITS_MICRON) return 0.001;
-    return 1.0;
 }
 
 }  // namespace
@@ -154,8 +112,10 @@ Image readNifti(const std::string& path) {
     auto& m = img.meta;
     m.hasNiftiAffine = nim->sform_code > 0 || nim->qform_code > 0;
     const nifti_dmat44& a = nim->sform_code > 0 ? nim->sto_xyz : nim->qto_xyz;
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) m.niftiAffine[r][c] = a.m[r][c];
     if (m.hasNiftiAffine) {
-        const NiftiOrientation o = niftiOrientation(a);
+        const NiftiOrientation o = niftiOrientation(m.niftiAffine);
         m.niftiTurn = o.turn;
         m.niftiAxes = o.axes;
     }
@@ -230,8 +190,6 @@ Image readNifti(const std::string& path) {
                           : std::string(version == 2 ? "NIfTI-2" : "NIfTI-1") + (pair ? " (header and image pair)" : "");
     m.niftiSformCode = nim->sform_code;
     m.niftiQformCode = nim->qform_code;
-    for (int r = 0; r < 4; ++r)
-        for (int c = 0; c < 4; ++c) m.niftiAffine[r][c] = a.m[r][c];
     img.current = static_cast<int>(nz / 2);
     m.window = defaultWindow(img);
     return img;
@@ -272,7 +230,7 @@ std::array<double, 3> volumeSliceStep(const std::string& path, const Image& sour
 }  // namespace
 
 void checkNiftiVolume(const std::string& path, const Image& source) {
-    if ((source.meta.format == "NIfTI" || source.meta.hasNiftiAffine) || !source.meta.hasGeometry) return;
+    if ((isVoxelVolume(source.meta) || source.meta.hasNiftiAffine) || !source.meta.hasGeometry) return;
     volumeSliceStep(path, source);
 }
 
@@ -288,7 +246,7 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
     const auto& m = source.meta;
     // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine; so do several
     // frames of any other source (a slice alone keeps a one-slice file at its own position).
-    const bool niftiGrid = (m.format == "NIfTI" || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
+    const bool niftiGrid = (isVoxelVolume(m) || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
     const bool volume = niftiGrid || masks.size() > 1;
     const cv::Size stored = storedFromShown(masks.front().mask > 0, m.niftiTurn).size();  // the file's (i, j) grid
     const int64_t nx = stored.width, ny = stored.height, nz = volume ? source.frameCount() : 1;

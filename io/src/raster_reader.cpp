@@ -27,8 +27,8 @@ Image readRaster(const std::string& path) {
     size_t transparent = 0;
     bool transparencyLeftOut = false;
     try {
-        if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, "
-                                "PNG, JPEG, BMP, TIFF, WebP, PNM; convert MetaImage or NRRD to NIfTI first)");
+        if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, NRRD, "
+                                "PNG, JPEG, BMP, TIFF, WebP, PNM; convert MetaImage to NIfTI first)");
         // ANYDEPTH keeps 16 bit.
         constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
         // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under

@@ -26,7 +26,7 @@ const std::vector<ExportFormat>& exportFormats() {
 const ExportFormat& suggestedFormat(const io::Image& image) {
     // A DICOM file a SEG cannot be made of (no Study Instance UID, say): PNG; SEG stays offered, and says why.
     const bool seg = image.meta.format == "DICOM" && io::segSourceProblem(image).empty();
-    return exportFormats()[seg ? 0 : image.meta.format == "NIfTI" ? 2 : 1];
+    return exportFormats()[seg ? 0 : io::isVoxelVolume(image.meta) ? 2 : 1];
 }
 
 bool offeredFor(const ExportFormat& format, const io::Image& image) {

@@ -1,6 +1,7 @@
 #pragma once
 // Loading any supported file or DICOM folder. Blocking: call it from a worker,
 // never from a UI thread.
+#include <array>
 #include <string>
 
 #include "msformer/io/image.h"
@@ -36,6 +37,12 @@ struct MaskFrame {
     SliceTurn niftiTurn;                // the image's turn
     int label = 0;                      // > 0: only this label's pixels (a label map's value, a SEG's segment)
     int imageFrames = 0;                // set by maskFrameFor: a mask file of several frames must have as many
+    // Set by maskFrameFor for a NIfTI or NRRD image with an affine: a mask volume on a box of its grid (3D
+    // Slicer saves a segmentation cropped to its segments) is put on the whole grid.
+    bool imageHasAffine = false;
+    std::array<std::array<double, 4>, 4> imageAffine{};  // voxel -> RAS, in imageXyzUnits
+    int imageXyzUnits = 0;
+    std::array<int, 3> imageDims{};     // as stored: nx, ny, nz
 };
 MaskFrame maskFrameFor(const Image& image);
 

@@ -1,0 +1,351 @@
+#include "msformer/io/nrrd_reader.h"
+
+#include <nifti1.h>
+#include <teem/nrrd.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "msformer/io/io_error.h"
+#include "nifti_orientation.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct NrrdDeleter {
+    void operator()(Nrrd* n) const { nrrdNuke(n); }
+};
+struct IoStateDeleter {
+    void operator()(NrrdIoState* s) const { nrrdIoStateNix(s); }
+};
+using NrrdPtr = std::unique_ptr<Nrrd, NrrdDeleter>;
+using IoStatePtr = std::unique_ptr<NrrdIoState, IoStateDeleter>;
+
+// Teem's error messages (biff) live in one process-wide store: one read at a time.
+std::mutex& teemMutex() {
+    static std::mutex m;
+    return m;
+}
+
+// biff's report of a failed read, most specific line last; the last line without its "[nrrd] function:"
+// prefix says what was wrong.
+std::string teemProblem() {
+    char* text = biffGetDone(NRRD);
+    std::string all = text ? text : "";
+    free(text);
+    std::vector<std::string> lines;
+    std::istringstream in(all);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    if (lines.empty()) return "unreadable";
+    std::string last = lines.back();
+    if (const size_t at = last.find(": "); last.rfind("[nrrd]", 0) == 0 && at != std::string::npos) last = last.substr(at + 2);
+    while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
+    return last;
+}
+
+// Teem reads other formats by their content (PNG, PNM, VTK, plain text numbers): a .nrrd that is not one
+// must not be read as such a table.
+void requireMagic(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    char magic[8] = {};
+    file.read(magic, sizeof magic);
+    if (file.gcount() < 8 || std::string(magic, 7) != "NRRD000" || !std::isdigit(static_cast<unsigned char>(magic[7])))
+        throw IoError(path, "not a NRRD file (it does not start with \"NRRD000\" and a version digit)");
+}
+
+NrrdPtr load(const std::string& path, bool headerOnly, std::string* fileType) {
+    NrrdPtr n(nrrdNew());
+    IoStatePtr io(nrrdIoStateNew());
+    io->skipData = headerOnly ? 1 : 0;
+    io->keepNrrdDataFileOpen = headerOnly ? 1 : 0;  // where the data starts, to look at it
+    if (nrrdLoad(n.get(), path.c_str(), io.get()) != 0)
+        throw IoError(path, std::string(headerOnly ? "not a readable NRRD header: " : "cannot read the NRRD data: ") +
+                                teemProblem());
+    if (io->dataFile) {
+        // zlib reads data that is not gzip as it is: a "gzip" NRRD holding raw bytes would be read as its bytes.
+        unsigned char magic[2] = {0, 0};
+        const bool gzip = std::fread(magic, 1, 2, io->dataFile) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        if (io->dataFile != stdin) std::fclose(io->dataFile);
+        io->dataFile = nullptr;
+        if (io->encoding == nrrdEncodingGzip && !gzip)
+            throw IoError(path, "its header says gzip encoding, but its data is not gzip-compressed (no gzip signature)");
+    }
+    if (fileType && io->encoding) {
+        *fileType = std::string("NRRD, ") + io->encoding->name + " encoding";
+        if (io->dataFNArr && io->dataFNArr->len > 0)
+            *fileType += io->dataFNArr->len > 1 ? ", " + std::to_string(io->dataFNArr->len) + " detached data files"
+                                                : std::string(", detached data file");
+    }
+    return n;
+}
+
+// +1 or -1 per coordinate: a space's (x, y, z) to RAS; all 0 for a space without a patient's directions.
+std::array<double, 3> toRas(int space) {
+    switch (space) {
+        case nrrdSpaceRightAnteriorSuperior:
+        case nrrdSpaceRightAnteriorSuperiorTime: return {1, 1, 1};
+        case nrrdSpaceLeftAnteriorSuperior:
+        case nrrdSpaceLeftAnteriorSuperiorTime: return {-1, 1, 1};
+        case nrrdSpaceLeftPosteriorSuperior:
+        case nrrdSpaceLeftPosteriorSuperiorTime:
+        case nrrdSpaceScannerXYZ:  // the pre-DICOM scanner axes, which are DICOM's LPS for a supine patient
+        case nrrdSpaceScannerXYZTime: return {-1, -1, 1};
+        default: return {0, 0, 0};
+    }
+}
+
+bool isColourKind(int kind) {
+    return kind == nrrdKindRGBColor || kind == nrrdKindRGBAColor || kind == nrrdKind3Color || kind == nrrdKind4Color;
+}
+
+// The axes of the file: which are the image's i, j (and k), which holds colour, which others are left at 0.
+struct Axes {
+    std::vector<unsigned> spatial;   // 2 or 3: i (columns), j (rows), k (slices)
+    int colour = -1;                 // an axis of 3 or 4 8-bit colour components, or -1
+    std::vector<unsigned> others;    // time, lists of channels or layers: their first index is read
+};
+
+Axes axesOf(const std::string& path, const Nrrd* n) {
+    Axes a;
+    unsigned idx[NRRD_DIM_MAX];
+    std::vector<unsigned> candidates;
+    if (n->spaceDim > 0) {
+        const unsigned count = nrrdSpatialAxesGet(n, idx);
+        candidates.assign(idx, idx + count);
+    } else {  // no space: the domain axes (kind domain, space or none given) in order, a time axis left out
+        for (unsigned ax = 0; ax < n->dim; ++ax) {
+            const int kind = n->axis[ax].kind;
+            if ((kind == nrrdKindUnknown || nrrdKindIsDomain(kind)) && kind != nrrdKindTime) candidates.push_back(ax);
+        }
+    }
+    if (candidates.size() < 2)
+        throw IoError(path, "the NRRD has " + std::to_string(candidates.size()) +
+                                " spatial axes; an image needs 2 or 3 (the others are lists, colours or time)");
+    if (candidates.size() > 3 && n->spaceDim > 0)
+        throw IoError(path, "the NRRD has " + std::to_string(candidates.size()) + " spatial axes; at most 3 are read");
+    a.spatial.assign(candidates.begin(), candidates.begin() + std::min<size_t>(3, candidates.size()));
+    for (unsigned ax = 0; ax < n->dim; ++ax) {
+        if (std::count(a.spatial.begin(), a.spatial.end(), ax)) continue;
+        const size_t size = n->axis[ax].size;
+        if (a.colour < 0 && isColourKind(n->axis[ax].kind) && n->type == nrrdTypeUChar && (size == 3 || size == 4))
+            a.colour = static_cast<int>(ax);
+        else
+            a.others.push_back(ax);
+    }
+    return a;
+}
+
+// A space's unit ("mm", "m", "um") as NIfTI xyz_units; an unknown one is read as mm, and said.
+int unitsOf(const Nrrd* n, std::vector<std::string>* notes) {
+    std::string unit;
+    for (unsigned d = 0; d < n->spaceDim && d < 3; ++d)
+        if (n->spaceUnits[d] && *n->spaceUnits[d]) {
+            unit = n->spaceUnits[d];
+            break;
+        }
+    if (unit.empty() || unit == "mm" || unit == "millimeter" || unit == "millimeters") return NIFTI_UNITS_MM;
+    if (unit == "m" || unit == "meter" || unit == "meters") {
+        notes->push_back("its space units are metres: read in mm, x 1000");
+        return NIFTI_UNITS_METER;
+    }
+    if (unit == "um" || unit == "micron" || unit == "microns" || unit == "\xC2\xB5m") {
+        notes->push_back("its space units are microns: read in mm, x 0.001");
+        return NIFTI_UNITS_MICRON;
+    }
+    notes->push_back("its space units \"" + unit + "\" are not a length this reader knows: read as mm");
+    return NIFTI_UNITS_MM;
+}
+
+double length(const double* v, unsigned dims) {
+    double s = 0;
+    for (unsigned d = 0; d < dims; ++d) s += v[d] * v[d];
+    return std::sqrt(s);
+}
+
+// A header's "key:=value" field, or empty.
+std::string keyValue(const Nrrd* n, const std::string& key) {
+    char* v = nrrdKeyValueGet(n, key.c_str());
+    std::string value = v ? v : "";
+    free(v);
+    return value;
+}
+
+// 3D Slicer's segmentation (.seg.nrrd): its fields name each segment, its label value and layer.
+bool isSlicerSegmentation(const Nrrd* n) {
+    for (const char* key : {"Segmentation_MasterRepresentation", "Segmentation_SourceRepresentation",
+                            "Segmentation_ContainedRepresentationNames", "Segment0_ID"})
+        if (!keyValue(n, key).empty()) return true;
+    return false;
+}
+
+// "its segments: 1 tumour, 2 liver": what --label picks (layer 0's, the only one read).
+std::string slicerSegmentsNote(const Nrrd* n) {
+    std::string list;
+    for (int s = 0; s < 1000; ++s) {
+        const std::string prefix = "Segment" + std::to_string(s) + "_";
+        const std::string name = keyValue(n, prefix + "Name"), id = keyValue(n, prefix + "ID");
+        if (name.empty() && id.empty()) break;
+        const std::string value = keyValue(n, prefix + "LabelValue");
+        list += (list.empty() ? "" : ", ") + (value.empty() ? std::string("?") : value) + " " + (name.empty() ? id : name);
+    }
+    return list.empty() ? std::string() : "a 3D Slicer segmentation; its segments (label value, name): " + list;
+}
+
+std::string kindName(int kind) {
+    const char* name = airEnumStr(nrrdKind, kind);
+    return name && *name && std::string(name) != "(unknown_kind)" ? name : "of unknown kind";
+}
+
+}  // namespace
+
+bool isNrrdInput(const std::string& path) {
+    std::string lower = path;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto endsWith = [&lower](const std::string& s) {
+        return lower.size() >= s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0;
+    };
+    return endsWith(".nrrd") || endsWith(".nhdr");
+}
+
+Image readNrrd(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
+    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not a NRRD file");
+    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    requireMagic(path);
+    const std::lock_guard<std::mutex> lock(teemMutex());
+    nrrdStateVerboseIO = 0;
+    // The header first, so that a header claiming a huge volume is refused before its data is allocated.
+    const NrrdPtr header = load(path, true, nullptr);
+    if (header->type == nrrdTypeBlock) throw IoError(path, "NRRD \"block\" values (opaque records) are not an image");
+    const Axes axes = axesOf(path, header.get());
+    if (isSlicerSegmentation(header.get()))
+        for (unsigned ax : axes.others)
+            if (header->axis[ax].size > 1)  // one layer holds only some segments: a partial mask, silently
+                throw IoError(path, "a 3D Slicer segmentation whose segments overlap, stored as " +
+                                        std::to_string(header->axis[ax].size) + " layers, each holding some of the "
+                                        "segments; export it from Slicer as one label map (Segmentations module: Export "
+                                        "to files, or to a labelmap volume) first");
+    const size_t nx = header->axis[axes.spatial[0]].size, ny = header->axis[axes.spatial[1]].size,
+                 nz = axes.spatial.size() > 2 ? header->axis[axes.spatial[2]].size : 1;
+    if (static_cast<double>(nx) * ny * nz > (1u << 28) || nx > (1u << 20) || ny > (1u << 20))
+        throw IoError(path, "volume too large (" + std::to_string(nx) + " x " + std::to_string(ny) + " x " +
+                                std::to_string(nz) + ")");
+    double elements = 1;
+    for (unsigned ax = 0; ax < header->dim; ++ax) elements *= static_cast<double>(header->axis[ax].size);
+    if (elements * nrrdTypeSize[header->type] > 4.0 * (1u << 30))
+        throw IoError(path, "the NRRD holds " + std::to_string(static_cast<long long>(elements)) +
+                                " values in all (over 4 GiB); only its first volume would be read: extract it first");
+
+    Image img;
+    auto& m = img.meta;
+    const NrrdPtr n = load(path, false, &m.niftiFileType);
+
+    // Geometry: the space directions and origin as a voxel -> RAS affine where the space is a patient's.
+    const std::array<double, 3> sign = toRas(n->space);
+    const bool patientSpace = n->spaceDim >= 3 && sign[0] != 0;
+    const unsigned sd = std::min(3u, n->spaceDim);
+    std::array<double, 3> size{};  // a voxel's extent along i, j, k in the file's unit (0 unknown)
+    for (size_t c = 0; c < axes.spatial.size(); ++c) {
+        const NrrdAxisInfo& info = n->axis[axes.spatial[c]];
+        if (n->spaceDim > 0) size[c] = length(info.spaceDirection, n->spaceDim);
+        else if (std::isfinite(info.spacing) && info.spacing > 0) size[c] = info.spacing;
+    }
+    if (patientSpace) {
+        m.niftiXyzUnits = unitsOf(n.get(), &m.readerNotes);
+        Affine& a = m.niftiAffine;
+        for (size_t c = 0; c < axes.spatial.size(); ++c)
+            for (unsigned r = 0; r < sd; ++r) a[r][c] = sign[r] * n->axis[axes.spatial[c]].spaceDirection[r];
+        if (axes.spatial.size() == 2) {  // one slice in 3-D space: k one unit along its normal
+            const double nrm[3] = {a[1][0] * a[2][1] - a[2][0] * a[1][1], a[2][0] * a[0][1] - a[0][0] * a[2][1],
+                                   a[0][0] * a[1][1] - a[1][0] * a[0][1]};
+            const double l = length(nrm, 3);
+            for (int r = 0; r < 3; ++r) a[r][2] = l > 0 ? nrm[r] / l : 0;
+        }
+        for (unsigned r = 0; r < sd; ++r)
+            a[r][3] = std::isfinite(n->spaceOrigin[r]) ? sign[r] * n->spaceOrigin[r] : 0.0;
+        a[3][3] = 1;
+        m.hasNiftiAffine = true;
+        m.niftiSformCode = NIFTI_XFORM_SCANNER_ANAT;
+        const NiftiOrientation o = niftiOrientation(a);
+        m.niftiTurn = o.turn;
+        m.niftiAxes = o.axes;
+    } else if (n->spaceDim >= 3) {  // (a 2-D space, a photo's or a slice's plane, names none either)
+        m.readerNotes.push_back(std::string("its space (") + airEnumStr(nrrdSpace, n->space) +
+                                ") names no patient directions: shown as stored, without orientation");
+    }
+    const double toMm = patientSpace ? millimetresPerUnit(m.niftiXyzUnits) : 1.0;
+    m.spacingX = toMm * (m.niftiTurn.transpose ? size[1] : size[0]);  // along the shown columns
+    m.spacingY = toMm * (m.niftiTurn.transpose ? size[0] : size[1]);
+    m.sliceSpacing = axes.spatial.size() > 2 ? toMm * size[2] : 0.0;
+
+    // The values: each stored slice (rows j, columns i) gathered along the file's axes, the others at 0.
+    std::array<size_t, NRRD_DIM_MAX> stride{};
+    stride[0] = 1;
+    for (unsigned ax = 1; ax < n->dim; ++ax) stride[ax] = stride[ax - 1] * n->axis[ax - 1].size;
+    const size_t si = stride[axes.spatial[0]], sj = stride[axes.spatial[1]],
+                 sk = axes.spatial.size() > 2 ? stride[axes.spatial[2]] : 0;
+    const bool colour = axes.colour >= 0;
+    const size_t sc = colour ? stride[axes.colour] : 0;
+    const bool alpha = colour && n->axis[axes.colour].size == 4;
+    double (*lookup)(const void*, size_t) = nrrdDLookup[n->type];
+    for (size_t k = 0; k < nz; ++k) {
+        cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), colour ? CV_8UC3 : CV_32F);
+        for (size_t j = 0; j < ny; ++j) {
+            const size_t row = k * sk + j * sj;
+            if (colour) {
+                const auto* v = static_cast<const uint8_t*>(n->data);
+                auto* out = slice.ptr<cv::Vec3b>(static_cast<int>(j));
+                for (size_t i = 0; i < nx; ++i) {
+                    const size_t at = row + i * si;
+                    out[i] = cv::Vec3b(v[at + 2 * sc], v[at + sc], v[at]);  // BGR, as a photo is read
+                }
+            } else {
+                float* out = slice.ptr<float>(static_cast<int>(j));
+                for (size_t i = 0; i < nx; ++i) out[i] = static_cast<float>(lookup(n->data, row + i * si));
+            }
+        }
+        img.frames.push_back(shownFromStored(slice, m.niftiTurn));
+    }
+    if (alpha) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
+    if (const std::string segments = slicerSegmentsNote(n.get()); !segments.empty()) m.readerNotes.push_back(segments);
+    size_t volumes = 1;
+    for (unsigned ax : axes.others) {
+        volumes *= n->axis[ax].size;
+        if (n->axis[ax].size > 1) {
+            const char* label = n->axis[ax].label;
+            m.readerNotes.push_back("its axis " + std::to_string(ax) + " (" + kindName(n->axis[ax].kind) +
+                                    (label && *label ? std::string(", \"") + label + "\"" : std::string()) + ", " +
+                                    std::to_string(n->axis[ax].size) + " values) is not spatial: only its first is read");
+        }
+    }
+    m.niftiVolumes = static_cast<int>(std::min<size_t>(volumes, 1u << 30));
+    m.sourcePath = path;
+    m.format = "NRRD";
+    m.photometric = colour ? "RGB" : "MONOCHROME2";
+    m.bitsAllocated = m.bitsStored = colour ? 8 : static_cast<int>(nrrdTypeSize[n->type] * 8);
+    m.isSigned = n->type == nrrdTypeChar || n->type == nrrdTypeShort || n->type == nrrdTypeInt ||
+                 n->type == nrrdTypeLLong;
+    m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
+    img.current = static_cast<int>(nz / 2);
+    m.window = defaultWindow(img);
+    return img;
+}
+
+}  // namespace msf::io
