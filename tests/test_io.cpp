@@ -840,7 +840,7 @@ private slots:
         // Each case as NIfTI and as NRRD (3D Slicer's volumes: space directions in LPS or RAS): read alike.
         const auto row = [](const char* name, const char* plane, int dx, int dy, bool transposed, int corner,
                             const QVector<double>& ras) {
-            for (const char* container : {"nifti", "nrrd lps gzip", "nrrd ras detached"})
+            for (const char* container : {"nifti", "nrrd lps gzip", "nrrd ras detached", "nrrd lps detached gzip"})
                 QTest::newRow(qPrintable(QString("%1, %2").arg(name, container)))
                     << container << plane << dx << dy << transposed << corner << ras;
         };
@@ -965,6 +965,27 @@ private slots:
         QVERIFY(error("huge.nrrd", "NRRD0004\ntype: float\ndimension: 3\nsizes: 100000 100000 100000\nendian: little\n"
                                    "encoding: raw\n\n").contains("too large"));
         QVERIFY(error("empty.nrrd", "").contains("file is empty"));
+        // gzip data cut short, or damaged: said so (Teem's own gzip reader leaked its stream on each).
+        std::string packed(256, '\0');
+        {
+            const std::string plain(16, 'x');
+            z_stream z{};
+            deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+            z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+            z.avail_in = uInt(plain.size());
+            z.next_out = reinterpret_cast<Bytef*>(packed.data());
+            z.avail_out = uInt(packed.size());
+            QCOMPARE(deflate(&z, Z_FINISH), Z_STREAM_END);
+            packed.resize(z.total_out);
+            deflateEnd(&z);
+        }
+        const std::string gzipHeader = header + "encoding: gzip\n\n";
+        touch(dir.filePath("whole.nrrd"), gzipHeader + packed);
+        QCOMPARE(msf::io::loadImage(dir.filePath("whole.nrrd").toStdString()).pixels().at<float>(3, 3), float('x'));
+        QVERIFY(error("cut.nrrd", gzipHeader + packed.substr(0, packed.size() / 2)).contains("gzip data is truncated"));
+        std::string damaged = packed;
+        damaged[10] = char(0xff);  // the first byte of the deflate stream: an invalid block type
+        QVERIFY(error("damaged.nrrd", gzipHeader + damaged).contains("gzip data is corrupt"));
         // The bytes of a good file as a raw NRRD's: read as written.
         touch(dir.filePath("good.nrrd"), header + "encoding: raw\n\n0123456789abcdef");
         const auto good = msf::io::loadImage(dir.filePath("good.nrrd").toStdString());

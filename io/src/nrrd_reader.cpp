@@ -2,6 +2,7 @@
 
 #include <nifti1.h>
 #include <teem/nrrd.h>
+#include <zlib.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -31,7 +32,11 @@ struct NrrdDeleter {
     void operator()(Nrrd* n) const { nrrdNuke(n); }
 };
 struct IoStateDeleter {
-    void operator()(NrrdIoState* s) const { nrrdIoStateNix(s); }
+    void operator()(NrrdIoState* s) const {
+        if (s->dataFile && s->dataFile != stdin) std::fclose(s->dataFile);  // kept open by a header read
+        s->dataFile = nullptr;
+        nrrdIoStateNix(s);
+    }
 };
 using NrrdPtr = std::unique_ptr<Nrrd, NrrdDeleter>;
 using IoStatePtr = std::unique_ptr<NrrdIoState, IoStateDeleter>;
@@ -69,30 +74,67 @@ void requireMagic(const std::string& path) {
         throw IoError(path, "not a NRRD file (it does not start with \"NRRD000\" and a version digit)");
 }
 
-NrrdPtr load(const std::string& path, bool headerOnly, std::string* fileType) {
-    NrrdPtr n(nrrdNew());
-    IoStatePtr io(nrrdIoStateNew());
-    io->skipData = headerOnly ? 1 : 0;
-    io->keepNrrdDataFileOpen = headerOnly ? 1 : 0;  // where the data starts, to look at it
-    if (nrrdLoad(n.get(), path.c_str(), io.get()) != 0)
-        throw IoError(path, std::string(headerOnly ? "not a readable NRRD header: " : "cannot read the NRRD data: ") +
-                                teemProblem());
-    if (io->dataFile) {
-        // zlib reads data that is not gzip as it is: a "gzip" NRRD holding raw bytes would be read as its bytes.
-        unsigned char magic[2] = {0, 0};
-        const bool gzip = std::fread(magic, 1, 2, io->dataFile) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        if (io->dataFile != stdin) std::fclose(io->dataFile);
-        io->dataFile = nullptr;
-        if (io->encoding == nrrdEncodingGzip && !gzip)
-            throw IoError(path, "its header says gzip encoding, but its data is not gzip-compressed (no gzip signature)");
+struct Loaded {
+    NrrdPtr nrrd;
+    IoStatePtr io;  // how it was read: encoding, byte order, data files
+};
+
+// The header; where it names one data file (attached or not), that file is kept open where its data starts.
+Loaded loadHeader(const std::string& path) {
+    Loaded h{NrrdPtr(nrrdNew()), IoStatePtr(nrrdIoStateNew())};
+    h.io->skipData = 1;
+    h.io->keepNrrdDataFileOpen = 1;
+    if (nrrdLoad(h.nrrd.get(), path.c_str(), h.io.get()) != 0)
+        throw IoError(path, "not a readable NRRD header: " + teemProblem());
+    return h;
+}
+
+std::string fileTypeOf(const NrrdIoState* io) {
+    if (!io->encoding) return "NRRD";
+    std::string type = std::string("NRRD, ") + io->encoding->name + " encoding";
+    if (io->dataFNArr && io->dataFNArr->len > 0)
+        type += io->dataFNArr->len > 1 ? ", " + std::to_string(io->dataFNArr->len) + " detached data files"
+                                       : std::string(", detached data file");
+    return type;
+}
+
+// `bytes` bytes of gzip-compressed data from `file` into `out`. zlib reads data that is not gzip as it is (a
+// "gzip" NRRD holding raw bytes would be read as its bytes), and Teem's gzip reader leaks its zlib stream
+// (about 25 KB) on every corrupt or truncated file: with one data file, its data is inflated here instead.
+void inflateGzip(const std::string& path, FILE* file, void* out, size_t bytes) {
+    std::vector<unsigned char> in(1 << 16);
+    size_t got = std::fread(in.data(), 1, in.size(), file);
+    if (got < 2 || in[0] != 0x1f || in[1] != 0x8b)
+        throw IoError(path, "its header says gzip encoding, but its data is not gzip-compressed (no gzip signature)");
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 16) != Z_OK) throw IoError(path, "cannot start gzip decompression");
+    const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
+    z.next_out = static_cast<Bytef*>(out);
+    size_t produced = 0;
+    while (produced < bytes) {
+        if (z.avail_in == 0) {
+            if (got == 0) got = std::fread(in.data(), 1, in.size(), file);
+            if (got == 0) break;
+            z.next_in = in.data();
+            z.avail_in = static_cast<uInt>(got);
+            got = 0;
+        }
+        const size_t want = std::min<size_t>(bytes - produced, 1u << 30);
+        z.next_out = static_cast<Bytef*>(out) + produced;
+        z.avail_out = static_cast<uInt>(want);
+        const int rc = inflate(&z, Z_NO_FLUSH);
+        produced += want - z.avail_out;
+        if (rc == Z_STREAM_END && produced < bytes) {  // another gzip member follows (files may be concatenated)
+            if (inflateReset(&z) != Z_OK) break;
+        } else if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+            throw IoError(path, std::string("its gzip data is corrupt (") + (z.msg ? z.msg : "zlib error") + ")");
+        } else if (rc == Z_BUF_ERROR && z.avail_in != 0) {
+            break;
+        }
     }
-    if (fileType && io->encoding) {
-        *fileType = std::string("NRRD, ") + io->encoding->name + " encoding";
-        if (io->dataFNArr && io->dataFNArr->len > 0)
-            *fileType += io->dataFNArr->len > 1 ? ", " + std::to_string(io->dataFNArr->len) + " detached data files"
-                                                : std::string(", detached data file");
-    }
-    return n;
+    if (produced < bytes)
+        throw IoError(path, "its gzip data is truncated: " + std::to_string(produced) + " of " + std::to_string(bytes) +
+                                " bytes");
 }
 
 // +1 or -1 per coordinate: a space's (x, y, z) to RAS; all 0 for a space without a patient's directions.
@@ -232,10 +274,11 @@ Image readNrrd(const std::string& path) {
     const std::lock_guard<std::mutex> lock(teemMutex());
     nrrdStateVerboseIO = 0;
     // The header first, so that a header claiming a huge volume is refused before its data is allocated.
-    const NrrdPtr header = load(path, true, nullptr);
+    Loaded h = loadHeader(path);
+    const Nrrd* header = h.nrrd.get();
     if (header->type == nrrdTypeBlock) throw IoError(path, "NRRD \"block\" values (opaque records) are not an image");
-    const Axes axes = axesOf(path, header.get());
-    if (isSlicerSegmentation(header.get()))
+    const Axes axes = axesOf(path, header);
+    if (isSlicerSegmentation(header))
         for (unsigned ax : axes.others)
             if (header->axis[ax].size > 1)  // one layer holds only some segments: a partial mask, silently
                 throw IoError(path, "a 3D Slicer segmentation whose segments overlap, stored as " +
@@ -255,7 +298,23 @@ Image readNrrd(const std::string& path) {
 
     Image img;
     auto& m = img.meta;
-    const NrrdPtr n = load(path, false, &m.niftiFileType);
+    m.niftiFileType = fileTypeOf(h.io.get());
+    NrrdPtr n;
+    if (h.io->encoding == nrrdEncodingGzip && h.io->dataFile && h.io->byteSkip == 0 &&
+        (!h.io->dataFNArr || h.io->dataFNArr->len <= 1)) {
+        const size_t bytes = static_cast<size_t>(elements) * nrrdTypeSize[header->type];
+        h.nrrd->data = std::malloc(std::max<size_t>(1, bytes));  // the Nrrd's own: nrrdNuke frees it
+        if (!h.nrrd->data) throw IoError(path, "not enough memory for its " + std::to_string(bytes) + " bytes");
+        inflateGzip(path, h.io->dataFile, h.nrrd->data, bytes);
+        if (nrrdTypeSize[header->type] > 1 && h.io->endian != airMyEndian()) nrrdSwapEndian(h.nrrd.get());
+        n = std::move(h.nrrd);
+    } else {
+        h.io.reset();  // its data file closed: Teem reads the data (raw, text, hex, bzip2; gzip split over files)
+        n.reset(nrrdNew());
+        IoStatePtr io(nrrdIoStateNew());
+        if (nrrdLoad(n.get(), path.c_str(), io.get()) != 0)
+            throw IoError(path, "cannot read the NRRD data: " + teemProblem());
+    }
 
     // Geometry: the space directions and origin as a voxel -> RAS affine where the space is a patient's.
     const std::array<double, 3> sign = toRas(n->space);
