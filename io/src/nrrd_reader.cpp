@@ -314,6 +314,9 @@ Image readNrrd(const std::string& path) {
         IoStatePtr io(nrrdIoStateNew());
         if (nrrdLoad(n.get(), path.c_str(), io.get()) != 0)
             throw IoError(path, "cannot read the NRRD data: " + teemProblem());
+        bool same = n->type == header->type && n->dim == header->dim && n->data;
+        for (unsigned ax = 0; same && ax < n->dim; ++ax) same = n->axis[ax].size == header->axis[ax].size;
+        if (!same) throw IoError(path, "the file changed while it was being read");  // the axes found above are its
     }
 
     // Geometry: the space directions and origin as a voxel -> RAS affine where the space is a patient's.
