@@ -1757,6 +1757,56 @@ private slots:
         QCOMPARE(QString::fromStdString(msf::io::slicePlane(b)), QString("coronal"));
         QCOMPARE(msf::io::edgeLetters(b), msf::io::edgeLetters(a));
     }
+    void aSlicerSegmentationCroppedToTheBrainScoresAsTheWholeMask() {
+        // The ITK skull strip (a whole-volume NIfTI mask) saved as 3D Slicer saves a segmentation: a .seg.nrrd of
+        // the brain's bounding box only, its origin at the box's first voxel (LPS). Read for the ITK brain, every
+        // slice is the whole mask's, voxel for voxel.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        REQUIRE_DATA(itk + "KmeansTest_T1RawSkullStrip.nii.gz");
+        const auto brain = msf::io::loadImage(s(itk + "KmeansTest_T1UCharRaw.nii.gz"));
+        const std::string strip = s(itk + "KmeansTest_T1RawSkullStrip.nii.gz");
+        const auto whole = msf::io::loadImage(strip);  // as stored: its turn undone below
+        const auto& t = whole.meta.niftiTurn;
+        const auto& d = whole.meta.volumeDims;
+        std::array<int, 3> lo{d[0], d[1], d[2]}, hi{-1, -1, -1};
+        std::vector<cv::Mat> stored;
+        for (int k = 0; k < whole.frameCount(); ++k) {
+            stored.push_back(msf::io::storedFromShown(whole.frames[k], t) > 0);
+            for (int j = 0; j < d[1]; ++j)
+                for (int i = 0; i < d[0]; ++i)
+                    if (stored[k].at<uchar>(j, i)) {
+                        const int v[3] = {i, j, k};
+                        for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], v[a]), hi[a] = std::max(hi[a], v[a]);
+                    }
+        }
+        QVERIFY(hi[0] - lo[0] < d[0] - 10 && hi[2] - lo[2] < d[2] - 2);  // a box well inside the volume
+        const auto& a = brain.meta.niftiAffine;
+        double origin[3];
+        for (int r = 0; r < 3; ++r) origin[r] = a[r][0] * lo[0] + a[r][1] * lo[1] + a[r][2] * lo[2] + a[r][3];
+        std::ostringstream header;
+        header << "NRRD0004\ntype: unsigned char\ndimension: 3\nspace: left-posterior-superior\nsizes: "
+               << hi[0] - lo[0] + 1 << " " << hi[1] - lo[1] + 1 << " " << hi[2] - lo[2] + 1 << "\nspace directions:";
+        for (int c = 0; c < 3; ++c) header << " (" << -a[0][c] << "," << -a[1][c] << "," << a[2][c] << ")";
+        header << "\nkinds: domain domain domain\nencoding: raw\nspace origin: (" << -origin[0] << "," << -origin[1] << ","
+               << origin[2] << ")\nSegmentation_MasterRepresentation:=Binary labelmap\n"
+               << "Segmentation_ReferenceImageExtentOffset:=" << lo[0] << " " << lo[1] << " " << lo[2]
+               << "\nSegment0_ID:=Segment_1\nSegment0_Name:=brain\nSegment0_LabelValue:=1\n\n";
+        std::string voxels;
+        for (int k = lo[2]; k <= hi[2]; ++k)
+            for (int j = lo[1]; j <= hi[1]; ++j)
+                for (int i = lo[0]; i <= hi[0]; ++i) voxels += char(stored[k].at<uchar>(j, i) ? 1 : 0);
+        QTemporaryDir tmp;
+        const std::string seg = s(tmp.filePath("brain.seg.nrrd"));
+        std::ofstream(seg, std::ios::binary) << header.str() << voxels;
+        const auto fromSeg = msf::io::loadMaskFrames(seg, brain), fromNifti = msf::io::loadMaskFrames(strip, brain);
+        QCOMPARE(int(fromSeg.size()), brain.frameCount());
+        int inside = 0;
+        for (int f = 0; f < brain.frameCount(); ++f) {
+            QCOMPARE(cv::countNonZero(fromSeg[f] != fromNifti[f]), 0);
+            inside += cv::countNonZero(fromSeg[f]);
+        }
+        QVERIFY(inside > 50000);
+    }
     void niftiVolumesAndMaskRoundTrip() {
         const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
         REQUIRE_DATA(itk + "KmeansTest_T1UCharRaw.nii.gz");
