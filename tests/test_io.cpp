@@ -965,6 +965,11 @@ private slots:
         QVERIFY(error("huge.nrrd", "NRRD0004\ntype: float\ndimension: 3\nsizes: 100000 100000 100000\nendian: little\n"
                                    "encoding: raw\n\n").contains("too large"));
         QVERIFY(error("empty.nrrd", "").contains("file is empty"));
+        // A header Teem refuses after it has opened its data (here the file itself): Teem closes the file and
+        // leaves its pointer behind, which was closed again (a double free, found by fuzzing).
+        QVERIFY(error("kinds.nrrd", "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 6 2 2\nkinds: RGB-color domain domain\n"
+                                    "encoding: raw\n\n" + std::string(24, 'x'))
+                    .contains("not a readable NRRD header: axis 0 kind RGB-color requires size 3, but have 6"));
         // gzip data cut short, or damaged: said so (Teem's own gzip reader leaked its stream on each).
         std::string packed(256, '\0');
         {

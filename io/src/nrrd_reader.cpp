@@ -84,8 +84,10 @@ Loaded loadHeader(const std::string& path) {
     Loaded h{NrrdPtr(nrrdNew()), IoStatePtr(nrrdIoStateNew())};
     h.io->skipData = 1;
     h.io->keepNrrdDataFileOpen = 1;
-    if (nrrdLoad(h.nrrd.get(), path.c_str(), h.io.get()) != 0)
+    if (nrrdLoad(h.nrrd.get(), path.c_str(), h.io.get()) != 0) {
+        h.io->dataFile = nullptr;  // Teem may have closed it already, the pointer left behind (a double free, fuzzed)
         throw IoError(path, "not a readable NRRD header: " + teemProblem());
+    }
     return h;
 }
 
