@@ -302,7 +302,7 @@ Image readNrrd(const std::string& path) {
     auto& m = img.meta;
     m.niftiFileType = fileTypeOf(h.io.get());
     NrrdPtr n;
-    if (h.io->encoding == nrrdEncodingGzip && h.io->dataFile && h.io->byteSkip == 0 &&
+    if (h.io->encoding == nrrdEncodingGzip && h.io->dataFile && h.io->byteSkip == 0 && h.io->lineSkip == 0 &&
         (!h.io->dataFNArr || h.io->dataFNArr->len <= 1)) {
         const size_t bytes = static_cast<size_t>(elements) * nrrdTypeSize[header->type];
         h.nrrd->data = std::malloc(std::max<size_t>(1, bytes));  // the Nrrd's own: nrrdNuke frees it
