@@ -1033,6 +1033,18 @@ private slots:
         double lo, hi;
         cv::minMaxLoc(layers.pixels(), &lo, &hi);
         QCOMPARE(hi, 2.0);  // layer 0's values, not layer 1's 7
+        // A time series in a space with time ("right-anterior-superior-time"): its time axis has a direction
+        // too, but is not spatial: the first time point is read (it was "4 spatial axes").
+        const std::string series = dir.filePath("series.nrrd").toStdString();
+        touch(QString::fromStdString(series), "NRRD0004\ntype: uchar\ndimension: 4\nspace: right-anterior-superior-time\n"
+                                              "sizes: 2 2 2 3\nspace directions: (1,0,0,0) (0,1,0,0) (0,0,1,0) (0,0,0,1)\n"
+                                              "kinds: domain domain domain time\nencoding: raw\nspace origin: (0,0,0,0)\n\n" +
+                                                  std::string(8, '\x05') + std::string(16, '\x09'));
+        const auto firstTime = msf::io::loadImage(series);
+        QCOMPARE(firstTime.frameCount(), 2);
+        QCOMPARE(firstTime.meta.niftiVolumes, 3);
+        cv::minMaxLoc(firstTime.frames[0], &lo, &hi);
+        QCOMPARE(hi, 5.0);
         // LPS i (to the left) and j (to posterior): shown as stored. Label 2 is column 1, label 1 row 2.
         msf::io::MaskFrame which = msf::io::maskFrameFor(layers);
         which.label = 2;

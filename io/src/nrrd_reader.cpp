@@ -171,7 +171,8 @@ Axes axesOf(const std::string& path, const Nrrd* n) {
     std::vector<unsigned> candidates;
     if (n->spaceDim > 0) {
         const unsigned count = nrrdSpatialAxesGet(n, idx);
-        candidates.assign(idx, idx + count);
+        for (unsigned c = 0; c < count; ++c)  // a "-time" space gives its time axis a direction too: not spatial
+            if (n->axis[idx[c]].kind != nrrdKindTime) candidates.push_back(idx[c]);
     } else {  // no space: the domain axes (kind domain, space or none given) in order, a time axis left out
         for (unsigned ax = 0; ax < n->dim; ++ax) {
             const int kind = n->axis[ax].kind;
