@@ -880,6 +880,17 @@ private slots:
         const auto img = msf::io::loadImage(path);
         QCOMPARE(QString::fromStdString(img.meta.format), QString(nrrd ? "NRRD" : "NIfTI"));
         QCOMPARE(img.meta.sliceSpacing, 4.0);
+        // The provenance sidecar says how the shown slice (PNG outputs, COCO) maps back to the stored voxels.
+        {
+            const std::string sidecar = dir.filePath("v.provenance.json").toStdString();
+            msf::io::writeProvenanceJson(sidecar, img, msf::io::Provenance{}, {}, false);
+            QFile f(QString::fromStdString(sidecar));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QJsonObject grid =
+                QJsonDocument::fromJson(f.readAll()).object()["source"].toObject()[nrrd ? "nrrd" : "nifti"].toObject();
+            QCOMPARE(grid["plane"].toString(), plane);
+            QCOMPARE(grid["shown_from_stored"].toObject()["transpose"].toBool(), transposed);
+        }
         QCOMPARE(QString::fromStdString(msf::io::slicePlane(img)), plane);
         QCOMPARE(img.frameCount(), nz);  // slices stay along k, in file order
         const cv::Mat& shown = img.frames[1];
