@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "deflate_bytes.h"
 #include "flood_count.h"
 #include "png_bytes.h"
 #include "msformer/io/annotation_writers.h"
@@ -982,19 +983,8 @@ private slots:
                                     "encoding: raw\n\n" + std::string(24, 'x'))
                     .contains("not a readable NRRD header: axis 0 kind RGB-color requires size 3, but have 6"));
         // gzip data cut short, or damaged: said so (Teem's own gzip reader leaked its stream on each).
-        std::string packed(256, '\0');
-        {
-            const std::string plain(16, 'x');
-            z_stream z{};
-            deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-            z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
-            z.avail_in = uInt(plain.size());
-            z.next_out = reinterpret_cast<Bytef*>(packed.data());
-            z.avail_out = uInt(packed.size());
-            QCOMPARE(deflate(&z, Z_FINISH), Z_STREAM_END);
-            packed.resize(z.total_out);
-            deflateEnd(&z);
-        }
+        const std::string packed = deflatedBytes(std::string(16, 'x'), 15 + 16);  // gzip
+        QVERIFY(!packed.empty());
         const std::string gzipHeader = header + "encoding: gzip\n\n";
         touch(dir.filePath("whole.nrrd"), gzipHeader + packed);
         QCOMPARE(msf::io::loadImage(dir.filePath("whole.nrrd").toStdString()).pixels().at<float>(3, 3), float('x'));
