@@ -1904,6 +1904,7 @@ private slots:
         const QString path = dir.filePath("mask_area.nii");
         msf::io::writeNiftiMask(path.toStdString(), cv::Mat(24, 32, CV_8U, cv::Scalar(1)), grid, true);
         QVERIFY(openAndWait(w, path, 10000));
+        mask = w.maskModel();  // a new image's: the first image's mask model was deleted with it
         w.paintStroke({QPoint(10, 10), QPoint(12, 10)}, false);
         const int px = cv::countNonZero(mask->mask());
         QVERIFY(px > 0);
