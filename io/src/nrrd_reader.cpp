@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -21,10 +20,10 @@
 
 #include "msformer/io/io_error.h"
 #include "nifti_orientation.h"
+#include "voxel_volume.h"
 
 namespace msf::io {
 
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -269,10 +268,7 @@ bool isNrrdInput(const std::string& path) {
 }
 
 Image readNrrd(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
-    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not a NRRD file");
-    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    requireNonEmptyFile(path, "a NRRD file");
     requireMagic(path);
     const std::lock_guard<std::mutex> lock(teemMutex());
     nrrdStateVerboseIO = 0;
@@ -334,60 +330,29 @@ Image readNrrd(const std::string& path) {
     }
     if (patientSpace) {
         m.niftiXyzUnits = unitsOf(n.get(), &m.readerNotes);
-        Affine& a = m.niftiAffine;
+        std::array<std::array<double, 3>, 3> axisRas{};
+        std::array<double, 3> originRas{};
         for (size_t c = 0; c < axes.spatial.size(); ++c)
-            for (unsigned r = 0; r < sd; ++r) a[r][c] = sign[r] * n->axis[axes.spatial[c]].spaceDirection[r];
-        if (axes.spatial.size() == 2) {  // one slice in 3-D space: k one unit along its normal
-            const double nrm[3] = {a[1][0] * a[2][1] - a[2][0] * a[1][1], a[2][0] * a[0][1] - a[0][0] * a[2][1],
-                                   a[0][0] * a[1][1] - a[1][0] * a[0][1]};
-            const double l = length(nrm, 3);
-            for (int r = 0; r < 3; ++r) a[r][2] = l > 0 ? nrm[r] / l : 0;
-        }
-        for (unsigned r = 0; r < sd; ++r)
-            a[r][3] = std::isfinite(n->spaceOrigin[r]) ? sign[r] * n->spaceOrigin[r] : 0.0;
-        a[3][3] = 1;
-        m.hasNiftiAffine = true;
-        m.niftiSformCode = NIFTI_XFORM_SCANNER_ANAT;
-        const NiftiOrientation o = niftiOrientation(a);
-        m.niftiTurn = o.turn;
-        m.niftiAxes = o.axes;
+            for (unsigned r = 0; r < sd; ++r) axisRas[c][r] = sign[r] * n->axis[axes.spatial[c]].spaceDirection[r];
+        for (unsigned r = 0; r < sd; ++r) originRas[r] = sign[r] * n->spaceOrigin[r];
+        setPatientGrid(m, axisRas, axes.spatial.size(), originRas);
     } else if (n->spaceDim >= 3) {  // (a 2-D space, a photo's or a slice's plane, names none either)
         m.readerNotes.push_back(std::string("its space (") + airEnumStr(nrrdSpace, n->space) +
                                 ") names no patient directions: shown as stored, without orientation");
     }
     const double toMm = patientSpace ? millimetresPerUnit(m.niftiXyzUnits) : 1.0;
-    m.spacingX = toMm * (m.niftiTurn.transpose ? size[1] : size[0]);  // along the shown columns
-    m.spacingY = toMm * (m.niftiTurn.transpose ? size[0] : size[1]);
-    m.sliceSpacing = axes.spatial.size() > 2 ? toMm * size[2] : 0.0;
+    setShownSpacing(m, {toMm * size[0], toMm * size[1], toMm * size[2]}, axes.spatial.size() > 2);
 
     // The values: each stored slice (rows j, columns i) gathered along the file's axes, the others at 0.
     std::array<size_t, NRRD_DIM_MAX> stride{};
     stride[0] = 1;
     for (unsigned ax = 1; ax < n->dim; ++ax) stride[ax] = stride[ax - 1] * n->axis[ax - 1].size;
-    const size_t si = stride[axes.spatial[0]], sj = stride[axes.spatial[1]],
-                 sk = axes.spatial.size() > 2 ? stride[axes.spatial[2]] : 0;
+    const StoredGrid grid{nx, ny, nz, stride[axes.spatial[0]], stride[axes.spatial[1]],
+                          axes.spatial.size() > 2 ? stride[axes.spatial[2]] : 0};
     const bool colour = axes.colour >= 0;
-    const size_t sc = colour ? stride[axes.colour] : 0;
     const bool alpha = colour && n->axis[axes.colour].size == 4;
-    double (*lookup)(const void*, size_t) = nrrdDLookup[n->type];
-    for (size_t k = 0; k < nz; ++k) {
-        cv::Mat slice(static_cast<int>(ny), static_cast<int>(nx), colour ? CV_8UC3 : CV_32F);
-        for (size_t j = 0; j < ny; ++j) {
-            const size_t row = k * sk + j * sj;
-            if (colour) {
-                const auto* v = static_cast<const uint8_t*>(n->data);
-                auto* out = slice.ptr<cv::Vec3b>(static_cast<int>(j));
-                for (size_t i = 0; i < nx; ++i) {
-                    const size_t at = row + i * si;
-                    out[i] = cv::Vec3b(v[at + 2 * sc], v[at + sc], v[at]);  // BGR, as a photo is read
-                }
-            } else {
-                float* out = slice.ptr<float>(static_cast<int>(j));
-                for (size_t i = 0; i < nx; ++i) out[i] = static_cast<float>(lookup(n->data, row + i * si));
-            }
-        }
-        img.frames.push_back(shownFromStored(slice, m.niftiTurn));
-    }
+    img.frames = colour ? colourSlices(static_cast<const uint8_t*>(n->data), stride[axes.colour], grid, m.niftiTurn)
+                        : greySlices(n->data, nrrdDLookup[n->type], grid, m.niftiTurn);
     if (alpha) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
     if (const std::string segments = slicerSegmentsNote(n.get()); !segments.empty()) m.readerNotes.push_back(segments);
     size_t volumes = 1;

@@ -1,0 +1,83 @@
+#include "voxel_volume.h"
+
+#include <nifti1.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "msformer/io/io_error.h"
+#include "nifti_orientation.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+void requireNonEmptyFile(const std::string& path, const std::string& what) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
+    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not " + what);
+    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+}
+
+void setPatientGrid(ImageMetadata& m, const std::array<std::array<double, 3>, 3>& axisRas, size_t spatialAxes,
+                    const std::array<double, 3>& originRas) {
+    Affine& a = m.niftiAffine;
+    a = Affine{};
+    for (size_t c = 0; c < spatialAxes && c < 3; ++c)
+        for (int r = 0; r < 3; ++r) a[r][c] = axisRas[c][r];
+    if (spatialAxes == 2) {  // one slice in 3-D space: k one unit along its normal
+        const double n[3] = {a[1][0] * a[2][1] - a[2][0] * a[1][1], a[2][0] * a[0][1] - a[0][0] * a[2][1],
+                             a[0][0] * a[1][1] - a[1][0] * a[0][1]};
+        const double l = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+        for (int r = 0; r < 3; ++r) a[r][2] = l > 0 ? n[r] / l : 0;
+    }
+    for (int r = 0; r < 3; ++r) a[r][3] = std::isfinite(originRas[r]) ? originRas[r] : 0.0;
+    a[3][3] = 1;
+    m.hasNiftiAffine = true;
+    m.niftiSformCode = NIFTI_XFORM_SCANNER_ANAT;
+    const NiftiOrientation o = niftiOrientation(a);
+    m.niftiTurn = o.turn;
+    m.niftiAxes = o.axes;
+}
+
+void setShownSpacing(ImageMetadata& m, const std::array<double, 3>& voxelMm, bool volume) {
+    m.spacingX = m.niftiTurn.transpose ? voxelMm[1] : voxelMm[0];  // along the shown columns
+    m.spacingY = m.niftiTurn.transpose ? voxelMm[0] : voxelMm[1];
+    m.sliceSpacing = volume ? voxelMm[2] : 0.0;
+}
+
+std::vector<cv::Mat> greySlices(const void* values, ValueAt at, const StoredGrid& g, const SliceTurn& turn) {
+    std::vector<cv::Mat> frames;
+    frames.reserve(g.nz);
+    for (size_t k = 0; k < g.nz; ++k) {
+        cv::Mat slice(static_cast<int>(g.ny), static_cast<int>(g.nx), CV_32F);
+        for (size_t j = 0; j < g.ny; ++j) {
+            const size_t row = k * g.sk + j * g.sj;
+            float* out = slice.ptr<float>(static_cast<int>(j));
+            for (size_t i = 0; i < g.nx; ++i) out[i] = static_cast<float>(at(values, row + i * g.si));
+        }
+        frames.push_back(shownFromStored(slice, turn));
+    }
+    return frames;
+}
+
+std::vector<cv::Mat> colourSlices(const uint8_t* values, size_t channelStride, const StoredGrid& g,
+                                  const SliceTurn& turn) {
+    std::vector<cv::Mat> frames;
+    frames.reserve(g.nz);
+    for (size_t k = 0; k < g.nz; ++k) {
+        cv::Mat slice(static_cast<int>(g.ny), static_cast<int>(g.nx), CV_8UC3);
+        for (size_t j = 0; j < g.ny; ++j) {
+            const size_t row = k * g.sk + j * g.sj;
+            auto* out = slice.ptr<cv::Vec3b>(static_cast<int>(j));
+            for (size_t i = 0; i < g.nx; ++i) {
+                const size_t v = row + i * g.si;
+                out[i] = cv::Vec3b(values[v + 2 * channelStride], values[v + channelStride], values[v]);  // BGR
+            }
+        }
+        frames.push_back(shownFromStored(slice, turn));
+    }
+    return frames;
+}
+
+}  // namespace msf::io
