@@ -5,6 +5,7 @@
 #include "msformer/io/image.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
+#include "msformer/io/metaimage_reader.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/io/nrrd_reader.h"
 

@@ -8,8 +8,9 @@ PACKAGES=(
   cmake g++ make ccache pkg-config
   # engine: LibTorch (CPU) on OpenBLAS with OpenMP threads (without it: reference BLAS, 4-5x slower)
   libtorch-dev libopenblas0-openmp
-  # imaging and io
-  libopencv-dev libdcmtk-dev libopenjp2-7-dev libnifti2-dev libznz-dev libteem-dev nlohmann-json3-dev libpng-dev libtiff-dev
+  # imaging and io (of ITK only its MetaIO library is used: MetaImage, .mha and .mhd)
+  libopencv-dev libdcmtk-dev libopenjp2-7-dev libnifti2-dev libznz-dev libteem-dev libinsighttoolkit5-dev
+  nlohmann-json3-dev libpng-dev libtiff-dev
   # GUI and tests (zlib: the tests write PNG and deflated DICOM fixtures)
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev zlib1g-dev
   # checks and screenshots: DICOM validator, virtual X server

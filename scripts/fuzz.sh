@@ -8,17 +8,18 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-600}"
 shift || true
-kinds="${*:-dicom raster nifti nrrd mask}"
+kinds="${*:-dicom raster nifti nrrd metaimage mask}"
 CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -DMSFORMER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build-fuzz" -j "$(nproc)" >/dev/null || exit 1
 data="$root/build/test-data"
 "$root/scripts/fetch_test_data.sh" "$data" >/dev/null
 seeds="$root/build-fuzz/seeds"
-mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti" "$seeds/nrrd" "$seeds/mask"
+mkdir -p "$seeds/dicom" "$seeds/raster" "$seeds/nifti" "$seeds/nrrd" "$seeds/metaimage" "$seeds/mask"
 find "$data" -name "*.dcm" -size -200k -exec cp {} "$seeds/dicom/" \;
 find "$data" -name "*.nii*" -size -2M -exec cp {} "$seeds/nifti/" \;
 for f in "$seeds"/nifti/*.gz; do [ -e "$f" ] && gunzip -f "$f"; done
 cp "$root/fuzz/seeds/nrrd/"* "$seeds/nrrd/"  # attached NRRDs: raw, gzip, hex, ascii; colour and list axes
+cp "$root/fuzz/seeds/metaimage/"* "$seeds/metaimage/"  # .mha with its data: raw, zlib, MSB, channels, 4-D
 cp "$root/packaging/samples/"*.png "$root/fuzz/seeds/raster/"* "$seeds/raster/"  # + PNG, TIFF, WebP with alpha
 [ -x "$root/build/app/msformer" ] && "$root/build/app/msformer" synth -o "$seeds/synth" --count 1 --size 48 --force >/dev/null &&
   cp "$seeds"/synth/images/*.png "$seeds/raster/" && cp "$seeds"/synth/masks/*.png "$seeds/mask/"

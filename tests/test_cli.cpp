@@ -607,7 +607,8 @@ private slots:
                              "1 SegmentationStorage (a mask)";
         r = cli(QStringList{"segment", folder, "-o", out} + fast);
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains(folder + ": no image files in this folder (PNG, JPEG, BMP, TIFF, WebP, PNM, NIfTI or DICOM), " + what),
+        QVERIFY2(r.err.contains(folder + ": no image files in this folder (PNG, JPEG, BMP, TIFF, WebP, PNM, NIfTI, NRRD, "
+                                         "MetaImage or DICOM), " + what),
                  qPrintable(r.err));
         r = cli({"info", folder});
         QCOMPARE(r.code, 1);

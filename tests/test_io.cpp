@@ -118,6 +118,36 @@ void writeTestNrrd(const std::string& path, int nx, int ny, int nz, const std::a
         std::ofstream(data, layout.detached ? std::ios::binary : std::ios::binary | std::ios::app).write(bytes, std::streamsize(n));
     }
 }
+// The same voxels as a MetaImage (ITK's format): TransformMatrix rows are the axes' LPS directions, ElementSpacing
+// their lengths, Offset the first voxel's LPS position; the voxels after the header (.mha, LOCAL) or in a data
+// file beside it (.mhd), raw or zlib-compressed.
+void writeTestMetaImage(const std::string& path, int nx, int ny, int nz, const std::array<double, 12>& ras,
+                        bool compressed) {
+    std::vector<float> values;
+    for (int k = 0; k < nz; ++k)
+        for (int j = 0; j < ny; ++j)
+            for (int i = 0; i < nx; ++i) values.push_back(float(100 * k + 10 * j + i));
+    const double sign[3] = {-1, -1, 1};
+    std::ostringstream header, matrix, spacing;
+    for (int c = 0; c < 3; ++c) {
+        const double length = std::hypot(ras[c], ras[4 + c], ras[8 + c]);
+        spacing << (c ? " " : "") << length;
+        for (int r = 0; r < 3; ++r) matrix << (c || r ? " " : "") << sign[r] * ras[4 * r + c] / length;
+    }
+    const bool detached = path.size() > 4 && path.substr(path.size() - 4) == ".mhd";
+    const std::string data = detached ? path.substr(0, path.size() - 4) + (compressed ? ".zraw" : ".raw") : path;
+    const std::string plain(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+    const std::string bytes = compressed ? deflatedBytes(plain, 15) : plain;
+    header << "ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = "
+           << (compressed ? "True" : "False") << "\n";
+    if (compressed) header << "CompressedDataSize = " << bytes.size() << "\n";
+    header << "TransformMatrix = " << matrix.str() << "\nOffset = " << sign[0] * ras[3] << " " << sign[1] * ras[7] << " "
+           << sign[2] * ras[11] << "\nCenterOfRotation = 0 0 0\nAnatomicalOrientation = ???\nElementSpacing = "
+           << spacing.str() << "\nDimSize = " << nx << " " << ny << " " << nz << "\nElementType = MET_FLOAT\n"
+           << "ElementDataFile = " << (detached ? data.substr(data.rfind('/') + 1) : std::string("LOCAL")) << "\n";
+    std::ofstream(path, std::ios::binary) << header.str() << (detached ? "" : bytes);
+    if (detached) std::ofstream(data, std::ios::binary) << bytes;
+}
 }  // namespace
 
 class TestIo : public QObject {
@@ -830,7 +860,8 @@ private slots:
     // (sagittal: anterior on the left). Shown as stored, the ITK brain's
     // coronal slices were upside down and Colin27's axial ones rotated 180°.
     void niftiSlicesAreShownAsRadiologyViewersShowThem_data() {
-        QTest::addColumn<QString>("container");  // "nifti", or a NRRD layout: "nrrd lps gzip", "nrrd ras detached"
+        // "nifti", a NRRD layout ("nrrd lps gzip", "nrrd ras detached"), or a MetaImage one ("mha", "mhd zlib")
+        QTest::addColumn<QString>("container");
         QTest::addColumn<QString>("plane");
         QTest::addColumn<int>("dx");
         QTest::addColumn<int>("dy");
@@ -838,10 +869,12 @@ private slots:
         QTest::addColumn<int>("shownCorner");  // stored voxel (0, 0) shown at 0 top left, 1 top right, 2 bottom left, 3 bottom right
         // voxel -> RAS, row by row: +x toward the patient's right, +y anterior, +z superior.
         QTest::addColumn<QVector<double>>("ras");
-        // Each case as NIfTI and as NRRD (3D Slicer's volumes: space directions in LPS or RAS): read alike.
+        // Each case as NIfTI, as NRRD (3D Slicer's volumes: space directions in LPS or RAS) and as MetaImage (ITK's:
+        // a direction matrix in LPS): read alike.
         const auto row = [](const char* name, const char* plane, int dx, int dy, bool transposed, int corner,
                             const QVector<double>& ras) {
-            for (const char* container : {"nifti", "nrrd lps gzip", "nrrd ras detached", "nrrd lps detached gzip"})
+            for (const char* container :
+                 {"nifti", "nrrd lps gzip", "nrrd ras detached", "nrrd lps detached gzip", "mha", "mhd zlib"})
                 QTest::newRow(qPrintable(QString("%1, %2").arg(name, container)))
                     << container << plane << dx << dy << transposed << corner << ras;
         };
@@ -870,16 +903,19 @@ private slots:
         std::copy(ras.begin(), ras.end(), affine.begin());
         QTemporaryDir dir;
         const int nx = 5, ny = 4, nz = 3;
-        const bool nrrd = container.startsWith("nrrd");
-        const std::string path =
-            dir.filePath(nrrd ? (container.contains("detached") ? "v.nhdr" : "v.nrrd") : "v.nii.gz").toStdString();
+        const bool nrrd = container.startsWith("nrrd"), metaImage = container.startsWith("mh");
+        const std::string path = dir.filePath(nrrd ? (container.contains("detached") ? "v.nhdr" : "v.nrrd")
+                                              : metaImage ? "v." + container.left(3) : "v.nii.gz").toStdString();
         if (nrrd)
             writeTestNrrd(path, nx, ny, nz, affine,
                           {container.contains("lps"), container.contains("gzip"), container.contains("detached")});
+        else if (metaImage)
+            writeTestMetaImage(path, nx, ny, nz, affine, container.contains("zlib"));
         else
             writeTestNifti(path, nx, ny, nz, 1, affine);
         const auto img = msf::io::loadImage(path);
-        QCOMPARE(QString::fromStdString(img.meta.format), QString(nrrd ? "NRRD" : "NIfTI"));
+        const QString format = nrrd ? "NRRD" : metaImage ? "MetaImage" : "NIfTI";
+        QCOMPARE(QString::fromStdString(img.meta.format), format);
         QCOMPARE(img.meta.sliceSpacing, 4.0);
         // The provenance sidecar says how the shown slice (PNG outputs, COCO) maps back to the stored voxels.
         {
@@ -888,7 +924,7 @@ private slots:
             QFile f(QString::fromStdString(sidecar));
             QVERIFY(f.open(QIODevice::ReadOnly));
             const QJsonObject grid =
-                QJsonDocument::fromJson(f.readAll()).object()["source"].toObject()[nrrd ? "nrrd" : "nifti"].toObject();
+                QJsonDocument::fromJson(f.readAll()).object()["source"].toObject()[format.toLower()].toObject();
             QCOMPARE(grid["plane"].toString(), plane);
             QCOMPARE(grid["shown_from_stored"].toObject()["transpose"].toBool(), transposed);
         }
@@ -953,6 +989,149 @@ private slots:
             nifti_image_free(other);
         }
         QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+    }
+    void metaImageReadErrorsNameTheFileAndTheProblem() {
+        // MetaIO goes on after a short data file or a bad zlib stream (saying so on stderr, or not at all) with its
+        // buffer part filled: each is refused, with the file named.
+        QTemporaryDir dir;
+        const auto error = [&dir](const char* name, const std::string& content) {
+            const QString path = dir.filePath(name);
+            touch(path, content);
+            const QString e = errorOf(path.toStdString());
+            return e.startsWith(path + ": ") ? e.mid(path.size() + 2) : "(not named after the file) " + e;
+        };
+        const std::string header = "NDims = 2\nDimSize = 4 4\nElementType = MET_UCHAR\n";
+        const std::string sixteen = "0123456789abcdef";
+        QVERIFY(error("text.mha", "hello world\n").contains("not a MetaImage file"));
+        QVERIFY(error("binary.mha", "\x89PNG\r\n\x1a\n").contains("not a MetaImage file"));
+        QVERIFY(error("empty.mha", "").contains("file is empty"));
+        QString e = error("short.mha", header + "ElementDataFile = LOCAL\n" + sixteen.substr(0, 10));
+        QVERIFY2(e.contains("is truncated: 10 of the 16 bytes"), qPrintable(e));
+        touch(dir.filePath("cut.raw"), sixteen.substr(0, 7));
+        e = error("cut.mhd", header + "ElementDataFile = cut.raw\n");
+        QVERIFY2(e.contains("data file cut.raw") && e.contains("truncated: 7 of the 16"), qPrintable(e));
+        QVERIFY(error("gone.mhd", header + "ElementDataFile = gone.raw\n").contains("gone.raw cannot be read"));
+        const std::string packed = deflatedBytes(sixteen, 15);  // zlib, as MetaIO writes
+        QVERIFY(!packed.empty());
+        const std::string zheader = header + "CompressedData = True\nElementDataFile = LOCAL\n";
+        touch(dir.filePath("whole.mha"), zheader + packed);
+        QCOMPARE(msf::io::loadImage(dir.filePath("whole.mha").toStdString()).pixels().at<float>(3, 1), float('d'));
+        e = error("cutz.mha", zheader + packed.substr(0, packed.size() / 2));
+        QVERIFY2(e.contains("zlib data is truncated"), qPrintable(e));
+        std::string damaged = packed;
+        damaged[2] = char(0xff);  // the first byte of the deflate stream: an invalid block type
+        QVERIFY(error("damaged.mha", zheader + damaged).contains("zlib data is corrupt"));
+        QVERIFY(error("plainz.mha", zheader + sixteen).contains("not zlib-compressed"));
+        // A LIST of slice files is MetaIO's to read: a missing one fails it with MetaIO's words.
+        touch(dir.filePath("s0.raw"), sixteen.substr(0, 8));
+        e = error("list.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST\ns0.raw\ns1.raw\n");
+        QVERIFY2(e.contains("cannot read its data in a list of files: MetaImage"), qPrintable(e));
+        touch(dir.filePath("s1.raw"), sixteen.substr(8));
+        const auto listed = msf::io::loadImage(dir.filePath("list.mha").toStdString());
+        QCOMPARE(listed.frameCount(), 2);
+        QCOMPARE(listed.frames[1].at<float>(1, 3), float('f'));  // slice 1, stored row 1 (shown as stored: LPS)
+        // Numbered slice files: "name%d.raw first last step", or the pattern alone (files 1 to the slice count).
+        touch(dir.filePath("n1.raw"), sixteen.substr(0, 8));
+        touch(dir.filePath("n2.raw"), sixteen.substr(8));
+        for (const char* pattern : {"n%d.raw", "n%d.raw 1 2 1"}) {
+            touch(dir.filePath("numbered.mha"), std::string("NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\n"
+                                                            "ElementDataFile = ") + pattern + "\n");
+            const auto read = msf::io::loadImage(dir.filePath("numbered.mha").toStdString());
+            QCOMPARE(read.frameCount(), 2);
+            QCOMPARE(read.frames[1].at<float>(0, 0), float('8'));
+        }
+        // A pattern whose step MetaIO derives as 0 made it divide by zero (found by fuzzing: this header, where
+        // "ElementDataFile = LOC..." ran into the next line's words): refused before MetaIO reads it.
+        e = error("pattern.mha", "NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\n"
+                                 "ElementDataFile = LOCnaryData%ByteOrderMSB = False\n" + std::string(24, 'x'));
+        QVERIFY2(e.contains("is not a numbered-file pattern this reader takes"), qPrintable(e));
+        QVERIFY(error("step0.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = n%d.raw 1 2\n")
+                    .contains("not a numbered-file pattern"));
+        // Headers that are not an image, refused before any data is allocated.
+        QVERIFY(error("huge.mha", "NDims = 3\nDimSize = 100000 100000 100000\nElementType = MET_FLOAT\n"
+                                  "ElementDataFile = LOCAL\n").contains("too large"));
+        QVERIFY(error("line.mha", "NDims = 1\nDimSize = 16\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n" + sixteen)
+                    .contains("1 dimension(s)"));
+        QVERIFY(error("negative.mha", "NDims = 2\nDimSize = -4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n")
+                    .contains("DimSize along axis 0 is -4"));
+        QVERIFY(error("strings.mha", "NDims = 2\nDimSize = 4 4\nElementType = MET_STRING\nElementDataFile = LOCAL\n" +
+                                         sixteen).contains("ElementType MET_STRING is not a number"));
+    }
+    void metaImageValuesChannelsAndAxesAreRead() {
+        QTemporaryDir dir;
+        const auto load = [&dir](const char* name, const std::string& content) {
+            touch(dir.filePath(name), content);
+            return msf::io::loadImage(dir.filePath(name).toStdString());
+        };
+        const auto hasNote = [](const msf::io::Image& img, const std::string& text) {
+            return std::any_of(img.meta.readerNotes.begin(), img.meta.readerNotes.end(),
+                               [&text](const std::string& n) { return n.find(text) != std::string::npos; });
+        };
+        // Big-endian 16-bit values (BinaryDataByteOrderMSB), raw and compressed: 256, 1, -1, -32768.
+        const std::string msb("\x01\x00\x00\x01\xff\xff\x80\x00", 8);
+        for (const bool z : {false, true}) {
+            const auto img = load(z ? "msbz.mha" : "msb.mha",
+                                  std::string("NDims = 2\nDimSize = 4 1\nElementType = MET_SHORT\nBinaryDataByteOrderMSB = "
+                                              "True\nCompressedData = ") + (z ? "True" : "False") +
+                                      "\nElementDataFile = LOCAL\n" + (z ? deflatedBytes(msb, 15) : msb));
+            const cv::Mat& p = img.pixels();
+            QCOMPARE(p.at<float>(0, 0), 256.f);
+            QCOMPARE(p.at<float>(0, 1), 1.f);
+            QCOMPARE(p.at<float>(0, 2), -1.f);
+            QCOMPARE(p.at<float>(0, 3), -32768.f);
+            QVERIFY(img.meta.isSigned);
+        }
+        // ElementToIntensityFunction slope and offset are applied, and said.
+        const auto scaled = load("slope.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\n"
+                                              "ElementToIntensityFunctionSlope = 2\nElementToIntensityFunctionOffset = -10\n"
+                                              "ElementDataFile = LOCAL\n\x05\x07");
+        QCOMPARE(scaled.pixels().at<float>(0, 0), 0.f);
+        QCOMPARE(scaled.pixels().at<float>(0, 1), 4.f);
+        QVERIFY(hasNote(scaled, "ElementToIntensityFunction is applied"));
+        // 3 uchar channels are colour (BGR in memory, as a photo's); 2 float channels: the first, said.
+        const auto rgb = load("rgb.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\nElementNumberOfChannels = 3\n"
+                                         "ElementDataFile = LOCAL\n\x0a\x14\x1e\x28\x32\x3c");
+        QCOMPARE(rgb.pixels().type(), CV_8UC3);
+        QCOMPARE(rgb.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(60, 50, 40));
+        QCOMPARE(QString::fromStdString(rgb.meta.photometric), QString("RGB"));
+        const float complexValues[4] = {1.5f, -7.f, 2.5f, -8.f};
+        const auto complex = load("complex.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_FLOAT\n"
+                                                 "ElementNumberOfChannels = 2\nElementDataFile = LOCAL\n" +
+                                                     std::string(reinterpret_cast<const char*>(complexValues), 16));
+        QCOMPARE(complex.pixels().at<float>(0, 1), 2.5f);
+        QVERIFY(hasNote(complex, "2 components: only the first is read"));
+        // A 4-D image (a time series): the first volume, said; 8 slices of 2 x 1, k along the third axis.
+        std::string series;
+        for (int t = 0; t < 2; ++t)
+            for (int k = 0; k < 4; ++k) series += std::string{char(10 * t + 2 * k), char(10 * t + 2 * k + 1)};
+        const auto fourD = load("series.mha", "NDims = 4\nDimSize = 2 1 4 2\nElementType = MET_UCHAR\n"
+                                              "ElementDataFile = LOCAL\n" + series);
+        QCOMPARE(fourD.frameCount(), 4);
+        QCOMPARE(fourD.frames[3].at<float>(0, 1), 7.f);
+        QVERIFY(hasNote(fourD, "2 volumes along its axes beyond the third: only the first is read"));
+        // A 2-D image lies in ITK's LPS plane z = 0, as ITK reads it: identity directions are shown as stored
+        // (i to the patient's left, j posterior: axial), a mirrored one is turned back.
+        const auto flat = load("flat.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\nElementSpacing = 0.5 0.7\n"
+                                           "ElementDataFile = LOCAL\n\x01\x02");
+        QCOMPARE(QString::fromStdString(msf::io::slicePlane(flat)), QString("axial"));
+        QCOMPARE(flat.pixels().at<float>(0, 0), 1.f);
+        QCOMPARE(flat.meta.spacingX, 0.5);
+        QCOMPARE(flat.meta.spacingY, 0.7);
+        const auto mirrored = load("mirrored.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\n"
+                                                   "TransformMatrix = -1 0 0 1\nElementDataFile = LOCAL\n\x01\x02");
+        QCOMPARE(mirrored.pixels().at<float>(0, 0), 2.f);
+        QVERIFY(mirrored.meta.niftiTurn.mirrorColumns);
+        // A .mhd and its data file of the same name are one image of a folder, not an image and a stray file.
+        QDir(dir.path()).mkdir("cases");
+        touch(dir.filePath("cases/case1.mhd"), "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\nElementDataFile = case1.raw\n");
+        touch(dir.filePath("cases/case1.raw"), "\x01\x02");
+        touch(dir.filePath("cases/case2.mha"), "x");
+        touch(dir.filePath("cases/notes.raw"), "x");
+        std::vector<std::string> others;
+        const auto images = msf::io::imageFilesIn(dir.filePath("cases").toStdString(), &others);
+        QCOMPARE(int(images.size()), 2);
+        QCOMPARE(int(others.size()), 1);  // notes.raw has no header of its name
+        QVERIFY(QString::fromStdString(others[0]).endsWith("notes.raw"));
     }
     void nrrdReadErrorsNameTheFileAndTheProblem() {
         QTemporaryDir dir;

@@ -1147,6 +1147,18 @@ private slots:
         QVERIFY(openAndWait(w, nrrd, 10000));
         QCOMPARE(w.image().frameCount(), 3);
         QCOMPARE(w.suggestedExportPath(), dir.filePath("slicer_volume_frame1_mask.nii.gz"));
+        // So is a MetaImage volume (ITK's, LUNA16's .mhd beside its .raw).
+        const QString mhd = dir.filePath("luna_case.mhd");
+        {
+            QFile header(mhd), data(dir.filePath("luna_case.raw"));
+            QVERIFY(header.open(QIODevice::WriteOnly) && data.open(QIODevice::WriteOnly));
+            header.write("ObjectType = Image\nNDims = 3\nElementSpacing = 0.7 0.7 2.5\nDimSize = 8 6 5\n"
+                         "ElementType = MET_SHORT\nElementDataFile = luna_case.raw\n");
+            data.write(QByteArray(8 * 6 * 5 * 2, 1));
+        }
+        QVERIFY(openAndWait(w, mhd, 10000));
+        QCOMPARE(w.image().frameCount(), 5);
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("luna_case_frame2_mask.nii.gz"));
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
         QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
         // The image's folder gone (a CD ejected, a share unmounted) or read-only: the user's documents (or
@@ -2518,12 +2530,13 @@ private slots:
             const QStringList filters = filtersOf(action);
             QCOMPARE(filters.size(), 2);
             for (const char* pattern :
-                 {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.nrrd", "*.nhdr", "*.png", "*.tiff"})
+                 {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.nrrd", "*.nhdr", "*.mha", "*.mhd", "*.png",
+                  "*.tiff"})
                 QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"),
                          qPrintable(QString(action) + ": " + pattern));
             QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
         }
-        QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, NRRD, PNG"));
+        QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, NRRD, MetaImage, PNG"));
         const QString ct =
             QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");

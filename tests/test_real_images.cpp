@@ -17,6 +17,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -1703,10 +1704,42 @@ private slots:
         QCOMPARE(nrrd.meta.spacingX, 1.0);
         QVERIFY(!nrrd.meta.hasNiftiAffine);  // a 2-D space names no patient directions
     }
-    void theItkBrainAsSlicerWouldSaveItReadsAsItsNifti() {
-        // The ITK brain volume (NIfTI-1, int16, coronal) rewritten as 3D Slicer saves a NRRD: its sform's columns
-        // as LPS space directions and origin, the voxels gzip-compressed. It is read as the NIfTI is: the same
-        // slices, turned alike, the same voxel -> RAS affine and spacing, the same orientation letters.
+    void itkMetaImageSlicesReadAsTheirPngTwin() {
+        // ITK's example data ships the same slice as a PNG, as a MetaImage header with raw voxels, and with its
+        // direction turned by 30 degrees and its voxels zlib-compressed; and three slices of another as one .mha.
+        const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
+        REQUIRE_DATA(itk + "BrainProtonDensitySliceBorder20.mhd");
+        cv::Mat grey = msf::io::loadImage(s(itk + "BrainProtonDensitySliceBorder20.png")).pixels();
+        if (grey.channels() == 3) cv::extractChannel(grey, grey, 1);  // stored as RGB with R = G = B
+        grey.convertTo(grey, CV_32F);
+        for (const char* name : {"BrainProtonDensitySliceBorder20.mhd", "BrainProtonDensitySliceBorder20DirectionPlus30.mhd"}) {
+            const auto mha = msf::io::loadImage(s(itk + name));
+            QCOMPARE(QString::fromStdString(mha.meta.format), QString("MetaImage"));
+            QCOMPARE(mha.pixels().size(), cv::Size(221, 257));
+            QCOMPARE(cv::countNonZero(mha.pixels() != grey), 0);  // shown as stored: the nearest axes are i, j
+            QCOMPARE(QString::fromStdString(msf::io::slicePlane(mha)), QString("axial"));
+            QCOMPARE(mha.meta.spacingX, 1.0);
+        }
+        const auto three = msf::io::loadImage(s(itk + "BrainProtonDensity3Slices.mha"));
+        QCOMPARE(three.frameCount(), 3);
+        QCOMPARE(three.pixels().size(), cv::Size(181, 217));
+        QCOMPARE(three.meta.sliceSpacing, 1.0);
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(three.frames[1], &lo, &hi);
+        QVERIFY2(lo == 0 && hi > 200, qPrintable(QString("%1 %2").arg(lo).arg(hi)));  // an 8-bit MR slice, not noise
+    }
+    void theItkBrainAsSlicerOrItkWouldSaveItReadsAsItsNifti_data() {
+        QTest::addColumn<QString>("container");
+        QTest::newRow("NRRD (3D Slicer)") << "nrrd";
+        QTest::newRow("MetaImage (ITK)") << "mhd";
+    }
+    void theItkBrainAsSlicerOrItkWouldSaveItReadsAsItsNifti() {
+        // The ITK brain volume (NIfTI-1, int16, coronal) rewritten as 3D Slicer saves a NRRD (its sform's columns
+        // as LPS space directions and origin, the voxels gzip-compressed), and as ITK saves a MetaImage (the
+        // columns' LPS directions as TransformMatrix rows, their lengths as ElementSpacing, the origin as Offset,
+        // the voxels zlib-compressed in a .zraw beside the .mhd, as LUNA16's scans come). Each is read as the NIfTI
+        // is: the same slices, turned alike, the same voxel -> RAS affine and spacing, the same orientation letters.
+        QFETCH(QString, container);
         const QString itk = dataDir() + "/insighttoolkit5-examples/usr/share/doc/insighttoolkit5-examples/examples/Data/";
         REQUIRE_DATA(itk + "KmeansTest_T1UCharRaw.nii.gz");
         const std::string nii = s(itk + "KmeansTest_T1UCharRaw.nii.gz");
@@ -1728,19 +1761,37 @@ private slots:
         double srow[3][4];
         for (int r = 0; r < 3; ++r)
             for (int c = 0; c < 4; ++c) srow[r][c] = at(280 + 16 * r + 4 * c, float());
+        const std::string values = file.substr(voxels, size_t(nx) * ny * nz * 2);
         std::ostringstream header;
-        header << "NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\nsizes: " << nx << " " << ny << " "
-               << nz << "\nspace directions:";
-        for (int c = 0; c < 3; ++c) header << " (" << -srow[0][c] << "," << -srow[1][c] << "," << srow[2][c] << ")";
-        header << "\nkinds: domain domain domain\nendian: little\nencoding: gzip\nspace origin: (" << -srow[0][3] << ","
-               << -srow[1][3] << "," << srow[2][3] << ")\n\n";
         QTemporaryDir tmp;
-        const std::string nrrd = s(tmp.filePath("t1.nrrd"));
-        std::ofstream(nrrd, std::ios::binary) << header.str();
-        gzFile out = gzopen(nrrd.c_str(), "ab");
-        gzwrite(out, file.data() + voxels, unsigned(size_t(nx) * ny * nz * 2));
-        gzclose(out);
-        const auto a = msf::io::loadImage(nii), b = msf::io::loadImage(nrrd);
+        const std::string written = s(tmp.filePath(container == "nrrd" ? "t1.nrrd" : "t1.mhd"));
+        if (container == "nrrd") {
+            header << "NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\nsizes: " << nx << " " << ny
+                   << " " << nz << "\nspace directions:";
+            for (int c = 0; c < 3; ++c) header << " (" << -srow[0][c] << "," << -srow[1][c] << "," << srow[2][c] << ")";
+            header << "\nkinds: domain domain domain\nendian: little\nencoding: gzip\nspace origin: (" << -srow[0][3]
+                   << "," << -srow[1][3] << "," << srow[2][3] << ")\n\n";
+            std::ofstream(written, std::ios::binary) << header.str();
+            gzFile out = gzopen(written.c_str(), "ab");
+            gzwrite(out, values.data(), unsigned(values.size()));
+            gzclose(out);
+        } else {
+            std::ostringstream matrix, spacing;
+            for (int c = 0; c < 3; ++c) {
+                const double length = std::hypot(srow[0][c], srow[1][c], srow[2][c]);
+                spacing << (c ? " " : "") << length;
+                matrix << (c ? " " : "") << -srow[0][c] / length << " " << -srow[1][c] / length << " " << srow[2][c] / length;
+            }
+            const std::string packed = deflatedBytes(values, 15);  // zlib, as ITK's writer compresses
+            header << "ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n"
+                   << "CompressedData = True\nCompressedDataSize = " << packed.size() << "\nTransformMatrix = "
+                   << matrix.str() << "\nOffset = " << -srow[0][3] << " " << -srow[1][3] << " " << srow[2][3]
+                   << "\nCenterOfRotation = 0 0 0\nAnatomicalOrientation = RSA\nElementSpacing = " << spacing.str()
+                   << "\nDimSize = " << nx << " " << ny << " " << nz << "\nElementType = MET_SHORT\nElementDataFile = t1.zraw\n";
+            std::ofstream(written, std::ios::binary) << header.str();
+            std::ofstream(s(tmp.filePath("t1.zraw")), std::ios::binary) << packed;
+        }
+        const auto a = msf::io::loadImage(nii), b = msf::io::loadImage(written);
         QCOMPARE(b.frameCount(), a.frameCount());
         for (int f = 0; f < a.frameCount(); ++f) QCOMPARE(cv::countNonZero(a.frames[f] != b.frames[f]), 0);
         for (int r = 0; r < 4; ++r)

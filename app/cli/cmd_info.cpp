@@ -79,12 +79,13 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
         if (m.niftiTurn.transpose) turned << "transposed";
         if (m.niftiTurn.mirrorColumns) turned << "columns mirrored";
         if (m.niftiTurn.mirrorRows) turned << "rows mirrored";
-        out << (m.format == "NRRD" ? "NRRD axes (as RAS): " : "NIfTI axes: ") << q(m.niftiAxes) << "\n"
+        out << (m.format == "NIfTI" ? QString("NIfTI axes: ") : QString::fromStdString(m.format) + " axes (as RAS): ")
+            << q(m.niftiAxes) << "\n"
             << "shown as: " << q(msf::io::slicePlane(img)) << " slices along k, "
             << (turned.isEmpty() ? QString("as stored") : turned.join(", ")) << "\n";
     } else if (msf::io::isVoxelVolume(m)) {
         out << "shown as: stored (rows j, columns i; the file has no "
-            << (m.format == "NRRD" ? "patient space" : "affine") << ")\n";
+            << (m.format == "NRRD" ? "patient space" : m.format == "MetaImage" ? "patient directions" : "affine") << ")\n";
     }
     if (m.niftiVolumes > 1) out << "volumes: " << m.niftiVolumes << " in the file, the first is read\n";
     for (const std::string& note : m.readerNotes) out << "note: " << q(note) << "\n";

@@ -158,7 +158,7 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
             if (files.empty()) {
                 const std::string dicom = msf::io::dicomFilesWithoutImage(path.toStdString());
                 throw msf::io::IoError(path.toStdString(), "no image files in this folder (PNG, JPEG, BMP, TIFF, WebP, "
-                                                           "PNM, NIfTI or DICOM)" + (dicom.empty() ? "" : ", only " + dicom));
+                                                           "PNM, NIfTI, NRRD, MetaImage or DICOM)" + (dicom.empty() ? "" : ", only " + dicom));
             }
             for (const auto& f : files) inputs.push_back({QString::fromStdString(f), {}, stemOf(f), true});
             if (!others.empty())

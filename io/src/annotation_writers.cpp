@@ -160,10 +160,10 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
     if (isVoxelVolume(m))  // PNG outputs are on the shown slice: how to map them back to the voxels
-        j["source"][m.format == "NRRD" ? "nrrd" : "nifti"] = {
-                               {"axes", m.niftiAxes.empty() ? (m.format == "NRRD" ? "none (no patient space)"
-                                                                                 : "none (no affine)")
-                                                            : m.niftiAxes},
+        j["source"][m.format == "NRRD" ? "nrrd" : m.format == "MetaImage" ? "metaimage" : "nifti"] = {
+                               {"axes", !m.niftiAxes.empty() ? m.niftiAxes
+                                        : m.format == "NRRD" ? "none (no patient space)"
+                                        : m.format == "MetaImage" ? "none (no patient directions)" : "none (no affine)"},
                                 {"plane", slicePlane(source)},
                                 {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},
                                                        {"mirror_columns", m.niftiTurn.mirrorColumns},

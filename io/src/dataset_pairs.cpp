@@ -4,9 +4,11 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/metaimage_reader.h"
 #include "msformer/io/nrrd_reader.h"
 
 namespace msf::io {
@@ -14,6 +16,11 @@ namespace msf::io {
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string lowerCase(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
 
 std::vector<fs::path> listFiles(const std::string& dir) {
     std::error_code ec;
@@ -26,13 +33,17 @@ std::vector<fs::path> listFiles(const std::string& dir) {
     // A header/image pair (Analyze, NIfTI-1 pair) is one image: listed by its .hdr.
     const auto pairImage = [](const fs::path& f) { return isPairImageFile(f.string()); };
     files.erase(std::remove_if(files.begin(), files.end(), pairImage), files.end());
+    // So is a MetaImage header and its data file of the same name (LUNA16's case.mhd and case.raw or .zraw).
+    std::set<fs::path> metaImageHeaders;
+    for (const auto& f : files)
+        if (lowerCase(f.extension().string()) == ".mhd") metaImageHeaders.insert(fs::path(f).replace_extension());
+    const auto metaImageData = [&metaImageHeaders](const fs::path& f) {
+        const std::string ext = lowerCase(f.extension().string());
+        return (ext == ".raw" || ext == ".zraw") && metaImageHeaders.count(fs::path(f).replace_extension());
+    };
+    files.erase(std::remove_if(files.begin(), files.end(), metaImageData), files.end());
     std::sort(files.begin(), files.end());
     return files;
-}
-
-std::string lowerCase(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 }  // namespace
@@ -47,7 +58,7 @@ std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::s
     const std::vector<std::string>& raster = rasterImageExtensions();
     std::vector<std::string> images;
     for (const auto& f : listFiles(dir)) {
-        if (isNiftiInput(f.string()) || isNrrdInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
+        if (isNiftiInput(f.string()) || isNrrdInput(f.string()) || isMetaImageInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
             images.push_back(f.string());
         else if (notImages)
             notImages->push_back(f.string());

@@ -41,7 +41,9 @@ cv::Mat storedFromShown(const cv::Mat& shown, const SliceTurn& turn) {
     return stored;
 }
 
-bool isVoxelVolume(const ImageMetadata& meta) { return meta.format == "NIfTI" || meta.format == "NRRD"; }
+bool isVoxelVolume(const ImageMetadata& meta) {
+    return meta.format == "NIfTI" || meta.format == "NRRD" || meta.format == "MetaImage";
+}
 
 std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};

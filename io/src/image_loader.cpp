@@ -14,6 +14,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/metaimage_reader.h"
 #include "msformer/io/nrrd_reader.h"
 #include "mask_grid.h"
 #include "palette_indices.h"
@@ -58,6 +59,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
         img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile);
     else if (isNiftiInput(path)) img = readNifti(path);
     else if (isNrrdInput(path)) img = readNrrd(path);
+    else if (isMetaImageInput(path)) img = readMetaImage(path);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else {
         img = readRaster(path);

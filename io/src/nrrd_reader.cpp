@@ -2,7 +2,6 @@
 
 #include <nifti1.h>
 #include <teem/nrrd.h>
-#include <zlib.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "msformer/io/io_error.h"
+#include "inflate_data.h"
 #include "nifti_orientation.h"
 #include "voxel_volume.h"
 
@@ -97,45 +97,6 @@ std::string fileTypeOf(const NrrdIoState* io) {
         type += io->dataFNArr->len > 1 ? ", " + std::to_string(io->dataFNArr->len) + " detached data files"
                                        : std::string(", detached data file");
     return type;
-}
-
-// `bytes` bytes of gzip-compressed data from `file` into `out`. zlib reads data that is not gzip as it is (a
-// "gzip" NRRD holding raw bytes would be read as its bytes), and Teem's gzip reader leaks its zlib stream
-// (about 25 KB) on every corrupt or truncated file: with one data file, its data is inflated here instead.
-void inflateGzip(const std::string& path, FILE* file, void* out, size_t bytes) {
-    std::vector<unsigned char> in(1 << 16);
-    size_t got = std::fread(in.data(), 1, in.size(), file);
-    if (got < 2 || in[0] != 0x1f || in[1] != 0x8b)
-        throw IoError(path, "its header says gzip encoding, but its data is not gzip-compressed (no gzip signature)");
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 16) != Z_OK) throw IoError(path, "cannot start gzip decompression");
-    const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
-    z.next_out = static_cast<Bytef*>(out);
-    size_t produced = 0;
-    while (produced < bytes) {
-        if (z.avail_in == 0) {
-            if (got == 0) got = std::fread(in.data(), 1, in.size(), file);
-            if (got == 0) break;
-            z.next_in = in.data();
-            z.avail_in = static_cast<uInt>(got);
-            got = 0;
-        }
-        const size_t want = std::min<size_t>(bytes - produced, 1u << 30);
-        z.next_out = static_cast<Bytef*>(out) + produced;
-        z.avail_out = static_cast<uInt>(want);
-        const int rc = inflate(&z, Z_NO_FLUSH);
-        produced += want - z.avail_out;
-        if (rc == Z_STREAM_END && produced < bytes) {  // another gzip member follows (files may be concatenated)
-            if (inflateReset(&z) != Z_OK) break;
-        } else if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-            throw IoError(path, std::string("its gzip data is corrupt (") + (z.msg ? z.msg : "zlib error") + ")");
-        } else if (rc == Z_BUF_ERROR && z.avail_in != 0) {
-            break;
-        }
-    }
-    if (produced < bytes)
-        throw IoError(path, "its gzip data is truncated: " + std::to_string(produced) + " of " + std::to_string(bytes) +
-                                " bytes");
 }
 
 // +1 or -1 per coordinate: a space's (x, y, z) to RAS; all 0 for a space without a patient's directions.
@@ -304,7 +265,7 @@ Image readNrrd(const std::string& path) {
         const size_t bytes = static_cast<size_t>(elements) * nrrdTypeSize[header->type];
         h.nrrd->data = std::malloc(std::max<size_t>(1, bytes));  // the Nrrd's own: nrrdNuke frees it
         if (!h.nrrd->data) throw IoError(path, "not enough memory for its " + std::to_string(bytes) + " bytes");
-        inflateGzip(path, h.io->dataFile, h.nrrd->data, bytes);
+        inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding");
         if (nrrdTypeSize[header->type] > 1 && h.io->endian != airMyEndian()) nrrdSwapEndian(h.nrrd.get());
         n = std::move(h.nrrd);
     } else {

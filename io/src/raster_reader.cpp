@@ -28,7 +28,7 @@ Image readRaster(const std::string& path) {
     bool transparencyLeftOut = false;
     try {
         if (!cv::haveImageReader(path)) throw IoError(path, "not a supported image format (DICOM, NIfTI or Analyze, NRRD, "
-                                "PNG, JPEG, BMP, TIFF, WebP, PNM; convert MetaImage to NIfTI first)");
+                                "MetaImage, PNG, JPEG, BMP, TIFF, WebP, PNM)");
         // ANYDEPTH keeps 16 bit.
         constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
         // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under

@@ -233,7 +233,7 @@ MainWindow::~MainWindow() = default;
 namespace {
 // What the loaders read, as an open dialog's filter (images and reference masks alike).
 QString readableFiles() {
-    QString patterns = "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.nrrd *.nhdr";
+    QString patterns = "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.nrrd *.nhdr *.mha *.mhd";
     for (const std::string& ext : msf::io::rasterImageExtensions()) patterns += " *" + QString::fromStdString(ext);
     return patterns;
 }
@@ -258,7 +258,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Load reference &mask..."), QKeySequence("Ctrl+M"), this, [this] {
         const QString p = QFileDialog::getOpenFileName(  // masks usually lie near their image
             this, tr("Reference mask"), QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath(),
-            tr("Masks: DICOM SEG, NIfTI, NRRD, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
+            tr("Masks: DICOM SEG, NIfTI, NRRD, MetaImage, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
         if (!p.isEmpty()) loadReferenceMask(p);
     });
     file->addAction(tr("Open mask for e&diting..."), QKeySequence("Ctrl+Shift+M"), this, [this] {
@@ -266,7 +266,7 @@ void MainWindow::buildMenus() {
             this, tr("Open mask for editing"),
             QSettings().value("export/folder", QFileInfo(QString::fromStdString(image_.meta.sourcePath)).absolutePath())
                 .toString(),
-            tr("Masks: DICOM SEG, NIfTI, NRRD, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
+            tr("Masks: DICOM SEG, NIfTI, NRRD, MetaImage, PNG, ... (%1);;%2").arg(readableFiles(), allFilesFilter()));
         if (!p.isEmpty()) openMaskForEditing(p);
     });
     file->addAction(tr("&Export mask..."), QKeySequence("Ctrl+E"), this, &MainWindow::exportWithDialog);

@@ -1,0 +1,362 @@
+#include "msformer/io/metaimage_reader.h"
+
+#include <metaImage.h>  // ITK's MetaIO (its include folder is searched last: it has a nifti1.h of its own)
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "inflate_data.h"
+#include "msformer/io/io_error.h"
+#include "voxel_volume.h"
+
+namespace msf::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// MetaIO says what went wrong on std::cerr (some of it on std::cout), and keeps process-wide state: one read
+// at a time, its words captured for the error message.
+std::mutex& metaIoMutex() {
+    static std::mutex m;
+    return m;
+}
+
+class CapturedOutput {
+public:
+    CapturedOutput() : out_(std::cout.rdbuf(text_.rdbuf())), err_(std::cerr.rdbuf(text_.rdbuf())) {}
+    ~CapturedOutput() {
+        std::cout.rdbuf(out_);
+        std::cerr.rdbuf(err_);
+    }
+    CapturedOutput(const CapturedOutput&) = delete;
+    CapturedOutput& operator=(const CapturedOutput&) = delete;
+    // ": <what MetaIO said>", its lines joined, or nothing where it said nothing.
+    std::string reason() const {
+        std::istringstream in(text_.str());
+        std::string all;
+        for (std::string line; std::getline(in, line);) {
+            line.erase(std::remove(line.begin(), line.end(), '\r'), line.end());
+            const size_t start = line.find_first_not_of(" \t");
+            if (start != std::string::npos) all += (all.empty() ? "" : "; ") + line.substr(start);
+        }
+        if (all.size() > 400) all = all.substr(0, 400) + "...";
+        return all.empty() ? std::string() : ": " + all;
+    }
+
+private:
+    std::ostringstream text_;
+    std::streambuf* out_;
+    std::streambuf* err_;
+};
+
+// MetaIO takes any text as a header and reads key = value lines as long as it finds them: a file whose first
+// line is not "Name = value" (ObjectType, NDims, Comment, ...) is not one, and is refused before MetaIO reads it.
+void requireHeaderLine(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string line(256, '\0');
+    file.read(line.data(), static_cast<std::streamsize>(line.size()));
+    line.resize(static_cast<size_t>(file.gcount()));
+    line = line.substr(0, line.find('\n'));
+    size_t at = line.find_first_not_of(" \t");
+    const size_t nameStart = at;
+    while (at < line.size() && (std::isalnum(static_cast<unsigned char>(line[at])) || line[at] == '_')) ++at;
+    const size_t nameEnd = at;
+    at = line.find_first_not_of(" \t", at);
+    if (nameStart == std::string::npos || nameEnd == nameStart || at == std::string::npos || line[at] != '=')
+        throw IoError(path, "not a MetaImage file (its first line is not a \"Name = value\" header line such as "
+                            "\"ObjectType = Image\" or \"NDims = 3\")");
+}
+
+template <class T>
+double valueAs(const void* values, size_t index) {
+    return static_cast<double>(static_cast<const T*>(values)[index]);
+}
+
+// How a voxel of this element type is read, or nullptr for a type that is not a number per voxel.
+ValueAt valueReader(MET_ValueEnumType type) {
+    switch (type) {
+        case MET_CHAR: case MET_CHAR_ARRAY: return valueAs<MET_CHAR_TYPE>;
+        case MET_UCHAR: case MET_UCHAR_ARRAY: return valueAs<MET_UCHAR_TYPE>;
+        case MET_SHORT: case MET_SHORT_ARRAY: return valueAs<MET_SHORT_TYPE>;
+        case MET_USHORT: case MET_USHORT_ARRAY: return valueAs<MET_USHORT_TYPE>;
+        case MET_INT: case MET_INT_ARRAY: return valueAs<MET_INT_TYPE>;
+        case MET_UINT: case MET_UINT_ARRAY: return valueAs<MET_UINT_TYPE>;
+        case MET_LONG: case MET_LONG_ARRAY: return valueAs<MET_LONG_TYPE>;
+        case MET_ULONG: case MET_ULONG_ARRAY: return valueAs<MET_ULONG_TYPE>;
+        case MET_LONG_LONG: case MET_LONG_LONG_ARRAY: return valueAs<MET_LONG_LONG_TYPE>;
+        case MET_ULONG_LONG: case MET_ULONG_LONG_ARRAY: return valueAs<MET_ULONG_LONG_TYPE>;
+        case MET_FLOAT: case MET_FLOAT_ARRAY: return valueAs<MET_FLOAT_TYPE>;
+        case MET_DOUBLE: case MET_DOUBLE_ARRAY: return valueAs<MET_DOUBLE_TYPE>;
+        default: return nullptr;
+    }
+}
+
+// (Signed integers; as the NRRD reader, floating point is not counted.)
+bool isSignedType(MET_ValueEnumType type) {
+    switch (type) {
+        case MET_CHAR: case MET_CHAR_ARRAY: case MET_SHORT: case MET_SHORT_ARRAY: case MET_INT: case MET_INT_ARRAY:
+        case MET_LONG: case MET_LONG_ARRAY: case MET_LONG_LONG: case MET_LONG_LONG_ARRAY: return true;
+        default: return false;
+    }
+}
+
+std::string typeName(MET_ValueEnumType type) {
+    return type >= 0 && static_cast<size_t>(type) < MET_NUM_VALUE_TYPES ? MET_ValueTypeName[type] : "unknown";
+}
+
+bool isLocal(const std::string& name) { return name == "LOCAL" || name == "Local" || name == "local"; }
+
+// Where its data is: "data file case1.raw, zlib-compressed".
+std::string dataOf(const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    std::string where;
+    if (isLocal(name)) where = "data in the header file";
+    else if (name.rfind("LIST", 0) == 0) where = "data in a list of files";
+    else if (name.find('%') != std::string::npos) where = "data in numbered files (" + name + ")";
+    else where = "data file " + name;
+    return mi.CompressedData() ? where + ", zlib-compressed" : where;
+}
+
+// Values in the file: voxels times channels.
+size_t valueCount(const MetaImage& mi) {
+    size_t n = static_cast<size_t>(std::max(1, mi.ElementNumberOfChannels()));
+    for (int d = 0; d < mi.NDims(); ++d) n *= static_cast<size_t>(std::max(1, mi.DimSize(d)));
+    return n;
+}
+
+// The header alone: what the data will need is checked before MetaIO allocates it.
+void checkHeader(const std::string& path, const MetaImage& mi) {
+    const int dims = mi.NDims();
+    if (dims < 2) throw IoError(path, "the MetaImage has " + std::to_string(dims) + " dimension(s); an image needs 2 or more");
+    double voxels = 1;
+    for (int d = 0; d < dims; ++d) {
+        if (mi.DimSize(d) < 1)
+            throw IoError(path, "its DimSize along axis " + std::to_string(d) + " is " + std::to_string(mi.DimSize(d)) +
+                                    " (not a size)");
+        voxels *= mi.DimSize(d);
+    }
+    const double nx = mi.DimSize(0), ny = mi.DimSize(1), nz = dims > 2 ? mi.DimSize(2) : 1;
+    if (nx * ny * nz > (1u << 28) || nx > (1u << 20) || ny > (1u << 20))
+        throw IoError(path, "volume too large (" + std::to_string(mi.DimSize(0)) + " x " + std::to_string(mi.DimSize(1)) +
+                                " x " + std::to_string(static_cast<long long>(nz)) + ")");
+    if (!valueReader(mi.ElementType()))
+        throw IoError(path, "its ElementType " + typeName(mi.ElementType()) + " is not a number per voxel");
+    const int channels = mi.ElementNumberOfChannels();
+    if (channels < 1 || channels > 64)
+        throw IoError(path, "its ElementNumberOfChannels is " + std::to_string(channels) + " (1 to 64 are read)");
+    if (voxels * channels * MET_ValueTypeSize[mi.ElementType()] > 4.0 * (1u << 30))
+        throw IoError(path, "the MetaImage holds " + std::to_string(static_cast<long long>(voxels * channels)) +
+                                " values in all (over 4 GiB); only its first volume would be read: extract it first");
+}
+
+
+// One data file (the header's own, LOCAL, or one named), not a LIST or a numbered pattern.
+bool oneDataFile(const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    return isLocal(name) || (name.rfind("LIST", 0) != 0 && name.find('%') == std::string::npos && !name.empty());
+}
+
+std::string dataPathOf(const std::string& path, const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    if (isLocal(name)) return path;
+    fs::path p(name);
+    return p.is_relative() ? (fs::path(path).parent_path() / p).string() : p.string();
+}
+
+// Where a LOCAL image's data starts: after the ElementDataFile line, MetaIO's last header line.
+size_t localDataOffset(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string head(1 << 20, '\0');
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(file.gcount()));
+    for (size_t at = head.find("ElementDataFile"); at != std::string::npos; at = head.find("ElementDataFile", at + 1)) {
+        const size_t lineStart = head.find_last_of('\n', at == 0 ? 0 : at - 1);
+        const size_t from = at == 0 || lineStart == std::string::npos ? 0 : lineStart + 1;
+        if (head.find_first_not_of(" \t", from) != at) continue;  // not at the start of a line
+        const size_t eol = head.find('\n', at);
+        if (eol != std::string::npos) return eol + 1;
+    }
+    throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
+}
+
+// The data, where it lies in one file: the file and where in it (HeaderSize bytes skipped, or the data at the
+// end of the file for HeaderSize = -1).
+struct DataSpan {
+    std::string file;
+    uintmax_t offset = 0, available = 0;  // bytes from offset to the end of the file
+};
+
+DataSpan dataSpanOf(const std::string& path, const MetaImage& mi, size_t bytes) {
+    DataSpan d{dataPathOf(path, mi)};
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(d.file, ec);
+    if (ec) throw IoError(path, "its data file " + d.file + " cannot be read (" + ec.message() + ")");
+    if (isLocal(mi.ElementDataFileName())) d.offset = localDataOffset(path);
+    else if (mi.HeaderSize() > 0) d.offset = static_cast<uintmax_t>(mi.HeaderSize());
+    else if (mi.HeaderSize() == -1 && !mi.CompressedData()) d.offset = size >= bytes ? size - bytes : 0;
+    d.available = size > d.offset ? size - d.offset : 0;
+    return d;
+}
+
+// A numbered-file pattern, "slice%03d.raw first last [step]", one file per slice along the last axis. MetaIO
+// divides by the step it derives and loops by it: a malformed one (a step of 0) crashed it or never ended
+// (found by fuzzing), so only a well-formed pattern reaches it.
+void checkFilePattern(const std::string& path, const MetaImage& mi) {
+    std::istringstream in(mi.ElementDataFileName());
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    const int slices = mi.DimSize(mi.NDims() - 1);
+    const auto number = [&words](size_t i, long long* v) {
+        char* end = nullptr;
+        *v = std::strtoll(words[i].c_str(), &end, 10);
+        return !words[i].empty() && *end == '\0';
+    };
+    long long first = 1, last = slices, step = 1;  // (the pattern alone: files 1 to the slice count)
+    bool ok = words.size() >= 1 && words.size() <= 4;
+    if (ok && words.size() >= 2) ok = number(1, &first), last = first + slices - 1;
+    if (ok && words.size() >= 3) ok = number(2, &last), step = (last - first) / slices;  // MetaIO's rule
+    if (ok && words.size() == 4) ok = number(3, &step);
+    if (!ok || step <= 0 || last < first || (last - first) / step + 1 != slices)
+        throw IoError(path, "its ElementDataFile \"" + std::string(mi.ElementDataFileName()) + "\" is not a numbered-file pattern "
+                            "this reader takes (name%d.raw first last [step], one file for each of its " +
+                            std::to_string(slices) + " slices)");
+}
+
+void swapBytes(unsigned char* values, size_t count, size_t size) {
+    for (size_t i = 0; i < count; ++i) std::reverse(values + i * size, values + (i + 1) * size);
+}
+
+}  // namespace
+
+bool isMetaImageInput(const std::string& path) {
+    std::string lower = path.size() > 4 ? path.substr(path.size() - 4) : path;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    return lower == ".mha" || lower == ".mhd";
+}
+
+Image readMetaImage(const std::string& path) {
+    requireNonEmptyFile(path, "a MetaImage file");
+    requireHeaderLine(path);
+    const std::lock_guard<std::mutex> lock(metaIoMutex());
+    MetaImage mi;
+    {
+        CapturedOutput said;
+        if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header" + said.reason());
+    }
+    checkHeader(path, mi);  // before anything is allocated
+    if (const std::string name = mi.ElementDataFileName(); !isLocal(name) && name.find('%') != std::string::npos)
+        checkFilePattern(path, mi);
+    const size_t typeSize = MET_ValueTypeSize[mi.ElementType()];
+    const size_t values = valueCount(mi);  // (MetaIO's Quantity() is set only once it has read the data)
+    const size_t bytes = values * typeSize;
+    // MetaIO reports a short data file or a failed decompression on std::cerr only, and goes on with the
+    // buffer half filled; a truncated zlib stream it does not report at all. So one data file's size is checked
+    // here, and compressed data inflated here; a LIST or numbered files are left to MetaIO, whose words fail it.
+    std::vector<unsigned char> inflated;
+    void* data = nullptr;
+    if (oneDataFile(mi) && mi.BinaryData()) {
+        const DataSpan span = dataSpanOf(path, mi, bytes);
+        if (!mi.CompressedData() && span.available < bytes)
+            throw IoError(path, "its data (" + dataOf(mi) + ") is truncated: " + std::to_string(span.available) +
+                                    " of the " + std::to_string(bytes) + " bytes its DimSize and ElementType need");
+        if (mi.CompressedData()) {
+            if (mi.HeaderSize() == -1) throw IoError(path, "compressed data with HeaderSize = -1 is not read");
+            inflated.resize(std::max<size_t>(1, bytes));
+            const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(span.file.c_str(), "rb"), std::fclose);
+            if (!file || std::fseek(file.get(), static_cast<long>(span.offset), SEEK_SET) != 0)
+                throw IoError(path, "its data file " + span.file + " cannot be opened");
+            inflateData(path, file.get(), inflated.data(), bytes, Compression::Zlib,
+                        "its header says CompressedData = True");
+            data = inflated.data();
+        }
+    }
+    if (!data) {
+        CapturedOutput said;
+        const bool read = mi.Read(path.c_str(), true);
+        const std::string reason = said.reason();
+        if (!read || !reason.empty() || !mi.ElementData())
+            throw IoError(path, "cannot read its " + dataOf(mi) + (reason.empty() ? std::string(": MetaIO read none") : reason));
+        checkHeader(path, mi);  // (read again with the data: what was read is what is used)
+        if (valueCount(mi) * typeSize != bytes)
+            throw IoError(path, "the file changed while it was being read");
+        data = mi.ElementData();
+    }
+    // (MetaIO leaves the values in the file's byte order: ITK swaps them after reading, as is done here.)
+    if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
+        swapBytes(static_cast<unsigned char*>(data), values, typeSize);
+
+    const int dims = mi.NDims();
+    const size_t nx = mi.DimSize(0), ny = mi.DimSize(1), nz = dims > 2 ? mi.DimSize(2) : 1;
+    const size_t spatial = dims > 2 ? 3 : 2;
+    const size_t channels = mi.ElementNumberOfChannels();
+    Image img;
+    auto& m = img.meta;
+    m.niftiFileType = "MetaImage, " + dataOf(mi);
+
+    // Geometry: ITK's world is LPS; row d of TransformMatrix is axis d's direction, as ITK reads it. A 2-D image
+    // lies in the plane z = 0, as ITK reads one into a 3-D image.
+    const double* tm = mi.TransformMatrix();
+    std::array<std::array<double, 3>, 3> axisRas{};
+    std::array<double, 3> originRas{}, voxelMm{};
+    constexpr std::array<double, 3> lpsToRas = {-1, -1, 1};
+    for (size_t c = 0; c < spatial; ++c) {
+        double spacing = mi.ElementSpacing(static_cast<int>(c));
+        if (!std::isfinite(spacing) || spacing <= 0) {
+            m.readerNotes.push_back("its ElementSpacing along axis " + std::to_string(c) + " is not a length: read as 1");
+            spacing = 1;
+        }
+        voxelMm[c] = spacing;
+        for (size_t r = 0; r < spatial; ++r) axisRas[c][r] = lpsToRas[r] * tm[c * dims + r] * spacing;
+    }
+    for (size_t r = 0; r < spatial; ++r) originRas[r] = lpsToRas[r] * mi.Position(static_cast<int>(r));
+    setPatientGrid(m, axisRas, spatial, originRas);
+    if (m.niftiAxes.empty())
+        m.readerNotes.push_back("its TransformMatrix gives no patient directions: shown as stored, without orientation");
+    setShownSpacing(m, voxelMm, spatial > 2);
+
+    // The values, channels interleaved per voxel; of a 4th and further axes the first volume.
+    const StoredGrid grid{nx, ny, nz, channels, nx * channels, nx * ny * channels};
+    const bool colour = (mi.ElementType() == MET_UCHAR || mi.ElementType() == MET_UCHAR_ARRAY) &&
+                        (channels == 3 || channels == 4);
+    img.frames = colour ? colourSlices(static_cast<const uint8_t*>(data), 1, grid, m.niftiTurn)
+                        : greySlices(data, valueReader(mi.ElementType()), grid, m.niftiTurn);
+    if (colour && channels == 4) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
+    if (!colour && channels > 1)
+        m.readerNotes.push_back("its voxels have " + std::to_string(channels) + " components: only the first is read");
+    const double slope = mi.ElementToIntensityFunctionSlope(), offset = mi.ElementToIntensityFunctionOffset();
+    if (!colour && (slope != 1.0 || offset != 0.0) && std::isfinite(slope) && std::isfinite(offset)) {
+        for (cv::Mat& f : img.frames) f.convertTo(f, CV_32F, slope, offset);
+        std::ostringstream note;
+        note << "its ElementToIntensityFunction is applied (value x " << slope << " + " << offset << ")";
+        m.readerNotes.push_back(note.str());
+    }
+    size_t volumes = 1;
+    for (int d = 3; d < dims; ++d) volumes *= static_cast<size_t>(mi.DimSize(d));
+    if (volumes > 1)
+        m.readerNotes.push_back("it holds " + std::to_string(volumes) + " volumes along its axes beyond the third: "
+                                "only the first is read");
+    m.niftiVolumes = static_cast<int>(std::min<size_t>(volumes, 1u << 30));
+    m.sourcePath = path;
+    m.format = "MetaImage";
+    m.photometric = colour ? "RGB" : "MONOCHROME2";
+    m.bitsAllocated = m.bitsStored = colour ? 8 : static_cast<int>(MET_ValueTypeSize[mi.ElementType()] * 8);
+    m.isSigned = isSignedType(mi.ElementType());
+    m.volumeDims = {static_cast<int>(nx), static_cast<int>(ny), static_cast<int>(nz)};
+    img.current = static_cast<int>(nz / 2);
+    m.window = defaultWindow(img);
+    return img;
+}
+
+}  // namespace msf::io
