@@ -1081,6 +1081,15 @@ private slots:
             QCOMPARE(p.at<float>(0, 3), -32768.f);
             QVERIFY(img.meta.isSigned);
         }
+        // Values written as text (BinaryData = False) are read; a missing text data file is said before MetaIO
+        // opens it (it leaked its stream there, found by fuzzing).
+        const auto text = load("text.mha", "NDims = 2\nDimSize = 2 2\nElementType = MET_SHORT\nBinaryData = False\n"
+                                           "ElementDataFile = LOCAL\n1 -2 3 400\n");
+        QCOMPARE(text.pixels().at<float>(1, 1), 400.f);
+        QCOMPARE(text.pixels().at<float>(0, 1), -2.f);
+        touch(dir.filePath("textgone.mha"), "NDims = 2\nDimSize = 2 2\nElementType = MET_UCHAR\nBinaryData = False\n"
+                                            "ElementDataFile = gone.txt\n");
+        QVERIFY(errorOf(dir.filePath("textgone.mha").toStdString()).contains("gone.txt cannot be read"));
         // ElementToIntensityFunction slope and offset are applied, and said.
         const auto scaled = load("slope.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\n"
                                               "ElementToIntensityFunctionSlope = 2\nElementToIntensityFunctionOffset = -10\n"

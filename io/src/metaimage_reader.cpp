@@ -266,12 +266,14 @@ Image readMetaImage(const std::string& path) {
     // here, and compressed data inflated here; a LIST or numbered files are left to MetaIO, whose words fail it.
     std::vector<unsigned char> inflated;
     void* data = nullptr;
-    if (oneDataFile(mi) && mi.BinaryData()) {
+    // (A data file that cannot be opened is said here, before MetaIO, which leaks its stream then: 520 bytes.)
+    if (oneDataFile(mi)) {
         const DataSpan span = dataSpanOf(path, mi, bytes);
-        if (!mi.CompressedData() && span.available < bytes)
+        const bool binary = mi.BinaryData();  // (values as text: MetaIO reads them, and says where they end too soon)
+        if (binary && !mi.CompressedData() && span.available < bytes)
             throw IoError(path, "its data (" + dataOf(mi) + ") is truncated: " + std::to_string(span.available) +
                                     " of the " + std::to_string(bytes) + " bytes its DimSize and ElementType need");
-        if (mi.CompressedData()) {
+        if (binary && mi.CompressedData()) {
             if (mi.HeaderSize() == -1) throw IoError(path, "compressed data with HeaderSize = -1 is not read");
             inflated.resize(std::max<size_t>(1, bytes));
             const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(span.file.c_str(), "rb"), std::fclose);
