@@ -45,6 +45,13 @@ QString errorOf(const std::string& path) {
     }
     return {};
 }
+// `content` written as `name` in `dir`, then loaded: the error's text after "<path>: ", which must name the file.
+QString problemOf(const QTemporaryDir& dir, const char* name, const std::string& content) {
+    const QString path = dir.filePath(name);
+    touch(path, content);
+    const QString e = errorOf(path.toStdString());
+    return e.startsWith(path + ": ") ? e.mid(path.size() + 2) : "(not named after the file) " + e;
+}
 // A float NIfTI volume nx x ny x nz (x nt) whose voxel (i, j, k, t) holds
 // 1000 t + 100 k + 10 j + i (so every voxel says where it is stored), with the
 // given voxel -> RAS affine as its sform; nt = 0 writes a 2-D file (nz = 1).
@@ -994,12 +1001,7 @@ private slots:
         // MetaIO goes on after a short data file or a bad zlib stream (saying so on stderr, or not at all) with its
         // buffer part filled: each is refused, with the file named.
         QTemporaryDir dir;
-        const auto error = [&dir](const char* name, const std::string& content) {
-            const QString path = dir.filePath(name);
-            touch(path, content);
-            const QString e = errorOf(path.toStdString());
-            return e.startsWith(path + ": ") ? e.mid(path.size() + 2) : "(not named after the file) " + e;
-        };
+        const auto error = [&dir](const char* name, const std::string& content) { return problemOf(dir, name, content); };
         const std::string header = "NDims = 2\nDimSize = 4 4\nElementType = MET_UCHAR\n";
         const std::string sixteen = "0123456789abcdef";
         QVERIFY(error("text.mha", "hello world\n").contains("not a MetaImage file"));
@@ -1144,12 +1146,7 @@ private slots:
     }
     void nrrdReadErrorsNameTheFileAndTheProblem() {
         QTemporaryDir dir;
-        const auto error = [&dir](const char* name, const std::string& content) {
-            const QString path = dir.filePath(name);
-            touch(path, content);
-            const QString e = errorOf(path.toStdString());
-            return e.startsWith(path + ": ") ? e.mid(path.size() + 2) : "(not named after the file) " + e;
-        };
+        const auto error = [&dir](const char* name, const std::string& content) { return problemOf(dir, name, content); };
         const std::string header = "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 4 4\nendian: little\n";
         // Teem reads plain text numbers as a table: a .nrrd without the magic is refused, not read so.
         QVERIFY(error("table.nrrd", "1 2 3\n4 5 6\n").contains("not a NRRD file"));

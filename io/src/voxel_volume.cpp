@@ -46,38 +46,36 @@ void setShownSpacing(ImageMetadata& m, const std::array<double, 3>& voxelMm, boo
     m.sliceSpacing = volume ? voxelMm[2] : 0.0;
 }
 
-std::vector<cv::Mat> greySlices(const void* values, ValueAt at, const StoredGrid& g, const SliceTurn& turn) {
+namespace {
+
+// Each stored slice k, its pixel (j, i) the value at index k sk + j sj + i si, turned as it is shown.
+template <class Pixel, class ValueAt_>
+std::vector<cv::Mat> gatherSlices(const StoredGrid& g, const SliceTurn& turn, int type, ValueAt_ valueAt) {
     std::vector<cv::Mat> frames;
     frames.reserve(g.nz);
     for (size_t k = 0; k < g.nz; ++k) {
-        cv::Mat slice(static_cast<int>(g.ny), static_cast<int>(g.nx), CV_32F);
+        cv::Mat slice(static_cast<int>(g.ny), static_cast<int>(g.nx), type);
         for (size_t j = 0; j < g.ny; ++j) {
             const size_t row = k * g.sk + j * g.sj;
-            float* out = slice.ptr<float>(static_cast<int>(j));
-            for (size_t i = 0; i < g.nx; ++i) out[i] = static_cast<float>(at(values, row + i * g.si));
+            auto* out = slice.ptr<Pixel>(static_cast<int>(j));
+            for (size_t i = 0; i < g.nx; ++i) out[i] = valueAt(row + i * g.si);
         }
         frames.push_back(shownFromStored(slice, turn));
     }
     return frames;
 }
 
+}  // namespace
+
+std::vector<cv::Mat> greySlices(const void* values, ValueAt at, const StoredGrid& g, const SliceTurn& turn) {
+    return gatherSlices<float>(g, turn, CV_32F, [values, at](size_t v) { return static_cast<float>(at(values, v)); });
+}
+
 std::vector<cv::Mat> colourSlices(const uint8_t* values, size_t channelStride, const StoredGrid& g,
                                   const SliceTurn& turn) {
-    std::vector<cv::Mat> frames;
-    frames.reserve(g.nz);
-    for (size_t k = 0; k < g.nz; ++k) {
-        cv::Mat slice(static_cast<int>(g.ny), static_cast<int>(g.nx), CV_8UC3);
-        for (size_t j = 0; j < g.ny; ++j) {
-            const size_t row = k * g.sk + j * g.sj;
-            auto* out = slice.ptr<cv::Vec3b>(static_cast<int>(j));
-            for (size_t i = 0; i < g.nx; ++i) {
-                const size_t v = row + i * g.si;
-                out[i] = cv::Vec3b(values[v + 2 * channelStride], values[v + channelStride], values[v]);  // BGR
-            }
-        }
-        frames.push_back(shownFromStored(slice, turn));
-    }
-    return frames;
+    return gatherSlices<cv::Vec3b>(g, turn, CV_8UC3, [values, channelStride](size_t v) {
+        return cv::Vec3b(values[v + 2 * channelStride], values[v + channelStride], values[v]);  // BGR
+    });
 }
 
 }  // namespace msf::io
