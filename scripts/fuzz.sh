@@ -36,7 +36,9 @@ for kind in $kinds; do
   (cd "$root/build-fuzz/crashes/$kind" &&
    # DCMTK's parser makes one nothrow allocation of a malformed element's declared
    # length (3 GB seen) and fails cleanly when it is refused: allow it up to 4 GB.
-   "$root/build-fuzz/fuzz/fuzz_$kind" -max_total_time="$seconds" -malloc_limit_mb=4096 -rss_limit_mb=6144 -detect_leaks=$leaks \
+   # An input that runs past 20 s is a hang (timeout-* file): MetaIO read an NDims of 3 billion for ever.
+   "$root/build-fuzz/fuzz/fuzz_$kind" -max_total_time="$seconds" -timeout=20 -malloc_limit_mb=4096 -rss_limit_mb=6144 \
+     -detect_leaks=$leaks \
      -print_final_stats=1 \
      "$root/build-fuzz/corpus/$kind" "$seeds/$kind" 2>&1 | grep -E "stat::|cov:|ERROR|SUMMARY|Done" | tail -8) &
 done

@@ -1052,6 +1052,12 @@ private slots:
         // Headers that are not an image, refused before any data is allocated.
         QVERIFY(error("huge.mha", "NDims = 3\nDimSize = 100000 100000 100000\nElementType = MET_FLOAT\n"
                                   "ElementDataFile = LOCAL\n").contains("too large"));
+        // An NDims MetaIO would read for ever (2999999999 values per field, found by fuzzing) or past its arrays
+        // of 10: refused before MetaIO reads the header.
+        QVERIFY(error("ndims.mha", "ObjectType = Image\nNDims = 2999999999\nDimSize = 4 6\nElementType = MET_SHORT\n"
+                                   "ElementDataFile = LOCAL\n").contains("its NDims \"2999999999\" is not a dimension count"));
+        QVERIFY(error("eleven.mha", "NDims = 11\nDimSize = 1 1 1 1 1 1 1 1 1 1 1\nElementType = MET_UCHAR\n"
+                                    "ElementDataFile = LOCAL\nx").contains("from 1 to 10"));
         QVERIFY(error("line.mha", "NDims = 1\nDimSize = 16\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n" + sixteen)
                     .contains("1 dimension(s)"));
         QVERIFY(error("negative.mha", "NDims = 2\nDimSize = -4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n")

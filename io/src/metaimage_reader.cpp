@@ -79,6 +79,32 @@ void requireHeaderLine(const std::string& path) {
                             "\"ObjectType = Image\" or \"NDims = 3\")");
 }
 
+// MetaIO's dimension arrays hold 10 entries, and it reads NDims values for each of them: a header's NDims of
+// 2999999999 kept it reading for ever (found by fuzzing), one of 11 would overrun them. Every NDims line before
+// the data is checked first.
+void requireDimensionCount(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string head(1 << 20, '\0');
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(file.gcount()));
+    std::istringstream lines(head);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t key = line.find_first_not_of(" \t");
+        if (key == std::string::npos) continue;
+        if (line.compare(key, 15, "ElementDataFile") == 0) break;
+        if (line.compare(key, 5, "NDims") != 0) continue;
+        const size_t eq = line.find('=', key);
+        if (eq == std::string::npos || line.find_first_not_of(" \t", key + 5) != eq) continue;
+        std::string value = line.substr(eq + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        value.erase(value.find_last_not_of(" \t\r") + 1);
+        const bool digits = !value.empty() && value.size() <= 2 &&
+                            std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+        if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
+            throw IoError(path, "its NDims \"" + value.substr(0, 40) + "\" is not a dimension count from 1 to 10");
+    }
+}
+
 template <class T>
 double valueAs(const void* values, size_t index) {
     return static_cast<double>(static_cast<const T*>(values)[index]);
@@ -249,6 +275,7 @@ bool isMetaImageInput(const std::string& path) {
 Image readMetaImage(const std::string& path) {
     requireNonEmptyFile(path, "a MetaImage file");
     requireHeaderLine(path);
+    requireDimensionCount(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
     {
