@@ -88,10 +88,11 @@ void requireDimensionCount(const std::string& path) {
     file.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<size_t>(file.gcount()));
     std::istringstream lines(head);
+    bool ended = false;  // the header's last line, ElementDataFile, seen
     for (std::string line; std::getline(lines, line);) {
         const size_t key = line.find_first_not_of(" \t");
         if (key == std::string::npos) continue;
-        if (line.compare(key, 15, "ElementDataFile") == 0) break;
+        if ((ended = line.compare(key, 15, "ElementDataFile") == 0)) break;
         if (line.compare(key, 5, "NDims") != 0) continue;
         const size_t eq = line.find('=', key);
         if (eq == std::string::npos || line.find_first_not_of(" \t", key + 5) != eq) continue;
@@ -103,6 +104,8 @@ void requireDimensionCount(const std::string& path) {
         if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
             throw IoError(path, "its NDims \"" + value.substr(0, 40) + "\" is not a dimension count from 1 to 10");
     }
+    if (!ended && head.size() == (1u << 20))
+        throw IoError(path, "no ElementDataFile line in its first MB: not a MetaImage header (they are a few lines)");
 }
 
 template <class T>
@@ -186,7 +189,6 @@ void checkHeader(const std::string& path, const MetaImage& mi) {
         throw IoError(path, "the MetaImage holds " + std::to_string(static_cast<long long>(voxels * channels)) +
                                 " values in all (over 4 GiB); only its first volume would be read: extract it first");
 }
-
 
 // One data file (the header's own, LOCAL, or one named), not a LIST or a numbered pattern.
 bool oneDataFile(const MetaImage& mi) {
@@ -323,7 +325,7 @@ Image readMetaImage(const std::string& path) {
         data = mi.ElementData();
     }
     // (MetaIO leaves the values in the file's byte order: ITK swaps them after reading, as is done here.)
-    if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
+    if (typeSize > 1 && mi.BinaryData() && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
         swapBytes(static_cast<unsigned char*>(data), values, typeSize);
 
     const int dims = mi.NDims();
