@@ -1049,6 +1049,12 @@ private slots:
         QVERIFY2(e.contains("is not a numbered-file pattern this reader takes"), qPrintable(e));
         QVERIFY(error("step0.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = n%d.raw 1 2\n")
                     .contains("not a numbered-file pattern"));
+        // No data file named (MetaIO then read its header's stream as compressed data, a 2^63-byte allocation,
+        // found by fuzzing), or compressed data MetaIO would inflate unchecked: refused.
+        QVERIFY(error("nodata.mha", zheader.substr(0, zheader.find("ElementDataFile")) + "ElementDataFile = \x02\n" + packed)
+                    .contains("names no data file"));
+        QVERIFY(error("ziplist.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nCompressedData = True\n"
+                                     "ElementDataFile = LIST\ns0.raw\ns1.raw\n").contains("compressed data split over several files"));
         // Headers that are not an image, refused before any data is allocated.
         QVERIFY(error("huge.mha", "NDims = 3\nDimSize = 100000 100000 100000\nElementType = MET_FLOAT\n"
                                   "ElementDataFile = LOCAL\n").contains("too large"));

@@ -285,8 +285,16 @@ Image readMetaImage(const std::string& path) {
         if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header" + said.reason());
     }
     checkHeader(path, mi);  // before anything is allocated
-    if (const std::string name = mi.ElementDataFileName(); !isLocal(name) && name.find('%') != std::string::npos)
+    if (const std::string name = mi.ElementDataFileName(); name.empty()) {
+        throw IoError(path, "its ElementDataFile names no data file");  // (MetaIO then read the header's stream)
+    } else if (!isLocal(name) && name.find('%') != std::string::npos) {
         checkFilePattern(path, mi);
+    }
+    // Compressed data is inflated here, from one data file: MetaIO's own inflate of a LIST or numbered files
+    // (rare) would go unchecked, and compressed text is not a MetaImage layout.
+    if (mi.CompressedData() && (!oneDataFile(mi) || !mi.BinaryData()))
+        throw IoError(path, "compressed data " + std::string(mi.BinaryData() ? "split over several files (" + dataOf(mi) + ")"
+                                                                             : "written as text") + " is not read");
     const size_t typeSize = MET_ValueTypeSize[mi.ElementType()];
     const size_t values = valueCount(mi);  // (MetaIO's Quantity() is set only once it has read the data)
     const size_t bytes = values * typeSize;
