@@ -1064,6 +1064,11 @@ private slots:
                                    "ElementDataFile = LOCAL\n").contains("its NDims \"2999999999\" is not a dimension count"));
         QVERIFY(error("eleven.mha", "NDims = 11\nDimSize = 1 1 1 1 1 1 1 1 1 1 1\nElementType = MET_UCHAR\n"
                                     "ElementDataFile = LOCAL\nx").contains("from 1 to 10"));
+        // A Comment, Name or key of 255 to 999 characters overran MetaIO's 255-byte buffers (an abort): refused.
+        QVERIFY(error("comment.mha", "Comment = " + std::string(300, 'c') + "\nNDims = 2\nDimSize = 2 1\n"
+                                     "ElementType = MET_UCHAR\nElementDataFile = LOCAL\nxy").contains("characters long"));
+        QVERIFY(error("key.mha", "NDims = 2\n" + std::string(300, 'k') + " = 1\nDimSize = 2 1\nElementType = MET_UCHAR\n"
+                                 "ElementDataFile = LOCAL\nxy").contains("MetaIO takes names and texts of up to 254"));
         QVERIFY(error("line.mha", "NDims = 1\nDimSize = 16\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n" + sixteen)
                     .contains("1 dimension(s)"));
         QVERIFY(error("negative.mha", "NDims = 2\nDimSize = -4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n")

@@ -79,26 +79,32 @@ void requireHeaderLine(const std::string& path) {
                             "\"ObjectType = Image\" or \"NDims = 3\")");
 }
 
-// MetaIO's dimension arrays hold 10 entries, and it reads NDims values for each of them: a header's NDims of
-// 2999999999 kept it reading for ever (found by fuzzing), one of 11 would overrun them. Every NDims line before
-// the data is checked first.
-void requireDimensionCount(const std::string& path) {
+// What MetaIO's header parser does not survive, checked first on every line up to ElementDataFile (found by
+// fuzzing and by trying its limits): its dimension arrays hold 10 entries and it reads NDims values for each (an
+// NDims of 2999999999 kept it reading for ever, 11 would overrun them); it copies a key, and a text value such as
+// Comment or Name, into buffers of 255 bytes (one of 255 to 999 characters aborted the process: buffer overflow).
+void checkHeaderLines(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     std::string head(1 << 20, '\0');
     file.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<size_t>(file.gcount()));
     std::istringstream lines(head);
     bool ended = false;  // the header's last line, ElementDataFile, seen
-    for (std::string line; std::getline(lines, line);) {
+    for (std::string line; !ended && std::getline(lines, line);) {
+        line.erase(std::remove(line.begin(), line.end(), '\r'), line.end());
         const size_t key = line.find_first_not_of(" \t");
         if (key == std::string::npos) continue;
-        if ((ended = line.compare(key, 15, "ElementDataFile") == 0)) break;
-        if (line.compare(key, 5, "NDims") != 0) continue;
         const size_t eq = line.find('=', key);
-        if (eq == std::string::npos || line.find_first_not_of(" \t", key + 5) != eq) continue;
-        std::string value = line.substr(eq + 1);
+        const std::string name = line.substr(key, eq == std::string::npos ? std::string::npos : eq - key);
+        std::string value = eq == std::string::npos ? std::string() : line.substr(eq + 1);
         value.erase(0, value.find_first_not_of(" \t"));
-        value.erase(value.find_last_not_of(" \t\r") + 1);
+        value.erase(value.find_last_not_of(" \t") + 1);
+        const bool numbers = value.find_first_not_of("0123456789+-.eE \t") == std::string::npos;
+        ended = name.compare(0, 15, "ElementDataFile") == 0;  // (a long data file name is kept whole)
+        if (name.size() >= 255 || (value.size() >= 255 && !numbers && !ended))
+            throw IoError(path, "its header line \"" + line.substr(0, 40) + "...\" is " + std::to_string(line.size()) +
+                                    " characters long: MetaIO takes names and texts of up to 254");
+        if (name.compare(0, 5, "NDims") != 0 || name.find_first_not_of(" \t", 5) != std::string::npos) continue;
         const bool digits = !value.empty() && value.size() <= 2 &&
                             std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
         if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
@@ -277,7 +283,7 @@ bool isMetaImageInput(const std::string& path) {
 Image readMetaImage(const std::string& path) {
     requireNonEmptyFile(path, "a MetaImage file");
     requireHeaderLine(path);
-    requireDimensionCount(path);
+    checkHeaderLines(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
     {
