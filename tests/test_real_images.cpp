@@ -1720,6 +1720,18 @@ private slots:
             QCOMPARE(QString::fromStdString(msf::io::slicePlane(mha)), QString("axial"));
             QCOMPARE(mha.meta.spacingX, 1.0);
         }
+        // TransformMatrix rows are the axes' directions (as ITK reads them, not its columns): the turned slice's
+        // NRRD twin, written by ITK from the same image, gives axis i the space direction (0.866025, 0.5) in LPS.
+        const auto turned = msf::io::loadImage(s(itk + "BrainProtonDensitySliceBorder20DirectionPlus30.mhd"));
+        QFile twin(itk + "BrainProtonDensitySliceBorder20DirectionPlus30.nhdr");
+        QVERIFY(twin.open(QIODevice::ReadOnly));
+        const QString header = QString::fromLatin1(twin.readAll());
+        const QRegularExpressionMatch d = QRegularExpression(
+            "space directions: \\(([-\\d.]+),([-\\d.]+)\\) \\(([-\\d.]+),([-\\d.]+)\\)").match(header);
+        QVERIFY2(d.hasMatch(), qPrintable(header));
+        for (int axis = 0; axis < 2; ++axis)
+            for (int r = 0; r < 2; ++r)  // RAS x, y = -LPS x, y
+                QVERIFY(std::abs(turned.meta.niftiAffine[r][axis] + d.captured(1 + 2 * axis + r).toDouble()) < 1e-5);
         const auto three = msf::io::loadImage(s(itk + "BrainProtonDensity3Slices.mha"));
         QCOMPARE(three.frameCount(), 3);
         QCOMPARE(three.pixels().size(), cv::Size(181, 217));
