@@ -1042,6 +1042,15 @@ private slots:
             QCOMPARE(read.frameCount(), 2);
             QCOMPARE(read.frames[1].at<float>(0, 0), float('8'));
         }
+        // A LIST of 2-D slabs says so; a LIST dimension MetaIO would index its arrays by (a negative one crashed it,
+        // found by fuzzing), and a pattern it would hand printf a "%s" or "%n" as its format, are refused.
+        touch(dir.filePath("slabs.mha"), "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST 2D\n"
+                                         "s0.raw\ns1.raw\n");
+        QCOMPARE(msf::io::loadImage(dir.filePath("slabs.mha").toStdString()).frames[1].at<float>(1, 3), float('f'));
+        QVERIFY(error("slabs-.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST -5\n"
+                                    "s0.raw\ns1.raw\n").contains("is not a LIST of files of 1 to 3 dimensions"));
+        QVERIFY(error("format.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = n%s.raw\n")
+                    .contains("not a numbered-file pattern"));
         // A pattern whose step MetaIO derives as 0 made it divide by zero (found by fuzzing: this header, where
         // "ElementDataFile = LOC..." ran into the next line's words): refused before MetaIO reads it.
         e = error("pattern.mha", "NDims = 2\nDimSize = 4 3\nElementType = MET_SHORT\n"
