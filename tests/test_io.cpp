@@ -1024,10 +1024,18 @@ private slots:
         damaged[2] = char(0xff);  // the first byte of the deflate stream: an invalid block type
         QVERIFY(error("damaged.mha", zheader + damaged).contains("zlib data is corrupt"));
         QVERIFY(error("plainz.mha", zheader + sixteen).contains("not zlib-compressed"));
-        // A LIST of slice files is MetaIO's to read: a missing one fails it with MetaIO's words.
+        // A LIST of slice files: each named file is read in turn, a missing, short or unnamed one said (MetaIO's
+        // own reading wrote before its string on an empty name line, found by fuzzing).
         touch(dir.filePath("s0.raw"), sixteen.substr(0, 8));
         e = error("list.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST\ns0.raw\ns1.raw\n");
-        QVERIFY2(e.contains("cannot read its data in a list of files: MetaImage"), qPrintable(e));
+        QVERIFY2(e.contains("its LIST's file 2 (s1.raw) cannot be read"), qPrintable(e));
+        e = error("listgap.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST\ns0.raw\n\n");
+        QVERIFY2(e.contains("its LIST has an empty line where file 2 of its 2 is named"), qPrintable(e));
+        e = error("listshort.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST\ns0.raw");
+        QVERIFY2(e.contains("its LIST names 1 of the 2 files its DimSize needs"), qPrintable(e));
+        touch(dir.filePath("s9.raw"), sixteen.substr(0, 5));
+        e = error("listcut.mha", "NDims = 3\nDimSize = 4 2 2\nElementType = MET_UCHAR\nElementDataFile = LIST\ns0.raw\ns9.raw\n");
+        QVERIFY2(e.contains("its LIST's file 2 (s9.raw) is truncated: 5 of the 8 bytes"), qPrintable(e));
         touch(dir.filePath("s1.raw"), sixteen.substr(8));
         const auto listed = msf::io::loadImage(dir.filePath("list.mha").toStdString());
         QCOMPARE(listed.frameCount(), 2);

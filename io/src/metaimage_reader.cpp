@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -210,19 +211,23 @@ bool oneDataFile(const MetaImage& mi) {
     return isLocal(name) || (name.rfind("LIST", 0) != 0 && name.find('%') == std::string::npos && !name.empty());
 }
 
-std::string dataPathOf(const std::string& path, const MetaImage& mi) {
-    const std::string name = mi.ElementDataFileName();
-    if (isLocal(name)) return path;
-    fs::path p(name);
-    return p.is_relative() ? (fs::path(path).parent_path() / p).string() : p.string();
+// A data file's name as MetaIO takes it: relative to the header's folder unless it is absolute.
+std::string resolved(const std::string& header, const std::string& name) {
+    const fs::path p(name);
+    return p.is_relative() ? (fs::path(header).parent_path() / p).string() : p.string();
 }
 
-// Where a LOCAL image's data starts: after the ElementDataFile line, MetaIO's last header line.
-size_t localDataOffset(const std::string& path) {
+// The header's first MB, where its lines and a LOCAL image's data start are looked for.
+std::string headOf(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     std::string head(1 << 20, '\0');
     file.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<size_t>(file.gcount()));
+    return head;
+}
+
+// Where the header ends: after its ElementDataFile line, MetaIO's last (a LOCAL image's data, a LIST's names).
+size_t headerEnd(const std::string& path, const std::string& head) {
     for (size_t at = head.find("ElementDataFile"); at != std::string::npos; at = head.find("ElementDataFile", at + 1)) {
         const size_t lineStart = head.find_last_of('\n', at == 0 ? 0 : at - 1);
         const size_t from = at == 0 || lineStart == std::string::npos ? 0 : lineStart + 1;
@@ -233,23 +238,109 @@ size_t localDataOffset(const std::string& path) {
     throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
 }
 
-// The data, where it lies in one file: the file and where in it (HeaderSize bytes skipped, or the data at the
-// end of the file for HeaderSize = -1).
-struct DataSpan {
+// A stretch of the data: `bytes` bytes of `file` from `from` (the header's end for LOCAL data, else 0), unless
+// MetaIO's HeaderSize says otherwise (that many bytes skipped; -1: the file's last bytes, as MetaIO reads it).
+struct Piece {
     std::string file;
-    uintmax_t offset = 0, available = 0;  // bytes from offset to the end of the file
+    uintmax_t from = 0;
+    size_t bytes = 0;
+    std::string what;  // "data file case1.raw", "LIST's file 3 (s3.raw)"
 };
 
-DataSpan dataSpanOf(const std::string& path, const MetaImage& mi, size_t bytes) {
-    DataSpan d{dataPathOf(path, mi)};
-    std::error_code ec;
-    const uintmax_t size = fs::file_size(d.file, ec);
-    if (ec) throw IoError(path, "its data file " + d.file + " cannot be read (" + ec.message() + ")");
-    if (isLocal(mi.ElementDataFileName())) d.offset = localDataOffset(path);
-    else if (mi.HeaderSize() > 0) d.offset = static_cast<uintmax_t>(mi.HeaderSize());
-    else if (mi.HeaderSize() == -1 && !mi.CompressedData()) d.offset = size >= bytes ? size - bytes : 0;
-    d.available = size > d.offset ? size - d.offset : 0;
-    return d;
+// A numbered file's name: the pattern's one %d or %i (checked by checkFileList: flags and width digits only)
+// and its %% written out here, not handed to printf as MetaIO does.
+std::string numberedName(const std::string& pattern, long long n) {
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') {
+            out += pattern[i];
+        } else if (pattern[i + 1] == '%') {
+            out += '%';
+            ++i;
+        } else {
+            size_t j = i + 1;
+            while (std::isdigit(static_cast<unsigned char>(pattern[j]))) ++j;
+            const std::string width = pattern.substr(i + 1, j - i - 1);
+            std::ostringstream number;
+            if (!width.empty())
+                number << std::setfill(width[0] == '0' ? '0' : ' ') << std::setw(std::stoi(width));
+            number << n;
+            out += number.str();
+            i = j;
+        }
+    }
+    return out;
+}
+
+// Where the data of this header lies, in order: the header's own bytes after it (LOCAL), one data file, each
+// file of a LIST (the header's lines after ElementDataFile, as many as its DimSize needs) or of a numbered
+// pattern (one per slice), each with its share of the bytes. MetaIO's own reading of these went on after short
+// files and crashed on some LISTs (an empty name line: it wrote before its string, found by fuzzing): the
+// data is read here, MetaIO only parses the header.
+std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes) {
+    const std::string name = mi.ElementDataFileName();
+    const int dims = mi.NDims();
+    if (isLocal(name)) return {{path, headerEnd(path, headOf(path)), bytes, "data in the header file"}};
+    if (oneDataFile(mi)) return {{resolved(path, name), 0, bytes, "data file " + shown(name, 200)}};
+    std::vector<Piece> pieces;
+    std::istringstream in(name);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    if (name.rfind("LIST", 0) == 0) {
+        const int slabDims = words.size() > 1 ? std::atoi(words[1].c_str()) : dims - 1;  // (checked: 1 to NDims)
+        size_t files = 1;
+        for (int d = std::max(slabDims, 0); d < dims; ++d) files *= static_cast<size_t>(mi.DimSize(d));
+        const std::string head = headOf(path);
+        std::istringstream lines(head.substr(headerEnd(path, head)));
+        for (std::string line; pieces.size() < files && std::getline(lines, line);) {
+            while (!line.empty() && (std::isspace(static_cast<unsigned char>(line.back())) ||
+                                     !std::isprint(static_cast<unsigned char>(line.back()))))
+                line.pop_back();  // (as MetaIO trims a name)
+            if (line.empty())
+                throw IoError(path, "its LIST has an empty line where file " + std::to_string(pieces.size() + 1) +
+                                        " of its " + std::to_string(files) + " is named");
+            pieces.push_back({resolved(path, line), 0, bytes / files,
+                              "LIST's file " + std::to_string(pieces.size() + 1) + " (" + shown(line, 200) + ")"});
+        }
+        if (pieces.size() < files)
+            throw IoError(path, "its LIST names " + std::to_string(pieces.size()) + " of the " + std::to_string(files) +
+                                    " files its DimSize needs");
+        return pieces;
+    }
+    const int slices = mi.DimSize(dims - 1);  // a pattern checked by checkFileList: one file per slice
+    long long first = 1, step = 1;
+    if (words.size() >= 2) first = std::stoll(words[1]);
+    if (words.size() >= 3) step = (std::stoll(words[2]) - first) / slices;
+    if (words.size() == 4) step = std::stoll(words[3]);
+    for (int k = 0; k < slices; ++k) {
+        const std::string file = numberedName(words[0], first + k * step);
+        pieces.push_back({resolved(path, file), 0, bytes / static_cast<size_t>(slices),
+                          "numbered file " + shown(file, 200)});
+    }
+    return pieces;
+}
+
+// Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
+void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out) {
+    for (Piece& p : pieces) {
+        std::error_code ec;
+        const uintmax_t size = fs::file_size(p.file, ec);
+        if (ec) throw IoError(path, "its " + p.what + " cannot be read (" + ec.message() + ")");
+        if (mi.HeaderSize() > 0) p.from = static_cast<uintmax_t>(mi.HeaderSize());  // (a LOCAL file's too, as MetaIO)
+        else if (mi.HeaderSize() == -1 && !mi.CompressedData()) p.from = size >= p.bytes ? size - p.bytes : 0;
+        const uintmax_t available = size > p.from ? size - p.from : 0;
+        if (!mi.CompressedData() && available < p.bytes)
+            throw IoError(path, "its " + p.what + " is truncated: " + std::to_string(available) + " of the " +
+                                    std::to_string(p.bytes) + " bytes its DimSize and ElementType need");
+        const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(p.file.c_str(), "rb"), std::fclose);
+        if (!file || std::fseek(file.get(), static_cast<long>(p.from), SEEK_SET) != 0)
+            throw IoError(path, "its " + p.what + " cannot be opened");
+        if (mi.CompressedData())
+            inflateData(path, file.get(), out, p.bytes, Compression::Zlib, "its header says CompressedData = True");
+        else if (std::fread(out, 1, p.bytes, file.get()) != p.bytes)
+            throw IoError(path, "its " + p.what + " could not be read to its end");
+        out += p.bytes;
+    }
 }
 
 // A LIST of data files ("LIST", or "LIST 2D": each file a 2-D slab) or a numbered-file pattern
@@ -344,38 +435,31 @@ Image readMetaImage(const std::string& path) {
     const size_t typeSize = MET_ValueTypeSize[mi.ElementType()];
     const size_t values = valueCount(mi);  // (MetaIO's Quantity() is set only once it has read the data)
     const size_t bytes = values * typeSize;
-    // MetaIO reports a short data file or a failed decompression on std::cerr only, and goes on with the
-    // buffer half filled; a truncated zlib stream it does not report at all. So one data file's size is checked
-    // here, and compressed data inflated here; a LIST or numbered files are left to MetaIO, whose words fail it.
-    std::vector<unsigned char> inflated;
+    // MetaIO reports a short data file or a failed decompression on std::cerr only and goes on with the buffer
+    // half filled, says nothing of a cut zlib stream, and crashed on some LISTs: binary data is read here, by
+    // dataPieces and readPieces; values written as text (one file) are MetaIO's to parse, any word it says
+    // while it does failing the read.
+    std::vector<unsigned char> own;
     void* data = nullptr;
-    // (A data file that cannot be opened is said here, before MetaIO, which leaks its stream then: 520 bytes.)
-    if (oneDataFile(mi)) {
-        const DataSpan span = dataSpanOf(path, mi, bytes);
-        const bool binary = mi.BinaryData();  // (values as text: MetaIO reads them, and says where they end too soon)
-        if (binary && !mi.CompressedData() && span.available < bytes)
-            throw IoError(path, "its data (" + dataOf(mi) + ") is truncated: " + std::to_string(span.available) +
-                                    " of the " + std::to_string(bytes) + " bytes its DimSize and ElementType need");
-        if (binary && mi.CompressedData()) {
-            if (mi.HeaderSize() == -1) throw IoError(path, "compressed data with HeaderSize = -1 is not read");
-            inflated.resize(std::max<size_t>(1, bytes));
-            const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(span.file.c_str(), "rb"), std::fclose);
-            if (!file || std::fseek(file.get(), static_cast<long>(span.offset), SEEK_SET) != 0)
-                throw IoError(path, "its data file " + span.file + " cannot be opened");
-            inflateData(path, file.get(), inflated.data(), bytes, Compression::Zlib,
-                        "its header says CompressedData = True");
-            data = inflated.data();
+    if (mi.BinaryData()) {
+        own.resize(std::max<size_t>(1, bytes));
+        readPieces(path, mi, dataPieces(path, mi, bytes), own.data());
+        data = own.data();
+    } else {
+        if (!oneDataFile(mi)) throw IoError(path, "values written as text over several files are not read");
+        if (!isLocal(mi.ElementDataFileName())) {
+            std::error_code ec;  // (MetaIO leaks its stream, 520 bytes, where it cannot open the file)
+            const std::string file = resolved(path, mi.ElementDataFileName());
+            (void)fs::file_size(file, ec);
+            if (ec) throw IoError(path, "its " + dataOf(mi) + " cannot be read (" + ec.message() + ")");
         }
-    }
-    if (!data) {
         CapturedOutput said;
         const bool read = mi.Read(path.c_str(), true);
         const std::string reason = said.reason();
         if (!read || !reason.empty() || !mi.ElementData())
             throw IoError(path, "cannot read its " + dataOf(mi) + (reason.empty() ? std::string(": MetaIO read none") : reason));
         checkHeader(path, mi);  // (read again with the data: what was read is what is used)
-        if (valueCount(mi) * typeSize != bytes)
-            throw IoError(path, "the file changed while it was being read");
+        if (valueCount(mi) * typeSize != bytes) throw IoError(path, "the file changed while it was being read");
         data = mi.ElementData();
     }
     // (MetaIO leaves the values in the file's byte order: ITK swaps them after reading, as is done here.)
