@@ -1,0 +1,161 @@
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "metaimage_parts.h"
+#include "msformer/io/io_error.h"
+
+namespace msf::io::metaimage {
+
+namespace {
+
+// MetaIO takes any text as a header and reads key = value lines as long as it finds them: a file whose first
+// line is not "Name = value" (ObjectType, NDims, Comment, ...) is not one, and is refused before MetaIO reads it.
+void requireHeaderLine(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string line(256, '\0');
+    file.read(line.data(), static_cast<std::streamsize>(line.size()));
+    line.resize(static_cast<size_t>(file.gcount()));
+    line = line.substr(0, line.find('\n'));
+    size_t at = line.find_first_not_of(" \t");
+    const size_t nameStart = at;
+    while (at < line.size() && (std::isalnum(static_cast<unsigned char>(line[at])) || line[at] == '_')) ++at;
+    const size_t nameEnd = at;
+    at = line.find_first_not_of(" \t", at);
+    if (nameStart == std::string::npos || nameEnd == nameStart || at == std::string::npos || line[at] != '=')
+        throw IoError(path, "not a MetaImage file (its first line is not a \"Name = value\" header line such as "
+                            "\"ObjectType = Image\" or \"NDims = 3\")");
+}
+
+// What MetaIO's header parser does not survive, checked first on every line up to ElementDataFile (found by
+// fuzzing and by trying its limits): its dimension arrays hold 10 entries and it reads NDims values for each (an
+// NDims of 2999999999 kept it reading for ever, 11 would overrun them); it copies a key, and a text value such as
+// Comment or Name, into buffers of 255 bytes (one of 255 to 999 characters aborted the process: buffer overflow).
+void checkHeaderLines(const std::string& path) {
+    const std::string head = headOf(path);
+    std::istringstream lines(head);
+    bool ended = false;  // the header's last line, ElementDataFile, seen
+    for (std::string line; !ended && std::getline(lines, line);) {
+        line.erase(std::remove(line.begin(), line.end(), '\r'), line.end());
+        const size_t key = line.find_first_not_of(" \t");
+        if (key == std::string::npos) continue;
+        const size_t eq = line.find('=', key);
+        const std::string name = line.substr(key, eq == std::string::npos ? std::string::npos : eq - key);
+        std::string value = eq == std::string::npos ? std::string() : line.substr(eq + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        value.erase(value.find_last_not_of(" \t") + 1);
+        const bool numbers = value.find_first_not_of("0123456789+-.eE \t") == std::string::npos;
+        ended = name.compare(0, 15, "ElementDataFile") == 0;  // (a long data file name is kept whole)
+        if (name.size() >= 255 || (value.size() >= 255 && !numbers && !ended))
+            throw IoError(path, "its header line \"" + shown(line, 40) + "\" is " + std::to_string(line.size()) +
+                                    " characters long: MetaIO takes names and texts of up to 254");
+        if (name.compare(0, 5, "NDims") != 0 || name.find_first_not_of(" \t", 5) != std::string::npos) continue;
+        const bool digits = !value.empty() && value.size() <= 2 &&
+                            std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+        if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
+            throw IoError(path, "its NDims \"" + shown(value, 40) + "\" is not a dimension count from 1 to 10");
+    }
+    if (!ended && head.size() == (1u << 20))
+        throw IoError(path, "no ElementDataFile line in its first MB: not a MetaImage header (they are a few lines)");
+}
+
+}  // namespace
+
+void checkHeaderText(const std::string& path) {
+    requireHeaderLine(path);
+    checkHeaderLines(path);
+}
+
+std::string shown(const std::string& text, size_t n) {
+    std::string out = text.substr(0, n);
+    for (char& c : out)
+        if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
+    return text.size() > n ? out + "..." : out;
+}
+
+std::string headOf(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string head(1 << 20, '\0');
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(file.gcount()));
+    return head;
+}
+
+bool isLocal(const std::string& name) { return name == "LOCAL" || name == "Local" || name == "local"; }
+
+std::string dataOf(const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    std::string where;
+    if (isLocal(name)) where = "data in the header file";
+    else if (name.rfind("LIST", 0) == 0) where = "data in a list of files";
+    else if (name.find('%') != std::string::npos) where = "data in numbered files (" + shown(name, 200) + ")";
+    else where = "data file " + shown(name, 200);
+    return mi.CompressedData() ? where + ", zlib-compressed" : where;
+}
+
+bool oneDataFile(const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    return isLocal(name) || (name.rfind("LIST", 0) != 0 && name.find('%') == std::string::npos && !name.empty());
+}
+
+// A LIST of data files ("LIST", or "LIST 2D": each file a 2-D slab) or a numbered-file pattern
+// ("slice%03d.raw first last [step]", one file per slice of the last axis), checked before MetaIO reads them
+// (its code read, and fuzzed): it indexes its arrays by a LIST's dimension (a negative one crashed it), divides
+// by the step it derives and loops by it (a step of 0 crashed it or never ended), fills fewer slices than the
+// image has without a word where the pattern names fewer, and hands the pattern to printf as its format (a
+// "%s" or "%n" there would read or write through garbage).
+void checkFileList(const std::string& path, const MetaImage& mi) {
+    const std::string name = mi.ElementDataFileName();
+    std::istringstream in(name);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    const int dims = mi.NDims(), slices = mi.DimSize(dims - 1);
+    const auto refuse = [&path, &name](const std::string& why) {
+        throw IoError(path, "its ElementDataFile \"" + shown(name, 80) + "\" is not " + why);
+    };
+    if (name.rfind("LIST", 0) == 0) {
+        if (words.empty() || words[0] != "LIST" || words.size() > 2) refuse("\"LIST\" or \"LIST <n>D\"");
+        if (words.size() == 2) {
+            const std::string& d = words[1];
+            const bool ok = d.size() <= 3 && std::isdigit(static_cast<unsigned char>(d[0])) &&
+                            d.find_first_not_of("0123456789") >= d.size() - 1 &&
+                            (std::isdigit(static_cast<unsigned char>(d.back())) || d.back() == 'D' || d.back() == 'd');
+            if (!ok || std::atoi(d.c_str()) < 1 || std::atoi(d.c_str()) > dims)
+                refuse("a LIST of files of 1 to " + std::to_string(dims) + " dimensions (\"LIST 2D\")");
+        }
+        return;
+    }
+    const auto number = [&words](size_t i, long long* v) {
+        char* end = nullptr;
+        *v = std::strtoll(words[i].c_str(), &end, 10);
+        return !words[i].empty() && *end == '\0' && std::llabs(*v) <= 1000000;
+    };
+    // The name's one conversion: %d or %i, a width or 0 padding allowed ("slice%03d.raw"); "%%" a percent sign.
+    int conversions = 0;
+    bool ok = !words.empty() && words.size() <= 4;
+    for (size_t i = 0; ok && i < words[0].size(); ++i) {
+        if (words[0][i] != '%') continue;
+        if (i + 1 < words[0].size() && words[0][i + 1] == '%') {
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < words[0].size() && j - i <= 3 && std::isdigit(static_cast<unsigned char>(words[0][j]))) ++j;
+        ok = j < words[0].size() && (words[0][j] == 'd' || words[0][j] == 'i') && ++conversions == 1;
+        i = j;
+    }
+    for (const std::string& w : words) ok = ok && w.size() < METAIO_MAX_WORD_SIZE;
+    long long first = 1, last = slices, step = 1;  // (the pattern alone: files 1 to the slice count)
+    if (ok && words.size() >= 2) ok = number(1, &first), last = first + slices - 1;
+    if (ok && words.size() >= 3) ok = number(2, &last), step = (last - first) / slices;  // MetaIO's rule
+    if (ok && words.size() == 4) ok = number(3, &step);
+    if (!ok || conversions != 1 || step <= 0 || last < first || (last - first) / step + 1 != slices)
+        refuse("a numbered-file pattern this reader takes (name%03d.raw first last [step], one file for each of its " +
+               std::to_string(slices) + " slices)");
+}
+
+}  // namespace msf::io::metaimage

@@ -1,0 +1,134 @@
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include "inflate_data.h"
+#include "metaimage_parts.h"
+#include "msformer/io/io_error.h"
+
+namespace msf::io::metaimage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Where the header ends: after its ElementDataFile line, MetaIO's last (a LOCAL image's data, a LIST's names).
+size_t headerEnd(const std::string& path, const std::string& head) {
+    for (size_t at = head.find("ElementDataFile"); at != std::string::npos; at = head.find("ElementDataFile", at + 1)) {
+        const size_t lineStart = head.find_last_of('\n', at == 0 ? 0 : at - 1);
+        const size_t from = at == 0 || lineStart == std::string::npos ? 0 : lineStart + 1;
+        if (head.find_first_not_of(" \t", from) != at) continue;  // not at the start of a line
+        const size_t eol = head.find('\n', at);
+        if (eol != std::string::npos) return eol + 1;
+    }
+    throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
+}
+
+// A numbered file's name: the pattern's one %d or %i (checked by checkFileList: flags and width digits only)
+// and its %% written out here, not handed to printf as MetaIO does.
+std::string numberedName(const std::string& pattern, long long n) {
+    std::string out;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') {
+            out += pattern[i];
+        } else if (pattern[i + 1] == '%') {
+            out += '%';
+            ++i;
+        } else {
+            size_t j = i + 1;
+            while (std::isdigit(static_cast<unsigned char>(pattern[j]))) ++j;
+            const std::string width = pattern.substr(i + 1, j - i - 1);
+            std::ostringstream number;
+            if (!width.empty())
+                number << std::setfill(width[0] == '0' ? '0' : ' ') << std::setw(std::stoi(width));
+            number << n;
+            out += number.str();
+            i = j;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string resolved(const std::string& header, const std::string& name) {
+    const fs::path p(name);
+    return p.is_relative() ? (fs::path(header).parent_path() / p).string() : p.string();
+}
+
+// Where the data of this header lies, in order: the header's own bytes after it (LOCAL), one data file, each
+// file of a LIST (the header's lines after ElementDataFile, as many as its DimSize needs) or of a numbered
+// pattern (one per slice), each with its share of the bytes. MetaIO's own reading of these went on after short
+// files and crashed on some LISTs (an empty name line: it wrote before its string, found by fuzzing): the
+// data is read here, MetaIO only parses the header.
+std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes) {
+    const std::string name = mi.ElementDataFileName();
+    const int dims = mi.NDims();
+    if (isLocal(name)) return {{path, headerEnd(path, headOf(path)), bytes, "data in the header file"}};
+    if (oneDataFile(mi)) return {{resolved(path, name), 0, bytes, "data file " + shown(name, 200)}};
+    std::vector<Piece> pieces;
+    std::istringstream in(name);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    if (name.rfind("LIST", 0) == 0) {
+        const int slabDims = words.size() > 1 ? std::atoi(words[1].c_str()) : dims - 1;  // (checked: 1 to NDims)
+        size_t files = 1;
+        for (int d = std::max(slabDims, 0); d < dims; ++d) files *= static_cast<size_t>(mi.DimSize(d));
+        const std::string head = headOf(path);
+        std::istringstream lines(head.substr(headerEnd(path, head)));
+        for (std::string line; pieces.size() < files && std::getline(lines, line);) {
+            while (!line.empty() && (std::isspace(static_cast<unsigned char>(line.back())) ||
+                                     !std::isprint(static_cast<unsigned char>(line.back()))))
+                line.pop_back();  // (as MetaIO trims a name)
+            if (line.empty())
+                throw IoError(path, "its LIST has an empty line where file " + std::to_string(pieces.size() + 1) +
+                                        " of its " + std::to_string(files) + " is named");
+            pieces.push_back({resolved(path, line), 0, bytes / files,
+                              "LIST's file " + std::to_string(pieces.size() + 1) + " (" + shown(line, 200) + ")"});
+        }
+        if (pieces.size() < files)
+            throw IoError(path, "its LIST names " + std::to_string(pieces.size()) + " of the " + std::to_string(files) +
+                                    " files its DimSize needs");
+        return pieces;
+    }
+    const int slices = mi.DimSize(dims - 1);  // a pattern checked by checkFileList: one file per slice
+    long long first = 1, step = 1;
+    if (words.size() >= 2) first = std::stoll(words[1]);
+    if (words.size() >= 3) step = (std::stoll(words[2]) - first) / slices;
+    if (words.size() == 4) step = std::stoll(words[3]);
+    for (int k = 0; k < slices; ++k) {
+        const std::string file = numberedName(words[0], first + k * step);
+        pieces.push_back({resolved(path, file), 0, bytes / static_cast<size_t>(slices),
+                          "numbered file " + shown(file, 200)});
+    }
+    return pieces;
+}
+
+// Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
+void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out) {
+    for (Piece& p : pieces) {
+        std::error_code ec;
+        const uintmax_t size = fs::file_size(p.file, ec);
+        if (ec) throw IoError(path, "its " + p.what + " cannot be read (" + ec.message() + ")");
+        if (mi.HeaderSize() > 0) p.from = static_cast<uintmax_t>(mi.HeaderSize());  // (a LOCAL file's too, as MetaIO)
+        else if (mi.HeaderSize() == -1 && !mi.CompressedData()) p.from = size >= p.bytes ? size - p.bytes : 0;
+        const uintmax_t available = size > p.from ? size - p.from : 0;
+        if (!mi.CompressedData() && available < p.bytes)
+            throw IoError(path, "its " + p.what + " is truncated: " + std::to_string(available) + " of the " +
+                                    std::to_string(p.bytes) + " bytes its DimSize and ElementType need");
+        const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(p.file.c_str(), "rb"), std::fclose);
+        if (!file || std::fseek(file.get(), static_cast<long>(p.from), SEEK_SET) != 0)
+            throw IoError(path, "its " + p.what + " cannot be opened");
+        if (mi.CompressedData())
+            inflateData(path, file.get(), out, p.bytes, Compression::Zlib, "its header says CompressedData = True");
+        else if (std::fread(out, 1, p.bytes, file.get()) != p.bytes)
+            throw IoError(path, "its " + p.what + " could not be read to its end");
+        out += p.bytes;
+    }
+}
+
+}  // namespace msf::io::metaimage

@@ -1,0 +1,44 @@
+#pragma once
+// The MetaImage reader's parts (metaimage_reader.cpp): what ITK's MetaIO does not survive, checked before it
+// parses a header (metaimage_checks.cpp), and where the data lies and its reading (metaimage_data.cpp).
+#include <metaImage.h>  // ITK's MetaIO (its include folder is searched last: it has a nifti1.h of its own)
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace msf::io::metaimage {
+
+// A header's text for a message: at most `n` characters, those that do not print as '?'.
+std::string shown(const std::string& text, size_t n);
+// The header's first MB, where its lines, a LOCAL image's data start and a LIST's names are looked for.
+std::string headOf(const std::string& path);
+bool isLocal(const std::string& dataFileName);  // "LOCAL": the data follows the header in its file
+// One data file (the header's own, LOCAL, or one named), not a LIST or a numbered pattern.
+bool oneDataFile(const MetaImage& mi);
+// Where its data is: "data file case1.raw, zlib-compressed".
+std::string dataOf(const MetaImage& mi);
+
+// Before MetaIO parses the header: its first line is "Name = value", its NDims 1 to 10, no key or text value
+// of 255 characters or more, an ElementDataFile line in its first MB. IoError naming `path` otherwise.
+void checkHeaderText(const std::string& path);
+// After it has: a LIST's dimension and a numbered-file pattern as this reader takes them.
+void checkFileList(const std::string& path, const MetaImage& mi);
+
+// A stretch of the data: `bytes` bytes of `file` from `from` (the header's end for LOCAL data, else 0), unless
+// MetaIO's HeaderSize says otherwise (that many bytes skipped; -1: the file's last bytes, as MetaIO reads it).
+struct Piece {
+    std::string file;
+    uintmax_t from = 0;
+    size_t bytes = 0;
+    std::string what;  // "data file case1.raw", "LIST's file 3 (s3.raw)"
+};
+
+// A data file's name as MetaIO takes it: relative to the header's folder unless it is absolute.
+std::string resolved(const std::string& header, const std::string& name);
+// Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern).
+std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes);
+// Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
+void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out);
+
+}  // namespace msf::io::metaimage
