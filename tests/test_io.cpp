@@ -1117,8 +1117,8 @@ private slots:
             QCOMPARE(p.at<float>(0, 3), -32768.f);
             QVERIFY(img.meta.isSigned);
         }
-        // Values written as text (BinaryData = False) are read; a missing text data file is said before MetaIO
-        // opens it (it leaked its stream there, found by fuzzing).
+        // Values written as text (BinaryData = False) are read here (MetaIO leaked its stream on a missing file,
+        // found by fuzzing); a missing file, too few values or a word that is no number are said.
         const auto text = load("text.mha", "NDims = 2\nDimSize = 2 2\nElementType = MET_SHORT\nBinaryData = False\n"
                                            "ElementDataFile = LOCAL\n1 -2 3 400\n");
         QCOMPARE(text.pixels().at<float>(1, 1), 400.f);
@@ -1126,6 +1126,12 @@ private slots:
         touch(dir.filePath("textgone.mha"), "NDims = 2\nDimSize = 2 2\nElementType = MET_UCHAR\nBinaryData = False\n"
                                             "ElementDataFile = gone.txt\n");
         QVERIFY(errorOf(dir.filePath("textgone.mha").toStdString()).contains("gone.txt cannot be read"));
+        touch(dir.filePath("textshort.mha"), "NDims = 2\nDimSize = 2 2\nElementType = MET_UCHAR\nBinaryData = False\n"
+                                             "ElementDataFile = LOCAL\n1 2 3\n");
+        QVERIFY(errorOf(dir.filePath("textshort.mha").toStdString()).contains("ends after 3 of the 4 values"));
+        touch(dir.filePath("textword.mha"), "NDims = 2\nDimSize = 2 2\nElementType = MET_UCHAR\nBinaryData = False\n"
+                                            "ElementDataFile = LOCAL\n1 2 x 4\n");
+        QVERIFY(errorOf(dir.filePath("textword.mha").toStdString()).contains("holds \"x\" where value 3 should be a number"));
         // ElementToIntensityFunction slope and offset are applied, and said.
         const auto scaled = load("slope.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\n"
                                               "ElementToIntensityFunctionSlope = 2\nElementToIntensityFunctionOffset = -10\n"

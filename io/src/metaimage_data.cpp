@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <sstream>
@@ -129,6 +131,27 @@ void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece>
             throw IoError(path, "its " + p.what + " could not be read to its end");
         out += p.bytes;
     }
+}
+
+std::vector<double> readTextValues(const std::string& path, const MetaImage& mi, Piece piece, size_t count) {
+    std::ifstream file(piece.file, std::ios::binary);
+    if (!file) throw IoError(path, "its " + piece.what + " cannot be read");
+    if (mi.HeaderSize() > 0) piece.from = static_cast<uintmax_t>(mi.HeaderSize());
+    file.seekg(static_cast<std::streamoff>(piece.from));
+    std::vector<double> values;
+    values.reserve(count);
+    for (std::string word; values.size() < count && file >> word;) {
+        char* end = nullptr;
+        const double v = std::strtod(word.c_str(), &end);
+        if (*end != '\0')
+            throw IoError(path, "its " + piece.what + " holds \"" + shown(word, 20) + "\" where value " +
+                                    std::to_string(values.size() + 1) + " should be a number");
+        values.push_back(v);
+    }
+    if (values.size() < count)
+        throw IoError(path, "its " + piece.what + " (values written as text) ends after " + std::to_string(values.size()) +
+                                " of the " + std::to_string(count) + " values its DimSize needs");
+    return values;
 }
 
 }  // namespace msf::io::metaimage

@@ -40,5 +40,8 @@ std::string resolved(const std::string& header, const std::string& name);
 std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes);
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
 void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out);
+// Values written as text (BinaryData = False): the first `count` numbers of the piece, whitespace-separated;
+// fewer, or a word that is not a number, is said.
+std::vector<double> readTextValues(const std::string& path, const MetaImage& mi, Piece piece, size_t count);
 
 }  // namespace msf::io::metaimage

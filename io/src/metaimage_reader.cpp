@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
-#include <iostream>
 #include <mutex>
 #include <sstream>
 #include <vector>
@@ -21,40 +20,12 @@ using namespace metaimage;
 
 namespace {
 
-// MetaIO says what went wrong on std::cerr (some of it on std::cout), and keeps process-wide state: one read
-// at a time, its words captured for the error message.
+// MetaIO keeps process-wide state (its field records are built per object, but not every part of it is known
+// to be reentrant): one read at a time.
 std::mutex& metaIoMutex() {
     static std::mutex m;
     return m;
 }
-
-class CapturedOutput {
-public:
-    CapturedOutput() : out_(std::cout.rdbuf(text_.rdbuf())), err_(std::cerr.rdbuf(text_.rdbuf())) {}
-    ~CapturedOutput() {
-        std::cout.rdbuf(out_);
-        std::cerr.rdbuf(err_);
-    }
-    CapturedOutput(const CapturedOutput&) = delete;
-    CapturedOutput& operator=(const CapturedOutput&) = delete;
-    // ": <what MetaIO said>", its lines joined, or nothing where it said nothing.
-    std::string reason() const {
-        std::istringstream in(text_.str());
-        std::string all;
-        for (std::string line; std::getline(in, line);) {
-            line.erase(std::remove(line.begin(), line.end(), '\r'), line.end());
-            const size_t start = line.find_first_not_of(" \t");
-            if (start != std::string::npos) all += (all.empty() ? "" : "; ") + line.substr(start);
-        }
-        if (all.size() > 400) all = all.substr(0, 400) + "...";
-        return all.empty() ? std::string() : ": " + all;
-    }
-
-private:
-    std::ostringstream text_;
-    std::streambuf* out_;
-    std::streambuf* err_;
-};
 
 template <class T>
 double valueAs(const void* values, size_t index) {
@@ -142,10 +113,9 @@ Image readMetaImage(const std::string& path) {
     checkHeaderText(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
-    {
-        CapturedOutput said;
-        if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header" + said.reason());
-    }
+    // (Where it cannot parse the header, MetaIO says why on std::cerr; that is not captured here: swapping the
+    // process's error stream for the read would race with any other thread writing to it.)
+    if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header (MetaIO cannot parse it)");
     checkHeader(path, mi);  // before anything is allocated
     if (const std::string name = mi.ElementDataFileName(); name.empty()) {
         throw IoError(path, "its ElementDataFile names no data file");  // (MetaIO then read the header's stream)
@@ -161,35 +131,19 @@ Image readMetaImage(const std::string& path) {
     const size_t values = valueCount(mi);  // (MetaIO's Quantity() is set only once it has read the data)
     const size_t bytes = values * typeSize;
     // MetaIO reports a short data file or a failed decompression on std::cerr only and goes on with the buffer
-    // half filled, says nothing of a cut zlib stream, and crashed on some LISTs: binary data is read here, by
-    // dataPieces and readPieces; values written as text (one file) are MetaIO's to parse, any word it says
-    // while it does failing the read.
-    std::vector<unsigned char> own;
-    void* data = nullptr;
+    // half filled, says nothing of a cut zlib stream, and crashed on some LISTs: the data is read here, by
+    // dataPieces and readPieces (values written as text by readTextValues), MetaIO only parses the header.
+    std::vector<unsigned char> own(std::max<size_t>(1, bytes));
     if (mi.BinaryData()) {
-        own.resize(std::max<size_t>(1, bytes));
         readPieces(path, mi, dataPieces(path, mi, bytes), own.data());
-        data = own.data();
+        if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
+            swapBytes(own.data(), values, typeSize);  // (MetaIO leaves the file's byte order, and ITK swaps)
     } else {
         if (!oneDataFile(mi)) throw IoError(path, "values written as text over several files are not read");
-        if (!isLocal(mi.ElementDataFileName())) {
-            std::error_code ec;  // (MetaIO leaks its stream, 520 bytes, where it cannot open the file)
-            const std::string file = resolved(path, mi.ElementDataFileName());
-            (void)fs::file_size(file, ec);
-            if (ec) throw IoError(path, "its " + dataOf(mi) + " cannot be read (" + ec.message() + ")");
-        }
-        CapturedOutput said;
-        const bool read = mi.Read(path.c_str(), true);
-        const std::string reason = said.reason();
-        if (!read || !reason.empty() || !mi.ElementData())
-            throw IoError(path, "cannot read its " + dataOf(mi) + (reason.empty() ? std::string(": MetaIO read none") : reason));
-        checkHeader(path, mi);  // (read again with the data: what was read is what is used)
-        if (valueCount(mi) * typeSize != bytes) throw IoError(path, "the file changed while it was being read");
-        data = mi.ElementData();
+        const std::vector<double> text = readTextValues(path, mi, dataPieces(path, mi, bytes).front(), values);
+        for (size_t i = 0; i < values; ++i) MET_DoubleToValue(text[i], mi.ElementType(), own.data(), static_cast<std::streamoff>(i));
     }
-    // (MetaIO leaves the values in the file's byte order: ITK swaps them after reading, as is done here.)
-    if (typeSize > 1 && mi.BinaryData() && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
-        swapBytes(static_cast<unsigned char*>(data), values, typeSize);
+    void* data = own.data();
 
     const int dims = mi.NDims();
     const size_t nx = mi.DimSize(0), ny = mi.DimSize(1), nz = dims > 2 ? mi.DimSize(2) : 1;
