@@ -125,8 +125,9 @@ Image readMetaImage(const std::string& path) {
     // Compressed data is inflated here, from one data file: MetaIO's own inflate of a LIST or numbered files
     // (rare) would go unchecked, and compressed text is not a MetaImage layout.
     if (mi.CompressedData() && (!oneDataFile(mi) || !mi.BinaryData()))
-        throw IoError(path, "compressed data " + std::string(mi.BinaryData() ? "split over several files (" + dataOf(mi) + ")"
-                                                                             : "written as text") + " is not read");
+        throw IoError(path, "compressed data " +
+                                (mi.BinaryData() ? "split over several files (" + dataOf(mi) + ")" : "written as text") +
+                                " is not read");
     const size_t typeSize = MET_ValueTypeSize[mi.ElementType()];
     const size_t values = valueCount(mi);  // (MetaIO's Quantity() is set only once it has read the data)
     const size_t bytes = values * typeSize;
@@ -141,7 +142,8 @@ Image readMetaImage(const std::string& path) {
     } else {
         if (!oneDataFile(mi)) throw IoError(path, "values written as text over several files are not read");
         const std::vector<double> text = readTextValues(path, mi, dataPieces(path, mi, bytes).front(), values);
-        for (size_t i = 0; i < values; ++i) MET_DoubleToValue(text[i], mi.ElementType(), own.data(), static_cast<std::streamoff>(i));
+        for (size_t i = 0; i < values; ++i)
+            MET_DoubleToValue(text[i], mi.ElementType(), own.data(), static_cast<std::streamoff>(i));
     }
     void* data = own.data();
 
