@@ -996,6 +996,19 @@ private slots:
             nifti_image_free(other);
         }
         QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        if (metaImage) {  // A MetaImage mask of the image's grid (ITK's label maps) is read on that grid too.
+            std::string header;
+            {
+                std::ifstream in(path, std::ios::binary);
+                for (std::string line; std::getline(in, line) && line.rfind("ElementDataFile", 0) != 0;)
+                    if (line.rfind("ElementType", 0) != 0 && line.rfind("Compressed", 0) != 0) header += line + "\n";
+            }
+            std::string voxels(size_t(nx) * ny * nz, '\0');
+            voxels[size_t(where)] = 1;
+            const std::string label = dir.filePath("label.mha").toStdString();
+            std::ofstream(label, std::ios::binary) << header << "ElementType = MET_UCHAR\nElementDataFile = LOCAL\n" << voxels;
+            QCOMPARE(cv::countNonZero(msf::io::loadMask(label, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        }
     }
     void metaImageReadErrorsNameTheFileAndTheProblem() {
         // MetaIO goes on after a short data file or a bad zlib stream (saying so on stderr, or not at all) with its
