@@ -13,13 +13,19 @@ namespace msf::io::metaimage {
 
 namespace {
 
+// The header's first MB, where its lines, a LOCAL image's data start and a LIST's names are looked for.
+std::string headOf(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string head(1 << 20, '\0');
+    file.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(file.gcount()));
+    return head;
+}
+
 // MetaIO takes any text as a header and reads key = value lines as long as it finds them: a file whose first
 // line is not "Name = value" (ObjectType, NDims, Comment, ...) is not one, and is refused before MetaIO reads it.
-void requireHeaderLine(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::string line(256, '\0');
-    file.read(line.data(), static_cast<std::streamsize>(line.size()));
-    line.resize(static_cast<size_t>(file.gcount()));
+void requireHeaderLine(const std::string& path, const std::string& head) {
+    std::string line = head.substr(0, 256);
     line = line.substr(0, line.find('\n'));
     size_t at = line.find_first_not_of(" \t");
     const size_t nameStart = at;
@@ -35,8 +41,7 @@ void requireHeaderLine(const std::string& path) {
 // fuzzing and by trying its limits): its dimension arrays hold 10 entries and it reads NDims values for each (an
 // NDims of 2999999999 kept it reading for ever, 11 would overrun them); it copies a key, and a text value such as
 // Comment or Name, into buffers of 255 bytes (one of 255 to 999 characters aborted the process: buffer overflow).
-void checkHeaderLines(const std::string& path) {
-    const std::string head = headOf(path);
+void checkHeaderLines(const std::string& path, const std::string& head) {
     std::istringstream lines(head);
     bool ended = false;  // the header's last line, ElementDataFile, seen
     for (std::string line; !ended && std::getline(lines, line);) {
@@ -65,9 +70,11 @@ void checkHeaderLines(const std::string& path) {
 
 }  // namespace
 
-void checkHeaderText(const std::string& path) {
-    requireHeaderLine(path);
-    checkHeaderLines(path);
+std::string checkHeaderText(const std::string& path) {
+    std::string head = headOf(path);
+    requireHeaderLine(path, head);
+    checkHeaderLines(path, head);
+    return head;
 }
 
 std::string shown(const std::string& text, size_t n) {
@@ -75,14 +82,6 @@ std::string shown(const std::string& text, size_t n) {
     for (char& c : out)
         if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
     return text.size() > n ? out + "..." : out;
-}
-
-std::string headOf(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::string head(1 << 20, '\0');
-    file.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<size_t>(file.gcount()));
-    return head;
 }
 
 bool isLocal(const std::string& name) { return name == "LOCAL" || name == "Local" || name == "local"; }
@@ -103,12 +102,12 @@ bool oneDataFile(const MetaImage& mi) {
 }
 
 // A LIST of data files ("LIST", or "LIST 2D": each file a 2-D slab) or a numbered-file pattern
-// ("slice%03d.raw first last [step]", one file per slice of the last axis), checked before MetaIO reads them
-// (its code read, and fuzzed): it indexes its arrays by a LIST's dimension (a negative one crashed it), divides
-// by the step it derives and loops by it (a step of 0 crashed it or never ended), fills fewer slices than the
-// image has without a word where the pattern names fewer, and hands the pattern to printf as its format (a
-// "%s" or "%n" there would read or write through garbage).
-void checkFileList(const std::string& path, const MetaImage& mi) {
+// ("slice%03d.raw first last [step]", one file per slice of the last axis), read by MetaIO's rules, which its
+// code showed fragile (and fuzzing crashed): it indexed its arrays by a LIST's dimension (a negative one crashed
+// it), divided by the step it derives and looped by it (a step of 0 crashed it or never ended), filled fewer
+// slices than the image has without a word where the pattern names fewer, and handed the pattern to printf as
+// its format. This reader writes the names itself (numberedName), from these checked parts.
+FileSeries fileSeriesOf(const std::string& path, const MetaImage& mi) {
     const std::string name = mi.ElementDataFileName();
     std::istringstream in(name);
     std::vector<std::string> words;
@@ -117,8 +116,11 @@ void checkFileList(const std::string& path, const MetaImage& mi) {
     const auto refuse = [&path, &name](const std::string& why) {
         throw IoError(path, "its ElementDataFile \"" + shown(name, 80) + "\" is not " + why);
     };
+    FileSeries series;
     if (name.rfind("LIST", 0) == 0) {
         if (words.empty() || words[0] != "LIST" || words.size() > 2) refuse("\"LIST\" or \"LIST <n>D\"");
+        series.list = true;
+        series.slabDims = dims - 1;
         if (words.size() == 2) {
             const std::string& d = words[1];
             const bool ok = d.size() <= 3 && std::isdigit(static_cast<unsigned char>(d[0])) &&
@@ -126,8 +128,9 @@ void checkFileList(const std::string& path, const MetaImage& mi) {
                             (std::isdigit(static_cast<unsigned char>(d.back())) || d.back() == 'D' || d.back() == 'd');
             if (!ok || std::atoi(d.c_str()) < 1 || std::atoi(d.c_str()) > dims)
                 refuse("a LIST of files of 1 to " + std::to_string(dims) + " dimensions (\"LIST 2D\")");
+            series.slabDims = std::atoi(d.c_str());
         }
-        return;
+        return series;
     }
     const auto number = [&words](size_t i, long long* v) {
         char* end = nullptr;
@@ -156,6 +159,10 @@ void checkFileList(const std::string& path, const MetaImage& mi) {
     if (!ok || conversions != 1 || step <= 0 || last < first || (last - first) / step + 1 != slices)
         refuse("a numbered-file pattern this reader takes (name%03d.raw first last [step], one file for each of its " +
                std::to_string(slices) + " slices)");
+    series.pattern = words[0];
+    series.first = first;
+    series.step = step;
+    return series;
 }
 
 }  // namespace msf::io::metaimage

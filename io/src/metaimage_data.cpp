@@ -30,7 +30,7 @@ size_t headerEnd(const std::string& path, const std::string& head) {
     throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
 }
 
-// A numbered file's name: the pattern's one %d or %i (checked by checkFileList: flags and width digits only)
+// A numbered file's name: the pattern's one %d or %i (checked by fileSeriesOf: flags and width digits only)
 // and its %% written out here, not handed to printf as MetaIO does.
 std::string numberedName(const std::string& pattern, long long n) {
     std::string out;
@@ -55,6 +55,14 @@ std::string numberedName(const std::string& pattern, long long n) {
     return out;
 }
 
+// A piece's file size, or IoError naming `path`, the piece and why it cannot be read.
+uintmax_t sizeOf(const std::string& path, const Piece& piece) {
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(piece.file, ec);
+    if (ec) throw IoError(path, "its " + piece.what + " cannot be read (" + ec.message() + ")");
+    return size;
+}
+
 }  // namespace
 
 std::string resolved(const std::string& header, const std::string& name) {
@@ -67,20 +75,16 @@ std::string resolved(const std::string& header, const std::string& name) {
 // pattern (one per slice), each with its share of the bytes. MetaIO's own reading of these went on after short
 // files and crashed on some LISTs (an empty name line: it wrote before its string, found by fuzzing): the
 // data is read here, MetaIO only parses the header.
-std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes) {
+std::vector<Piece> dataPieces(const std::string& path, const std::string& head, const MetaImage& mi, size_t bytes) {
     const std::string name = mi.ElementDataFileName();
     const int dims = mi.NDims();
-    if (isLocal(name)) return {{path, headerEnd(path, headOf(path)), bytes, "data in the header file"}};
+    if (isLocal(name)) return {{path, headerEnd(path, head), bytes, "data in the header file"}};
     if (oneDataFile(mi)) return {{resolved(path, name), 0, bytes, "data file " + shown(name, 200)}};
+    const FileSeries series = fileSeriesOf(path, mi);
     std::vector<Piece> pieces;
-    std::istringstream in(name);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) words.push_back(w);
-    if (name.rfind("LIST", 0) == 0) {
-        const int slabDims = words.size() > 1 ? std::atoi(words[1].c_str()) : dims - 1;  // (checked: 1 to NDims)
+    if (series.list) {
         size_t files = 1;
-        for (int d = std::max(slabDims, 0); d < dims; ++d) files *= static_cast<size_t>(mi.DimSize(d));
-        const std::string head = headOf(path);
+        for (int d = series.slabDims; d < dims; ++d) files *= static_cast<size_t>(mi.DimSize(d));
         std::istringstream lines(head.substr(headerEnd(path, head)));
         for (std::string line; pieces.size() < files && std::getline(lines, line);) {
             while (!line.empty() && (std::isspace(static_cast<unsigned char>(line.back())) ||
@@ -97,13 +101,9 @@ std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size
                                     " files its DimSize needs");
         return pieces;
     }
-    const int slices = mi.DimSize(dims - 1);  // a pattern checked by checkFileList: one file per slice
-    long long first = 1, step = 1;
-    if (words.size() >= 2) first = std::stoll(words[1]);
-    if (words.size() >= 3) step = (std::stoll(words[2]) - first) / slices;
-    if (words.size() == 4) step = std::stoll(words[3]);
+    const int slices = mi.DimSize(dims - 1);  // one file per slice
     for (int k = 0; k < slices; ++k) {
-        const std::string file = numberedName(words[0], first + k * step);
+        const std::string file = numberedName(series.pattern, series.first + k * series.step);
         pieces.push_back({resolved(path, file), 0, bytes / static_cast<size_t>(slices),
                           "numbered file " + shown(file, 200)});
     }
@@ -113,9 +113,7 @@ std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
 void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out) {
     for (Piece& p : pieces) {
-        std::error_code ec;
-        const uintmax_t size = fs::file_size(p.file, ec);
-        if (ec) throw IoError(path, "its " + p.what + " cannot be read (" + ec.message() + ")");
+        const uintmax_t size = sizeOf(path, p);
         if (mi.HeaderSize() > 0) p.from = static_cast<uintmax_t>(mi.HeaderSize());  // (a LOCAL file's too, as MetaIO)
         else if (mi.HeaderSize() == -1 && !mi.CompressedData()) p.from = size >= p.bytes ? size - p.bytes : 0;
         const uintmax_t available = size > p.from ? size - p.from : 0;
@@ -134,6 +132,7 @@ void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece>
 }
 
 std::vector<double> readTextValues(const std::string& path, const MetaImage& mi, Piece piece, size_t count) {
+    (void)sizeOf(path, piece);  // (a missing file said with its reason)
     std::ifstream file(piece.file, std::ios::binary);
     if (!file) throw IoError(path, "its " + piece.what + " cannot be read");
     if (mi.HeaderSize() > 0) piece.from = static_cast<uintmax_t>(mi.HeaderSize());

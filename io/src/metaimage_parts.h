@@ -11,8 +11,6 @@ namespace msf::io::metaimage {
 
 // A header's text for a message: at most `n` characters, those that do not print as '?'.
 std::string shown(const std::string& text, size_t n);
-// The header's first MB, where its lines, a LOCAL image's data start and a LIST's names are looked for.
-std::string headOf(const std::string& path);
 bool isLocal(const std::string& dataFileName);  // "LOCAL": the data follows the header in its file
 // One data file (the header's own, LOCAL, or one named), not a LIST or a numbered pattern.
 bool oneDataFile(const MetaImage& mi);
@@ -20,10 +18,19 @@ bool oneDataFile(const MetaImage& mi);
 std::string dataOf(const MetaImage& mi);
 
 // Before MetaIO parses the header: its first line is "Name = value", its NDims 1 to 10, no key or text value
-// of 255 characters or more, an ElementDataFile line in its first MB. IoError naming `path` otherwise.
-void checkHeaderText(const std::string& path);
-// After it has: a LIST's dimension and a numbered-file pattern as this reader takes them.
-void checkFileList(const std::string& path, const MetaImage& mi);
+// of 255 characters or more, an ElementDataFile line in its first MB. IoError naming `path` otherwise; else the
+// header's first MB (headOf), for dataPieces.
+std::string checkHeaderText(const std::string& path);
+
+// The files of a LIST or a numbered pattern, as its ElementDataFile names them.
+struct FileSeries {
+    bool list = false;            // LIST: the file names follow the header, one per line
+    int slabDims = 0;             // LIST: the dimensions of each file's slab ("LIST 2D"; NDims - 1 unless named)
+    std::string pattern;          // numbered: "slice%03d.raw", one file per slice of the last axis
+    long long first = 1, step = 1;
+};
+// A LIST's dimension and a numbered-file pattern as this reader takes them, or IoError naming `path`.
+FileSeries fileSeriesOf(const std::string& path, const MetaImage& mi);
 
 // A stretch of the data: `bytes` bytes of `file` from `from` (the header's end for LOCAL data, else 0), unless
 // MetaIO's HeaderSize says otherwise (that many bytes skipped; -1: the file's last bytes, as MetaIO reads it).
@@ -36,8 +43,9 @@ struct Piece {
 
 // A data file's name as MetaIO takes it: relative to the header's folder unless it is absolute.
 std::string resolved(const std::string& header, const std::string& name);
-// Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern).
-std::vector<Piece> dataPieces(const std::string& path, const MetaImage& mi, size_t bytes);
+// Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern);
+// `head` is the header's first MB.
+std::vector<Piece> dataPieces(const std::string& path, const std::string& head, const MetaImage& mi, size_t bytes);
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
 void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out);
 // Values written as text (BinaryData = False): the first `count` numbers of the piece, whitespace-separated;

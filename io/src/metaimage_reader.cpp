@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "file_checks.h"
 #include "metaimage_parts.h"
 #include "msformer/io/io_error.h"
 #include "voxel_volume.h"
@@ -82,18 +83,14 @@ void checkHeader(const std::string& path, const MetaImage& mi) {
                                     " (not a size)");
         voxels *= mi.DimSize(d);
     }
-    const double nx = mi.DimSize(0), ny = mi.DimSize(1), nz = dims > 2 ? mi.DimSize(2) : 1;
-    if (nx * ny * nz > (1u << 28) || nx > (1u << 20) || ny > (1u << 20))
-        throw IoError(path, "volume too large (" + std::to_string(mi.DimSize(0)) + " x " + std::to_string(mi.DimSize(1)) +
-                                " x " + std::to_string(static_cast<long long>(nz)) + ")");
     if (!valueReader(mi.ElementType()))
         throw IoError(path, "its ElementType " + typeName(mi.ElementType()) + " is not a number per voxel");
     const int channels = mi.ElementNumberOfChannels();
     if (channels < 1 || channels > 64)
         throw IoError(path, "its ElementNumberOfChannels is " + std::to_string(channels) + " (1 to 64 are read)");
-    if (voxels * channels * MET_ValueTypeSize[mi.ElementType()] > 4.0 * (1u << 30))
-        throw IoError(path, "the MetaImage holds " + std::to_string(static_cast<long long>(voxels * channels)) +
-                                " values in all (over 4 GiB); only its first volume would be read: extract it first");
+    checkVolumeSize(path, "MetaImage", static_cast<size_t>(mi.DimSize(0)), static_cast<size_t>(mi.DimSize(1)),
+                    dims > 2 ? static_cast<size_t>(mi.DimSize(2)) : 1, voxels * channels,
+                    MET_ValueTypeSize[mi.ElementType()]);
 }
 
 void swapBytes(unsigned char* values, size_t count, size_t size) {
@@ -110,18 +107,15 @@ bool isMetaImageInput(const std::string& path) {
 
 Image readMetaImage(const std::string& path) {
     requireNonEmptyFile(path, "a MetaImage file");
-    checkHeaderText(path);
+    const std::string head = checkHeaderText(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
     // (Where it cannot parse the header, MetaIO says why on std::cerr; that is not captured here: swapping the
     // process's error stream for the read would race with any other thread writing to it.)
     if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header (MetaIO cannot parse it)");
     checkHeader(path, mi);  // before anything is allocated
-    if (const std::string name = mi.ElementDataFileName(); name.empty()) {
+    if (std::string(mi.ElementDataFileName()).empty())
         throw IoError(path, "its ElementDataFile names no data file");  // (MetaIO then read the header's stream)
-    } else if (!oneDataFile(mi)) {
-        checkFileList(path, mi);
-    }
     // Compressed data is inflated here, from one data file: MetaIO's own inflate of a LIST or numbered files
     // (rare) would go unchecked, and compressed text is not a MetaImage layout.
     if (mi.CompressedData() && (!oneDataFile(mi) || !mi.BinaryData()))
@@ -136,16 +130,15 @@ Image readMetaImage(const std::string& path) {
     // dataPieces and readPieces (values written as text by readTextValues), MetaIO only parses the header.
     std::vector<unsigned char> own(std::max<size_t>(1, bytes));
     if (mi.BinaryData()) {
-        readPieces(path, mi, dataPieces(path, mi, bytes), own.data());
+        readPieces(path, mi, dataPieces(path, head, mi, bytes), own.data());
         if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
             swapBytes(own.data(), values, typeSize);  // (MetaIO leaves the file's byte order, and ITK swaps)
     } else {
         if (!oneDataFile(mi)) throw IoError(path, "values written as text over several files are not read");
-        const std::vector<double> text = readTextValues(path, mi, dataPieces(path, mi, bytes).front(), values);
+        const std::vector<double> text = readTextValues(path, mi, dataPieces(path, head, mi, bytes).front(), values);
         for (size_t i = 0; i < values; ++i)
             MET_DoubleToValue(text[i], mi.ElementType(), own.data(), static_cast<std::streamoff>(i));
     }
-    void* data = own.data();
 
     const int dims = mi.NDims();
     const size_t nx = mi.DimSize(0), ny = mi.DimSize(1), nz = dims > 2 ? mi.DimSize(2) : 1;
@@ -180,8 +173,8 @@ Image readMetaImage(const std::string& path) {
     const StoredGrid grid{nx, ny, nz, channels, nx * channels, nx * ny * channels};
     const bool colour = (mi.ElementType() == MET_UCHAR || mi.ElementType() == MET_UCHAR_ARRAY) &&
                         (channels == 3 || channels == 4);
-    img.frames = colour ? colourSlices(static_cast<const uint8_t*>(data), 1, grid, m.niftiTurn)
-                        : greySlices(data, valueReader(mi.ElementType()), grid, m.niftiTurn);
+    img.frames = colour ? colourSlices(own.data(), 1, grid, m.niftiTurn)
+                        : greySlices(own.data(), valueReader(mi.ElementType()), grid, m.niftiTurn);
     if (colour && channels == 4) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
     if (!colour && channels > 1)
         m.readerNotes.push_back("its voxels have " + std::to_string(channels) + " components: only the first is read");

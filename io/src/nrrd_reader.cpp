@@ -20,6 +20,7 @@
 #include "msformer/io/io_error.h"
 #include "inflate_data.h"
 #include "nifti_orientation.h"
+#include "file_checks.h"
 #include "voxel_volume.h"
 
 namespace msf::io {
@@ -247,14 +248,9 @@ Image readNrrd(const std::string& path) {
                                         "to files, or to a labelmap volume) first");
     const size_t nx = header->axis[axes.spatial[0]].size, ny = header->axis[axes.spatial[1]].size,
                  nz = axes.spatial.size() > 2 ? header->axis[axes.spatial[2]].size : 1;
-    if (static_cast<double>(nx) * ny * nz > (1u << 28) || nx > (1u << 20) || ny > (1u << 20))
-        throw IoError(path, "volume too large (" + std::to_string(nx) + " x " + std::to_string(ny) + " x " +
-                                std::to_string(nz) + ")");
     double elements = 1;
     for (unsigned ax = 0; ax < header->dim; ++ax) elements *= static_cast<double>(header->axis[ax].size);
-    if (elements * nrrdTypeSize[header->type] > 4.0 * (1u << 30))
-        throw IoError(path, "the NRRD holds " + std::to_string(static_cast<long long>(elements)) +
-                                " values in all (over 4 GiB); only its first volume would be read: extract it first");
+    checkVolumeSize(path, "NRRD", nx, ny, nz, elements, nrrdTypeSize[header->type]);
 
     Image img;
     auto& m = img.meta;

@@ -7,6 +7,7 @@
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
+#include "file_checks.h"
 #include "raster_transparency.h"
 
 namespace msf::io {
@@ -14,10 +15,7 @@ namespace msf::io {
 namespace fs = std::filesystem;
 
 Image readRaster(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
-    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not an image file");
-    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+    requireNonEmptyFile(path, "an image file");
     // OpenCV hands a file with DICOM's magic to GDCM, which aborts the process on some damaged ones (an
     // assertion, found by fuzzing this reader): DICOM is DCMTK's to read (loadImage sends it there).
     if (hasDicomMagic(path))

@@ -3,20 +3,20 @@
 #include <nifti1.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "msformer/io/io_error.h"
 #include "nifti_orientation.h"
 
 namespace msf::io {
 
-namespace fs = std::filesystem;
-
-void requireNonEmptyFile(const std::string& path, const std::string& what) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw IoError(path, "file not found");
-    if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not " + what);
-    if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+void checkVolumeSize(const std::string& path, const std::string& format, size_t nx, size_t ny, size_t nz,
+                     double values, size_t valueBytes) {
+    if (static_cast<double>(nx) * ny * nz > (1u << 28) || nx > (1u << 20) || ny > (1u << 20))
+        throw IoError(path, "volume too large (" + std::to_string(nx) + " x " + std::to_string(ny) + " x " +
+                                std::to_string(nz) + ")");
+    if (values * valueBytes > 4.0 * (1u << 30))
+        throw IoError(path, "the " + format + " holds " + std::to_string(static_cast<long long>(values)) +
+                                " values in all (over 4 GiB); only its first volume would be read: extract it first");
 }
 
 void setPatientGrid(ImageMetadata& m, const std::array<std::array<double, 3>, 3>& axisRas, size_t spatialAxes,

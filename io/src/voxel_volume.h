@@ -1,7 +1,7 @@
 #pragma once
 // What the NRRD and MetaImage readers share with each other (and with the NIfTI reader's conventions): a
 // patient-space grid as the voxel -> RAS affine and slice turn, the shown pixel sizes, the values of a volume
-// gathered into its shown slices, and the checks every file reader starts with.
+// gathered into its shown slices, and the bounds on its size.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,8 +14,10 @@
 
 namespace msf::io {
 
-// The file exists, is not a folder and is not empty; else IoError naming it ("is a folder, not `what`").
-void requireNonEmptyFile(const std::string& path, const std::string& what);
+// Refused before anything is allocated (IoError naming the file): more than 2^28 voxels in the slices read, or a
+// side over 2^20, or more than 4 GiB of values in the whole file (`format`: "NRRD", "MetaImage").
+void checkVolumeSize(const std::string& path, const std::string& format, size_t nx, size_t ny, size_t nz,
+                     double values, size_t valueBytes);
 
 // Voxel axes i, j (and k) as RAS vectors, each as long as a voxel along it in the file's unit, and the first
 // voxel's centre: sets the affine (sform "scanner"), the slice turn and the axis letters. With 2 spatial axes
