@@ -85,7 +85,7 @@ void printImage(QTextStream& out, const msf::io::Image& img) {
             << (turned.isEmpty() ? QString("as stored") : turned.join(", ")) << "\n";
     } else if (msf::io::isVoxelVolume(m)) {
         out << "shown as: stored (rows j, columns i; the file has no "
-            << (m.format == "NRRD" ? "patient space" : m.format == "MetaImage" ? "patient directions" : "affine") << ")\n";
+            << q(msf::io::voxelAxesSource(m)) << ")\n";
     }
     if (m.niftiVolumes > 1) out << "volumes: " << m.niftiVolumes << " in the file, the first is read\n";
     for (const std::string& note : m.readerNotes) out << "note: " << q(note) << "\n";

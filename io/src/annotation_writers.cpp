@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 
@@ -159,16 +161,16 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"sop_instance_uid", currentSopInstanceUid(source)},
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
-    if (isVoxelVolume(m))  // PNG outputs are on the shown slice: how to map them back to the voxels
-        j["source"][m.format == "NRRD" ? "nrrd" : m.format == "MetaImage" ? "metaimage" : "nifti"] = {
-                               {"axes", !m.niftiAxes.empty() ? m.niftiAxes
-                                        : m.format == "NRRD" ? "none (no patient space)"
-                                        : m.format == "MetaImage" ? "none (no patient directions)" : "none (no affine)"},
-                                {"plane", slicePlane(source)},
-                                {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},
-                                                       {"mirror_columns", m.niftiTurn.mirrorColumns},
-                                                       {"mirror_rows", m.niftiTurn.mirrorRows},
-                                                       {"order", "transpose (rows j, columns i), then mirror"}}}};
+    if (isVoxelVolume(m)) {  // PNG outputs are on the shown slice: how to map them back to the voxels
+        std::string key = m.format;  // "nifti", "nrrd", "metaimage"
+        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        j["source"][key] = {{"axes", m.niftiAxes.empty() ? "none (no " + voxelAxesSource(m) + ")" : m.niftiAxes},
+                            {"plane", slicePlane(source)},
+                            {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},
+                                                   {"mirror_columns", m.niftiTurn.mirrorColumns},
+                                                   {"mirror_rows", m.niftiTurn.mirrorRows},
+                                                   {"order", "transpose (rows j, columns i), then mirror"}}}};
+    }
     if (const auto notes = loadNotes(source); !notes.empty()) j["source"]["reader_notes"] = notes;
     const auto windowJson = [](const Window& w) {
         if (w.lut)  // a file's VOI LUT: which values it maps (its entries are in the file)

@@ -45,6 +45,10 @@ bool isVoxelVolume(const ImageMetadata& meta) {
     return meta.format == "NIfTI" || meta.format == "NRRD" || meta.format == "MetaImage";
 }
 
+std::string voxelAxesSource(const ImageMetadata& meta) {
+    return meta.format == "NRRD" ? "patient space" : meta.format == "MetaImage" ? "patient directions" : "affine";
+}
+
 std::array<double, 3> sliceNormal(const std::array<double, 6>& o) {
     return {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
 }

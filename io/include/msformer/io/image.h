@@ -82,9 +82,12 @@ struct ImageMetadata {
     std::vector<std::string> readerNotes;  // other departures from the file as it is written, said on opening
 };
 
-// A NIfTI (or Analyze) or NRRD volume: its frames are the slices of one voxel grid along k, each shown turned
-// from its stored axes by niftiTurn; a mask file of such a format lies on its image's grid.
+// A NIfTI (or Analyze), NRRD or MetaImage volume: its frames are the slices of one voxel grid along k, each shown
+// turned from its stored axes by niftiTurn; a mask file of such a format lies on its image's grid.
 bool isVoxelVolume(const ImageMetadata& meta);
+// What gives such a volume its patient axes, named as a file without them lacks it: "affine" (NIfTI), "patient
+// space" (NRRD), "patient directions" (MetaImage).
+std::string voxelAxesSource(const ImageMetadata& meta);
 
 struct Image {
     std::vector<cv::Mat> frames;  // slices or frames; 1 channel (CV_8U/16U/32F) or 3 (CV_8UC3/16UC3, BGR)
