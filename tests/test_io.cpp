@@ -1099,6 +1099,21 @@ private slots:
                                      "ElementType = MET_UCHAR\nElementDataFile = LOCAL\nxy").contains("characters long"));
         QVERIFY(error("key.mha", "NDims = 2\n" + std::string(300, 'k') + " = 1\nDimSize = 2 1\nElementType = MET_UCHAR\n"
                                  "ElementDataFile = LOCAL\nxy").contains("MetaIO takes names and texts of up to 254"));
+        // MetaIO takes ':' as '=' and reads on past a line that only starts like its last field: its NDims and its
+        // 255-byte buffers are guarded there too (found by fuzzing: a long name after "ElementDataFile T=..." aborted it).
+        QVERIFY(error("colon.mha", "ObjectType = Image\nNDims : 2999999999\nDimSize : 4 6\nElementType : MET_SHORT\n"
+                                   "ElementDataFile : LOCAL\n").contains("is not a dimension count"));
+        QVERIFY(error("notlast.mha", "NDims = 2\nDimSize = 2 1\nElementType = MET_UCHAR\nElementDataFile T=I\n" +
+                                         std::string(260, 'k') + " = 1\nElementDataFile = LOCAL\nxy")
+                    .contains("MetaIO takes names and texts of up to 254"));
+        {  // A long line of a numeric array (a 4-D TransformMatrix written with all its digits) is read.
+            std::string matrix;
+            for (int i = 0; i < 16; ++i) matrix += i % 5 ? " 0.00000000000000000" : " 1.00000000000000000";
+            QVERIFY(matrix.size() >= 255);
+            touch(dir.filePath("matrix.mha"), "NDims = 4\nDimSize = 2 1 1 1\nTransformMatrix =" + matrix +
+                                                  "\nElementType = MET_UCHAR\nElementDataFile = LOCAL\nxy");
+            QCOMPARE(msf::io::loadImage(dir.filePath("matrix.mha").toStdString()).pixels().at<float>(0, 1), float('y'));
+        }
         QVERIFY(error("line.mha", "NDims = 1\nDimSize = 16\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n" + sixteen)
                     .contains("1 dimension(s)"));
         QVERIFY(error("negative.mha", "NDims = 2\nDimSize = -4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n")

@@ -37,44 +37,63 @@ void requireHeaderLine(const std::string& path, const std::string& head) {
                             "\"ObjectType = Image\" or \"NDims = 3\")");
 }
 
+// MetaIO's numeric array fields: the only ones whose line may be long (a 10-D TransformMatrix is 100 numbers).
+bool isNumberArrayField(const std::string& name) {
+    for (const char* field : {"TransformMatrix", "Rotation", "Orientation", "Offset", "Position", "Origin",
+                              "CenterOfRotation", "ElementSpacing", "ElementSize", "DimSize", "Color", "SequenceID",
+                              "ImagePosition"})
+        if (name == field) return true;
+    return false;
+}
+
 // What MetaIO's header parser does not survive, checked first on every line up to ElementDataFile (found by
-// fuzzing and by trying its limits): its dimension arrays hold 10 entries and it reads NDims values for each (an
-// NDims of 2999999999 kept it reading for ever, 11 would overrun them); it copies a key, and a text value such as
-// Comment or Name, into buffers of 255 bytes (one of 255 to 999 characters aborted the process: buffer overflow).
-void checkHeaderLines(const std::string& path, const std::string& head) {
-    std::istringstream lines(head);
-    bool ended = false;  // the header's last line, ElementDataFile, seen
-    for (std::string line; !ended && std::getline(lines, line);) {
-        line.erase(std::remove(line.begin(), line.end(), '\r'), line.end());
+// fuzzing, by trying its limits and by reading its MET_Read): its dimension arrays hold 10 entries and it reads
+// NDims values for each (an NDims of 2999999999 kept it reading for ever, 11 would overrun them); it takes a
+// field's name from the start of a line up to '=', ':' or the line's end, and copies a name, and a text value
+// such as Comment or Name (which it may take from the next line), into buffers of 255 bytes: a line of 255 to
+// 999 characters aborted the process (buffer overflow), so a line that long passes only as a numeric array
+// field's. Where MetaIO stops, at the field named exactly ElementDataFile, the header ends: the offset after that
+// line is returned (npos where the first MB holds none: then MetaIO fails on the missing field).
+size_t checkHeaderLines(const std::string& path, const std::string& head) {
+    for (size_t at = 0; at < head.size();) {
+        const size_t eol = head.find('\n', at);
+        const size_t next = eol == std::string::npos ? head.size() : eol + 1;
+        std::string line = head.substr(at, next - at);
+        at = next;
+        line.erase(std::remove_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }),
+                   line.end());
         const size_t key = line.find_first_not_of(" \t");
         if (key == std::string::npos) continue;
-        const size_t eq = line.find('=', key);
-        const std::string name = line.substr(key, eq == std::string::npos ? std::string::npos : eq - key);
-        std::string value = eq == std::string::npos ? std::string() : line.substr(eq + 1);
+        const size_t sep = line.find_first_of("=:", key);
+        std::string name = line.substr(key, sep == std::string::npos ? std::string::npos : sep - key);
+        name.erase(name.find_last_not_of(" \t") + 1);
+        std::string value = sep == std::string::npos ? std::string() : line.substr(sep + 1);
         value.erase(0, value.find_first_not_of(" \t"));
         value.erase(value.find_last_not_of(" \t") + 1);
         const bool numbers = value.find_first_not_of("0123456789+-.eE \t") == std::string::npos;
-        ended = name.compare(0, 15, "ElementDataFile") == 0;  // (a long data file name is kept whole)
-        if (name.size() >= 255 || (value.size() >= 255 && !numbers && !ended))
+        const bool ended = name == "ElementDataFile";  // (a long data file name is kept whole, in a std::string)
+        if (line.size() >= 255 && !ended && !(isNumberArrayField(name) && numbers))
             throw IoError(path, "its header line \"" + shown(line, 40) + "\" is " + std::to_string(line.size()) +
                                     " characters long: MetaIO takes names and texts of up to 254");
-        if (name.compare(0, 5, "NDims") != 0 || name.find_first_not_of(" \t", 5) != std::string::npos) continue;
+        if (ended) return next;
+        if (name != "NDims") continue;
         const bool digits = !value.empty() && value.size() <= 2 &&
                             std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
         if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
             throw IoError(path, "its NDims \"" + shown(value, 40) + "\" is not a dimension count from 1 to 10");
     }
-    if (!ended && head.size() == (1u << 20))
+    if (head.size() == (1u << 20))
         throw IoError(path, "no ElementDataFile line in its first MB: not a MetaImage header (they are a few lines)");
+    return std::string::npos;
 }
 
 }  // namespace
 
-std::string checkHeaderText(const std::string& path) {
-    std::string head = headOf(path);
-    requireHeaderLine(path, head);
-    checkHeaderLines(path, head);
-    return head;
+HeaderText checkHeaderText(const std::string& path) {
+    HeaderText h{headOf(path)};
+    requireHeaderLine(path, h.head);
+    h.end = checkHeaderLines(path, h.head);
+    return h;
 }
 
 std::string shown(const std::string& text, size_t n) {

@@ -18,16 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Where the header ends: after its ElementDataFile line, MetaIO's last (a LOCAL image's data, a LIST's names).
-size_t headerEnd(const std::string& path, const std::string& head) {
-    for (size_t at = head.find("ElementDataFile"); at != std::string::npos; at = head.find("ElementDataFile", at + 1)) {
-        const size_t lineStart = head.find_last_of('\n', at == 0 ? 0 : at - 1);
-        const size_t from = at == 0 || lineStart == std::string::npos ? 0 : lineStart + 1;
-        if (head.find_first_not_of(" \t", from) != at) continue;  // not at the start of a line
-        const size_t eol = head.find('\n', at);
-        if (eol != std::string::npos) return eol + 1;
-    }
-    throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
+// Where the header ends (a LOCAL image's data, a LIST's names), as checkHeaderText found it.
+size_t headerEnd(const std::string& path, const HeaderText& header) {
+    if (header.end == std::string::npos)
+        throw IoError(path, "no ElementDataFile line in its first MB: where its data starts is not known");
+    return header.end;
 }
 
 // A numbered file's name: the pattern's one %d or %i (checked by fileSeriesOf: flags and width digits only)
@@ -75,17 +70,17 @@ std::string resolved(const std::string& header, const std::string& name) {
 // pattern (one per slice), each with its share of the bytes. MetaIO's own reading of these went on after short
 // files and crashed on some LISTs (an empty name line: it wrote before its string, found by fuzzing): the
 // data is read here, MetaIO only parses the header.
-std::vector<Piece> dataPieces(const std::string& path, const std::string& head, const MetaImage& mi, size_t bytes) {
+std::vector<Piece> dataPieces(const std::string& path, const HeaderText& header, const MetaImage& mi, size_t bytes) {
     const std::string name = mi.ElementDataFileName();
     const int dims = mi.NDims();
-    if (isLocal(name)) return {{path, headerEnd(path, head), bytes, "data in the header file"}};
+    if (isLocal(name)) return {{path, headerEnd(path, header), bytes, "data in the header file"}};
     if (oneDataFile(mi)) return {{resolved(path, name), 0, bytes, "data file " + shown(name, 200)}};
     const FileSeries series = fileSeriesOf(path, mi);
     std::vector<Piece> pieces;
     if (series.list) {
         size_t files = 1;
         for (int d = series.slabDims; d < dims; ++d) files *= static_cast<size_t>(mi.DimSize(d));
-        std::istringstream lines(head.substr(headerEnd(path, head)));
+        std::istringstream lines(header.head.substr(headerEnd(path, header)));
         for (std::string line; pieces.size() < files && std::getline(lines, line);) {
             while (!line.empty() && (std::isspace(static_cast<unsigned char>(line.back())) ||
                                      !std::isprint(static_cast<unsigned char>(line.back()))))

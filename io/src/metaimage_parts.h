@@ -17,10 +17,16 @@ bool oneDataFile(const MetaImage& mi);
 // Where its data is: "data file case1.raw, zlib-compressed".
 std::string dataOf(const MetaImage& mi);
 
-// Before MetaIO parses the header: its first line is "Name = value", its NDims 1 to 10, no key or text value
-// of 255 characters or more, an ElementDataFile line in its first MB. IoError naming `path` otherwise; else the
-// header's first MB (headOf), for dataPieces.
-std::string checkHeaderText(const std::string& path);
+// The header's first MB, and where the header ends in it: after the line of its ElementDataFile field (a LOCAL
+// image's data, a LIST's names start there; npos where the first MB has no such field).
+struct HeaderText {
+    std::string head;
+    size_t end = std::string::npos;
+};
+// Before MetaIO parses the header: its first line is "Name = value", its NDims 1 to 10, no line of 255
+// characters or more but a numeric array's, an ElementDataFile line in its first MB. IoError naming `path`
+// otherwise.
+HeaderText checkHeaderText(const std::string& path);
 
 // The files of a LIST or a numbered pattern, as its ElementDataFile names them.
 struct FileSeries {
@@ -43,9 +49,8 @@ struct Piece {
 
 // A data file's name as MetaIO takes it: relative to the header's folder unless it is absolute.
 std::string resolved(const std::string& header, const std::string& name);
-// Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern);
-// `head` is the header's first MB.
-std::vector<Piece> dataPieces(const std::string& path, const std::string& head, const MetaImage& mi, size_t bytes);
+// Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern).
+std::vector<Piece> dataPieces(const std::string& path, const HeaderText& header, const MetaImage& mi, size_t bytes);
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
 void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out);
 // Values written as text (BinaryData = False): the first `count` numbers of the piece, whitespace-separated;

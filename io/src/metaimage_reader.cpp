@@ -107,7 +107,7 @@ bool isMetaImageInput(const std::string& path) {
 
 Image readMetaImage(const std::string& path) {
     requireNonEmptyFile(path, "a MetaImage file");
-    const std::string head = checkHeaderText(path);
+    const HeaderText header = checkHeaderText(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
     // (Where it cannot parse the header, MetaIO says why on std::cerr; that is not captured here: swapping the
@@ -130,12 +130,12 @@ Image readMetaImage(const std::string& path) {
     // dataPieces and readPieces (values written as text by readTextValues), MetaIO only parses the header.
     std::vector<unsigned char> own(std::max<size_t>(1, bytes));
     if (mi.BinaryData()) {
-        readPieces(path, mi, dataPieces(path, head, mi, bytes), own.data());
+        readPieces(path, mi, dataPieces(path, header, mi, bytes), own.data());
         if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
             swapBytes(own.data(), values, typeSize);  // (MetaIO leaves the file's byte order, and ITK swaps)
     } else {
         if (!oneDataFile(mi)) throw IoError(path, "values written as text over several files are not read");
-        const std::vector<double> text = readTextValues(path, mi, dataPieces(path, head, mi, bytes).front(), values);
+        const std::vector<double> text = readTextValues(path, mi, dataPieces(path, header, mi, bytes).front(), values);
         for (size_t i = 0; i < values; ++i)
             MET_DoubleToValue(text[i], mi.ElementType(), own.data(), static_cast<std::streamoff>(i));
     }
