@@ -89,6 +89,14 @@ void writeTestNifti(const std::string& path, int nx, int ny, int nz, int nt, con
     }
     nifti_image_free(nim);
 }
+// The voxels of writeTestNifti's first volume (100 k + 10 j + i), in storage order, for the other writers.
+std::vector<float> voxelsSayingWhereTheyAre(int nx, int ny, int nz) {
+    std::vector<float> values;
+    for (int k = 0; k < nz; ++k)
+        for (int j = 0; j < ny; ++j)
+            for (int i = 0; i < nx; ++i) values.push_back(float(100 * k + 10 * j + i));
+    return values;
+}
 // How writeTestNrrd stores its voxels.
 struct NrrdLayout {
     bool lps = true;        // space left-posterior-superior (Slicer's, DICOM's), else right-anterior-superior
@@ -99,10 +107,7 @@ struct NrrdLayout {
 // given voxel -> RAS affine, written in the layout's space and encoding.
 void writeTestNrrd(const std::string& path, int nx, int ny, int nz, const std::array<double, 12>& ras,
                    const NrrdLayout& layout) {
-    std::vector<float> values;
-    for (int k = 0; k < nz; ++k)
-        for (int j = 0; j < ny; ++j)
-            for (int i = 0; i < nx; ++i) values.push_back(float(100 * k + 10 * j + i));
+    const std::vector<float> values = voxelsSayingWhereTheyAre(nx, ny, nz);
     const double sign[3] = {layout.lps ? -1.0 : 1.0, layout.lps ? -1.0 : 1.0, 1.0};
     std::ostringstream header;
     header << "NRRD0004\n# written by test_io\ntype: float\ndimension: 3\nspace: "
@@ -130,10 +135,7 @@ void writeTestNrrd(const std::string& path, int nx, int ny, int nz, const std::a
 // file beside it (.mhd), raw or zlib-compressed.
 void writeTestMetaImage(const std::string& path, int nx, int ny, int nz, const std::array<double, 12>& ras,
                         bool compressed) {
-    std::vector<float> values;
-    for (int k = 0; k < nz; ++k)
-        for (int j = 0; j < ny; ++j)
-            for (int i = 0; i < nx; ++i) values.push_back(float(100 * k + 10 * j + i));
+    const std::vector<float> values = voxelsSayingWhereTheyAre(nx, ny, nz);
     const double sign[3] = {-1, -1, 1};
     std::ostringstream header, matrix, spacing;
     for (int c = 0; c < 3; ++c) {
