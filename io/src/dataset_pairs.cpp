@@ -58,7 +58,9 @@ std::vector<std::string> imageFilesIn(const std::string& dir, std::vector<std::s
     const std::vector<std::string>& raster = rasterImageExtensions();
     std::vector<std::string> images;
     for (const auto& f : listFiles(dir)) {
-        if (isNiftiInput(f.string()) || isNrrdInput(f.string()) || isMetaImageInput(f.string()) || std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
+        const std::string name = f.string();
+        if (isNiftiInput(name) || isNrrdInput(name) || isMetaImageInput(name) ||
+            std::count(raster.begin(), raster.end(), lowerCase(f.extension().string())))
             images.push_back(f.string());
         else if (notImages)
             notImages->push_back(f.string());

@@ -190,7 +190,7 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     const cv::Mat colour = img.pixels();
     cv::Mat grey = colour;
     if (grey.channels() > 1) cv::cvtColor(grey, grey, cv::COLOR_BGR2GRAY);
-    // A NIfTI or NRRD mask was turned by its own header; it lies on its image's voxel
+    // A voxel volume's mask (NIfTI, NRRD, MetaImage) was turned by its own header; it lies on its image's voxel
     // grid, so it is shown as the image is (its header may lack the affine,
     // or hold another: a mask exported from a DICOM image carries LPS axes).
     if (isVoxelVolume(img.meta) && which.ofAnImage)
@@ -198,7 +198,7 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     // A raster mask is 0 outside and one or a few label values inside (JPEG
     // noise spreads thin over many levels). A photo or scan given as the mask,
     // say with the image and mask folders swapped, would make nearly every
-    // pixel "inside": refuse it. DICOM, NIfTI and NRRD masks may be intensity images
+    // pixel "inside": refuse it. DICOM and voxel-volume masks may be intensity images
     // (a skull-stripped brain), read as non-zero = inside.
     if (img.meta.format != "DICOM" && !isVoxelVolume(img.meta)) {
         const double share = shareOfCommonestLevels(grey, 16);
@@ -210,7 +210,7 @@ cv::Mat maskOf(const std::string& path, const Image& img, const MaskFrame& which
     if (which.label > 0) {
         cv::Mat inside;
         cv::compare(grey, cv::Scalar(which.label), inside, cv::CMP_EQ);
-        // (A NIfTI or NRRD mask's grey was turned above, its colours not.)
+        // (A voxel volume's grey was turned above, its colours not.)
         if (colour.type() == CV_8UC3 && !isVoxelVolume(img.meta) && which.label < 256) {
             ColoursOfGreys colours;
             for (int y = 0; y < inside.rows; ++y)
