@@ -20,6 +20,12 @@ void checkWritable(const std::string& path, bool overwrite) {
         throw IoError(path, "already exists (not overwritten; pass --force to replace it)");
 }
 
+std::string temporaryPathBeside(const std::string& path, const std::string& suffix) {
+    const fs::path target(path);
+    return (target.parent_path() / ("." + target.filename().string() + "." + std::to_string(::getpid()) + suffix))
+        .string();
+}
+
 void writeFileAtomic(const std::string& path, const std::vector<unsigned char>& bytes, bool overwrite) {
     checkWritable(path, overwrite);
     const fs::path target(path);

@@ -11,7 +11,6 @@
 #include <dcmtk/dcmseg/segdoc.h>
 #include <dcmtk/dcmseg/segment.h>
 #include <dcmtk/dcmseg/segutils.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -251,9 +250,7 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
     seg->getCommonInstanceReference().addReferences(refs, m.studyInstanceUid.c_str());
 
     // Saved beside the target under a temporary name, then moved into place.
-    const std::filesystem::path target(path);
-    const std::string tmp =
-        (target.parent_path() / ("." + target.filename().string() + "." + std::to_string(::getpid()) + ".tmp")).string();
+    const std::string tmp = temporaryPathBeside(path, ".tmp");
     const OFCondition saved = seg->saveFile(tmp.c_str(), EXS_LittleEndianExplicit);
     if (saved.bad()) {
         std::error_code ec;

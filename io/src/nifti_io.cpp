@@ -2,7 +2,6 @@
 
 #include <nifti2_io.h>
 #include <opencv2/imgproc.hpp>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +15,7 @@
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
+#include "mask_volume.h"
 #include "nifti_orientation.h"
 
 namespace msf::io {
@@ -195,44 +195,7 @@ Image readNifti(const std::string& path) {
     return img;
 }
 
-namespace {
-// The step from one slice of a DICOM volume to the next (LPS, mm): from a series' own slice positions the mean
-// step from the first to the last (files round positions, so neighbours' distances jitter; a gantry tilt
-// shears), every slice required to lie on that grid; else sliceSpacing along the normal.
-std::array<double, 3> volumeSliceStep(const std::string& path, const Image& source) {
-    const auto& m = source.meta;
-    const auto n = sliceNormal(m.imageOrientation);
-    const double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
-    const auto& positions = m.framePositions;
-    if (source.frameCount() < 2 || positions.size() != size_t(source.frameCount())) return {n[0] * dz, n[1] * dz, n[2] * dz};
-    const size_t last = positions.size() - 1;
-    std::array<double, 3> step;
-    for (int r = 0; r < 3; ++r) step[r] = (positions[last][r] - positions[0][r]) / double(last);
-    const double length = std::sqrt(step[0] * step[0] + step[1] * step[1] + step[2] * step[2]);
-    if (length < 1e-3)  // a time series or repeated scan of one slice stored as a series
-        throw IoError(path, "the series' " + std::to_string(last + 1) + " slices all lie at one position (images of "
-                            "one slice over time or repeated, not a volume), so one NIfTI volume cannot place them; "
-                            "write a DICOM SEG, or one slice per file");
-    for (size_t k = 0; k <= last; ++k) {
-        double off = 0;
-        for (int r = 0; r < 3; ++r) off += std::pow(positions[k][r] - positions[0][r] - double(k) * step[r], 2);
-        if (std::sqrt(off) > 0.1 * length) {
-            std::ostringstream why;
-            why.precision(3);
-            why << "the series' slices are not evenly spaced (slice " << k << " lies " << std::sqrt(off)
-                << " mm from where a " << length << " mm spacing puts it), so one NIfTI volume would misplace "
-                << "them; write a DICOM SEG, or one slice per file";
-            throw IoError(path, why.str());
-        }
-    }
-    return step;
-}
-}  // namespace
-
-void checkNiftiVolume(const std::string& path, const Image& source) {
-    if ((isVoxelVolume(source.meta) || source.meta.hasNiftiAffine) || !source.meta.hasGeometry) return;
-    volumeSliceStep(path, source);
-}
+void checkNiftiVolume(const std::string& path, const Image& source) { checkMaskVolume(path, source, "NIfTI"); }
 
 void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& source, bool overwrite) {
     writeNiftiMask(path, std::vector<FrameMask>{{source.current, mask}}, source, overwrite);
@@ -241,67 +204,20 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
 void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
                     bool overwrite) {
     if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
-    checkFrameMasks(path, masks, source);
+    const MaskVolume v = maskVolume(path, masks, source, "NIfTI");
     checkWritable(path, overwrite);
     const auto& m = source.meta;
-    // A NIfTI (or Analyze) source gets a mask volume on its grid, with or without an affine; so do several
-    // frames of any other source (a slice alone keeps a one-slice file at its own position).
-    const bool niftiGrid = (isVoxelVolume(m) || m.hasNiftiAffine) && m.volumeDims[2] == source.frameCount();
-    const bool volume = niftiGrid || masks.size() > 1;
-    const cv::Size stored = storedFromShown(masks.front().mask > 0, m.niftiTurn).size();  // the file's (i, j) grid
-    const int64_t nx = stored.width, ny = stored.height, nz = volume ? source.frameCount() : 1;
-    const int64_t dims[8] = {3, nx, ny, nz, 1, 1, 1, 1};
+    const int64_t dims[8] = {3, v.nx, v.ny, v.nz, 1, 1, 1, 1};
     NiftiPtr nim(nifti_make_new_nim(dims, DT_UINT8, 1));
     if (!nim) throw IoError(path, "cannot create the NIfTI image");
-    uint8_t* data = static_cast<uint8_t*>(nim->data);
-    for (const auto& fm : masks) {
-        const cv::Mat binary = storedFromShown(fm.mask > 0, m.niftiTurn);
-        const int64_t k = volume ? fm.frame : 0;
-        for (int64_t j = 0; j < ny; ++j)
-            for (int64_t i = 0; i < nx; ++i) data[(k * ny + j) * nx + i] = binary.at<uchar>(int(j), int(i)) ? 1 : 0;
-    }
+    std::copy(v.voxels.begin(), v.voxels.end(), static_cast<uint8_t*>(nim->data));
     nifti_dmat44 a{};
-    if (m.hasNiftiAffine) {
-        for (int r = 0; r < 4; ++r)
-            for (int c = 0; c < 4; ++c) a.m[r][c] = m.niftiAffine[r][c];
-    } else {
-        const double dx = m.spacingX > 0 ? m.spacingX : 1.0, dy = m.spacingY > 0 ? m.spacingY : 1.0;
-        double dz = m.sliceSpacing > 0 ? m.sliceSpacing : 1.0;
-        const auto& o = m.imageOrientation;
-        const bool geo = m.hasGeometry;
-        // DICOM: x = P + i dx row + j dy col + k step (LPS), P the position of the slice
-        // written (of the first frame for a volume), step dz along the normal; RAS negates
-        // the first two axes.
-        const auto p = framePosition(source, volume ? 0 : masks.front().frame);
-        const auto n = sliceNormal(m.imageOrientation);
-        const double row[3] = {geo ? o[0] : 1, geo ? o[1] : 0, geo ? o[2] : 0};
-        const double col[3] = {geo ? o[3] : 0, geo ? o[4] : 1, geo ? o[5] : 0};
-        std::array<double, 3> step = {geo ? n[0] * dz : 0, geo ? n[1] * dz : 0, geo ? dz * n[2] : dz};
-        if (volume && geo) {
-            step = volumeSliceStep(path, source);
-            dz = std::sqrt(step[0] * step[0] + step[1] * step[1] + step[2] * step[2]);
-        }
-        const double sign[3] = {geo ? -1.0 : 1.0, geo ? -1.0 : 1.0, 1.0};
-        for (int r = 0; r < 3; ++r) {
-            a.m[r][0] = sign[r] * row[r] * dx;
-            a.m[r][1] = sign[r] * col[r] * dy;
-            a.m[r][2] = sign[r] * step[r];
-            a.m[r][3] = geo ? sign[r] * p[r] : 0.0;
-        }
-        a.m[3][3] = 1;
-        nim->dx = dx;
-        nim->dy = dy;
-        nim->dz = dz;
-    }
-    if (m.hasNiftiAffine) {  // the source's grid and unit: its affine as it is, the voxel sizes back in its unit
-        const double toMm = millimetresPerUnit(m.niftiXyzUnits);
-        nim->dx = (m.niftiTurn.transpose ? m.spacingY : m.spacingX) / toMm;
-        nim->dy = (m.niftiTurn.transpose ? m.spacingX : m.spacingY) / toMm;
-        nim->dz = m.sliceSpacing / toMm;
-        nim->xyz_units = m.niftiXyzUnits;
-    } else {
-        nim->xyz_units = NIFTI_UNITS_MM;  // DICOM's and the photos' sizes are mm
-    }
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) a.m[r][c] = v.voxelToRas[r][c];
+    nim->dx = v.voxelSize[0];
+    nim->dy = v.voxelSize[1];
+    nim->dz = v.voxelSize[2];
+    nim->xyz_units = v.sourceAffine ? m.niftiXyzUnits : NIFTI_UNITS_MM;  // DICOM's and the photos' sizes are mm
     nim->pixdim[1] = nim->dx;
     nim->pixdim[2] = nim->dy;
     nim->pixdim[3] = nim->dz;
@@ -313,10 +229,7 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
     nim->qto_xyz = a;
 
     // Written beside the target under a temporary name, then moved into place.
-    const fs::path target(path);
-    const std::string suffix = path.size() > 3 && path.substr(path.size() - 3) == ".gz" ? ".nii.gz" : ".nii";
-    const std::string tmp = (target.parent_path() / ("." + target.filename().string() + "." +
-                                                      std::to_string(::getpid()) + suffix)).string();
+    const std::string tmp = temporaryPathBeside(path, endsWith(path, ".gz") ? ".nii.gz" : ".nii");
     if (nifti_set_filenames(nim.get(), tmp.c_str(), 0, 1) != 0) throw IoError(path, "cannot set the NIfTI file name");
     nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
     nifti_image_write(nim.get());

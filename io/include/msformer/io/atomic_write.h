@@ -13,6 +13,10 @@ void writeFileAtomic(const std::string& path, const std::vector<unsigned char>& 
 // an existing `path` is an error. The temporary file is removed either way.
 void moveIntoPlace(const std::string& tmp, const std::string& path, bool overwrite);
 
+// A name for a writer's temporary file beside `path` (same folder, hidden, this process's id), ending in
+// `suffix` where the writing library picks its format by the name (".nii.gz").
+std::string temporaryPathBeside(const std::string& path, const std::string& suffix);
+
 // Throws IoError if `path` exists and !overwrite (check before long work).
 void checkWritable(const std::string& path, bool overwrite);
 
