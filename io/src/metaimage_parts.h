@@ -1,13 +1,18 @@
 #pragma once
-// The MetaImage reader's parts (metaimage_reader.cpp): what ITK's MetaIO does not survive, checked before it
+// The MetaImage reader's parts (metaimage_reader.cpp; the writer, metaimage_writer.cpp, shares the lock): what ITK's MetaIO does not survive, checked before it
 // parses a header (metaimage_checks.cpp), and where the data lies and its reading (metaimage_data.cpp).
 #include <metaImage.h>  // ITK's MetaIO (its include folder is searched last: it has a nifti1.h of its own)
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace msf::io::metaimage {
+
+// MetaIO keeps process-wide state (its field records are built per object, but not every part of it is known
+// to be reentrant): one read or write at a time.
+std::mutex& metaIoMutex();
 
 // A header's text for a message: at most `n` characters, those that do not print as '?'.
 std::string shown(const std::string& text, size_t n);

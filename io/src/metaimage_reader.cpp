@@ -19,14 +19,12 @@ namespace msf::io {
 namespace fs = std::filesystem;
 using namespace metaimage;
 
-namespace {
-
-// MetaIO keeps process-wide state (its field records are built per object, but not every part of it is known
-// to be reentrant): one read at a time.
-std::mutex& metaIoMutex() {
+std::mutex& metaimage::metaIoMutex() {
     static std::mutex m;
     return m;
 }
+
+namespace {
 
 template <class T>
 double valueAs(const void* values, size_t index) {
