@@ -36,6 +36,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "dicom_edit.h"
+#include "msformer/io/image_loader.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
 #include "msformer/memory_check.h"
@@ -1147,7 +1148,7 @@ private slots:
         QVERIFY(openAndWait(w, nrrd, 10000));
         QCOMPARE(w.image().frameCount(), 3);
         QCOMPARE(w.suggestedExportPath(), dir.filePath("slicer_volume_frame1_mask.nii.gz"));
-        // So is a MetaImage volume (ITK's, LUNA16's .mhd beside its .raw).
+        // A MetaImage volume (ITK's, LUNA16's .mhd beside its .raw) is exported as MetaImage, one .mha file.
         const QString mhd = dir.filePath("luna_case.mhd");
         {
             QFile header(mhd), data(dir.filePath("luna_case.raw"));
@@ -1158,7 +1159,7 @@ private slots:
         }
         QVERIFY(openAndWait(w, mhd, 10000));
         QCOMPARE(w.image().frameCount(), 5);
-        QCOMPARE(w.suggestedExportPath(), dir.filePath("luna_case_frame2_mask.nii.gz"));
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("luna_case_frame2_mask.mha"));
         QVERIFY(openAndWait(w, imagePath, 10000));  // one frame: the file's stem alone
         QCOMPARE(w.suggestedExportPath(), dir.filePath("lesion_mask.png"));
         // The image's folder gone (a CD ejected, a share unmounted) or read-only: the user's documents (or
@@ -1401,7 +1402,7 @@ private slots:
         // for gets it back as one undoable step, nothing unexported until edited;
         // a one-slice PNG goes on the shown slice; a mask of another size changes nothing.
         const QString volume = writeFlatVolume(dir.filePath("reopened.nii"), 3);
-        const QString nii = dir.filePath("reopened_frames0_2_mask.nii.gz");
+        const QString nii = dir.filePath("reopened_frames0_2_mask.nii.gz"), mha = dir.filePath("reopened_frames0_2_mask.mha");
         cv::Mat first, third;
         {
             MainWindow w;
@@ -1416,6 +1417,20 @@ private slots:
             w.exportMask(nii, true);
             QVERIFY(exported.wait(10000));
             QVERIFY(exported.last().at(0).toBool());
+            w.exportMask(mha, true);  // the same frames as one MetaImage
+            QVERIFY(exported.wait(10000));
+            QVERIFY(exported.last().at(0).toBool());
+            QVERIFY(QFileInfo::exists(mha + ".provenance.json"));
+        }
+        {  // The MetaImage opens again on the same slices.
+            MainWindow again;
+            QVERIFY(openAndWait(again, volume, 10000));
+            again.openMaskForEditing(mha);
+            QTRY_VERIFY_WITH_TIMEOUT(again.framesWithMask() == (std::vector<int>{0, 2}), 10000);
+            again.setFrame(0);
+            QCOMPARE(cv::countNonZero(again.maskModel()->mask() != first), 0);
+            again.setFrame(2);
+            QCOMPARE(cv::countNonZero(again.maskModel()->mask() != third), 0);
         }
         MainWindow w;
         QVERIFY(openAndWait(w, volume, 10000));
@@ -1735,7 +1750,7 @@ private slots:
         };
         QVERIFY(exportTyped("typed_plain", {}));
         // DICOM SEG needs a DICOM source: not offered for this PNG.
-        QCOMPARE(offered, QStringList({"PNG (*.png)", "NIfTI (*.nii.gz *.nii)", "COCO JSON (*.json)"}));
+        QCOMPARE(offered, QStringList({"PNG (*.png)", "NIfTI (*.nii.gz *.nii)", "MetaImage (*.mha)", "COCO JSON (*.json)"}));
         QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_plain.png"));
         QCOMPARE(cv::imread(dir.filePath("typed_plain.png").toStdString(), cv::IMREAD_UNCHANGED).cols, 160);
         QVERIFY(exportTyped("typed_volume", "NIfTI (*.nii.gz *.nii)"));
@@ -1744,6 +1759,13 @@ private slots:
         const auto written = msf::io::readNifti(dir.filePath("typed_volume.nii.gz").toStdString());
         QCOMPARE(written.pixels().cols, 160);
         QVERIFY(cv::countNonZero(written.pixels()) > 0);
+        renamed.clear();
+        QVERIFY(exportTyped("typed_itk", "MetaImage (*.mha)"));
+        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_itk.mha"));
+        QCOMPARE(renamed, QStringList({"lesion_mask.png", "lesion_mask.mha", "lesion_mask.png", "lesion_mask.mha"}));
+        const auto itk = msf::io::loadImage(dir.filePath("typed_itk.mha").toStdString());
+        QCOMPARE(QString::fromStdString(itk.meta.format), QString("MetaImage"));
+        QCOMPARE(cv::countNonZero(itk.pixels() > 0), cv::countNonZero(written.pixels() > 0));
     }
 
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {

@@ -13,6 +13,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
+#include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/runtime_info.h"
 #include "msformer/slice_interpolation.h"
@@ -23,13 +24,14 @@ int runFill(const QStringList& args) {
     p.setApplicationDescription(
         "Fill the slices between the annotated slices of a mask: every slice lying between two slices with a mask, "
         "and without one of its own, gets the shape interpolated between those two (their signed distance maps "
-        "blended), as the app's Edit > Fill between slices. Writes one NIfTI volume (.nii, .nii.gz) or DICOM SEG "
-        "(.dcm, DICOM images only) with the kept and the filled slices, and its provenance sidecar.");
+        "blended), as the app's Edit > Fill between slices. Writes one NIfTI volume (.nii, .nii.gz), MetaImage "
+        "(.mha) or DICOM SEG (.dcm, DICOM images only) with the kept and the filled slices, and its provenance sidecar.");
     p.addHelpOption();
-    p.addPositionalArgument("image", "The image the mask belongs to: a DICOM series folder, a NIfTI volume or a "
-                                     "multi-frame file.", "IMAGE");
-    p.addOptions({{"mask", "The mask with some slices annotated (NIfTI, DICOM SEG, multi-page TIFF).", "MASK"},
-                  {{"o", "output"}, "Output file: .nii, .nii.gz or .dcm (DICOM SEG).", "OUT"},
+    p.addPositionalArgument("image", "The image the mask belongs to: a DICOM series folder, a NIfTI, NRRD or "
+                                     "MetaImage volume or a multi-frame file.", "IMAGE");
+    p.addOptions({{"mask", "The mask with some slices annotated (NIfTI, NRRD, MetaImage, DICOM SEG, multi-page "
+                            "TIFF).", "MASK"},
+                  {{"o", "output"}, "Output file: .nii, .nii.gz, .mha or .dcm (DICOM SEG).", "OUT"},
                   {"label", "A label map or a DICOM SEG of several segments: fill this label (value, or segment "
                             "number) only, not every non-zero one.", "N"},
                   {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
@@ -40,8 +42,10 @@ int runFill(const QStringList& args) {
         return fail("fill", "usage: fill IMAGE --mask MASK -o OUT", 2);
     const QString imagePath = p.positionalArguments().front(), maskPath = p.value("mask"), outPath = p.value("output");
     const bool seg = outPath.endsWith(".dcm", Qt::CaseInsensitive);
-    if (!seg && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
-        return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz) or a DICOM SEG (.dcm)", 2);
+    const bool mha = msf::io::looksLikeMetaImageMask(outPath.toStdString());
+    if (!seg && !mha && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
+        return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz), a MetaImage (.mha) or a DICOM "
+                                      "SEG (.dcm)", 2);
     int label = 0;
     if (const QString e = readMaskLabelOption(p, "label", &label); !e.isEmpty()) return fail("fill", e, 2);
     const bool force = p.isSet("force");
@@ -96,6 +100,8 @@ int runFill(const QStringList& args) {
             msf::io::SegDescription d;
             d.softwareVersion = version;
             msf::io::writeDicomSeg(out, masks, image, d, force);
+        } else if (mha) {
+            msf::io::writeMetaImageMask(out, masks, image, force);
         } else {
             msf::io::writeNiftiMask(out, masks, image, force);
         }

@@ -10,6 +10,7 @@
 
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/mask_writer.h"
+#include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
 
 namespace msf::ui {
@@ -19,6 +20,7 @@ const std::vector<ExportFormat>& exportFormats() {
         {QT_TRANSLATE_NOOP("MainWindow", "DICOM SEG (*.dcm)"), "_seg.dcm", "dcm"},
         {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png", "png"},
         {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz", "nii.gz"},
+        {QT_TRANSLATE_NOOP("MainWindow", "MetaImage (*.mha)"), "_mask.mha", "mha"},
         {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json", "json"}};
     return formats;
 }
@@ -26,7 +28,10 @@ const std::vector<ExportFormat>& exportFormats() {
 const ExportFormat& suggestedFormat(const io::Image& image) {
     // A DICOM file a SEG cannot be made of (no Study Instance UID, say): PNG; SEG stays offered, and says why.
     const bool seg = image.meta.format == "DICOM" && io::segSourceProblem(image).empty();
-    return exportFormats()[seg ? 0 : io::isVoxelVolume(image.meta) ? 2 : 1];
+    const auto& f = exportFormats();
+    if (seg) return f[0];
+    if (image.meta.format == "MetaImage") return f[3];  // ITK's and Grand Challenge's users stay in their format
+    return f[io::isVoxelVolume(image.meta) ? 2 : 1];
 }
 
 bool offeredFor(const ExportFormat& format, const io::Image& image) {
@@ -34,7 +39,7 @@ bool offeredFor(const ExportFormat& format, const io::Image& image) {
 }
 
 bool hasMaskExtension(const QString& path) {
-    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz"})
+    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz", ".mha"})
         if (path.endsWith(e, Qt::CaseInsensitive)) return true;
     return false;
 }
@@ -43,7 +48,7 @@ QString withExtension(QString name, const QString& extension) {
     bool hadOne = false;
     for (bool stripped = true; stripped;) {
         stripped = false;
-        for (const QString known : {".nii.gz", ".nii", ".png", ".dcm", ".json", ".gz"})
+        for (const QString known : {".nii.gz", ".nii", ".mha", ".png", ".dcm", ".json", ".gz"})
             if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
                 name.chop(known.size());
                 stripped = hadOne = true;
@@ -99,7 +104,7 @@ io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>&
 }
 
 bool holdsSeveralFrames(const QString& path) {
-    for (const char* e : {".nii", ".nii.gz", ".dcm", ".json"})
+    for (const char* e : {".nii", ".nii.gz", ".mha", ".dcm", ".json"})
         if (path.endsWith(e, Qt::CaseInsensitive)) return true;
     return false;
 }
@@ -131,6 +136,8 @@ QString writeMaskWithProvenance(const QString& path, const std::vector<io::Frame
             io::writeDicomSeg(p, masks, source, {}, overwrite);
         } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
             return "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, "target", overwrite).text());
+        } else if (path.endsWith(".mha", Qt::CaseInsensitive)) {
+            io::writeMetaImageMask(p, masks, source, overwrite);
         } else {
             io::writeNiftiMask(p, masks, source, overwrite);
         }
@@ -144,6 +151,7 @@ QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const 
     auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
     return writeThenSidecar(path, [&]() -> QString {
         if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
+        else if (is(".mha")) io::writeMetaImageMask(p, mask, source, overwrite);
         else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
         else if (is(".json"))
             return "COCO " + QString::fromStdString(
