@@ -77,6 +77,8 @@ void writeMetaImageMask(const std::string& path, const std::vector<FrameMask>& m
         mi.BinaryData(true);
         mi.BinaryDataByteOrderMSB(false);
         mi.CompressedData(true);
+        // zlib's default level, as nifticlib's gzip: MetaIO's own wrote a 20-slice series mask in 6926 bytes, this 2244.
+        mi.CompressionLevel(6);
         mi.ElementDataFileName("LOCAL");
         // Written to a stream opened here, so MetaIO sees no file name (it copies names into fixed buffers).
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
