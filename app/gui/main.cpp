@@ -18,7 +18,8 @@ void describe(QCommandLineParser* p) {
     p->addHelpOption();
     p->addVersionOption();
     p->addOption({"run", "Start MS-Former once IMAGE is loaded."});
-    p->addPositionalArgument("IMAGE", "A DICOM file or folder, a NIfTI volume or a PNG/JPEG/BMP/TIFF image.",
+    p->addPositionalArgument("IMAGE", "A DICOM file or folder, a NIfTI, NRRD or MetaImage volume or a PNG/JPEG/BMP/TIFF "
+                                      "image.",
                              "[IMAGE]");
 }
 
