@@ -25,13 +25,20 @@ const std::vector<ExportFormat>& exportFormats() {
     return formats;
 }
 
+namespace {
+const ExportFormat& formatWithExtension(const char* extension) {
+    const auto& formats = exportFormats();
+    return *std::find_if(formats.begin(), formats.end(),
+                         [extension](const ExportFormat& f) { return QString(f.extension) == extension; });
+}
+}  // namespace
+
 const ExportFormat& suggestedFormat(const io::Image& image) {
     // A DICOM file a SEG cannot be made of (no Study Instance UID, say): PNG; SEG stays offered, and says why.
-    const bool seg = image.meta.format == "DICOM" && io::segSourceProblem(image).empty();
-    const auto& f = exportFormats();
-    if (seg) return f[0];
-    if (image.meta.format == "MetaImage") return f[3];  // ITK's and Grand Challenge's users stay in their format
-    return f[io::isVoxelVolume(image.meta) ? 2 : 1];
+    if (image.meta.format == "DICOM" && io::segSourceProblem(image).empty()) return formatWithExtension("dcm");
+    // ITK's and Grand Challenge's users stay in their format; other volumes get NIfTI, which keeps their grid.
+    if (image.meta.format == "MetaImage") return formatWithExtension("mha");
+    return formatWithExtension(io::isVoxelVolume(image.meta) ? "nii.gz" : "png");
 }
 
 bool offeredFor(const ExportFormat& format, const io::Image& image) {
