@@ -9,10 +9,12 @@ pixel of every slice:
   1. the NIfTI mask's voxel at that DICOM pixel's world position (pydicom's reading of Image Position and
      Orientation, Pixel Spacing) holds that frame's label-map pixel (labels == 1);
   2. dcm2niix's NIfTI of the same series holds the DICOM pixel's value there (our affine and dcm2niix's agree);
-  3. each SEG frame references the slice at its Plane Position, and its pixels equal the NIfTI mask's there.
+  3. each SEG frame references the slice at its Plane Position, and its pixels equal the NIfTI mask's there;
+  4. the MetaImage mask (.mha, read here from its header: Offset, TransformMatrix rows, ElementSpacing, LPS) holds
+     the same label at that world position.
 Usage: scripts/check_export_geometry.py [BUILD_DIR]   (default build/)
 """
-import glob, json, os, subprocess, sys, tempfile
+import glob, json, os, subprocess, sys, tempfile, zlib
 import numpy as np, nibabel as nib, pydicom, cv2
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,10 +49,28 @@ def pixel_world(ds, r, c):
     return LPS_TO_RAS @ np.append(w, 1.0)
 
 
+def read_mha(path):
+    """A MetaImage mask's voxels (k, j, i) and its voxel -> RAS affine, as ITK places it."""
+    raw = open(path, 'rb').read()
+    end = raw.index(b'ElementDataFile = LOCAL\n') + len(b'ElementDataFile = LOCAL\n')
+    fields = dict(line.split(' = ', 1) for line in raw[:end].decode().splitlines())
+    dims = [int(v) for v in fields['DimSize'].split()]
+    data = raw[end:]
+    if fields.get('CompressedData') == 'True':
+        data = zlib.decompress(data)
+    voxels = np.frombuffer(data, np.uint8).reshape(dims[::-1])
+    rows = np.array(fields['TransformMatrix'].split(), float).reshape(3, 3)  # row d: axis d's direction
+    spacing = np.array(fields['ElementSpacing'].split(), float)
+    lps = np.eye(4)
+    lps[:3, :3] = rows.T * spacing
+    lps[:3, 3] = np.array(fields['Offset'].split(), float)
+    return voxels, LPS_TO_RAS @ lps
+
+
 def check(name, folder, work):
     out = os.path.join(work, name + '_out')
     subprocess.run([cli, 'segment', folder, '--frame', 'all', '--method', 'kmeans', '-k', '2', '--target', '1',
-                    '--export', 'nifti,seg', '-o', out], check=True, capture_output=True)
+                    '--export', 'nifti,seg,mha', '-o', out], check=True, capture_output=True)
     d2n = os.path.join(work, name + '_dcm2niix')
     os.makedirs(d2n)
     subprocess.run(['dcm2niix', '-z', 'y', '-o', d2n, '-f', 'img', folder], check=True, capture_output=True)
@@ -59,7 +79,9 @@ def check(name, folder, work):
     M, to_mask = np.asarray(mask.dataobj), np.linalg.inv(mask.affine)
     img = nib.load(d2n + '/img.nii.gz')
     I, to_img = np.asarray(img.dataobj), np.linalg.inv(img.affine)
-    n = agree = same = worst = worst_d2n = 0
+    H, to_mha = read_mha(glob.glob(out + '/*_mask.mha')[0])
+    to_mha = np.linalg.inv(to_mha)
+    n = agree = same = worst = worst_d2n = mha_agree = worst_mha = 0
     for pj in glob.glob(out + '/*_frame*_provenance.json'):
         p = json.load(open(pj))
         ds = files[p['source']['dicom']['sop_instance_uid']]
@@ -72,6 +94,9 @@ def check(name, folder, work):
                 worst, worst_d2n = max(worst, np.abs(v - np.round(v)).max()), max(worst_d2n, np.abs(u - np.round(u)).max())
                 n += 1
                 agree += bool(M[tuple(np.round(v).astype(int))]) == (labels[r, c] == 1)
+                h = (to_mha @ w)[:3]
+                worst_mha = max(worst_mha, np.abs(h - np.round(h)).max())
+                mha_agree += bool(H[tuple(np.round(h).astype(int))[::-1]]) == (labels[r, c] == 1)
                 same += I[tuple(np.round(u).astype(int))] == px[r, c]
     seg = pydicom.dcmread(glob.glob(out + '/*_seg.dcm')[0])
     frames = seg.pixel_array.reshape(-1, seg.Rows, seg.Columns)
@@ -89,8 +114,8 @@ def check(name, folder, work):
                 seg_agree += bool(M[tuple(v)]) == bool(frames[i, r, c])
     print(f'{name}: NIfTI mask {agree}/{n} (off-grid by at most {worst:.3f} voxel); dcm2niix image {same}/{n} '
           f'(off by at most {worst_d2n:.3f}); SEG frames at their slices {placed}/{len(frames)}, '
-          f'pixels {seg_agree}/{seg_n}')
-    return agree == n and placed == len(frames) and seg_agree == seg_n
+          f'pixels {seg_agree}/{seg_n}; MetaImage mask {mha_agree}/{n} (off-grid by at most {worst_mha:.3f} voxel)')
+    return agree == n and placed == len(frames) and seg_agree == seg_n and mha_agree == n
 
 
 def main():
