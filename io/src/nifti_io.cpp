@@ -4,14 +4,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <memory>
-#include <sstream>
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
