@@ -326,6 +326,20 @@ int runSegment(const QStringList& args) {
                     out << "  wrote " << QString::fromStdString(file)
                         << (format == "coco" ? QString(" (%1)").arg(QString::fromStdString(cocoForm)) : QString()) << "\n";
             };
+            // The mask files of `paths` (its sidecar aside) for `masks`, one frame's or the volume's; returns how a
+            // COCO file's shapes were written.
+            const auto writeMaskFiles = [&](const std::map<std::string, std::string>& paths,
+                                            const std::vector<msf::io::FrameMask>& masks) {
+                std::string cocoForm;
+                for (const auto& [format, file] : paths) {
+                    if (format == "png") msf::io::writeMaskPng(file, masks.front().mask, force);
+                    else if (format == "nifti") msf::io::writeNiftiMask(file, masks, image, force);
+                    else if (format == "mha") msf::io::writeMetaImageMask(file, masks, image, force);
+                    else if (format == "seg") msf::io::writeDicomSeg(file, masks, image, segDescription(version), force);
+                    else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, masks, image, "target", force).text();
+                }
+                return cocoForm;
+            };
             printReaderNotes(out, item.label(), image);
             std::vector<msf::io::FrameMask> volumeMasks;
             msf::io::Provenance volumeProvenance;
@@ -383,15 +397,7 @@ int runSegment(const QStringList& args) {
                 else if (target.kind == TargetChoice::Click)
                     chosen = "click at (" + std::to_string(target.click.x) + ", " + std::to_string(target.click.y) + ")";
                 for (int c : sel.clusters) chosen += (chosen.empty() ? "cluster " : " cluster ") + std::to_string(c);
-                std::string cocoForm;
-                for (const auto& [format, file] : maskPaths) {
-                    if (format == "png") msf::io::writeMaskPng(file, mask, force);
-                    else if (format == "nifti") msf::io::writeNiftiMask(file, mask, image, force);
-                    else if (format == "mha") msf::io::writeMetaImageMask(file, mask, image, force);
-                    else if (format == "seg") msf::io::writeDicomSeg(file, mask, image, segDescription(version), force);
-                    else if (format == "coco")
-                        cocoForm = msf::io::writeCocoJson(file, {{image.current, mask}}, image, "target", force).text();
-                }
+                const std::string cocoForm = writeMaskFiles(maskPaths, {{image.current, mask}});
                 msf::io::Provenance prov;
                 prov.method = method == "kmeans" ? "kmeans" : std::string("msformer (") + (opt.mode) + " mode)";
                 prov.parameters = runParameters(opt, method, r);
@@ -420,13 +426,7 @@ int runSegment(const QStringList& args) {
                 volumeProvenance.frames.push_back({frame, image.meta.window, sel.clusters.empty() ? "none found" : chosen});
             }
             if (!volumePaths.empty()) {
-                std::string cocoForm;
-                for (const auto& [format, file] : volumePaths) {
-                    if (format == "nifti") msf::io::writeNiftiMask(file, volumeMasks, image, force);
-                    else if (format == "mha") msf::io::writeMetaImageMask(file, volumeMasks, image, force);
-                    else if (format == "seg") msf::io::writeDicomSeg(file, volumeMasks, image, segDescription(version), force);
-                    else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, volumeMasks, image, "target", force).text();
-                }
+                const std::string cocoForm = writeMaskFiles(volumePaths, volumeMasks);
                 auto outputs = volumePaths;
                 outputs.erase("provenance");
                 msf::io::writeProvenanceJson(volumePaths.at("provenance"), image, volumeProvenance, outputs, force);

@@ -154,16 +154,12 @@ QString writeMaskWithProvenance(const QString& path, const std::vector<io::Frame
 
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
                                 const io::Provenance& provenance, bool overwrite) {
-    const std::string p = path.toStdString();
-    auto is = [&path](const char* extension) { return path.endsWith(extension, Qt::CaseInsensitive); };
+    // A format that holds several frames' masks holds this one frame's as it holds several.
+    if (holdsSeveralFrames(path))
+        return writeMaskWithProvenance(path, std::vector<io::FrameMask>{{source.current, mask}}, source, provenance,
+                                       overwrite);
     return writeThenSidecar(path, [&]() -> QString {
-        if (is(".nii") || is(".nii.gz")) io::writeNiftiMask(p, mask, source, overwrite);
-        else if (is(".mha")) io::writeMetaImageMask(p, mask, source, overwrite);
-        else if (is(".dcm")) io::writeDicomSeg(p, mask, source, {}, overwrite);
-        else if (is(".json"))
-            return "COCO " + QString::fromStdString(
-                                 io::writeCocoJson(p, {{source.current, mask}}, source, "target", overwrite).text());
-        else io::writeMaskPng(p, mask, overwrite);
+        io::writeMaskPng(path.toStdString(), mask, overwrite);
         return {};
     }, source, provenance);
 }
