@@ -55,6 +55,51 @@ private slots:
             QVERIFY(h.milliseconds > 0);
         }
     }
+    void everyIterationsMapIsKeptWhenAskedAndFinishesAsARunThatStoppedThere() {
+        // Default mode (colour merging, boundary refinement, small regions merged) at a working size
+        // smaller than the image, so finishing resizes and refines.
+        const auto lesion = bufferOf(msf::phantom::skinLesion(96, 1));
+        auto c = msf::interactiveConfig();
+        c.size = 33;
+        c.maxIterations = 5;
+        c.minLabels = 0;
+        c.stableIterations = 0;
+        c.device = msf::DeviceChoice::Cpu;
+        {  // not asked: none kept
+            const auto r = msf::Segmenter(c).run(lesion);
+            QVERIFY(r.iterationMaps.empty());
+        }
+        msf::Segmenter seg(c);
+        seg.setKeepIterationMaps(true);
+        std::vector<msf::LabelMap> observed;
+        seg.setObserver([&](const msf::IterationStats&, const msf::LabelMap& m) {
+            observed.push_back(m);
+            return true;
+        });
+        const auto r = seg.run(lesion);
+        QCOMPARE(int(r.iterationMaps.size()), 5);
+        QCOMPARE(int(r.history.size()), 5);
+        for (size_t i = 0; i < observed.size(); ++i) QVERIFY(r.iterationMaps[i].labels == observed[i].labels);
+        // The first iteration's map (random weights) is finer than the last.
+        QVERIFY2(r.iterationMaps.front().count() > r.iterationMaps.back().count(),
+                 qPrintable(QString("%1 vs %2").arg(r.iterationMaps.front().count()).arg(r.iterationMaps.back().count())));
+        // The final map is finishWorkingMap of the run's working map.
+        QVERIFY(msf::finishWorkingMap(r.working, lesion, c).labels == r.original.labels);
+        // Iteration k's map is the argmax after k - 1 steps: finished, it is the map of a run of k - 1
+        // iterations (the same regions; numbered by size, so the same numbers unless two sizes tie).
+        for (int k : {2, 4}) {
+            auto shorter = c;
+            shorter.maxIterations = k - 1;
+            const auto stopped = msf::Segmenter(shorter).run(lesion);
+            const auto finished = msf::finishWorkingMap(r.iterationMaps[k - 1], lesion, c);
+            QCOMPARE(finished.width, 96);
+            QCOMPARE(finished.height, 96);
+            QCOMPARE(finished.count(), stopped.clusterCount);
+            QVERIFY2(finished.labels == stopped.original.labels, qPrintable(QString("iteration %1").arg(k)));
+        }
+        // A map that is not at the working size is refused, not resized.
+        QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::finishWorkingMap(r.original, lesion, c));
+    }
     void labelsAreRenumberedBySize() {
         msf::Segmenter seg(smallConfig(40, 2));
         const auto r = seg.run(bufferOf(msf::phantom::lungCt(64, 2)));

@@ -193,16 +193,21 @@ SegmentationResult Segmenter::runChecked(const ImageBuffer& image, const CancelF
             stats.changedFraction = changedFraction(raw.labels, previousLabels);
             stableRun = stats.changedFraction < config_.stableChangeFraction ? stableRun + 1 : 0;
         }
-        const LabelMap map = minLabelArea > 1 || observer_ ? renumberBySize(raw) : LabelMap{};
+        const LabelMap map = minLabelArea > 1 || observer_ || keepIterationMaps_ ? renumberBySize(raw) : LabelMap{};
         previousLabels = std::move(raw.labels);
         const int significant = minLabelArea > 1 ? countLabelsAtLeast(map, minLabelArea) : stats.labelCount;
         previousDone = Clock::now();
         stats.milliseconds = std::chrono::duration<double, std::milli>(previousDone - t0).count();
         result.history.push_back(stats);
 
-        if (observer_ && !observer_(stats, cleanUp(map))) {
-            result.cancelled = true;
-            break;
+        if (observer_ || keepIterationMaps_) {
+            LabelMap cleaned = cleanUp(map);
+            const bool goOn = !observer_ || observer_(stats, cleaned);
+            if (keepIterationMaps_) result.iterationMaps.push_back(std::move(cleaned));
+            if (!goOn) {
+                result.cancelled = true;
+                break;
+            }
         }
         if (significant <= config_.minLabels ||
             (config_.stableIterations > 0 && stableRun >= config_.stableIterations)) {
@@ -224,24 +229,33 @@ SegmentationResult Segmenter::runChecked(const ImageBuffer& image, const CancelF
             throw SegmentationError("the final logits are non-finite");
         result.working = cleanUp(detail::toLabelMap(logits.argmax(1).view({side, side})));
     }
-    result.original = resizeNearest(result.working, image.width, image.height);
-    if (config_.refineRadius > 0) {
+    result.original = finishWorkingMap(result.working, image, config_);
+    result.clusterCount = result.original.count();
+    result.totalMilliseconds = msSince(start);
+    return result;
+}
+
+LabelMap finishWorkingMap(const LabelMap& working, const ImageBuffer& image, const MsFormerConfig& config) {
+    if (working.empty() || working.width != config.size || working.height != config.size)
+        throw SegmentationError("finishWorkingMap: a " + std::to_string(working.width) + " x " +
+                                std::to_string(working.height) + " map, not the working size " +
+                                std::to_string(config.size) + " x " + std::to_string(config.size));
+    LabelMap original = resizeNearest(working, image.width, image.height);
+    if (config.refineRadius > 0) {
         // One working pixel covers this many original pixels.
-        const double scale = std::max(image.width, image.height) / static_cast<double>(config_.size);
-        const int passes = static_cast<int>(std::ceil(config_.refineRadius * scale));
-        result.original = refineBoundaries(mergeSimilarNeighbours(result.original, image, config_.mergeColourTolerance),
-                                           image, passes);
+        const double scale = std::max(image.width, image.height) / static_cast<double>(config.size);
+        const int passes = static_cast<int>(std::ceil(config.refineRadius * scale));
+        original = refineBoundaries(mergeSimilarNeighbours(original, image, config.mergeColourTolerance), image, passes);
+        const int64_t side = config.size;
+        const int mergeArea = static_cast<int>(config.mergeRegionsBelowFraction * side * side);
         if (mergeArea > 1) {
             const double areaScale = static_cast<double>(image.width) * image.height / (side * side);
-            result.original = mergeSmallRegions(result.original, static_cast<int>(mergeArea * areaScale));
+            original = mergeSmallRegions(original, static_cast<int>(mergeArea * areaScale));
         }
     }
     // Resizing or refinement can drop a label: the delivered map is numbered
     // 0..n-1 by size and the count is its own, not the working map's.
-    result.original = renumberBySize(result.original);
-    result.clusterCount = result.original.count();
-    result.totalMilliseconds = msSince(start);
-    return result;
+    return renumberBySize(original);
 }
 
 }  // namespace msf

@@ -48,6 +48,10 @@ struct SegmentationResult {
     LabelMap original;             // input size, renumbered by size: labels 0..clusterCount-1
     int clusterCount = 0;          // labels in `original` (resizing can drop one of `working`'s)
     std::vector<IterationStats> history;
+    // Each iteration's working map as the observer was given it (history[i]'s map), when the segmenter
+    // was asked to keep them (setKeepIterationMaps): a map that an earlier iteration had, e.g. before two
+    // structures merged, can be taken up again (finishWorkingMap gives it at the input's size).
+    std::vector<LabelMap> iterationMaps;
     bool stoppedEarly = false;     // reached minLabels, or the map settled (stableIterations)
     bool cancelled = false;
     std::string device;            // "cpu" or "cuda"
@@ -77,6 +81,9 @@ public:
     // path always does, on the CPU too (where it only costs an iteration): for
     // the tests that check the order gives the same result.
     void setRunAhead(bool on) { runAhead_ = on; }
+    // Keep every iteration's map in the result (SegmentationResult::iterationMaps): S x S labels per
+    // iteration, 3.3 MB for 50 iterations at S = 129.
+    void setKeepIterationMaps(bool on) { keepIterationMaps_ = on; }
 
     // Throws SegmentationError on bad config/input, a non-finite loss, or (on
     // the CPU) a working size that needs more memory than is available
@@ -88,7 +95,14 @@ private:
     MsFormerConfig config_;
     IterationObserver observer_;
     bool runAhead_ = false;
+    bool keepIterationMaps_ = false;
 };
+
+// A working-size map (S x S, as the observer and SegmentationResult::working have it) at the input's size,
+// through the post-steps the run's final map goes through (colour merging, boundary refinement, small
+// regions merged, as `config` sets them), numbered 0..n-1 by size: what run() makes of its last map, for
+// an earlier iteration's. `image`: the run's input.
+LabelMap finishWorkingMap(const LabelMap& working, const ImageBuffer& image, const MsFormerConfig& config);
 
 // k-means on the same resized input (seeded; runs on CPU or CUDA).
 SegmentationResult runKMeans(const ImageBuffer& image, const KMeansConfig& config);
