@@ -958,6 +958,121 @@ private slots:
         QVERIFY(prov["parameters"].toObject().isEmpty());
     }
 
+    void theFinishedRunsIterationsAreSteppedThroughAndPickedFrom() {
+        MainWindow w;
+        auto settings = fastSettings(4);
+        settings.msformer.stableIterations = 0;  // all 4 iterations run
+        w.setMethodSettings(settings);
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QAction* earlier = actionWithShortcut(w, QKeySequence(","));
+        QAction* later = actionWithShortcut(w, QKeySequence("."));
+        QVERIFY(earlier && later);
+        QSignalSpy finished(&w, &MainWindow::runFinished), shown(&w, &MainWindow::iterationMapShown),
+            exported(&w, &MainWindow::exportFinished);
+        // Before a run, and during one: nothing to step through, and said.
+        earlier->trigger();
+        QVERIFY2(w.statusBar()->currentMessage().contains("No finished MS-Former run"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        w.runMsFormer();
+        earlier->trigger();
+        QVERIFY2(w.statusBar()->currentMessage().contains("once the run has finished"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QCOMPARE(w.shownIteration(), 0);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(w.iterationMapCount(), 4);
+        const msf::LabelMap finalMap = w.msformerLabels();
+        // The same run's iteration maps, made here again (the seed is fixed), finished as the app must show them.
+        msf::Segmenter again(settings.msformer);
+        again.setKeepIterationMaps(true);
+        const auto input = msf::toImageBuffer(w.segmentationInput());
+        const auto rerun = again.run(input);
+        QVERIFY(rerun.original.labels == finalMap.labels);
+        // , steps back from the final map: iteration 4, 3, 2, 1, each at the image's size once made, and stays at 1.
+        for (int k = 4; k >= 1; --k) {
+            earlier->trigger();
+            QCOMPARE(w.shownIteration(), k);
+            QCOMPARE(w.view()->caption(), QString("MS-Former: iteration %1 of 4 (, and . step)").arg(k));
+            QVERIFY(shown.wait(20000));
+            QCOMPARE(shown.last().at(0).toInt(), k);
+            QCOMPARE(w.msformerLabels().width, 160);
+            QVERIFY2(w.msformerLabels().labels ==
+                         msf::finishWorkingMap(rerun.iterationMaps[k - 1], input, settings.msformer).labels,
+                     qPrintable(QString("iteration %1").arg(k)));
+        }
+        earlier->trigger();
+        QCOMPARE(w.shownIteration(), 1);
+        const msf::LabelMap first = w.msformerLabels();
+        // With a reference, the metrics score the map shown and name its iteration.
+        w.loadReferenceMask(maskPath);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 10000);
+        const auto firstScores = msf::scoreOverlap(
+            msf::selectBestOverlap(msf::toMat(first), w.referenceMask()).mask, w.referenceMask());
+        QVERIFY2(w.metricsText().contains(
+                     QString("MS-Former best cluster (iteration 1): DSC %1").arg(firstScores.dsc * 100, 0, 'f', 1)),
+                 qPrintable(w.metricsText()));
+        QVERIFY2(first.count() > finalMap.count(), qPrintable(QString("%1 vs %2").arg(first.count()).arg(finalMap.count())));
+        QVERIFY(w.view()->clusters().size() == QSize(160, 160));  // drawn at the image's size, not the working one
+        // A click picks the region under it in that map, and the export records the map it was made on.
+        const QPoint click(80, 80);
+        w.pickAt(click, Qt::NoModifier);
+        const cv::Mat l = msf::toMat(first);
+        cv::Mat cc;
+        cv::connectedComponents(l == l.at<int32_t>(click.y(), click.x()), cc, 4, CV_32S);
+        const cv::Mat region = cc == cc.at<int32_t>(click.y(), click.x());
+        QVERIFY(cv::countNonZero(region) > 0);
+        QCOMPARE(cv::countNonZero((w.maskModel()->mask() > 0) != region), 0);
+        const QString out = dir.filePath("iteration1.png");
+        w.exportMask(out, false);
+        QVERIFY(exported.wait(10000));
+        QVERIFY(exported.last().at(0).toBool());
+        QFile f(out + ".provenance.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject prov = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(prov["method"].toString(), QString("msformer (default mode, iteration 1 of 4)"));
+        QCOMPARE(prov["parameters"].toObject()["map_iteration"].toString(), QString("1 of 4"));
+        // . steps on, and after iteration 4 comes the final map again (where . stays).
+        for (int k = 2; k <= 4; ++k) {
+            later->trigger();
+            QCOMPARE(w.shownIteration(), k);
+        }
+        later->trigger();
+        QCOMPARE(w.shownIteration(), 0);
+        QCOMPARE(w.view()->caption(), QString("MS-Former"));
+        QVERIFY(w.msformerLabels().labels == finalMap.labels);
+        // Its metrics are the final map's against the reference loaded while iteration 1 was shown.
+        const auto finalScores = msf::scoreOverlap(
+            msf::selectBestOverlap(msf::toMat(finalMap), w.referenceMask()).mask, w.referenceMask());
+        QVERIFY2(w.metricsText().contains(
+                     QString("MS-Former best cluster: DSC %1").arg(finalScores.dsc * 100, 0, 'f', 1)),
+                 qPrintable(w.metricsText()));
+        later->trigger();
+        QCOMPARE(w.shownIteration(), 0);
+        // Stepped quickly: only the map of where the steps ended is shown (the ones asked for on the way are dropped).
+        shown.clear();
+        earlier->trigger();
+        earlier->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty(), 20000);
+        QTest::qWait(200);
+        QCOMPARE(shown.size(), 1);
+        QCOMPARE(shown.last().at(0).toInt(), 3);
+        QVERIFY(w.msformerLabels().labels == msf::finishWorkingMap(rerun.iterationMaps[2], input, settings.msformer).labels);
+        // With k-means shown, stepping shows MS-Former's map again.
+        w.runKMeans();
+        QVERIFY(finished.wait(20000));
+        QVERIFY(w.showingKMeans());
+        later->trigger();
+        QVERIFY(!w.showingKMeans());
+        QCOMPARE(w.shownIteration(), 4);
+        // A new run, or another image, forgets them.
+        w.runMsFormer();
+        QCOMPARE(w.iterationMapCount(), 0);
+        QCOMPARE(w.shownIteration(), 0);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(w.iterationMapCount(), 4);
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QCOMPARE(w.iterationMapCount(), 0);
+    }
+
     void aLateKMeansResultForThePreviousImageIsDropped() {
         MainWindow w;
         auto settings = fastSettings(2);
@@ -2297,6 +2412,21 @@ private slots:
         std::sort(moves.begin(), moves.end());
         qInfo("24 MP photo: a mouse move during a brush stroke %.1f ms with its repaint (median of 15; max %.1f)",
               moves[moves.size() / 2], moves.back());
+        // , to the first iteration's map: made at 6000 x 4000 off the UI thread; then back to the final map.
+        QSignalSpy shown(&w, &MainWindow::iterationMapShown);
+        gaps.start();
+        w.showIteration(1);
+        QVERIFY(shown.wait(60000));
+        const qint64 stepMs = gaps.elapsed(), stepGap = gaps.stop();
+        QCOMPARE(w.msformerLabels().width, 6000);
+        gaps.start();
+        w.showIteration(0);
+        QTest::qWait(50);
+        const qint64 backGap = gaps.stop();
+        qInfo("24 MP photo: iteration 1's map shown at full size after %lld ms, longest gap %lld ms; back to the final "
+              "map: longest gap %lld ms", static_cast<long long>(stepMs), static_cast<long long>(stepGap),
+              static_cast<long long>(backGap));
+        QCOMPARE(w.shownIteration(), 0);
     }
 
     void benchmarkANoiseMaskOpenedForEditing() {

@@ -357,6 +357,19 @@ void MainWindow::buildMenus() {
         showKMeans_ = on;
         refreshOverlays();
     });
+    // , and .: through the finished run's iterations (1..n), and on to its final map (shown as 0).
+    auto stepIterations = [this](int step) {
+        if (runningJob_)
+            return statusBar()->showMessage(tr("The iterations' maps can be stepped through once the run has finished"), 5000);
+        if (iterationMaps_.empty())
+            return statusBar()->showMessage(tr("No finished MS-Former run on this frame to step through (F5 runs one)"), 5000);
+        const int n = iterationMapCount();
+        const int at = shownIteration_ == 0 ? n + 1 : shownIteration_;
+        const int to = std::clamp(at + step, 1, n + 1);
+        showIteration(to == n + 1 ? 0 : to);
+    };
+    seg->addAction(tr("&Earlier iteration's map"), QKeySequence(","), this, [stepIterations] { stepIterations(-1); });
+    seg->addAction(tr("&Later iteration's map"), QKeySequence("."), this, [stepIterations] { stepIterations(1); });
     seg->addAction(tr("&Settings..."), QKeySequence("Ctrl+,"), this, [this] {
         SettingsDialog d(settings_, this, image_.frames.empty() ? 0 : image_.pixels().cols,
                          image_.frames.empty() ? 0 : image_.pixels().rows);
@@ -426,7 +439,9 @@ QString MainWindow::shortcutHelp() const {
           {"Ctrl+E", tr("export the mask")}, {"Ctrl+Q", tr("quit")}}},
         {tr("Segmentation"),
          {{"F5", tr("run MS-Former")}, {"K", tr("run k-means")}, {"Esc", tr("cancel the run")},
-          {"Tab", tr("flip between the MS-Former and k-means maps")}, {"Ctrl+,", tr("method settings")}}},
+          {"Tab", tr("flip between the MS-Former and k-means maps")},
+          {", / .", tr("the finished run's map of an earlier / later iteration (to pick from)")},
+          {"Ctrl+,", tr("method settings")}}},
         {tr("Picking"),
          {{tr("Click"), tr("the region under the cursor")}, {tr("Ctrl+click"), tr("add a region")},
           {tr("Shift+click"), tr("the whole cluster")}, {"A", tr("accept the automatic suggestion")},
@@ -877,7 +892,72 @@ void MainWindow::onMaskChanged() {
     refreshMetrics();
 }
 
+void MainWindow::forgetIterationMaps() {
+    iterationMaps_.clear();
+    msformerFinal_ = LabelMap{};
+    msformerFinalScores_.clear();
+    msformerFinalColours_ = QImage();
+    runInput_ = cv::Mat();
+    shownIteration_ = 0;
+    ++iterationRequests_;  // a map still being made for them is dropped
+}
+
+void MainWindow::showIteration(int iteration) {
+    if (runningJob_ || iterationMaps_.empty()) return;
+    iteration = std::clamp(iteration, 0, iterationMapCount());
+    if (iteration == shownIteration_) return;  // shown, or on its way
+    // The final map is moved aside while another is shown, not copied (a photo's is hundreds of MB).
+    // So are its metrics (scored again, a photo's took tens of ms on the UI thread).
+    if (shownIteration_ == 0) {
+        msformerFinal_ = std::move(msformerLabels_);
+        msformerFinalScores_ = msformerScores_;
+    }
+    shownIteration_ = iteration;
+    const int request = ++iterationRequests_;
+    msformerScores_.clear();
+    compareAction_->setChecked(false);  // MS-Former's map is the one stepped through (and picked from)
+    if (iteration == 0) {
+        msformerLabels_ = std::move(msformerFinal_);
+        msformerFinal_ = LabelMap{};
+        msformerScores_ = msformerFinalScores_;  // empty if not scored then: scored now, if there is a reference
+        msformerPreview_ = LabelMap{};
+        msformerColours_ = msformerFinalColours_;
+        refreshOverlays();
+        emit iterationMapShown(0);
+        return;
+    }
+    // At once: the working-size map, drawn scaled (as a preview); then the same at the image's size.
+    const LabelMap working = iterationMaps_[iteration - 1];
+    msformerPreview_ = working;
+    previewIteration_ = iteration;
+    msformerLabels_ = LabelMap{};
+    msformerColours_ = clusterColours(working);
+    refreshOverlays();
+    const cv::Mat input = runInput_;
+    const MsFormerConfig config = runConfig_;
+    runInBackground<std::pair<LabelMap, QImage>>(
+        this,
+        [working, input, config] {
+            LabelMap finished = finishWorkingMap(working, toImageBuffer(input), config);
+            QImage colours = clusterColours(finished);
+            return std::pair{std::move(finished), std::move(colours)};
+        },
+        [this, request, iteration](std::pair<LabelMap, QImage> made) {
+            if (request != iterationRequests_) return;  // stepped on, or another run or image since
+            msformerLabels_ = std::move(made.first);
+            msformerPreview_ = LabelMap{};
+            msformerColours_ = std::move(made.second);
+            msformerScores_.clear();
+            refreshOverlays();
+            emit iterationMapShown(iteration);
+        },
+        [this, request](const QString& error) {
+            if (request == iterationRequests_) showError(tr("The iteration's map could not be made: %1").arg(error));
+        });
+}
+
 void MainWindow::forgetShownResults() {
+    forgetIterationMaps();
     msformerLabels_ = kmeansLabels_ = msformerPreview_ = LabelMap{};
     msformerScores_.clear();
     kmeansScores_.clear();
@@ -920,8 +1000,13 @@ const LabelMap& MainWindow::labelsOf(bool kmeans) const { return kmeans ? kmeans
 PickSource MainWindow::sourceOf(bool kmeans) const {
     if (kmeans) return {"kmeans", kmeansParameters_};
     auto mode = msformerParameters_.find("mode");
-    return {"msformer (" + (mode == msformerParameters_.end() ? std::string("?") : mode->second) + " mode)",
-            msformerParameters_};
+    std::string method = "msformer (" + (mode == msformerParameters_.end() ? std::string("?") : mode->second) + " mode";
+    if (shownIteration_ == 0) return {method + ")", msformerParameters_};
+    // An earlier iteration's map (showIteration): said in the method, and kept apart from picks on the final map.
+    const std::string which = std::to_string(shownIteration_) + " of " + std::to_string(iterationMaps_.size());
+    auto parameters = msformerParameters_;
+    parameters["map_iteration"] = which;
+    return {method + ", iteration " + which + ")", parameters};
 }
 
 void MainWindow::forBothViews(const std::function<void(ImageView*)>& apply) {
@@ -933,6 +1018,8 @@ QString MainWindow::mapCaption(bool kmeans) const {
     if (kmeans)
         return kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it)")
                                        : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_.count("k") ? kmeansParameters_.at("k") : "?"));
+    if (!runningJob_ && shownIteration_ > 0)
+        return tr("MS-Former: iteration %1 of %2 (, and . step)").arg(shownIteration_).arg(iterationMapCount());
     if (!msformerPreview_.empty())
         return (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1")).arg(previewIteration_);
     if (!msformerColours_.isNull())
@@ -962,6 +1049,9 @@ void MainWindow::runMsFormer() {
     if (image_.frames.empty()) return showError(tr("Open an image first."));
     if (runningJob_) worker_->worker()->cancel();
     setRunningJob(nextJob_++);
+    forgetIterationMaps();
+    runInput_ = segmentationInput();
+    runConfig_ = settings_.msformer;
     msformerParameters_ = parameterMap(settings_.msformer);
     msformerParameters_["mode"] = settings_.mode.toStdString();
     previewsDrawn_ = 0;
@@ -972,7 +1062,7 @@ void MainWindow::runMsFormer() {
     showKMeans_ = false;
     compareAction_->setChecked(false);
     refreshOverlays();
-    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(cv::Mat, segmentationInput()),
+    QMetaObject::invokeMethod(worker_->worker(), "runMsFormer", Qt::QueuedConnection, Q_ARG(cv::Mat, runInput_),
                               Q_ARG(msf::MsFormerConfig, settings_.msformer), Q_ARG(int, runningJob_));
 }
 
@@ -1063,7 +1153,9 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         msformerLabels_ = r.original;
         msformerPreview_ = LabelMap{};
         msformerScores_.clear();
-        msformerColours_ = colours;
+        msformerColours_ = msformerFinalColours_ = colours;
+        iterationMaps_ = r.iterationMaps;
+        shownIteration_ = 0;
         const std::string mode = msformerParameters_["mode"];
         msformerParameters_ = r.parameters;
         msformerParameters_["mode"] = mode;
@@ -1336,6 +1428,7 @@ void MainWindow::loadReferenceMask(const QString& path, int label) {
             reference_ = m;
             forBothViews([&outline = outline](ImageView* view) { view->setReference(outline); });
             msformerScores_.clear();
+            msformerFinalScores_.clear();  // scored against the earlier reference
             kmeansScores_.clear();
             refreshMetrics();
         },
@@ -1379,15 +1472,18 @@ void MainWindow::refreshMetrics() {
     if (!mask_->mask().empty() && cv::countNonZero(mask_->mask()))
         lines << line(tr("mask"), scoreOverlap(mask_->mask(), reference_));
     // Each map's line is kept until its map or the reference changes (a mask edit recomputes only the mask's).
+    // An earlier iteration's map (showIteration) says which.
+    const QString which = !runningJob_ && shownIteration_ > 0 ? tr("iteration %1").arg(shownIteration_) : QString();
     if (msformerScores_.isEmpty() && !msformerLabels_.empty()) {
-        msformerScores_ = line(tr("MS-Former best cluster"),
+        msformerScores_ = line(which.isEmpty() ? tr("MS-Former best cluster") : tr("MS-Former best cluster (%1)").arg(which),
                                scoreOverlap(selectBestOverlap(viewOf(msformerLabels_), reference_).mask, reference_));
     } else if (msformerScores_.isEmpty() && !msformerPreview_.empty()) {
         // During a run: scored at the preview's working size (the map is not
         // enlarged for every iteration); the result is scored at full size.
         cv::Mat reference;
         cv::resize(reference_, reference, {msformerPreview_.width, msformerPreview_.height}, 0, 0, cv::INTER_NEAREST);
-        msformerScores_ = line(tr("MS-Former best cluster (preview, at %1 px)").arg(msformerPreview_.width),
+        msformerScores_ = line(tr("MS-Former best cluster (%1, at %2 px)")
+                                   .arg(which.isEmpty() ? tr("preview") : which).arg(msformerPreview_.width),
                                scoreOverlap(selectBestOverlap(viewOf(msformerPreview_), reference).mask, reference));
     }
     if (kmeansScores_.isEmpty() && !kmeansLabels_.empty())

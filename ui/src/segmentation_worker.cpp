@@ -58,6 +58,7 @@ void SegmentationWorker::runMsFormer(const cv::Mat& image, const msf::MsFormerCo
     previewPending_ = false;
     try {
         Segmenter segmenter(config);
+        segmenter.setKeepIterationMaps(true);  // the UI steps back through them once the run has finished
         segmenter.setObserver([this, job](const IterationStats& stats, const LabelMap& map) {
             {
                 QMutexLocker lock(&previewMutex_);

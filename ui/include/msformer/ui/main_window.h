@@ -84,6 +84,14 @@ public:
     // `label` as for loadReferenceMask.
     void openMaskForEditing(const QString& path, int label = -1);
     void setFrame(int frame);
+    // , and . (Segmentation > Earlier / Later iteration's map): after a run has finished, the map of one of
+    // its iterations (1..n, as its previews showed them) is shown and picked from, e.g. one from before two
+    // structures merged; 0 its final map. The map at the image's size is made off the UI thread, through
+    // the final map's post-steps (until it comes, the working-size map is drawn scaled, as a preview is);
+    // picks on it are recorded as made on that iteration's map. Nothing during a run or before one.
+    void showIteration(int iteration);
+    int shownIteration() const { return shownIteration_; }  // 0: the final map (or no finished run)
+    int iterationMapCount() const { return static_cast<int>(iterationMaps_.size()); }
     void setMethodSettings(const MethodSettings& s);
 
     bool isRunning() const { return runningJob_ != 0; }
@@ -121,6 +129,7 @@ signals:
     void runFinished(const QString& method);
     void exportFinished(bool ok, const QString& message);
     void errorShown(const QString& message);
+    void iterationMapShown(int iteration);  // showIteration's map at the image's size is drawn
 
 protected:
     void closeEvent(QCloseEvent*) override;
@@ -222,6 +231,18 @@ private:
     int customWindowIndex_ = -1;  // the window box's entry for a right-drag window, once there is one
     int nextJob_ = 1, runningJob_ = 0, kmeansJob_ = 0, previewsDrawn_ = 0, referenceReads_ = 0;
     int previewIteration_ = 0;  // the iteration msformerPreview_ comes from
+    // The finished run's iteration maps (working size), its final map (held here while another is shown)
+    // and its colours, and what it ran on and with (the shown frame through the window at Run, and the
+    // settings): showIteration's material.
+    std::vector<LabelMap> iterationMaps_;
+    LabelMap msformerFinal_;
+    QImage msformerFinalColours_;
+    QString msformerFinalScores_;
+    cv::Mat runInput_;
+    MsFormerConfig runConfig_;
+    int shownIteration_ = 0;
+    int iterationRequests_ = 0;  // a map made for an earlier showIteration is not shown
+    void forgetIterationMaps();
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
     bool followOn_ = false;     // Ctrl+Shift+N: follow on to the next frame after that pick
     // Opening: the latest open's number (a slower earlier one that finishes after it is dropped, not
