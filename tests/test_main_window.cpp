@@ -964,6 +964,8 @@ private slots:
         settings.msformer.stableIterations = 0;  // all 4 iterations run
         w.setMethodSettings(settings);
         QVERIFY(openAndWait(w, imagePath, 10000));
+        auto* plot = w.findChild<msf::ui::LossPlot*>();
+        QVERIFY(plot);
         QAction* earlier = actionWithShortcut(w, QKeySequence(","));
         QAction* later = actionWithShortcut(w, QKeySequence("."));
         QVERIFY(earlier && later);
@@ -992,6 +994,7 @@ private slots:
             earlier->trigger();
             QCOMPARE(w.shownIteration(), k);
             QCOMPARE(w.view()->caption(), QString("MS-Former: iteration %1 of 4 (, and . step)").arg(k));
+            QCOMPARE(plot->markedIteration(), k);  // the loss plot marks it
             QVERIFY(shown.wait(20000));
             QCOMPARE(shown.last().at(0).toInt(), k);
             QCOMPARE(w.msformerLabels().width, 160);
@@ -1037,6 +1040,7 @@ private slots:
         }
         later->trigger();
         QCOMPARE(w.shownIteration(), 0);
+        QCOMPARE(plot->markedIteration(), 0);
         QCOMPARE(w.view()->caption(), QString("MS-Former"));
         QVERIFY(w.msformerLabels().labels == finalMap.labels);
         // Its metrics are the final map's against the reference loaded while iteration 1 was shown.

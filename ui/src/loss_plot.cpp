@@ -1,5 +1,6 @@
 #include "msformer/ui/loss_plot.h"
 
+#include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QValueAxis>
 
@@ -45,6 +46,12 @@ LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
         s->attachAxis(x_);
         s->attachAxis(y_);
     }
+    mark_ = new QLineSeries;
+    mark_->setPen(QPen(Qt::gray, 1, Qt::DashLine));
+    chart->addSeries(mark_);
+    mark_->attachAxis(x_);
+    mark_->attachAxis(y_);
+    for (auto* marker : chart->legend()->markers(mark_)) marker->setVisible(false);
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(2, 2, 2, 2));
     setChart(chart);
@@ -55,6 +62,7 @@ LossPlot::LossPlot(QWidget* parent) : QChartView(parent) {
 
 void LossPlot::clear() {
     for (auto* s : {ce_, inter_, intra_}) s->clear();
+    marked_ = 0;
     yMax_ = 0.1;
     setIterationRange(10);
     setLossRange();
@@ -73,6 +81,17 @@ void LossPlot::setLossRange() {
     const double step = niceStep(yMax_, 5);
     y_->setTickInterval(step);
     y_->setRange(0, std::ceil(yMax_ / step - 1e-9) * step);
+    drawMark();
+}
+
+void LossPlot::markIteration(int iteration) {
+    marked_ = std::max(0, iteration);
+    drawMark();
+}
+
+void LossPlot::drawMark() {
+    mark_->clear();
+    if (marked_ > 0) mark_->replace({QPointF(marked_, 0), QPointF(marked_, y_->max())});
 }
 
 void LossPlot::setIterationRange(int last) {

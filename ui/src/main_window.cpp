@@ -899,6 +899,7 @@ void MainWindow::forgetIterationMaps() {
     msformerFinalColours_ = QImage();
     runInput_ = cv::Mat();
     shownIteration_ = 0;
+    plot_->markIteration(0);
     ++iterationRequests_;  // a map still being made for them is dropped
 }
 
@@ -913,6 +914,7 @@ void MainWindow::showIteration(int iteration) {
         msformerFinalScores_ = msformerScores_;
     }
     shownIteration_ = iteration;
+    plot_->markIteration(iteration);
     const int request = ++iterationRequests_;
     msformerScores_.clear();
     compareAction_->setChecked(false);  // MS-Former's map is the one stepped through (and picked from)

@@ -16,11 +16,16 @@ public:
     void clear();
     void add(const IterationStats& s);
     int points() const;
+    // A vertical line at the iteration whose map is shown (MainWindow::showIteration); 0 removes it.
+    void markIteration(int iteration);
+    int markedIteration() const { return marked_; }
 
 private:
     void setIterationRange(int last);
     void setLossRange();
-    QLineSeries *ce_, *inter_, *intra_;
+    void drawMark();
+    QLineSeries *ce_, *inter_, *intra_, *mark_;
+    int marked_ = 0;
     QValueAxis *x_, *y_;
     double yMax_ = 0.1;
 };
