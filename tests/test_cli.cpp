@@ -862,6 +862,70 @@ private slots:
         QCOMPARE(cli(QStringList{"eval", "--images", dir.filePath("set/images"), "--masks", dir.filePath("set/masks"),
                                  "--json", json}).code, 1);
     }
+    void evalScoresEveryIterationAsARunStoppedThere() {
+        const QString set = dir.filePath("set_iterations");
+        QCOMPARE(cli({"synth", "-o", set, "--count", "1", "--size", "96"}).code, 0);
+        const QStringList common = {"eval", "--images", set + "/images", "--masks", set + "/masks", "--methods",
+                                    "msformer", "--size", "40", "--force"};
+        const QString json = dir.filePath("every_iteration.json"), shorter = dir.filePath("one_step.json");
+        const Run r = cli(common + QStringList{"--iterations", "3", "--every-iteration", "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("click DSC by iteration  1: "), qPrintable(r.out));
+        QVERIFY2(r.out.contains("by iteration (means over the images whose run reached it)"), qPrintable(r.out));
+        // A run of 1 iteration delivers the map after one step: what iteration 2's map is.
+        const Run one = cli(common + QStringList{"--iterations", "1", "--json", shorter});
+        QVERIFY2(one.code == 0, qPrintable(one.err));
+        auto read = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object()["msformer"].toObject()
+                                               : QJsonObject{};
+        };
+        const QJsonObject every = read(json), stopped = read(shorter);
+        const QJsonArray rows = every["per_image"].toArray(), oneRows = stopped["per_image"].toArray();
+        QCOMPARE(rows.size(), 4);
+        QCOMPARE(oneRows.size(), 4);
+        int compared = 0;
+        std::map<int, std::vector<double>> clicks;  // by iteration, over the images
+        for (int i = 0; i < rows.size(); ++i) {
+            const QJsonObject row = rows[i].toObject();
+            const QJsonArray its = row["per_iteration"].toArray();
+            QCOMPARE(its.size(), row["iterations"].toInt());  // one entry per iteration run
+            for (int k = 0; k < its.size(); ++k) {
+                const QJsonObject it = its[k].toObject();
+                QCOMPARE(it["iteration"].toInt(), k + 1);
+                for (auto key : {"dsc", "click_dsc", "auto_dsc"})
+                    QVERIFY2(it[key].toDouble() >= 0 && it[key].toDouble() <= 1, key);
+                QVERIFY(it["clusters"].toInt() >= 1);
+                clicks[k + 1].push_back(it["click_dsc"].toDouble());
+            }
+            if (its.size() < 2) continue;  // stopped after one iteration: no second map
+            const QJsonObject second = its[1].toObject(), ref = oneRows[i].toObject();
+            QCOMPARE(ref["image"].toString(), row["image"].toString());
+            for (auto key : {"dsc", "click_dsc", "auto_dsc"})
+                QVERIFY2(std::abs(second[key].toDouble() - ref[key].toDouble()) < 1e-9,
+                         qPrintable(row["image"].toString() + " " + key));
+            QCOMPARE(second["clusters"].toInt(), ref["clusters"].toInt());
+            ++compared;
+        }
+        QVERIFY(compared >= 1);
+        // The means by iteration are the means of the images that reached it.
+        const QJsonArray means = every["per_iteration_mean"].toArray();
+        QCOMPARE(means.size(), int(clicks.size()));
+        for (const auto& m : means) {
+            const QJsonObject o = m.toObject();
+            const auto& vs = clicks[o["iteration"].toInt()];
+            QCOMPARE(o["n"].toInt(), int(vs.size()));
+            double sum = 0;
+            for (double v : vs) sum += v;
+            QVERIFY(std::abs(o["click_dsc"].toDouble() - sum / vs.size()) < 1e-9);
+        }
+        // Without --every-iteration: no per-iteration figures; k-means alone has none to give, said.
+        QVERIFY(!stopped.contains("per_iteration_mean") && !oneRows[0].toObject().contains("per_iteration"));
+        const Run kmeans = cli({"eval", "--images", set + "/images", "--masks", set + "/masks", "--methods", "kmeans",
+                                "--every-iteration"});
+        QCOMPARE(kmeans.code, 2);
+        QVERIFY2(kmeans.err.contains("--every-iteration"), qPrintable(kmeans.err));
+    }
     void benchPrintsFigures() {
         const Run r = cli({"bench", "--size", "33", "--iterations", "2", "--json", "--precision", "bf16"});
         QVERIFY2(r.code == 0, qPrintable(r.err));

@@ -33,7 +33,19 @@ struct Row {
     int iterations = 0;
     double seconds = 0;
     double follow = 0;  // --follow: DSC of the mask carried from the slice before
+    // --every-iteration (MS-Former): each iteration's map, finished as the final one, scored by every protocol.
+    struct Iteration {
+        msf::ProtocolScores s;
+        int clusters = 0;
+    };
+    std::vector<Iteration> byIteration;  // [k - 1]: iteration k's map (the map after k - 1 steps)
 };
+
+// --every-iteration's figures of one iteration, under the names the JSON uses.
+QJsonObject iterationColumns(int iteration, const Row::Iteration& it) {
+    return {{"iteration", iteration},       {"dsc", it.s.bestOverlap.dsc}, {"click_dsc", it.s.click.dsc},
+            {"auto_dsc", it.s.automatic.dsc}, {"clusters", it.clusters}};
+}
 
 // The columns besides the protocols every row has.
 struct Extras {
@@ -110,6 +122,10 @@ int runEval(const QStringList& args) {
                    "(default: the middle one; the mask must be a volume of the same size).", "LIST"},
         {"mask-label", "Masks that are label maps or DICOM SEGs of several segments: score against this label "
                        "(value, or segment number) only, not every non-zero one.", "N"},
+        {"every-iteration", "MS-Former: also score the map of every iteration, as the app's , and . show them "
+                            "(iteration k: the map after k - 1 steps, through the final map's post-steps): its "
+                            "best-overlap, click and auto DSC per image and their means by iteration, printed and "
+                            "in the JSON (per_iteration, per_iteration_mean); the CSV keeps one row per image."},
         {"follow", "With --slices: also score follow DSC, segment --follow's protocol: on the first slice the "
                    "click protocol's mask, on each next slice (in --slices order) the regions of its map lying at "
                    "least half inside the mask before (after an empty one, the click protocol again)."},
@@ -126,6 +142,9 @@ int runEval(const QStringList& args) {
         if (m != "msformer" && m != "kmeans") return fail("eval", QString("unknown method '%1'").arg(m), 2);
     const bool dilated = p.isSet("with-dilated-gt");
     const Extras extras{dilated, p.isSet("follow")};
+    const bool everyIteration = p.isSet("every-iteration");
+    if (everyIteration && !methods.contains("msformer"))
+        return fail("eval", "--every-iteration scores MS-Former's iterations: add msformer to --methods", 2);
     if (extras.follow && !p.isSet("slices")) return fail("eval", "--follow needs --slices (two or more, in order)", 2);
     int maskLabel = 0;
     if (const QString e = readMaskLabelOption(p, "mask-label", &maskLabel); !e.isEmpty()) return fail("eval", e, 2);
@@ -195,12 +214,19 @@ int runEval(const QStringList& args) {
                 } else {
                     msf::Segmenter seg(opt.msformer);
                     seg.setObserver(progressPrinter(p.isSet("progress"), opt.msformer.maxIterations));
+                    seg.setKeepIterationMaps(everyIteration);
                     r = seg.run(buffer);
                 }
                 const cv::Mat labels = msf::toMat(r.original);
                 Row row{QString::fromStdString(pair.stem),
                         msf::evaluateAllProtocols(labels, truth, grey, image.meta.spacingX, image.meta.spacingY),
-                        r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0};
+                        r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0, 0, {}};
+                for (const auto& working : r.iterationMaps) {
+                    const msf::LabelMap finished = msf::finishWorkingMap(working, buffer, opt.msformer);
+                    row.byIteration.push_back({msf::evaluateAllProtocols(msf::toMat(finished), truth, grey,
+                                                                         image.meta.spacingX, image.meta.spacingY),
+                                               finished.count()});
+                }
                 if (extras.follow) {
                     cv::Mat& before = followed[{pair.image, m}];
                     before = !before.empty() && before.size() == labels.size() && cv::countNonZero(before) > 0
@@ -214,6 +240,13 @@ int runEval(const QStringList& args) {
                            .arg(row.s.automatic.dsc * 100, 5, 'f', 1).arg(row.clusters).arg(row.seconds, 0, 'f', 2);  // as segment does: k-means takes 0.01 s
                 if (extras.follow) out << QString("%1 %2: follow %3\n").arg(row.image, -24).arg(m, -8)
                                               .arg(row.follow * 100, 5, 'f', 1);
+                if (!row.byIteration.empty()) {
+                    QStringList cells;
+                    for (size_t k = 0; k < row.byIteration.size(); ++k)
+                        cells << QString("%1: %2").arg(k + 1).arg(row.byIteration[k].s.click.dsc * 100, 0, 'f', 1);
+                    out << QString("%1 %2: click DSC by iteration  %3\n").arg(row.image, -24).arg(m, -8)
+                               .arg(cells.join("  "));
+                }
                 out.flush();
                 rows[m].push_back(row);
                 parameters[m] = runParameters(opt, m, r);
@@ -248,14 +281,49 @@ int runEval(const QStringList& args) {
         for (const auto& [k, v] : s.mean) mean[k] = v;
         for (const auto& [k, v] : s.sd) sd[k] = v;
         QJsonArray per;
+        size_t mostIterations = 0;
         for (const auto& r : rs) {
             QJsonObject o{{"image", r.image}};
             for (const auto& [k, v] : columns(r, extras)) o[k] = std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+            if (everyIteration && m == "msformer") {
+                QJsonArray its;
+                for (size_t k = 0; k < r.byIteration.size(); ++k)
+                    its.append(iterationColumns(static_cast<int>(k + 1), r.byIteration[k]));
+                o["per_iteration"] = its;
+            }
+            mostIterations = std::max(mostIterations, r.byIteration.size());
             per.append(o);
         }
         QJsonObject settings;
         for (const auto& [k, v] : parameters[m]) settings[QString::fromStdString(k)] = QString::fromStdString(v);
         json[m] = QJsonObject{{"mean", mean}, {"sd", sd}, {"per_image", per}, {"parameters", settings}};
+        if (mostIterations > 0) {
+            // The means by iteration, over the images whose run reached it (a run that stopped early has fewer).
+            out << "          by iteration (means over the images whose run reached it):\n"
+                << "          iteration    n    DSC  click   auto\n";
+            QJsonArray means;
+            for (size_t k = 0; k < mostIterations; ++k) {
+                double dsc = 0, click = 0, automatic = 0;
+                int n = 0;
+                for (const auto& r : rs)
+                    if (k < r.byIteration.size()) {
+                        dsc += r.byIteration[k].s.bestOverlap.dsc;
+                        click += r.byIteration[k].s.click.dsc;
+                        automatic += r.byIteration[k].s.automatic.dsc;
+                        ++n;
+                    }
+                dsc /= n;
+                click /= n;
+                automatic /= n;
+                out << QString("          %1 %2 %3 %4 %5\n").arg(k + 1, 9).arg(n, 4).arg(dsc * 100, 6, 'f', 1)
+                           .arg(click * 100, 6, 'f', 1).arg(automatic * 100, 6, 'f', 1);
+                means.append(QJsonObject{{"iteration", static_cast<int>(k + 1)}, {"n", n}, {"dsc", dsc},
+                                         {"click_dsc", click}, {"auto_dsc", automatic}});
+            }
+            QJsonObject o = json[m].toObject();
+            o["per_iteration_mean"] = means;
+            json[m] = o;
+        }
     }
     out << "(DSC/HM/XOR x100, mean ± sd; best-overlap protocol of the paper; " << counted(skipped, "pair") << " skipped)\n";
     out.flush();
