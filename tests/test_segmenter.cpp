@@ -97,6 +97,13 @@ private slots:
             QCOMPARE(finished.count(), stopped.clusterCount);
             QVERIFY2(finished.labels == stopped.original.labels, qPrintable(QString("iteration %1").arg(k)));
         }
+        // With a byte limit: the first iterations' maps that fit in it.
+        msf::Segmenter limited(c);
+        limited.setKeepIterationMaps(true, 2 * 33 * 33 * sizeof(int32_t) + 100);
+        const auto few = limited.run(lesion);
+        QCOMPARE(int(few.history.size()), 5);
+        QCOMPARE(int(few.iterationMaps.size()), 2);
+        QVERIFY(few.iterationMaps[1].labels == r.iterationMaps[1].labels);
         // A map that is not at the working size is refused, not resized.
         QVERIFY_THROWS_EXCEPTION(msf::SegmentationError, msf::finishWorkingMap(r.original, lesion, c));
     }

@@ -214,13 +214,16 @@ int runEval(const QStringList& args) {
                 } else {
                     msf::Segmenter seg(opt.msformer);
                     seg.setObserver(progressPrinter(p.isSet("progress"), opt.msformer.maxIterations));
-                    seg.setKeepIterationMaps(everyIteration);
+                    seg.setKeepIterationMaps(everyIteration, std::size_t{1} << 30);  // 1 GiB of maps
                     r = seg.run(buffer);
                 }
                 const cv::Mat labels = msf::toMat(r.original);
                 Row row{QString::fromStdString(pair.stem),
                         msf::evaluateAllProtocols(labels, truth, grey, image.meta.spacingX, image.meta.spacingY),
                         r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0, 0, {}};
+                if (r.iterationMaps.size() < r.history.size())
+                    fail("eval", QString("%1: iterations 1-%2 of %3 scored by --every-iteration (their maps fill 1 GiB)")
+                                     .arg(QString::fromStdString(pair.stem)).arg(r.iterationMaps.size()).arg(r.history.size()), 0);
                 for (const auto& working : r.iterationMaps) {
                     const msf::LabelMap finished = msf::finishWorkingMap(working, buffer, opt.msformer);
                     row.byIteration.push_back({msf::evaluateAllProtocols(msf::toMat(finished), truth, grey,

@@ -367,6 +367,8 @@ void MainWindow::buildMenus() {
         const int at = shownIteration_ == 0 ? n + 1 : shownIteration_;
         const int to = std::clamp(at + step, 1, n + 1);
         showIteration(to == n + 1 ? 0 : to);
+        if (to == n && n < runIterations_)  // a long run at a large working size: the first maps only
+            statusBar()->showMessage(tr("Maps are kept for iterations 1-%1 of the run's %2 (512 MB)").arg(n).arg(runIterations_), 8000);
     };
     seg->addAction(tr("&Earlier iteration's map"), QKeySequence(","), this, [stepIterations] { stepIterations(-1); });
     seg->addAction(tr("&Later iteration's map"), QKeySequence("."), this, [stepIterations] { stepIterations(1); });
@@ -1005,7 +1007,7 @@ PickSource MainWindow::sourceOf(bool kmeans) const {
     std::string method = "msformer (" + (mode == msformerParameters_.end() ? std::string("?") : mode->second) + " mode";
     if (shownIteration_ == 0) return {method + ")", msformerParameters_};
     // An earlier iteration's map (showIteration): said in the method, and kept apart from picks on the final map.
-    const std::string which = std::to_string(shownIteration_) + " of " + std::to_string(iterationMaps_.size());
+    const std::string which = std::to_string(shownIteration_) + " of " + std::to_string(runIterations_);
     auto parameters = msformerParameters_;
     parameters["map_iteration"] = which;
     return {method + ", iteration " + which + ")", parameters};
@@ -1021,7 +1023,7 @@ QString MainWindow::mapCaption(bool kmeans) const {
         return kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it)")
                                        : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_.count("k") ? kmeansParameters_.at("k") : "?"));
     if (!runningJob_ && shownIteration_ > 0)
-        return tr("MS-Former: iteration %1 of %2 (, and . step)").arg(shownIteration_).arg(iterationMapCount());
+        return tr("MS-Former: iteration %1 of %2 (, and . step)").arg(shownIteration_).arg(runIterations_);
     if (!msformerPreview_.empty())
         return (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1")).arg(previewIteration_);
     if (!msformerColours_.isNull())
@@ -1157,6 +1159,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         msformerScores_.clear();
         msformerColours_ = msformerFinalColours_ = colours;
         iterationMaps_ = r.iterationMaps;
+        runIterations_ = static_cast<int>(r.history.size());
         shownIteration_ = 0;
         const std::string mode = msformerParameters_["mode"];
         msformerParameters_ = r.parameters;

@@ -58,7 +58,9 @@ void SegmentationWorker::runMsFormer(const cv::Mat& image, const msf::MsFormerCo
     previewPending_ = false;
     try {
         Segmenter segmenter(config);
-        segmenter.setKeepIterationMaps(true);  // the UI steps back through them once the run has finished
+        // The UI steps back through them once the run has finished (the first iterations' within 512 MB:
+        // 50 iterations at S = 129 take 3.3 MB, at S = 1025 210 MB).
+        segmenter.setKeepIterationMaps(true, std::size_t{512} << 20);
         segmenter.setObserver([this, job](const IterationStats& stats, const LabelMap& map) {
             {
                 QMutexLocker lock(&previewMutex_);

@@ -203,7 +203,9 @@ SegmentationResult Segmenter::runChecked(const ImageBuffer& image, const CancelF
         if (observer_ || keepIterationMaps_) {
             LabelMap cleaned = cleanUp(map);
             const bool goOn = !observer_ || observer_(stats, cleaned);
-            if (keepIterationMaps_) result.iterationMaps.push_back(std::move(cleaned));
+            const std::size_t mapBytes = cleaned.labels.size() * sizeof(int32_t);
+            if (keepIterationMaps_ && (result.iterationMaps.size() + 1) <= iterationMapBytes_ / mapBytes)
+                result.iterationMaps.push_back(std::move(cleaned));
             if (!goOn) {
                 result.cancelled = true;
                 break;

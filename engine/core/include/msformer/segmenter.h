@@ -1,6 +1,7 @@
 #pragma once
 // MS-Former on one image: the per-image optimisation loop.
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,7 +51,8 @@ struct SegmentationResult {
     std::vector<IterationStats> history;
     // Each iteration's working map as the observer was given it (history[i]'s map), when the segmenter
     // was asked to keep them (setKeepIterationMaps): a map that an earlier iteration had, e.g. before two
-    // structures merged, can be taken up again (finishWorkingMap gives it at the input's size).
+    // structures merged, can be taken up again (finishWorkingMap gives it at the input's size). The first
+    // iterations' only, where keeping all of them would pass the byte limit given (fewer than history).
     std::vector<LabelMap> iterationMaps;
     bool stoppedEarly = false;     // reached minLabels, or the map settled (stableIterations)
     bool cancelled = false;
@@ -82,8 +84,11 @@ public:
     // the tests that check the order gives the same result.
     void setRunAhead(bool on) { runAhead_ = on; }
     // Keep every iteration's map in the result (SegmentationResult::iterationMaps): S x S labels per
-    // iteration, 3.3 MB for 50 iterations at S = 129.
-    void setKeepIterationMaps(bool on) { keepIterationMaps_ = on; }
+    // iteration, 3.3 MB for 50 iterations at S = 129; at most `maxBytes` of them (the first iterations').
+    void setKeepIterationMaps(bool on, std::size_t maxBytes = SIZE_MAX) {
+        keepIterationMaps_ = on;
+        iterationMapBytes_ = maxBytes;
+    }
 
     // Throws SegmentationError on bad config/input, a non-finite loss, or (on
     // the CPU) a working size that needs more memory than is available
@@ -96,6 +101,7 @@ private:
     IterationObserver observer_;
     bool runAhead_ = false;
     bool keepIterationMaps_ = false;
+    std::size_t iterationMapBytes_ = SIZE_MAX;
 };
 
 // A working-size map (S x S, as the observer and SegmentationResult::working have it) at the input's size,

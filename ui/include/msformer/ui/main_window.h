@@ -241,6 +241,7 @@ private:
     cv::Mat runInput_;
     MsFormerConfig runConfig_;
     int shownIteration_ = 0;
+    int runIterations_ = 0;      // the finished run's iterations (iterationMaps_ holds the first ones' maps)
     int iterationRequests_ = 0;  // a map made for an earlier showIteration is not shown
     void forgetIterationMaps();
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
