@@ -1410,6 +1410,67 @@ private slots:
         QCOMPARE(two.frameCount(), 1);
         QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
     }
+    void aNiftiIsReadFromItselfBesideAnotherOfItsStemAndInAnyCase() {
+        QTemporaryDir dir;
+        const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};
+        // brain.nii (4 slices of 6 x 5, the voxels saying where they are) and brain.nii.gz, another volume
+        // (2 volumes of 7 x 3 x 2), side by side as gunzip -k leaves a file and its copy: each is itself.
+        const std::string plain = dir.filePath("brain.nii").toStdString(), packed = dir.filePath("brain.nii.gz").toStdString();
+        writeTestNifti(plain, 6, 5, 4, 1, lps);
+        writeTestNifti(packed, 7, 3, 2, 2, lps);
+        const auto fromPacked = msf::io::loadImage(packed);
+        QCOMPARE(fromPacked.frameCount(), 2);
+        QCOMPARE(fromPacked.pixels().size(), cv::Size(7, 3));
+        double lo, hi;
+        cv::minMaxLoc(fromPacked.frames[1], &lo, &hi);
+        QCOMPARE(hi, 126.0);  // k 1, j 2, i 6 of its first volume (was 115: brain.nii's voxels, read as 7 x 3)
+        const auto fromPlain = msf::io::loadImage(plain);
+        QCOMPARE(fromPlain.frameCount(), 4);
+        cv::minMaxLoc(fromPlain.frames[3], &lo, &hi);
+        QCOMPARE(hi, 345.0);
+        // The same header, other voxels: brain2.nii.gz was shown with brain2.nii's, silently.
+        const std::string plain2 = dir.filePath("brain2.nii").toStdString(), packed2 = dir.filePath("brain2.nii.gz").toStdString();
+        const std::string negated = dir.filePath("negated.nii.gz").toStdString();
+        writeTestNifti(plain2, 6, 5, 4, 1, lps);
+        writeTestNifti(negated, 6, 5, 4, 1, lps);
+        {  // rewritten negated while alone (nifticlib's own reader of brain2.nii.gz would take brain2.nii's voxels)
+            nifti_image* nim = nifti_image_read(negated.c_str(), 1);
+            QVERIFY(nim);
+            float* v = static_cast<float*>(nim->data);
+            for (int64_t i = 0; i < nim->nvox; ++i) v[i] = -v[i];
+            nifti_image_write(nim);
+            nifti_image_free(nim);
+        }
+        QVERIFY(QFile::rename(QString::fromStdString(negated), QString::fromStdString(packed2)));
+        cv::minMaxLoc(msf::io::loadImage(packed2).frames[3], &lo, &hi);
+        QCOMPARE(lo, -345.0);
+        cv::minMaxLoc(msf::io::loadImage(plain2).frames[3], &lo, &hi);
+        QCOMPARE(hi, 345.0);
+        // Extensions in capitals, as Windows tools and older exports write them: read, and masks written there.
+        const QString upper = dir.filePath("T1.NII.GZ");
+        writeTestNifti(upper.toStdString(), 6, 5, 4, 1, lps);
+        auto t1 = msf::io::loadImage(upper.toStdString());
+        QCOMPARE(t1.frameCount(), 4);
+        QCOMPARE(cv::countNonZero(t1.frames[2] != msf::io::loadImage(plain).frames[2]), 0);  // as its lower-case twin
+        t1.current = 2;
+        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
+        mask.at<uchar>(1, 2) = 255;
+        for (const QString& name : {QString("T1_MASK.NII.GZ"), QString("T1_MASK.NII"), QString("T1_MASK.MHA")}) {
+            const std::string out = dir.filePath(name).toStdString();
+            if (name.endsWith(".MHA")) msf::io::writeMetaImageMask(out, mask, t1, false);
+            else msf::io::writeNiftiMask(out, mask, t1, false);
+            QFile f(QString::fromStdString(out));
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(name));
+            const QByteArray head = f.read(2);
+            QCOMPARE(head == QByteArray("\x1f\x8b", 2), name.endsWith(".GZ"));  // gzip'd as its name says
+            auto back = msf::io::loadImage(out);
+            back.current = 2;
+            QCOMPARE(back.frameCount(), 4);
+            QCOMPARE(back.pixels().at<float>(1, 2), 1.f);
+            QCOMPARE(cv::countNonZero(back.pixels()), 1);
+        }
+        QVERIFY(!QDir(dir.path()).entryList({"*.tmp*", ".*tmp*"}, QDir::Files | QDir::Hidden).size());
+    }
     void colourAndSixtyFourBitNiftiVolumesAreRead() {
         // RGB24 (ITK-SNAP's and Slicer's colour volumes), RGBA32 and 64-bit integer voxels were "unsupported NIfTI
         // data type". A colour volume is turned as a grey one of the same header is: voxel (i, j, k) stored as

@@ -2,9 +2,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include <algorithm>
-#include <cctype>
 
+#include "file_checks.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
 
@@ -12,9 +11,7 @@ namespace msf::io {
 
 void writePng(const std::string& path, const cv::Mat& image, bool overwrite) {
     // PNG bytes under another name (.tif, .jpg, none) would be a file other tools misread.
-    std::string lower = path;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower.size() < 4 || lower.compare(lower.size() - 4, 4, ".png") != 0)
+    if (!hasSuffix(path, ".png"))
         throw IoError(path, "a PNG is written only under a name ending in .png; nothing was written");
     checkWritable(path, overwrite);
     std::vector<unsigned char> bytes;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <mutex>
@@ -98,9 +97,7 @@ void swapBytes(unsigned char* values, size_t count, size_t size) {
 }  // namespace
 
 bool isMetaImageInput(const std::string& path) {
-    std::string lower = path.size() > 4 ? path.substr(path.size() - 4) : path;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    return lower == ".mha" || lower == ".mhd";
+    return hasSuffix(path, ".mha") || hasSuffix(path, ".mhd");
 }
 
 Image readMetaImage(const std::string& path) {

@@ -1,11 +1,10 @@
 #include "msformer/io/metaimage_writer.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "file_checks.h"
 #include "mask_volume.h"
 #include "metaimage_parts.h"
 #include "msformer/io/atomic_write.h"
@@ -28,9 +27,7 @@ char fromSide(const std::array<double, 3>& lps) {
 }  // namespace
 
 bool looksLikeMetaImageMask(const std::string& path) {
-    std::string lower = path;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    return lower.size() > 4 && lower.compare(lower.size() - 4, 4, ".mha") == 0;
+    return path.size() > 4 && hasSuffix(path, ".mha");
 }
 
 void checkMetaImageVolume(const std::string& path, const Image& source) {

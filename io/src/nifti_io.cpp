@@ -13,6 +13,7 @@
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
+#include "file_checks.h"
 #include "mask_volume.h"
 #include "nifti_orientation.h"
 
@@ -26,10 +27,6 @@ struct NiftiDeleter {
     void operator()(nifti_image* p) const { nifti_image_free(p); }
 };
 using NiftiPtr = std::unique_ptr<nifti_image, NiftiDeleter>;
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // nifticlib sets NaN and infinite float values to 0 as it reads them, without a count or a position: its
 // own 0 and a stored 0 look alike. The first volume's raw values are read again to find them; per slice (as
@@ -64,20 +61,22 @@ void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, doub
 
 }  // namespace
 
-bool looksLikeNifti(const std::string& path) { return endsWith(path, ".nii") || endsWith(path, ".nii.gz"); }
+bool looksLikeNifti(const std::string& path) { return hasSuffix(path, ".nii") || hasSuffix(path, ".nii.gz"); }
 
 bool isPairImageFile(const std::string& path) {
     for (const std::string img : {".img", ".img.gz"})
-        if (endsWith(path, img)) {
+        if (hasSuffix(path, img)) {
             const std::string stem = path.substr(0, path.size() - img.size());
             std::error_code ec;
-            return fs::exists(stem + ".hdr", ec) || fs::exists(stem + ".hdr.gz", ec);
+            for (const std::string hdr : {".hdr", ".hdr.gz", ".HDR", ".HDR.GZ"})  // nifticlib tries both cases
+                if (fs::exists(stem + hdr, ec)) return true;
+            return false;
         }
     return false;
 }
 
 bool isNiftiInput(const std::string& path) {
-    return looksLikeNifti(path) || endsWith(path, ".hdr") || endsWith(path, ".hdr.gz") || isPairImageFile(path);
+    return looksLikeNifti(path) || hasSuffix(path, ".hdr") || hasSuffix(path, ".hdr.gz") || isPairImageFile(path);
 }
 
 Image readNifti(const std::string& path) {
@@ -96,15 +95,32 @@ Image readNifti(const std::string& path) {
     // diffusion series would otherwise be loaded whole for one volume.
     const int64_t voxels3d = nx * ny * nz;
     const bool fourD = nim->dim[0] > 3 && nim->nvox > voxels3d;
+    // A one-file NIfTI holds its own voxels, but nifticlib's loaders look for them by the name's stem, .nii
+    // before .nii.gz: x.nii.gz opened beside an x.nii (as gunzip -k leaves them) was read with x.nii's
+    // voxels, or refused as truncated. Its first volume is read from the file itself; a .hdr/.img pair's
+    // through nifticlib, which finds the .img.
+    const bool oneFile = nim->nifti_type == NIFTI_FTYPE_NIFTI1_1 || nim->nifti_type == NIFTI_FTYPE_NIFTI2_1;
+    std::vector<unsigned char> ownVoxels;
     const int64_t firstBrick = 0;
     nifti_brick_list bricks{};
-    const bool loaded =
-        fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 && bricks.bricks &&
-                    bricks.bricks[0]
-              : nifti_image_load(nim.get()) == 0 && nim->data;
     std::unique_ptr<nifti_brick_list, void (*)(nifti_brick_list*)> brickOwner(&bricks, nifti_free_NBL);
+    bool loaded = false;
+    if (oneFile) {
+        ownVoxels.resize(static_cast<size_t>(voxels3d) * nim->nbyper);
+        znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
+        if (!znz_isnull(file)) {
+            loaded = znzseek(file, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 &&
+                     nifti_read_buffer(file, ownVoxels.data(), static_cast<int64_t>(ownVoxels.size()), nim.get()) ==
+                         static_cast<int64_t>(ownVoxels.size());
+            znzclose(file);
+        }
+    } else {
+        loaded = fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 &&
+                             bricks.bricks && bricks.bricks[0]
+                       : nifti_image_load(nim.get()) == 0 && nim->data;
+    }
     if (!loaded) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
-    const void* data = fourD ? bricks.bricks[0] : nim->data;
+    const void* data = oneFile ? static_cast<const void*>(ownVoxels.data()) : fourD ? bricks.bricks[0] : nim->data;
     const double slope = nim->scl_slope != 0 ? nim->scl_slope : 1.0, inter = nim->scl_slope != 0 ? nim->scl_inter : 0.0;
     Image img;
     auto& m = img.meta;
@@ -227,7 +243,7 @@ void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks
     nim->qto_xyz = a;
 
     // Written beside the target under a temporary name, then moved into place.
-    const std::string tmp = temporaryPathBeside(path, endsWith(path, ".gz") ? ".nii.gz" : ".nii");
+    const std::string tmp = temporaryPathBeside(path, hasSuffix(path, ".gz") ? ".nii.gz" : ".nii");
     if (nifti_set_filenames(nim.get(), tmp.c_str(), 0, 1) != 0) throw IoError(path, "cannot set the NIfTI file name");
     nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
     nifti_image_write(nim.get());

@@ -221,12 +221,7 @@ std::string kindName(int kind) {
 }  // namespace
 
 bool isNrrdInput(const std::string& path) {
-    std::string lower = path;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    const auto endsWith = [&lower](const std::string& s) {
-        return lower.size() >= s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0;
-    };
-    return endsWith(".nrrd") || endsWith(".nhdr");
+    return hasSuffix(path, ".nrrd") || hasSuffix(path, ".nhdr");
 }
 
 Image readNrrd(const std::string& path) {
