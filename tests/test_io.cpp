@@ -847,16 +847,19 @@ private slots:
         QTemporaryDir dir;
         QDir(dir.path()).mkdir("img");
         QDir(dir.path()).mkdir("msk");
-        for (auto n : {"a.dcm", "b.png", "c.jpg", "d.nii.gz", "e.png", "f.nrrd"}) touch(dir.filePath(QString("img/") + n));
-        // (f.seg.nrrd: 3D Slicer's name for the segmentation of f.nrrd)
-        for (auto n : {"a.png", "b_mask.png", "c_lesion.png", "d_segmentation.nii.gz", "f.seg.nrrd", "z.png"})
+        for (auto n : {"a.dcm", "b.png", "c.jpg", "d.nii.gz", "e.png", "f.nrrd", "G.NII.GZ"})
+            touch(dir.filePath(QString("img/") + n));
+        // (f.seg.nrrd: 3D Slicer's name for the segmentation of f.nrrd; G: a Windows tool's capitals)
+        for (auto n : {"a.png", "b_mask.png", "c_lesion.png", "d_segmentation.nii.gz", "f.seg.nrrd", "z.png",
+                       "G_MASK.NII.GZ"})
             touch(dir.filePath(QString("msk/") + n));
         std::vector<std::string> problems;
         const auto pairs = msf::io::pairImagesWithMasks(dir.filePath("img").toStdString(),
                                                         dir.filePath("msk").toStdString(), &problems);
-        QCOMPARE(int(pairs.size()), 5);
-        QCOMPARE(QString::fromStdString(pairs[3].stem), QString("d"));
-        QCOMPARE(QString::fromStdString(pairs[4].stem), QString("f"));
+        QCOMPARE(int(pairs.size()), 6);
+        QCOMPARE(QString::fromStdString(pairs[0].stem), QString("G"));
+        QCOMPARE(QString::fromStdString(pairs[4].stem), QString("d"));
+        QCOMPARE(QString::fromStdString(pairs[5].stem), QString("f"));
         QCOMPARE(int(problems.size()), 2);  // e has no mask, z has no image
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError,
                                  msf::io::pairImagesWithMasks(dir.filePath("none").toStdString(), "", nullptr));

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "file_checks.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/io/metaimage_reader.h"
@@ -72,9 +73,8 @@ std::string fileStem(const std::string& path) {
     const fs::path p(path);
     const std::string name = p.filename().string();
     // (Slicer's segmentation of case1.nrrd is case1.seg.nrrd: the stem case1 pairs them.)
-    for (const std::string e : {".nii.gz", ".hdr.gz", ".img.gz", ".seg.nrrd"}) {
-        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
-            return name.substr(0, name.size() - e.size());
+    for (const std::string e : {".nii.gz", ".hdr.gz", ".img.gz", ".seg.nrrd"}) {  // in any case, as they are read
+        if (name.size() > e.size() && hasSuffix(name, e)) return name.substr(0, name.size() - e.size());
     }
     return p.stem().string();
 }
@@ -84,8 +84,7 @@ std::string maskStem(const std::string& fileName) {
     for (const char* suffix : {"segmentation", "lesion", "mask", "seg", "gt", "label"}) {
         for (char sep : {'_', '-'}) {
             const std::string s = std::string(1, sep) + suffix;
-            if (stem.size() > s.size() && stem.compare(stem.size() - s.size(), s.size(), s) == 0)
-                return stem.substr(0, stem.size() - s.size());
+            if (stem.size() > s.size() && hasSuffix(stem, s)) return stem.substr(0, stem.size() - s.size());
         }
     }
     return stem;
