@@ -520,13 +520,15 @@ private slots:
         const int drawn = w.previewsDrawn();
         QTest::qWait(1500);
         QCOMPARE(w.previewsDrawn(), drawn);  // the cancelled run draws nothing more
-        // The last preview (kept at the working size, drawn scaled) is the map
-        // at the image's size once asked for, and a click picks from it.
+        // The last preview stays on screen: once the cancelled run's result has come, at the image's size
+        // through the final map's post-steps (aCancelledRunsIterationsAreSteppedThroughFromThePreviewShown),
+        // and a click picks from it.
         QCOMPARE(w.msformerLabels().width, 160);
         QCOMPARE(w.msformerLabels().height, 160);
+        QTRY_COMPARE_WITH_TIMEOUT(w.view()->clusters().width(), 160, 10000);
+        QVERIFY(w.shownIteration() >= drawn);  // the preview shown: an iteration at least as late as those drawn
         w.pickAt(QPoint(80, 80), Qt::NoModifier);
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
-        QCOMPARE(w.view()->clusters().width(), 65);  // the working size (fastSettings), not enlarged to draw
         w.setMethodSettings(fastSettings(3));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.runMsFormer();
@@ -1074,6 +1076,62 @@ private slots:
         QVERIFY(finished.wait(60000));
         QCOMPARE(w.iterationMapCount(), 4);
         QVERIFY(openAndWait(w, imagePath, 10000));
+        QCOMPARE(w.iterationMapCount(), 0);
+    }
+
+    void aCancelledRunsIterationsAreSteppedThroughFromThePreviewShown() {
+        MainWindow w;
+        auto settings = fastSettings(40);
+        settings.msformer.stableIterations = 0;
+        w.setMethodSettings(settings);
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QSignalSpy shown(&w, &MainWindow::iterationMapShown);
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 3, 30000);
+        w.cancelRun();  // Esc, as a clinician who saw the target form
+        QVERIFY2(w.view()->caption().startsWith("MS-Former: stopped at iteration "), qPrintable(w.view()->caption()));
+        const int stoppedAt = w.view()->caption().section(' ', -1).toInt();
+        QVERIFY(stoppedAt >= 3);
+        // The result lands: the preview on screen, now at the image's size, as the run's own post-steps make it.
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.last().at(0).toInt(), stoppedAt);
+        QCOMPARE(w.shownIteration(), stoppedAt);
+        const int n = w.iterationMapCount();
+        QVERIFY2(n >= stoppedAt && n < 40, qPrintable(QString::number(n)));
+        QCOMPARE(w.view()->caption(), QString("MS-Former: iteration %1 of %2, stopped (, and . step)").arg(stoppedAt).arg(n));
+        QCOMPARE(w.msformerLabels().width, 160);
+        auto shorter = settings.msformer;
+        shorter.maxIterations = stoppedAt;
+        msf::Segmenter again(shorter);
+        again.setKeepIterationMaps(true);
+        const auto input = msf::toImageBuffer(w.segmentationInput());
+        const auto rerun = again.run(input);
+        QVERIFY(w.msformerLabels().labels ==
+                msf::finishWorkingMap(rerun.iterationMaps[stoppedAt - 1], input, settings.msformer).labels);
+        // , steps back from there; . on past the last iteration shows the map after its last step.
+        actionWithShortcut(w, QKeySequence(","))->trigger();
+        QCOMPARE(w.shownIteration(), stoppedAt - 1);
+        QVERIFY(shown.wait(20000));
+        QVERIFY(w.msformerLabels().labels ==
+                msf::finishWorkingMap(rerun.iterationMaps[stoppedAt - 2], input, settings.msformer).labels);
+        QAction* later = actionWithShortcut(w, QKeySequence("."));
+        for (int k = stoppedAt - 1; k <= n; ++k) later->trigger();  // to n, then on to the map after it
+        QCOMPARE(w.shownIteration(), 0);
+        QCOMPARE(w.view()->caption(), QString("MS-Former: the map after the last step, stopped at iteration %1").arg(n));
+        QCOMPARE(w.msformerLabels().width, 160);
+        // Cancelled, then run again at once: the cancelled run's result is not taken up.
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 30000);
+        w.cancelRun();
+        w.runMsFormer();
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 30000);
+        QCOMPARE(w.iterationMapCount(), 0);
+        QCOMPARE(w.shownIteration(), 0);
+        w.cancelRun();
+        // Cancelled, then another frame or image: not taken up either.
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        QTest::qWait(500);
         QCOMPARE(w.iterationMapCount(), 0);
     }
 

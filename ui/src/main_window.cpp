@@ -895,6 +895,8 @@ void MainWindow::onMaskChanged() {
 }
 
 void MainWindow::forgetIterationMaps() {
+    cancelledJob_ = 0;
+    runCancelled_ = false;
     iterationMaps_.clear();
     msformerFinal_ = LabelMap{};
     msformerFinalScores_.clear();
@@ -915,11 +917,15 @@ void MainWindow::showIteration(int iteration) {
         msformerFinal_ = std::move(msformerLabels_);
         msformerFinalScores_ = msformerScores_;
     }
+    compareAction_->setChecked(false);  // MS-Former's map is the one stepped through (and picked from)
+    makeIterationMap(iteration);
+}
+
+void MainWindow::makeIterationMap(int iteration) {
     shownIteration_ = iteration;
     plot_->markIteration(iteration);
     const int request = ++iterationRequests_;
     msformerScores_.clear();
-    compareAction_->setChecked(false);  // MS-Former's map is the one stepped through (and picked from)
     if (iteration == 0) {
         msformerLabels_ = std::move(msformerFinal_);
         msformerFinal_ = LabelMap{};
@@ -1023,7 +1029,10 @@ QString MainWindow::mapCaption(bool kmeans) const {
         return kmeansColours_.isNull() ? tr("k-means: not run yet (K runs it)")
                                        : tr("k-means, k = %1").arg(QString::fromStdString(kmeansParameters_.count("k") ? kmeansParameters_.at("k") : "?"));
     if (!runningJob_ && shownIteration_ > 0)
-        return tr("MS-Former: iteration %1 of %2 (, and . step)").arg(shownIteration_).arg(runIterations_);
+        return (runCancelled_ ? tr("MS-Former: iteration %1 of %2, stopped (, and . step)")
+                              : tr("MS-Former: iteration %1 of %2 (, and . step)")).arg(shownIteration_).arg(runIterations_);
+    if (!runningJob_ && runCancelled_ && !iterationMaps_.empty())
+        return tr("MS-Former: the map after the last step, stopped at iteration %1").arg(runIterations_);
     if (!msformerPreview_.empty())
         return (runningJob_ ? tr("MS-Former: iteration %1") : tr("MS-Former: stopped at iteration %1")).arg(previewIteration_);
     if (!msformerColours_.isNull())
@@ -1088,7 +1097,11 @@ void MainWindow::runKMeans() {
 void MainWindow::cancelRun() {
     followOn_ = false;
     const bool waiting = std::exchange(runWhenLoaded_, false);  // a Run asked for while the image loads
+    const int job = runningJob_;
     if (stopRun() || waiting) iterationLabel_->setText(tr("cancelled"));
+    // Its result still comes (the iterations run until the cancel): its maps can then be stepped through,
+    // starting from the preview on screen, unless another run, frame or image comes first.
+    cancelledJob_ = job;
 }
 
 bool MainWindow::stopRun() {
@@ -1152,6 +1165,7 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
             statusBar()->showMessage(tr("%1 (Tab shows MS-Former)").arg(done), 8000);
         }
     } else {
+        if (job == cancelledJob_ && !runningJob_) return adoptCancelledRun(r, colours);
         if (job != runningJob_) return;
         setRunningJob(0);
         msformerLabels_ = r.original;
@@ -1184,6 +1198,22 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         followOn_ = goOn;
     }
     emit runFinished(method);
+}
+
+void MainWindow::adoptCancelledRun(const msf::SegmentationResult& r, const QImage& colours) {
+    cancelledJob_ = 0;
+    if (r.iterationMaps.empty()) return;  // cancelled before its first iteration: nothing was shown
+    iterationMaps_ = r.iterationMaps;
+    runIterations_ = static_cast<int>(r.history.size());
+    runCancelled_ = true;
+    msformerFinal_ = r.original;  // the map after the last step, "." past the last iteration
+    msformerFinalColours_ = colours;
+    msformerFinalScores_.clear();
+    const std::string mode = msformerParameters_["mode"];
+    msformerParameters_ = r.parameters;
+    msformerParameters_["mode"] = mode;
+    // The preview on screen, now at the image's size as the final map would be.
+    makeIterationMap(std::clamp(previewIteration_, 1, iterationMapCount()));
 }
 
 void MainWindow::onFailed(int job, const QString& method, const QString& message) {

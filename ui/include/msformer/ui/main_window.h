@@ -84,9 +84,10 @@ public:
     // `label` as for loadReferenceMask.
     void openMaskForEditing(const QString& path, int label = -1);
     void setFrame(int frame);
-    // , and . (Segmentation > Earlier / Later iteration's map): after a run has finished, the map of one of
-    // its iterations (1..n, as its previews showed them) is shown and picked from, e.g. one from before two
-    // structures merged; 0 its final map. The map at the image's size is made off the UI thread, through
+    // , and . (Segmentation > Earlier / Later iteration's map): after a run has finished, or been cancelled
+    // (Esc: its result brings the preview shown to the image's size), the map of one of its iterations (1..n,
+    // as its previews showed them) is shown and picked from, e.g. one from before two structures merged; 0 its
+    // final map (a cancelled run's: the map after its last step). The map at the image's size is made off the UI thread, through
     // the final map's post-steps (until it comes, the working-size map is drawn scaled, as a preview is);
     // picks on it are recorded as made on that iteration's map. Nothing during a run or before one.
     void showIteration(int iteration);
@@ -244,6 +245,11 @@ private:
     int runIterations_ = 0;      // the finished run's iterations (iterationMaps_ holds the first ones' maps)
     int iterationRequests_ = 0;  // a map made for an earlier showIteration is not shown
     void forgetIterationMaps();
+    void makeIterationMap(int iteration);  // showIteration once the final map is put aside
+    // A run cancelled with Esc: its result gives the iterations' maps to step through, from the preview shown.
+    void adoptCancelledRun(const msf::SegmentationResult& r, const QImage& colours);
+    int cancelledJob_ = 0;
+    bool runCancelled_ = false;  // the maps are a cancelled run's
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
     bool followOn_ = false;     // Ctrl+Shift+N: follow on to the next frame after that pick
     // Opening: the latest open's number (a slower earlier one that finishes after it is dropped, not
