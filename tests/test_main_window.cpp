@@ -2744,8 +2744,8 @@ private slots:
             const QStringList filters = filtersOf(action);
             QCOMPARE(filters.size(), 2);
             for (const char* pattern :
-                 {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.hdr", "*.img", "*.nrrd", "*.nhdr", "*.mha", "*.mhd", "*.png",
-                  "*.tiff"})
+                 {"*.dcm", "*.DCM", "*.ima", "*.IMA", "*.nii.gz", "*.NII.GZ", "*.hdr", "*.img", "*.nrrd", "*.nhdr", "*.mha",
+                  "*.MHA", "*.mhd", "*.png", "*.PNG", "*.tiff"})
                 QVERIFY2(filters[0].contains(QString(pattern) + " ") || filters[0].contains(QString(pattern) + ")"),
                          qPrintable(QString(action) + ": " + pattern));
             QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));

@@ -231,11 +231,14 @@ MainWindow::MainWindow(QWidget* parent)
 MainWindow::~MainWindow() = default;
 
 namespace {
-// What the loaders read, as an open dialog's filter (images and reference masks alike).
+// What the loaders read, as an open dialog's filter (images and reference masks alike), each extension also in
+// capitals (T1.NII.GZ, IMG.PNG: the readers take any case; a native dialog on Linux matches case-sensitively).
 QString readableFiles() {
-    QString patterns = "*.dcm *.DCM *.dicom *.ima *.IMA *.nii *.nii.gz *.hdr *.img *.nrrd *.nhdr *.mha *.mhd";
-    for (const std::string& ext : msf::io::rasterImageExtensions()) patterns += " *" + QString::fromStdString(ext);
-    return patterns;
+    QStringList extensions = {".dcm", ".dicom", ".ima", ".nii", ".nii.gz", ".hdr", ".img", ".nrrd", ".nhdr", ".mha", ".mhd"};
+    for (const std::string& ext : msf::io::rasterImageExtensions()) extensions << QString::fromStdString(ext);
+    QStringList patterns;
+    for (const QString& ext : extensions) patterns << "*" + ext << "*" + ext.toUpper();
+    return patterns.join(' ');
 }
 QString allFilesFilter() { return MainWindow::tr("All files, e.g. DICOM files without an extension (*)"); }
 }  // namespace
