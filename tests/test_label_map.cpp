@@ -1,6 +1,11 @@
 #include <QtTest>
 
+#include <algorithm>
+#include <cmath>
+
+#include "msformer/config.h"
 #include "msformer/image_buffer.h"
+#include "msformer/segmenter.h"
 
 class TestLabelMap : public QObject {
     Q_OBJECT
@@ -71,6 +76,60 @@ private slots:
         msf::ImageBuffer odd = img;
         odd.data[0] = 0.9f;
         QCOMPARE(msf::refineBoundaries(m, odd, 1).at(0, 0), msf::refineBoundaries(m, img, 1).at(0, 0));
+    }
+    void benchmarkFinishingAPhotosMap() {
+        // Figures only: the default mode's post-steps on a 6000 x 4000 photo's map (a dark ellipse on a
+        // noisy light ground, its 129 x 129 working map a blocky ellipse), step by step, median of 3.
+        const int w = 6000, h = 4000, side = 129;
+        msf::ImageBuffer photo{w, h, 3, std::vector<float>(size_t(w) * h * 3)};
+        uint32_t state = 1;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const double e = std::pow((x - 3000) / 900.0, 2) + std::pow((y - 2000) / 600.0, 2);
+                for (int k = 0; k < 3; ++k) {
+                    state = state * 1664525u + 1013904223u;
+                    photo.data[(size_t(y) * w + x) * 3 + k] = float((e <= 1 ? 0.25 : 0.65) + (state >> 24) / 255.0 * 0.08);
+                }
+            }
+        // A final map (the ellipse, the ground, specks) and an early iteration's (30 labels in 3 x 3 blocks,
+        // as the untrained network's argmax fragments the image).
+        msf::LabelMap finalMap{side, side, std::vector<int32_t>(size_t(side) * side)}, earlyMap = finalMap;
+        for (int y = 0; y < side; ++y)
+            for (int x = 0; x < side; ++x) {
+                const double e = std::pow((x * w / double(side) - 3000) / 900.0, 2) + std::pow((y * h / double(side) - 2000) / 600.0, 2);
+                finalMap.labels[size_t(y) * side + x] = e <= 1 ? 1 : (x + y) % 23 == 0 ? 2 : 0;  // with specks
+                earlyMap.labels[size_t(y) * side + x] = (x / 3 * 7 + y / 3 * 13) % 30;
+            }
+        auto config = msf::interactiveConfig();
+        config.size = side;
+        auto median = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
+        for (const auto& [name, working] : {std::pair{"final", finalMap}, std::pair{"early", earlyMap}}) {
+        std::vector<double> resize, merge, refine, small, all;
+        for (int run = 0; run < 3; ++run) {
+            QElapsedTimer t;
+            t.start();
+            auto m = msf::resizeNearest(working, w, h);
+            resize.push_back(t.nsecsElapsed() / 1e6);
+            t.restart();
+            m = msf::mergeSimilarNeighbours(m, photo, config.mergeColourTolerance);
+            merge.push_back(t.nsecsElapsed() / 1e6);
+            t.restart();
+            const int passes = int(std::ceil(config.refineRadius * double(w) / side));
+            m = msf::refineBoundaries(m, photo, passes);
+            refine.push_back(t.nsecsElapsed() / 1e6);
+            t.restart();
+            m = msf::mergeSmallRegions(m, int(config.mergeRegionsBelowFraction * side * side * double(w) * h / (side * side)));
+            small.push_back(t.nsecsElapsed() / 1e6);
+            t.restart();
+            const auto finished = msf::finishWorkingMap(working, photo, config);
+            all.push_back(t.nsecsElapsed() / 1e6);
+            QVERIFY(finished.count() >= 1 && finished.width == w);
+        }
+        qInfo("6000 x 4000, %s map finished: resize %.0f ms, colour merging %.0f ms, boundary refinement %.0f ms (%d "
+              "passes at most), small regions %.0f ms; finishWorkingMap %.0f ms (medians of 3)", name,
+              median(resize), median(merge), median(refine), int(std::ceil(config.refineRadius * double(w) / side)),
+              median(small), median(all));
+        }
     }
 };
 
