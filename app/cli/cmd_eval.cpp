@@ -306,18 +306,17 @@ int runEval(const QStringList& args) {
                 << "          iteration    n    DSC  click   auto\n";
             QJsonArray means;
             for (size_t k = 0; k < mostIterations; ++k) {
-                double dsc = 0, click = 0, automatic = 0;
-                int n = 0;
-                for (const auto& r : rs)
-                    if (k < r.byIteration.size()) {
-                        dsc += r.byIteration[k].s.bestOverlap.dsc;
-                        click += r.byIteration[k].s.click.dsc;
-                        automatic += r.byIteration[k].s.automatic.dsc;
-                        ++n;
-                    }
-                dsc /= n;
-                click /= n;
-                automatic /= n;
+                std::vector<Row> reached;  // iteration k's scores as rows, for the table's own means
+                for (const auto& r : rs) {
+                    if (k >= r.byIteration.size()) continue;
+                    Row row;
+                    row.image = r.image;
+                    row.s = r.byIteration[k].s;
+                    reached.push_back(row);
+                }
+                const Summary at = summarize(reached, Extras{});
+                const int n = static_cast<int>(reached.size());
+                const double dsc = at.mean.at("dsc"), click = at.mean.at("click_dsc"), automatic = at.mean.at("auto_dsc");
                 out << QString("          %1 %2 %3 %4 %5\n").arg(k + 1, 9).arg(n, 4).arg(dsc * 100, 6, 'f', 1)
                            .arg(click * 100, 6, 'f', 1).arg(automatic * 100, 6, 'f', 1);
                 means.append(QJsonObject{{"iteration", static_cast<int>(k + 1)}, {"n", n}, {"dsc", dsc},

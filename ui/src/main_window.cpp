@@ -1174,13 +1174,8 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
         msformerLabels_ = r.original;
         msformerPreview_ = LabelMap{};
         msformerScores_.clear();
-        msformerColours_ = msformerFinalColours_ = colours;
-        iterationMaps_ = r.iterationMaps;
-        runIterations_ = static_cast<int>(r.history.size());
-        shownIteration_ = 0;
-        const std::string mode = msformerParameters_["mode"];
-        msformerParameters_ = r.parameters;
-        msformerParameters_["mode"] = mode;
+        msformerColours_ = colours;
+        takeRunResult(r, colours, false);
         progress_->setValue(progress_->maximum());
         iterationLabel_->setText(tr("done: %1 %2 after %3 %4, %5 s")
                                      .arg(r.clusterCount).arg(r.clusterCount == 1 ? tr("cluster") : tr("clusters"))
@@ -1203,18 +1198,24 @@ void MainWindow::onFinished(int job, const QString& method, const msf::Segmentat
     emit runFinished(method);
 }
 
-void MainWindow::adoptCancelledRun(const msf::SegmentationResult& r, const QImage& colours) {
-    cancelledJob_ = 0;
-    if (r.iterationMaps.empty()) return;  // cancelled before its first iteration: nothing was shown
+void MainWindow::takeRunResult(const msf::SegmentationResult& r, const QImage& colours, bool cancelled) {
     iterationMaps_ = r.iterationMaps;
     runIterations_ = static_cast<int>(r.history.size());
-    runCancelled_ = true;
-    msformerFinal_ = r.original;  // the map after the last step, "." past the last iteration
+    runCancelled_ = cancelled;
+    shownIteration_ = 0;
     msformerFinalColours_ = colours;
     msformerFinalScores_.clear();
+    // The run's parameters as it used them (device and precision resolved), under the mode it was started in.
     const std::string mode = msformerParameters_["mode"];
     msformerParameters_ = r.parameters;
     msformerParameters_["mode"] = mode;
+}
+
+void MainWindow::adoptCancelledRun(const msf::SegmentationResult& r, const QImage& colours) {
+    cancelledJob_ = 0;
+    if (r.iterationMaps.empty()) return;  // cancelled before its first iteration: nothing was shown
+    takeRunResult(r, colours, true);
+    msformerFinal_ = r.original;  // the map after the last step, "." past the last iteration
     // The preview on screen, now at the image's size as the final map would be.
     makeIterationMap(std::clamp(previewIteration_, 1, iterationMapCount()));
 }

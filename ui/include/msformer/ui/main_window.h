@@ -248,6 +248,9 @@ private:
     void makeIterationMap(int iteration);  // showIteration once the final map is put aside
     // A run cancelled with Esc: its result gives the iterations' maps to step through, from the preview shown.
     void adoptCancelledRun(const msf::SegmentationResult& r, const QImage& colours);
+    // A run's result taken up (finished, or cancelled and adopted): its iteration maps, count, final colours and
+    // parameters; the final map itself is the caller's to place (shown, or put aside).
+    void takeRunResult(const msf::SegmentationResult& r, const QImage& colours, bool cancelled);
     int cancelledJob_ = 0;
     bool runCancelled_ = false;  // the maps are a cancelled run's
     int followJob_ = 0;         // the MS-Former run whose map Shift+N picks on when it finishes
