@@ -1413,6 +1413,52 @@ private slots:
         QCOMPARE(two.frameCount(), 1);
         QCOMPARE(two.pixels().at<float>(4, 5), 45.f);
     }
+    void aPairsOpenedImageIsReadBesideItsTwinAndAHeaderSaysWhichItTook() {
+        // scan.hdr + scan.img (2 volumes of 6 x 5 x 4) and a scan.img.gz of the same size holding the first
+        // volume negated, as gzip -k leaves an image and its copy: nifticlib's loader took scan.img's voxels
+        // for an opened scan.img.gz, silently.
+        QTemporaryDir dir;
+        const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};
+        const std::string hdr = dir.filePath("scan.hdr").toStdString(), img = dir.filePath("scan.img").toStdString();
+        const std::string packed = img + ".gz";
+        writeTestNifti(hdr, 6, 5, 4, 2, lps, NIFTI_FTYPE_NIFTI1_2);
+        QVERIFY(QFile::exists(QString::fromStdString(img)));
+        std::vector<float> negated = voxelsSayingWhereTheyAre(6, 5, 4);
+        for (float& v : negated) v = -v;
+        znzFile out = znzopen(packed.c_str(), "wb", 1);
+        QVERIFY(!znz_isnull(out));
+        QCOMPARE(znzwrite(negated.data(), sizeof(float), negated.size(), out), negated.size());
+        znzclose(out);
+        double lo, hi;
+        const auto fromPacked = msf::io::loadImage(packed);
+        QCOMPARE(fromPacked.frameCount(), 4);
+        cv::minMaxLoc(fromPacked.frames[3], &lo, &hi);
+        QCOMPARE(lo, -345.0);  // its own voxels (was 345: scan.img's)
+        QCOMPARE(hi, -300.0);
+        QVERIFY(fromPacked.meta.readerNotes.empty());
+        const auto fromPlain = msf::io::loadImage(img);
+        cv::minMaxLoc(fromPlain.frames[3], &lo, &hi);
+        QCOMPARE(hi, 345.0);  // the first volume only, not the second's 1345
+        QVERIFY(fromPlain.meta.readerNotes.empty());
+        // The header opened: nifticlib's pick (scan.img), and the user told that the other is there.
+        const auto fromHeader = msf::io::loadImage(hdr);
+        cv::minMaxLoc(fromHeader.frames[3], &lo, &hi);
+        QCOMPARE(hi, 345.0);
+        QCOMPARE(int(fromHeader.meta.readerNotes.size()), 1);
+        const QString note = QString::fromStdString(fromHeader.meta.readerNotes[0]);
+        QVERIFY2(note.contains("scan.img and scan.img.gz") && note.contains("scan.img was read"), qPrintable(note));
+        // A truncated opened image is refused, naming it, not filled from its twin.
+        QVERIFY(QFile::resize(QString::fromStdString(img), 100));
+        try {
+            msf::io::loadImage(img);
+            QFAIL("a truncated .img was read");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).contains("scan.img") && QString(e.what()).contains("truncated"), e.what());
+        }
+        cv::minMaxLoc(msf::io::loadImage(packed).frames[3], &lo, &hi);
+        QCOMPARE(lo, -345.0);
+    }
+
     void aNiftiIsReadFromItselfBesideAnotherOfItsStemAndInAnyCase() {
         QTemporaryDir dir;
         const std::array<double, 12> lps{-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0};

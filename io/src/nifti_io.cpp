@@ -32,9 +32,10 @@ using NiftiPtr = std::unique_ptr<nifti_image, NiftiDeleter>;
 // own 0 and a stored 0 look alike. The first volume's raw values are read again to find them; per slice (as
 // stored) the places that were not finite, or an empty Mat where all were.
 template <typename T, void (*swap)(int64_t, void*)>
-std::vector<cv::Mat> nonFiniteInStored(const nifti_image* nim, int64_t nx, int64_t ny, int64_t nz) {
+std::vector<cv::Mat> nonFiniteInStored(const nifti_image* nim, const std::string& voxelFile, int64_t nx, int64_t ny,
+                                       int64_t nz) {
     std::vector<cv::Mat> where(static_cast<size_t>(nz));
-    znzFile file = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+    znzFile file = znzopen(voxelFile.c_str(), "rb", nifti_is_gzfile(voxelFile.c_str()));
     if (znz_isnull(file)) return where;
     const bool swapped = nim->byteorder != nifti_short_order();
     std::vector<T> row(static_cast<size_t>(nx * ny));
@@ -94,33 +95,34 @@ Image readNifti(const std::string& path) {
     // Only the first volume (brick) of a 4-D file is read: a long fMRI or
     // diffusion series would otherwise be loaded whole for one volume.
     const int64_t voxels3d = nx * ny * nz;
-    const bool fourD = nim->dim[0] > 3 && nim->nvox > voxels3d;
-    // A one-file NIfTI holds its own voxels, but nifticlib's loaders look for them by the name's stem, .nii
-    // before .nii.gz: x.nii.gz opened beside an x.nii (as gunzip -k leaves them) was read with x.nii's
-    // voxels, or refused as truncated. Its first volume is read from the file itself; a .hdr/.img pair's
-    // through nifticlib, which finds the .img.
+    // The first volume is read from the file that holds the voxels, chosen here rather than by nifticlib's
+    // loaders, which look for them by the name's stem, .nii before .nii.gz and .img before .img.gz: x.nii.gz
+    // opened beside an x.nii (as gunzip -k leaves them) was read with x.nii's voxels or refused as truncated,
+    // and x.img.gz beside an x.img likewise. A one-file NIfTI holds its own; an opened .img/.img.gz is itself
+    // the pair's image; an opened header takes nifticlib's pick, said when the other one is there too.
     const bool oneFile = nim->nifti_type == NIFTI_FTYPE_NIFTI1_1 || nim->nifti_type == NIFTI_FTYPE_NIFTI2_1;
-    std::vector<unsigned char> ownVoxels;
-    const int64_t firstBrick = 0;
-    nifti_brick_list bricks{};
-    std::unique_ptr<nifti_brick_list, void (*)(nifti_brick_list*)> brickOwner(&bricks, nifti_free_NBL);
+    const bool openedImage = !oneFile && (hasSuffix(path, ".img") || hasSuffix(path, ".img.gz"));
+    const std::string voxelFile = oneFile || openedImage || !nim->iname ? path : std::string(nim->iname);
+    std::vector<std::string> notes;
+    if (!oneFile && !openedImage) {
+        const std::string stem = voxelFile.substr(0, voxelFile.size() - (hasSuffix(voxelFile, ".gz") ? 7 : 4));
+        const std::string other = hasSuffix(voxelFile, ".gz") ? stem + ".img" : stem + ".img.gz";
+        if (fs::exists(other, ec))
+            notes.push_back("both " + fs::path(voxelFile).filename().string() + " and " +
+                            fs::path(other).filename().string() + " are beside its header: " +
+                            fs::path(voxelFile).filename().string() + " was read (open the other to read it)");
+    }
+    std::vector<unsigned char> voxels(static_cast<size_t>(voxels3d) * nim->nbyper);
     bool loaded = false;
-    if (oneFile) {
-        ownVoxels.resize(static_cast<size_t>(voxels3d) * nim->nbyper);
-        znzFile file = znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()));
-        if (!znz_isnull(file)) {
-            loaded = znzseek(file, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 &&
-                     nifti_read_buffer(file, ownVoxels.data(), static_cast<int64_t>(ownVoxels.size()), nim.get()) ==
-                         static_cast<int64_t>(ownVoxels.size());
-            znzclose(file);
-        }
-    } else {
-        loaded = fourD ? nifti_image_load_bricks(nim.get(), 1, &firstBrick, &bricks) > 0 && bricks.nbricks == 1 &&
-                             bricks.bricks && bricks.bricks[0]
-                       : nifti_image_load(nim.get()) == 0 && nim->data;
+    znzFile file = znzopen(voxelFile.c_str(), "rb", nifti_is_gzfile(voxelFile.c_str()));
+    if (!znz_isnull(file)) {
+        loaded = znzseek(file, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 &&
+                 nifti_read_buffer(file, voxels.data(), static_cast<int64_t>(voxels.size()), nim.get()) ==
+                     static_cast<int64_t>(voxels.size());
+        znzclose(file);
     }
     if (!loaded) throw IoError(path, "cannot read the NIfTI voxel data (truncated or corrupt)");
-    const void* data = oneFile ? static_cast<const void*>(ownVoxels.data()) : fourD ? bricks.bricks[0] : nim->data;
+    const void* data = voxels.data();
     const double slope = nim->scl_slope != 0 ? nim->scl_slope : 1.0, inter = nim->scl_slope != 0 ? nim->scl_inter : 0.0;
     Image img;
     auto& m = img.meta;
@@ -139,9 +141,9 @@ Image readNifti(const std::string& path) {
     const auto holdsZero = [&](auto* values) { return std::find(values, values + voxels3d, 0) != values + voxels3d; };
     const std::vector<cv::Mat> nonFinite =
         nim->datatype == DT_FLOAT32 && holdsZero(static_cast<const float*>(data))
-            ? nonFiniteInStored<float, nifti_swap_4bytes>(nim.get(), nx, ny, nz)
+            ? nonFiniteInStored<float, nifti_swap_4bytes>(nim.get(), voxelFile, nx, ny, nz)
         : nim->datatype == DT_FLOAT64 && holdsZero(static_cast<const double*>(data))
-            ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), nx, ny, nz)
+            ? nonFiniteInStored<double, nifti_swap_8bytes>(nim.get(), voxelFile, nx, ny, nz)
             : std::vector<cv::Mat>(static_cast<size_t>(nz));
     // Colour volumes (ITK-SNAP's and Slicer's RGB, a photo converted): 8 bits a channel, interleaved per voxel,
     // read as a photo is (BGR); alpha is left out and the scaling does not apply to them.
@@ -183,6 +185,7 @@ Image readNifti(const std::string& path) {
                  nim->datatype == DT_INT64;
     m.rescaleSlope = colour ? 1 : slope;
     m.rescaleIntercept = colour ? 0 : inter;
+    m.readerNotes.insert(m.readerNotes.end(), notes.begin(), notes.end());
     if (nim->datatype == DT_RGBA32) m.readerNotes.push_back("its alpha channel is left out (RGBA voxels read as RGB)");
     // Voxel sizes in mm: a file in metres or microns (NIfTI xyz units) is converted, and said.
     const double toMm = millimetresPerUnit(nim->xyz_units);
