@@ -192,6 +192,23 @@ QAction* actionWithShortcut(const MainWindow& w, const QKeySequence& keys) {
     return nullptr;
 }
 
+// A series of `slices` copies of pydicom's CT_small.dcm in `folder`, 2 mm apart, each its own instance; false
+// when a copy fails.
+bool writeCtSeries(const QString& ct, const QString& folder, int slices) {
+    if (!QDir().mkpath(folder)) return false;
+    for (int i = 0; i < slices; ++i)
+        if (editedCopy(ct.toStdString(), QString("%1/ct_%2.dcm").arg(folder).arg(i, 3, 10, QChar('0')).toStdString(),
+                       [i](DcmDataset* ds) {
+                           const std::string uid = "1.2.826.0.1.3680043.9.9999.77." + std::to_string(i + 1);
+                           ds->putAndInsertString(DCM_SOPInstanceUID, uid.c_str());
+                           ds->putAndInsertString(DCM_InstanceNumber, std::to_string(i + 1).c_str());
+                           const std::string at = "-158.1\\-179.0\\" + std::to_string(-2.0 * i);
+                           ds->putAndInsertString(DCM_ImagePositionPatient, at.c_str());
+                       }).empty())
+            return false;
+    return true;
+}
+
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -695,6 +712,36 @@ private slots:
         QCOMPARE(w.image().pixels().cols, 60);
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
         QVERIFY2(w.windowTitle().endsWith("small_second.png"), qPrintable(w.windowTitle()));
+    }
+
+    void aSeriesStillBeingReadStopsWhenAnotherFileIsOpened() {
+        // A 150-slice series opened, then at once a photo: the series' read stops between its slices (it took
+        // the disk and the cores from the photo, and the application's exit waited for it), is not taken for a
+        // damaged file (kept in Open Recent, no error), and the photo is shown.
+        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString series = dir.filePath("long_series");
+        QVERIFY(writeCtSeries(ct, series, 150));
+        const QString photo = dir.filePath("wanted_instead.png");
+        QVERIFY(cv::imwrite(photo.toStdString(), cv::Mat(40, 60, CV_8UC3, cv::Scalar(20, 200, 40))));
+        MainWindow w;
+        QVERIFY(openAndWait(w, series, 60000));  // read whole once: in Open Recent
+        QCOMPARE(w.image().frameCount(), 150);
+        QVERIFY(QSettings().value("recent").toStringList().contains(QFileInfo(series).absoluteFilePath()));
+        QSignalSpy stopped(&w, &MainWindow::loadStopped), loaded(&w, &MainWindow::imageLoaded), errors(&w, &MainWindow::errorShown);
+        w.openFile(series);
+        w.openFile(photo);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(w.image().pixels().cols, 60);
+        QVERIFY(stopped.count() == 1 || stopped.wait(30000));
+        QCOMPARE(stopped.count(), 1);
+        QCOMPARE(stopped.first().at(0).toString(), series);
+        QThreadPool::globalInstance()->waitForDone();
+        QTest::qWait(100);
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(w.image().pixels().cols, 60);
+        QVERIFY(QSettings().value("recent").toStringList().contains(QFileInfo(series).absoluteFilePath()));
     }
 
     void theLastReferenceMaskLoadedIsTheOneScoredAgainst() {
@@ -2519,6 +2566,39 @@ private slots:
               "smooth %lld ms, fill holes %lld ms on the UI thread; panel: %s",
               static_cast<long long>(openMs), static_cast<long long>(openGap), static_cast<long long>(smooth),
               static_cast<long long>(t.elapsed()), qPrintable(w.maskInfoText()));
+    }
+
+    void benchmarkClosingTheWindowWhileASeriesLoads() {
+        // Figures only: a 600-slice series (CT_small copies, 128 x 128) read whole, and how long the exit waits
+        // for its read when the window is closed 300 ms into it (the application's exit joins the thread).
+        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString series = dir.filePath("series_600");
+        QVERIFY(writeCtSeries(ct, series, 600));
+        std::vector<qint64> whole, waited;
+        for (int run = 0; run < 5; ++run) {
+            QElapsedTimer t;
+            {
+                MainWindow w;
+                t.start();
+                QVERIFY(openAndWait(w, series, 120000));
+                whole.push_back(t.elapsed());
+            }
+            auto* w = new MainWindow;
+            w->openFile(series);
+            QTest::qWait(300);
+            t.restart();
+            delete w;
+            QThreadPool::globalInstance()->waitForDone();
+            waited.push_back(t.elapsed());
+        }
+        const auto median = [](std::vector<qint64> v) {
+            std::sort(v.begin(), v.end());
+            return static_cast<long long>(v[v.size() / 2]);
+        };
+        qInfo("600-slice series: read whole in %lld ms (median of 5); closed 300 ms into its read, the exit waited "
+              "%lld ms (median of 5, longest %lld)",
+              median(whole), median(waited), static_cast<long long>(*std::max_element(waited.begin(), waited.end())));
     }
 
     void benchmarkFillBetweenSlicesOverA96FrameSeries() {

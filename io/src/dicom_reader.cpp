@@ -630,12 +630,13 @@ Image readDicom(const std::string& path) {
     return img;
 }
 
-std::vector<DicomSeries> listDicomSeries(const std::string& dir) {
+std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
     std::map<std::string, std::vector<DicomHeader>> bySeries;
     for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
         if (!e.is_regular_file()) continue;
+        stopIfCancelled(cancelled, dir);
         DicomHeader h;
         if (readHeader(e.path().string(), &h)) bySeries[h.seriesUid].push_back(h);
     }
@@ -712,8 +713,9 @@ std::string dicomFilesWithoutImage(const std::string& dir) {
     return std::to_string(n) + (n == 1 ? " DICOM file that holds" : " DICOM files that hold") + " no image: " + kinds;
 }
 
-Image readDicomSeries(const DicomSeries& series) {
+Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
+    stopIfCancelled(cancelled, series.files.front());
     Image volume = readDicom(series.files.front());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
     // One UID and file per frame, and each frame's number in its file when a file holds several.
@@ -737,6 +739,7 @@ Image readDicomSeries(const DicomSeries& series) {
     bool everyFramePlaced = !positions.empty();
     std::string geometryProblem;
     for (size_t i = 1; i < series.files.size(); ++i) {
+        stopIfCancelled(cancelled, fs::path(series.files[i]).parent_path().string());
         Image slice = readDicom(series.files[i]);
         if (slice.pixels().size() != volume.frames[0].size() || slice.pixels().type() != volume.frames[0].type()) {
             // Which way, and against which file: a slice re-sampled or re-exported on its own is found by it.
@@ -798,8 +801,9 @@ Image readDicomSeries(const DicomSeries& series) {
     return volume;
 }
 
-Image readDicomFolder(const std::string& dir, const std::string& seriesUid, const std::string& seriesOfFile) {
-    const auto all = listDicomSeries(dir);
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid, const std::string& seriesOfFile,
+                      const CancelCheck& cancelled) {
+    const auto all = listDicomSeries(dir, cancelled);
     if (all.empty()) {
         // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
         const auto images = imageFilesIn(dir, nullptr);
@@ -817,13 +821,13 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid, cons
     if (!seriesOfFile.empty()) {
         for (const auto& s : all)
             for (const auto& f : s.files)
-                if (std::error_code ec; fs::equivalent(f, seriesOfFile, ec)) return readDicomSeries(s);
+                if (std::error_code ec; fs::equivalent(f, seriesOfFile, ec)) return readDicomSeries(s, cancelled);
         throw IoError(seriesOfFile, "is not in an image series of its folder");
     }
     if (!seriesUid.empty()) {
         std::string parts;
         for (const auto& s : all) {
-            if (s.uid == seriesUid) return readDicomSeries(s);
+            if (s.uid == seriesUid) return readDicomSeries(s, cancelled);
             if (s.uid.rfind(seriesUid + "/", 0) == 0) parts += (parts.empty() ? "" : ", ") + s.uid;
         }
         if (!parts.empty())
@@ -837,7 +841,7 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid, cons
                     (s.description.empty() ? "" : ", " + s.description) + ")";
         throw IoError(dir, std::to_string(all.size()) + " series in this folder; choose one:" + list);
     }
-    return readDicomSeries(all.front());
+    return readDicomSeries(all.front(), cancelled);
 }
 
 }  // namespace msf::io

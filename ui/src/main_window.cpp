@@ -228,7 +228,10 @@ MainWindow::MainWindow(QWidget* parent)
                                  30000);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // A series still being read stops within a slice: the application's exit waits for its thread.
+    if (loadCancel_) loadCancel_->store(true);
+}
 
 namespace {
 // What the loaders read, as an open dialog's filter (images and reference masks alike), each extension also in
@@ -618,6 +621,10 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     if (stoppedToOpen) iterationLabel_->setText(tr("cancelled: opening %1").arg(name));
     statusBar()->showMessage(tr("Loading %1...").arg(path));
     const int generation = ++loadGeneration_;
+    // A series still being read for an earlier open is stopped: its result would be dropped anyway, and it
+    // took the disk and the cores from this one.
+    if (loadCancel_) loadCancel_->store(true);
+    const auto cancel = loadCancel_ = std::make_shared<std::atomic<bool>>(false);
     loadPending_ = true;
     loadingName_ = name;
     const std::string p = path.toStdString(), uid = seriesUid.toStdString(), ofFile = seriesOf.toStdString();
@@ -630,13 +637,14 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     };
     runInBackground<Loaded>(
         this,
-        [p, uid, ofFile] {
+        [p, uid, ofFile, cancel] {
             Loaded l;
             io::LoadOptions o;
             o.seriesUid = uid;
             o.seriesOfFile = ofFile;  // the series of that file, not a choice among the folder's
+            o.cancelled = [cancel] { return cancel->load(); };
             if (const std::string folder = io::dicomFolderOf(p); !folder.empty() && uid.empty() && ofFile.empty()) {
-                l.series = io::listDicomSeries(folder);
+                l.series = io::listDicomSeries(folder, o.cancelled);
                 if (l.series.size() > 1) return l;  // ask which one
             }
             l.image = io::loadImage(p, o);
@@ -745,7 +753,8 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
             if (run) runMsFormer();
             if (kmeans) runKMeans();  // after that run, on the one worker thread
         },
-        [this, path, name, generation](const QString& e) {
+        [this, path, name, generation, cancel](const QString& e) {
+            if (cancel->load()) return emit loadStopped(path);  // for a later open: nothing is wrong with the file
             forgetRecent(path);  // moved, deleted or damaged since: not offered again
             if (generation != loadGeneration_) return;  // and not said over the file opened since
             loadEnded(tr("not run: %1 did not open").arg(name));

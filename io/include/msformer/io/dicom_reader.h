@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "msformer/io/image.h"
+#include "msformer/io/load_cancel.h"
 
 namespace msf::io {
 
@@ -25,14 +26,16 @@ struct DicomSeries {
 
 // Every image series under `dir` (recursively), told apart by Series Instance UID,
 // in Series Number order (as viewers list them; series without one last).
-std::vector<DicomSeries> listDicomSeries(const std::string& dir);
-Image readDicomSeries(const DicomSeries& series);
+// `cancelled` is asked before each file is read (LoadCancelled when it says so).
+std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled = {});
+Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled = {});
 // What the DICOM files under `dir` that hold no image are ("26 DICOM files that hold no image: 20
 // BasicTextSRStorage, 6 RTStructureSetStorage"; a SEG counts as a mask); empty where there are none.
 std::string dicomFilesWithoutImage(const std::string& dir);
 // The folder's only series, or the one with this UID, or the one holding the file `seriesOfFile`; several
 // series without either is an error that lists them.
-Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {});
+Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {},
+                      const CancelCheck& cancelled = {});
 
 // "DICM" after the 128-byte preamble: a DICOM file (Part 10), whatever its name.
 bool hasDicomMagic(const std::string& path);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "msformer/io/image.h"
+#include "msformer/io/load_cancel.h"
 
 namespace msf::io {
 
@@ -15,6 +16,9 @@ struct LoadOptions {
     // Read as a mask: NaN and infinite values are 0 (outside), not the lowest finite value (a probability
     // map's 0.5 would be inside).
     bool asMask = false;
+    // Asked between a DICOM folder's files: true stops the load with LoadCancelled (the app's load of a
+    // series it no longer wants). A single file is read whole.
+    CancelCheck cancelled;
 };
 
 // By content: a folder -> DICOM series; .nii/.nii.gz -> NIfTI; DICOM (extension

@@ -7,7 +7,9 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 
@@ -131,6 +133,7 @@ signals:
     void exportFinished(bool ok, const QString& message);
     void errorShown(const QString& message);
     void iterationMapShown(int iteration);  // showIteration's map at the image's size is drawn
+    void loadStopped(const QString& path);  // a load superseded by a later open stopped before its end
 
 protected:
     void closeEvent(QCloseEvent*) override;
@@ -259,6 +262,8 @@ private:
     // shown over it), whether it is still being read, and Run or k-means asked for meanwhile (they start
     // on it once it is shown).
     int loadGeneration_ = 0;
+    // Set to stop the pending load between its files when it is no longer wanted (another open, closing).
+    std::shared_ptr<std::atomic<bool>> loadCancel_;
     bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
     QString loadingName_;
     QString openNote_;  // said with "Loaded X" (openFiles: the dropped files not opened)
