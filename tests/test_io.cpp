@@ -1153,6 +1153,26 @@ private slots:
                     .contains("DimSize along axis 0 is -4"));
         QVERIFY(error("strings.mha", "NDims = 2\nDimSize = 4 4\nElementType = MET_STRING\nElementDataFile = LOCAL\n" +
                                          sixteen).contains("ElementType MET_STRING is not a number"));
+        // Headers MetaIO cannot parse, or whose ElementType it takes as MET_OTHER: said why (it was "MetaIO cannot
+        // parse it", the reason on std::cerr only, and "ElementType MET_OTHER" for the file's own word).
+        const std::vector<std::pair<std::string, QString>> unreadable{
+            {"NDims = 2\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n", "it has no DimSize line"},
+            {"NDims = 2\nDimSize = 4 4\nElementDataFile = LOCAL\n", "it has no ElementType line"},
+            {"DimSize = 4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n", "it has no NDims line"},
+            {"ndims = 2\nDimSize = 4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n",
+             "its field \"ndims\" is spelt NDims in a MetaImage header"},
+            {"NDims = 2\nDimSize = 4 x\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n",
+             "its DimSize \"4 x\" is not 2 whole numbers"},
+            {"NDims = 3\nDimSize = 4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n",
+             "its DimSize \"4 4\" has 2 sizes, its NDims 3"},
+            {"NDims = 2\nDimSize = 4 4\nElementType = MET_FOO\nElementDataFile = LOCAL\n",
+             "its ElementType \"MET_FOO\" is not a MetaImage element type"},
+            {"NDims = 2\nDimSize = 4 4\nElementType = uchar\nElementDataFile = LOCAL\n",
+             "its ElementType \"uchar\" is not a MetaImage element type"}};
+        for (const auto& [text, why] : unreadable) {
+            e = error("unreadable.mha", text + sixteen);
+            QVERIFY2(e.contains(why), qPrintable(e));
+        }
     }
     void metaImageValuesChannelsAndAxesAreRead() {
         QTemporaryDir dir;

@@ -2,6 +2,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -54,37 +56,60 @@ bool isNumberArrayField(const std::string& name) {
 // 999 characters aborted the process (buffer overflow), so a line that long passes only as a numeric array
 // field's. Where MetaIO stops, at the field named exactly ElementDataFile, the header ends: the offset after that
 // line is returned (npos where the first MB holds none: then MetaIO fails on the missing field).
-size_t checkHeaderLines(const std::string& path, const std::string& head) {
+// A header line as MetaIO splits it: the name from the line's start up to '=' or ':', the value after it, both
+// without surrounding blanks.
+struct HeaderLine {
+    std::string line, name, value;
+};
+// Calls `use` with each header line from the start, up to and with the field named exactly ElementDataFile,
+// where MetaIO stops; returns the offset after that line (npos where the text holds none).
+size_t forEachHeaderLine(const std::string& head, const std::function<void(const HeaderLine&)>& use) {
     for (size_t at = 0; at < head.size();) {
         const size_t eol = head.find('\n', at);
         const size_t next = eol == std::string::npos ? head.size() : eol + 1;
-        std::string line = head.substr(at, next - at);
+        HeaderLine h{head.substr(at, next - at), {}, {}};
         at = next;
+        std::string& line = h.line;
         line.erase(std::remove_if(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\n'; }),
                    line.end());
         const size_t key = line.find_first_not_of(" \t");
         if (key == std::string::npos) continue;
         const size_t sep = line.find_first_of("=:", key);
-        std::string name = line.substr(key, sep == std::string::npos ? std::string::npos : sep - key);
-        name.erase(name.find_last_not_of(" \t") + 1);
-        std::string value = sep == std::string::npos ? std::string() : line.substr(sep + 1);
-        value.erase(0, value.find_first_not_of(" \t"));
-        value.erase(value.find_last_not_of(" \t") + 1);
-        const bool numbers = value.find_first_not_of("0123456789+-.eE \t") == std::string::npos;
-        const bool ended = name == "ElementDataFile";  // (a long data file name is kept whole, in a std::string)
-        if (line.size() >= 255 && !ended && !(isNumberArrayField(name) && numbers))
-            throw IoError(path, "its header line \"" + shown(line, 40) + "\" is " + std::to_string(line.size()) +
-                                    " characters long: MetaIO takes names and texts of up to 254");
-        if (ended) return next;
-        if (name != "NDims") continue;
-        const bool digits = !value.empty() && value.size() <= 2 &&
-                            std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
-        if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
-            throw IoError(path, "its NDims \"" + shown(value, 40) + "\" is not a dimension count from 1 to 10");
+        h.name = line.substr(key, sep == std::string::npos ? std::string::npos : sep - key);
+        h.name.erase(h.name.find_last_not_of(" \t") + 1);
+        h.value = sep == std::string::npos ? std::string() : line.substr(sep + 1);
+        h.value.erase(0, h.value.find_first_not_of(" \t"));
+        h.value.erase(h.value.find_last_not_of(" \t") + 1);
+        use(h);
+        if (h.name == "ElementDataFile") return next;
     }
-    if (head.size() == (1u << 20))
-        throw IoError(path, "no ElementDataFile line in its first MB: not a MetaImage header (they are a few lines)");
     return std::string::npos;
+}
+
+// What MetaIO's header parser does not survive, checked first on every line up to ElementDataFile (found by
+// fuzzing, by trying its limits and by reading its MET_Read): its dimension arrays hold 10 entries and it reads
+// NDims values for each (an NDims of 2999999999 kept it reading for ever, 11 would overrun them); it takes a
+// field's name from the start of a line up to '=', ':' or the line's end, and copies a name, and a text value
+// such as Comment or Name (which it may take from the next line), into buffers of 255 bytes: a line of 255 to
+// 999 characters aborted the process (buffer overflow), so a line that long passes only as a numeric array
+// field's. Where MetaIO stops, at the field named exactly ElementDataFile, the header ends: the offset after that
+// line is returned (npos where the first MB holds none: then MetaIO fails on the missing field).
+size_t checkHeaderLines(const std::string& path, const std::string& head) {
+    const size_t end = forEachHeaderLine(head, [&path](const HeaderLine& h) {
+        const bool numbers = h.value.find_first_not_of("0123456789+-.eE \t") == std::string::npos;
+        const bool ended = h.name == "ElementDataFile";  // (a long data file name is kept whole, in a std::string)
+        if (h.line.size() >= 255 && !ended && !(isNumberArrayField(h.name) && numbers))
+            throw IoError(path, "its header line \"" + shown(h.line, 40) + "\" is " + std::to_string(h.line.size()) +
+                                    " characters long: MetaIO takes names and texts of up to 254");
+        if (h.name != "NDims") return;
+        const bool digits = !h.value.empty() && h.value.size() <= 2 &&
+                            std::all_of(h.value.begin(), h.value.end(), [](unsigned char c) { return std::isdigit(c); });
+        if (!digits || std::stoi(h.value) < 1 || std::stoi(h.value) > 10)
+            throw IoError(path, "its NDims \"" + shown(h.value, 40) + "\" is not a dimension count from 1 to 10");
+    });
+    if (end == std::string::npos && head.size() == (1u << 20))
+        throw IoError(path, "no ElementDataFile line in its first MB: not a MetaImage header (they are a few lines)");
+    return end;
 }
 
 }  // namespace
@@ -94,6 +119,42 @@ HeaderText checkHeaderText(const std::string& path) {
     requireHeaderLine(path, h.head);
     h.end = checkHeaderLines(path, h.head);
     return h;
+}
+
+std::string headerProblem(const HeaderText& header) {
+    std::map<std::string, std::string> fields, lowerCase;  // the first line of each name
+    forEachHeaderLine(header.head, [&](const HeaderLine& h) {
+        fields.emplace(h.name, h.value);
+        std::string lower = h.name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        lowerCase.emplace(lower, h.name);
+    });
+    for (const std::string required : {"NDims", "DimSize", "ElementType", "ElementDataFile"}) {
+        if (fields.count(required)) continue;
+        std::string lower = required;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (const auto other = lowerCase.find(lower); other != lowerCase.end())
+            return "its field \"" + shown(other->second, 40) + "\" is spelt " + required +
+                   " in a MetaImage header (MetaIO tells names by case)";
+        return "it has no " + required + " line";
+    }
+    const int dims = std::atoi(fields["NDims"].c_str());  // 1 to 10 (checkHeaderLines)
+    std::istringstream in(fields["DimSize"]);
+    int sizes = 0;
+    for (std::string w; in >> w; ++sizes)
+        if (w.find_first_not_of("0123456789") != std::string::npos)
+            return "its DimSize \"" + shown(fields["DimSize"], 60) + "\" is not " + std::to_string(dims) +
+                   " whole numbers (NDims " + std::to_string(dims) + ")";
+    if (sizes < dims)
+        return "its DimSize \"" + shown(fields["DimSize"], 60) + "\" has " + std::to_string(sizes) + " size" +
+               (sizes == 1 ? "" : "s") + ", its NDims " + std::to_string(dims);
+    const std::string& type = fields["ElementType"];
+    bool known = false;
+    for (size_t t = 1; t + 1 < MET_NUM_VALUE_TYPES; ++t) known = known || type == MET_ValueTypeName[t];
+    if (!known)
+        return "its ElementType \"" + shown(type, 40) + "\" is not a MetaImage element type (MET_UCHAR, MET_SHORT, "
+               "MET_USHORT, MET_INT, MET_FLOAT, MET_DOUBLE, ...)";
+    return {};
 }
 
 std::string shown(const std::string& text, size_t n) {

@@ -32,6 +32,10 @@ struct HeaderText {
 // characters or more but a numeric array's, an ElementDataFile line in its first MB. IoError naming `path`
 // otherwise.
 HeaderText checkHeaderText(const std::string& path);
+// Why MetaIO cannot parse this header, or takes its element type as MET_OTHER, where this reader can tell: a
+// required field missing or spelt in another case, a DimSize of fewer or other than whole sizes than NDims, an
+// ElementType that is not one of MetaIO's names. Empty where none of these is the reason.
+std::string headerProblem(const HeaderText& header);
 
 // The files of a LIST or a numbered pattern, as its ElementDataFile names them.
 struct FileSeries {

@@ -105,9 +105,16 @@ Image readMetaImage(const std::string& path) {
     const HeaderText header = checkHeaderText(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
     MetaImage mi;
-    // (Where it cannot parse the header, MetaIO says why on std::cerr; that is not captured here: swapping the
-    // process's error stream for the read would race with any other thread writing to it.)
-    if (!mi.Read(path.c_str(), false)) throw IoError(path, "not a readable MetaImage header (MetaIO cannot parse it)");
+    // Where it cannot parse the header, MetaIO says why on std::cerr, which is not captured here (swapping the
+    // process's error stream for the read would race with any other thread writing to it): the reasons this
+    // reader can tell from the header's text are said instead.
+    if (!mi.Read(path.c_str(), false)) {
+        const std::string why = headerProblem(header);
+        throw IoError(path, why.empty() ? "not a readable MetaImage header (MetaIO cannot parse it)"
+                                        : "not a readable MetaImage header: " + why);
+    }
+    if (mi.ElementType() == MET_OTHER || mi.ElementType() == MET_NONE)
+        if (const std::string why = headerProblem(header); !why.empty()) throw IoError(path, why);
     checkHeader(path, mi);  // before anything is allocated
     if (std::string(mi.ElementDataFileName()).empty())
         throw IoError(path, "its ElementDataFile names no data file");  // (MetaIO then read the header's stream)
