@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -1597,6 +1598,68 @@ private slots:
             }
         }
     }
+    void aNiftiLoadStopsBetweenItsChunksWhenCancelled() {
+        // 320 x 320 x 48 floats (19.7 MB): two 16 MB chunks, asked before each.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("long.nii").toStdString();
+        writeTestNifti(path, 320, 320, 48, 1, {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0});
+        int asked = 0;
+        msf::io::LoadOptions o;
+        o.cancelled = [&asked] { return ++asked == 2; };
+        QVERIFY_THROWS_EXCEPTION(msf::io::LoadCancelled, msf::io::loadImage(path, o));
+        QCOMPARE(asked, 2);
+        o.cancelled = [&asked] { return ++asked < 0; };
+        asked = 0;
+        const auto whole = msf::io::loadImage(path, o);
+        QCOMPARE(asked, 2);
+        QCOMPARE(whole.frameCount(), 48);
+        QCOMPARE(whole.frames[47].at<float>(0, 319), 100.f * 47 + 319);  // the second chunk's last voxel, as stored
+    }
+
+    void aBigEndianNiftiIsReadWithItsValuesSwapped() {
+        // A NIfTI-1 written on a big-endian machine (older SGI/Sun/PowerPC pipelines): header and voxels in that
+        // byte order, a NaN among them; float and 16-bit, as the one-file and the header/image pair.
+        QTemporaryDir dir;
+        for (const int type : {DT_FLOAT32, DT_INT16})
+            for (const bool pair : {false, true}) {
+                const int64_t dims[8] = {3, 6, 5, 4, 1, 1, 1, 1};
+                nifti_image* nim = nifti_make_new_nim(dims, type, 1);
+                QVERIFY(nim);
+                const std::vector<float> where = voxelsSayingWhereTheyAre(6, 5, 4);
+                for (size_t i = 0; i < where.size(); ++i) {
+                    if (type == DT_FLOAT32) static_cast<float*>(nim->data)[i] = i == 7 ? NAN : where[i] - 100;
+                    else static_cast<int16_t*>(nim->data)[i] = int16_t(where[i] - 100);
+                }
+                nim->pixdim[1] = nim->pixdim[2] = nim->pixdim[3] = nim->dx = nim->dy = nim->dz = 1;
+                nifti_1_header header;
+                QCOMPARE(nifti_convert_nim2n1hdr(nim, &header), 0);
+                std::strncpy(header.magic, pair ? "ni1" : "n+1", 4);
+                header.vox_offset = pair ? 0 : 352;
+                const size_t bytes = size_t(nim->nvox) * size_t(nim->nbyper);
+                std::vector<char> voxels(static_cast<const char*>(nim->data), static_cast<const char*>(nim->data) + bytes);
+                nifti_swap_Nbytes(nim->nvox, nim->nbyper, voxels.data());
+                nifti_image_free(nim);
+                swap_nifti_header(&header, 1);
+                const QString stem = dir.filePath(QString("big_%1_%2").arg(type).arg(pair ? "pair" : "one"));
+                const std::string opened = (stem + (pair ? ".hdr" : ".nii")).toStdString();
+                {
+                    std::ofstream out(opened, std::ios::binary);
+                    out.write(reinterpret_cast<const char*>(&header), sizeof header);
+                    if (!pair) out.write("\0\0\0\0", 4).write(voxels.data(), std::streamsize(bytes));
+                }
+                if (pair) std::ofstream((stem + ".img").toStdString(), std::ios::binary).write(voxels.data(), std::streamsize(bytes));
+                const auto img = msf::io::loadImage(opened);
+                QCOMPARE(img.frameCount(), 4);
+                QCOMPARE(img.pixels().size(), cv::Size(6, 5));
+                double lo, hi;
+                cv::minMaxLoc(img.frames[3], &lo, &hi);
+                QCOMPARE(hi, 245.0);  // 100 k + 10 j + i - 100 at k 3, j 4, i 5
+                QCOMPARE(img.frames[2].at<float>(1, 3), 113.f);
+                QCOMPARE(img.meta.nonFiniteValues, size_t(type == DT_FLOAT32 ? 1 : 0));
+                QVERIFY(img.meta.isSigned == (type == DT_INT16));
+            }
+    }
+
     void nanAndInfiniteValuesAreCountedAndReadAsTheLowestFiniteValue() {
         // A registered or masked volume holds NaN outside its data; nifticlib reads those as 0 and says nothing.
         QTemporaryDir dir;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "msformer/io/image.h"
+#include "msformer/io/load_cancel.h"
 
 namespace msf::io {
 
@@ -12,7 +13,8 @@ namespace msf::io {
 // stored when the file has no affine), scl_slope/scl_inter applied, the
 // sform/qform affine kept. The middle slice is current. 4-D files: only the
 // first volume is read.
-Image readNifti(const std::string& path);
+// `cancelled` is asked between chunks of the voxels read (16 MB; LoadCancelled when it says so).
+Image readNifti(const std::string& path, const CancelCheck& cancelled = {});
 
 // A uint8 mask (0/1) on the source's grid: for a NIfTI source the same
 // dimensions and affine, the mask (as shown) turned back to the stored axes in
