@@ -1598,22 +1598,40 @@ private slots:
             }
         }
     }
-    void aNiftiLoadStopsBetweenItsChunksWhenCancelled() {
-        // 320 x 320 x 48 floats (19.7 MB): two 16 MB chunks, asked before each.
+    void aVolumeLoadStopsBetweenItsChunksWhenCancelled() {
+        // 320 x 320 x 48 floats (19.7 MB) as NIfTI, MetaImage raw and zlib, gzip NRRD: asked before each 16 MB
+        // chunk read (64 kB of compressed data inflated); stopped at the second ask, or read whole.
         QTemporaryDir dir;
-        const std::string path = dir.filePath("long.nii").toStdString();
-        writeTestNifti(path, 320, 320, 48, 1, {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0});
-        int asked = 0;
-        msf::io::LoadOptions o;
-        o.cancelled = [&asked] { return ++asked == 2; };
-        QVERIFY_THROWS_EXCEPTION(msf::io::LoadCancelled, msf::io::loadImage(path, o));
-        QCOMPARE(asked, 2);
-        o.cancelled = [&asked] { return ++asked < 0; };
-        asked = 0;
-        const auto whole = msf::io::loadImage(path, o);
-        QCOMPARE(asked, 2);
-        QCOMPARE(whole.frameCount(), 48);
-        QCOMPARE(whole.frames[47].at<float>(0, 319), 100.f * 47 + 319);  // the second chunk's last voxel, as stored
+        const std::string nifti = dir.filePath("long.nii").toStdString();
+        writeTestNifti(nifti, 320, 320, 48, 1, {-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0});
+        const std::vector<float> values = voxelsSayingWhereTheyAre(320, 320, 48);
+        const std::string raw(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+        const std::string mha = "NDims = 3\nDimSize = 320 320 48\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n";
+        const std::string zmha = "NDims = 3\nDimSize = 320 320 48\nElementType = MET_FLOAT\nCompressedData = True\n"
+                                 "ElementDataFile = LOCAL\n";
+        touch(dir.filePath("long.mha"), mha + raw);
+        touch(dir.filePath("long_z.mha"), zmha + deflatedBytes(raw, 15));
+        touch(dir.filePath("long.nrrd"), "NRRD0004\ntype: float\ndimension: 3\nsizes: 320 320 48\nendian: little\n"
+                                         "encoding: gzip\n\n" + deflatedBytes(raw, 15 + 16));
+        for (const std::string path : {nifti, dir.filePath("long.mha").toStdString(),
+                                       dir.filePath("long_z.mha").toStdString(), dir.filePath("long.nrrd").toStdString()}) {
+            int asked = 0;
+            msf::io::LoadOptions o;
+            o.cancelled = [&asked] { return ++asked == 2; };
+            try {
+                msf::io::loadImage(path, o);
+                QFAIL(qPrintable(QString::fromStdString(path) + ": a cancelled load returned an image"));
+            } catch (const msf::io::LoadCancelled& e) {
+                QVERIFY2(QString(e.what()).contains(QString::fromStdString(path)), e.what());
+            }
+            QCOMPARE(asked, 2);
+            o.cancelled = [&asked] { return ++asked < 0; };
+            asked = 0;
+            const auto whole = msf::io::loadImage(path, o);
+            QVERIFY2(asked >= 2, qPrintable(QString::fromStdString(path)));
+            QCOMPARE(whole.frameCount(), 48);
+            QCOMPARE(whole.frames[47].at<float>(0, 319), 100.f * 47 + 319);  // the last chunk's, as stored
+        }
     }
 
     void aBigEndianNiftiIsReadWithItsValuesSwapped() {

@@ -63,8 +63,8 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     if (const std::string folder = dicomFolderOf(path); !folder.empty())  // a folder, or a DICOMDIR's
         img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile, options.cancelled);
     else if (isNiftiInput(path)) img = readNifti(path, options.cancelled);
-    else if (isNrrdInput(path)) img = readNrrd(path);
-    else if (isMetaImageInput(path)) img = readMetaImage(path);
+    else if (isNrrdInput(path)) img = readNrrd(path, options.cancelled);
+    else if (isMetaImageInput(path)) img = readMetaImage(path, options.cancelled);
     else if (looksLikeDicom(path)) img = readDicom(path);
     else {
         img = readRaster(path);

@@ -18,7 +18,7 @@ bool zlibSignature(const unsigned char* b) { return (b[0] & 0x0f) == 8 && ((b[0]
 }  // namespace
 
 void inflateData(const std::string& path, std::FILE* file, void* out, size_t bytes, Compression kind,
-                 const std::string& claim) {
+                 const std::string& claim, const CancelCheck& cancelled) {
     const std::string name = kind == Compression::Gzip ? "gzip" : "zlib";
     std::vector<unsigned char> in(1 << 16);
     size_t got = std::fread(in.data(), 1, in.size(), file);
@@ -32,6 +32,7 @@ void inflateData(const std::string& path, std::FILE* file, void* out, size_t byt
     size_t produced = 0;
     while (produced < bytes) {
         if (z.avail_in == 0) {
+            stopIfCancelled(cancelled, path);
             if (got == 0) got = std::fread(in.data(), 1, in.size(), file);
             if (got == 0) break;
             z.next_in = in.data();

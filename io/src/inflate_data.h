@@ -5,14 +5,16 @@
 #include <cstdio>
 #include <string>
 
+#include "msformer/io/load_cancel.h"
+
 namespace msf::io {
 
 enum class Compression { Gzip, Zlib };  // Zlib: a zlib stream, or gzip, as MetaIO takes either
 
 // `bytes` bytes of the stream read from `file` (at its current position) into `out`; IoError naming `path`
 // where the stream is not of that kind (`claim`: what says it is, "its header says gzip encoding"), corrupt,
-// or ends before `bytes` (several gzip members are read on).
+// or ends before `bytes` (several gzip members are read on). `cancelled` is asked before each 64 kB read.
 void inflateData(const std::string& path, std::FILE* file, void* out, size_t bytes, Compression kind,
-                 const std::string& claim);
+                 const std::string& claim, const CancelCheck& cancelled = {});
 
 }  // namespace msf::io

@@ -106,7 +106,8 @@ std::vector<Piece> dataPieces(const std::string& path, const HeaderText& header,
 }
 
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
-void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out) {
+void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out,
+                const CancelCheck& cancelled) {
     for (Piece& p : pieces) {
         const uintmax_t size = sizeOf(path, p);
         if (mi.HeaderSize() > 0) p.from = static_cast<uintmax_t>(mi.HeaderSize());  // (a LOCAL file's too, as MetaIO)
@@ -118,10 +119,17 @@ void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece>
         const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(p.file.c_str(), "rb"), std::fclose);
         if (!file || std::fseek(file.get(), static_cast<long>(p.from), SEEK_SET) != 0)
             throw IoError(path, "its " + p.what + " cannot be opened");
-        if (mi.CompressedData())
-            inflateData(path, file.get(), out, p.bytes, Compression::Zlib, "its header says CompressedData = True");
-        else if (std::fread(out, 1, p.bytes, file.get()) != p.bytes)
-            throw IoError(path, "its " + p.what + " could not be read to its end");
+        if (mi.CompressedData()) {
+            inflateData(path, file.get(), out, p.bytes, Compression::Zlib, "its header says CompressedData = True",
+                        cancelled);
+        } else {
+            for (size_t at = 0, chunk = size_t(16) << 20; at < p.bytes; at += chunk) {
+                stopIfCancelled(cancelled, path);
+                const size_t n = std::min(chunk, p.bytes - at);
+                if (std::fread(out + at, 1, n, file.get()) != n)
+                    throw IoError(path, "its " + p.what + " could not be read to its end");
+            }
+        }
         out += p.bytes;
     }
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "msformer/io/load_cancel.h"
+
 namespace msf::io::metaimage {
 
 // MetaIO keeps process-wide state (its field records are built per object, but not every part of it is known
@@ -61,7 +63,8 @@ std::string resolved(const std::string& header, const std::string& name);
 // Where the data of this header lies, in order (LOCAL, one file, each file of a LIST or numbered pattern).
 std::vector<Piece> dataPieces(const std::string& path, const HeaderText& header, const MetaImage& mi, size_t bytes);
 // Each piece's bytes into `out`, in order (compressed: the one piece inflated); a missing or short file is said.
-void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out);
+void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece> pieces, unsigned char* out,
+                const CancelCheck& cancelled);  // asked between 16 MB reads
 // Values written as text (BinaryData = False): the first `count` numbers of the piece, whitespace-separated;
 // fewer, or a word that is not a number, is said.
 std::vector<double> readTextValues(const std::string& path, const MetaImage& mi, Piece piece, size_t count);

@@ -100,7 +100,7 @@ bool isMetaImageInput(const std::string& path) {
     return hasSuffix(path, ".mha") || hasSuffix(path, ".mhd");
 }
 
-Image readMetaImage(const std::string& path) {
+Image readMetaImage(const std::string& path, const CancelCheck& cancelled) {
     requireNonEmptyFile(path, "a MetaImage file");
     const HeaderText header = checkHeaderText(path);
     const std::lock_guard<std::mutex> lock(metaIoMutex());
@@ -132,7 +132,7 @@ Image readMetaImage(const std::string& path) {
     // dataPieces and readPieces (values written as text by readTextValues), MetaIO only parses the header.
     std::vector<unsigned char> own(std::max<size_t>(1, bytes));
     if (mi.BinaryData()) {
-        readPieces(path, mi, dataPieces(path, header, mi, bytes), own.data());
+        readPieces(path, mi, dataPieces(path, header, mi, bytes), own.data(), cancelled);
         if (typeSize > 1 && mi.BinaryDataByteOrderMSB() != MET_SystemByteOrderMSB())
             swapBytes(own.data(), values, typeSize);  // (MetaIO leaves the file's byte order, and ITK swaps)
     } else {

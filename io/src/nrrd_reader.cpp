@@ -224,7 +224,7 @@ bool isNrrdInput(const std::string& path) {
     return hasSuffix(path, ".nrrd") || hasSuffix(path, ".nhdr");
 }
 
-Image readNrrd(const std::string& path) {
+Image readNrrd(const std::string& path, const CancelCheck& cancelled) {
     requireNonEmptyFile(path, "a NRRD file");
     requireMagic(path);
     const std::lock_guard<std::mutex> lock(teemMutex());
@@ -256,7 +256,8 @@ Image readNrrd(const std::string& path) {
         const size_t bytes = static_cast<size_t>(elements) * nrrdTypeSize[header->type];
         h.nrrd->data = std::malloc(std::max<size_t>(1, bytes));  // the Nrrd's own: nrrdNuke frees it
         if (!h.nrrd->data) throw IoError(path, "not enough memory for its " + std::to_string(bytes) + " bytes");
-        inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding");
+        inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding",
+                    cancelled);
         if (nrrdTypeSize[header->type] > 1 && h.io->endian != airMyEndian()) nrrdSwapEndian(h.nrrd.get());
         n = std::move(h.nrrd);
     } else {

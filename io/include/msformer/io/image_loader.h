@@ -16,8 +16,8 @@ struct LoadOptions {
     // Read as a mask: NaN and infinite values are 0 (outside), not the lowest finite value (a probability
     // map's 0.5 would be inside).
     bool asMask = false;
-    // Asked between a DICOM folder's files and a NIfTI's chunks: true stops the load with LoadCancelled (the
-    // app's load of a series it no longer wants). Other files are read whole.
+    // Asked between a DICOM folder's files and a volume's chunks (NIfTI, MetaImage, gzip NRRD): true stops the
+    // load with LoadCancelled (the app's load of a series it no longer wants). Other files are read whole.
     CancelCheck cancelled;
 };
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "msformer/io/image.h"
+#include "msformer/io/load_cancel.h"
 
 namespace msf::io {
 
@@ -14,7 +15,8 @@ namespace msf::io {
 // a LIST of files or a numbered file pattern; either byte order. 8-bit 3- or 4-channel voxels are read as
 // colour; of other channels and of a 4th axis the first is read, and said. ElementToIntensityFunction
 // slope and offset are applied. The middle slice is current. Throws IoError naming the file and the problem.
-Image readMetaImage(const std::string& path);
+// `cancelled` is asked between 16 MB of its data read (64 kB compressed): LoadCancelled when it says so.
+Image readMetaImage(const std::string& path, const CancelCheck& cancelled = {});
 
 // A name the MetaImage reader takes: .mha or .mhd (any case).
 bool isMetaImageInput(const std::string& path);

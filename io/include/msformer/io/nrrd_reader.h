@@ -3,6 +3,7 @@
 #include <string>
 
 #include "msformer/io/image.h"
+#include "msformer/io/load_cancel.h"
 
 namespace msf::io {
 
@@ -13,7 +14,9 @@ namespace msf::io {
 // either byte order. A colour axis (RGB, RGBA) of 8-bit values is read as colour; of other non-spatial
 // axes (time, a list of channels or segmentation layers) only the first volume is read, and said. The
 // middle slice is current. Throws IoError naming the file and the problem.
-Image readNrrd(const std::string& path);
+// `cancelled` is asked between 64 kB of gzip data inflated (LoadCancelled when it says so); Teem reads the
+// other encodings whole.
+Image readNrrd(const std::string& path, const CancelCheck& cancelled = {});
 
 // A name the NRRD reader takes: .nrrd or .nhdr (any case; Slicer's .seg.nrrd too).
 bool isNrrdInput(const std::string& path);
