@@ -744,6 +744,47 @@ private slots:
         QVERIFY(QSettings().value("recent").toStringList().contains(QFileInfo(series).absoluteFilePath()));
     }
 
+    void escStopsALoadUnderWayAndTheImageShownStays() {
+        // A long series opened by mistake: Esc (Cancel is on while it loads) stops the read between its files;
+        // the photo shown stays, and nothing is said to be wrong with the series.
+        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString series = dir.filePath("series_by_mistake");
+        QVERIFY(writeCtSeries(ct, series, 150));
+        MainWindow w;
+        QAction* cancel = actionWithShortcut(w, QKeySequence("Esc"));
+        QVERIFY(cancel);
+        QVERIFY(openWritten(w, dir.filePath("shown_photo.png"), cv::Mat(40, 60, CV_8UC3, cv::Scalar(20, 200, 40))));
+        QVERIFY(!cancel->isEnabled());
+        QSignalSpy stopped(&w, &MainWindow::loadStopped), loaded(&w, &MainWindow::imageLoaded), errors(&w, &MainWindow::errorShown);
+        w.openFile(series);
+        QVERIFY(cancel->isEnabled());
+        cancel->trigger();
+        QVERIFY(!cancel->isEnabled());
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("Stopped loading series_by_mistake"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(stopped.wait(30000));
+        QCOMPARE(stopped.first().at(0).toString(), series);
+        QThreadPool::globalInstance()->waitForDone();
+        QTest::qWait(100);
+        QCOMPARE(loaded.count(), 0);
+        QCOMPARE(errors.count(), 0);
+        QCOMPARE(w.image().pixels().cols, 60);
+        QVERIFY2(w.windowTitle().endsWith("shown_photo.png"), qPrintable(w.windowTitle()));
+        // With a Run pressed while it loads, Esc calls off the Run first; a second Esc stops the load.
+        w.openFile(series);
+        w.runMsFormer();
+        cancel->trigger();
+        QVERIFY(cancel->isEnabled());
+        QCOMPARE(stopped.count(), 1);  // (the first load's only: this one reads on)
+        cancel->trigger();
+        QVERIFY(stopped.wait(30000));
+        QThreadPool::globalInstance()->waitForDone();
+        QTest::qWait(100);
+        QCOMPARE(loaded.count(), 0);
+        QCOMPARE(w.image().pixels().cols, 60);
+    }
+
     void theLastReferenceMaskLoadedIsTheOneScoredAgainst() {
         // Two reference masks loaded in quick succession, the first slower to read (noise): the metrics
         // use the second, not whichever read ends last.

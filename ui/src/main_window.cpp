@@ -446,7 +446,7 @@ QString MainWindow::shortcutHelp() const {
           {"Ctrl+M", tr("load a reference mask")}, {"Ctrl+Shift+M", tr("open a mask for editing")},
           {"Ctrl+E", tr("export the mask")}, {"Ctrl+Q", tr("quit")}}},
         {tr("Segmentation"),
-         {{"F5", tr("run MS-Former")}, {"K", tr("run k-means")}, {"Esc", tr("cancel the run")},
+         {{"F5", tr("run MS-Former")}, {"K", tr("run k-means")}, {"Esc", tr("cancel the run, or stop loading")},
           {"Tab", tr("flip between the MS-Former and k-means maps")},
           {", / .", tr("the finished run's map of an earlier / later iteration (to pick from)")},
           {"Ctrl+,", tr("method settings")}}},
@@ -590,6 +590,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid, const Q
 
 void MainWindow::loadEnded(const QString& why) {
     loadPending_ = false;
+    setRunningJob(runningJob_);  // Esc no longer stops a load
     if (!runWhenLoaded_ && !kmeansWhenLoaded_) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;
     setRunningJob(0);  // (Cancel was offered for the Run waiting on it)
@@ -626,6 +627,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     if (loadCancel_) loadCancel_->store(true);
     const auto cancel = loadCancel_ = std::make_shared<std::atomic<bool>>(false);
     loadPending_ = true;
+    setRunningJob(runningJob_);  // Esc stops the load
     loadingName_ = name;
     const std::string p = path.toStdString(), uid = seriesUid.toStdString(), ofFile = seriesOf.toStdString();
     struct Loaded {
@@ -748,6 +750,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
                                      (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));
             imageLabel_->setToolTip(notes.join("\n"));
             loadPending_ = false;
+            setRunningJob(runningJob_);
             const bool run = std::exchange(runWhenLoaded_, false), kmeans = std::exchange(kmeansWhenLoaded_, false);
             emit imageLoaded();
             if (run) runMsFormer();
@@ -1065,9 +1068,7 @@ void MainWindow::refreshOverlays() {
 void MainWindow::runMsFormer() {
     if (loadPending_) {  // pressed just after opening: meant for the image on its way, not the one shown
         stopRun();
-        runWhenLoaded_ = true;
-        cancelButton_->setEnabled(true);  // Esc calls it off
-        cancelAction_->setEnabled(true);
+        runWhenLoaded_ = true;  // Esc calls it off (Cancel is on while the load is)
         iterationLabel_->setText(tr("Run starts once %1 has loaded").arg(loadingName_));
         return;
     }
@@ -1108,6 +1109,15 @@ void MainWindow::runKMeans() {
 
 void MainWindow::cancelRun() {
     followOn_ = false;
+    if (loadPending_ && !runWhenLoaded_ && !runningJob_) {
+        // Only a load under way (a long series opened by mistake): it stops between its files or chunks, the
+        // image shown stays. (With a Run waiting on the load, Esc calls off the Run, as below.)
+        if (loadCancel_) loadCancel_->store(true);
+        ++loadGeneration_;  // its image, should it land before it notices, is dropped
+        loadEnded({});
+        statusBar()->showMessage(tr("Stopped loading %1").arg(loadingName_), 5000);
+        return;
+    }
     const bool waiting = std::exchange(runWhenLoaded_, false);  // a Run asked for while the image loads
     const int job = runningJob_;
     if (stopRun() || waiting) iterationLabel_->setText(tr("cancelled"));
@@ -1126,9 +1136,9 @@ bool MainWindow::stopRun() {
 
 void MainWindow::setRunningJob(int job) {
     runningJob_ = job;
-    // Cancel is there while a run is (k-means takes a fraction of a second and is not cancelled).
-    cancelButton_->setEnabled(job != 0);
-    cancelAction_->setEnabled(job != 0);
+    // Cancel is there while a run or a load is (k-means takes a fraction of a second and is not cancelled).
+    cancelButton_->setEnabled(job != 0 || loadPending_);
+    cancelAction_->setEnabled(job != 0 || loadPending_);
 }
 
 void MainWindow::resetRunDisplay(const QString& status) {
