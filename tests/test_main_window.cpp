@@ -519,6 +519,22 @@ private slots:
         QCOMPARE(panel->width(), width);
     }
 
+    void closingTheWindowDuringARunWaitsForNoMap() {
+        // Closing abandons the run: it stops within its iteration and makes no map at the image's size (on a
+        // 24 MP photo seconds that the window's end waited for: benchmarkClosingTheWindowDuringARunOnALargePhoto).
+        MainWindow w;
+        w.setMethodSettings(fastSettings(50));
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        w.show();
+        w.runMsFormer();
+        QTRY_VERIFY_WITH_TIMEOUT(w.previewsDrawn() >= 1, 20000);
+        const int preview = w.view()->clusters().width();
+        QVERIFY(preview < 160);  // the working-size preview
+        QVERIFY(w.close());
+        QTest::qWait(1500);
+        QCOMPARE(w.view()->clusters().width(), preview);  // no result came (a cancelled run's is brought to 160)
+    }
+
     void cancelStopsAndANewRunStillWorks() {
         MainWindow w;
         w.setMethodSettings(fastSettings(50));
@@ -2640,6 +2656,35 @@ private slots:
         qInfo("600-slice series: read whole in %lld ms (median of 5); closed 300 ms into its read, the exit waited "
               "%lld ms (median of 5, longest %lld)",
               median(whole), median(waited), static_cast<long long>(*std::max_element(waited.begin(), waited.end())));
+    }
+
+    void benchmarkClosingTheWindowDuringARunOnALargePhoto() {
+        // Figures only: how long closing the window waits for a run on a 6000 x 4000 photo, closed 1 s into it
+        // (the worker thread is joined: the iteration under way, and whatever the run does after it).
+        cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
+        cv::ellipse(photo, {3000, 2000}, {900, 600}, 0, 0, 360, cv::Scalar(60, 50, 80), cv::FILLED);
+        cv::Mat noise(photo.size(), CV_8UC3);
+        cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
+        photo += noise;
+        const QString path = dir.filePath("photo24mp_closed.png");
+        QVERIFY(cv::imwrite(path.toStdString(), photo));
+        std::vector<qint64> waited;
+        for (int run = 0; run < 3; ++run) {
+            auto* w = new MainWindow;
+            auto settings = fastSettings(50);
+            settings.msformer.size = 129;
+            w->setMethodSettings(settings);
+            QVERIFY(openAndWait(*w, path, 60000));
+            w->runMsFormer();
+            QTest::qWait(1000);
+            QElapsedTimer t;
+            t.start();
+            delete w;
+            waited.push_back(t.elapsed());
+        }
+        std::sort(waited.begin(), waited.end());
+        qInfo("24 MP photo: closed 1 s into a run, the window's end waited %lld ms (median of 3; %lld-%lld)",
+              static_cast<long long>(waited[1]), static_cast<long long>(waited[0]), static_cast<long long>(waited[2]));
     }
 
     void benchmarkFillBetweenSlicesOverA96FrameSeries() {

@@ -175,6 +175,28 @@ private slots:
         QVERIFY(int(r.history.size()) <= 3);  // the iteration in flight may finish
         QVERIFY(!r.working.empty());          // still a usable map
     }
+    void anAbandonedRunStopsWithinOneIterationAndMakesNoMap() {
+        // The window closing: nobody takes the map, whose making at a photo's size took seconds.
+        msf::Segmenter seg(smallConfig(48, 50));
+        msf::CancelFlag cancel;
+        seg.setObserver([&cancel](const msf::IterationStats& s, const msf::LabelMap&) {
+            if (s.iteration == 2) cancel.abandon();
+            return true;
+        });
+        const auto r = seg.run(bufferOf(msf::phantom::skinLesion(64, 4)), &cancel);
+        QVERIFY(r.cancelled);
+        QCOMPARE(int(r.history.size()), 2);
+        QVERIFY(r.working.empty() && r.original.empty());
+        QCOMPARE(r.clusterCount, 0);
+        // For good: a reset clears a cancel, not an abandon (a run queued after it stops before its first step).
+        cancel.reset();
+        QVERIFY(cancel.cancelled() && cancel.abandoned());
+        QCOMPARE(int(seg.run(bufferOf(msf::phantom::skinLesion(64, 4)), &cancel).history.size()), 0);
+        msf::CancelFlag plain;
+        plain.cancel();
+        plain.reset();
+        QVERIFY(!plain.cancelled());
+    }
     void observerReturningFalseCancels() {
         msf::Segmenter seg(smallConfig(40, 10));
         seg.setObserver([](const msf::IterationStats& s, const msf::LabelMap&) { return s.iteration < 3; });

@@ -1649,7 +1649,7 @@ void MainWindow::rebuildRecentMenu() {
 
 void MainWindow::closeEvent(QCloseEvent* e) {
     if (!mayDropMask(tr("Closing the window"))) return e->ignore();
-    worker_->worker()->cancel();  // ~WorkerThread joins the thread (at most one iteration)
+    worker_->worker()->abandon();  // its map is not wanted; ~WorkerThread joins the thread (at most one iteration)
     QSettings().setValue("window/geometry", saveGeometry());
     QSettings().setValue("window/state", saveState());
     e->accept();

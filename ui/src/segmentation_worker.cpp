@@ -71,6 +71,7 @@ void SegmentationWorker::runMsFormer(const cv::Mat& image, const msf::MsFormerCo
             return !cancel_.cancelled();
         });
         const auto result = segmenter.run(toImageBuffer(image), &cancel_);
+        if (cancel_.abandoned()) return;
         emit finished(job, "msformer", result, clusterColours(result.original));
     } catch (const std::exception& e) {
         emit failed(job, "msformer", QString::fromStdString(e.what()));
@@ -78,6 +79,7 @@ void SegmentationWorker::runMsFormer(const cv::Mat& image, const msf::MsFormerCo
 }
 
 void SegmentationWorker::runKMeans(const cv::Mat& image, const msf::KMeansConfig& config, int job) {
+    if (cancel_.abandoned()) return;  // queued before the window closed: nobody takes it
     cancel_.reset();
     try {
         const auto result = msf::runKMeans(toImageBuffer(image), config);
@@ -95,7 +97,7 @@ WorkerThread::WorkerThread(QObject* parent) : QObject(parent), worker_(new Segme
 }
 
 WorkerThread::~WorkerThread() {
-    worker_->cancel();
+    worker_->abandon();
     thread_.quit();
     thread_.wait();
 }

@@ -218,6 +218,11 @@ SegmentationResult Segmenter::runChecked(const ImageBuffer& image, const CancelF
         }
     }
 
+    if (cancel && cancel->abandoned()) {  // nobody takes the map: not made
+        result.cancelled = true;
+        result.totalMilliseconds = msSince(start);
+        return result;
+    }
     if (launched > collected) {
         // The iteration queued ahead: its forward pass ran on the weights after
         // the last step counted, so its argmax is the final map.

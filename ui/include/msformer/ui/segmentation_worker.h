@@ -29,6 +29,8 @@ public:
     SegmentationWorker();
     // Thread-safe: stops the running job within one iteration.
     void cancel() { cancel_.cancel(); }
+    // For good (the window closing): a run stops within its iteration and makes no map, sends nothing.
+    void abandon() { cancel_.abandon(); }
     // The UI calls this after drawing a preview; until then newer previews
     // replace the pending one instead of queueing up.
     void previewConsumed() { previewPending_ = false; }
