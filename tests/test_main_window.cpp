@@ -192,6 +192,15 @@ QAction* actionWithShortcut(const MainWindow& w, const QKeySequence& keys) {
     return nullptr;
 }
 
+// A 6000 x 4000 photo (24 MP): a dark ellipse on a light, slightly noisy ground.
+cv::Mat largeLesionPhoto() {
+    cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
+    cv::ellipse(photo, {3000, 2000}, {900, 600}, 0, 0, 360, cv::Scalar(60, 50, 80), cv::FILLED);
+    cv::Mat noise(photo.size(), CV_8UC3);
+    cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
+    return photo + noise;
+}
+
 // A series of `slices` copies of pydicom's CT_small.dcm in `folder`, 2 mm apart, each its own instance; false
 // when a copy fails.
 bool writeCtSeries(const QString& ct, const QString& folder, int slices) {
@@ -2513,11 +2522,7 @@ private slots:
     void benchmarkEventLoopDuringARunOnALargePhoto() {
         // Figures only: how long the event loop is kept away while a run's
         // previews and result are drawn over a 6000 x 4000 photo (24 MP).
-        cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
-        cv::ellipse(photo, {3000, 2000}, {900, 600}, 0, 0, 360, cv::Scalar(60, 50, 80), cv::FILLED);
-        cv::Mat noise(photo.size(), CV_8UC3);
-        cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
-        photo += noise;
+        const cv::Mat photo = largeLesionPhoto();
         MainWindow w;
         auto settings = fastSettings(5);
         settings.msformer.size = 129;
@@ -2661,11 +2666,7 @@ private slots:
     void benchmarkClosingTheWindowDuringARunOnALargePhoto() {
         // Figures only: how long closing the window waits for a run on a 6000 x 4000 photo, closed 1 s into it
         // (the worker thread is joined: the iteration under way, and whatever the run does after it).
-        cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
-        cv::ellipse(photo, {3000, 2000}, {900, 600}, 0, 0, 360, cv::Scalar(60, 50, 80), cv::FILLED);
-        cv::Mat noise(photo.size(), CV_8UC3);
-        cv::randu(noise, cv::Scalar::all(0), cv::Scalar::all(20));
-        photo += noise;
+        const cv::Mat photo = largeLesionPhoto();
         const QString path = dir.filePath("photo24mp_closed.png");
         QVERIFY(cv::imwrite(path.toStdString(), photo));
         std::vector<qint64> waited;
