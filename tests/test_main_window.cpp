@@ -796,12 +796,19 @@ private slots:
         QCOMPARE(errors.count(), 0);
         QCOMPARE(w.image().pixels().cols, 60);
         QVERIFY2(w.windowTitle().endsWith("shown_photo.png"), qPrintable(w.windowTitle()));
+        // K pressed while it loads waits on it: dropped with it, and said.
+        w.openFile(series);
+        w.runKMeans();
+        cancel->trigger();
+        QCOMPARE(w.findChild<QLabel*>("runStatus")->text(), QString("not run: stopped loading series_by_mistake"));
+        QVERIFY(stopped.wait(30000));
+        QCOMPARE(stopped.count(), 2);
         // With a Run pressed while it loads, Esc calls off the Run first; a second Esc stops the load.
         w.openFile(series);
         w.runMsFormer();
         cancel->trigger();
         QVERIFY(cancel->isEnabled());
-        QCOMPARE(stopped.count(), 1);  // (the first load's only: this one reads on)
+        QCOMPARE(stopped.count(), 2);  // (the earlier loads' only: this one reads on)
         cancel->trigger();
         QVERIFY(stopped.wait(30000));
         QThreadPool::globalInstance()->waitForDone();

@@ -1114,7 +1114,7 @@ void MainWindow::cancelRun() {
         // image shown stays. (With a Run waiting on the load, Esc calls off the Run, as below.)
         if (loadCancel_) loadCancel_->store(true);
         ++loadGeneration_;  // its image, should it land before it notices, is dropped
-        loadEnded({});
+        loadEnded(tr("not run: stopped loading %1").arg(loadingName_));  // (a K pressed meanwhile is dropped)
         statusBar()->showMessage(tr("Stopped loading %1").arg(loadingName_), 5000);
         return;
     }
