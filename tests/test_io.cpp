@@ -409,6 +409,26 @@ private slots:
             QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 0), cv::Vec3b(50, 100, 200));
             QCOMPARE(associated.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(25, 50, 100));
             QCOMPARE(associated.meta.transparentPixels, size_t(1));
+            // A 32-bit BMP with an alpha mask (BI_BITFIELDS, V4 header), as image editors write a transparent one:
+            // over black too (it was read with the white kept under its transparent pixel). The same pixels as
+            // BI_RGB: the fourth byte is unused, all opaque. Bottom-up: the first row stored is the image's last.
+            for (const bool withAlpha : {true, false}) {
+                const int header = withAlpha ? 108 : 40, pixelsFrom = 14 + header;
+                std::string bmp = "BM" + le32(pixelsFrom + 16) + le32(0) + le32(pixelsFrom) + le32(header) + le32(2) +
+                                  le32(2) + le16(1) + le16(32) + le32(withAlpha ? 3 : 0) + le32(16) +
+                                  std::string(16, '\0');
+                if (withAlpha)
+                    bmp += le32(0x00ff0000) + le32(0x0000ff00) + le32(0x000000ff) + le32(int(0xff000000)) +
+                           le32(0x73524742) + std::string(header - 60, '\0');
+                bmp += std::string("\xff\xff\xff\xff" "\xff\xff\xff\x00" "\x00\x00\xff\x80" "\x00\xff\x00\xff", 16);
+                const auto img = read(withAlpha ? "alpha.bmp" : "rgb32.bmp", bmp);
+                QCOMPARE(img.pixels().size(), cv::Size(2, 2));
+                QCOMPARE(img.pixels().at<cv::Vec3b>(1, 0), cv::Vec3b(255, 255, 255));  // opaque white
+                QCOMPARE(img.pixels().at<cv::Vec3b>(0, 1), cv::Vec3b(0, 255, 0));
+                QCOMPARE(img.pixels().at<cv::Vec3b>(1, 1), withAlpha ? cv::Vec3b(0, 0, 0) : cv::Vec3b(255, 255, 255));
+                QCOMPARE(img.pixels().at<cv::Vec3b>(0, 0), withAlpha ? cv::Vec3b(0, 0, 128) : cv::Vec3b(0, 0, 255));
+                QCOMPARE(img.meta.transparentPixels, size_t(withAlpha ? 2 : 0));
+            }
             // A stack of pages with alpha: each page over black (the second page's transparent half on the
             // other side), counted over both.
             const std::string stack = dir.filePath("stack.tif").toStdString();

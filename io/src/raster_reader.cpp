@@ -29,7 +29,7 @@ Image readRaster(const std::string& path) {
                                 "MetaImage, PNG, JPEG, BMP, TIFF, WebP, PNM)");
         // ANYDEPTH keeps 16 bit.
         constexpr int flags = cv::IMREAD_ANYDEPTH | cv::IMREAD_ANYCOLOR;
-        // The decoder leaves an alpha channel (PNG, TIFF, WebP) out, showing the colours kept under
+        // The decoder leaves an alpha channel (PNG, TIFF, WebP, BMP) out, showing the colours kept under
         // transparent pixels: a mask with a transparent background over white read as all inside.
         const Transparency t = transparencyOf(path);
         // A multi-page TIFF (a stack, a cine, a series of views) is read as frames, each page decoded

@@ -98,6 +98,24 @@ Transparency webpTransparency(std::ifstream& in) {
     }
     return t;
 }
+
+// BMP: a 32-bit image whose masks name an alpha channel (BI_BITFIELDS with a V4/V5 header's alpha mask, or
+// BI_ALPHABITFIELDS), as image editors write a transparent BMP; the decoder then gives it as a fourth channel.
+// A 32-bit BI_RGB image's fourth byte is unused (not alpha), as the format says.
+Transparency bmpTransparency(std::ifstream& in) {
+    Transparency t;
+    unsigned char b[70];
+    if (!in.seekg(0) || !in.read(reinterpret_cast<char*>(b), sizeof b)) return t;
+    const auto little = [&b](int at, int bytes) {
+        uint32_t v = 0;
+        for (int k = 0; k < bytes; ++k) v |= uint32_t(b[at + k]) << (8 * k);
+        return v;
+    };
+    const uint32_t header = little(14, 4), bits = little(28, 2), compression = little(30, 4);
+    const bool masksGiven = (compression == 3 && header >= 56) || compression == 6;  // BI_BITFIELDS, BI_ALPHABITFIELDS
+    t.hasAlpha = bits == 32 && masksGiven && little(66, 4) != 0;
+    return t;
+}
 }  // namespace
 
 Transparency transparencyOf(const std::string& path) {
@@ -110,6 +128,7 @@ Transparency transparencyOf(const std::string& path) {
     }
     if (std::memcmp(magic, "II*\0", 4) == 0 || std::memcmp(magic, "MM\0*", 4) == 0) return tiffTransparency(in, magic[0] == 'I');
     if (std::memcmp(magic, "RIFF", 4) == 0 && std::memcmp(magic + 8, "WEBP", 4) == 0) return webpTransparency(in);
+    if (std::memcmp(magic, "BM", 2) == 0) return bmpTransparency(in);
     return {};
 }
 

@@ -6,7 +6,7 @@
 
 namespace msf::io {
 
-// What a PNG's chunks before its pixel data, a TIFF's first directory or a WebP's header say about
+// What a PNG's chunks before its pixel data, a TIFF's first directory, a WebP's or a BMP's header say about
 // transparency and orientation.
 struct Transparency {
     bool hasAlpha = false;       // an alpha channel (PNG: colour types 4, 6, or a tRNS chunk of transparent colours)
@@ -16,7 +16,7 @@ struct Transparency {
     int greyKey = -1;            // a grey PNG's tRNS value (the one transparent grey), as the decoder gives it
 };
 
-// Reads the headers of the PNG, TIFF or WebP file at `path`; all false for other files.
+// Reads the headers of the PNG, TIFF, WebP or BMP file at `path`; all false for other files.
 Transparency transparencyOf(const std::string& path);
 
 // The file at `path` decoded with its alpha channel applied over black: a transparent pixel is 0 whatever
