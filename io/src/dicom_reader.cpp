@@ -715,7 +715,7 @@ std::string dicomFilesWithoutImage(const std::string& dir) {
 
 Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
-    stopIfCancelled(cancelled, series.files.front());
+    stopIfCancelled(cancelled, fs::path(series.files.front()).parent_path().string());
     Image volume = readDicom(series.files.front());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
     // One UID and file per frame, and each frame's number in its file when a file holds several.
