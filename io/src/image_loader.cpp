@@ -30,7 +30,7 @@ namespace {
 void replaceNonFinite(const std::string& path, Image* img, bool asMask) {
     if (img->frames.empty() || img->frames.front().depth() != CV_32F) return;
     // The usual case, every value finite, told by OpenCV's range check: the loop below, a running minimum,
-    // took 0.7 s of a 600-slice CT's 3 s read.
+    // took a fifth of a 600-slice CT series' read (msformer info: 1.75 s with it, 1.40 s without).
     if (std::all_of(img->frames.begin(), img->frames.end(), [](const cv::Mat& f) { return cv::checkRange(f, true); }))
         return;
     size_t count = 0;
