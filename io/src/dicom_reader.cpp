@@ -713,10 +713,11 @@ std::string dicomFilesWithoutImage(const std::string& dir) {
     return std::to_string(n) + (n == 1 ? " DICOM file that holds" : " DICOM files that hold") + " no image: " + kinds;
 }
 
-Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled) {
+Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled, const LoadProgress& progress) {
     if (series.files.empty()) throw IoError(series.uid, "empty series");
     stopIfCancelled(cancelled, fs::path(series.files.front()).parent_path().string());
     Image volume = readDicom(series.files.front());
+    if (progress) progress(1, series.files.size());
     volume.meta.sourcePath = fs::path(series.files.front()).parent_path().string();
     // One UID and file per frame, and each frame's number in its file when a file holds several.
     auto addInstance = [&volume](const Image& file, const std::string& path) {
@@ -754,6 +755,7 @@ Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled) {
         }
         volume.frames.insert(volume.frames.end(), slice.frames.begin(), slice.frames.end());
         addInstance(slice, series.files[i]);
+        if (progress) progress(i + 1, series.files.size());
         if (std::isnan(volume.meta.paddingLow)) {  // the first slice's padding, else the first that has one
             volume.meta.paddingLow = slice.meta.paddingLow, volume.meta.paddingHigh = slice.meta.paddingHigh;
             volume.meta.paddingText = slice.meta.paddingText;
@@ -802,7 +804,7 @@ Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled) {
 }
 
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid, const std::string& seriesOfFile,
-                      const CancelCheck& cancelled) {
+                      const CancelCheck& cancelled, const LoadProgress& progress) {
     const auto all = listDicomSeries(dir, cancelled);
     if (all.empty()) {
         // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
@@ -821,13 +823,14 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid, cons
     if (!seriesOfFile.empty()) {
         for (const auto& s : all)
             for (const auto& f : s.files)
-                if (std::error_code ec; fs::equivalent(f, seriesOfFile, ec)) return readDicomSeries(s, cancelled);
+                if (std::error_code ec; fs::equivalent(f, seriesOfFile, ec))
+                    return readDicomSeries(s, cancelled, progress);
         throw IoError(seriesOfFile, "is not in an image series of its folder");
     }
     if (!seriesUid.empty()) {
         std::string parts;
         for (const auto& s : all) {
-            if (s.uid == seriesUid) return readDicomSeries(s, cancelled);
+            if (s.uid == seriesUid) return readDicomSeries(s, cancelled, progress);
             if (s.uid.rfind(seriesUid + "/", 0) == 0) parts += (parts.empty() ? "" : ", ") + s.uid;
         }
         if (!parts.empty())
@@ -841,7 +844,7 @@ Image readDicomFolder(const std::string& dir, const std::string& seriesUid, cons
                     (s.description.empty() ? "" : ", " + s.description) + ")";
         throw IoError(dir, std::to_string(all.size()) + " series in this folder; choose one:" + list);
     }
-    return readDicomSeries(all.front(), cancelled);
+    return readDicomSeries(all.front(), cancelled, progress);
 }
 
 }  // namespace msf::io

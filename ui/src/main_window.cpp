@@ -103,6 +103,14 @@ MainWindow::MainWindow(QWidget* parent)
     // The reference slice is read once the frame has stayed put: a slider
     // drag across a volume would otherwise queue one read of the whole
     // reference file per frame passed.
+    // A long series' read, said as it goes: "Loading CT_chest: 120 of 600 slices".
+    loadProgressTimer_ = new QTimer(this);
+    loadProgressTimer_->setInterval(100);
+    connect(loadProgressTimer_, &QTimer::timeout, this, [this] {
+        if (!loadPending_ || !load_ || load_->total == 0) return;
+        statusBar()->showMessage(
+            tr("Loading %1: %2 of %3 slices").arg(loadingName_).arg(load_->done.load()).arg(load_->total.load()));
+    });
     referenceTimer_ = new QTimer(this);
     referenceTimer_->setSingleShot(true);
     referenceTimer_->setInterval(150);
@@ -230,7 +238,7 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow() {
     // A series still being read stops within a slice: the application's exit waits for its thread.
-    if (loadCancel_) loadCancel_->store(true);
+    if (load_) load_->stop = true;
 }
 
 namespace {
@@ -590,6 +598,7 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid, const Q
 
 void MainWindow::loadEnded(const QString& why) {
     loadPending_ = false;
+    loadProgressTimer_->stop();
     setRunningJob(runningJob_);  // Esc no longer stops a load
     if (!runWhenLoaded_ && !kmeansWhenLoaded_) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;
@@ -624,8 +633,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     const int generation = ++loadGeneration_;
     // A series still being read for an earlier open is stopped: its result would be dropped anyway, and it
     // took the disk and the cores from this one.
-    if (loadCancel_) loadCancel_->store(true);
-    const auto cancel = loadCancel_ = std::make_shared<std::atomic<bool>>(false);
+    if (load_) load_->stop = true;
+    const auto load = load_ = std::make_shared<LoadState>();
+    loadProgressTimer_->start();
     loadPending_ = true;
     setRunningJob(runningJob_);  // Esc stops the load
     loadingName_ = name;
@@ -639,12 +649,16 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     };
     runInBackground<Loaded>(
         this,
-        [p, uid, ofFile, cancel] {
+        [p, uid, ofFile, load] {
             Loaded l;
             io::LoadOptions o;
             o.seriesUid = uid;
             o.seriesOfFile = ofFile;  // the series of that file, not a choice among the folder's
-            o.cancelled = [cancel] { return cancel->load(); };
+            o.cancelled = [load] { return load->stop.load(); };
+            o.progress = [load](size_t done, size_t total) {
+                load->total = total;
+                load->done = done;
+            };
             if (const std::string folder = io::dicomFolderOf(p); !folder.empty() && uid.empty() && ofFile.empty()) {
                 l.series = io::listDicomSeries(folder, o.cancelled);
                 if (l.series.size() > 1) return l;  // ask which one
@@ -750,14 +764,15 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
                                      (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));
             imageLabel_->setToolTip(notes.join("\n"));
             loadPending_ = false;
+            loadProgressTimer_->stop();
             setRunningJob(runningJob_);
             const bool run = std::exchange(runWhenLoaded_, false), kmeans = std::exchange(kmeansWhenLoaded_, false);
             emit imageLoaded();
             if (run) runMsFormer();
             if (kmeans) runKMeans();  // after that run, on the one worker thread
         },
-        [this, path, name, generation, cancel](const QString& e) {
-            if (cancel->load()) return emit loadStopped(path);  // for a later open: nothing is wrong with the file
+        [this, path, name, generation, load](const QString& e) {
+            if (load->stop) return emit loadStopped(path);  // for a later open: nothing is wrong with the file
             forgetRecent(path);  // moved, deleted or damaged since: not offered again
             if (generation != loadGeneration_) return;  // and not said over the file opened since
             loadEnded(tr("not run: %1 did not open").arg(name));
@@ -1112,7 +1127,7 @@ void MainWindow::cancelRun() {
     if (loadPending_ && !runWhenLoaded_ && !runningJob_) {
         // Only a load under way (a long series opened by mistake): it stops between its files or chunks, the
         // image shown stays. (With a Run waiting on the load, Esc calls off the Run, as below.)
-        if (loadCancel_) loadCancel_->store(true);
+        if (load_) load_->stop = true;
         ++loadGeneration_;  // its image, should it land before it notices, is dropped
         loadEnded(tr("not run: stopped loading %1").arg(loadingName_));  // (a K pressed meanwhile is dropped)
         statusBar()->showMessage(tr("Stopped loading %1").arg(loadingName_), 5000);

@@ -262,8 +262,14 @@ private:
     // shown over it), whether it is still being read, and Run or k-means asked for meanwhile (they start
     // on it once it is shown).
     int loadGeneration_ = 0;
-    // Set to stop the pending load between its files when it is no longer wanted (another open, closing).
-    std::shared_ptr<std::atomic<bool>> loadCancel_;
+    // The pending load's: set `stop` to end it between its files when it is no longer wanted (another open,
+    // Esc, closing); how many of a series' slices it has read, for the status bar (loadProgressTimer_).
+    struct LoadState {
+        std::atomic<bool> stop{false};
+        std::atomic<size_t> done{0}, total{0};
+    };
+    std::shared_ptr<LoadState> load_;
+    QTimer* loadProgressTimer_ = nullptr;
     bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
     QString loadingName_;
     QString openNote_;  // said with "Loaded X" (openFiles: the dropped files not opened)
