@@ -1652,6 +1652,12 @@ private slots:
             QCOMPARE(whole.frameCount(), 48);
             QCOMPARE(whole.frames[47].at<float>(0, 319), 100.f * 47 + 319);  // the last chunk's, as stored
         }
+        // A NIfTI's read is told in its slices after each chunk: 16 MB is 40 slices of 320 x 320 floats.
+        std::vector<std::pair<size_t, size_t>> told;
+        msf::io::LoadOptions o;
+        o.progress = [&told](size_t done, size_t total) { told.emplace_back(done, total); };
+        msf::io::loadImage(nifti, o);
+        QVERIFY(told == (std::vector<std::pair<size_t, size_t>>{{40, 48}, {48, 48}}));
     }
 
     void aBigEndianNiftiIsReadWithItsValuesSwapped() {

@@ -62,7 +62,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     Image img;
     if (const std::string folder = dicomFolderOf(path); !folder.empty())  // a folder, or a DICOMDIR's
         img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile, options.cancelled, options.progress);
-    else if (isNiftiInput(path)) img = readNifti(path, options.cancelled);
+    else if (isNiftiInput(path)) img = readNifti(path, options.cancelled, options.progress);
     else if (isNrrdInput(path)) img = readNrrd(path, options.cancelled);
     else if (isMetaImageInput(path)) img = readMetaImage(path, options.cancelled);
     else if (looksLikeDicom(path)) img = readDicom(path);

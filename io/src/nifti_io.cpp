@@ -55,7 +55,7 @@ bool isNiftiInput(const std::string& path) {
     return looksLikeNifti(path) || hasSuffix(path, ".hdr") || hasSuffix(path, ".hdr.gz") || isPairImageFile(path);
 }
 
-Image readNifti(const std::string& path, const CancelCheck& cancelled) {
+Image readNifti(const std::string& path, const CancelCheck& cancelled, const LoadProgress& progress) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
@@ -103,6 +103,7 @@ Image readNifti(const std::string& path, const CancelCheck& cancelled) {
             }
             const size_t n = std::min(chunk, voxels.size() - at);
             loaded = znzread(voxels.data() + at, 1, n, file) == n;
+            if (loaded && progress) progress((at + n) / (voxels.size() / size_t(nz)), size_t(nz));
         }
         znzclose(file);
         if (loaded && nim->swapsize > 1 && nim->byteorder != nifti_short_order())

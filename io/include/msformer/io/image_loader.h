@@ -19,7 +19,9 @@ struct LoadOptions {
     // Asked between a DICOM folder's files and a volume's chunks (NIfTI, MetaImage, gzip NRRD): true stops the
     // load with LoadCancelled (the app's load of a series it no longer wants). Other files are read whole.
     CancelCheck cancelled;
-    LoadProgress progress;  // told each slice of a DICOM series read (the app's "Loading X: 120 of 600 slices")
+    // Told each slice of a DICOM series read, and each 16 MB of a NIfTI's (in its slices): the app's "Loading X:
+    // 120 of 600 slices".
+    LoadProgress progress;
 };
 
 // By content: a folder -> DICOM series; .nii/.nii.gz -> NIfTI; DICOM (extension

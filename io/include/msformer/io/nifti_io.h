@@ -13,8 +13,9 @@ namespace msf::io {
 // stored when the file has no affine), scl_slope/scl_inter applied, the
 // sform/qform affine kept. The middle slice is current. 4-D files: only the
 // first volume is read.
-// `cancelled` is asked between chunks of the voxels read (16 MB; LoadCancelled when it says so).
-Image readNifti(const std::string& path, const CancelCheck& cancelled = {});
+// `cancelled` is asked between chunks of the voxels read (16 MB; LoadCancelled when it says so), `progress`
+// told after each, in slices of the first volume.
+Image readNifti(const std::string& path, const CancelCheck& cancelled = {}, const LoadProgress& progress = {});
 
 // A uint8 mask (0/1) on the source's grid: for a NIfTI source the same
 // dimensions and affine, the mask (as shown) turned back to the stored axes in
