@@ -1619,7 +1619,7 @@ private slots:
         }
     }
     void aVolumeLoadStopsBetweenItsChunksWhenCancelled() {
-        // 320 x 320 x 48 floats (19.7 MB) as NIfTI, MetaImage raw and zlib, gzip NRRD: asked before each 16 MB
+        // 320 x 320 x 48 floats (19.7 MB) as NIfTI, MetaImage raw and zlib, gzip and raw NRRD: asked before each 16 MB
         // chunk read (64 kB of compressed data inflated); stopped at the second ask, or read whole.
         QTemporaryDir dir;
         const std::string nifti = dir.filePath("long.nii").toStdString();
@@ -1633,8 +1633,12 @@ private slots:
         touch(dir.filePath("long_z.mha"), zmha + deflatedBytes(raw, 15));
         touch(dir.filePath("long.nrrd"), "NRRD0004\ntype: float\ndimension: 3\nsizes: 320 320 48\nendian: little\n"
                                          "encoding: gzip\n\n" + deflatedBytes(raw, 15 + 16));
+        touch(dir.filePath("long_raw.nhdr"), "NRRD0004\ntype: float\ndimension: 3\nsizes: 320 320 48\nendian: little\n"
+                                             "encoding: raw\ndata file: long_raw.raw\n\n");
+        touch(dir.filePath("long_raw.raw"), raw);
         for (const std::string path : {nifti, dir.filePath("long.mha").toStdString(),
-                                       dir.filePath("long_z.mha").toStdString(), dir.filePath("long.nrrd").toStdString()}) {
+                                       dir.filePath("long_z.mha").toStdString(), dir.filePath("long.nrrd").toStdString(),
+                                       dir.filePath("long_raw.nhdr").toStdString()}) {
             int asked = 0;
             msf::io::LoadOptions o;
             o.cancelled = [&asked] { return ++asked == 2; };
@@ -1658,6 +1662,34 @@ private slots:
         o.progress = [&told](size_t done, size_t total) { told.emplace_back(done, total); };
         msf::io::loadImage(nifti, o);
         QVERIFY(told == (std::vector<std::pair<size_t, size_t>>{{40, 48}, {48, 48}}));
+    }
+
+    void aRawNrrdIsReadInEitherByteOrderAttachedOrDetached() {
+        // 256, 1, -1, -32768 as 16-bit values, big- and little-endian, after the header or in a .raw beside it.
+        QTemporaryDir dir;
+        const std::string big("\x01\x00\x00\x01\xff\xff\x80\x00", 8), little("\x00\x01\x01\x00\xff\xff\x00\x80", 8);
+        for (const bool msb : {true, false})
+            for (const bool detached : {false, true}) {
+                const std::string header = std::string("NRRD0004\ntype: short\ndimension: 2\nsizes: 4 1\nendian: ") +
+                                           (msb ? "big" : "little") + "\nencoding: raw\n";
+                const QString name = QString("v_%1_%2").arg(msb ? "big" : "little").arg(detached ? "nhdr" : "nrrd");
+                if (detached) {
+                    touch(dir.filePath(name + ".nhdr"), header + "data file: " + name.toStdString() + ".raw\n\n");
+                    touch(dir.filePath(name + ".raw"), msb ? big : little);
+                } else {
+                    touch(dir.filePath(name + ".nrrd"), header + "\n" + (msb ? big : little));
+                }
+                const auto img = msf::io::loadImage(dir.filePath(name + (detached ? ".nhdr" : ".nrrd")).toStdString());
+                const cv::Mat& p = img.pixels();
+                QCOMPARE(p.at<float>(0, 0), 256.f);
+                QCOMPARE(p.at<float>(0, 1), 1.f);
+                QCOMPARE(p.at<float>(0, 2), -1.f);
+                QCOMPARE(p.at<float>(0, 3), -32768.f);
+            }
+        // Cut short: said with how far it got.
+        const QString e = problemOf(dir, "cut.nrrd", "NRRD0004\ntype: short\ndimension: 2\nsizes: 4 1\nendian: big\n"
+                                                     "encoding: raw\n\n" + big.substr(0, 5));
+        QVERIFY2(e.contains("cannot read the NRRD data: its raw data ends after 5 of the 8 bytes"), qPrintable(e));
     }
 
     void aBigEndianNiftiIsReadWithItsValuesSwapped() {

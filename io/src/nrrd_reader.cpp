@@ -251,17 +251,30 @@ Image readNrrd(const std::string& path, const CancelCheck& cancelled) {
     auto& m = img.meta;
     m.niftiFileType = fileTypeOf(h.io.get());
     NrrdPtr n;
-    if (h.io->encoding == nrrdEncodingGzip && h.io->dataFile && h.io->byteSkip == 0 && h.io->lineSkip == 0 &&
+    // Raw and gzip data in one file, where the header puts it, are read here (in chunks, asking `cancelled`).
+    const bool gzip = h.io->encoding == nrrdEncodingGzip, raw = h.io->encoding == nrrdEncodingRaw;
+    if ((gzip || raw) && h.io->dataFile && h.io->byteSkip == 0 && h.io->lineSkip == 0 &&
         (!h.io->dataFNArr || h.io->dataFNArr->len <= 1)) {
         const size_t bytes = static_cast<size_t>(elements) * nrrdTypeSize[header->type];
         h.nrrd->data = std::malloc(std::max<size_t>(1, bytes));  // the Nrrd's own: nrrdNuke frees it
         if (!h.nrrd->data) throw IoError(path, "not enough memory for its " + std::to_string(bytes) + " bytes");
-        inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding",
-                    cancelled);
+        if (gzip) {
+            inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding",
+                        cancelled);
+        } else {
+            auto* out = static_cast<unsigned char*>(h.nrrd->data);
+            for (size_t at = 0, chunk = size_t(16) << 20; at < bytes; at += chunk) {
+                stopIfCancelled(cancelled, path);
+                const size_t n = std::min(chunk, bytes - at), got = std::fread(out + at, 1, n, h.io->dataFile);
+                if (got != n)
+                    throw IoError(path, "cannot read the NRRD data: its raw data ends after " + std::to_string(at + got) +
+                                            " of the " + std::to_string(bytes) + " bytes its sizes and type need");
+            }
+        }
         if (nrrdTypeSize[header->type] > 1 && h.io->endian != airMyEndian()) nrrdSwapEndian(h.nrrd.get());
         n = std::move(h.nrrd);
     } else {
-        h.io.reset();  // its data file closed: Teem reads the data (raw, text, hex, bzip2; gzip split over files)
+        h.io.reset();  // its data file closed: Teem reads the data (text, hex, bzip2; skips; several files)
         n.reset(nrrdNew());
         IoStatePtr io(nrrdIoStateNew());
         if (nrrdLoad(n.get(), path.c_str(), io.get()) != 0)

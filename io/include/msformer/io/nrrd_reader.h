@@ -14,8 +14,8 @@ namespace msf::io {
 // either byte order. A colour axis (RGB, RGBA) of 8-bit values is read as colour; of other non-spatial
 // axes (time, a list of channels or segmentation layers) only the first volume is read, and said. The
 // middle slice is current. Throws IoError naming the file and the problem.
-// `cancelled` is asked between 64 kB of gzip data inflated (LoadCancelled when it says so); Teem reads the
-// other encodings whole.
+// `cancelled` is asked between 16 MB of raw data read and 64 kB of gzip data inflated (LoadCancelled when it
+// says so); Teem reads the other encodings (text, hex, bzip2, data over several files) whole.
 Image readNrrd(const std::string& path, const CancelCheck& cancelled = {});
 
 // A name the NRRD reader takes: .nrrd or .nhdr (any case; Slicer's .seg.nrrd too).
