@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "msformer/io/atomic_write.h"
+#include "file_checks.h"
 
 namespace msf::io {
 
@@ -162,8 +163,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
                                 {"sop_class_uid", m.sopClassUid},
                                 {"frame_of_reference_uid", m.frameOfReferenceUid}};
     if (isVoxelVolume(m)) {  // PNG outputs are on the shown slice: how to map them back to the voxels
-        std::string key = m.format;  // "nifti", "nrrd", "metaimage"
-        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string key = lowerCase(m.format);  // "nifti", "nrrd", "metaimage"
         j["source"][key] = {{"axes", m.niftiAxes.empty() ? "none (no " + voxelAxesSource(m) + ")" : m.niftiAxes},
                             {"plane", slicePlane(source)},
                             {"shown_from_stored", {{"transpose", m.niftiTurn.transpose},

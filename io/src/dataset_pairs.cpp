@@ -18,11 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lowerCase(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 std::vector<fs::path> listFiles(const std::string& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");

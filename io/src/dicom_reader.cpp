@@ -19,6 +19,7 @@
 
 #include "dcmtk_setup.h"
 #include "dicom_text.h"
+#include "file_checks.h"
 #include "jpeg2000_pixels.h"
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_seg.h"
@@ -449,8 +450,7 @@ bool hasDicomMagic(const std::string& path) {
 }
 
 bool looksLikeDicom(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    const std::string ext = lowerCase(fs::path(path).extension().string());
     if (ext == ".dcm" || ext == ".dicom") return true;
     if (hasDicomMagic(path)) return true;
     unsigned char start[4] = {};

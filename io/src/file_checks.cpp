@@ -1,5 +1,6 @@
 #include "file_checks.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -14,6 +15,11 @@ void requireNonEmptyFile(const std::string& path, const std::string& what) {
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
     if (fs::is_directory(path, ec)) throw IoError(path, "is a folder, not " + what);
     if (fs::file_size(path, ec) == 0) throw IoError(path, "file is empty (0 bytes)");
+}
+
+std::string lowerCase(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
 }
 
 bool hasSuffix(const std::string& path, const std::string& suffix) {

@@ -11,4 +11,7 @@ void requireNonEmptyFile(const std::string& path, const std::string& what);
 // as Windows tools and older scanners' exports write them.
 bool hasSuffix(const std::string& path, const std::string& suffix);
 
+// `s` with its ASCII letters in lower case: names and extensions compared in any case.
+std::string lowerCase(std::string s);
+
 }  // namespace msf::io

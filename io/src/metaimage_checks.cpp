@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "file_checks.h"
 #include "metaimage_parts.h"
 #include "msformer/io/io_error.h"
 
@@ -48,14 +49,6 @@ bool isNumberArrayField(const std::string& name) {
     return false;
 }
 
-// What MetaIO's header parser does not survive, checked first on every line up to ElementDataFile (found by
-// fuzzing, by trying its limits and by reading its MET_Read): its dimension arrays hold 10 entries and it reads
-// NDims values for each (an NDims of 2999999999 kept it reading for ever, 11 would overrun them); it takes a
-// field's name from the start of a line up to '=', ':' or the line's end, and copies a name, and a text value
-// such as Comment or Name (which it may take from the next line), into buffers of 255 bytes: a line of 255 to
-// 999 characters aborted the process (buffer overflow), so a line that long passes only as a numeric array
-// field's. Where MetaIO stops, at the field named exactly ElementDataFile, the header ends: the offset after that
-// line is returned (npos where the first MB holds none: then MetaIO fails on the missing field).
 // A header line as MetaIO splits it: the name from the line's start up to '=' or ':', the value after it, both
 // without surrounding blanks.
 struct HeaderLine {
@@ -122,18 +115,14 @@ HeaderText checkHeaderText(const std::string& path) {
 }
 
 std::string headerProblem(const HeaderText& header) {
-    std::map<std::string, std::string> fields, lowerCase;  // the first line of each name
+    std::map<std::string, std::string> fields, byLowerCase;  // the first line of each name
     forEachHeaderLine(header.head, [&](const HeaderLine& h) {
         fields.emplace(h.name, h.value);
-        std::string lower = h.name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        lowerCase.emplace(lower, h.name);
+        byLowerCase.emplace(lowerCase(h.name), h.name);
     });
     for (const std::string required : {"NDims", "DimSize", "ElementType", "ElementDataFile"}) {
         if (fields.count(required)) continue;
-        std::string lower = required;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (const auto other = lowerCase.find(lower); other != lowerCase.end())
+        if (const auto other = byLowerCase.find(lowerCase(required)); other != byLowerCase.end())
             return "its field \"" + shown(other->second, 40) + "\" is spelt " + required +
                    " in a MetaImage header (MetaIO tells names by case)";
         return "it has no " + required + " line";
