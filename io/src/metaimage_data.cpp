@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "chunked_read.h"
 #include "inflate_data.h"
 #include "metaimage_parts.h"
 #include "msformer/io/io_error.h"
@@ -122,13 +123,10 @@ void readPieces(const std::string& path, const MetaImage& mi, std::vector<Piece>
         if (mi.CompressedData()) {
             inflateData(path, file.get(), out, p.bytes, Compression::Zlib, "its header says CompressedData = True",
                         cancelled);
-        } else {
-            for (size_t at = 0, chunk = size_t(16) << 20; at < p.bytes; at += chunk) {
-                stopIfCancelled(cancelled, path);
-                const size_t n = std::min(chunk, p.bytes - at);
-                if (std::fread(out + at, 1, n, file.get()) != n)
-                    throw IoError(path, "its " + p.what + " could not be read to its end");
-            }
+        } else if (readInChunks(path, out, p.bytes, cancelled, [&file](unsigned char* to, size_t n) {
+                       return std::fread(to, 1, n, file.get());
+                   }) != p.bytes) {
+            throw IoError(path, "its " + p.what + " could not be read to its end");
         }
         out += p.bytes;
     }

@@ -13,6 +13,7 @@
 
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
+#include "chunked_read.h"
 #include "file_checks.h"
 #include "mask_volume.h"
 #include "nifti_orientation.h"
@@ -27,6 +28,17 @@ struct NiftiDeleter {
     void operator()(nifti_image* p) const { nifti_image_free(p); }
 };
 using NiftiPtr = std::unique_ptr<nifti_image, NiftiDeleter>;
+
+// A file opened for reading through znzlib (plain or gzip), closed when it goes (a read stopped on the way too).
+struct ZnzReader {
+    explicit ZnzReader(const std::string& path) : f(znzopen(path.c_str(), "rb", nifti_is_gzfile(path.c_str()))) {}
+    ~ZnzReader() {
+        if (!znz_isnull(f)) znzclose(f);
+    }
+    ZnzReader(const ZnzReader&) = delete;
+    ZnzReader& operator=(const ZnzReader&) = delete;
+    znzFile f;
+};
 
 template <typename T>
 void copySlice(const void* data, size_t offset, cv::Mat* out, double slope, double inter) {
@@ -89,23 +101,18 @@ Image readNifti(const std::string& path, const CancelCheck& cancelled, const Loa
     }
     std::vector<unsigned char> voxels(static_cast<size_t>(voxels3d) * nim->nbyper);
     bool loaded = false;
-    znzFile file = znzopen(voxelFile.c_str(), "rb", nifti_is_gzfile(voxelFile.c_str()));
-    if (!znz_isnull(file)) {
-        // In chunks, so that a load no longer wanted stops within one (a 500 MB CT's read, most of it inflating,
-        // took seconds that quitting or the next open waited for). Read as stored, not through nifticlib's
-        // nifti_read_buffer: that sets NaN and infinite values to 0 without saying where, so that a float
-        // volume holding a 0 had to be read twice to put them back; here they stay, for the loader to count.
-        loaded = znzseek(file, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0;
-        for (size_t at = 0, chunk = size_t(16) << 20; loaded && at < voxels.size(); at += chunk) {
-            if (cancelled && cancelled()) {
-                znzclose(file);
-                throw LoadCancelled(path);
-            }
-            const size_t n = std::min(chunk, voxels.size() - at);
-            loaded = znzread(voxels.data() + at, 1, n, file) == n;
-            if (loaded && progress) progress((at + n) / (voxels.size() / size_t(nz)), size_t(nz));
-        }
-        znzclose(file);
+    if (ZnzReader file(voxelFile); !znz_isnull(file.f)) {
+        // In chunks (readInChunks). Read as stored, not through nifticlib's nifti_read_buffer: that sets NaN and
+        // infinite values to 0 without saying where, so that a float volume holding a 0 had to be read twice to
+        // put them back; here they stay, for the loader to count.
+        const size_t sliceBytes = voxels.size() / size_t(nz);
+        loaded = znzseek(file.f, static_cast<znz_off_t>(nim->iname_offset), SEEK_SET) >= 0 &&
+                 readInChunks(
+                     path, voxels.data(), voxels.size(), cancelled,
+                     [&file](unsigned char* to, size_t n) { return znzread(to, 1, n, file.f); },
+                     [&](size_t done) {
+                         if (progress) progress(done / sliceBytes, size_t(nz));
+                     }) == voxels.size();
         if (loaded && nim->swapsize > 1 && nim->byteorder != nifti_short_order())
             nifti_swap_Nbytes(static_cast<int64_t>(voxels.size()) / nim->swapsize, nim->swapsize, voxels.data());
     }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "msformer/io/io_error.h"
+#include "chunked_read.h"
 #include "inflate_data.h"
 #include "nifti_orientation.h"
 #include "file_checks.h"
@@ -262,14 +263,12 @@ Image readNrrd(const std::string& path, const CancelCheck& cancelled) {
             inflateData(path, h.io->dataFile, h.nrrd->data, bytes, Compression::Gzip, "its header says gzip encoding",
                         cancelled);
         } else {
-            auto* out = static_cast<unsigned char*>(h.nrrd->data);
-            for (size_t at = 0, chunk = size_t(16) << 20; at < bytes; at += chunk) {
-                stopIfCancelled(cancelled, path);
-                const size_t n = std::min(chunk, bytes - at), got = std::fread(out + at, 1, n, h.io->dataFile);
-                if (got != n)
-                    throw IoError(path, "cannot read the NRRD data: its raw data ends after " + std::to_string(at + got) +
-                                            " of the " + std::to_string(bytes) + " bytes its sizes and type need");
-            }
+            std::FILE* data = h.io->dataFile;
+            const size_t got = readInChunks(path, static_cast<unsigned char*>(h.nrrd->data), bytes, cancelled,
+                                            [data](unsigned char* to, size_t n) { return std::fread(to, 1, n, data); });
+            if (got != bytes)
+                throw IoError(path, "cannot read the NRRD data: its raw data ends after " + std::to_string(got) +
+                                        " of the " + std::to_string(bytes) + " bytes its sizes and type need");
         }
         if (nrrdTypeSize[header->type] > 1 && h.io->endian != airMyEndian()) nrrdSwapEndian(h.nrrd.get());
         n = std::move(h.nrrd);
