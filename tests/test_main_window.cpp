@@ -192,6 +192,12 @@ QAction* actionWithShortcut(const MainWindow& w, const QKeySequence& keys) {
     return nullptr;
 }
 
+// Every read or computation on the thread pool ended, and what it sent delivered within `settleMs`.
+void waitForBackgroundWork(int settleMs) {
+    QThreadPool::globalInstance()->waitForDone();
+    QTest::qWait(settleMs);
+}
+
 // A 6000 x 4000 photo (24 MP): a dark ellipse on a light, slightly noisy ground.
 cv::Mat largeLesionPhoto() {
     cv::Mat photo(4000, 6000, CV_8UC3, cv::Scalar(150, 160, 200));
@@ -731,8 +737,7 @@ private slots:
         QCOMPARE(w.image().pixels().cols, 60);
         w.paintStroke({QPoint(10, 10), QPoint(30, 20)}, false);
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
-        QThreadPool::globalInstance()->waitForDone();  // the photo's read has ended
-        QTest::qWait(200);
+        waitForBackgroundWork(200);  // the photo's read has ended
         QCOMPARE(loaded.count(), 1);
         QCOMPARE(w.image().pixels().cols, 60);
         QVERIFY(cv::countNonZero(w.maskModel()->mask()) > 0);
@@ -761,8 +766,7 @@ private slots:
         QVERIFY(stopped.count() == 1 || stopped.wait(30000));
         QCOMPARE(stopped.count(), 1);
         QCOMPARE(stopped.first().at(0).toString(), series);
-        QThreadPool::globalInstance()->waitForDone();
-        QTest::qWait(100);
+        waitForBackgroundWork(100);
         QCOMPARE(loaded.count(), 1);
         QCOMPARE(errors.count(), 0);
         QCOMPARE(w.image().pixels().cols, 60);
@@ -813,8 +817,7 @@ private slots:
                  qPrintable(w.statusBar()->currentMessage()));
         QVERIFY(stopped.wait(30000));
         QCOMPARE(stopped.first().at(0).toString(), series);
-        QThreadPool::globalInstance()->waitForDone();
-        QTest::qWait(100);
+        waitForBackgroundWork(100);
         QCOMPARE(loaded.count(), 0);
         QCOMPARE(errors.count(), 0);
         QCOMPARE(w.image().pixels().cols, 60);
@@ -834,8 +837,7 @@ private slots:
         QCOMPARE(stopped.count(), 2);  // (the earlier loads' only: this one reads on)
         cancel->trigger();
         QVERIFY(stopped.wait(30000));
-        QThreadPool::globalInstance()->waitForDone();
-        QTest::qWait(100);
+        waitForBackgroundWork(100);
         QCOMPARE(loaded.count(), 0);
         QCOMPARE(w.image().pixels().cols, 60);
     }
@@ -851,8 +853,7 @@ private slots:
         w.loadReferenceMask(slow, 0);
         w.loadReferenceMask(fast, 0);
         QTRY_VERIFY_WITH_TIMEOUT(!w.referenceMask().empty(), 30000);
-        QThreadPool::globalInstance()->waitForDone();  // the noise's read has ended too
-        QTest::qWait(200);
+        waitForBackgroundWork(200);  // the noise's read has ended too
         QCOMPARE(cv::countNonZero(w.referenceMask()), 500 * 400);
         QVERIFY(w.lastError().isEmpty());
     }
@@ -866,8 +867,7 @@ private slots:
         QVERIFY(!slow.isEmpty());
         w.openMaskForEditing(slow, 0);
         w.openMaskForEditing(fast, 0);
-        QThreadPool::globalInstance()->waitForDone();
-        QTest::qWait(200);
+        waitForBackgroundWork(200);
         QCOMPARE(cv::countNonZero(w.maskModel()->mask()), 500 * 400);
     }
 

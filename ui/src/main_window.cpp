@@ -596,10 +596,14 @@ void MainWindow::openFile(const QString& path, const QString& seriesUid, const Q
     loadFile(path, seriesUid, seriesOf);
 }
 
-void MainWindow::loadEnded(const QString& why) {
+void MainWindow::loadDone() {
     loadPending_ = false;
     loadProgressTimer_->stop();
     setRunningJob(runningJob_);  // Esc no longer stops a load
+}
+
+void MainWindow::loadEnded(const QString& why) {
+    loadDone();
     if (!runWhenLoaded_ && !kmeansWhenLoaded_) return;
     runWhenLoaded_ = kmeansWhenLoaded_ = false;
     setRunningJob(0);  // (Cancel was offered for the Run waiting on it)
@@ -763,9 +767,7 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
                 imageLabel_->setText(imageLabel_->text() +
                                      (notes.size() == 1 ? tr(", 1 reader note") : tr(", %1 reader notes").arg(notes.size())));
             imageLabel_->setToolTip(notes.join("\n"));
-            loadPending_ = false;
-            loadProgressTimer_->stop();
-            setRunningJob(runningJob_);
+            loadDone();
             const bool run = std::exchange(runWhenLoaded_, false), kmeans = std::exchange(kmeansWhenLoaded_, false);
             emit imageLoaded();
             if (run) runMsFormer();

@@ -133,7 +133,7 @@ signals:
     void exportFinished(bool ok, const QString& message);
     void errorShown(const QString& message);
     void iterationMapShown(int iteration);  // showIteration's map at the image's size is drawn
-    void loadStopped(const QString& path);  // a load superseded by a later open stopped before its end
+    void loadStopped(const QString& path);  // a load stopped before its end (a later open, Esc)
 
 protected:
     void closeEvent(QCloseEvent*) override;
@@ -148,6 +148,7 @@ private:
     // ("All labels" is 0), then calls `use` with it, unless cancelled or another image opened meanwhile.
     void chooseMaskLabel(const QString& path, const QString& purpose, const std::function<void(int)>& use);
     void loadFile(const QString& path, const QString& seriesUid, const QString& seriesOf = {});
+    void loadDone();  // the open's load is over (shown, failed or stopped): its progress and Cancel go
     void loadEnded(const QString& why);  // the open failed or was called off: a Run asked for meanwhile is dropped
     void exportWithDialog();
     void showError(const QString& message);
