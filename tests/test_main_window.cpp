@@ -192,6 +192,11 @@ QAction* actionWithShortcut(const MainWindow& w, const QKeySequence& keys) {
     return nullptr;
 }
 
+// One of pydicom's test files, as scripts/fetch_test_data.sh unpacks them.
+QString pydicomFile(const QString& name) {
+    return QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/" + name;
+}
+
 // Every read or computation on the thread pool ended, and what it sent delivered within `settleMs`.
 void waitForBackgroundWork(int settleMs) {
     QThreadPool::globalInstance()->waitForDone();
@@ -748,7 +753,7 @@ private slots:
         // A 150-slice series opened, then at once a photo: the series' read stops between its slices (it took
         // the disk and the cores from the photo, and the application's exit waited for it), is not taken for a
         // damaged file (kept in Open Recent, no error), and the photo is shown.
-        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString series = dir.filePath("long_series");
         QVERIFY(writeCtSeries(ct, series, 150));
@@ -776,7 +781,7 @@ private slots:
     void aLongSeriesReadSaysHowFarItHasCome() {
         // "Loading series_600: 120 of 600 slices" in the status bar, every 100 ms of the read (600 CT_small
         // slices take about 0.8 s here), then "Loaded".
-        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString series = dir.filePath("series_600");
         QVERIFY(QFile::exists(series + "/ct_599.dcm") || writeCtSeries(ct, series, 600));
@@ -799,7 +804,7 @@ private slots:
     void escStopsALoadUnderWayAndTheImageShownStays() {
         // A long series opened by mistake: Esc (Cancel is on while it loads) stops the read between its files;
         // the photo shown stays, and nothing is said to be wrong with the series.
-        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString series = dir.filePath("series_by_mistake");
         QVERIFY(writeCtSeries(ct, series, 150));
@@ -2663,7 +2668,7 @@ private slots:
     void benchmarkClosingTheWindowWhileASeriesLoads() {
         // Figures only: a 600-slice series (CT_small copies, 128 x 128) read whole, and how long the exit waits
         // for its read when the window is closed 300 ms into it (the application's exit joins the thread).
-        const QString ct = QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString series = dir.filePath("series_600");
         QVERIFY(writeCtSeries(ct, series, 600));
@@ -2948,8 +2953,7 @@ private slots:
             QVERIFY2(filters[1].contains("without an extension") && filters[1].endsWith("(*)"), qPrintable(filters[1]));
         }
         QVERIFY(filtersOf("Load reference &mask...")[0].startsWith("Masks: DICOM SEG, NIfTI, NRRD, MetaImage, PNG"));
-        const QString ct =
-            QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         const QString bare = dir.filePath("IM0001");
         QVERIFY(QFile::copy(ct, bare));
@@ -2958,8 +2962,7 @@ private slots:
     }
 
     void aDicomFileASegCannotBeMadeOfSuggestsPngAndSaysWhy() {
-        const QString ct =
-            QString(MSFORMER_TEST_DATA) + "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        const QString ct = pydicomFile("CT_small.dcm");
         if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
         MainWindow w;
         QVERIFY(openAndWait(w, ct, 10000));
