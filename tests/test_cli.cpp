@@ -11,6 +11,7 @@
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/metaimage_writer.h"
+#include "msformer/io/nrrd_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
 #include "msformer/metrics.h"
@@ -278,22 +279,22 @@ private slots:
         const QString out = dir.filePath("out_frames"), alone = dir.filePath("out_frame40");
         const QString stem = out + "/KmeansTest_T1UCharRaw_";
         const Run r = cli(QStringList{"segment", nii, "-o", out, "--frame", "30-32,40", "--target", "0", "--export",
-                                      "png,nifti,mha,coco"} + fast);
+                                      "png,nifti,mha,nrrd,coco"} + fast);
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("frame 31 (of 0-61)"), qPrintable(r.out));
         QVERIFY2(r.out.contains("4 frames in one mask"), qPrintable(r.out));
         const Run one = cli(QStringList{"segment", nii, "-o", alone, "--frame", "40", "--target", "0"} + fast);
         QVERIFY2(one.code == 0, qPrintable(one.err));
-        // 4 x (clusters, labels, mask, sidecar) + the volume's NIfTI, MetaImage, COCO and sidecar
-        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 4 * 4 + 4);
+        // 4 x (clusters, labels, mask, sidecar) + the volume's NIfTI, MetaImage, NRRD, COCO and sidecar
+        QCOMPARE(QDir(out).entryList(QDir::Files).size(), 4 * 4 + 5);
         const auto volume = msf::io::loadImage((stem + "frames30-32_40_msformer_mask.nii.gz").toStdString());
-        {  // The MetaImage holds the same voxels on the same grid.
-            const auto mha = msf::io::loadImage((stem + "frames30-32_40_msformer_mask.mha").toStdString());
-            QCOMPARE(mha.frameCount(), 62);
-            for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero((mha.frames[f] > 0) != (volume.frames[f] > 0)), 0);
+        for (const char* other : {"mha", "seg.nrrd"}) {  // The MetaImage and the NRRD hold the same voxels on the same grid.
+            const auto twin = msf::io::loadImage((stem + "frames30-32_40_msformer_mask." + other).toStdString());
+            QCOMPARE(twin.frameCount(), 62);
+            for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero((twin.frames[f] > 0) != (volume.frames[f] > 0)), 0);
             for (int r = 0; r < 3; ++r)
                 for (int c = 0; c < 4; ++c)
-                    QVERIFY(std::abs(mha.meta.niftiAffine[r][c] - volume.meta.niftiAffine[r][c]) < 1e-4);
+                    QVERIFY2(std::abs(twin.meta.niftiAffine[r][c] - volume.meta.niftiAffine[r][c]) < 1e-4, other);
         }
         {  // One COCO file for the four slices: an image entry per slice, naming its frame of the NIfTI file.
             QFile f(stem + "frames30-32_40_msformer_coco.json");
@@ -331,6 +332,7 @@ private slots:
         QCOMPARE(prov["per_frame"].toArray().size(), 4);
         QCOMPARE(prov["outputs"].toObject()["nifti"].toString(), stem + "frames30-32_40_msformer_mask.nii.gz");
         QCOMPARE(prov["outputs"].toObject()["mha"].toString(), stem + "frames30-32_40_msformer_mask.mha");
+        QCOMPARE(prov["outputs"].toObject()["nrrd"].toString(), stem + "frames30-32_40_msformer_mask.seg.nrrd");
 
         const QString none = dir.filePath("out_frames_bad");
         const Run beyond = cli(QStringList{"segment", nii, "-o", none, "--frame", "60-62"} + fast);
@@ -378,13 +380,20 @@ private slots:
         QCOMPARE(perFrame[2].toObject()["frame"].toInt(), 22);
         QCOMPARE(perFrame[2].toObject()["chosen"].toString(), QString("filled between frames 20 and 24"));
         QCOMPARE(perFrame[4].toObject()["chosen"].toString(), QString("kept from keys.nii.gz"));
-        {  // The same fill from MetaImage keys (ITK's) into a MetaImage: the same slices.
+        {  // The same fill from MetaImage keys (ITK's) into a MetaImage, and from NRRD keys (Slicer's) into a
+           // NRRD: the same slices.
             const QString keysMha = dir.filePath("keys.mha"), outMha = dir.filePath("filled.mha");
             msf::io::writeMetaImageMask(keysMha.toStdString(), {{20, truth[20]}, {24, truth[24]}, {28, truth[28]}}, image, false);
             const Run m = cli({"fill", nii, "--mask", keysMha, "-o", outMha});
             QVERIFY2(m.code == 0, qPrintable(m.err));
             const auto filledMha = msf::io::loadMaskFrames(outMha.toStdString(), image);
             for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero(filledMha[f] != filled[f]), 0);
+            const QString keysNrrd = dir.filePath("keys.seg.nrrd"), outNrrd = dir.filePath("filled.seg.nrrd");
+            msf::io::writeNrrdMask(keysNrrd.toStdString(), {{20, truth[20]}, {24, truth[24]}, {28, truth[28]}}, image, false);
+            const Run n = cli({"fill", nii, "--mask", keysNrrd, "-o", outNrrd});
+            QVERIFY2(n.code == 0, qPrintable(n.err));
+            const auto filledNrrd = msf::io::loadMaskFrames(outNrrd.toStdString(), image);
+            for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero(filledNrrd[f] != filled[f]), 0);
         }
 
         // Not over an existing file without --force; one annotated slice, a PNG output or a SEG of a NIfTI

@@ -35,6 +35,7 @@
 #include "msformer/io/mask_writer.h"
 #include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/nrrd_writer.h"
 
 namespace {
 void touch(const QString& path, const std::string& content = "x") {
@@ -1050,6 +1051,34 @@ private slots:
             if (QString(QTest::currentDataTag()).startsWith("coronal ITK"))
                 QVERIFY2(header.find("AnatomicalOrientation = RIP") != std::string::npos, header.c_str());
         }
+        // The same mask as NRRD (3D Slicer's .seg.nrrd): the same voxel on the same grid, in Slicer's LPS space,
+        // read back by the NRRD reader as the image's affine, and onto the shown slice.
+        const std::string segNrrd = dir.filePath("m.seg.nrrd").toStdString();
+        msf::io::writeNrrdMask(segNrrd, mask, img, false);
+        const auto nrrdBack = msf::io::loadImage(segNrrd);
+        QCOMPARE(QString::fromStdString(nrrdBack.meta.format), QString("NRRD"));
+        QCOMPARE(nrrdBack.meta.volumeDims, (std::array<int, 3>{nx, ny, nz}));
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c)
+                QVERIFY2(std::abs(nrrdBack.meta.niftiAffine[r][c] - affine[4 * r + c]) < 1e-9,
+                         qPrintable(QString("affine[%1][%2] %3 vs %4").arg(r).arg(c)
+                                        .arg(nrrdBack.meta.niftiAffine[r][c]).arg(affine[4 * r + c])));
+        QCOMPARE(cv::countNonZero((nrrdBack.frames[1] > 0) != (mask > 0)), 0);
+        QCOMPARE(cv::countNonZero(nrrdBack.frames[0]) + cv::countNonZero(nrrdBack.frames[2]), 0);
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(segNrrd, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        {
+            std::ifstream in(segNrrd, std::ios::binary);
+            std::string header((std::istreambuf_iterator<char>(in)), {});
+            header.resize(header.find("\n\n"));
+            const int i = storedIndex % 10, j = storedIndex / 10;  // the voxel's stored (i, j), in slice k = 1
+            const std::string extent = std::to_string(i) + " " + std::to_string(i) + " " + std::to_string(j) + " " +
+                                       std::to_string(j) + " 1 1";
+            for (const std::string& field : std::vector<std::string>{"space: left-posterior-superior", "encoding: gzip",
+                                            "Segment0_Name:=target", "Segment0_LabelValue:=1",
+                                            "Segment0_Extent:=" + extent,
+                                            "Segmentation_MasterRepresentation:=Binary labelmap"})
+                QVERIFY2(header.find(field + "\n") != std::string::npos, qPrintable(QString::fromStdString(field + " in\n" + header)));
+        }
         if (metaImage) {  // A MetaImage mask of the image's grid (ITK's label maps) is read on that grid too.
             std::string header;
             {
@@ -1636,7 +1665,7 @@ private slots:
         touch(dir.filePath("long_raw.nhdr"), "NRRD0004\ntype: float\ndimension: 3\nsizes: 320 320 48\nendian: little\n"
                                              "encoding: raw\ndata file: long_raw.raw\n\n");
         touch(dir.filePath("long_raw.raw"), raw);
-        for (const std::string path : {nifti, dir.filePath("long.mha").toStdString(),
+        for (const std::string& path : {nifti, dir.filePath("long.mha").toStdString(),
                                        dir.filePath("long_z.mha").toStdString(), dir.filePath("long.nrrd").toStdString(),
                                        dir.filePath("long_raw.nhdr").toStdString()}) {
             int asked = 0;
@@ -1894,6 +1923,12 @@ private slots:
         const auto mhaBack = msf::io::loadImage(mha);
         QVERIFY(std::abs(mhaBack.meta.spacingX - 2.0) < 1e-6 && std::abs(mhaBack.meta.sliceSpacing - 3.0) < 1e-6);
         QVERIFY(std::abs(mhaBack.meta.niftiAffine[0][3] - 100) < 1e-4 && std::abs(mhaBack.meta.niftiAffine[1][3] + 50) < 1e-4);  // (float32 metres)
+        // NRRD: Slicer's mm too.
+        const std::string segNrrd = dir.filePath("mask.seg.nrrd").toStdString();
+        msf::io::writeNrrdMask(segNrrd, cv::Mat(5, 6, CV_8U, cv::Scalar(255)), image, false);
+        const auto nrrdBack = msf::io::loadImage(segNrrd);
+        QVERIFY(std::abs(nrrdBack.meta.spacingX - 2.0) < 1e-6 && std::abs(nrrdBack.meta.sliceSpacing - 3.0) < 1e-6);
+        QVERIFY(std::abs(nrrdBack.meta.niftiAffine[0][3] - 100) < 1e-4 && std::abs(nrrdBack.meta.niftiAffine[1][3] + 50) < 1e-4);
         // An image without a NIfTI grid (a photo) gets its mask in mm, said in the header (it was "unknown").
         msf::io::Image photo;
         photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
@@ -1944,6 +1979,63 @@ private slots:
             } catch (const msf::io::IoError& e) {
                 QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
                 if (name.endsWith(".mhd")) QVERIFY2(QString(e.what()).contains("one .mha file"), e.what());
+            }
+            QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
+        }
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);  // no temporary file left
+    }
+    void aNrrdMaskIsOneFileWrittenAtomicallyAndNeverOverSilently() {
+        QTemporaryDir dir;
+        msf::io::Image photo;  // no place in patient space: sized by its spacings, no space
+        photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
+        photo.meta.format = "PNG";
+        photo.meta.spacingX = photo.meta.spacingY = 0.5;
+        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
+        mask(cv::Rect(1, 2, 3, 2)).setTo(255);
+        const std::string nrrd = dir.filePath("photo_mask.SEG.NRRD").toStdString();  // any case
+        msf::io::writeNrrdMask(nrrd, mask, photo, false, "lesion");
+        {
+            std::ifstream in(nrrd, std::ios::binary);
+            std::string text((std::istreambuf_iterator<char>(in)), {});
+            QVERIFY(text.rfind("NRRD000", 0) == 0);
+            text.resize(text.find("\n\n") + 1);
+            for (const char* field : {"type: unsigned char", "dimension: 3", "sizes: 6 5 1", "spacings: 0.5 0.5 1",
+                                      "encoding: gzip", "Segment0_Name:=lesion", "Segment0_Extent:=1 3 2 3 0 0"})
+                QVERIFY2(text.find(std::string(field) + "\n") != std::string::npos, qPrintable(QString(field) + " in\n" + text.c_str()));
+            QVERIFY2(text.find("space:") == std::string::npos, text.c_str());
+        }
+        const auto back = msf::io::loadImage(nrrd);
+        QCOMPARE(back.frameCount(), 1);
+        QCOMPARE(cv::countNonZero(msf::io::storedFromShown(back.frames[0] > 0, back.meta.niftiTurn) != (mask > 0)), 0);
+        const auto notes = msf::io::loadNotes(back);
+        QVERIFY2(std::find(notes.begin(), notes.end(),
+                           "a 3D Slicer segmentation; its segments (label value, name): 1 lesion") != notes.end(),
+                 notes.empty() ? "no note" : notes.front().c_str());
+        // Not written over without being asked to; written over when asked. An empty mask: Slicer's empty extent.
+        try {
+            msf::io::writeNrrdMask(nrrd, cv::Mat::zeros(5, 6, CV_8U), photo, false);
+            QFAIL("an existing mask was written over");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(nrrd) + ": already exists"), e.what());
+        }
+        QCOMPARE(cv::countNonZero(msf::io::loadImage(nrrd).frames[0]), 6);
+        msf::io::writeNrrdMask(nrrd, cv::Mat::zeros(5, 6, CV_8U), photo, true);
+        QCOMPARE(cv::countNonZero(msf::io::loadImage(nrrd).frames[0]), 0);
+        {
+            std::ifstream in(nrrd, std::ios::binary);
+            const std::string text((std::istreambuf_iterator<char>(in)), {});
+            QVERIFY(text.find("Segment0_Extent:=0 -1 0 -1 0 -1\n") != std::string::npos);
+        }
+        // Refused, naming the file, writing nothing: a .nhdr (it would need a data file beside it), another
+        // extension, a folder that is not there, a mask of another size.
+        for (const QString& name : {QString("m.nhdr"), QString("m.raw"), QString("missing/m.nrrd"), QString("small.nrrd")}) {
+            const std::string path = dir.filePath(name).toStdString();
+            try {
+                msf::io::writeNrrdMask(path, name == "small.nrrd" ? cv::Mat::zeros(2, 2, CV_8U) : mask, photo, false);
+                QFAIL(qPrintable(name));
+            } catch (const msf::io::IoError& e) {
+                QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
+                if (name.endsWith(".nhdr")) QVERIFY2(QString(e.what()).contains("one .nrrd file"), e.what());
             }
             QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
         }

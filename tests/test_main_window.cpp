@@ -1461,7 +1461,7 @@ private slots:
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame2_mask.nii.gz"));
         w.setFrame(3);
         QCOMPARE(w.suggestedExportPath(), dir.filePath("named_slices_frame3_mask.nii.gz"));
-        // A NRRD volume (3D Slicer's) is exported as NIfTI as well, the format that keeps its grid.
+        // A NRRD volume (3D Slicer's) is exported as NRRD, Slicer's segmentation (.seg.nrrd) on its grid.
         const QString nrrd = dir.filePath("slicer_volume.nrrd");
         {
             QFile f(nrrd);
@@ -1472,7 +1472,7 @@ private slots:
         }
         QVERIFY(openAndWait(w, nrrd, 10000));
         QCOMPARE(w.image().frameCount(), 3);
-        QCOMPARE(w.suggestedExportPath(), dir.filePath("slicer_volume_frame1_mask.nii.gz"));
+        QCOMPARE(w.suggestedExportPath(), dir.filePath("slicer_volume_frame1_mask.seg.nrrd"));
         // A MetaImage volume (ITK's, LUNA16's .mhd beside its .raw) is exported as MetaImage, one .mha file.
         const QString mhd = dir.filePath("luna_case.mhd");
         {
@@ -1728,6 +1728,7 @@ private slots:
         // a one-slice PNG goes on the shown slice; a mask of another size changes nothing.
         const QString volume = writeFlatVolume(dir.filePath("reopened.nii"), 3);
         const QString nii = dir.filePath("reopened_frames0_2_mask.nii.gz"), mha = dir.filePath("reopened_frames0_2_mask.mha");
+        const QString nrrd = dir.filePath("reopened_frames0_2_mask.seg.nrrd");
         cv::Mat first, third;
         {
             MainWindow w;
@@ -1746,16 +1747,20 @@ private slots:
             QVERIFY(exported.wait(10000));
             QVERIFY(exported.last().at(0).toBool());
             QVERIFY(QFileInfo::exists(mha + ".provenance.json"));
+            w.exportMask(nrrd, true);  // ... and as one NRRD
+            QVERIFY(exported.wait(10000));
+            QVERIFY(exported.last().at(0).toBool());
+            QVERIFY(QFileInfo::exists(nrrd + ".provenance.json"));
         }
-        {  // The MetaImage opens again on the same slices.
+        for (const QString& file : {mha, nrrd}) {  // The MetaImage and the NRRD open again on the same slices.
             MainWindow again;
             QVERIFY(openAndWait(again, volume, 10000));
-            again.openMaskForEditing(mha);
+            again.openMaskForEditing(file);
             QTRY_VERIFY_WITH_TIMEOUT(again.framesWithMask() == (std::vector<int>{0, 2}), 10000);
             again.setFrame(0);
-            QCOMPARE(cv::countNonZero(again.maskModel()->mask() != first), 0);
+            QVERIFY2(cv::countNonZero(again.maskModel()->mask() != first) == 0, qPrintable(file));
             again.setFrame(2);
-            QCOMPARE(cv::countNonZero(again.maskModel()->mask() != third), 0);
+            QVERIFY2(cv::countNonZero(again.maskModel()->mask() != third) == 0, qPrintable(file));
         }
         MainWindow w;
         QVERIFY(openAndWait(w, volume, 10000));
@@ -2075,7 +2080,8 @@ private slots:
         };
         QVERIFY(exportTyped("typed_plain", {}));
         // DICOM SEG needs a DICOM source: not offered for this PNG.
-        QCOMPARE(offered, QStringList({"PNG (*.png)", "NIfTI (*.nii.gz *.nii)", "MetaImage (*.mha)", "COCO JSON (*.json)"}));
+        QCOMPARE(offered, QStringList({"PNG (*.png)", "NIfTI (*.nii.gz *.nii)", "MetaImage (*.mha)",
+                                       "NRRD, 3D Slicer segmentation (*.seg.nrrd *.nrrd)", "COCO JSON (*.json)"}));
         QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_plain.png"));
         QCOMPARE(cv::imread(dir.filePath("typed_plain.png").toStdString(), cv::IMREAD_UNCHANGED).cols, 160);
         QVERIFY(exportTyped("typed_volume", "NIfTI (*.nii.gz *.nii)"));
@@ -2091,6 +2097,13 @@ private slots:
         const auto itk = msf::io::loadImage(dir.filePath("typed_itk.mha").toStdString());
         QCOMPARE(QString::fromStdString(itk.meta.format), QString("MetaImage"));
         QCOMPARE(cv::countNonZero(itk.pixels() > 0), cv::countNonZero(written.pixels() > 0));
+        renamed.clear();  // NRRD: both parts of ".seg.nrrd" follow the format, and a name typed bare gets them
+        QVERIFY(exportTyped("typed_slicer", "NRRD, 3D Slicer segmentation (*.seg.nrrd *.nrrd)"));
+        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_slicer.seg.nrrd"));
+        QCOMPARE(renamed, QStringList({"lesion_mask.png", "lesion_mask.seg.nrrd", "lesion_mask.png", "lesion_mask.seg.nrrd"}));
+        const auto slicer = msf::io::loadImage(dir.filePath("typed_slicer.seg.nrrd").toStdString());
+        QCOMPARE(QString::fromStdString(slicer.meta.format), QString("NRRD"));
+        QCOMPARE(cv::countNonZero(slicer.pixels() > 0), cv::countNonZero(written.pixels() > 0));
     }
 
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {

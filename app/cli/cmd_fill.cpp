@@ -14,6 +14,7 @@
 #include "msformer/io/image_loader.h"
 #include "msformer/io/io_error.h"
 #include "msformer/io/metaimage_writer.h"
+#include "msformer/io/nrrd_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/runtime_info.h"
 #include "msformer/slice_interpolation.h"
@@ -25,13 +26,13 @@ int runFill(const QStringList& args) {
         "Fill the slices between the annotated slices of a mask: every slice lying between two slices with a mask, "
         "and without one of its own, gets the shape interpolated between those two (their signed distance maps "
         "blended), as the app's Edit > Fill between slices. Writes one NIfTI volume (.nii, .nii.gz), MetaImage "
-        "(.mha) or DICOM SEG (.dcm, DICOM images only) with the kept and the filled slices, and its provenance sidecar.");
+        "(.mha), NRRD (.seg.nrrd, .nrrd) or DICOM SEG (.dcm, DICOM images only) with the kept and the filled slices, and its provenance sidecar.");
     p.addHelpOption();
     p.addPositionalArgument("image", "The image the mask belongs to: a DICOM series folder, a NIfTI, NRRD or "
                                      "MetaImage volume or a multi-frame file.", "IMAGE");
     p.addOptions({{"mask", "The mask with some slices annotated (NIfTI, NRRD, MetaImage, DICOM SEG, multi-page "
                             "TIFF).", "MASK"},
-                  {{"o", "output"}, "Output file: .nii, .nii.gz, .mha or .dcm (DICOM SEG).", "OUT"},
+                  {{"o", "output"}, "Output file: .nii, .nii.gz, .mha, .seg.nrrd, .nrrd or .dcm (DICOM SEG).", "OUT"},
                   {"label", "A label map or a DICOM SEG of several segments: fill this label (value, or segment "
                             "number) only, not every non-zero one.", "N"},
                   {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
@@ -43,9 +44,11 @@ int runFill(const QStringList& args) {
     const QString imagePath = p.positionalArguments().front(), maskPath = p.value("mask"), outPath = p.value("output");
     const bool seg = outPath.endsWith(".dcm", Qt::CaseInsensitive);
     const bool mha = msf::io::looksLikeMetaImageMask(outPath.toStdString());
-    if (!seg && !mha && !outPath.endsWith(".nii", Qt::CaseInsensitive) && !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
-        return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz), a MetaImage (.mha) or a DICOM "
-                                      "SEG (.dcm)", 2);
+    const bool nrrd = msf::io::looksLikeNrrdMask(outPath.toStdString());
+    if (!seg && !mha && !nrrd && !outPath.endsWith(".nii", Qt::CaseInsensitive) &&
+        !outPath.endsWith(".nii.gz", Qt::CaseInsensitive))
+        return fail("fill", outPath + ": the output is a NIfTI volume (.nii, .nii.gz), a MetaImage (.mha), a NRRD "
+                                      "(.seg.nrrd, .nrrd) or a DICOM SEG (.dcm)", 2);
     int label = 0;
     if (const QString e = readMaskLabelOption(p, "label", &label); !e.isEmpty()) return fail("fill", e, 2);
     const bool force = p.isSet("force");
@@ -102,6 +105,8 @@ int runFill(const QStringList& args) {
             msf::io::writeDicomSeg(out, masks, image, d, force);
         } else if (mha) {
             msf::io::writeMetaImageMask(out, masks, image, force);
+        } else if (nrrd) {
+            msf::io::writeNrrdMask(out, masks, image, force);
         } else {
             msf::io::writeNiftiMask(out, masks, image, force);
         }

@@ -15,6 +15,7 @@
 #include "image_input.h"
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/metaimage_writer.h"
+#include "msformer/io/nrrd_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
@@ -196,8 +197,8 @@ int runSegment(const QStringList& args) {
         "<stem>_<method>_labels.png (16-bit cluster ids) and, with a target, <stem>_<method>_mask.png "
         "(0/255), all at the image's original size. A volume's or multi-frame image's <stem> ends in "
         "_frame<N>, the frame segmented (counted from 0, as --frame). Several frames (--frame 3-7, all) also give "
-        "one NIfTI volume, one MetaImage, one DICOM SEG and one COCO file holding every frame's mask (--export nifti, mha, "
-        "seg, coco), named "
+        "one NIfTI volume, one MetaImage, one NRRD, one DICOM SEG and one COCO file holding every frame's mask (--export "
+        "nifti, mha, nrrd, seg, coco), named "
         "<stem>_frames3-7_<method>_... (<stem>_<method>_... for all).");
     p.addHelpOption();
     p.addPositionalArgument("images",
@@ -217,7 +218,8 @@ int runSegment(const QStringList& args) {
                    "half inside the previous frame's mask (the app's N), so a target clicked on the first frame "
                    "follows through the volume; where the previous mask is empty, --target chooses again."},
         {"export", "Mask formats besides the cluster and label maps: png, seg (DICOM SEG, DICOM input only), "
-                   "nifti, mha (MetaImage, as ITK and Grand Challenge read it), coco (comma-separated; default png). "
+                   "nifti, mha (MetaImage, as ITK and Grand Challenge read it), nrrd (3D Slicer's .seg.nrrd), coco "
+                   "(comma-separated; default png). "
                    "A provenance JSON sidecar is written with every mask.", "LIST"},
     });
     addMethodOptions(p);
@@ -240,8 +242,8 @@ int runSegment(const QStringList& args) {
     const bool progress = !p.isSet("quiet") && (p.isSet("progress") || isatty(STDERR_FILENO));
     const QStringList exports = (p.isSet("export") ? p.value("export") : "png").split(',', Qt::SkipEmptyParts);
     for (const QString& e : exports)
-        if (e != "png" && e != "nifti" && e != "mha" && e != "coco" && e != "seg")
-            return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, mha, coco)").arg(e), 2);
+        if (e != "png" && e != "nifti" && e != "mha" && e != "nrrd" && e != "coco" && e != "seg")
+            return fail("segment", QString("--export: unknown format '%1' (png, seg, nifti, mha, nrrd, coco)").arg(e), 2);
 
     FrameSelection frames;
     if (const QString e = parseFrameSelection(p.value("frame"), &frames); !e.isEmpty()) return fail("segment", e, 2);
@@ -276,7 +278,7 @@ int runSegment(const QStringList& args) {
             msf::io::Image& image = input.image;
             const std::vector<int> chosenFrames =
                 frames.empty() ? std::vector<int>{image.current} : frames.resolve(image.frameCount(), path);
-            // Several frames: each frame's maps and PNG, and one NIfTI, MetaImage, SEG and COCO file for them all.
+            // Several frames: each frame's maps and PNG, and one NIfTI, MetaImage, NRRD, SEG and COCO file for them all.
             const bool volume = chosenFrames.size() > 1;
             const auto frameStem = [&](int frame) {
                 // A volume's or a multi-frame image's outputs name their frame, as the app's exports do, so
@@ -291,6 +293,7 @@ int runSegment(const QStringList& args) {
                 if (perFrame == !volume && exports.contains("coco")) paths["coco"] = (stem + "_coco.json").toStdString();
                 if (perFrame == !volume && exports.contains("nifti")) paths["nifti"] = (stem + "_mask.nii.gz").toStdString();
                 if (perFrame == !volume && exports.contains("mha")) paths["mha"] = (stem + "_mask.mha").toStdString();
+                if (perFrame == !volume && exports.contains("nrrd")) paths["nrrd"] = (stem + "_mask.seg.nrrd").toStdString();
                 if (perFrame == !volume && exports.contains("seg")) paths["seg"] = (stem + "_seg.dcm").toStdString();
                 if (perFrame || !paths.empty()) paths["provenance"] = (stem + "_provenance.json").toStdString();
                 return paths;
@@ -304,6 +307,7 @@ int runSegment(const QStringList& args) {
             for (const auto& [format, file] : volumePaths) plan(file);
             if (volumePaths.count("nifti")) msf::io::checkNiftiVolume(volumePaths.at("nifti"), image);
             if (volumePaths.count("mha")) msf::io::checkMetaImageVolume(volumePaths.at("mha"), image);
+            if (volumePaths.count("nrrd")) msf::io::checkNrrdVolume(volumePaths.at("nrrd"), image);
             for (const int frame : chosenFrames) {
                 const QString stem = frameStem(frame);
                 plan((stem + "_clusters.png").toStdString());
@@ -335,6 +339,7 @@ int runSegment(const QStringList& args) {
                     if (format == "png") msf::io::writeMaskPng(file, masks.front().mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, masks, image, force);
                     else if (format == "mha") msf::io::writeMetaImageMask(file, masks, image, force);
+                    else if (format == "nrrd") msf::io::writeNrrdMask(file, masks, image, force);
                     else if (format == "seg") msf::io::writeDicomSeg(file, masks, image, segDescription(version), force);
                     else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, masks, image, "target", force).text();
                 }

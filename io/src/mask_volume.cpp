@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "msformer/io/io_error.h"
+#include "nifti_orientation.h"
 
 namespace msf::io {
 
@@ -102,6 +103,18 @@ MaskVolume maskVolume(const std::string& path, const std::vector<FrameMask>& mas
     v.voxelSize = {dx, dy, dz};
     v.placed = geo;
     return v;
+}
+
+LpsGrid lpsGrid(const MaskVolume& v, const Image& source) {
+    // Each voxel axis's RAS vector, in the source's unit when it has its own affine, turned and scaled.
+    const double toMm = v.sourceAffine ? millimetresPerUnit(source.meta.niftiXyzUnits) : 1.0;
+    constexpr std::array<double, 3> rasToLps = {-1, -1, 1};
+    LpsGrid g;
+    for (int r = 0; r < 3; ++r) {
+        for (int c = 0; c < 3; ++c) g.axes[c][r] = rasToLps[r] * v.voxelToRas[r][c] * toMm;
+        g.origin[r] = v.placed ? rasToLps[r] * v.voxelToRas[r][3] * toMm : 0.0;
+    }
+    return g;
 }
 
 }  // namespace msf::io

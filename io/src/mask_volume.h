@@ -23,6 +23,13 @@ struct MaskVolume {
     bool placed = false;  // the grid lies in patient space (an affine or DICOM geometry), not just sized
 };
 
+// A mask volume's grid in ITK's and 3D Slicer's world: LPS, in mm.
+struct LpsGrid {
+    std::array<std::array<double, 3>, 3> axes{};  // per voxel axis (i, j, k): its step in LPS mm
+    std::array<double, 3> origin{};               // the first voxel's centre, LPS mm (0 when not placed)
+};
+LpsGrid lpsGrid(const MaskVolume& v, const Image& source);
+
 // `masks` of `source` on its grid: for a source with a voxel grid (NIfTI, NRRD, MetaImage) that grid whole,
 // each mask turned back to the stored axes in its slice and 0 elsewhere; several frames of another source (a
 // DICOM series or multi-frame image) as a volume from the first frame's position, a series' mean slice step

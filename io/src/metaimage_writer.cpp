@@ -46,19 +46,17 @@ void writeMetaImageMask(const std::string& path, const std::vector<FrameMask>& m
     MaskVolume v = maskVolume(path, masks, source, "MetaImage");
     checkWritable(path, overwrite);
 
-    // ITK's world is LPS in mm: each voxel axis's RAS vector (in the source's unit) turned and scaled.
-    const double toMm = v.sourceAffine ? millimetresPerUnit(source.meta.niftiXyzUnits) : 1.0;
-    constexpr std::array<double, 3> rasToLps = {-1, -1, 1};
+    // ITK's world is LPS in mm: the axes' lengths are the spacing, their directions the matrix's rows.
+    const LpsGrid g = lpsGrid(v, source);
     double spacing[3], matrix[9], offset[3];
     std::string letters;
     for (int c = 0; c < 3; ++c) {
-        std::array<double, 3> lps;
-        for (int r = 0; r < 3; ++r) lps[r] = rasToLps[r] * v.voxelToRas[r][c] * toMm;
+        const auto& lps = g.axes[c];
         const double length = std::sqrt(lps[0] * lps[0] + lps[1] * lps[1] + lps[2] * lps[2]);
         spacing[c] = length > 0 ? length : 1.0;
         // Without a place in patient space (a photo), the axes are the file's own, as ITK gives such an image.
         for (int r = 0; r < 3; ++r) matrix[c * 3 + r] = v.placed && length > 0 ? lps[r] / length : (r == c ? 1 : 0);
-        offset[c] = v.placed ? rasToLps[c] * v.voxelToRas[c][3] * toMm : 0.0;
+        offset[c] = g.origin[c];
         letters += fromSide({matrix[c * 3], matrix[c * 3 + 1], matrix[c * 3 + 2]});
     }
     const int dims[3] = {static_cast<int>(v.nx), static_cast<int>(v.ny), static_cast<int>(v.nz)};

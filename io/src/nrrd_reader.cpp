@@ -22,6 +22,7 @@
 #include "inflate_data.h"
 #include "nifti_orientation.h"
 #include "file_checks.h"
+#include "teem_support.h"
 #include "voxel_volume.h"
 
 namespace msf::io {
@@ -41,29 +42,6 @@ struct IoStateDeleter {
 };
 using NrrdPtr = std::unique_ptr<Nrrd, NrrdDeleter>;
 using IoStatePtr = std::unique_ptr<NrrdIoState, IoStateDeleter>;
-
-// Teem's error messages (biff) live in one process-wide store: one read at a time.
-std::mutex& teemMutex() {
-    static std::mutex m;
-    return m;
-}
-
-// biff's report of a failed read, most specific line last; the last line without its "[nrrd] function:"
-// prefix says what was wrong.
-std::string teemProblem() {
-    char* text = biffGetDone(NRRD);
-    std::string all = text ? text : "";
-    free(text);
-    std::vector<std::string> lines;
-    std::istringstream in(all);
-    for (std::string line; std::getline(in, line);)
-        if (!line.empty()) lines.push_back(line);
-    if (lines.empty()) return "unreadable";
-    std::string last = lines.back();
-    if (const size_t at = last.find(": "); last.rfind("[nrrd]", 0) == 0 && at != std::string::npos) last = last.substr(at + 2);
-    while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
-    return last;
-}
 
 // Teem reads other formats by their content (PNG, PNM, VTK, plain text numbers): a .nrrd that is not one
 // must not be read as such a table.

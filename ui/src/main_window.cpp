@@ -513,7 +513,7 @@ QString MainWindow::suggestedExportPath(const QString& formatSuffix) const {
     if (!writable(folder)) folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     if (!writable(folder)) folder = QDir::homePath();
     // A volume's or a cine's name says which frame the mask is of, so the next slice's export does not offer
-    // to replace this one; NIfTI, MetaImage, SEG and COCO hold every frame's mask, and are named after the frames
+    // to replace this one; NIfTI, MetaImage, NRRD, SEG and COCO hold every frame's mask, and are named after the frames
     // they hold.
     const std::vector<int> frames = framesWithMask();
     const bool several = holdsSeveralFrames(formatSuffix);
@@ -1395,11 +1395,11 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     // The name decides the format: one that names another format (.tif, .jpg) would get PNG bytes.
     if (!hasMaskExtension(path)) {
         showError(tr("Export failed: %1: masks are written as .png, .dcm (DICOM SEG), .nii.gz or .nii (NIfTI), "
-                     ".mha (MetaImage) or .json (COCO); nothing was written").arg(path));
+                     ".mha (MetaImage), .seg.nrrd or .nrrd (NRRD, 3D Slicer) or .json (COCO); nothing was written").arg(path));
         emit exportFinished(false, path);
         return;
     }
-    // NIfTI, MetaImage, DICOM SEG and COCO hold every frame's mask (those of a volume's other slices too); PNG the
+    // NIfTI, MetaImage, NRRD, DICOM SEG and COCO hold every frame's mask (those of a volume's other slices too); PNG the
     // shown frame's. Each model is told, once written, which of its steps the file holds.
     std::vector<int> frames = holdsSeveralFrames(path) ? framesWithMask() : std::vector<int>{};
     if (frames.empty()) frames = {image_.current};

@@ -12,6 +12,7 @@
 #include "msformer/io/mask_writer.h"
 #include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
+#include "msformer/io/nrrd_writer.h"
 
 namespace msf::ui {
 
@@ -21,6 +22,7 @@ const std::vector<ExportFormat>& exportFormats() {
         {QT_TRANSLATE_NOOP("MainWindow", "PNG (*.png)"), "_mask.png", "png"},
         {QT_TRANSLATE_NOOP("MainWindow", "NIfTI (*.nii.gz *.nii)"), "_mask.nii.gz", "nii.gz"},
         {QT_TRANSLATE_NOOP("MainWindow", "MetaImage (*.mha)"), "_mask.mha", "mha"},
+        {QT_TRANSLATE_NOOP("MainWindow", "NRRD, 3D Slicer segmentation (*.seg.nrrd *.nrrd)"), "_mask.seg.nrrd", "seg.nrrd"},
         {QT_TRANSLATE_NOOP("MainWindow", "COCO JSON (*.json)"), "_mask.json", "json"}};
     return formats;
 }
@@ -36,8 +38,10 @@ const ExportFormat& formatWithExtension(const char* extension) {
 const ExportFormat& suggestedFormat(const io::Image& image) {
     // A DICOM file a SEG cannot be made of (no Study Instance UID, say): PNG; SEG stays offered, and says why.
     if (image.meta.format == "DICOM" && io::segSourceProblem(image).empty()) return formatWithExtension("dcm");
-    // ITK's and Grand Challenge's users stay in their format; other volumes get NIfTI, which keeps their grid.
+    // ITK's, Grand Challenge's and 3D Slicer's users stay in their format; other volumes get NIfTI, which keeps
+    // their grid.
     if (image.meta.format == "MetaImage") return formatWithExtension("mha");
+    if (image.meta.format == "NRRD") return formatWithExtension("seg.nrrd");
     return formatWithExtension(io::isVoxelVolume(image.meta) ? "nii.gz" : "png");
 }
 
@@ -46,7 +50,7 @@ bool offeredFor(const ExportFormat& format, const io::Image& image) {
 }
 
 bool hasMaskExtension(const QString& path) {
-    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz", ".mha"})
+    for (const char* e : {".png", ".dcm", ".json", ".nii", ".nii.gz", ".mha", ".nrrd"})
         if (path.endsWith(e, Qt::CaseInsensitive)) return true;
     return false;
 }
@@ -55,7 +59,7 @@ QString withExtension(QString name, const QString& extension) {
     bool hadOne = false;
     for (bool stripped = true; stripped;) {
         stripped = false;
-        for (const QString known : {".nii.gz", ".nii", ".mha", ".png", ".dcm", ".json", ".gz"})
+        for (const QString known : {".nii.gz", ".nii", ".seg.nrrd", ".nrrd", ".mha", ".png", ".dcm", ".json", ".gz", ".seg"})
             if (name.size() > known.size() && name.endsWith(known, Qt::CaseInsensitive)) {
                 name.chop(known.size());
                 stripped = hadOne = true;
@@ -111,7 +115,7 @@ io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>&
 }
 
 bool holdsSeveralFrames(const QString& path) {
-    for (const char* e : {".nii", ".nii.gz", ".mha", ".dcm", ".json"})
+    for (const char* e : {".nii", ".nii.gz", ".mha", ".nrrd", ".dcm", ".json"})
         if (path.endsWith(e, Qt::CaseInsensitive)) return true;
     return false;
 }
@@ -145,6 +149,8 @@ QString writeMaskWithProvenance(const QString& path, const std::vector<io::Frame
             return "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, "target", overwrite).text());
         } else if (path.endsWith(".mha", Qt::CaseInsensitive)) {
             io::writeMetaImageMask(p, masks, source, overwrite);
+        } else if (path.endsWith(".nrrd", Qt::CaseInsensitive)) {
+            io::writeNrrdMask(p, masks, source, overwrite);
         } else {
             io::writeNiftiMask(p, masks, source, overwrite);
         }

@@ -16,10 +16,10 @@ namespace msf::ui {
 struct ExportFormat {
     const char *filter, *suffix, *extension;  // dialog filter (untranslated), default name suffix, extension
 };
-// DICOM SEG, PNG, NIfTI, MetaImage, COCO JSON, in the order the dialog lists them.
+// DICOM SEG, PNG, NIfTI, MetaImage, NRRD (3D Slicer's .seg.nrrd), COCO JSON, in the order the dialog lists them.
 const std::vector<ExportFormat>& exportFormats();
-// The default follows the input: DICOM SEG for DICOM, MetaImage for MetaImage, NIfTI for NIfTI and NRRD,
-// PNG for photos.
+// The default follows the input: DICOM SEG for DICOM, MetaImage for MetaImage, NRRD (.seg.nrrd) for NRRD,
+// NIfTI for NIfTI, PNG for photos.
 const ExportFormat& suggestedFormat(const io::Image& image);
 // Whether `format` can be written for `image` (DICOM SEG needs a DICOM source).
 bool offeredFor(const ExportFormat& format, const io::Image& image);
@@ -28,7 +28,7 @@ bool offeredFor(const ExportFormat& format, const io::Image& image);
 bool hasMaskExtension(const QString& path);
 // `name` with `extension` in place of the mask extension it ends in, if any
 // (Qt's file dialog swaps only the last suffix when the format is changed,
-// leaving "x.gz" for NIfTI or "x.nii.png" for PNG; a bare ".gz" is one of those).
+// leaving "x.gz" for NIfTI, "x.nii.png" or "x.seg.png" for PNG; a bare ".gz" or ".seg" is one of those).
 QString withExtension(QString name, const QString& extension);
 
 // What made the mask: the maps its picks were made on (one map gives its
@@ -41,7 +41,7 @@ io::Provenance provenanceOf(const MaskModel& mask, const std::string& softwareVe
 // window recorded is the one shown at the export.
 io::Provenance provenanceOf(const std::vector<std::pair<int, const MaskModel*>>& frames, const io::Window& window,
                             const std::string& softwareVersion);
-// Whether the format `path` names holds several frames' masks (NIfTI, MetaImage, DICOM SEG, COCO).
+// Whether the format `path` names holds several frames' masks (NIfTI, MetaImage, NRRD, DICOM SEG, COCO).
 bool holdsSeveralFrames(const QString& path);
 
 // Writes `mask` to `path` in the format its extension names, then the
@@ -50,7 +50,7 @@ bool holdsSeveralFrames(const QString& path);
 // polygons", "COCO run-length encoded: the mask has 2 holes, ..."), else empty.
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
                                 const io::Provenance& provenance, bool overwrite);
-// Several frames' masks in one NIfTI or MetaImage volume, one DICOM SEG or one COCO file (holdsSeveralFrames).
+// Several frames' masks in one NIfTI, MetaImage or NRRD volume, one DICOM SEG or one COCO file (holdsSeveralFrames).
 QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
                              const io::Provenance& provenance, bool overwrite);
 
