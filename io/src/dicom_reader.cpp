@@ -2,8 +2,6 @@
 #include "msformer/io/dicom_reader.h"
 
 #include <dcmtk/dcmdata/dctk.h>
-#include <dcmtk/dcmimage/diregist.h>
-#include <dcmtk/dcmimgle/dcmimage.h>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "dicom_frames.h"
 #include "dicom_text.h"
 #include "file_checks.h"
 #include "jpeg2000_pixels.h"
@@ -143,25 +142,6 @@ bool readHeader(const std::string& path, DicomHeader* h) {
 double alongNormal(const DicomHeader& h) {
     const auto n = sliceNormal(h.orientation);
     return n[0] * h.position[0] + n[1] * h.position[1] + n[2] * h.position[2];
-}
-
-cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
-    cv::Mat out(h, w, CV_32F);
-    const size_t n = static_cast<size_t>(w) * h;
-    float* dst = out.ptr<float>();
-    auto copy = [&](auto* src) {
-        for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[offset + i]);
-    };
-    const void* data = inter->getData();
-    switch (inter->getRepresentation()) {
-        case EPR_Uint8: copy(static_cast<const Uint8*>(data)); break;
-        case EPR_Sint8: copy(static_cast<const Sint8*>(data)); break;
-        case EPR_Uint16: copy(static_cast<const Uint16*>(data)); break;
-        case EPR_Sint16: copy(static_cast<const Sint16*>(data)); break;
-        case EPR_Uint32: copy(static_cast<const Uint32*>(data)); break;
-        case EPR_Sint32: copy(static_cast<const Sint32*>(data)); break;
-    }
-    return out;
 }
 
 // Pixel Padding Value (0028,0120), with Pixel Padding Range Limit (0028,0121) where given: the stored values of
@@ -474,7 +454,7 @@ std::string dicomFolderOf(const std::string& path) {
     return ec ? fs::path(path).parent_path().string() : folder.string();
 }
 
-Image readDicom(const std::string& path) {
+Image readDicom(const std::string& path, const CancelCheck& cancelled, const LoadProgress& progress) {
     setUpDcmtk();
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(path, "file not found");
@@ -511,7 +491,7 @@ Image readDicom(const std::string& path) {
     const double frames = std::max(1.0, num(ds, DCM_NumberOfFrames, 0, 1));
     const double spp = std::max(1.0, num(ds, DCM_SamplesPerPixel, 0, 1));
     if (rows <= 0 || cols <= 0) throw IoError(path, "has no valid Rows/Columns");
-    if (rows * cols * frames * spp > kMaxPixels)
+    if (rows * cols * frames > kMaxPixels)
         throw IoError(path, "image too large (" + std::to_string(long(cols)) + " x " + std::to_string(long(rows)) +
                                 " x " + std::to_string(long(frames)) + " frames)");
 
@@ -525,13 +505,9 @@ Image readDicom(const std::string& path) {
     const bool floatPixels = hasFloatPixels(ds);
     if (floatPixels && spp != 1)
         throw IoError(path, "float pixel data of " + std::to_string(long(spp)) + " samples per pixel (1 is allowed)");
-    std::unique_ptr<DicomImage> decoded;
-    if (!floatPixels) {
-        decoded = std::make_unique<DicomImage>(&ff, xfer, CIF_MayDetachPixelData, 0, 0);
-        if (decoded->getStatus() != EIS_Normal)
-            throw IoError(path, std::string("cannot decode pixel data (") + xferText + "): " +
-                                    DicomImage::getString(decoded->getStatus()));
-    }
+    DecodedFrames decoded;
+    if (!floatPixels) decoded = decodeFrames(path, ff, xfer, xferText, static_cast<int>(num(ds, DCM_BitsStored, 0, 0)),
+                                             cancelled, progress);
     Image img;
     auto& m = img.meta;
     if (!charsetNote.empty()) m.readerNotes.push_back(charsetNote);
@@ -579,21 +555,13 @@ Image readDicom(const std::string& path) {
     for (int i = 0; i < 3; ++i) m.imagePosition[i] = num(ds, DCM_ImagePositionPatient, i, 0);
     for (int i = 0; i < 6; ++i) m.imageOrientation[i] = num(ds, DCM_ImageOrientationPatient, i, 0);
 
-    const int w = static_cast<int>(decoded ? decoded->getWidth() : cols);
-    const int h = static_cast<int>(decoded ? decoded->getHeight() : rows);
-    const int n = static_cast<int>(decoded ? decoded->getFrameCount() : frames);
     if (floatPixels) {
-        img.frames = floatFrames(path, ds, w, h, n);
+        img.frames = floatFrames(path, ds, static_cast<int>(cols), static_cast<int>(rows), static_cast<int>(frames));
         m.bitsStored = m.bitsAllocated;  // all of a float's bits (the attribute is not allowed there)
         m.isSigned = true;
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
-    } else if (decoded->isMonochrome()) {
-        const DiPixel* inter = decoded->getInterData();
-        if (!inter || inter->getCount() < static_cast<unsigned long>(w) * h)
-            throw IoError(path, "cannot decode pixel data (" + xferText + ")");
-        const int available = static_cast<int>(inter->getCount() / (static_cast<unsigned long>(w) * h));
-        for (int f = 0; f < std::min(n, available); ++f)
-            img.frames.push_back(monoFrame(inter, static_cast<size_t>(f) * w * h, w, h));
+    } else if (decoded.monochrome) {
+        img.frames = std::move(decoded.frames);
         if (m.photometric.empty()) m.photometric = "MONOCHROME2";
         // A Rescale Slope of 0 is invalid, and DCMTK then leaves the modality LUT out, intercept and all (a
         // CT read as stored values, 128..2191 instead of -896..1167 HU): read as slope 1, and said.
@@ -606,16 +574,10 @@ Image readDicom(const std::string& path) {
         readPixelPadding(ds, img);
         readVoiLuts(ds, img);
     } else {
-        const int bits = m.bitsStored > 8 ? 16 : 8;
-        for (int f = 0; f < n; ++f) {
-            const void* rgb = decoded->getOutputData(bits, f, 0);
-            if (!rgb) throw IoError(path, "cannot decode colour frame " + std::to_string(f) + " (" + xferText + ")");
-            cv::Mat view(h, w, bits == 16 ? CV_16UC3 : CV_8UC3, const_cast<void*>(rgb)), bgr;
-            cv::cvtColor(view, bgr, cv::COLOR_RGB2BGR);
-            img.frames.push_back(bgr);
-        }
+        img.frames = std::move(decoded.frames);
         m.photometric += " (as RGB)";
     }
+    if (!decoded.note.empty()) m.readerNotes.push_back(decoded.note);
     if (img.frames.empty()) throw IoError(path, "no frame could be decoded (" + xferText + ")");
     if (ds->tagExists(DCM_SharedFunctionalGroupsSequence) || ds->tagExists(DCM_PerFrameFunctionalGroupsSequence))
         readFunctionalGroups(ds, img);

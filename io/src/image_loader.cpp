@@ -65,7 +65,7 @@ Image loadImage(const std::string& path, const LoadOptions& options) {
     else if (isNiftiInput(path)) img = readNifti(path, options.cancelled, options.progress);
     else if (isNrrdInput(path)) img = readNrrd(path, options.cancelled);
     else if (isMetaImageInput(path)) img = readMetaImage(path, options.cancelled);
-    else if (looksLikeDicom(path)) img = readDicom(path);
+    else if (looksLikeDicom(path)) img = readDicom(path, options.cancelled, options.progress);
     else {
         img = readRaster(path);
         if (options.asMask) readPaletteIndicesAsLabels(path, img);

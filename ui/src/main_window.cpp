@@ -103,13 +103,14 @@ MainWindow::MainWindow(QWidget* parent)
     // The reference slice is read once the frame has stayed put: a slider
     // drag across a volume would otherwise queue one read of the whole
     // reference file per frame passed.
-    // A long series' read, said as it goes: "Loading CT_chest: 120 of 600 slices".
+    // A long series' or multi-frame file's read, said as it goes: "Loading CT_chest: 120 of 600 slices",
+    // "Loading cine.dcm: 64 of 300 frames".
     loadProgressTimer_ = new QTimer(this);
     loadProgressTimer_->setInterval(100);
     connect(loadProgressTimer_, &QTimer::timeout, this, [this] {
         if (!loadPending_ || !load_ || load_->total == 0) return;
-        statusBar()->showMessage(
-            tr("Loading %1: %2 of %3 slices").arg(loadingName_).arg(load_->done.load()).arg(load_->total.load()));
+        statusBar()->showMessage((load_->frames ? tr("Loading %1: %2 of %3 frames") : tr("Loading %1: %2 of %3 slices"))
+                                     .arg(loadingName_).arg(load_->done.load()).arg(load_->total.load()));
     });
     referenceTimer_ = new QTimer(this);
     referenceTimer_->setSingleShot(true);
@@ -663,10 +664,12 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
                 load->total = total;
                 load->done = done;
             };
-            if (const std::string folder = io::dicomFolderOf(p); !folder.empty() && uid.empty() && ofFile.empty()) {
+            const std::string folder = io::dicomFolderOf(p);
+            if (!folder.empty() && uid.empty() && ofFile.empty()) {
                 l.series = io::listDicomSeries(folder, o.cancelled);
                 if (l.series.size() > 1) return l;  // ask which one
             }
+            load->frames = folder.empty() && io::looksLikeDicom(p);
             l.image = io::loadImage(p, o);
             l.windows = windowChoicesFor(l.image);
             l.frame = renderFrame(l.image);

@@ -11,7 +11,9 @@ namespace msf::io {
 
 // Monochrome frames hold the modality values (rescale applied: HU for CT) as
 // CV_32F; colour (RGB, YBR_*, PALETTE COLOR) is converted to BGR 8/16-bit.
-Image readDicom(const std::string& path);
+// A multi-frame file is decoded some frames at a time (about 16 MB): `cancelled` is asked between them
+// (LoadCancelled when it says so), `progress` told the frames done of its Number of Frames.
+Image readDicom(const std::string& path, const CancelCheck& cancelled = {}, const LoadProgress& progress = {});
 
 struct DicomSeries {
     // The Series Instance UID; "<UID>/echo2" for one echo of a series whose images have several Echo Numbers

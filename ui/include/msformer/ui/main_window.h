@@ -268,6 +268,7 @@ private:
     struct LoadState {
         std::atomic<bool> stop{false};
         std::atomic<size_t> done{0}, total{0};
+        std::atomic<bool> frames{false};  // counting a multi-frame file's frames, not a volume's slices
     };
     std::shared_ptr<LoadState> load_;
     QTimer* loadProgressTimer_ = nullptr;
