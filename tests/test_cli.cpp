@@ -380,20 +380,17 @@ private slots:
         QCOMPARE(perFrame[2].toObject()["frame"].toInt(), 22);
         QCOMPARE(perFrame[2].toObject()["chosen"].toString(), QString("filled between frames 20 and 24"));
         QCOMPARE(perFrame[4].toObject()["chosen"].toString(), QString("kept from keys.nii.gz"));
-        {  // The same fill from MetaImage keys (ITK's) into a MetaImage, and from NRRD keys (Slicer's) into a
-           // NRRD: the same slices.
-            const QString keysMha = dir.filePath("keys.mha"), outMha = dir.filePath("filled.mha");
-            msf::io::writeMetaImageMask(keysMha.toStdString(), {{20, truth[20]}, {24, truth[24]}, {28, truth[28]}}, image, false);
-            const Run m = cli({"fill", nii, "--mask", keysMha, "-o", outMha});
+        // The same fill from MetaImage keys (ITK's) into a MetaImage, and from NRRD keys (Slicer's) into a NRRD:
+        // the same slices.
+        for (const QString extension : {".mha", ".seg.nrrd"}) {
+            const QString keysFile = dir.filePath("keys" + extension), outFile = dir.filePath("filled" + extension);
+            const std::vector<msf::io::FrameMask> keyMasks{{20, truth[20]}, {24, truth[24]}, {28, truth[28]}};
+            if (extension == ".mha") msf::io::writeMetaImageMask(keysFile.toStdString(), keyMasks, image, false);
+            else msf::io::writeNrrdMask(keysFile.toStdString(), keyMasks, image, false);
+            const Run m = cli({"fill", nii, "--mask", keysFile, "-o", outFile});
             QVERIFY2(m.code == 0, qPrintable(m.err));
-            const auto filledMha = msf::io::loadMaskFrames(outMha.toStdString(), image);
-            for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero(filledMha[f] != filled[f]), 0);
-            const QString keysNrrd = dir.filePath("keys.seg.nrrd"), outNrrd = dir.filePath("filled.seg.nrrd");
-            msf::io::writeNrrdMask(keysNrrd.toStdString(), {{20, truth[20]}, {24, truth[24]}, {28, truth[28]}}, image, false);
-            const Run n = cli({"fill", nii, "--mask", keysNrrd, "-o", outNrrd});
-            QVERIFY2(n.code == 0, qPrintable(n.err));
-            const auto filledNrrd = msf::io::loadMaskFrames(outNrrd.toStdString(), image);
-            for (int f = 0; f < 62; ++f) QCOMPARE(cv::countNonZero(filledNrrd[f] != filled[f]), 0);
+            const auto filledAgain = msf::io::loadMaskFrames(outFile.toStdString(), image);
+            for (int f = 0; f < 62; ++f) QVERIFY2(cv::countNonZero(filledAgain[f] != filled[f]) == 0, qPrintable(outFile));
         }
 
         // Not over an existing file without --force; one annotated slice, a PNG output or a SEG of a NIfTI

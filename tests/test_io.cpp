@@ -161,6 +161,50 @@ void writeTestMetaImage(const std::string& path, int nx, int ny, int nz, const s
     std::ofstream(path, std::ios::binary) << header.str() << (detached ? "" : bytes);
     if (detached) std::ofstream(data, std::ios::binary) << bytes;
 }
+
+// A 6 x 5 grey photo of 0.5 mm pixels (no place in patient space), and a mask of 6 pixels inside on it.
+msf::io::Image halfMillimetrePhoto() {
+    msf::io::Image photo;
+    photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
+    photo.meta.format = "PNG";
+    photo.meta.spacingX = photo.meta.spacingY = 0.5;
+    return photo;
+}
+cv::Mat sixPixelMask() {
+    cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
+    mask(cv::Rect(1, 2, 3, 2)).setTo(255);
+    return mask;
+}
+
+// What a volume mask writer promises (`write(path, mask, overwrite)`, `written` its file of `mask`'s 6 pixels
+// inside): an existing file not written over unless asked, then written over (with an empty mask); each name of
+// `refused` in `dir` ("small.*" with a mask of another size) refused, naming the file, writing nothing (the first,
+// a detached header's name, saying `oneFile`); no temporary file left beside them.
+void checkOverwriteAndRefusals(const QTemporaryDir& dir, const std::string& written, const cv::Mat& mask,
+                               const std::function<void(const std::string&, const cv::Mat&, bool)>& write,
+                               const QStringList& refused, const QString& oneFile) {
+    try {
+        write(written, cv::Mat::zeros(mask.size(), CV_8U), false);
+        QFAIL("an existing mask was written over");
+    } catch (const msf::io::IoError& e) {
+        QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(written) + ": already exists"), e.what());
+    }
+    QCOMPARE(cv::countNonZero(msf::io::loadImage(written).frames[0]), 6);
+    write(written, cv::Mat::zeros(mask.size(), CV_8U), true);
+    QCOMPARE(cv::countNonZero(msf::io::loadImage(written).frames[0]), 0);
+    for (const QString& name : refused) {
+        const std::string path = dir.filePath(name).toStdString();
+        try {
+            write(path, name.startsWith("small.") ? cv::Mat::zeros(2, 2, CV_8U) : mask, false);
+            QFAIL(qPrintable(name));
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
+            if (name == refused.front()) QVERIFY2(QString(e.what()).contains(oneFile), e.what());
+        }
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
+    }
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+}
 }  // namespace
 
 class TestIo : public QObject {
@@ -1025,21 +1069,24 @@ private slots:
             nifti_image_free(other);
         }
         QCOMPARE(cv::countNonZero(msf::io::loadMask(lps, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
-        // The same mask as MetaImage (ITK's, Grand Challenge's): the same voxel on the same grid, read back by
-        // the MetaImage reader as the image's affine, and onto the shown slice.
-        const std::string mha = dir.filePath("m.mha").toStdString();
+        // The same mask as MetaImage (ITK's, Grand Challenge's) and as NRRD (3D Slicer's .seg.nrrd): the same
+        // voxel on the same grid, read back by their readers as the image's affine, and onto the shown slice.
+        const std::string mha = dir.filePath("m.mha").toStdString(), segNrrd = dir.filePath("m.seg.nrrd").toStdString();
         msf::io::writeMetaImageMask(mha, mask, img, false);
-        const auto mhaBack = msf::io::loadImage(mha);
-        QCOMPARE(QString::fromStdString(mhaBack.meta.format), QString("MetaImage"));
-        QCOMPARE(mhaBack.meta.volumeDims, (std::array<int, 3>{nx, ny, nz}));
-        for (int r = 0; r < 3; ++r)
-            for (int c = 0; c < 4; ++c)
-                QVERIFY2(std::abs(mhaBack.meta.niftiAffine[r][c] - affine[4 * r + c]) < 1e-9,
-                         qPrintable(QString("affine[%1][%2] %3 vs %4").arg(r).arg(c)
-                                        .arg(mhaBack.meta.niftiAffine[r][c]).arg(affine[4 * r + c])));
-        QCOMPARE(cv::countNonZero((mhaBack.frames[1] > 0) != (mask > 0)), 0);
-        QCOMPARE(cv::countNonZero(mhaBack.frames[0]) + cv::countNonZero(mhaBack.frames[2]), 0);
-        QCOMPARE(cv::countNonZero(msf::io::loadMask(mha, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        msf::io::writeNrrdMask(segNrrd, mask, img, false);
+        for (const auto& [file, fileFormat] : {std::pair{mha, QString("MetaImage")}, std::pair{segNrrd, QString("NRRD")}}) {
+            const auto back = msf::io::loadImage(file);
+            QCOMPARE(QString::fromStdString(back.meta.format), fileFormat);
+            QCOMPARE(back.meta.volumeDims, (std::array<int, 3>{nx, ny, nz}));
+            for (int r = 0; r < 3; ++r)
+                for (int c = 0; c < 4; ++c)
+                    QVERIFY2(std::abs(back.meta.niftiAffine[r][c] - affine[4 * r + c]) < 1e-9,
+                             qPrintable(QString("%1: affine[%2][%3] %4 vs %5").arg(fileFormat).arg(r).arg(c)
+                                            .arg(back.meta.niftiAffine[r][c]).arg(affine[4 * r + c])));
+            QCOMPARE(cv::countNonZero((back.frames[1] > 0) != (mask > 0)), 0);
+            QCOMPARE(cv::countNonZero(back.frames[0]) + cv::countNonZero(back.frames[2]), 0);
+            QCOMPARE(cv::countNonZero(msf::io::loadMask(file, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        }
         {
             std::ifstream in(mha, std::ios::binary);
             std::string header((std::istreambuf_iterator<char>(in)), {});
@@ -1051,21 +1098,7 @@ private slots:
             if (QString(QTest::currentDataTag()).startsWith("coronal ITK"))
                 QVERIFY2(header.find("AnatomicalOrientation = RIP") != std::string::npos, header.c_str());
         }
-        // The same mask as NRRD (3D Slicer's .seg.nrrd): the same voxel on the same grid, in Slicer's LPS space,
-        // read back by the NRRD reader as the image's affine, and onto the shown slice.
-        const std::string segNrrd = dir.filePath("m.seg.nrrd").toStdString();
-        msf::io::writeNrrdMask(segNrrd, mask, img, false);
-        const auto nrrdBack = msf::io::loadImage(segNrrd);
-        QCOMPARE(QString::fromStdString(nrrdBack.meta.format), QString("NRRD"));
-        QCOMPARE(nrrdBack.meta.volumeDims, (std::array<int, 3>{nx, ny, nz}));
-        for (int r = 0; r < 3; ++r)
-            for (int c = 0; c < 4; ++c)
-                QVERIFY2(std::abs(nrrdBack.meta.niftiAffine[r][c] - affine[4 * r + c]) < 1e-9,
-                         qPrintable(QString("affine[%1][%2] %3 vs %4").arg(r).arg(c)
-                                        .arg(nrrdBack.meta.niftiAffine[r][c]).arg(affine[4 * r + c])));
-        QCOMPARE(cv::countNonZero((nrrdBack.frames[1] > 0) != (mask > 0)), 0);
-        QCOMPARE(cv::countNonZero(nrrdBack.frames[0]) + cv::countNonZero(nrrdBack.frames[2]), 0);
-        QCOMPARE(cv::countNonZero(msf::io::loadMask(segNrrd, msf::io::maskFrameFor(img)) != (mask > 0)), 0);
+        // NRRD in Slicer's LPS space, with its segment's fields.
         {
             std::ifstream in(segNrrd, std::ios::binary);
             std::string header((std::istreambuf_iterator<char>(in)), {});
@@ -1942,12 +1975,8 @@ private slots:
     }
     void aMetaImageMaskIsOneMhaFileWrittenAtomicallyAndNeverOverSilently() {
         QTemporaryDir dir;
-        msf::io::Image photo;  // no place in patient space: ITK's own axes, 0.5 mm pixels
-        photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
-        photo.meta.format = "PNG";
-        photo.meta.spacingX = photo.meta.spacingY = 0.5;
-        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
-        mask(cv::Rect(1, 2, 3, 2)).setTo(255);
+        const msf::io::Image photo = halfMillimetrePhoto();  // no place in patient space: ITK's own axes, its 0.5 mm pixels
+        const cv::Mat mask = sixPixelMask();
         const std::string mha = dir.filePath("photo_mask.MHA").toStdString();  // any case
         msf::io::writeMetaImageMask(mha, mask, photo, false);
         std::ifstream in(mha, std::ios::binary);
@@ -1959,39 +1988,17 @@ private slots:
         const auto back = msf::io::loadImage(mha);
         QCOMPARE(back.frameCount(), 1);
         QCOMPARE(cv::countNonZero(msf::io::storedFromShown(back.frames[0] > 0, back.meta.niftiTurn) != (mask > 0)), 0);
-        // Not written over without being asked to; written over when asked.
-        try {
-            msf::io::writeMetaImageMask(mha, cv::Mat::zeros(5, 6, CV_8U), photo, false);
-            QFAIL("an existing mask was written over");
-        } catch (const msf::io::IoError& e) {
-            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(mha) + ": already exists"), e.what());
-        }
-        QCOMPARE(cv::countNonZero(msf::io::loadImage(mha).frames[0]), 6);
-        msf::io::writeMetaImageMask(mha, cv::Mat::zeros(5, 6, CV_8U), photo, true);
-        QCOMPARE(cv::countNonZero(msf::io::loadImage(mha).frames[0]), 0);
-        // Refused, naming the file, writing nothing: a .mhd (it would need a data file beside it), another
-        // extension, a folder that is not there, a mask of another size.
-        for (const QString& name : {QString("m.mhd"), QString("m.raw"), QString("missing/m.mha"), QString("small.mha")}) {
-            const std::string path = dir.filePath(name).toStdString();
-            try {
-                msf::io::writeMetaImageMask(path, name == "small.mha" ? cv::Mat::zeros(2, 2, CV_8U) : mask, photo, false);
-                QFAIL(qPrintable(name));
-            } catch (const msf::io::IoError& e) {
-                QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
-                if (name.endsWith(".mhd")) QVERIFY2(QString(e.what()).contains("one .mha file"), e.what());
-            }
-            QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
-        }
-        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);  // no temporary file left
+        // Not written over without being asked to; written over when asked. Refused, naming the file, writing
+        // nothing: a .mhd (it would need a data file beside it), another extension, a folder that is not there, a
+        // mask of another size.
+        checkOverwriteAndRefusals(dir, mha, mask, [&photo](const std::string& path, const cv::Mat& m, bool over) {
+            msf::io::writeMetaImageMask(path, m, photo, over);
+        }, {"m.mhd", "m.raw", "missing/m.mha", "small.mha"}, "one .mha file");
     }
     void aNrrdMaskIsOneFileWrittenAtomicallyAndNeverOverSilently() {
         QTemporaryDir dir;
-        msf::io::Image photo;  // no place in patient space: sized by its spacings, no space
-        photo.frames = {cv::Mat(5, 6, CV_8U, cv::Scalar(1))};
-        photo.meta.format = "PNG";
-        photo.meta.spacingX = photo.meta.spacingY = 0.5;
-        cv::Mat mask = cv::Mat::zeros(5, 6, CV_8U);
-        mask(cv::Rect(1, 2, 3, 2)).setTo(255);
+        const msf::io::Image photo = halfMillimetrePhoto();  // no place in patient space: sized by its spacings, no space
+        const cv::Mat mask = sixPixelMask();
         const std::string nrrd = dir.filePath("photo_mask.SEG.NRRD").toStdString();  // any case
         msf::io::writeNrrdMask(nrrd, mask, photo, false, "lesion");
         {
@@ -2011,35 +2018,15 @@ private slots:
         QVERIFY2(std::find(notes.begin(), notes.end(),
                            "a 3D Slicer segmentation; its segments (label value, name): 1 lesion") != notes.end(),
                  notes.empty() ? "no note" : notes.front().c_str());
-        // Not written over without being asked to; written over when asked. An empty mask: Slicer's empty extent.
-        try {
-            msf::io::writeNrrdMask(nrrd, cv::Mat::zeros(5, 6, CV_8U), photo, false);
-            QFAIL("an existing mask was written over");
-        } catch (const msf::io::IoError& e) {
-            QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(nrrd) + ": already exists"), e.what());
-        }
-        QCOMPARE(cv::countNonZero(msf::io::loadImage(nrrd).frames[0]), 6);
-        msf::io::writeNrrdMask(nrrd, cv::Mat::zeros(5, 6, CV_8U), photo, true);
-        QCOMPARE(cv::countNonZero(msf::io::loadImage(nrrd).frames[0]), 0);
-        {
-            std::ifstream in(nrrd, std::ios::binary);
-            const std::string text((std::istreambuf_iterator<char>(in)), {});
-            QVERIFY(text.find("Segment0_Extent:=0 -1 0 -1 0 -1\n") != std::string::npos);
-        }
+        // Not written over without being asked to; written over when asked (an empty mask: Slicer's empty extent).
         // Refused, naming the file, writing nothing: a .nhdr (it would need a data file beside it), another
         // extension, a folder that is not there, a mask of another size.
-        for (const QString& name : {QString("m.nhdr"), QString("m.raw"), QString("missing/m.nrrd"), QString("small.nrrd")}) {
-            const std::string path = dir.filePath(name).toStdString();
-            try {
-                msf::io::writeNrrdMask(path, name == "small.nrrd" ? cv::Mat::zeros(2, 2, CV_8U) : mask, photo, false);
-                QFAIL(qPrintable(name));
-            } catch (const msf::io::IoError& e) {
-                QVERIFY2(QString(e.what()).startsWith(QString::fromStdString(path) + ": "), e.what());
-                if (name.endsWith(".nhdr")) QVERIFY2(QString(e.what()).contains("one .nrrd file"), e.what());
-            }
-            QVERIFY(!QFileInfo::exists(QString::fromStdString(path)));
-        }
-        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);  // no temporary file left
+        checkOverwriteAndRefusals(dir, nrrd, mask, [&photo](const std::string& path, const cv::Mat& m, bool over) {
+            msf::io::writeNrrdMask(path, m, photo, over);
+        }, {"m.nhdr", "m.raw", "missing/m.nrrd", "small.nrrd"}, "one .nrrd file");
+        std::ifstream in(nrrd, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        QVERIFY(text.find("Segment0_Extent:=0 -1 0 -1 0 -1\n") != std::string::npos);
     }
     void analyzeAndNiftiPairsAreRead() {
         // Header/image pairs (Analyze 7.5, as OASIS-1 and SPM data come, and

@@ -2101,20 +2101,19 @@ private slots:
         const auto written = msf::io::readNifti(dir.filePath("typed_volume.nii.gz").toStdString());
         QCOMPARE(written.pixels().cols, 160);
         QVERIFY(cv::countNonZero(written.pixels()) > 0);
-        renamed.clear();
-        QVERIFY(exportTyped("typed_itk", "MetaImage (*.mha)"));
-        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_itk.mha"));
-        QCOMPARE(renamed, QStringList({"lesion_mask.png", "lesion_mask.mha", "lesion_mask.png", "lesion_mask.mha"}));
-        const auto itk = msf::io::loadImage(dir.filePath("typed_itk.mha").toStdString());
-        QCOMPARE(QString::fromStdString(itk.meta.format), QString("MetaImage"));
-        QCOMPARE(cv::countNonZero(itk.pixels() > 0), cv::countNonZero(written.pixels() > 0));
-        renamed.clear();  // NRRD: both parts of ".seg.nrrd" follow the format, and a name typed bare gets them
-        QVERIFY(exportTyped("typed_slicer", "NRRD, 3D Slicer segmentation (*.seg.nrrd *.nrrd)"));
-        QCOMPARE(exported.last().at(1).toString(), dir.filePath("typed_slicer.seg.nrrd"));
-        QCOMPARE(renamed, QStringList({"lesion_mask.png", "lesion_mask.seg.nrrd", "lesion_mask.png", "lesion_mask.seg.nrrd"}));
-        const auto slicer = msf::io::loadImage(dir.filePath("typed_slicer.seg.nrrd").toStdString());
-        QCOMPARE(QString::fromStdString(slicer.meta.format), QString("NRRD"));
-        QCOMPARE(cv::countNonZero(slicer.pixels() > 0), cv::countNonZero(written.pixels() > 0));
+        // MetaImage, and NRRD (both parts of ".seg.nrrd" follow the format, and a name typed bare gets them).
+        for (const auto& [name, filter, extension, format] :
+             {std::tuple{"typed_itk", "MetaImage (*.mha)", ".mha", "MetaImage"},
+              std::tuple{"typed_slicer", "NRRD, 3D Slicer segmentation (*.seg.nrrd *.nrrd)", ".seg.nrrd", "NRRD"}}) {
+            renamed.clear();
+            QVERIFY(exportTyped(name, filter));
+            const QString file = dir.filePath(QString(name) + extension), suggested = QString("lesion_mask") + extension;
+            QCOMPARE(exported.last().at(1).toString(), file);
+            QCOMPARE(renamed, QStringList({"lesion_mask.png", suggested, "lesion_mask.png", suggested}));
+            const auto back = msf::io::loadImage(file.toStdString());
+            QCOMPARE(QString::fromStdString(back.meta.format), QString(format));
+            QCOMPARE(cv::countNonZero(back.pixels() > 0), cv::countNonZero(written.pixels() > 0));
+        }
     }
 
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {

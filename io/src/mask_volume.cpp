@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
 #include "nifti_orientation.h"
 
@@ -102,6 +103,13 @@ MaskVolume maskVolume(const std::string& path, const std::vector<FrameMask>& mas
     v.voxelToRas[3][3] = 1;
     v.voxelSize = {dx, dy, dz};
     v.placed = geo;
+    return v;
+}
+
+MaskVolume maskVolumeToWrite(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                             const std::string& format, bool overwrite) {
+    MaskVolume v = maskVolume(path, masks, source, format);
+    checkWritable(path, overwrite);
     return v;
 }
 

@@ -38,6 +38,10 @@ LpsGrid lpsGrid(const MaskVolume& v, const Image& source);
 MaskVolume maskVolume(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
                       const std::string& format);
 
+// maskVolume, then `path` checked (checkWritable): what a mask writer does before it writes.
+MaskVolume maskVolumeToWrite(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
+                             const std::string& format, bool overwrite);
+
 // The IoError that maskVolume would throw for several frames of `source` with uneven slices; nothing for a
 // source with a voxel grid or without geometry.
 void checkMaskVolume(const std::string& path, const Image& source, const std::string& format);

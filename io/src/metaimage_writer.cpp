@@ -43,8 +43,7 @@ void writeMetaImageMask(const std::string& path, const std::vector<FrameMask>& m
     if (!looksLikeMetaImageMask(path))
         throw IoError(path, "a MetaImage mask is written as one .mha file (header and data together; a .mhd "
                             "header would need a data file beside it)");
-    MaskVolume v = maskVolume(path, masks, source, "MetaImage");
-    checkWritable(path, overwrite);
+    MaskVolume v = maskVolumeToWrite(path, masks, source, "MetaImage", overwrite);  // MetaIO wraps its voxels
 
     // ITK's world is LPS in mm: the axes' lengths are the spacing, their directions the matrix's rows.
     const LpsGrid g = lpsGrid(v, source);

@@ -205,8 +205,7 @@ void writeNiftiMask(const std::string& path, const cv::Mat& mask, const Image& s
 void writeNiftiMask(const std::string& path, const std::vector<FrameMask>& masks, const Image& source,
                     bool overwrite) {
     if (!looksLikeNifti(path)) throw IoError(path, "a NIfTI file name must end in .nii or .nii.gz");
-    const MaskVolume v = maskVolume(path, masks, source, "NIfTI");
-    checkWritable(path, overwrite);
+    const MaskVolume v = maskVolumeToWrite(path, masks, source, "NIfTI", overwrite);
     const auto& m = source.meta;
     const int64_t dims[8] = {3, v.nx, v.ny, v.nz, 1, 1, 1, 1};
     NiftiPtr nim(nifti_make_new_nim(dims, DT_UINT8, 1));

@@ -61,8 +61,7 @@ void writeNrrdMask(const std::string& path, const std::vector<FrameMask>& masks,
     if (!looksLikeNrrdMask(path))
         throw IoError(path, "a NRRD mask is written as one .nrrd file (header and data together; a .nhdr header "
                             "would need a data file beside it)");
-    MaskVolume v = maskVolume(path, masks, source, "NRRD");
-    checkWritable(path, overwrite);
+    MaskVolume v = maskVolumeToWrite(path, masks, source, "NRRD", overwrite);  // Teem wraps its voxels
     const LpsGrid g = lpsGrid(v, source);
 
     const std::string tmp = temporaryPathBeside(path, ".nrrd");
