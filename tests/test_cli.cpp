@@ -881,6 +881,7 @@ private slots:
         // A run of 1 iteration delivers the map after one step: what iteration 2's map is.
         const Run one = cli(common + QStringList{"--iterations", "1", "--json", shorter});
         QVERIFY2(one.code == 0, qPrintable(one.err));
+        QVERIFY2(!one.err.contains("every-iteration"), qPrintable(one.err));  // not asked for: nothing said of it
         auto read = [](const QString& path) {
             QFile f(path);
             return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object()["msformer"].toObject()

@@ -221,9 +221,15 @@ int runEval(const QStringList& args) {
                 Row row{QString::fromStdString(pair.stem),
                         msf::evaluateAllProtocols(labels, truth, grey, image.meta.spacingX, image.meta.spacingY),
                         r.clusterCount, static_cast<int>(r.history.size()), r.totalMilliseconds / 1000.0, 0, {}};
-                if (r.iterationMaps.size() < r.history.size())
-                    fail("eval", QString("%1: iterations 1-%2 of %3 scored by --every-iteration (their maps fill 1 GiB)")
-                                     .arg(QString::fromStdString(pair.stem)).arg(r.iterationMaps.size()).arg(r.history.size()), 0);
+                // Only asked for with --every-iteration (it was said on every run without it, "iterations 1-0").
+                if (everyIteration && r.iterationMaps.size() < r.history.size()) {
+                    const QString stem = QString::fromStdString(pair.stem);
+                    fail("eval", r.iterationMaps.empty()
+                                     ? QString("%1: no iteration of %2 scored by --every-iteration (one map fills over "
+                                               "1 GiB)").arg(stem).arg(r.history.size())
+                                     : QString("%1: iterations 1-%2 of %3 scored by --every-iteration (their maps fill 1 GiB)")
+                                           .arg(stem).arg(r.iterationMaps.size()).arg(r.history.size()), 0);
+                }
                 for (const auto& working : r.iterationMaps) {
                     const msf::LabelMap finished = msf::finishWorkingMap(working, buffer, opt.msformer);
                     row.byIteration.push_back({msf::evaluateAllProtocols(msf::toMat(finished), truth, grey,
