@@ -514,6 +514,26 @@ private slots:
         msf::io::loadImage(folder, o);
         QCOMPARE(told.size(), files);
         for (size_t i = 0; i < told.size(); ++i) QVERIFY(told[i] == std::make_pair(i + 1, files));
+        // The folder's walk through its files' headers says how far it has come too, in files.
+        told.clear();
+        msf::io::listDicomSeries(folder, {}, o.progress);
+        QCOMPARE(told.size(), files);
+        for (size_t i = 0; i < told.size(); ++i) QVERIFY(told[i] == std::make_pair(i + 1, files));
+        // A folder already listed (the app lists it to ask which series) is read from that listing, not walked
+        // again: a slice copied in after the listing is not read, and each file is asked about once, not twice.
+        QTemporaryDir copy;
+        const auto original = msf::io::listDicomSeries(folder);
+        for (const auto& f : original.front().files)
+            QVERIFY(QFile::copy(QString::fromStdString(f), copy.filePath(QFileInfo(QString::fromStdString(f)).fileName())));
+        msf::io::LoadOptions listed;
+        listed.series = msf::io::listDicomSeries(s(copy.path()));
+        QVERIFY(QFile::copy(QString::fromStdString(listed.series.front().files.front()), copy.filePath("late_copy.dcm")));
+        asked = 0;
+        listed.cancelled = [&asked] { return ++asked < 0; };
+        QCOMPARE(size_t(msf::io::loadImage(s(copy.path()), listed).frameCount()), files);
+        QCOMPARE(size_t(asked), files);
+        listed.series.clear();  // walked: the late copy is in the series, twice at one position
+        QCOMPARE(size_t(msf::io::loadImage(s(copy.path()), listed).frameCount()), files + 1);
     }
     void aMultiFrameFileIsDecodedPartByPartAsItIsWhole() {
         // A multi-frame file is decoded about 16 MB of frames at a time (DCMTK's partial access): each frame as

@@ -107,8 +107,10 @@ int runInfo(const QStringList& args) {
     for (const QString& path : p.positionalArguments()) {
         out << "== " << path << "\n";
         try {
+            msf::io::LoadOptions o;
+            o.seriesUid = p.value("series").toStdString();
             if (const std::string folder = msf::io::dicomFolderOf(path.toStdString()); !folder.empty() && !p.isSet("series")) {
-                const auto series = msf::io::listDicomSeries(folder);
+                const auto& series = o.series = msf::io::listDicomSeries(folder);  // read from this listing
                 for (const auto& s : series)
                     out << "series " << q(s.uid) << ": " << q(s.modality)
                         << (s.number < 0 ? QString() : QString(", series number %1").arg(s.number)) << ", "
@@ -121,8 +123,6 @@ int runInfo(const QStringList& args) {
                     << "segments: " << q(msf::io::labelsText(msf::io::dicomSegSegments(path.toStdString()))) << "\n";
                 continue;
             }
-            msf::io::LoadOptions o;
-            o.seriesUid = p.value("series").toStdString();
             printImage(out, msf::io::loadImage(path.toStdString(), o));
         } catch (const std::exception& e) {
             ++failures;

@@ -592,15 +592,22 @@ Image readDicom(const std::string& path, const CancelCheck& cancelled, const Loa
     return img;
 }
 
-std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled) {
+std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled,
+                                         const LoadProgress& progress) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
-    std::map<std::string, std::vector<DicomHeader>> bySeries;
+    // The files first (names only, fast), so that the headers' reading can say how far it has come.
+    std::vector<std::string> files;
     for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-        if (!e.is_regular_file()) continue;
+        if (e.is_regular_file()) files.push_back(e.path().string());
+        if (files.size() % 1024 == 0) stopIfCancelled(cancelled, dir);
+    }
+    std::map<std::string, std::vector<DicomHeader>> bySeries;
+    for (size_t i = 0; i < files.size(); ++i) {
         stopIfCancelled(cancelled, dir);
         DicomHeader h;
-        if (readHeader(e.path().string(), &h)) bySeries[h.seriesUid].push_back(h);
+        if (readHeader(files[i], &h)) bySeries[h.seriesUid].push_back(h);
+        if (progress) progress(i + 1, files.size());
     }
     // A series whose images carry several Echo Numbers (a dual-echo MR) or Temporal Position Identifiers (a
     // DCE or perfusion series) holds each echo or time point at every position: read as one stack it
@@ -766,8 +773,9 @@ Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled, c
 }
 
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid, const std::string& seriesOfFile,
-                      const CancelCheck& cancelled, const LoadProgress& progress) {
-    const auto all = listDicomSeries(dir, cancelled);
+                      const CancelCheck& cancelled, const LoadProgress& progress,
+                      const std::vector<DicomSeries>& listed) {
+    const auto all = listed.empty() ? listDicomSeries(dir, cancelled) : listed;
     if (all.empty()) {
         // A folder of photos or NIfTI files is not one image: say what it holds and what opens it.
         const auto images = imageFilesIn(dir, nullptr);

@@ -61,7 +61,8 @@ void replaceNonFinite(const std::string& path, Image* img, bool asMask) {
 Image loadImage(const std::string& path, const LoadOptions& options) {
     Image img;
     if (const std::string folder = dicomFolderOf(path); !folder.empty())  // a folder, or a DICOMDIR's
-        img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile, options.cancelled, options.progress);
+        img = readDicomFolder(folder, options.seriesUid, options.seriesOfFile, options.cancelled, options.progress,
+                              options.series);
     else if (isNiftiInput(path)) img = readNifti(path, options.cancelled, options.progress);
     else if (isNrrdInput(path)) img = readNrrd(path, options.cancelled);
     else if (isMetaImageInput(path)) img = readMetaImage(path, options.cancelled);

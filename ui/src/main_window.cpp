@@ -104,12 +104,14 @@ MainWindow::MainWindow(QWidget* parent)
     // drag across a volume would otherwise queue one read of the whole
     // reference file per frame passed.
     // A long series' or multi-frame file's read, said as it goes: "Loading CT_chest: 120 of 600 slices",
-    // "Loading cine.dcm: 64 of 300 frames".
+    // "Loading cine.dcm: 64 of 300 frames"; before a folder's read, the walk through its files' headers.
     loadProgressTimer_ = new QTimer(this);
     loadProgressTimer_->setInterval(100);
     connect(loadProgressTimer_, &QTimer::timeout, this, [this] {
         if (!loadPending_ || !load_ || load_->total == 0) return;
-        statusBar()->showMessage((load_->frames ? tr("Loading %1: %2 of %3 frames") : tr("Loading %1: %2 of %3 slices"))
+        statusBar()->showMessage((load_->scanning ? tr("Loading %1: looking through its files, %2 of %3")
+                                  : load_->frames ? tr("Loading %1: %2 of %3 frames")
+                                                  : tr("Loading %1: %2 of %3 slices"))
                                      .arg(loadingName_).arg(load_->done.load()).arg(load_->total.load()));
     });
     referenceTimer_ = new QTimer(this);
@@ -666,8 +668,12 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
             };
             const std::string folder = io::dicomFolderOf(p);
             if (!folder.empty() && uid.empty() && ofFile.empty()) {
-                l.series = io::listDicomSeries(folder, o.cancelled);
+                load->scanning = true;
+                l.series = io::listDicomSeries(folder, o.cancelled, o.progress);
+                load->total = load->done = 0;  // (before the flag: no file count said as slices)
+                load->scanning = false;
                 if (l.series.size() > 1) return l;  // ask which one
+                o.series = l.series;  // read from this listing, not walked again
             }
             load->frames = folder.empty() && io::looksLikeDicom(p);
             l.image = io::loadImage(p, o);

@@ -28,17 +28,21 @@ struct DicomSeries {
 
 // Every image series under `dir` (recursively), told apart by Series Instance UID,
 // in Series Number order (as viewers list them; series without one last).
-// `cancelled` is asked before each file is read (LoadCancelled when it says so).
-std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled = {});
+// `cancelled` is asked before each file is read (LoadCancelled when it says so), `progress` told each file's
+// header read (done of the files under `dir`).
+std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelCheck& cancelled = {},
+                                         const LoadProgress& progress = {});
 // `progress` is told each slice read (done of the series' files).
 Image readDicomSeries(const DicomSeries& series, const CancelCheck& cancelled = {}, const LoadProgress& progress = {});
 // What the DICOM files under `dir` that hold no image are ("26 DICOM files that hold no image: 20
 // BasicTextSRStorage, 6 RTStructureSetStorage"; a SEG counts as a mask); empty where there are none.
 std::string dicomFilesWithoutImage(const std::string& dir);
 // The folder's only series, or the one with this UID, or the one holding the file `seriesOfFile`; several
-// series without either is an error that lists them.
+// series without either is an error that lists them. `listed`: the folder's series as listDicomSeries gave
+// them, so the folder is not walked again (empty: walked here).
 Image readDicomFolder(const std::string& dir, const std::string& seriesUid = {}, const std::string& seriesOfFile = {},
-                      const CancelCheck& cancelled = {}, const LoadProgress& progress = {});
+                      const CancelCheck& cancelled = {}, const LoadProgress& progress = {},
+                      const std::vector<DicomSeries>& listed = {});
 
 // "DICM" after the 128-byte preamble: a DICOM file (Part 10), whatever its name.
 bool hasDicomMagic(const std::string& path);

@@ -3,7 +3,9 @@
 // never from a UI thread.
 #include <array>
 #include <string>
+#include <vector>
 
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/image.h"
 #include "msformer/io/load_cancel.h"
 
@@ -19,9 +21,12 @@ struct LoadOptions {
     // Asked between a DICOM folder's files and a volume's chunks (NIfTI, MetaImage, gzip NRRD): true stops the
     // load with LoadCancelled (the app's load of a series it no longer wants). Other files are read whole.
     CancelCheck cancelled;
-    // Told each slice of a DICOM series read, and each 16 MB of a NIfTI's (in its slices): the app's "Loading X:
-    // 120 of 600 slices".
+    // Told each slice of a DICOM series read, each part of a multi-frame DICOM file's frames decoded, and each
+    // 16 MB of a NIfTI's (in its slices): the app's "Loading X: 120 of 600 slices".
     LoadProgress progress;
+    // A DICOM folder's series as listDicomSeries has listed them (the app lists them first, to ask which one):
+    // the folder is not walked again. Empty: walked by the load.
+    std::vector<DicomSeries> series;
 };
 
 // By content: a folder -> DICOM series; .nii/.nii.gz -> NIfTI; DICOM (extension

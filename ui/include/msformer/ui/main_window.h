@@ -269,6 +269,7 @@ private:
         std::atomic<bool> stop{false};
         std::atomic<size_t> done{0}, total{0};
         std::atomic<bool> frames{false};  // counting a multi-frame file's frames, not a volume's slices
+        std::atomic<bool> scanning{false};  // counting a folder's files looked through for its series
     };
     std::shared_ptr<LoadState> load_;
     QTimer* loadProgressTimer_ = nullptr;
