@@ -2900,10 +2900,18 @@ private slots:
             offered = ask->comboBoxItems();
             for (const QString& item : offered)
                 if (item.startsWith("MR series 1: ")) ask->setTextValue(item);  // both files say series 1
+            // A second MR slice arriving while the question is open: the series chosen is read from the listing
+            // offered (one slice), not from a second walk through the folder.
+            editedCopy((files + "MR_small.dcm").toStdString(), (study + "/MR_late.dcm").toStdString(), [](DcmDataset* ds) {
+                ds->putAndInsertString(DCM_SOPInstanceUID, "1.2.826.0.1.3680043.9.9999.78.1");
+                ds->putAndInsertString(DCM_ImagePositionPatient, "0\\0\\40");
+            });
             ask->accept();
             return true;
         });
         QVERIFY(openAndWait(w, study, 20000));
+        QVERIFY(QFile::exists(study + "/MR_late.dcm"));
+        QCOMPARE(w.image().frameCount(), 1);
         QVERIFY2(question.contains("holds 2 image series"), qPrintable(question));
         QCOMPARE(offered.size(), 2);
         for (const QString& item : offered)  // modality first, the size in words, the UID last

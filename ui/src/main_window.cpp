@@ -647,6 +647,9 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     setRunningJob(runningJob_);  // Esc stops the load
     loadingName_ = name;
     const std::string p = path.toStdString(), uid = seriesUid.toStdString(), ofFile = seriesOf.toStdString();
+    std::vector<io::DicomSeries> listed;
+    if (listedSeries_.first == path && !seriesUid.isEmpty()) listed = std::move(listedSeries_.second);
+    listedSeries_ = {};
     struct Loaded {
         io::Image image;
         std::vector<io::DicomSeries> series;
@@ -656,10 +659,11 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
     };
     runInBackground<Loaded>(
         this,
-        [p, uid, ofFile, load] {
+        [p, uid, ofFile, load, listed] {
             Loaded l;
             io::LoadOptions o;
             o.seriesUid = uid;
+            o.series = listed;  // the folder's listing, when its series was chosen from it
             o.seriesOfFile = ofFile;  // the series of that file, not a choice among the folder's
             o.cancelled = [load] { return load->stop.load(); };
             o.progress = [load](size_t done, size_t total) {
@@ -702,7 +706,11 @@ void MainWindow::loadFile(const QString& path, const QString& seriesUid, const Q
                     tr("%1 holds %2 image series. Open which one?").arg(path).arg(l.series.size()), items, 0, false, &ok);
                 statusBar()->clearMessage();
                 const qsizetype index = items.indexOf(choice);
-                if (ok && index >= 0) loadFile(path, QString::fromStdString(l.series[size_t(index)].uid));
+                if (ok && index >= 0) {
+                    const QString uid = QString::fromStdString(l.series[size_t(index)].uid);
+                    listedSeries_ = {path, std::move(l.series)};
+                    loadFile(path, uid);
+                }
                 else loadEnded(tr("not run: no series of %1 chosen").arg(name));
                 return;
             }

@@ -12,10 +12,13 @@
 #include <memory>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
 #include "msformer/image_buffer.h"
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/image.h"
 #include "msformer/segmenter.h"
 #include "msformer/ui/settings_dialog.h"
@@ -275,6 +278,8 @@ private:
     QTimer* loadProgressTimer_ = nullptr;
     bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
     QString loadingName_;
+    // A folder's series as listed to ask which one to open: the chosen one is read from this listing.
+    std::pair<QString, std::vector<io::DicomSeries>> listedSeries_;
     QString openNote_;  // said with "Loaded X" (openFiles: the dropped files not opened)
     QTimer* referenceTimer_ = nullptr;
     QString lastError_;
