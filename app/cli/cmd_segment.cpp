@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "commands.h"
@@ -67,6 +68,9 @@ struct Input {
     std::string seriesUid;  // one series of a folder that holds several
     QString stem;
     bool file = false;  // an image file, left out if the batch holds it already
+    // A DICOM folder's series as listed here (shared by the inputs of a folder of several): read from this
+    // listing, the folder not walked again for each of them.
+    std::shared_ptr<const std::vector<msf::io::DicomSeries>> listed = nullptr;
     QString label() const {
         return seriesUid.empty() ? path : QString("%1 (series %2)").arg(path, QString::fromStdString(seriesUid));
     }
@@ -141,18 +145,23 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
         }
         const QString path = QString::fromStdString(folder);
         try {
-            const auto series = msf::io::listDicomSeries(path.toStdString());
+            const auto listed = std::make_shared<const std::vector<msf::io::DicomSeries>>(
+                msf::io::listDicomSeries(path.toStdString()));
+            const auto& series = *listed;
             if (series.size() == 1 || (!series.empty() && seriesChosen)) {
                 // --series picks its series later: the folder is kept once, whichever series it holds.
                 if (seriesChosen ? batch.addFile(path) : batch.addSeries(series.front()))
-                    inputs.push_back({path, {}, stemOf(path.toStdString())});
+                    inputs.push_back({path, {}, stemOf(path.toStdString()), false, listed});
                 continue;
             }
             if (series.size() > 1) {
                 // Numbered over the folder's whole listing, so a series is named alike however it was reached.
-                const auto each = seriesInputs(path, series);
+                auto each = seriesInputs(path, series);
                 for (size_t i = 0; i < series.size(); ++i)
-                    if (batch.addSeries(series[i])) inputs.push_back(each[i]);
+                    if (batch.addSeries(series[i])) {
+                        each[i].listed = listed;
+                        inputs.push_back(each[i]);
+                    }
                 continue;
             }
             std::vector<std::string> others;
@@ -274,7 +283,8 @@ int runSegment(const QStringList& args) {
             if (!QFileInfo::exists(QString::fromStdString(file))) newOutputs.push_back(file);
         };
         try {
-            LoadedInput input = loadInput(path, p, frames.empty() ? -2 : -1, item.seriesUid);
+            LoadedInput input = loadInput(path, p, frames.empty() ? -2 : -1, item.seriesUid,
+                                          item.listed ? *item.listed : std::vector<msf::io::DicomSeries>{});
             msf::io::Image& image = input.image;
             const std::vector<int> chosenFrames =
                 frames.empty() ? std::vector<int>{image.current} : frames.resolve(image.frameCount(), path);

@@ -82,9 +82,11 @@ void selectFrame(LoadedInput& in, int frame, const QString& path, const QCommand
     in.buffer = msf::toImageBuffer(msf::io::normalizedForSegmentation(in.image));
 }
 
-LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame, const std::string& seriesUid) {
+LoadedInput loadInput(const QString& path, const QCommandLineParser& p, int frame, const std::string& seriesUid,
+                      const std::vector<msf::io::DicomSeries>& listed) {
     msf::io::LoadOptions o;
     o.seriesUid = seriesUid.empty() ? p.value("series").toStdString() : seriesUid;
+    o.series = listed;
     if (frame >= -1) o.frame = frame;
     else if (p.isSet("frame")) {
         bool ok = false;

@@ -5,6 +5,7 @@
 #include <QTextStream>
 
 #include "msformer/image_buffer.h"
+#include "msformer/io/dicom_reader.h"
 #include "msformer/io/image.h"
 
 #include <vector>
@@ -18,9 +19,10 @@ struct LoadedInput {
 };
 
 // Throws IoError / std::runtime_error naming the file. `seriesUid`, when
-// given, is the series of a DICOM folder to read instead of --series.
+// given, is the series of a DICOM folder to read instead of --series; `listed`, the folder's series as
+// listDicomSeries gave them (it is not walked again).
 LoadedInput loadInput(const QString& path, const QCommandLineParser& parser, int frame = -2,
-                      const std::string& seriesUid = {});
+                      const std::string& seriesUid = {}, const std::vector<msf::io::DicomSeries>& listed = {});
 
 // "LABEL: note: ..." for each thing the reader changed or left out (io::loadNotes), as segment and eval say it.
 void printReaderNotes(QTextStream& out, const QString& label, const msf::io::Image& image);
