@@ -933,6 +933,29 @@ private slots:
         QCOMPARE(kmeans.code, 2);
         QVERIFY2(kmeans.err.contains("--every-iteration"), qPrintable(kmeans.err));
     }
+    void theTargetNameOptionNamesTheSegCocoAndNrrdTarget() {
+        const QString ct = QString(MSFORMER_TEST_DATA) +
+                           "/python3-pydicom/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString out = dir.filePath("named_target");
+        const Run r = cli({"segment", ct, "-o", out, "--method", "kmeans", "--target", "auto", "--export", "seg,coco,nrrd",
+                           "--target-name", "tumour core"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(msf::io::dicomSegSegments((out + "/CT_small_kmeans_seg.dcm").toStdString()).front().name,
+                 std::string("tumour core"));
+        QFile coco(out + "/CT_small_kmeans_coco.json");
+        QVERIFY(coco.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(coco.readAll()).object()["categories"].toArray()[0].toObject()["name"].toString(),
+                 QString("tumour core"));
+        QFile nrrd(out + "/CT_small_kmeans_mask.seg.nrrd");
+        QVERIFY(nrrd.open(QIODevice::ReadOnly));
+        QVERIFY(nrrd.read(2048).contains("Segment0_Name:=tumour core\n"));
+        // Without it: "target".
+        const Run plain = cli({"segment", ct, "-o", out, "--method", "kmeans", "--target", "auto", "--export", "seg",
+                               "--force"});
+        QVERIFY2(plain.code == 0, qPrintable(plain.err));
+        QCOMPARE(msf::io::dicomSegSegments((out + "/CT_small_kmeans_seg.dcm").toStdString()).front().name, std::string("target"));
+    }
     void benchPrintsFigures() {
         const Run r = cli({"bench", "--size", "33", "--iterations", "2", "--json", "--precision", "bf16"});
         QVERIFY2(r.code == 0, qPrintable(r.err));

@@ -36,6 +36,7 @@
 #include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/io/nrrd_writer.h"
+#include "msformer/io/target_name.h"
 
 namespace {
 void touch(const QString& path, const std::string& content = "x") {
@@ -1994,6 +1995,17 @@ private slots:
         checkOverwriteAndRefusals(dir, mha, mask, [&photo](const std::string& path, const cv::Mat& m, bool over) {
             msf::io::writeMetaImageMask(path, m, photo, over);
         }, {"m.mhd", "m.raw", "missing/m.mha", "small.mha"}, "one .mha file");
+    }
+    void aTargetNameIsCleanedAsEveryWriterTakesIt() {
+        QCOMPARE(msf::io::cleanTargetName("  left lung "), std::string("left lung"));
+        QCOMPARE(msf::io::cleanTargetName("a\\b\tc\nd"), std::string("abcd"));  // DICOM's delimiter, control characters
+        QCOMPARE(msf::io::cleanTargetName(" \t "), std::string("target"));
+        QCOMPARE(msf::io::cleanTargetName(""), std::string("target"));
+        QCOMPARE(msf::io::cleanTargetName(std::string(80, 'x')), std::string(64, 'x'));
+        // 64 characters, not bytes: 70 "ä" (2 bytes each) keep 64 whole ones.
+        std::string umlauts;
+        for (int i = 0; i < 70; ++i) umlauts += "\xc3\xa4";
+        QCOMPARE(msf::io::cleanTargetName(umlauts).size(), size_t(128));
     }
     void aNrrdMaskIsOneFileWrittenAtomicallyAndNeverOverSilently() {
         QTemporaryDir dir;

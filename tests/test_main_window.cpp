@@ -36,6 +36,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "dicom_edit.h"
+#include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/phantoms.h"
@@ -2119,6 +2120,45 @@ private slots:
             QCOMPARE(QString::fromStdString(back.meta.format), QString(format));
             QCOMPARE(cv::countNonZero(back.pixels() > 0), cv::countNonZero(written.pixels() > 0));
         }
+    }
+
+    void theTargetNameGoesIntoTheExportsThatNameTheirTarget() {
+        // "Target name" in the panel: the SEG's Segment Label (and its software version the app's, not the
+        // writer's default), the COCO category, the .seg.nrrd segment; kept for the next session.
+        const QString ct = pydicomFile("CT_small.dcm");
+        if (!QFile::exists(ct)) QSKIP("test data not fetched (scripts/fetch_test_data.sh)");
+        const QString name = QString::fromUtf8("Läsion links");
+        {
+            MainWindow w;
+            QVERIFY(openAndWait(w, ct, 10000));
+            auto* edit = w.findChild<QLineEdit*>("targetNameEdit");
+            QVERIFY(edit);
+            edit->setText("  " + name + " ");
+            w.paintStroke({QPoint(30, 30), QPoint(60, 40)}, false);
+            QSignalSpy exported(&w, &MainWindow::exportFinished);
+            for (const QString file : {"named_seg.dcm", "named.json", "named.seg.nrrd"}) {
+                w.exportMask(dir.filePath(file), true);
+                QVERIFY(exported.wait(10000));
+                QVERIFY2(exported.last().at(0).toBool(), qPrintable(file));
+            }
+        }
+        const std::string utf8 = name.toStdString();
+        QCOMPARE(msf::io::dicomSegSegments(dir.filePath("named_seg.dcm").toStdString()).front().name, utf8);
+        DcmFileFormat seg;
+        QVERIFY(seg.loadFile(dir.filePath("named_seg.dcm").toStdString().c_str()).good());
+        OFString version;
+        seg.getDataset()->findAndGetOFStringArray(DCM_SoftwareVersions, version);
+        QCOMPARE(std::string(version.c_str()), msf::runtimeInfo().engineVersion);
+        QFile coco(dir.filePath("named.json"));
+        QVERIFY(coco.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(coco.readAll()).object()["categories"].toArray()[0].toObject()["name"].toString(), name);
+        const auto nrrd = msf::io::loadImage(dir.filePath("named.seg.nrrd").toStdString());
+        const auto notes = msf::io::loadNotes(nrrd);
+        QVERIFY2(std::find(notes.begin(), notes.end(), "a 3D Slicer segmentation; its segments (label value, name): 1 " + utf8) !=
+                     notes.end(), notes.empty() ? "no note" : notes.front().c_str());
+        MainWindow next;  // the next session offers the same name
+        QCOMPARE(next.findChild<QLineEdit*>("targetNameEdit")->text().trimmed(), name);
+        QSettings().remove("export/targetName");  // the other tests' exports: "target"
     }
 
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {

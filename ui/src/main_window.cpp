@@ -40,6 +40,7 @@
 
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
+#include "msformer/io/target_name.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
 #include "msformer/mask_ops.h"
@@ -169,6 +170,16 @@ MainWindow::MainWindow(QWidget* parent)
     form->addRow(tr("Slice / frame"), frameRow);
     form->addRow(tr("Window"), windowBox_);
     form->addRow(tr("Mask opacity"), opacitySlider_);
+    // What the exports call the target: a DICOM SEG's Segment Label, the COCO category, the .seg.nrrd segment.
+    targetName_ = new QLineEdit(QSettings().value("export/targetName", "target").toString());
+    targetName_->setObjectName("targetNameEdit");
+    targetName_->setMaxLength(64);  // a DICOM Segment Label's limit (LO)
+    targetName_->setToolTip(tr("The name the exported mask gives its target (\"lesion\", \"left lung\"): the Segment "
+                               "Label of a DICOM SEG, the category of a COCO file, the segment of a 3D Slicer "
+                               ".seg.nrrd"));
+    connect(targetName_, &QLineEdit::editingFinished, this,
+            [this] { QSettings().setValue("export/targetName", targetName_->text()); });
+    form->addRow(tr("Target name"), targetName_);
     layout->addLayout(form);
     layout->addWidget(runButton);
     layout->addWidget(cancelButton_);
@@ -1432,15 +1443,17 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const bool empty = std::all_of(masks.begin(), masks.end(), [](const io::FrameMask& m) { return !cv::countNonZero(m.mask); });
     const io::Image source = image_;
     const std::string version = runtimeInfo().engineVersion;
+    const std::string targetName = io::cleanTargetName(targetName_->text().toStdString());
+    QSettings().setValue("export/targetName", targetName_->text());
     const io::Provenance prov =
         frames.size() > 1 ? provenanceOf(models, image_.meta.window, version) : provenanceOf(*models.front().second, version);
     runInBackground<QString>(
         this,
-        [masks, source, path, overwrite, prov] {
-            if (masks.size() > 1) return writeMaskWithProvenance(path, masks, source, prov, overwrite);
+        [masks, source, path, overwrite, prov, targetName] {
+            if (masks.size() > 1) return writeMaskWithProvenance(path, masks, source, prov, overwrite, targetName);
             io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
             shown.current = masks.front().frame;
-            return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
+            return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite, targetName);
         },
         [this, path, written, empty](const QString& form) {
             for (const auto& [model, step] : written)

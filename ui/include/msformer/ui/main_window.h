@@ -32,6 +32,7 @@ class QComboBox;
 class QAction;
 class QMenu;
 class QUndoGroup;
+class QLineEdit;
 
 namespace msf::ui {
 
@@ -278,6 +279,7 @@ private:
     QTimer* loadProgressTimer_ = nullptr;
     bool loadPending_ = false, runWhenLoaded_ = false, kmeansWhenLoaded_ = false;
     QString loadingName_;
+    QLineEdit* targetName_ = nullptr;  // what the exports name the target
     // A folder's series as listed to ask which one to open: the chosen one is read from this listing.
     std::pair<QString, std::vector<io::DicomSeries>> listedSeries_;
     QString openNote_;  // said with "Loaded X" (openFiles: the dropped files not opened)
