@@ -2161,6 +2161,25 @@ private slots:
         QSettings().remove("export/targetName");  // the other tests' exports: "target"
     }
 
+    void aKeyTypedAfterOpeningReachesTheShortcutsNotTheTargetName() {
+        // The Target name field takes keys only once clicked: the window opens with the focus elsewhere, so K
+        // starts k-means as before.
+        MainWindow w;
+        w.show();
+        QApplication::setActiveWindow(&w);
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QVERIFY(openAndWait(w, imagePath, 10000));
+        auto* edit = w.findChild<QLineEdit*>("targetNameEdit");
+        QVERIFY(edit);
+        QVERIFY2(QApplication::focusWidget() != edit, "the target name has the focus");
+        const QString name = edit->text();
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : static_cast<QWidget*>(&w), Qt::Key_K);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.last().at(0).toString(), QString("kmeans"));
+        QCOMPARE(edit->text(), name);
+    }
+
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {
         // The choices (made with the image, off the UI thread) are shown with
         // their values and applied as shown: an 8-bit photo offers its full
