@@ -950,6 +950,9 @@ private slots:
         QFile nrrd(out + "/CT_small_kmeans_mask.seg.nrrd");
         QVERIFY(nrrd.open(QIODevice::ReadOnly));
         QVERIFY(nrrd.read(2048).contains("Segment0_Name:=tumour core\n"));
+        QFile sidecar(out + "/CT_small_kmeans_provenance.json");
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(sidecar.readAll()).object()["target_name"].toString(), QString("tumour core"));
         // Without it: "target".
         const Run plain = cli({"segment", ct, "-o", out, "--method", "kmeans", "--target", "auto", "--export", "seg",
                                "--force"});

@@ -2152,6 +2152,9 @@ private slots:
         QFile coco(dir.filePath("named.json"));
         QVERIFY(coco.open(QIODevice::ReadOnly));
         QCOMPARE(QJsonDocument::fromJson(coco.readAll()).object()["categories"].toArray()[0].toObject()["name"].toString(), name);
+        QFile sidecar(dir.filePath("named_seg.dcm.provenance.json"));  // and the provenance says it
+        QVERIFY(sidecar.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(sidecar.readAll()).object()["target_name"].toString(), name);
         const auto nrrd = msf::io::loadImage(dir.filePath("named.seg.nrrd").toStdString());
         const auto notes = msf::io::loadNotes(nrrd);
         QVERIFY2(std::find(notes.begin(), notes.end(), "a 3D Slicer segmentation; its segments (label value, name): 1 " + utf8) !=

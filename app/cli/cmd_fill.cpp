@@ -121,6 +121,7 @@ int runFill(const QStringList& args) {
         prov.clusters = "per frame";
         prov.postProcessing = "the slices between annotated slices filled (signed distance maps blended)";
         prov.softwareVersion = version;
+        prov.targetName = msf::io::cleanTargetName(p.value("target-name").toStdString());
         prov.frames = perFrame;
         msf::io::writeProvenanceJson(provenancePath, image, prov, {{"mask", out}}, force);
 

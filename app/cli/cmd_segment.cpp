@@ -425,6 +425,7 @@ int runSegment(const QStringList& args) {
                 prov.clusters = chosen;
                 prov.postProcessing = target.kind == TargetChoice::Cluster ? "none" : "connected regions, holes filled";
                 prov.softwareVersion = version;
+                prov.targetName = targetName;
                 auto outputs = maskPaths;
                 outputs.erase("provenance");
                 outputs["clusters"] = clustersPath;

@@ -196,6 +196,7 @@ void writeProvenanceJson(const std::string& path, const Image& source, const Pro
     j["parameters"] = p.parameters;
     j["chosen"] = p.clusters;
     j["post_processing"] = p.postProcessing;
+    j["target_name"] = p.targetName;
     j["software"] = {{"name", "MS-Former Studio"}, {"version", p.softwareVersion}};
     j["created_utc"] = stamp;
     j["outputs"] = outputs;

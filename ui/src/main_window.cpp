@@ -1445,8 +1445,9 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const std::string version = runtimeInfo().engineVersion;
     const std::string targetName = io::cleanTargetName(targetName_->text().toStdString());
     QSettings().setValue("export/targetName", targetName_->text());
-    const io::Provenance prov =
+    io::Provenance prov =
         frames.size() > 1 ? provenanceOf(models, image_.meta.window, version) : provenanceOf(*models.front().second, version);
+    prov.targetName = targetName;
     runInBackground<QString>(
         this,
         [masks, source, path, overwrite, prov, targetName] {

@@ -48,6 +48,7 @@ struct Provenance {
     std::string clusters;                        // chosen clusters / clicks, as text
     std::string postProcessing;                  // e.g. "fill holes"
     std::string softwareVersion;
+    std::string targetName = "target";  // what the mask files call the target (SEG, COCO, .seg.nrrd)
     // A file holding several frames' masks (a volume's NIfTI, a multi-frame SEG):
     // each frame's window and chosen clusters. Empty: the source's current frame.
     struct Frame {
