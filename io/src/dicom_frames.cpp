@@ -46,6 +46,23 @@ DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_Transfe
     ds->findAndGetUint16(DCM_Rows, rows);
     ds->findAndGetUint16(DCM_Columns, cols);
     ds->findAndGetUint16(DCM_SamplesPerPixel, spp);
+    // Native pixel data shorter than its Number of Frames needs (a cut transfer, a header edited): DCMTK refuses the
+    // whole file ("Invalid DICOM image"); the frames it does hold are read, and said.
+    std::string shortData;
+    DcmElement* pixelData = nullptr;
+    Uint16 bitsAllocated = 0;
+    ds->findAndGetUint16(DCM_BitsAllocated, bitsAllocated);
+    const double storedFrame = double(rows) * cols * std::max<Uint16>(spp, 1) * bitsAllocated / 8;
+    if (stated > 1 && DcmXfer(xfer).isNotEncapsulated() && storedFrame > 0 &&
+        ds->findAndGetElement(DCM_PixelData, pixelData).good() && pixelData->getLength() < storedFrame * stated) {
+        const long present = static_cast<long>(pixelData->getLength() / storedFrame);
+        if (present >= 1) {
+            shortData = "its Pixel Data holds " + std::to_string(present) + " of the " + std::to_string(stated) +
+                        " frames its Number of Frames gives: those are read";
+            ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(present).c_str());
+            stated = present;
+        }
+    }
     // A frame as DicomImage holds it: up to 4 bytes a sample.
     const double frameBytes = std::max(1.0, 4.0 * rows * cols * std::max<Uint16>(spp, 1));
     const unsigned long perPart = stated > 1 ? std::max(1UL, static_cast<unsigned long>(kPartBytes / frameBytes)) : 0;
@@ -90,6 +107,7 @@ DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_Transfe
         }
         if (first < static_cast<unsigned long>(stated)) stopIfCancelled(cancelled, path);
     }
+    if (!shortData.empty()) out.note = shortData;
     if (out.frames.size() < static_cast<size_t>(stated) && stated > 1)
         out.note = "only " + std::to_string(out.frames.size()) + " of the " + std::to_string(stated) +
                    " frames its Number of Frames gives could be decoded (" + xferText +
