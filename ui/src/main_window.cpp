@@ -40,9 +40,9 @@
 
 #include "msformer/io/dataset_pairs.h"
 #include "msformer/io/dicom_reader.h"
-#include "msformer/io/target_name.h"
 #include "msformer/io/dicom_seg.h"
 #include "msformer/io/image_loader.h"
+#include "msformer/io/target_name.h"
 #include "msformer/mask_ops.h"
 #include "msformer/mat_convert.h"
 #include "msformer/metrics.h"
