@@ -1513,6 +1513,25 @@ private slots:
         cv::Mat expected = probability >= 100;
         QCOMPARE(cv::countNonZero(expected), int(cv::countNonZero(probability >= 180)) + 24);
         QCOMPARE(cv::countNonZero(back != expected), 0);
+        // RLE-compressed, as dcmjs writes its FRACTIONAL SEGs: the same; with its RLE header damaged (a segment
+        // offset past the fragment, which DCMTK's decoder followed into a SEGV), refused, naming the file.
+        DcmRLEEncoderRegistration::registerCodecs();
+        const std::string rlePath = s(tmp.filePath("fractional_rle.dcm"));
+        QVERIFY(d->chooseRepresentation(EXS_RLELossless, nullptr).good());
+        QVERIFY(file.saveFile(rlePath.c_str(), EXS_RLELossless).good());
+        QCOMPARE(cv::countNonZero(msf::io::loadMask(rlePath, msf::io::maskFrameFor(ct)) != expected), 0);
+        auto fragments = fragmentsOf(rlePath, EXS_RLELossless);
+        QCOMPARE(int(fragments.size()), 1);
+        fragments[0][6] = 0xff;  // its one segment "starts" 16 MB on
+        const QString damaged = withFragments(QString::fromStdString(rlePath), tmp.filePath("damaged_rle.dcm"), fragments,
+                                              [](DcmDataset*) {}, nullptr, {}, EXS_RLELossless);
+        QVERIFY(!damaged.isEmpty());
+        try {
+            msf::io::loadMask(s(damaged), msf::io::maskFrameFor(ct));
+            QFAIL("a damaged RLE SEG was decoded");
+        } catch (const msf::io::IoError& e) {
+            QVERIFY2(QString(e.what()).startsWith(damaged + ": not a readable DICOM SEG: its frame 0 is damaged"), e.what());
+        }
     }
     void aDicomSegOfAMultiFrameImageKeepsItsFrame() {
         // A SEG made on frame 6 of the 16-frame MR names that frame (Referenced

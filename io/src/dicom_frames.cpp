@@ -37,11 +37,13 @@ cv::Mat monoFrame(const DiPixel* inter, size_t offset, int w, int h) {
 
 constexpr double kPartBytes = 16.0 * (1 << 20);
 
+}  // namespace
+
 // DCMTK 3.6.7's RLE decoder reads wherever a frame's segment offsets point, past its fragment too (a SEGV, found
 // by fuzzing: one offset of 771,752,155 in a 328-byte fragment). Each frame is one fragment (PS3.5 G.2) that starts
 // with a 64-byte header: the segment count (1 to 15), then the segments' offsets, ascending from 64, each inside
 // the fragment. The index of the first frame that breaks this (`why` says how), or -1.
-long firstMalformedRleFrame(DcmDataset* ds, E_TransferSyntax xfer, std::string* why) {
+long firstMalformedRleFrame(DcmItem* ds, E_TransferSyntax xfer, std::string* why) {
     DcmElement* e = nullptr;
     DcmPixelSequence* seq = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, e).bad() || !e ||
@@ -77,8 +79,6 @@ long firstMalformedRleFrame(DcmDataset* ds, E_TransferSyntax xfer, std::string* 
     }
     return -1;
 }
-
-}  // namespace
 
 DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_TransferSyntax xfer, const std::string& xferText,
                            int bitsStored, const CancelCheck& cancelled, const LoadProgress& progress) {

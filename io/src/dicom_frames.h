@@ -9,6 +9,7 @@
 #include "msformer/io/load_cancel.h"
 
 class DcmFileFormat;
+class DcmItem;
 
 namespace msf::io {
 
@@ -25,5 +26,10 @@ struct DecodedFrames {
 // `path` (with `xferText`, the transfer syntax's name) when the first cannot.
 DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_TransferSyntax xfer, const std::string& xferText,
                            int bitsStored, const CancelCheck& cancelled, const LoadProgress& progress);
+
+// RLE pixel data that DCMTK 3.6.7's decoder would read past (a SEGV found by fuzzing): the index of the first frame
+// whose fragment's 64-byte header is not 1 to 15 segments at ascending offsets from 64 inside the fragment (`why`
+// says how), or -1. For `xfer` RLE Lossless only.
+long firstMalformedRleFrame(DcmItem* ds, E_TransferSyntax xfer, std::string* why);
 
 }  // namespace msf::io

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "dcmtk_setup.h"
+#include "dicom_frames.h"
 #include "dicom_text.h"
 #include "msformer/io/atomic_write.h"
 #include "msformer/io/io_error.h"
@@ -318,6 +319,11 @@ LoadedSeg loadSeg(const std::string& path) {
     DcmFileFormat file;
     OFCondition c = file.loadFile(path.c_str());
     DcmSegmentation* raw = nullptr;
+    if (c.good() && file.getDataset()->getOriginalXfer() == EXS_RLELossless) {  // never decoded damaged (a SEGV)
+        std::string why;
+        if (const long bad = firstMalformedRleFrame(file.getDataset(), EXS_RLELossless, &why); bad >= 0)
+            throw IoError(path, "not a readable DICOM SEG: its frame " + std::to_string(bad) + " is damaged (" + why + ")");
+    }
     if (c.good()) textsToUtf8(*file.getDataset());  // its segment labels
     if (c.good()) c = DcmSegmentation::loadDataset(*file.getDataset(), raw);
     LoadedSeg s{std::unique_ptr<DcmSegmentation>(raw)};
