@@ -2181,6 +2181,18 @@ private slots:
         QVERIFY(finished.wait(20000));
         QCOMPARE(finished.last().at(0).toString(), QString("kmeans"));
         QCOMPARE(edit->text(), name);
+        // Typed into, then Enter: the keys go back to the image; K runs k-means again, the name is as typed.
+        edit->setFocus();
+        QTRY_VERIFY(edit->hasFocus());
+        edit->clear();
+        QTest::keyClicks(edit, "lesion");
+        QTest::keyClick(edit, Qt::Key_Return);
+        QVERIFY(!edit->hasFocus());
+        QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : static_cast<QWidget*>(&w), Qt::Key_K);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(edit->text(), QString("lesion"));
+        edit->setText(name);  // as it was
+        QSettings().setValue("export/targetName", name);
     }
 
     void theWindowBoxOffersAndAppliesTheLoadedFramesWindows() {

@@ -179,6 +179,8 @@ MainWindow::MainWindow(QWidget* parent)
                                ".seg.nrrd"));
     connect(targetName_, &QLineEdit::editingFinished, this,
             [this] { QSettings().setValue("export/targetName", targetName_->text()); });
+    // Enter gives the keys back to the image, so the single-key shortcuts (B, N, K) work again at once.
+    connect(targetName_, &QLineEdit::returnPressed, this, [this] { view_->setFocus(); });
     form->addRow(tr("Target name"), targetName_);
     layout->addLayout(form);
     layout->addWidget(runButton);
