@@ -101,7 +101,7 @@ namespace {
 // The target's name in the SEG's character set: as given (UTF-8) where the SEG declares UTF-8 or, declaring none,
 // is declared UTF-8 for it; converted where it declares another (a Latin-1 source's texts are copied as they are).
 std::string labelInSegCharacterSet(const std::string& path, const std::string& label, DcmSegmentation& seg) {
-    if (std::all_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return label;
+    if (isAscii(label)) return label;
     OFString first, second;
     seg.getSOPCommon().getSpecificCharacterSet(first, 0);
     seg.getSOPCommon().getSpecificCharacterSet(second, 1);
@@ -182,7 +182,7 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
         seg->getPatient().setPatientID(m.patientId.c_str());
         seg->getPatient().setPatientName(m.patientName.c_str());
         // The reader gives texts in UTF-8.
-        if (std::any_of(m.patientName.begin(), m.patientName.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        if (!isAscii(m.patientName))
             seg->getSOPCommon().setSpecificCharacterSet("ISO_IR 192");
         seg->getStudy().setStudyInstanceUID(m.studyInstanceUid.c_str());
         seg->getStudy().setStudyID(m.studyId.c_str());
@@ -191,8 +191,7 @@ void writeDicomSeg(const std::string& path, const std::vector<FrameMask>& masks,
     // In the SEG's character set. DCMTK's IOD classes check a segment's texts as ASCII whatever the set declared
     // ("Invalid character" on saving): a name beyond ASCII is put in once the SEG is written (below).
     const std::string label = labelInSegCharacterSet(path, d.segmentLabel, *seg);
-    const bool asciiLabel =
-        std::all_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const bool asciiLabel = isAscii(label);
     const std::string description = "MS-Former Studio: " + label;
     seg->getSeries().setSeriesDescription(asciiLabel ? description.c_str() : "MS-Former Studio");
     seg->getSeries().setSeriesNumber("9901");

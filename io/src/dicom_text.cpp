@@ -132,10 +132,14 @@ std::string textsToUtf8(DcmItem& ds) {
     return "its Specific Character Set \"" + named + "\" is not one the reader knows: its texts read as Latin-1";
 }
 
+bool isAscii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 bool hasTextBeyondAscii(DcmItem& ds) {
     bool beyond = false;
     forEachText(ds, [&beyond](DcmElement&, const OFString& value) {
-        beyond = std::any_of(value.begin(), value.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        beyond = !isAscii({value.c_str(), value.length()});
         return !beyond;
     });
     return beyond;

@@ -1,6 +1,7 @@
 #pragma once
 // DICOM texts as the rest of the program takes them: UTF-8.
 #include <string>
+#include <string_view>
 
 class DcmItem;
 
@@ -13,6 +14,9 @@ namespace msf::io {
 // term that is not DICOM's ("ISO-8859-1", "ISO_IR100") is read as the term it means, else as Latin-1, and the
 // returned note says so (empty otherwise).
 std::string textsToUtf8(DcmItem& ds);
+
+// Whether every byte of `text` is ASCII (below 0x80): what a DICOM text needs no character set for.
+bool isAscii(std::string_view text);
 
 // Whether any text of `ds` holds a byte beyond ASCII (which, without a Specific Character Set, a DICOM writer
 // refuses as "Invalid character").
