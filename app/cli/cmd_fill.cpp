@@ -54,6 +54,7 @@ int runFill(const QStringList& args) {
     int label = 0;
     if (const QString e = readMaskLabelOption(p, "label", &label); !e.isEmpty()) return fail("fill", e, 2);
     const bool force = p.isSet("force");
+    const std::string targetName = msf::io::cleanTargetName(p.value("target-name").toStdString());
     bool newMaskWritten = false;  // the mask file is this run's own: removed if its sidecar then fails
     try {
         const std::string out = outPath.toStdString(), provenancePath = out + ".provenance.json";
@@ -104,12 +105,12 @@ int runFill(const QStringList& args) {
         if (seg) {
             msf::io::SegDescription d;
             d.softwareVersion = version;
-            d.segmentLabel = msf::io::cleanTargetName(p.value("target-name").toStdString());
+            d.segmentLabel = targetName;
             msf::io::writeDicomSeg(out, masks, image, d, force);
         } else if (mha) {
             msf::io::writeMetaImageMask(out, masks, image, force);
         } else if (nrrd) {
-            msf::io::writeNrrdMask(out, masks, image, force, msf::io::cleanTargetName(p.value("target-name").toStdString()));
+            msf::io::writeNrrdMask(out, masks, image, force, targetName);
         } else {
             msf::io::writeNiftiMask(out, masks, image, force);
         }
@@ -121,7 +122,7 @@ int runFill(const QStringList& args) {
         prov.clusters = "per frame";
         prov.postProcessing = "the slices between annotated slices filled (signed distance maps blended)";
         prov.softwareVersion = version;
-        prov.targetName = msf::io::cleanTargetName(p.value("target-name").toStdString());
+        prov.targetName = targetName;
         prov.frames = perFrame;
         msf::io::writeProvenanceJson(provenancePath, image, prov, {{"mask", out}}, force);
 

@@ -1445,18 +1445,17 @@ void MainWindow::exportMask(const QString& path, bool overwrite) {
     const bool empty = std::all_of(masks.begin(), masks.end(), [](const io::FrameMask& m) { return !cv::countNonZero(m.mask); });
     const io::Image source = image_;
     const std::string version = runtimeInfo().engineVersion;
-    const std::string targetName = io::cleanTargetName(targetName_->text().toStdString());
     QSettings().setValue("export/targetName", targetName_->text());
     io::Provenance prov =
         frames.size() > 1 ? provenanceOf(models, image_.meta.window, version) : provenanceOf(*models.front().second, version);
-    prov.targetName = targetName;
+    prov.targetName = io::cleanTargetName(targetName_->text().toStdString());  // what the SEG, COCO and NRRD call it
     runInBackground<QString>(
         this,
-        [masks, source, path, overwrite, prov, targetName] {
-            if (masks.size() > 1) return writeMaskWithProvenance(path, masks, source, prov, overwrite, targetName);
+        [masks, source, path, overwrite, prov] {
+            if (masks.size() > 1) return writeMaskWithProvenance(path, masks, source, prov, overwrite);
             io::Image shown = source;  // the frame the mask is of (the shown one but for a NIfTI / SEG export)
             shown.current = masks.front().frame;
-            return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite, targetName);
+            return writeMaskWithProvenance(path, masks.front().mask, shown, prov, overwrite);
         },
         [this, path, written, empty](const QString& form) {
             for (const auto& [model, step] : written)

@@ -140,20 +140,20 @@ QString writeThenSidecar(const QString& path, const std::function<QString()>& wr
 }  // namespace
 
 QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
-                                const io::Provenance& provenance, bool overwrite, const std::string& targetName) {
+                                const io::Provenance& provenance, bool overwrite) {
     const std::string p = path.toStdString();
     return writeThenSidecar(path, [&]() -> QString {
         if (path.endsWith(".dcm", Qt::CaseInsensitive)) {
             io::SegDescription d;
-            d.segmentLabel = targetName;
+            d.segmentLabel = provenance.targetName;
             d.softwareVersion = provenance.softwareVersion;  // (it said 0.1.0, SegDescription's default)
             io::writeDicomSeg(p, masks, source, d, overwrite);
         } else if (path.endsWith(".json", Qt::CaseInsensitive)) {
-            return "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, targetName, overwrite).text());
+            return "COCO " + QString::fromStdString(io::writeCocoJson(p, masks, source, provenance.targetName, overwrite).text());
         } else if (path.endsWith(".mha", Qt::CaseInsensitive)) {
             io::writeMetaImageMask(p, masks, source, overwrite);
         } else if (path.endsWith(".nrrd", Qt::CaseInsensitive)) {
-            io::writeNrrdMask(p, masks, source, overwrite, targetName);
+            io::writeNrrdMask(p, masks, source, overwrite, provenance.targetName);
         } else {
             io::writeNiftiMask(p, masks, source, overwrite);
         }
@@ -162,11 +162,11 @@ QString writeMaskWithProvenance(const QString& path, const std::vector<io::Frame
 }
 
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
-                                const io::Provenance& provenance, bool overwrite, const std::string& targetName) {
+                                const io::Provenance& provenance, bool overwrite) {
     // A format that holds several frames' masks holds this one frame's as it holds several.
     if (holdsSeveralFrames(path))
         return writeMaskWithProvenance(path, std::vector<io::FrameMask>{{source.current, mask}}, source, provenance,
-                                       overwrite, targetName);
+                                       overwrite);
     return writeThenSidecar(path, [&]() -> QString {
         io::writeMaskPng(path.toStdString(), mask, overwrite);
         return {};

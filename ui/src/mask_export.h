@@ -48,12 +48,12 @@ bool holdsSeveralFrames(const QString& path);
 // provenance sidecar `<path>.provenance.json`. Throws io::IoError. Returns what the
 // user should know of the file's form: for COCO, how the shape was written ("COCO
 // polygons", "COCO run-length encoded: the mask has 2 holes, ..."), else empty.
-// `targetName` (io::cleanTargetName's) names the target in a DICOM SEG (Segment Label), COCO (category) and NRRD
-// (segment); PNG, NIfTI and MetaImage masks hold no name.
+// The provenance's target name (io::cleanTargetName's) names the target in a DICOM SEG (Segment Label), COCO
+// (category) and NRRD (segment); PNG, NIfTI and MetaImage masks hold no name.
 QString writeMaskWithProvenance(const QString& path, const cv::Mat& mask, const io::Image& source,
-                                const io::Provenance& provenance, bool overwrite, const std::string& targetName = "target");
+                                const io::Provenance& provenance, bool overwrite);
 // Several frames' masks in one NIfTI, MetaImage or NRRD volume, one DICOM SEG or one COCO file (holdsSeveralFrames).
 QString writeMaskWithProvenance(const QString& path, const std::vector<io::FrameMask>& masks, const io::Image& source,
-                                const io::Provenance& provenance, bool overwrite, const std::string& targetName = "target");
+                                const io::Provenance& provenance, bool overwrite);
 
 }  // namespace msf::ui
