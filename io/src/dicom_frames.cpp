@@ -89,9 +89,15 @@ DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_Transfe
     ds->findAndGetUint16(DCM_Rows, rows);
     ds->findAndGetUint16(DCM_Columns, cols);
     ds->findAndGetUint16(DCM_SamplesPerPixel, spp);
+    // Only the first `n` frames decoded (DCMTK told so through the data set's count), said in the note.
+    std::string shortData;
+    const auto readFirst = [&](long n, const std::string& note) {
+        shortData = note;
+        ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(n).c_str());
+        stated = n;
+    };
     // Native pixel data shorter than its Number of Frames needs (a cut transfer, a header edited): DCMTK refuses the
     // whole file ("Invalid DICOM image"); the frames it does hold are read, and said.
-    std::string shortData;
     DcmElement* pixelData = nullptr;
     Uint16 bitsAllocated = 0;
     ds->findAndGetUint16(DCM_BitsAllocated, bitsAllocated);
@@ -99,22 +105,17 @@ DecodedFrames decodeFrames(const std::string& path, DcmFileFormat& ff, E_Transfe
     if (stated > 1 && DcmXfer(xfer).isNotEncapsulated() && storedFrame > 0 &&
         ds->findAndGetElement(DCM_PixelData, pixelData).good() && pixelData->getLength() < storedFrame * stated) {
         const long present = static_cast<long>(pixelData->getLength() / storedFrame);
-        if (present >= 1) {
-            shortData = "its Pixel Data holds " + std::to_string(present) + " of the " + std::to_string(stated) +
-                        " frames its Number of Frames gives: those are read";
-            ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(present).c_str());
-            stated = present;
-        }
+        if (present >= 1)
+            readFirst(present, "its Pixel Data holds " + std::to_string(present) + " of the " + std::to_string(stated) +
+                                   " frames its Number of Frames gives: those are read");
     }
     if (xfer == EXS_RLELossless) {
         std::string why;
         if (const long bad = firstMalformedRleFrame(ds, xfer, &why); bad == 0) {
             throw IoError(path, "cannot decode pixel data (" + xferText + "): frame 0 is damaged: " + why);
         } else if (bad > 0 && bad < stated) {
-            shortData = "frame " + std::to_string(bad) + " of its " + std::to_string(stated) + " is damaged (" + why +
-                        "): the " + std::to_string(bad) + " frames before it are read";
-            ds->putAndInsertString(DCM_NumberOfFrames, std::to_string(bad).c_str());
-            stated = bad;
+            readFirst(bad, "frame " + std::to_string(bad) + " of its " + std::to_string(stated) + " is damaged (" + why +
+                               "): the " + std::to_string(bad) + " frames before it are read");
         }
     }
     // A frame as DicomImage holds it: up to 4 bytes a sample.

@@ -598,9 +598,10 @@ std::vector<DicomSeries> listDicomSeries(const std::string& dir, const CancelChe
     if (!fs::is_directory(dir, ec)) throw IoError(dir, "not a folder");
     // The files first (names only, fast), so that the headers' reading can say how far it has come.
     std::vector<std::string> files;
+    size_t entries = 0;
     for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+        if (++entries % 1024 == 0) stopIfCancelled(cancelled, dir);  // a large tree's walk
         if (e.is_regular_file()) files.push_back(e.path().string());
-        if (files.size() % 1024 == 0) stopIfCancelled(cancelled, dir);
     }
     std::map<std::string, std::vector<DicomHeader>> bySeries;
     for (size_t i = 0; i < files.size(); ++i) {
